@@ -1,0 +1,214 @@
+// The per-SidecarSet records kept in pod annotations (SPEC §3.3): which hash of
+// each SidecarSet a pod runs, and which container images were replaced in
+// place. Serialization reproduces OpenKruise's Go structs byte for byte.
+import type { Pod } from "./kube-types.js";
+import {
+  SIDECARSET_HASH_ANNOTATION,
+  SIDECARSET_HASH_WITHOUT_IMAGE_ANNOTATION,
+  SIDECARSET_INJECTED_LIST_ANNOTATION,
+  SIDECARSET_INPLACE_UPDATE_STATE_ANNOTATION,
+  SIDECARSET_WORKING_HOT_UPGRADE_CONTAINER_ANNOTATION,
+} from "./keys.js";
+
+/** One entry of `kruise.io/sidecarset-hash` / `-hash-without-image`. */
+export interface SidecarSetUpgradeRecord {
+  /** RFC 3339 UTC with seconds, or null when unknown. */
+  updateTimestamp: string | null;
+  hash: string;
+  sidecarSetName: string;
+  /** Sorted logical container names, or null when unknown. */
+  sidecarList: string[] | null;
+  /** Omitted when empty; never written to the without-image annotation. */
+  controllerRevision?: string;
+}
+
+export type UpgradeRecords = Record<string, SidecarSetUpgradeRecord>;
+
+export type ParseResult<T> = { ok: true; value: T } | { ok: false; error: string };
+
+/**
+ * Reads a hash annotation value. Absent or empty ⇒ no records. The legacy flat
+ * form `{"name":"hash"}` is converted; anything else is an error.
+ */
+export function parseUpgradeRecords(value: string | undefined): ParseResult<UpgradeRecords> {
+  if (value === undefined || value === "") return { ok: true, value: {} };
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(value);
+  } catch {
+    return { ok: false, error: "is not valid JSON" };
+  }
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
+    return { ok: false, error: "must be a JSON object of SidecarSet name to record" };
+  }
+  const out: UpgradeRecords = {};
+  const entries = Object.entries(parsed as Record<string, unknown>);
+  const flat = entries.every(([, v]) => typeof v === "string");
+  for (const [name, v] of entries) {
+    if (flat) {
+      out[name] = { updateTimestamp: null, hash: v as string, sidecarSetName: name, sidecarList: null };
+      continue;
+    }
+    if (typeof v !== "object" || v === null || Array.isArray(v)) {
+      return { ok: false, error: `entry "${name}" must be an object` };
+    }
+    const r = v as Record<string, unknown>;
+    const record: SidecarSetUpgradeRecord = {
+      updateTimestamp: typeof r.updateTimestamp === "string" ? r.updateTimestamp : null,
+      hash: typeof r.hash === "string" ? r.hash : "",
+      sidecarSetName: typeof r.sidecarSetName === "string" ? r.sidecarSetName : "",
+      sidecarList: Array.isArray(r.sidecarList) ? r.sidecarList.filter((s): s is string => typeof s === "string") : null,
+    };
+    if (typeof r.controllerRevision === "string" && r.controllerRevision !== "") {
+      record.controllerRevision = r.controllerRevision;
+    }
+    out[name] = record;
+  }
+  return { ok: true, value: out };
+}
+
+/** Lenient read: a value that parses as neither form reads as "no entries". */
+export function readUpgradeRecords(value: string | undefined): UpgradeRecords {
+  const r = parseUpgradeRecords(value);
+  return r.ok ? r.value : {};
+}
+
+function encodeString(s: string): string {
+  return goJsonEscape(JSON.stringify(s));
+}
+
+/** Go's encoding/json escapes HTML-sensitive characters and the JS line separators. */
+export function goJsonEscape(json: string): string {
+  return json
+    .replace(/</g, "\\u003c")
+    .replace(/>/g, "\\u003e")
+    .replace(/&/g, "\\u0026")
+    .replace(/\u2028/g, "\\u2028")
+    .replace(/\u2029/g, "\\u2029");
+}
+
+function encodeRecord(r: SidecarSetUpgradeRecord, withRevision: boolean): string {
+  const parts = [
+    `"updateTimestamp":${r.updateTimestamp === null ? "null" : encodeString(r.updateTimestamp)}`,
+    `"hash":${encodeString(r.hash)}`,
+    `"sidecarSetName":${encodeString(r.sidecarSetName)}`,
+    `"sidecarList":${r.sidecarList === null ? "null" : `[${r.sidecarList.map(encodeString).join(",")}]`}`,
+  ];
+  if (withRevision && r.controllerRevision) parts.push(`"controllerRevision":${encodeString(r.controllerRevision)}`);
+  return `{${parts.join(",")}}`;
+}
+
+/** Serializes records as Go does a map of structs: keys sorted, fields in declaration order. */
+export function serializeUpgradeRecords(records: UpgradeRecords, kind: "hash" | "without-image"): string {
+  const names = Object.keys(records).sort();
+  const body = names.map((n) => `${encodeString(n)}:${encodeRecord(records[n]!, kind === "hash")}`);
+  return `{${body.join(",")}}`;
+}
+
+/** Formats a time as Go's metav1.Time does: RFC 3339, UTC, whole seconds. */
+export function formatTimestamp(t: Date): string {
+  return t.toISOString().replace(/\.\d{3}Z$/, "Z");
+}
+
+/** `kruise.io/sidecarset-injected-list`: names sorted ascending, joined with ",". */
+export function parseInjectedList(value: string | undefined): string[] {
+  if (!value) return [];
+  return value.split(",").filter((s) => s !== "");
+}
+
+export function formatInjectedList(names: Iterable<string>): string {
+  return [...new Set(names)].sort().join(",");
+}
+
+/** One entry of `kruise.io/sidecarset-inplace-update-state`. */
+export interface InPlaceUpdateState {
+  revision: string;
+  updateTimestamp: string | null;
+  lastContainerStatuses: Record<string, { imageID: string }>;
+}
+
+export type InPlaceUpdateStates = Record<string, InPlaceUpdateState>;
+
+export function parseInPlaceUpdateStates(value: string | undefined): ParseResult<InPlaceUpdateStates> {
+  if (value === undefined || value === "") return { ok: true, value: {} };
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(value);
+  } catch {
+    return { ok: false, error: "is not valid JSON" };
+  }
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
+    return { ok: false, error: "must be a JSON object of SidecarSet name to state" };
+  }
+  const out: InPlaceUpdateStates = {};
+  for (const [name, v] of Object.entries(parsed as Record<string, unknown>)) {
+    if (typeof v !== "object" || v === null || Array.isArray(v)) return { ok: false, error: `entry "${name}" must be an object` };
+    const s = v as Record<string, unknown>;
+    const statuses: Record<string, { imageID: string }> = {};
+    if (typeof s.lastContainerStatuses === "object" && s.lastContainerStatuses !== null) {
+      for (const [c, st] of Object.entries(s.lastContainerStatuses as Record<string, unknown>)) {
+        const id = typeof st === "object" && st !== null ? (st as Record<string, unknown>).imageID : undefined;
+        statuses[c] = { imageID: typeof id === "string" ? id : "" };
+      }
+    }
+    out[name] = {
+      revision: typeof s.revision === "string" ? s.revision : "",
+      updateTimestamp: typeof s.updateTimestamp === "string" ? s.updateTimestamp : null,
+      lastContainerStatuses: statuses,
+    };
+  }
+  return { ok: true, value: out };
+}
+
+export function serializeInPlaceUpdateStates(states: InPlaceUpdateStates): string {
+  const names = Object.keys(states).sort();
+  const body = names.map((n) => {
+    const s = states[n]!;
+    const containers = Object.keys(s.lastContainerStatuses).sort();
+    const statuses = containers
+      .map((c) => `${encodeString(c)}:{"imageID":${encodeString(s.lastContainerStatuses[c]!.imageID)}}`)
+      .join(",");
+    const ts = s.updateTimestamp === null ? "null" : encodeString(s.updateTimestamp);
+    return `${encodeString(n)}:{"revision":${encodeString(s.revision)},"updateTimestamp":${ts},"lastContainerStatuses":{${statuses}}}`;
+  });
+  return `{${body.join(",")}}`;
+}
+
+/** `kruise.io/sidecarset-working-hotupgrade-container`: sidecar name → working pod container. */
+export function readWorkingHotUpgradeContainers(pod: Pod): Record<string, string> {
+  const v = pod.metadata?.annotations?.[SIDECARSET_WORKING_HOT_UPGRADE_CONTAINER_ANNOTATION];
+  if (!v) return {};
+  try {
+    const parsed: unknown = JSON.parse(v);
+    if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) return {};
+    const out: Record<string, string> = {};
+    for (const [k, val] of Object.entries(parsed as Record<string, unknown>)) if (typeof val === "string") out[k] = val;
+    return out;
+  } catch {
+    return {};
+  }
+}
+
+/** Go marshals map[string]string with sorted keys. */
+export function serializeStringMap(m: Record<string, string>): string {
+  return `{${Object.keys(m)
+    .sort()
+    .map((k) => `${encodeString(k)}:${encodeString(m[k]!)}`)
+    .join(",")}}`;
+}
+
+export function podHashRecords(pod: Pod): UpgradeRecords {
+  return readUpgradeRecords(pod.metadata?.annotations?.[SIDECARSET_HASH_ANNOTATION]);
+}
+
+export function podHashWithoutImageRecords(pod: Pod): UpgradeRecords {
+  return readUpgradeRecords(pod.metadata?.annotations?.[SIDECARSET_HASH_WITHOUT_IMAGE_ANNOTATION]);
+}
+
+export function podInjectedList(pod: Pod): string[] {
+  return parseInjectedList(pod.metadata?.annotations?.[SIDECARSET_INJECTED_LIST_ANNOTATION]);
+}
+
+export function podInPlaceUpdateStates(pod: Pod): ParseResult<InPlaceUpdateStates> {
+  return parseInPlaceUpdateStates(pod.metadata?.annotations?.[SIDECARSET_INPLACE_UPDATE_STATE_ANNOTATION]);
+}
