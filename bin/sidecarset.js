@@ -1,0 +1,18 @@
+#!/usr/bin/env node
+// Runs the compiled CLI when it exists (installed package), otherwise the
+// TypeScript sources through tsx (a development checkout).
+import { existsSync } from "node:fs";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { dirname, join } from "node:path";
+import { register } from "node:module";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const source = join(root, "src", "cli", "main.ts");
+const compiled = join(root, "dist", "cli", "main.js");
+
+if (existsSync(source)) {
+  register("tsx/esm", pathToFileURL(join(root, "package.json")));
+  await import(pathToFileURL(source).href);
+} else {
+  await import(pathToFileURL(compiled).href);
+}

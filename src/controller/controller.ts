@@ -1,0 +1,138 @@
+// The SidecarSet controller: informer events → trigger rules (core) → a
+// de-duplicating work queue keyed by SidecarSet name → the reconciler.
+import type { Pod } from "../api/kube-types.js";
+import { Expectations } from "../core/rollout/expectations.js";
+import { podKey } from "../core/rollout/matching.js";
+import { podAddedOrDeletedTriggers, podUpdatedTriggers, sidecarSetUpdateNeedsReconcile, type Trigger } from "../core/triggers.js";
+import type { RawKubeClient } from "../kube/client.js";
+import type { EventRecorder } from "../kube/events.js";
+import { runWorkers, WorkQueue, type WorkResult } from "../kube/workqueue.js";
+import { errorFields, type Logger } from "../observability/logger.js";
+import {
+  forgetSidecarSet,
+  observeReconcile,
+  setSidecarSetStatus,
+  workqueueMetrics,
+  type ManagerMetrics,
+} from "../observability/metrics.js";
+import type { ManagerCaches } from "./caches.js";
+import { SidecarSetReconciler } from "./reconciler.js";
+
+export const CONTROLLER_NAME = "sidecarset";
+
+export interface ControllerOptions {
+  client: RawKubeClient;
+  caches: ManagerCaches;
+  recorder: EventRecorder;
+  logger: Logger;
+  namespace: string;
+  workers: number;
+  expectationTimeoutMs: number;
+  metrics?: ManagerMetrics;
+}
+
+export class SidecarSetController {
+  private readonly queue: WorkQueue<string>;
+  private readonly expectations: Expectations;
+  private readonly reconciler: SidecarSetReconciler;
+  private readonly unsubscribe: (() => void)[] = [];
+  private running: Promise<void> | undefined;
+
+  constructor(private readonly opts: ControllerOptions) {
+    const { metrics } = opts;
+    this.queue = new WorkQueue<string>({ name: CONTROLLER_NAME, ...(metrics ? { metrics: workqueueMetrics(metrics, CONTROLLER_NAME) } : {}) });
+    this.expectations = new Expectations(opts.expectationTimeoutMs);
+    this.reconciler = new SidecarSetReconciler({
+      client: opts.client,
+      caches: opts.caches,
+      expectations: this.expectations,
+      recorder: opts.recorder,
+      logger: opts.logger,
+      namespace: opts.namespace,
+      ...(metrics
+        ? {
+            metrics: {
+              podsUpgraded: (s, n) => metrics.podsUpgraded.inc({ sidecarset: s }, n),
+              status: (s, st) =>
+                setSidecarSetStatus(metrics, s, {
+                  matchedPods: st.matchedPods,
+                  updatedPods: st.updatedPods,
+                  readyPods: st.readyPods,
+                  updatedReadyPods: st.updatedReadyPods ?? 0,
+                  notInjectedPods: st.notInjectedPods ?? 0,
+                }),
+              forget: (s) => forgetSidecarSet(metrics, s),
+            },
+          }
+        : {}),
+    });
+  }
+
+  /** Queue depth, for readiness and tests. */
+  queueLength(): number {
+    return this.queue.len();
+  }
+
+  /** Subscribes to the caches and starts the workers; the caches must be synced. */
+  start(): void {
+    if (this.running) return;
+    const { caches } = this.opts;
+    this.unsubscribe.push(
+      caches.sidecarSets.addEventHandler({
+        add: (s) => this.enqueue(s.metadata.name ?? ""),
+        update: (o, n) => {
+          if (sidecarSetUpdateNeedsReconcile(o, n)) this.enqueue(n.metadata.name ?? "");
+        },
+        delete: (s) => {
+          this.expectations.forgetSidecarSet(s.metadata.name ?? "");
+          this.enqueue(s.metadata.name ?? "");
+        },
+      }),
+      caches.pods.addEventHandler({
+        add: (p) => this.enqueueAll(podAddedOrDeletedTriggers(p, caches.sidecarSetList(), caches.allNamespaceLabels())),
+        update: (o, n) => this.enqueueAll(podUpdatedTriggers(o, n, caches.sidecarSetList())),
+        delete: (p: Pod) => {
+          this.expectations.forgetPod(podKey(p));
+          this.enqueueAll(podAddedOrDeletedTriggers(p, caches.sidecarSetList(), caches.allNamespaceLabels()));
+        },
+      }),
+    );
+    this.running = runWorkers(this.queue, (key) => this.process(key), {
+      workers: this.opts.workers,
+      onError: (key, e) => this.opts.logger.error({ sidecarset: key, ...errorFields(e) }, "reconcile failed; retrying with backoff"),
+    });
+  }
+
+  /** Stops taking work and waits for in-flight reconciles (and their writes) to finish. */
+  async stop(): Promise<void> {
+    for (const u of this.unsubscribe.splice(0)) u();
+    await this.queue.shutDown();
+    await this.running;
+    this.running = undefined;
+  }
+
+  private enqueue(name: string): void {
+    if (name) this.queue.add(name);
+  }
+
+  private enqueueAll(triggers: Trigger[]): void {
+    for (const t of triggers) {
+      if (t.delayMs > 0) this.queue.addAfter(t.sidecarSet, t.delayMs);
+      else this.queue.add(t.sidecarSet);
+    }
+  }
+
+  private async process(name: string): Promise<WorkResult> {
+    const started = process.hrtime.bigint();
+    const seconds = () => Number(process.hrtime.bigint() - started) / 1e9;
+    try {
+      const result = await this.reconciler.reconcile(name);
+      if (this.opts.metrics) observeReconcile(this.opts.metrics, CONTROLLER_NAME, result ? "requeue_after" : "success", seconds());
+      return result;
+    } catch (e) {
+      if (this.opts.metrics) observeReconcile(this.opts.metrics, CONTROLLER_NAME, "error", seconds());
+      throw e;
+    }
+  }
+}
+

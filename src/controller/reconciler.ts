@@ -1,0 +1,290 @@
+// One reconcile of one SidecarSet (SPEC §6.2): read the caches, let the core
+// decide, write the pods and the status, record expectations.
+import { SIDECARSET_HASH_ANNOTATION } from "../api/keys.js";
+import { defaultSidecarSet } from "../api/defaults.js";
+import type { Pod } from "../api/kube-types.js";
+import { podInjectedList } from "../api/pod-records.js";
+import { API_VERSION, KIND, type SidecarSet, type SidecarSetStatus } from "../api/types.js";
+import { upgradableCondition } from "../core/rollout/condition.js";
+import { flipHotUpgrade } from "../core/rollout/hot-upgrade-flip.js";
+import { canaryNamesOf, podKey, selectPods } from "../core/rollout/matching.js";
+import { planUpgrade, stopReasonText, type Plan } from "../core/rollout/plan.js";
+import { recordedHash, setHash } from "../core/rollout/status.js";
+import type { Expectations, ObservedPod } from "../core/rollout/expectations.js";
+import { upgradePod } from "../core/rollout/upgrade-pod.js";
+import { PatchType, resourcePath, type RawKubeClient } from "../kube/client.js";
+import { describeError, isNotFound } from "../kube/errors.js";
+import type { EventRecorder, ObjectReference } from "../kube/events.js";
+import type { WorkResult } from "../kube/workqueue.js";
+import { errorFields, type Logger } from "../observability/logger.js";
+import type { ManagerCaches } from "./caches.js";
+import { patchPodStatus, patchPodWithRetry } from "./pod-writer.js";
+import { registerRevision } from "./revision-registrar.js";
+
+/** Hooks for metrics; every one optional so tests can leave them out. */
+export interface ReconcileMetrics {
+  podsUpgraded?(sidecarSet: string, count: number): void;
+  status?(sidecarSet: string, status: SidecarSetStatus): void;
+  forget?(sidecarSet: string): void;
+}
+
+export interface ReconcilerDeps {
+  client: RawKubeClient;
+  caches: ManagerCaches;
+  expectations: Expectations;
+  recorder: EventRecorder;
+  logger: Logger;
+  /** Manager namespace (ControllerRevisions). */
+  namespace: string;
+  now?: () => Date;
+  metrics?: ReconcileMetrics;
+}
+
+export const EXPECTATION_REQUEUE_MS = 1_000;
+
+/**
+ * SidecarSets written before the defaulting webhook existed lack the hash
+ * annotations; the defaulted copy computes them so rollouts still work.
+ */
+export function effectiveSidecarSet(set: SidecarSet): SidecarSet {
+  return set.metadata.annotations?.[SIDECARSET_HASH_ANNOTATION] ? set : defaultSidecarSet(set);
+}
+
+export function sidecarSetRef(set: SidecarSet): ObjectReference {
+  return {
+    apiVersion: API_VERSION,
+    kind: KIND,
+    name: set.metadata.name ?? "",
+    ...(set.metadata.uid ? { uid: set.metadata.uid } : {}),
+    ...(set.metadata.resourceVersion ? { resourceVersion: set.metadata.resourceVersion } : {}),
+  };
+}
+
+export function podRef(pod: Pod): ObjectReference {
+  return {
+    apiVersion: "v1",
+    kind: "Pod",
+    name: pod.metadata?.name ?? "",
+    namespace: pod.metadata?.namespace ?? "",
+    ...(pod.metadata?.uid ? { uid: pod.metadata.uid } : {}),
+  };
+}
+
+function statusEqual(a: SidecarSetStatus | undefined, b: SidecarSetStatus): boolean {
+  if (!a) return false;
+  const keys: (keyof SidecarSetStatus)[] = [
+    "observedGeneration",
+    "matchedPods",
+    "updatedPods",
+    "readyPods",
+    "updatedReadyPods",
+    "notInjectedPods",
+    "latestRevision",
+    "collisionCount",
+  ];
+  return keys.every((k) => (a[k] ?? null) === (b[k] ?? null));
+}
+
+export class SidecarSetReconciler {
+  private readonly now: () => Date;
+
+  constructor(private readonly deps: ReconcilerDeps) {
+    this.now = deps.now ?? (() => new Date());
+  }
+
+  async reconcile(name: string): Promise<WorkResult> {
+    const { caches, expectations, logger } = this.deps;
+    const cached = caches.sidecarSet(name);
+    if (!cached) {
+      expectations.forgetSidecarSet(name);
+      this.deps.metrics?.forget?.(name);
+      return;
+    }
+    const log = logger.child({ sidecarset: name });
+    let set = effectiveSidecarSet(cached);
+    const now = this.now();
+    const namespaceLabels = caches.allNamespaceLabels();
+    const canaryNames = canaryNamesOf(set, caches.sidecarSetList());
+    const pods = caches.podsInScope(set);
+    const selection = selectPods(set, pods, { namespaceLabels, canaryNames });
+
+    const registered = await registerRevision(this.deps.client, set, caches.revisionList(), selection.matched, {
+      namespace: this.deps.namespace,
+      logger: log,
+    });
+    set = { ...set, status: { ...(set.status ?? { matchedPods: 0, updatedPods: 0, readyPods: 0 }), ...registered } };
+
+    const plan = planUpgrade(set, pods, { now, namespaceLabels, canaryNames });
+    await this.writeStatus(set, plan, registered, log);
+
+    const observed = new Map<string, ObservedPod>();
+    for (const pod of selection.matched) {
+      observed.set(podKey(pod), {
+        recordedHash: recordedHash(pod, name),
+        ...(pod.metadata?.resourceVersion ? { resourceVersion: pod.metadata.resourceVersion } : {}),
+      });
+    }
+    const check = expectations.check(name, setHash(set), observed, now);
+    for (const e of check.expired) {
+      log.warn({ pod: e.pod, kind: e.kind, ageMs: e.ageMs }, "gave up waiting for the cache to show an earlier write");
+    }
+    if (!check.satisfied) {
+      log.debug({ pending: check.pending }, "waiting for the cache to show earlier pod writes");
+      return { requeueAfterMs: EXPECTATION_REQUEUE_MS };
+    }
+
+    if (plan.stopped === "hot-upgrade-flip") {
+      await this.flipHotUpgrades(set, plan.hotUpgradeFlip, log);
+      return;
+    }
+    if (plan.stopped) {
+      if (plan.stopped === "invalid-strategy") {
+        log.warn({ errors: plan.errors }, stopReasonText(plan.stopped));
+      } else {
+        log.debug({ reason: plan.stopped }, stopReasonText(plan.stopped));
+      }
+      return;
+    }
+    await this.markNotUpgradable(set, plan, now, log);
+    await this.upgrade(set, plan, log);
+    return;
+  }
+
+  private async writeStatus(
+    set: SidecarSet,
+    plan: Plan,
+    registered: { latestRevision: string; collisionCount: number },
+    log: Logger,
+  ): Promise<void> {
+    const old = set.status;
+    const generation = set.metadata.generation ?? 0;
+    const status: SidecarSetStatus = {
+      observedGeneration: Math.max(old?.observedGeneration ?? 0, generation),
+      matchedPods: plan.status.matchedPods,
+      updatedPods: plan.status.updatedPods,
+      readyPods: plan.status.readyPods,
+      updatedReadyPods: plan.status.updatedReadyPods,
+      notInjectedPods: plan.status.notInjectedPods,
+      latestRevision: registered.latestRevision,
+      collisionCount: registered.collisionCount,
+    };
+    this.deps.metrics?.status?.(set.metadata.name ?? "", status);
+    const cachedStatus = this.deps.caches.sidecarSet(set.metadata.name ?? "")?.status;
+    if (statusEqual(cachedStatus, status)) return;
+    const previousNotInjected = cachedStatus?.notInjectedPods ?? 0;
+    try {
+      await this.deps.client.patch(
+        resourcePath({ group: "apps.kruise.io", version: "v1alpha1", resource: "sidecarsets", name: set.metadata.name ?? "", subresource: "status" }),
+        { status },
+        PatchType.merge,
+      );
+    } catch (e) {
+      if (isNotFound(e)) return;
+      throw e;
+    }
+    log.debug({ status }, "status updated");
+    if ((status.notInjectedPods ?? 0) > previousNotInjected) {
+      this.deps.recorder.event(
+        sidecarSetRef(set),
+        "Warning",
+        "PodsNotInjected",
+        `${status.notInjectedPods} pod(s) match this SidecarSet but were created without its sidecars ` +
+          "(before it existed, while injection was paused, or while the webhook was unavailable); " +
+          "they get the sidecars only when they are recreated",
+      );
+    }
+  }
+
+  private async markNotUpgradable(set: SidecarSet, plan: Plan, now: Date, log: Logger): Promise<void> {
+    const name = set.metadata.name ?? "";
+    if (plan.notUpgradable.length === 0) return;
+    for (const pod of plan.notUpgradable) {
+      const update = upgradableCondition(pod, name, false, now);
+      if (!update.changed) continue;
+      try {
+        await patchPodStatus(this.deps.client, pod, update.patch);
+      } catch (e) {
+        if (isNotFound(e)) continue;
+        throw e;
+      }
+    }
+    this.deps.recorder.event(
+      sidecarSetRef(set),
+      "Normal",
+      "NotUpgradablePods",
+      `SidecarSet in-place update detected ${plan.notUpgradable.length} not upgradable pod(s) in this round, will skip them.`,
+    );
+    log.info({ pods: plan.notUpgradable.map(podKey) }, "pods not upgradable in place: something besides images changed");
+  }
+
+  private async upgrade(set: SidecarSet, plan: Plan, log: Logger): Promise<void> {
+    const name = set.metadata.name ?? "";
+    const hash = setHash(set);
+    let upgraded = 0;
+    for (const pod of plan.upgrade) {
+      const key = podKey(pod);
+      const podLog = log.child({ namespace: pod.metadata?.namespace, pod: pod.metadata?.name });
+      let written;
+      try {
+        written = await patchPodWithRetry(this.deps.client, pod, (current) => {
+          if (recordedHash(current, name) === hash) return null;
+          const injectedList = podInjectedList(current);
+          const result = upgradePod(set, current, { now: this.now(), ...(injectedList.length ? { injectedList } : {}) });
+          if (!result.ok) throw new Error(`${result.error.path}: ${result.error.message}`);
+          return { patch: result.patch, result: result.changedContainers };
+        });
+      } catch (e) {
+        if (isNotFound(e)) {
+          podLog.info("pod was deleted before its upgrade");
+          continue;
+        }
+        this.deps.recorder.event(podRef(pod), "Warning", "SidecarUpgradeFailed", `failed to upgrade sidecars of SidecarSet ${name}: ${describeError(e)}`);
+        this.deps.recorder.event(sidecarSetRef(set), "Warning", "SidecarUpgradeFailed", `failed to upgrade pod ${key}: ${describeError(e)}`);
+        podLog.error(errorFields(e), "in-place sidecar upgrade failed");
+        throw e;
+      }
+      if (!written) continue;
+      this.deps.expectations.expectUpdate(name, key, hash, this.now());
+      upgraded++;
+      const containers = written.result;
+      const message = containers.length
+        ? `upgraded sidecar container(s) ${containers.join(", ")} of SidecarSet ${name} in place`
+        : `recorded SidecarSet ${name}'s new revision (no image changed)`;
+      this.deps.recorder.event(podRef(written.pod), "Normal", "SidecarUpgraded", message);
+      podLog.info({ containers }, "sidecar upgraded in place");
+      const condition = upgradableCondition(written.pod, name, true, this.now());
+      if (condition.changed) {
+        try {
+          await patchPodStatus(this.deps.client, written.pod, condition.patch);
+        } catch (e) {
+          if (!isNotFound(e)) podLog.warn(errorFields(e), "could not update the SidecarSetUpgradable condition");
+        }
+      }
+    }
+    if (upgraded > 0) {
+      this.deps.metrics?.podsUpgraded?.(name, upgraded);
+      this.deps.recorder.event(sidecarSetRef(set), "Normal", "SidecarUpgraded", `upgraded ${upgraded} pod(s) in place`);
+      log.info({ upgraded, limitedBy: plan.limitedBy, unavailableAfter: plan.unavailableAfter }, "rollout round done");
+    }
+  }
+
+  private async flipHotUpgrades(set: SidecarSet, pods: readonly Pod[], log: Logger): Promise<void> {
+    const name = set.metadata.name ?? "";
+    for (const pod of pods) {
+      try {
+        const written = await patchPodWithRetry(this.deps.client, pod, (current) => {
+          const flip = flipHotUpgrade(set, current, { now: this.now() });
+          return flip ? { patch: flip.patch, result: flip.changedContainers } : null;
+        });
+        if (!written) continue;
+        this.deps.expectations.expectResourceVersion(name, podKey(pod), written.pod.metadata?.resourceVersion ?? "", this.now());
+        this.deps.recorder.event(podRef(pod), "Normal", "ResetContainerSucceed", "reset sidecar container image empty successfully");
+      } catch (e) {
+        if (isNotFound(e)) continue;
+        this.deps.recorder.event(podRef(pod), "Warning", "ResetContainerFailed", `reset sidecar container image empty failed: ${describeError(e)}`);
+        log.error({ ...errorFields(e), pod: podKey(pod) }, "hot-upgrade flip failed");
+        throw e;
+      }
+    }
+  }
+}

@@ -1,0 +1,106 @@
+// The pod annotations written at injection (SPEC §3.3, §5.6, §5.7 step 6, §5.8):
+// per-SidecarSet hash records, the injected list, and the hot-upgrade state.
+import { fieldError, type FieldError } from "../../api/errors.js";
+import {
+  SIDECARSET_HASH_ANNOTATION,
+  SIDECARSET_HASH_WITHOUT_IMAGE_ANNOTATION,
+  SIDECARSET_INJECTED_LIST_ANNOTATION,
+  SIDECARSET_WORKING_HOT_UPGRADE_CONTAINER_ANNOTATION,
+} from "../../api/keys.js";
+import {
+  formatInjectedList,
+  formatTimestamp,
+  parseInjectedList,
+  parseUpgradeRecords,
+  readWorkingHotUpgradeContainers,
+  serializeStringMap,
+  serializeUpgradeRecords,
+  type UpgradeRecords,
+} from "../../api/pod-records.js";
+import type { SidecarSet } from "../../api/types.js";
+import { hotUpgradeNames, hotUpgradeVersionAnnotations } from "./hot-upgrade.js";
+
+export interface ExistingRecords {
+  hash: UpgradeRecords;
+  withoutImage: UpgradeRecords;
+}
+
+/** Reads both hash annotations; a value that parses as neither form is an error (the pod is denied). */
+export function readExistingRecords(
+  annotations: Readonly<Record<string, string>>,
+): { ok: true; records: ExistingRecords } | { ok: false; error: FieldError } {
+  const out: Partial<ExistingRecords> = {};
+  for (const [key, field] of [
+    [SIDECARSET_HASH_ANNOTATION, "hash"],
+    [SIDECARSET_HASH_WITHOUT_IMAGE_ANNOTATION, "withoutImage"],
+  ] as const) {
+    const parsed = parseUpgradeRecords(annotations[key]);
+    if (!parsed.ok) {
+      return {
+        ok: false,
+        error: fieldError(
+          `metadata.annotations[${key}]`,
+          `${parsed.error}; expected {"<sidecarset>": {"hash": …}} or the legacy {"<sidecarset>": "<hash>"}`,
+        ),
+      };
+    }
+    out[field] = parsed.value;
+  }
+  return { ok: true, records: out as ExistingRecords };
+}
+
+export interface ProcessedSidecarSet {
+  set: SidecarSet;
+  sidecarList: string[];
+  hotUpgraded: string[];
+}
+
+/**
+ * The annotations to set on the pod: both hash records (S's entries replaced,
+ * other SidecarSets' kept), the injected list (existing names ∪ processed),
+ * and for hot-upgrade sidecars the version annotations and the working map.
+ */
+export function injectionAnnotations(
+  annotations: Readonly<Record<string, string>>,
+  existing: ExistingRecords,
+  processed: readonly ProcessedSidecarSet[],
+  now: Date,
+): Record<string, string> {
+  const timestamp = formatTimestamp(now);
+  const hash: UpgradeRecords = { ...existing.hash };
+  const withoutImage: UpgradeRecords = { ...existing.withoutImage };
+  const out: Record<string, string> = {};
+  let working: Record<string, string> | undefined;
+
+  for (const { set, sidecarList, hotUpgraded } of processed) {
+    const name = set.metadata.name ?? "";
+    const setAnnotations = set.metadata.annotations ?? {};
+    hash[name] = {
+      updateTimestamp: timestamp,
+      hash: setAnnotations[SIDECARSET_HASH_ANNOTATION] ?? "",
+      sidecarSetName: name,
+      sidecarList: [...sidecarList],
+      ...(set.status?.latestRevision ? { controllerRevision: set.status.latestRevision } : {}),
+    };
+    withoutImage[name] = {
+      updateTimestamp: timestamp,
+      hash: setAnnotations[SIDECARSET_HASH_WITHOUT_IMAGE_ANNOTATION] ?? "",
+      sidecarSetName: name,
+      sidecarList: [...sidecarList],
+    };
+    for (const sidecar of hotUpgraded) {
+      Object.assign(out, hotUpgradeVersionAnnotations(sidecar));
+      working ??= readWorkingHotUpgradeContainers({ metadata: { annotations: { ...annotations } } });
+      working[sidecar] = hotUpgradeNames(sidecar)[0];
+    }
+  }
+
+  out[SIDECARSET_HASH_ANNOTATION] = serializeUpgradeRecords(hash, "hash");
+  out[SIDECARSET_HASH_WITHOUT_IMAGE_ANNOTATION] = serializeUpgradeRecords(withoutImage, "without-image");
+  out[SIDECARSET_INJECTED_LIST_ANNOTATION] = formatInjectedList([
+    ...parseInjectedList(annotations[SIDECARSET_INJECTED_LIST_ANNOTATION]),
+    ...processed.map((p) => p.set.metadata.name ?? ""),
+  ]);
+  if (working) out[SIDECARSET_WORKING_HOT_UPGRADE_CONTAINER_ANNOTATION] = serializeStringMap(working);
+  return out;
+}

@@ -1,0 +1,175 @@
+// Building the containers of one SidecarSet for one pod (SPEC §5.6): each
+// (init)container gets its computed resources, shared mounts and devices,
+// `IS_INJECTED`, transferred and subPathExpr env vars, and becomes a hot-upgrade
+// pair where asked; the volumes it references are collected.
+import { fieldError, type FieldError } from "../../api/errors.js";
+import { IS_INJECTED_ENV } from "../../api/keys.js";
+import type {
+  Container,
+  EnvVar,
+  LocalObjectReference,
+  Pod,
+  Volume,
+  VolumeDevice,
+} from "../../api/kube-types.js";
+import type { SidecarContainer, SidecarSet } from "../../api/types.js";
+import { cloneJson } from "./clone.js";
+import { hotUpgradePair, isHotUpgrade, isNativeSidecar } from "./hot-upgrade.js";
+import { computeSidecarResources } from "./resources-policy.js";
+import {
+  appVolumeDevices,
+  appVolumeMounts,
+  mergeVolumeDevices,
+  mergeVolumeMounts,
+  type AppVolumeMounts,
+} from "./shared-volumes.js";
+import { transferEnvs } from "./transfer-env.js";
+
+/** What every SidecarSet built for one pod shares. */
+export interface BuildContext {
+  /** The pod as submitted: sources of shared mounts, env vars and resource targets. */
+  pod: Pod;
+  /** Container and initContainer names of every SidecarSet being injected (never resource targets). */
+  sidecarNames: ReadonlySet<string>;
+  appMounts: () => AppVolumeMounts;
+  appDevices: () => VolumeDevice[];
+}
+
+export function buildContext(pod: Pod, applied: readonly SidecarSet[]): BuildContext {
+  const sidecarNames = new Set<string>();
+  for (const set of applied) {
+    for (const c of set.spec.initContainers ?? []) sidecarNames.add(c.name);
+    for (const c of set.spec.containers ?? []) sidecarNames.add(c.name);
+  }
+  let mounts: AppVolumeMounts | undefined;
+  let devices: VolumeDevice[] | undefined;
+  return {
+    pod,
+    sidecarNames,
+    appMounts: () => (mounts ??= appVolumeMounts(pod)),
+    appDevices: () => (devices ??= appVolumeDevices(pod)),
+  };
+}
+
+/** A container to place in the pod, with the side it goes to when its name is new. */
+export interface EmittedContainer {
+  container: Container;
+  injectPolicy: string | undefined;
+}
+
+export interface SidecarSetBuild {
+  initContainers: EmittedContainer[];
+  containers: EmittedContainer[];
+  volumes: Volume[];
+  imagePullSecrets: LocalObjectReference[];
+  /** Logical names of the sidecars injected as hot-upgrade pairs. */
+  hotUpgraded: string[];
+  /** Sorted container names plus native-sidecar initContainer names (the records' `sidecarList`). */
+  sidecarList: string[];
+}
+
+export type SidecarSetBuildOutcome = { ok: true; build: SidecarSetBuild } | { ok: false; error: FieldError };
+
+export function buildSidecarSet(set: SidecarSet, ctx: BuildContext): SidecarSetBuildOutcome {
+  const volumesByName = new Map<string, Volume>();
+  for (const v of set.spec.volumes ?? []) if (!volumesByName.has(v.name)) volumesByName.set(v.name, v);
+  const build: SidecarSetBuild = {
+    initContainers: [],
+    containers: [],
+    volumes: [],
+    imagePullSecrets: [],
+    hotUpgraded: [],
+    sidecarList: sidecarListOf(set),
+  };
+  const lists = [
+    { field: "initContainers", source: set.spec.initContainers ?? [], target: build.initContainers },
+    { field: "containers", source: set.spec.containers ?? [], target: build.containers },
+  ] as const;
+  for (const { field, source, target } of lists) {
+    for (let i = 0; i < source.length; i++) {
+      const sidecar = source[i]!;
+      const path = `spec.${field}[${i}]`;
+      const built = buildSidecarContainer(sidecar, path, ctx);
+      if (!built.ok) return built;
+      for (const mount of sidecar.volumeMounts ?? []) pushVolume(build.volumes, volumesByName, mount.name);
+      for (const device of sidecar.volumeDevices ?? []) pushVolume(build.volumes, volumesByName, device.name);
+      const pairable = field === "containers" || isNativeSidecar(sidecar);
+      if (pairable && isHotUpgrade(sidecar)) {
+        for (const c of hotUpgradePair(built.container, sidecar.upgradeStrategy?.hotUpgradeEmptyImage)) {
+          target.push({ container: c, injectPolicy: sidecar.podInjectPolicy });
+        }
+        build.hotUpgraded.push(sidecar.name);
+      } else {
+        target.push({ container: built.container, injectPolicy: sidecar.podInjectPolicy });
+      }
+    }
+    if (field === "initContainers") build.imagePullSecrets.push(...(set.spec.imagePullSecrets ?? []));
+  }
+  return { ok: true, build };
+}
+
+function pushVolume(out: Volume[], byName: ReadonlyMap<string, Volume>, name: string): void {
+  const volume = byName.get(name);
+  if (volume) out.push(volume);
+}
+
+export function sidecarListOf(set: SidecarSet): string[] {
+  const names = new Set<string>();
+  for (const c of set.spec.initContainers ?? []) if (isNativeSidecar(c)) names.add(c.name);
+  for (const c of set.spec.containers ?? []) names.add(c.name);
+  return [...names].sort();
+}
+
+export type ContainerBuildOutcome = { ok: true; container: Container } | { ok: false; error: FieldError };
+
+/** One sidecar (init)container as it goes into the pod, before any hot-upgrade split. */
+export function buildSidecarContainer(sidecar: SidecarContainer, path: string, ctx: BuildContext): ContainerBuildOutcome {
+  const {
+    podInjectPolicy: _podInjectPolicy,
+    upgradeStrategy: _upgradeStrategy,
+    shareVolumePolicy,
+    shareVolumeDevicePolicy,
+    transferEnv: _transferEnv,
+    resourcesPolicy,
+    ...plain
+  } = sidecar;
+  const container = cloneJson(plain as Container);
+
+  if (resourcesPolicy) {
+    const computed = computeSidecarResources(resourcesPolicy, ctx.pod, ctx.sidecarNames);
+    if (!computed.ok) {
+      return { ok: false, error: fieldError(computed.podPath ? computed.path : `${path}.${computed.path}`, computed.message) };
+    }
+    container.resources = computed.resources;
+  }
+
+  const shareMounts = shareVolumePolicy?.type === "enabled";
+  const shared = shareMounts ? ctx.appMounts() : { mounts: [], envs: [] };
+  const ownDevices = container.volumeDevices ?? [];
+  const mounts = mergeVolumeMounts(container.volumeMounts ?? [], ownDevices, shared.mounts);
+  // Shared mounts and copied env vars are the pod's own objects: copy them so
+  // the mutated pod holds no object twice.
+  setList(container, "volumeMounts", shared.mounts.length > 0 ? cloneJson(mounts) : mounts);
+
+  const env: EnvVar[] = [...(container.env ?? []), { name: IS_INJECTED_ENV, value: "true" }];
+  const present = new Set(env.map((e) => e.name));
+  for (const extra of [transferEnvs(sidecar, ctx.pod), shared.envs]) {
+    for (const e of extra) {
+      if (present.has(e.name)) continue;
+      present.add(e.name);
+      env.push(cloneJson(e));
+    }
+  }
+  container.env = env;
+
+  if (shareVolumeDevicePolicy?.type === "enabled") {
+    setList(container, "volumeDevices", cloneJson(mergeVolumeDevices(ownDevices, mounts, ctx.appDevices())));
+  }
+  return { ok: true, container };
+}
+
+/** Empty lists are left out, as the API server would print them. */
+function setList<K extends "volumeMounts" | "volumeDevices">(c: Container, key: K, list: NonNullable<Container[K]>): void {
+  if (list.length > 0) c[key] = list;
+  else delete c[key];
+}

@@ -1,0 +1,60 @@
+// Which matched pods are candidates for an upgrade this round (SPEC §6.6).
+import type { Pod } from "../../api/kube-types.js";
+import type { SidecarSet } from "../../api/types.js";
+import { parseSelector, requirementsMatch, type Requirement } from "../selector.js";
+import { PodConsistency } from "./consistency.js";
+import { recordedHashWithoutImage, setHashWithoutImage } from "./status.js";
+
+export type CandidateState =
+  /** Already records S's current hash. */
+  | "updated"
+  /** `updateStrategy.selector` is set and does not select the pod. */
+  | "not-selected"
+  /** Something other than images changed: an in-place update cannot apply it. */
+  | "not-upgradable"
+  /** A sidecar container is still restarting from a previous update. */
+  | "busy"
+  | "waiting";
+
+/**
+ * The update-selector predicate. An unparseable selector selects nothing (and
+ * is reported), so a broken strategy never widens a rollout.
+ */
+export function updateSelectorOf(set: SidecarSet): { matches: (pod: Pod) => boolean; error?: string } {
+  const selector = set.spec.updateStrategy?.selector;
+  if (!selector) return { matches: () => true };
+  const parsed = parseSelector(selector);
+  if (!parsed.ok) return { matches: () => false, error: parsed.error };
+  const requirements: Requirement[] = parsed.requirements;
+  return { matches: (pod) => requirementsMatch(requirements, pod.metadata?.labels) };
+}
+
+/** Not upgradable: the recorded hash-without-image of S differs from S's. */
+export function isNotUpgradable(set: SidecarSet, pod: Pod): boolean {
+  return recordedHashWithoutImage(pod, set.metadata.name ?? "") !== setHashWithoutImage(set);
+}
+
+/**
+ * Busy: some sidecar pod-container reports ready but is inconsistent by itself,
+ * i.e. its new image has not replaced the old one yet.
+ */
+export function isBusy(consistency: PodConsistency): boolean {
+  for (const name of consistency.allNames) {
+    if (consistency.containerReady(name) && !consistency.check([name])) return true;
+  }
+  return false;
+}
+
+export interface CandidateInput {
+  updated: boolean;
+  selectedForUpdate: boolean;
+  consistency: PodConsistency;
+}
+
+export function classifyCandidate(set: SidecarSet, pod: Pod, input: CandidateInput): CandidateState {
+  if (input.updated) return "updated";
+  if (!input.selectedForUpdate) return "not-selected";
+  if (isNotUpgradable(set, pod)) return "not-upgradable";
+  if (isBusy(input.consistency)) return "busy";
+  return "waiting";
+}

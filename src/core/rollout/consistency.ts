@@ -1,0 +1,197 @@
+// Has an in-place update finished? (SPEC §6.5) The kubelet restarts a container
+// after its image changed; until then the pod's spec and status disagree. Digest
+// images are compared with the reported imageID; tag images fall back to the
+// imageIDs recorded just before the update in `kruise.io/sidecarset-inplace-update-state`.
+import type { ContainerStatus, Pod } from "../../api/kube-types.js";
+import { SIDECARSET_INPLACE_UPDATE_STATE_ANNOTATION } from "../../api/keys.js";
+import { readWorkingHotUpgradeContainers } from "../../api/pod-records.js";
+import type { SidecarSet } from "../../api/types.js";
+import { hotUpgradeContainers, isHotUpgradeContainer, sidecarPodContainerNames } from "./matching.js";
+
+interface ImageReference {
+  repository: string;
+  tag: string;
+  digest: string;
+}
+
+const DIGEST = /^[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}$/;
+const SHA256 = /^sha256:[0-9a-f]{64}$/;
+const TAG = /^[\w][\w.-]{0,127}$/;
+
+/**
+ * Splits `repo[:tag][@digest]` as written (no registry normalisation, so
+ * `nginx` and `docker.io/library/nginx` differ). Null when it is not a reference.
+ */
+export function parseImageReference(image: string): ImageReference | null {
+  let rest = image;
+  let digest = "";
+  const at = rest.indexOf("@");
+  if (at >= 0) {
+    digest = rest.slice(at + 1);
+    rest = rest.slice(0, at);
+    if (!DIGEST.test(digest) || (digest.startsWith("sha256:") && !SHA256.test(digest))) return null;
+  }
+  let tag = "";
+  const colon = rest.lastIndexOf(":");
+  if (colon > rest.lastIndexOf("/")) {
+    tag = rest.slice(colon + 1);
+    rest = rest.slice(0, colon);
+    if (!TAG.test(tag)) return null;
+  }
+  if (rest === "" || /\s/.test(rest)) return null;
+  return { repository: rest, tag, digest };
+}
+
+/** Whether an image names its content by digest (`repo@sha256:…`). */
+export function isDigestImage(image: string): boolean {
+  return (parseImageReference(image)?.digest ?? "") !== "";
+}
+
+/** A containerStatus imageID without its runtime scheme (`docker-pullable://`). */
+export function stripImageIdScheme(imageID: string): string {
+  const i = imageID.indexOf("://");
+  return i >= 0 ? imageID.slice(i + 3) : imageID;
+}
+
+/** A digest image runs when the reported imageID has the same repository and digest. */
+export function digestImageMatches(image: string, imageID: string): boolean {
+  const spec = parseImageReference(image);
+  const running = parseImageReference(stripImageIdScheme(imageID));
+  if (!spec || !running || spec.digest === "" || running.digest === "") return false;
+  return spec.repository === running.repository && spec.digest === running.digest;
+}
+
+type RecordedImageIDs = { kind: "absent" } | { kind: "invalid" } | { kind: "recorded"; imageIDs: Map<string, string> };
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+
+/**
+ * Reads S's pre-update imageIDs. The value must decode into OpenKruise's
+ * `map[string]*InPlaceUpdateState`; a value that would not (wrong JSON types
+ * included) is "invalid", which makes the pod inconsistent, as it does there.
+ */
+export function readRecordedImageIDs(pod: Pod, setName: string): RecordedImageIDs {
+  const value = pod.metadata?.annotations?.[SIDECARSET_INPLACE_UPDATE_STATE_ANNOTATION];
+  if (value === undefined) return { kind: "absent" };
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(value);
+  } catch {
+    return { kind: "invalid" };
+  }
+  const imageIDs = new Map<string, string>();
+  if (parsed === null) return { kind: "recorded", imageIDs };
+  if (!isObject(parsed)) return { kind: "invalid" };
+  for (const [name, entry] of Object.entries(parsed)) {
+    if (entry === null) continue;
+    if (!isObject(entry)) return { kind: "invalid" };
+    if (entry.revision !== undefined && entry.revision !== null && typeof entry.revision !== "string") return { kind: "invalid" };
+    const statuses = entry.lastContainerStatuses;
+    if (statuses === undefined || statuses === null) continue;
+    if (!isObject(statuses)) return { kind: "invalid" };
+    for (const [container, status] of Object.entries(statuses)) {
+      if (status === null) {
+        if (name === setName) imageIDs.set(container, "");
+        continue;
+      }
+      if (!isObject(status)) return { kind: "invalid" };
+      const id = status.imageID;
+      if (id !== undefined && id !== null && typeof id !== "string") return { kind: "invalid" };
+      if (name === setName) imageIDs.set(container, typeof id === "string" ? id : "");
+    }
+  }
+  return { kind: "recorded", imageIDs };
+}
+
+/**
+ * Consistency checks of one pod against one SidecarSet. The annotation is read
+ * once however many container sets are checked (status, busy check, hot upgrade).
+ */
+export class PodConsistency {
+  private recorded: RecordedImageIDs | undefined;
+  private readonly statuses: Map<string, ContainerStatus>;
+  readonly allNames: readonly string[];
+
+  constructor(
+    readonly pod: Pod,
+    readonly set: SidecarSet,
+    allNames?: readonly string[],
+  ) {
+    this.allNames = allNames ?? sidecarPodContainerNames(set);
+    this.statuses = new Map();
+    for (const s of pod.status?.containerStatuses ?? []) this.statuses.set(s.name, s);
+  }
+
+  /** Consistent for the given pod container names (all sidecar pod-containers of S when empty/omitted). */
+  check(names?: Iterable<string>): boolean {
+    let wanted = names ? new Set(names) : undefined;
+    if (!wanted || wanted.size === 0) wanted = new Set(this.allNames);
+    const containers = this.pod.spec?.containers ?? [];
+    if (containers.length !== (this.pod.status?.containerStatuses ?? []).length) return false;
+    let allDigests = true;
+    for (const c of containers) {
+      if (!wanted.has(c.name)) continue;
+      if (!isDigestImage(c.image ?? "")) {
+        allDigests = false;
+        break;
+      }
+      const status = this.statuses.get(c.name);
+      if (!status || !digestImageMatches(c.image ?? "", status.imageID ?? "")) return false;
+    }
+    if (allDigests) return true;
+    this.recorded ??= readRecordedImageIDs(this.pod, this.set.metadata.name ?? "");
+    if (this.recorded.kind === "absent") return true;
+    if (this.recorded.kind === "invalid") return false;
+    const specImages = new Map<string, string>();
+    for (const c of containers) specImages.set(c.name, c.image ?? "");
+    for (const status of this.pod.status?.containerStatuses ?? []) {
+      if (!wanted.has(status.name)) continue;
+      const before = this.recorded.imageIDs.get(status.name);
+      // The kubelet has not restarted the container while it still reports the
+      // pre-update imageID for an image string the spec no longer names.
+      if (before !== undefined && before === (status.imageID ?? "") && specImages.get(status.name) !== status.image) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** Whether the named container reports `ready` in containerStatuses. */
+  containerReady(name: string): boolean {
+    return this.statuses.get(name)?.ready === true;
+  }
+}
+
+export function isConsistent(pod: Pod, set: SidecarSet, names?: Iterable<string>): boolean {
+  return new PodConsistency(pod, set).check(names);
+}
+
+/** The pod's `Ready` condition is `True`. */
+export function isPodReadyCondition(pod: Pod): boolean {
+  for (const c of pod.status?.conditions ?? []) if (c.type === "Ready") return c.status === "True";
+  return false;
+}
+
+/** Phase Running, `Ready=True`, not terminating. */
+export function isRunningAndReady(pod: Pod): boolean {
+  return pod.status?.phase === "Running" && isPodReadyCondition(pod) && !pod.metadata?.deletionTimestamp;
+}
+
+/**
+ * Ready in the SidecarSet sense: running and ready, and every hot-upgrade
+ * pair's idle container parked on the empty image (a pair mid-upgrade is not
+ * ready yet, whatever the kubelet says).
+ */
+export function isReadyForSidecarSet(pod: Pod, set: SidecarSet): boolean {
+  let working: Record<string, string> | undefined;
+  for (const sidecar of set.spec.containers ?? []) {
+    if (!isHotUpgradeContainer(sidecar)) continue;
+    const empty = sidecar.upgradeStrategy?.hotUpgradeEmptyImage ?? "";
+    if (empty === "") continue;
+    working ??= readWorkingHotUpgradeContainers(pod);
+    const { idle } = hotUpgradeContainers(pod, sidecar.name, working);
+    const container = (pod.spec?.containers ?? []).find((c) => c.name === idle);
+    if (container && container.image !== empty) return false;
+  }
+  return isRunningAndReady(pod);
+}

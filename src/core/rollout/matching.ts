@@ -1,0 +1,204 @@
+// Which pods a SidecarSet manages (SPEC §0, §6.3): selected pods are active pods
+// in its namespace scope whose labels match its selector; matched pods are the
+// selected ones it injected and that still carry all of its sidecars.
+import type { Pod } from "../../api/kube-types.js";
+import {
+  CANARY_ANNOTATION,
+  CANARY_BASE_ANNOTATION,
+  SIDECARSET_INJECTED_LIST_ANNOTATION,
+  SIDECARSET_WORKING_HOT_UPGRADE_CONTAINER_ANNOTATION,
+} from "../../api/keys.js";
+import { readWorkingHotUpgradeContainers } from "../../api/pod-records.js";
+import type { SidecarContainer, SidecarSet } from "../../api/types.js";
+import { isEmptySelector, parseSelector, requirementsMatch } from "../selector.js";
+
+/** Namespace name → labels of that Namespace object. A missing entry is a Namespace that could not be read. */
+export type NamespaceLabels = Readonly<Record<string, Readonly<Record<string, string>> | undefined>>;
+
+/** Pods without a namespace live in `default`, as the API server would place them. */
+export function podNamespace(pod: Pod): string {
+  return pod.metadata?.namespace || "default";
+}
+
+export function podName(pod: Pod): string {
+  return pod.metadata?.name ?? "";
+}
+
+/** `namespace/name`, the identity used in plans, expectations and output. */
+export function podKey(pod: Pod): string {
+  return `${podNamespace(pod)}/${podName(pod)}`;
+}
+
+/**
+ * A sort key for (namespace, name): NUL sorts below every character allowed in
+ * a namespace, so a namespace that is a prefix of another still sorts first.
+ */
+export function namespaceNameSortKey(pod: Pod): string {
+  return `${podNamespace(pod)}\u0000${podName(pod)}`;
+}
+
+/** Phase not Succeeded/Failed and no deletionTimestamp. */
+export function isActivePod(pod: Pod): boolean {
+  const phase = pod.status?.phase;
+  return phase !== "Succeeded" && phase !== "Failed" && !pod.metadata?.deletionTimestamp;
+}
+
+export function isHotUpgradeContainer(c: SidecarContainer): boolean {
+  return c.upgradeStrategy?.upgradeType === "HotUpgrade";
+}
+
+export function hotUpgradePairNames(sidecarName: string): [string, string] {
+  return [`${sidecarName}-1`, `${sidecarName}-2`];
+}
+
+export function hasHotUpgradeContainer(set: SidecarSet): boolean {
+  return (set.spec.containers ?? []).some(isHotUpgradeContainer);
+}
+
+/** Names of the pod containers S's `spec.containers` become (a hot-upgrade sidecar contributes its pair). */
+export function sidecarPodContainerNames(set: SidecarSet): string[] {
+  const names: string[] = [];
+  for (const c of set.spec.containers ?? []) {
+    if (isHotUpgradeContainer(c)) names.push(...hotUpgradePairNames(c.name));
+    else names.push(c.name);
+  }
+  return names;
+}
+
+function isNativeSidecar(c: SidecarContainer): boolean {
+  return c.restartPolicy === "Always";
+}
+
+/** The `sidecarList` of a hash record: logical container names plus native-sidecar initContainers, sorted. */
+export function sidecarListOf(set: SidecarSet): string[] {
+  const names = new Set<string>();
+  for (const c of set.spec.initContainers ?? []) if (isNativeSidecar(c)) names.add(c.name);
+  for (const c of set.spec.containers ?? []) names.add(c.name);
+  return [...names].sort();
+}
+
+/**
+ * The working and idle container of a hot-upgrade pair. Without an entry in
+ * the working-container annotation the second container counts as working.
+ */
+export function hotUpgradeContainers(
+  pod: Pod,
+  sidecarName: string,
+  working: Record<string, string> = readWorkingHotUpgradeContainers(pod),
+): { working: string; idle: string } {
+  const [first, second] = hotUpgradePairNames(sidecarName);
+  return working[sidecarName] === first ? { working: first, idle: second } : { working: second, idle: first };
+}
+
+/** Whether S's name is in the pod's `kruise.io/sidecarset-injected-list`. */
+export function isInjectedBy(pod: Pod, setName: string): boolean {
+  const list = pod.metadata?.annotations?.[SIDECARSET_INJECTED_LIST_ANNOTATION];
+  if (!list) return false;
+  // Cheap pre-check before splitting: most pods in a large list carry few names.
+  if (!list.includes(setName)) return false;
+  return list.split(",").includes(setName);
+}
+
+/**
+ * Whether the pod carries every `spec.containers` entry of S: a container of
+ * that name, or for a hot-upgrade sidecar both `-1` and `-2` and an entry in
+ * the working-container annotation.
+ */
+export function hasAllSidecarContainers(pod: Pod, set: SidecarSet): boolean {
+  const containers = pod.spec?.containers ?? [];
+  const has = (name: string): boolean => {
+    for (const c of containers) if (c.name === name) return true;
+    return false;
+  };
+  let working: Record<string, string> | undefined;
+  for (const c of set.spec.containers ?? []) {
+    if (isHotUpgradeContainer(c)) {
+      if (!pod.metadata?.annotations?.[SIDECARSET_WORKING_HOT_UPGRADE_CONTAINER_ANNOTATION]) return false;
+      working ??= readWorkingHotUpgradeContainers(pod);
+      const [first, second] = hotUpgradePairNames(c.name);
+      if (!(c.name in working) || !has(first) || !has(second)) return false;
+    } else if (!has(c.name)) {
+      return false;
+    }
+  }
+  return true;
+}
+
+/** S is a canary of `base` when it says so with both annotations (SPEC §5.4). */
+export function isCanaryOf(candidate: SidecarSet, base: string): boolean {
+  const a = candidate.metadata.annotations ?? {};
+  return a[CANARY_ANNOTATION] === "true" && a[CANARY_BASE_ANNOTATION] === base;
+}
+
+/** Names of the canary SidecarSets whose base is `set`. */
+export function canaryNamesOf(set: SidecarSet, all: readonly SidecarSet[]): string[] {
+  const name = set.metadata.name ?? "";
+  return all.filter((s) => s.metadata.name !== name && isCanaryOf(s, name)).map((s) => s.metadata.name ?? "");
+}
+
+/**
+ * A predicate for "selected by S" (SPEC §0): active, in S's namespace scope,
+ * labels matching `spec.selector`. An empty or unparseable selector selects
+ * nothing, so a broken SidecarSet never takes over every pod.
+ */
+export function podSelectorOf(set: SidecarSet, namespaceLabels: NamespaceLabels = {}): (pod: Pod) => boolean {
+  const selector = set.spec.selector;
+  const parsed = parseSelector(selector);
+  if (isEmptySelector(selector) || !parsed.ok) return () => false;
+  const requirements = parsed.requirements;
+  const onlyNamespace = set.spec.namespace || undefined;
+  let namespaceAllowed: ((ns: string) => boolean) | undefined;
+  if (onlyNamespace !== undefined) {
+    namespaceAllowed = (ns) => ns === onlyNamespace;
+  } else if (set.spec.namespaceSelector) {
+    const nsParsed = parseSelector(set.spec.namespaceSelector);
+    const memo = new Map<string, boolean>();
+    namespaceAllowed = (ns) => {
+      let ok = memo.get(ns);
+      if (ok === undefined) {
+        const labels = namespaceLabels[ns];
+        ok = nsParsed.ok && labels !== undefined && requirementsMatch(nsParsed.requirements, labels);
+        memo.set(ns, ok);
+      }
+      return ok;
+    };
+  }
+  return (pod) =>
+    isActivePod(pod) &&
+    (namespaceAllowed === undefined || namespaceAllowed(podNamespace(pod))) &&
+    requirementsMatch(requirements, pod.metadata?.labels);
+}
+
+export interface Selection {
+  /** Selected pods sorted by (namespace, name); this order feeds scatter expansion and every tie. */
+  selected: Pod[];
+  /** Matched pods, same order. */
+  matched: Pod[];
+  /** Selected, not matched, and not carrying a canary of S. */
+  notInjected: Pod[];
+}
+
+export interface SelectionOptions {
+  namespaceLabels?: NamespaceLabels;
+  /** Canary SidecarSets whose base is S (see `canaryNamesOf`). */
+  canaryNames?: readonly string[];
+}
+
+/** Splits the listed pods into matched and not-injected pods of S (SPEC §6.3). */
+export function selectPods(set: SidecarSet, pods: readonly Pod[], opts: SelectionOptions = {}): Selection {
+  const isSelected = podSelectorOf(set, opts.namespaceLabels);
+  const name = set.metadata.name ?? "";
+  const canaries = opts.canaryNames ?? [];
+  const keyed: { key: string; pod: Pod }[] = [];
+  for (const pod of pods) if (isSelected(pod)) keyed.push({ key: namespaceNameSortKey(pod), pod });
+  keyed.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  const selected: Pod[] = [];
+  const matched: Pod[] = [];
+  const notInjected: Pod[] = [];
+  for (const { pod } of keyed) {
+    selected.push(pod);
+    if (isInjectedBy(pod, name) && hasAllSidecarContainers(pod, set)) matched.push(pod);
+    else if (!canaries.some((c) => isInjectedBy(pod, c))) notInjected.push(pod);
+  }
+  return { selected, matched, notInjected };
+}

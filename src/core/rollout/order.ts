@@ -1,0 +1,112 @@
+// The upgrade order of waiting pods (SPEC §6.7 steps 1–3): a total default
+// order, priorityStrategy as a stable sort on top, then scatter. Keys are
+// computed once per pod and the list is sorted once.
+import type { Pod } from "../../api/kube-types.js";
+import type { SidecarSetUpdateStrategy } from "../../api/types.js";
+import { isPodReadyCondition } from "./consistency.js";
+import { comparePriority, priorityScorerOf, type PriorityKey } from "./priority.js";
+import { expandScatterTerms, scatter } from "./scatter.js";
+
+/** Sort fields of the default order; every field sorts ascending. */
+export interface DefaultOrderKey {
+  /** 0 = no nodeName yet. */
+  scheduled: number;
+  /** Pending (or other) 0 < Unknown 1 < Running 2. */
+  phase: number;
+  /** `Ready` condition: 0 = not True. */
+  ready: number;
+  /** Both ready: later Ready transition first, unknown time first (−∞). */
+  readySince: number;
+  /** Negated max restartCount: more restarts first. */
+  restarts: number;
+  /** Negated creation time: newer first, unknown first (−∞). */
+  created: number;
+  /** Position in (namespace, name) order: the final tie-breaker. */
+  rank: number;
+}
+
+export function phaseRank(phase: string | undefined): number {
+  return phase === "Running" ? 2 : phase === "Unknown" ? 1 : 0;
+}
+
+/** Milliseconds of an RFC 3339 time; 0 for a missing or unreadable one (Go's zero time). */
+function timeOf(value: string | undefined): number {
+  if (!value) return 0;
+  const ms = Date.parse(value);
+  return Number.isNaN(ms) ? 0 : ms;
+}
+
+/** Later first, zero first: as a key that sorts ascending. */
+function laterFirst(ms: number): number {
+  return ms === 0 ? -Infinity : -ms;
+}
+
+export function defaultOrderKey(pod: Pod, rank: number): DefaultOrderKey {
+  const ready = isPodReadyCondition(pod);
+  let readySince = 0;
+  if (ready) {
+    const condition = (pod.status?.conditions ?? []).find((c) => c.type === "Ready");
+    readySince = laterFirst(timeOf(condition?.lastTransitionTime));
+  }
+  let restarts = 0;
+  for (const s of pod.status?.containerStatuses ?? []) if ((s.restartCount ?? 0) > restarts) restarts = s.restartCount ?? 0;
+  return {
+    scheduled: pod.spec?.nodeName ? 1 : 0,
+    phase: phaseRank(pod.status?.phase),
+    ready: ready ? 1 : 0,
+    readySince,
+    restarts: -restarts,
+    created: laterFirst(timeOf(pod.metadata?.creationTimestamp)),
+    rank,
+  };
+}
+
+/** Negative when `a` is upgraded before `b`; never 0 for different pods. */
+export function compareDefaultOrder(a: DefaultOrderKey, b: DefaultOrderKey): number {
+  return (
+    a.scheduled - b.scheduled ||
+    a.phase - b.phase ||
+    a.ready - b.ready ||
+    // Only both-ready pods differ here: not-ready pods carry 0.
+    cmp(a.readySince, b.readySince) ||
+    a.restarts - b.restarts ||
+    cmp(a.created, b.created) ||
+    a.rank - b.rank
+  );
+}
+
+function cmp(a: number, b: number): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+export interface OrderItem {
+  pod: Pod;
+  /** Position of the pod in the (namespace, name)-sorted matched list. */
+  rank: number;
+}
+
+/**
+ * Orders waiting pods for upgrade. `matched` is every matched pod in
+ * (namespace, name) order; scatter counts and expands terms over it.
+ */
+export function upgradeOrder<T extends OrderItem>(
+  strategy: SidecarSetUpdateStrategy | undefined,
+  waiting: readonly T[],
+  matched: readonly Pod[],
+): T[] {
+  const scorer = priorityScorerOf(strategy?.priorityStrategy);
+  const keyed = waiting.map((item) => ({
+    item,
+    key: defaultOrderKey(item.pod, item.rank),
+    priority: scorer ? scorer(item.pod.metadata?.labels) : (undefined as PriorityKey | undefined),
+  }));
+  // Priority first, then the default order: because the default order is
+  // total, this one sort equals a stable priority sort over the default order.
+  keyed.sort((a, b) => (a.priority && b.priority ? comparePriority(a.priority, b.priority) : 0) || compareDefaultOrder(a.key, b.key));
+  const ordered = keyed.map((k) => k.item);
+  const terms = strategy?.scatterStrategy;
+  if (!terms || terms.length === 0) return ordered;
+  const labelsOf = (p: Pod): Record<string, string> | undefined => p.metadata?.labels;
+  const expanded = expandScatterTerms(terms, matched, labelsOf);
+  return scatter(expanded, ordered, matched, (item) => labelsOf(item.pod), labelsOf);
+}

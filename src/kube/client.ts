@@ -1,0 +1,160 @@
+// Cluster access. Two paths:
+// - typed API clients from @kubernetes/client-node for one-off calls whose
+//   result shape does not matter (installing the CRD, webhook configurations);
+// - `RawKubeClient` (raw-client.ts) for everything that is cached or
+//   compared: it speaks raw JSON, as watch events do, so a cache never holds
+//   two shapes of the same object.
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import {
+  AdmissionregistrationV1Api,
+  ApiextensionsV1Api,
+  AppsV1Api,
+  CoordinationV1Api,
+  CoreV1Api,
+  CustomObjectsApi,
+  EventsV1Api,
+  KubeConfig,
+} from "@kubernetes/client-node";
+
+export * from "./raw-client.js";
+
+export interface KubeConfigSource {
+  /** --kubeconfig: wins over everything else. */
+  kubeconfigPath?: string;
+  /** --context: a context of the loaded kubeconfig. */
+  context?: string;
+  /** Environment to read KUBECONFIG / KUBERNETES_SERVICE_HOST from (tests pass their own). */
+  env?: NodeJS.ProcessEnv;
+  /** Prefix for the service-account directory; tests point it at a temp dir. */
+  serviceAccountRoot?: string;
+  /** Home directory for ~/.kube/config. */
+  homeDir?: string;
+}
+
+const SERVICE_ACCOUNT_DIR = "/var/run/secrets/kubernetes.io/serviceaccount";
+
+export interface LoadedKubeConfig {
+  kubeConfig: KubeConfig;
+  /** Where it came from, for the startup log line. */
+  source: "flag" | "env" | "in-cluster" | "home";
+  server: string;
+}
+
+/**
+ * Loads a KubeConfig: --kubeconfig, then $KUBECONFIG, then the in-cluster
+ * service account, then ~/.kube/config. Unlike `loadFromDefault` it never
+ * falls back to http://localhost:8080, which would turn a missing config into
+ * confusing connection errors much later.
+ */
+export function loadKubeConfig(src: KubeConfigSource = {}): LoadedKubeConfig {
+  const env = src.env ?? process.env;
+  const kc = new KubeConfig();
+  let source: LoadedKubeConfig["source"];
+  if (src.kubeconfigPath) {
+    if (!fs.existsSync(src.kubeconfigPath)) {
+      throw new Error(`--kubeconfig ${src.kubeconfigPath}: no such file`);
+    }
+    kc.loadFromFile(src.kubeconfigPath);
+    source = "flag";
+  } else if (env.KUBECONFIG) {
+    const files = env.KUBECONFIG.split(path.delimiter).filter((f) => f.length > 0);
+    const existing = files.filter((f) => fs.existsSync(f));
+    if (existing.length === 0) throw new Error(`KUBECONFIG=${env.KUBECONFIG}: none of these files exist`);
+    kc.loadFromFile(existing[0]!);
+    for (const f of existing.slice(1)) {
+      const more = new KubeConfig();
+      more.loadFromFile(f);
+      kc.mergeConfig(more, true);
+    }
+    source = "env";
+  } else if (env.KUBERNETES_SERVICE_HOST && fs.existsSync(`${src.serviceAccountRoot ?? ""}${SERVICE_ACCOUNT_DIR}/token`)) {
+    withEnv(env, () => kc.loadFromCluster(src.serviceAccountRoot ?? ""));
+    source = "in-cluster";
+  } else {
+    const home = src.homeDir ?? env.HOME ?? os.homedir();
+    const file = path.join(home, ".kube", "config");
+    if (!fs.existsSync(file)) {
+      throw new Error(
+        "no cluster configured: pass --kubeconfig, set KUBECONFIG, or run in a pod with a service account",
+      );
+    }
+    kc.loadFromFile(file);
+    source = "home";
+  }
+  if (src.context) {
+    if (!kc.getContextObject(src.context)) {
+      const known = kc.getContexts().map((c) => c.name);
+      throw new Error(`--context ${src.context}: not in the kubeconfig (contexts: ${known.join(", ") || "none"})`);
+    }
+    kc.setCurrentContext(src.context);
+  }
+  const cluster = kc.getCurrentCluster();
+  if (!cluster) throw new Error(`kubeconfig: current context "${kc.getCurrentContext()}" names no cluster`);
+  return { kubeConfig: kc, source, server: cluster.server };
+}
+
+// loadFromCluster reads process.env; run it against the given env.
+function withEnv(env: NodeJS.ProcessEnv, fn: () => void): void {
+  if (env === process.env) return fn();
+  const saved = { host: process.env.KUBERNETES_SERVICE_HOST, port: process.env.KUBERNETES_SERVICE_PORT };
+  process.env.KUBERNETES_SERVICE_HOST = env.KUBERNETES_SERVICE_HOST;
+  if (env.KUBERNETES_SERVICE_PORT === undefined) delete process.env.KUBERNETES_SERVICE_PORT;
+  else process.env.KUBERNETES_SERVICE_PORT = env.KUBERNETES_SERVICE_PORT;
+  try {
+    fn();
+  } finally {
+    if (saved.host === undefined) delete process.env.KUBERNETES_SERVICE_HOST;
+    else process.env.KUBERNETES_SERVICE_HOST = saved.host;
+    if (saved.port === undefined) delete process.env.KUBERNETES_SERVICE_PORT;
+    else process.env.KUBERNETES_SERVICE_PORT = saved.port;
+  }
+}
+
+export interface KubeApis {
+  core: CoreV1Api;
+  apps: AppsV1Api;
+  customObjects: CustomObjectsApi;
+  coordination: CoordinationV1Api;
+  events: EventsV1Api;
+  admissionregistration: AdmissionregistrationV1Api;
+  apiextensions: ApiextensionsV1Api;
+}
+
+export function makeKubeApis(kc: KubeConfig): KubeApis {
+  return {
+    core: kc.makeApiClient(CoreV1Api),
+    apps: kc.makeApiClient(AppsV1Api),
+    customObjects: kc.makeApiClient(CustomObjectsApi),
+    coordination: kc.makeApiClient(CoordinationV1Api),
+    events: kc.makeApiClient(EventsV1Api),
+    admissionregistration: kc.makeApiClient(AdmissionregistrationV1Api),
+    apiextensions: kc.makeApiClient(ApiextensionsV1Api),
+  };
+}
+
+export interface ResourceRef {
+  /** "" for the core group. */
+  group: string;
+  version: string;
+  /** Plural resource name: "pods", "sidecarsets". */
+  resource: string;
+  namespace?: string;
+  name?: string;
+  subresource?: string;
+}
+
+/** "/api/v1/namespaces/ns/pods/name" or "/apis/apps.kruise.io/v1alpha1/sidecarsets/name/status". */
+export function resourcePath(ref: ResourceRef): string {
+  const base = ref.group === "" ? `/api/${ref.version}` : `/apis/${ref.group}/${ref.version}`;
+  let p = base;
+  if (ref.namespace) p += `/namespaces/${encodeURIComponent(ref.namespace)}`;
+  p += `/${ref.resource}`;
+  if (ref.name) p += `/${encodeURIComponent(ref.name)}`;
+  if (ref.subresource) {
+    if (!ref.name) throw new Error(`resourcePath: subresource ${ref.subresource} needs a name`);
+    p += `/${ref.subresource}`;
+  }
+  return p;
+}

@@ -1,0 +1,118 @@
+// The informer's cache: objects by key ("namespace/name", or "name" for
+// cluster-scoped kinds) with secondary indexes. Objects are raw JSON shared by
+// every reader; nobody may mutate them.
+
+export interface KubeObjectMeta {
+  name?: string;
+  namespace?: string;
+  resourceVersion?: string;
+  uid?: string;
+  managedFields?: unknown;
+}
+
+export interface KubeObject {
+  metadata?: KubeObjectMeta;
+}
+
+/** Values an object is found under in one index (e.g. its namespace). */
+export type IndexFunc<T> = (obj: T) => string[];
+
+export const NAMESPACE_INDEX = "namespace";
+
+export function objectKey(obj: KubeObject): string {
+  const name = obj.metadata?.name ?? "";
+  const ns = obj.metadata?.namespace;
+  return ns ? `${ns}/${name}` : name;
+}
+
+export function keyOf(namespace: string | undefined, name: string): string {
+  return namespace ? `${namespace}/${name}` : name;
+}
+
+export class Store<T extends KubeObject> {
+  private readonly items = new Map<string, T>();
+  private readonly indexFuncs: Map<string, IndexFunc<T>>;
+  private readonly indexes = new Map<string, Map<string, Set<string>>>();
+
+  constructor(indexers: Record<string, IndexFunc<T>> = {}) {
+    this.indexFuncs = new Map(Object.entries(indexers));
+    if (!this.indexFuncs.has(NAMESPACE_INDEX)) {
+      this.indexFuncs.set(NAMESPACE_INDEX, (o) => [o.metadata?.namespace ?? ""]);
+    }
+    for (const name of this.indexFuncs.keys()) this.indexes.set(name, new Map());
+  }
+
+  get size(): number {
+    return this.items.size;
+  }
+
+  get(key: string): T | undefined {
+    return this.items.get(key);
+  }
+
+  has(key: string): boolean {
+    return this.items.has(key);
+  }
+
+  list(): T[] {
+    return [...this.items.values()];
+  }
+
+  keys(): string[] {
+    return [...this.items.keys()];
+  }
+
+  /** Objects whose index function returned `value`. Unknown index names are a programming error. */
+  byIndex(indexName: string, value: string): T[] {
+    const index = this.indexes.get(indexName);
+    if (!index) throw new Error(`no index "${indexName}" (known: ${[...this.indexes.keys()].join(", ")})`);
+    const keys = index.get(value);
+    if (!keys) return [];
+    const out: T[] = [];
+    for (const k of keys) {
+      const obj = this.items.get(k);
+      if (obj) out.push(obj);
+    }
+    return out;
+  }
+
+  /** Stores `obj` and returns the object it replaced. */
+  set(key: string, obj: T): T | undefined {
+    const old = this.items.get(key);
+    if (old) this.unindex(key, old);
+    this.items.set(key, obj);
+    this.index(key, obj);
+    return old;
+  }
+
+  delete(key: string): T | undefined {
+    const old = this.items.get(key);
+    if (!old) return undefined;
+    this.unindex(key, old);
+    this.items.delete(key);
+    return old;
+  }
+
+  private index(key: string, obj: T): void {
+    for (const [name, fn] of this.indexFuncs) {
+      const index = this.indexes.get(name)!;
+      for (const value of fn(obj)) {
+        let keys = index.get(value);
+        if (!keys) index.set(value, (keys = new Set()));
+        keys.add(key);
+      }
+    }
+  }
+
+  private unindex(key: string, obj: T): void {
+    for (const [name, fn] of this.indexFuncs) {
+      const index = this.indexes.get(name)!;
+      for (const value of fn(obj)) {
+        const keys = index.get(value);
+        if (!keys) continue;
+        keys.delete(key);
+        if (keys.size === 0) index.delete(value);
+      }
+    }
+  }
+}

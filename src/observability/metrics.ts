@@ -1,0 +1,129 @@
+// Prometheus metrics. Names and labels follow controller-runtime and client-go
+// where the concept exists there (the names OpenKruise exports), so dashboards
+// built for OpenKruise's manager keep working; the sidecarset_* series are ours.
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
+
+/** Histogram buckets of controller-runtime's reconcile_time_seconds. */
+const RECONCILE_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.6, 0.7, 0.8, 0.9, 1, 1.25, 1.5, 1.75, 2, 2.5, 3, 3.5, 4, 4.5, 5, 6, 7, 8, 9, 10, 15, 20, 25, 30, 40, 50, 60];
+/** Prometheus' default buckets, as controller-runtime uses for webhook latency. */
+const WEBHOOK_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+/** client-go's workqueue buckets: 1ns .. 10s, ×10. */
+const WORKQUEUE_BUCKETS = [1e-8, 1e-7, 1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 1e-1, 1, 10];
+
+export type ReconcileResult = "success" | "error" | "requeue" | "requeue_after";
+
+export interface SidecarSetStatusCounts {
+  matchedPods: number;
+  updatedPods: number;
+  readyPods: number;
+  updatedReadyPods: number;
+  notInjectedPods: number;
+}
+
+export interface ManagerMetrics {
+  registry: Registry;
+  webhookLatency: Histogram<"webhook">;
+  webhookRequests: Counter<"webhook" | "code">;
+  webhookInFlight: Gauge<"webhook">;
+  reconcileTotal: Counter<"controller" | "result">;
+  reconcileTime: Histogram<"controller">;
+  reconcileErrors: Counter<"controller">;
+  activeWorkers: Gauge<"controller">;
+  workqueueDepth: Gauge<"name">;
+  workqueueAdds: Counter<"name">;
+  workqueueRetries: Counter<"name">;
+  workqueueQueueDuration: Histogram<"name">;
+  workqueueWorkDuration: Histogram<"name">;
+  leaderStatus: Gauge<"name">;
+  injections: Counter<"sidecarset">;
+  podsUpgraded: Counter<"sidecarset">;
+  statusMatched: Gauge<"sidecarset">;
+  statusUpdated: Gauge<"sidecarset">;
+  statusReady: Gauge<"sidecarset">;
+  statusUpdatedReady: Gauge<"sidecarset">;
+  statusNotInjected: Gauge<"sidecarset">;
+}
+
+export interface MetricsOptions {
+  /** Add process_* and nodejs_* series (the manager does; tests need not). */
+  defaultMetrics?: boolean;
+}
+
+export function createMetrics(opts: MetricsOptions = {}): ManagerMetrics {
+  const registry = new Registry();
+  if (opts.defaultMetrics) collectDefaultMetrics({ register: registry });
+  const registers = [registry];
+  const counter = <L extends string>(name: string, help: string, labelNames: L[]) =>
+    new Counter<L>({ name, help, labelNames, registers });
+  const gauge = <L extends string>(name: string, help: string, labelNames: L[]) =>
+    new Gauge<L>({ name, help, labelNames, registers });
+  const histogram = <L extends string>(name: string, help: string, labelNames: L[], buckets: number[]) =>
+    new Histogram<L>({ name, help, labelNames, buckets, registers });
+
+  return {
+    registry,
+    webhookLatency: histogram("controller_runtime_webhook_latency_seconds", "Histogram of the latency of processing admission requests", ["webhook"], WEBHOOK_BUCKETS),
+    webhookRequests: counter("controller_runtime_webhook_requests_total", "Total number of admission requests by HTTP status code.", ["webhook", "code"]),
+    webhookInFlight: gauge("controller_runtime_webhook_requests_in_flight", "Current number of admission requests being served.", ["webhook"]),
+    reconcileTotal: counter("controller_runtime_reconcile_total", "Total number of reconciliations per controller", ["controller", "result"]),
+    reconcileTime: histogram("controller_runtime_reconcile_time_seconds", "Length of time per reconciliation per controller", ["controller"], RECONCILE_BUCKETS),
+    reconcileErrors: counter("controller_runtime_reconcile_errors_total", "Total number of reconciliation errors per controller", ["controller"]),
+    activeWorkers: gauge("controller_runtime_active_workers", "Number of currently used workers per controller", ["controller"]),
+    workqueueDepth: gauge("workqueue_depth", "Current depth of workqueue", ["name"]),
+    workqueueAdds: counter("workqueue_adds_total", "Total number of adds handled by workqueue", ["name"]),
+    workqueueRetries: counter("workqueue_retries_total", "Total number of retries handled by workqueue", ["name"]),
+    workqueueQueueDuration: histogram("workqueue_queue_duration_seconds", "How long in seconds an item stays in workqueue before being requested", ["name"], WORKQUEUE_BUCKETS),
+    workqueueWorkDuration: histogram("workqueue_work_duration_seconds", "How long in seconds processing an item from workqueue takes.", ["name"], WORKQUEUE_BUCKETS),
+    leaderStatus: gauge("leader_election_master_status", "Gauge of if the reporting system is master of the relevant lease, 0 indicates backup, 1 indicates master. 'name' is the string used to identify the lease.", ["name"]),
+    injections: counter("sidecarset_injections_total", "Pods the admission webhook injected a SidecarSet's containers into", ["sidecarset"]),
+    podsUpgraded: counter("sidecarset_pods_upgraded_total", "Pods whose sidecar containers were upgraded in place", ["sidecarset"]),
+    statusMatched: gauge("sidecarset_status_matched_pods", "status.matchedPods of the SidecarSet", ["sidecarset"]),
+    statusUpdated: gauge("sidecarset_status_updated_pods", "status.updatedPods of the SidecarSet", ["sidecarset"]),
+    statusReady: gauge("sidecarset_status_ready_pods", "status.readyPods of the SidecarSet", ["sidecarset"]),
+    statusUpdatedReady: gauge("sidecarset_status_updated_ready_pods", "status.updatedReadyPods of the SidecarSet", ["sidecarset"]),
+    statusNotInjected: gauge("sidecarset_status_not_injected_pods", "status.notInjectedPods: selected pods created without the SidecarSet's sidecars", ["sidecarset"]),
+  };
+}
+
+/** Hooks for one WorkQueue (structurally its WorkQueueMetricsSink). */
+export function workqueueMetrics(m: ManagerMetrics, name: string) {
+  const labels = { name };
+  m.workqueueDepth.set(labels, 0);
+  return {
+    depth: (n: number) => m.workqueueDepth.set(labels, n),
+    added: () => m.workqueueAdds.inc(labels),
+    retried: () => m.workqueueRetries.inc(labels),
+    queueLatency: (s: number) => m.workqueueQueueDuration.observe(labels, s),
+    workDuration: (s: number) => m.workqueueWorkDuration.observe(labels, s),
+  };
+}
+
+/** Records one reconcile of `controller` with its outcome and duration. */
+export function observeReconcile(m: ManagerMetrics, controller: string, result: ReconcileResult, seconds: number): void {
+  m.reconcileTotal.inc({ controller, result });
+  m.reconcileTime.observe({ controller }, seconds);
+  if (result === "error") m.reconcileErrors.inc({ controller });
+}
+
+/** Records one admission request, as the webhook server's onRequestDone hook. */
+export function observeWebhook(m: ManagerMetrics, webhook: string, code: number, seconds: number): void {
+  m.webhookLatency.observe({ webhook }, seconds);
+  m.webhookRequests.inc({ webhook, code: String(code) });
+}
+
+export function setSidecarSetStatus(m: ManagerMetrics, sidecarset: string, s: SidecarSetStatusCounts): void {
+  const labels = { sidecarset };
+  m.statusMatched.set(labels, s.matchedPods);
+  m.statusUpdated.set(labels, s.updatedPods);
+  m.statusReady.set(labels, s.readyPods);
+  m.statusUpdatedReady.set(labels, s.updatedReadyPods);
+  m.statusNotInjected.set(labels, s.notInjectedPods);
+}
+
+/** Drops every per-SidecarSet series of a deleted SidecarSet, so gauges do not report it forever. */
+export function forgetSidecarSet(m: ManagerMetrics, sidecarset: string): void {
+  const labels = { sidecarset };
+  for (const metric of [m.injections, m.podsUpgraded, m.statusMatched, m.statusUpdated, m.statusReady, m.statusUpdatedReady, m.statusNotInjected]) {
+    metric.remove(labels);
+  }
+}

@@ -1,0 +1,147 @@
+// A model kubelet for rollout simulations: when a container's image changes in
+// the pod spec it restarts that container after `restartSeconds` (new imageID,
+// restartCount + 1, not ready) and marks it ready `readySeconds` later. Pods
+// marked as failing never get the new image running: the container stays not
+// ready with no imageID, as with an image that cannot be pulled.
+import { createHash } from "node:crypto";
+import type { ContainerStatus, Pod } from "../api/kube-types.js";
+import { podKey } from "../core/rollout/matching.js";
+
+export interface KubeletOptions {
+  restartSeconds: number;
+  readySeconds: number;
+  /** Pods whose upgraded containers never become ready. */
+  fails: (pod: Pod) => boolean;
+}
+
+type KubeletEvent = { at: number; pod: string; container: string; kind: "restart" | "ready" };
+
+/** A stable fake imageID for an image, with the scheme prefix the runtime adds. */
+export function simulatedImageID(image: string): string {
+  const at = image.indexOf("@");
+  const repo = at >= 0 ? image.slice(0, at) : image.replace(/:[^:/]*$/, "");
+  return `docker-pullable://${repo}@sha256:${createHash("sha256").update(image).digest("hex")}`;
+}
+
+export class ModelKubelet {
+  private readonly pods = new Map<string, Pod>();
+  /** pod → container → the spec image the kubelet last acted on. */
+  private readonly seen = new Map<string, Map<string, string>>();
+  private events: KubeletEvent[] = [];
+  private readonly failing = new Set<string>();
+
+  constructor(
+    pods: readonly Pod[],
+    private readonly opts: KubeletOptions,
+    private readonly clock: (seconds: number) => string,
+  ) {
+    for (const pod of pods) {
+      const key = podKey(pod);
+      const copy = structuredClone(pod);
+      this.pods.set(key, copy);
+      if (opts.fails(copy)) this.failing.add(key);
+      const images = new Map<string, string>();
+      for (const c of copy.spec?.containers ?? []) {
+        const status = copy.status?.containerStatuses?.find((s) => s.name === c.name);
+        // A container already out of step with its spec (mid-upgrade) is finished first.
+        images.set(c.name, status && status.image !== c.image ? (status.image ?? "") : (c.image ?? ""));
+      }
+      this.seen.set(key, images);
+      this.observe(key, 0);
+    }
+  }
+
+  /** Current pods, in insertion order. */
+  list(): Pod[] {
+    return [...this.pods.values()];
+  }
+
+  get(key: string): Pod | undefined {
+    return this.pods.get(key);
+  }
+
+  isFailing(key: string): boolean {
+    return this.failing.has(key);
+  }
+
+  /** A controller wrote `pod` at time `t`; the kubelet reacts to changed images. */
+  write(pod: Pod, t: number): void {
+    const key = podKey(pod);
+    this.pods.set(key, pod);
+    this.observe(key, t);
+  }
+
+  /** Time of the next kubelet event, or null when the node is idle. */
+  nextEventTime(): number | null {
+    let min: number | null = null;
+    for (const e of this.events) if (min === null || e.at < min) min = e.at;
+    return min;
+  }
+
+  /** Applies every event due at or before `t`. Returns the keys of pods that changed. */
+  advance(t: number): string[] {
+    const due = this.events.filter((e) => e.at <= t).sort((a, b) => a.at - b.at || (a.kind === "restart" ? -1 : 1));
+    this.events = this.events.filter((e) => e.at > t);
+    const changed = new Set<string>();
+    for (const e of due) {
+      const pod = this.pods.get(e.pod);
+      if (!pod) continue;
+      const next = structuredClone(pod);
+      if (e.kind === "restart") this.restart(next, e.pod, e.container, e.at);
+      else this.markReady(next, e.container, e.at);
+      this.pods.set(e.pod, next);
+      changed.add(e.pod);
+    }
+    return [...changed];
+  }
+
+  private observe(key: string, t: number): void {
+    const pod = this.pods.get(key)!;
+    const images = this.seen.get(key)!;
+    for (const c of pod.spec?.containers ?? []) {
+      if (images.get(c.name) === c.image) continue;
+      images.set(c.name, c.image ?? "");
+      // A newer spec image replaces any restart still pending for the container.
+      this.events = this.events.filter((e) => !(e.pod === key && e.container === c.name));
+      this.events.push({ at: t + this.opts.restartSeconds, pod: key, container: c.name, kind: "restart" });
+    }
+  }
+
+  private restart(pod: Pod, key: string, container: string, t: number): void {
+    const image = pod.spec?.containers.find((c) => c.name === container)?.image ?? "";
+    pod.status ??= {};
+    const statuses: ContainerStatus[] = (pod.status.containerStatuses ??= []);
+    let status = statuses.find((s) => s.name === container);
+    if (!status) {
+      status = { name: container, image, imageID: "", ready: false, restartCount: 0 };
+      statuses.push(status);
+    }
+    const failing = this.failing.has(key);
+    status.image = image;
+    status.imageID = failing ? "" : simulatedImageID(image);
+    status.ready = false;
+    status.restartCount = (status.restartCount ?? 0) + 1;
+    this.setPodReady(pod, t);
+    if (!failing) this.events.push({ at: t + this.opts.readySeconds, pod: key, container, kind: "ready" });
+  }
+
+  private markReady(pod: Pod, container: string, t: number): void {
+    const status = pod.status?.containerStatuses?.find((s) => s.name === container);
+    if (status) status.ready = true;
+    this.setPodReady(pod, t);
+  }
+
+  /** Pod Ready follows its containers; the transition time moves only on a change. */
+  private setPodReady(pod: Pod, t: number): void {
+    const ready = (pod.status?.containerStatuses ?? []).every((s) => s.ready === true);
+    pod.status ??= {};
+    const conditions = (pod.status.conditions ??= []);
+    const value = ready ? "True" : "False";
+    const existing = conditions.find((c) => c.type === "Ready");
+    if (!existing) conditions.push({ type: "Ready", status: value, lastTransitionTime: this.clock(t) });
+    else if (existing.status !== value) {
+      existing.status = value;
+      existing.lastTransitionTime = this.clock(t);
+    }
+  }
+}

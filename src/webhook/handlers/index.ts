@@ -1,0 +1,55 @@
+// The three admission webhooks and the routes that serve them.
+import { MUTATE_POD_PATH, MUTATE_SIDECARSET_PATH, VALIDATE_SIDECARSET_PATH } from "../../manifests/webhook.js";
+import type { Logger } from "../../observability/logger.js";
+import { handleAdmission, type AdmissionHandler } from "../admission.js";
+import type { WebhookHandler } from "../server.js";
+import type { AdmissionCache } from "./cache-view.js";
+import { createPodHandler, type InjectionMetrics } from "./pod.js";
+import { createSidecarSetMutateHandler } from "./sidecarset-mutate.js";
+import { createSidecarSetValidateHandler } from "./sidecarset-validate.js";
+
+export type { AdmissionCache } from "./cache-view.js";
+export { createPodHandler, podShapeProblems, type InjectionMetrics, type PodHandlerDeps } from "./pod.js";
+export { createSidecarSetMutateHandler, objectName, sidecarSetKindProblem, type SidecarSetMutateDeps } from "./sidecarset-mutate.js";
+export { createSidecarSetValidateHandler, type SidecarSetValidateDeps } from "./sidecarset-validate.js";
+export { MUTATE_POD_PATH, MUTATE_SIDECARSET_PATH, VALIDATE_SIDECARSET_PATH };
+
+export interface HandlerDeps {
+  cache: AdmissionCache;
+  now: () => Date;
+  random: () => number;
+  sortInjectedContainersByName?: boolean;
+  allowPatchPodMetadataWithoutWhitelist?: boolean;
+  metrics?: InjectionMetrics;
+  logger: Logger;
+}
+
+/** One route: AdmissionReview in, AdmissionReview (or HTTP 400) out; handler exceptions logged and denied. */
+export function admissionRoute(handler: AdmissionHandler, logger: Logger): WebhookHandler {
+  return ({ path, body, signal }) =>
+    handleAdmission(body, handler, {
+      signal,
+      onError: (e, req) =>
+        logger.error({ path, uid: req.uid, err: e instanceof Error ? e.message : String(e) }, "admission handler failed"),
+    });
+}
+
+/** The three webhook paths (as the webhook configurations name them) mapped to their handlers. */
+export function admissionRoutes(deps: HandlerDeps): Record<string, WebhookHandler> {
+  const pod = createPodHandler(deps);
+  const mutate = createSidecarSetMutateHandler({ logger: deps.logger });
+  const validate = createSidecarSetValidateHandler(deps);
+  return {
+    [MUTATE_POD_PATH]: admissionRoute(pod, deps.logger),
+    [MUTATE_SIDECARSET_PATH]: admissionRoute(mutate, deps.logger),
+    [VALIDATE_SIDECARSET_PATH]: admissionRoute(validate, deps.logger),
+  };
+}
+
+/**
+ * Adds the three webhook routes to `routes` (the `routes` option of
+ * WebhookServer) and returns it.
+ */
+export function registerHandlers(routes: Record<string, WebhookHandler>, deps: HandlerDeps): Record<string, WebhookHandler> {
+  return Object.assign(routes, admissionRoutes(deps));
+}

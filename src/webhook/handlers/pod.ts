@@ -1,0 +1,177 @@
+// `/mutate-pod` (SPEC §5.1): injects the sidecars of every applying SidecarSet
+// into a pod being created. Decode → injectPod with cached objects → encode;
+// the decisions live in core/inject. Nothing here calls the API server.
+import type { Pod } from "../../api/kube-types.js";
+import { effectiveNamespace, injectPod } from "../../core/inject/inject.js";
+import type { JsonPatchOp } from "../../kube/client.js";
+import type { Logger } from "../../observability/logger.js";
+import { allowed, denied, patched, type AdmissionHandler, type AdmissionRequest } from "../admission.js";
+import type { AdmissionCache } from "./cache-view.js";
+
+/** Told about every pod that got sidecars (not for dry runs: no pod is created then). */
+export interface InjectionMetrics {
+  onInjected(setNames: string[]): void;
+}
+
+export interface PodHandlerDeps {
+  cache: AdmissionCache;
+  /** The clock written into hash records (`updateTimestamp`). */
+  now: () => Date;
+  /** Chance for `injectionStrategy.revision.policy: Partial` (§5.3). */
+  random: () => number;
+  /** `--sort-injected-containers-by-name` (§5.7 step 2). */
+  sortInjectedContainersByName?: boolean;
+  metrics?: InjectionMetrics;
+  logger: Logger;
+}
+
+export function createPodHandler(deps: PodHandlerDeps): AdmissionHandler {
+  return (req) => admitPod(req, deps);
+}
+
+function admitPod(req: AdmissionRequest, deps: PodHandlerDeps) {
+  // Sidecars are added once, when the pod is created; status or binding
+  // writes, and an UPDATE that reaches us anyway, pass untouched.
+  if (req.subResource) return allowed(req.uid);
+  if (req.operation !== "CREATE") return allowed(req.uid);
+
+  const kindProblem = podKindProblem(req);
+  if (kindProblem) return denied(req.uid, 400, kindProblem, "BadRequest");
+  const shapeProblems = podShapeProblems(req.object!);
+  if (shapeProblems.length > 0) {
+    return denied(req.uid, 400, `the pod cannot be read: ${shapeProblems.join("; ")}`, "BadRequest");
+  }
+
+  const pod = req.object as Pod;
+  const namespace = effectiveNamespace(pod, req.namespace);
+  const podName = pod.metadata?.name || (pod.metadata?.generateName ? `${pod.metadata.generateName}*` : "");
+  const result = injectPod({
+    pod,
+    requestNamespace: req.namespace,
+    sidecarSets: deps.cache.sidecarSets(),
+    namespaceLabels: (ns) => deps.cache.namespaceLabels(ns),
+    revisions: deps.cache.revisions(),
+    now: deps.now(),
+    random: deps.random,
+    sortInjectedContainersByName: deps.sortInjectedContainersByName ?? false,
+  });
+
+  switch (result.kind) {
+    case "unchanged":
+      return allowed(req.uid);
+    case "denied":
+      deps.logger.warn({ namespace, pod: podName, sidecarset: result.sidecarSet, err: result.message }, "pod injection denied");
+      return denied(req.uid, 500, result.message);
+    case "injected":
+      if (!req.dryRun) {
+        deps.metrics?.onInjected(result.injected);
+        deps.logger.info({ namespace, pod: podName, sidecarsets: result.injected }, "injected sidecars into pod");
+      }
+      return patched(req.uid, result.patch as JsonPatchOp[]);
+  }
+}
+
+function podKindProblem(req: AdmissionRequest): string | undefined {
+  const { group, version, kind } = req.kind;
+  if (group !== "" || kind !== "Pod") {
+    return `this webhook admits core/v1 Pods, got ${group || "core"}/${version} ${kind}; check the rules of the webhook configuration`;
+  }
+  const object = req.object!;
+  if (object.kind !== undefined && object.kind !== null && object.kind !== "Pod") {
+    return `request.object.kind: ${JSON.stringify(object.kind)} in a request for a Pod; the object must be a Pod`;
+  }
+  if (object.apiVersion !== undefined && object.apiVersion !== null && object.apiVersion !== "v1") {
+    return `request.object.apiVersion: ${JSON.stringify(object.apiVersion)} in a request for a Pod; expected "v1"`;
+  }
+  return undefined;
+}
+
+// The API server only sends pods it has decoded, so these checks matter for
+// callers that are not the API server. They cover every field injection reads
+// at the top of the pod; null counts as absent, as in Kubernetes' JSON.
+type Problems = string[];
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+function given(v: unknown): string {
+  if (Array.isArray(v)) return "a list";
+  if (isRecord(v)) return "an object";
+  if (typeof v === "string") return `the string ${JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}…` : v)}`;
+  return `${typeof v} ${String(v)}`;
+}
+
+function absent(v: unknown): boolean {
+  return v === undefined || v === null;
+}
+
+function expectString(v: unknown, path: string, out: Problems): void {
+  if (!absent(v) && typeof v !== "string") out.push(`${path}: ${given(v)}, expected a string`);
+}
+
+function expectStringMap(v: unknown, path: string, out: Problems): void {
+  if (absent(v)) return;
+  if (!isRecord(v)) {
+    out.push(`${path}: ${given(v)}, expected a map of string keys to string values`);
+    return;
+  }
+  for (const [key, value] of Object.entries(v)) {
+    if (typeof value !== "string") out.push(`${path}[${key}]: ${given(value)}, expected a string`);
+  }
+}
+
+/** A list of objects; `named` items must carry a string name. */
+function expectObjectList(v: unknown, path: string, out: Problems, named: boolean): void {
+  if (absent(v)) return;
+  if (!Array.isArray(v)) {
+    out.push(`${path}: ${given(v)}, expected a list`);
+    return;
+  }
+  v.forEach((item, i) => {
+    if (!isRecord(item)) out.push(`${path}[${i}]: ${given(item)}, expected an object`);
+    else if (named && typeof item.name !== "string") out.push(`${path}[${i}].name: ${absent(item.name) ? "missing" : given(item.name)}, expected a string`);
+  });
+}
+
+/** The container lists injection reads from (shared volumes, transferred env, resources). */
+function expectContainers(v: unknown, path: string, out: Problems): void {
+  expectObjectList(v, path, out, true);
+  if (!Array.isArray(v)) return;
+  v.forEach((c, i) => {
+    if (!isRecord(c)) return;
+    expectObjectList(c.env, `${path}[${i}].env`, out, true);
+    expectObjectList(c.volumeMounts, `${path}[${i}].volumeMounts`, out, true);
+    expectObjectList(c.volumeDevices, `${path}[${i}].volumeDevices`, out, true);
+    if (!absent(c.resources) && !isRecord(c.resources)) out.push(`${path}[${i}].resources: ${given(c.resources)}, expected an object`);
+  });
+}
+
+/** Problems with the parts of `object` that injection reads, as `path: what was given, what is expected`. */
+export function podShapeProblems(object: Record<string, unknown>): string[] {
+  const out: Problems = [];
+  const at = (p: string) => `request.object.${p}`;
+  const { metadata, spec, status } = object;
+  if (!absent(metadata)) {
+    if (!isRecord(metadata)) out.push(`${at("metadata")}: ${given(metadata)}, expected an object`);
+    else {
+      for (const key of ["name", "generateName", "namespace", "deletionTimestamp"]) expectString(metadata[key], at(`metadata.${key}`), out);
+      expectStringMap(metadata.labels, at("metadata.labels"), out);
+      expectStringMap(metadata.annotations, at("metadata.annotations"), out);
+    }
+  }
+  if (!absent(spec)) {
+    if (!isRecord(spec)) out.push(`${at("spec")}: ${given(spec)}, expected an object`);
+    else {
+      expectContainers(spec.initContainers, at("spec.initContainers"), out);
+      expectContainers(spec.containers, at("spec.containers"), out);
+      expectObjectList(spec.volumes, at("spec.volumes"), out, true);
+      expectObjectList(spec.imagePullSecrets, at("spec.imagePullSecrets"), out, false);
+    }
+  }
+  if (!absent(status)) {
+    if (!isRecord(status)) out.push(`${at("status")}: ${given(status)}, expected an object`);
+    else expectString(status.phase, at("status.phase"), out);
+  }
+  return out;
+}

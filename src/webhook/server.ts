@@ -1,0 +1,334 @@
+// The HTTPS server the API server calls. It owns the transport rules so the
+// handlers only see parsed JSON:
+// - TLS 1.2 or newer; the certificate can be swapped without a restart
+//   (`setCertificate`, or by watching the mounted files);
+// - POST with a JSON content type (415 otherwise) and a body cap (413);
+// - a deadline per request below the webhook configuration's timeoutSeconds,
+//   so a slow handler yields our answer instead of the API server's timeout;
+// - `stop()` drains: no new connections, in-flight requests finish, idle
+//   keep-alive connections close.
+import fs from "node:fs";
+import type http from "node:http";
+import https from "node:https";
+import type { AddressInfo } from "node:net";
+import tls from "node:tls";
+import type { Logger } from "pino";
+import { badRequest, type HttpReply } from "./admission.js";
+
+export interface WebhookRequest {
+  path: string;
+  body: unknown;
+  /** Aborts at the request deadline or when the client goes away. */
+  signal: AbortSignal;
+}
+
+export type WebhookHandler = (req: WebhookRequest) => HttpReply | Promise<HttpReply>;
+
+export interface CertificatePair {
+  cert: string | Buffer;
+  key: string | Buffer;
+}
+
+export interface WebhookServerOptions {
+  port: number;
+  host?: string;
+  certificate: CertificatePair;
+  routes: Record<string, WebhookHandler>;
+  /** Default 3 MiB; the API server's own request limit is 3 MiB. */
+  maxBodyBytes?: number;
+  /** Default 9 s: under the 10 s timeoutSeconds of our webhook configurations. */
+  requestTimeoutMs?: number;
+  /** How long after the deadline a handler that ignores its signal is waited for before a bare 504. */
+  deadlineGraceMs?: number;
+  /** /readyz is 200 only while this says true (and the server is not draining). */
+  ready?: () => boolean;
+  logger?: Logger;
+  /** Called once per routed request, for metrics. */
+  onRequestDone?(info: { path: string; status: number; seconds: number }): void;
+}
+
+export const DEFAULT_MAX_BODY_BYTES = 3 * 1024 * 1024;
+export const DEFAULT_REQUEST_TIMEOUT_MS = 9_000;
+
+const TLS_MIN_VERSION: tls.SecureVersion = "TLSv1.2";
+
+export class WebhookServer {
+  private readonly server: https.Server;
+  private readonly maxBodyBytes: number;
+  private readonly requestTimeoutMs: number;
+  private readonly deadlineGraceMs: number;
+  private draining = false;
+  private inFlight = 0;
+  private idleWaiters: (() => void)[] = [];
+  private certWatch: NodeJS.Timeout | undefined;
+
+  constructor(private readonly opts: WebhookServerOptions) {
+    this.maxBodyBytes = opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+    this.requestTimeoutMs = opts.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+    this.deadlineGraceMs = opts.deadlineGraceMs ?? 300;
+    this.server = https.createServer(
+      { ...secureOptions(opts.certificate), minVersion: TLS_MIN_VERSION },
+      (req, res) => void this.handle(req, res),
+    );
+    // Slow senders must not hold a socket longer than a request may take.
+    this.server.headersTimeout = Math.min(this.requestTimeoutMs, 60_000);
+    this.server.requestTimeout = this.requestTimeoutMs + this.deadlineGraceMs;
+    this.server.keepAliveTimeout = 30_000;
+    this.server.on("tlsClientError", (err) => this.opts.logger?.debug({ err: err.message }, "TLS handshake failed"));
+  }
+
+  async start(): Promise<number> {
+    await new Promise<void>((resolve, reject) => {
+      this.server.once("error", reject);
+      this.server.listen(this.opts.port, this.opts.host, () => {
+        this.server.off("error", reject);
+        resolve();
+      });
+    });
+    const port = this.port();
+    this.opts.logger?.info({ port, host: this.opts.host ?? "0.0.0.0" }, "webhook server listening");
+    return port;
+  }
+
+  port(): number {
+    return (this.server.address() as AddressInfo).port;
+  }
+
+  /**
+   * Serves a new certificate to new connections. Throws (and keeps the old
+   * one) when the pair is unusable, e.g. a key that does not match.
+   */
+  setCertificate(pair: CertificatePair): void {
+    const options = { ...secureOptions(pair), minVersion: TLS_MIN_VERSION };
+    tls.createSecureContext(options); // validates before swapping
+    this.server.setSecureContext(options);
+    this.opts.logger?.info("webhook serving certificate reloaded");
+  }
+
+  /**
+   * Re-reads the PEM files every `intervalMs` and swaps when they change.
+   * Polling (not fs.watch) survives the symlink swap Kubernetes uses to
+   * update mounted Secrets; a half-written pair is skipped until it matches.
+   */
+  watchCertificateFiles(certFile: string, keyFile: string, intervalMs = 10_000): void {
+    this.stopWatchingCertificate();
+    let last = "";
+    const check = () => {
+      let cert: Buffer;
+      let key: Buffer;
+      try {
+        cert = fs.readFileSync(certFile);
+        key = fs.readFileSync(keyFile);
+      } catch (e) {
+        this.opts.logger?.warn({ err: (e as Error).message }, "reading the webhook certificate failed");
+        return;
+      }
+      const fingerprint = `${cert.toString("base64")}|${key.toString("base64")}`;
+      if (fingerprint === last) return;
+      try {
+        this.setCertificate({ cert, key });
+        last = fingerprint;
+      } catch (e) {
+        this.opts.logger?.warn({ err: (e as Error).message }, "new webhook certificate rejected; keeping the old one");
+      }
+    };
+    check();
+    this.certWatch = setInterval(check, intervalMs);
+    this.certWatch.unref();
+  }
+
+  stopWatchingCertificate(): void {
+    if (this.certWatch) clearInterval(this.certWatch);
+    this.certWatch = undefined;
+  }
+
+  isDraining(): boolean {
+    return this.draining;
+  }
+
+  /**
+   * Stops accepting connections, lets in-flight requests finish (up to
+   * `timeoutMs`, then cuts them), and closes.
+   */
+  async stop(timeoutMs = this.requestTimeoutMs + this.deadlineGraceMs): Promise<void> {
+    this.draining = true;
+    this.stopWatchingCertificate();
+    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    this.server.closeIdleConnections();
+    if (this.inFlight > 0) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        new Promise<void>((resolve) => this.idleWaiters.push(resolve)),
+        new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs))),
+      ]);
+      clearTimeout(timer);
+    }
+    this.server.closeAllConnections();
+    await closed;
+    this.opts.logger?.info("webhook server stopped");
+  }
+
+  private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const path = (req.url ?? "/").split("?")[0]!;
+    if (this.draining) res.setHeader("Connection", "close");
+    if (path === "/healthz") return text(res, 200, "ok");
+    if (path === "/readyz") {
+      const ready = !this.draining && (this.opts.ready?.() ?? true);
+      return text(res, ready ? 200 : 503, ready ? "ok" : "not ready");
+    }
+    const route = this.opts.routes[path];
+    if (!route) {
+      json(res, 404, statusBody(404, "NotFound", `no webhook at ${path}`));
+      return;
+    }
+    this.inFlight++;
+    const started = process.hrtime.bigint();
+    let status = 500;
+    try {
+      status = await this.serveRoute(route, path, req, res);
+    } catch (e) {
+      this.opts.logger?.error({ err: (e as Error).message, path }, "webhook request failed");
+      if (!res.headersSent) json(res, 500, statusBody(500, "InternalError", "internal error"));
+    } finally {
+      this.inFlight--;
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      this.opts.onRequestDone?.({ path, status, seconds });
+      if (this.inFlight === 0) {
+        const waiters = this.idleWaiters;
+        this.idleWaiters = [];
+        for (const w of waiters) w();
+      }
+    }
+  }
+
+  private async serveRoute(route: WebhookHandler, path: string, req: http.IncomingMessage, res: http.ServerResponse): Promise<number> {
+    if (req.method !== "POST") {
+      res.setHeader("Allow", "POST");
+      return json(res, 405, statusBody(405, "MethodNotAllowed", `${req.method} is not allowed; webhooks take POST`));
+    }
+    const contentType = (req.headers["content-type"] ?? "").split(";")[0]!.trim().toLowerCase();
+    if (contentType !== "application/json") {
+      req.resume();
+      return json(res, 415, statusBody(415, "UnsupportedMediaType", `content type "${contentType}" is not supported; send application/json`));
+    }
+    const declared = Number(req.headers["content-length"] ?? NaN);
+    if (declared > this.maxBodyBytes) return this.tooLarge(req, res, declared);
+
+    const abort = new AbortController();
+    let timedOut = false;
+    const deadline = setTimeout(() => {
+      timedOut = true;
+      abort.abort();
+    }, this.requestTimeoutMs);
+    res.on("close", () => abort.abort());
+    try {
+      const raw = await readBody(req, this.maxBodyBytes, abort.signal);
+      if (raw === TOO_LARGE) return this.tooLarge(req, res);
+      if (raw === ABORTED) {
+        if (!timedOut) return 499; // the client went away
+        res.setHeader("Connection", "close");
+        return json(res, 408, statusBody(408, "Timeout", `request body not received within ${this.requestTimeoutMs}ms`));
+      }
+      let body: unknown;
+      try {
+        body = JSON.parse(raw.toString("utf8"));
+      } catch (e) {
+        const reply = badRequest(`body is not valid JSON: ${(e as Error).message}`);
+        return json(res, reply.status, reply.body);
+      }
+      const reply = await withHardDeadline(Promise.resolve().then(() => route({ path, body, signal: abort.signal })), abort.signal, this.deadlineGraceMs);
+      if (reply === undefined) {
+        return json(res, 504, statusBody(504, "Timeout", `no answer within ${this.requestTimeoutMs}ms`));
+      }
+      return json(res, reply.status, reply.body);
+    } finally {
+      clearTimeout(deadline);
+    }
+  }
+
+  private tooLarge(req: http.IncomingMessage, res: http.ServerResponse, declared?: number): number {
+    const size = declared === undefined ? `more than ${this.maxBodyBytes}` : String(declared);
+    res.setHeader("Connection", "close");
+    const status = json(res, 413, statusBody(413, "RequestEntityTooLarge", `request body of ${size} bytes exceeds the limit of ${this.maxBodyBytes} bytes`));
+    // Do not read the rest; drop the connection once the answer is out.
+    res.on("finish", () => req.socket.destroySoon());
+    return status;
+  }
+}
+
+function secureOptions(pair: CertificatePair): tls.SecureContextOptions {
+  return { cert: pair.cert, key: pair.key };
+}
+
+function statusBody(code: number, reason: string, message: string): unknown {
+  return { apiVersion: "v1", kind: "Status", status: "Failure", code, reason, message };
+}
+
+function json(res: http.ServerResponse, status: number, body: unknown): number {
+  if (res.headersSent || res.destroyed) return status;
+  const payload = JSON.stringify(body);
+  res.writeHead(status, { "Content-Type": "application/json", "Content-Length": Buffer.byteLength(payload) });
+  res.end(payload);
+  return status;
+}
+
+function text(res: http.ServerResponse, status: number, body: string): void {
+  res.writeHead(status, { "Content-Type": "text/plain; charset=utf-8", "Content-Length": Buffer.byteLength(body) });
+  res.end(body);
+}
+
+const TOO_LARGE = Symbol("too large");
+const ABORTED = Symbol("aborted");
+
+function readBody(req: http.IncomingMessage, limit: number, signal: AbortSignal): Promise<Buffer | typeof TOO_LARGE | typeof ABORTED> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const finish = (v: Buffer | typeof TOO_LARGE | typeof ABORTED) => {
+      req.off("data", onData);
+      req.off("end", onEnd);
+      req.off("error", onError);
+      signal.removeEventListener("abort", onAbort);
+      resolve(v);
+    };
+    const onData = (c: Buffer) => {
+      size += c.length;
+      if (size > limit) {
+        req.pause();
+        finish(TOO_LARGE);
+      } else chunks.push(c);
+    };
+    const onEnd = () => finish(Buffer.concat(chunks));
+    const onError = () => finish(ABORTED);
+    const onAbort = () => finish(ABORTED);
+    req.on("data", onData);
+    req.on("end", onEnd);
+    req.on("error", onError);
+    signal.addEventListener("abort", onAbort, { once: true });
+  });
+}
+
+// Resolves with the handler's reply, or undefined when the handler is still
+// busy `graceMs` after the deadline (a handler ignoring its signal).
+function withHardDeadline<T>(p: Promise<T>, signal: AbortSignal, graceMs: number): Promise<T | undefined> {
+  return new Promise<T | undefined>((resolve, reject) => {
+    let timer: NodeJS.Timeout | undefined;
+    const onAbort = () => {
+      timer = setTimeout(() => resolve(undefined), graceMs);
+    };
+    if (signal.aborted) onAbort();
+    else signal.addEventListener("abort", onAbort, { once: true });
+    p.then(
+      (v) => {
+        clearTimeout(timer);
+        signal.removeEventListener("abort", onAbort);
+        resolve(v);
+      },
+      (e) => {
+        clearTimeout(timer);
+        signal.removeEventListener("abort", onAbort);
+        reject(e);
+      },
+    );
+  });
+}

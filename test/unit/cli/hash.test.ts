@@ -1,0 +1,111 @@
+import assert from "node:assert/strict";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { test } from "node:test";
+import type { Command } from "commander";
+import { hashCommand } from "../../../src/cli/hash.js";
+
+/** Runs a command in-process with stdout/stderr captured and process.exitCode restored. */
+async function runCommand(cmd: Command, args: string[]): Promise<{ stdout: string; stderr: string; exitCode: number }> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const writeOut = process.stdout.write.bind(process.stdout);
+  const writeErr = process.stderr.write.bind(process.stderr);
+  const savedExitCode = process.exitCode;
+  process.exitCode = undefined;
+  process.stdout.write = ((chunk: string | Uint8Array) => (out.push(String(chunk)), true)) as typeof process.stdout.write;
+  process.stderr.write = ((chunk: string | Uint8Array) => (err.push(String(chunk)), true)) as typeof process.stderr.write;
+  try {
+    await cmd.exitOverride().parseAsync(["node", "sidecarset", ...args]);
+  } finally {
+    process.stdout.write = writeOut;
+    process.stderr.write = writeErr;
+  }
+  const exitCode = typeof process.exitCode === "number" ? process.exitCode : 0;
+  process.exitCode = savedExitCode;
+  return { stdout: out.join(""), stderr: err.join(""), exitCode };
+}
+
+function tempFile(name: string, content: string): string {
+  const file = join(mkdtempSync(join(tmpdir(), "sidecarset-hash-")), name);
+  writeFileSync(file, content);
+  return file;
+}
+
+const TWO_SETS = `apiVersion: apps.kruise.io/v1alpha1
+kind: SidecarSet
+metadata:
+  name: plain
+spec:
+  containers:
+    - name: container1
+      image: test-image
+---
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: ignored
+---
+apiVersion: apps.kruise.io/v1alpha1
+kind: SidecarSet
+metadata:
+  name: defaulted
+spec:
+  containers:
+    - name: dns-f
+      image: dns:1.0
+      imagePullPolicy: IfNotPresent
+      terminationMessagePath: /dev/termination-log
+      terminationMessagePolicy: File
+      podInjectPolicy: BeforeAppContainer
+      upgradeStrategy:
+        upgradeType: ColdUpgrade
+      shareVolumePolicy:
+        type: disabled
+`;
+
+test("hash prints name, hash and hash-without-image per SidecarSet, computed without defaulting", async () => {
+  const r = await runCommand(hashCommand(), ["-f", tempFile("sets.yaml", TWO_SETS)]);
+  assert.equal(r.exitCode, 0);
+  assert.equal(r.stderr, "");
+  const plainLine = r.stdout.split("\n")[0]!.split(" ");
+  assert.equal(plainLine[0], "plain");
+  assert.equal(plainLine[1], "w26c4x8fz245642fdv499b464248f974xddx4x55z5dw55bc6x66464fxz77dc78");
+  assert.equal(
+    r.stdout.split("\n")[1],
+    "defaulted 6wbd76bd7984x24fb4f44fv9222cw9v9bcf85x766744wddd4zwx927zzz2zb684 82684vwf9d4cb4wz4vffx4ddfbb47ww4z4wwxdbwb8w2zbb7zvf4524cdd49bv94",
+  );
+  assert.equal(r.stdout.split("\n").length, 3);
+});
+
+test("hash reads every manifest file of a directory", async () => {
+  const file = tempFile("a.yaml", TWO_SETS);
+  const dir = join(file, "..");
+  writeFileSync(join(dir, "b.json"), JSON.stringify({ kind: "SidecarSet", metadata: { name: "json" }, spec: { containers: [] } }));
+  const r = await runCommand(hashCommand(), ["-f", dir]);
+  assert.deepEqual(r.stdout.trim().split("\n").map((l) => l.split(" ")[0]), ["plain", "defaulted", "json"]);
+  assert.match(r.stdout, /^json 5662x672v59974vdzvf4bdfwc4v526wx5w7884vx5c7fc2f246v484v5988xb9z7 /m);
+});
+
+test("hash reports a parse error as file:line on stderr, prints nothing and exits 1", async () => {
+  const file = tempFile("bad.yaml", "kind: SidecarSet\nspec: {containers: [\n");
+  const r = await runCommand(hashCommand(), ["-f", file]);
+  assert.equal(r.exitCode, 1);
+  assert.equal(r.stdout, "");
+  assert.ok(r.stderr.startsWith(`${file}:`), r.stderr);
+  assert.match(r.stderr, /^[^:]+:\d+: \S/);
+});
+
+test("hash without -f is a usage error", async () => {
+  await assert.rejects(runCommand(hashCommand(), []), /required option '-f, --filename <paths...>' not specified/);
+});
+
+test("hash has a description and an example in its help", () => {
+  const cmd = hashCommand();
+  assert.match(cmd.description(), /no defaulting/);
+  let help = "";
+  cmd.configureOutput({ writeOut: (s) => (help += s) });
+  cmd.outputHelp();
+  assert.match(help, /Example:\n {2}sidecarset hash -f /);
+});

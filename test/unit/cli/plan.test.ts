@@ -1,0 +1,156 @@
+import assert from "node:assert/strict";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, test } from "node:test";
+import { CommanderError } from "commander";
+import { stringify } from "yaml";
+import { defaultSidecarSet } from "../../../src/api/defaults.js";
+import type { Pod } from "../../../src/api/kube-types.js";
+import type { SidecarSet } from "../../../src/api/types.js";
+import { loadSidecarSet, planCommand, runPlan } from "../../../src/cli/plan.js";
+import { generatePods } from "../../../src/sim/generate.js";
+
+const dir = mkdtempSync(join(tmpdir(), "sidecarset-plan-"));
+after(() => rmSync(dir, { recursive: true, force: true }));
+const NOW = new Date("2026-03-01T00:00:00Z");
+
+function file(name: string, content: string): string {
+  const p = join(dir, name);
+  writeFileSync(p, content);
+  return p;
+}
+
+const SET_YAML = `apiVersion: apps.kruise.io/v1alpha1
+kind: SidecarSet
+metadata:
+  name: log-agent
+spec:
+  selector:
+    matchLabels: {app: web}
+  containers:
+  - name: log-agent
+    image: log-agent:2.0
+  updateStrategy:
+    partition: 2
+    maxUnavailable: 1
+`;
+const setFile = file("set.yaml", SET_YAML);
+
+function podsFor(n: number): Pod[] {
+  return generatePods(loadSidecarSet(setFile), n, NOW).pods;
+}
+
+async function runCommand(args: string[]): Promise<{ out: string; err: string; code: number | undefined }> {
+  let out = "";
+  let err = "";
+  const cmd = planCommand({ out: { write: (s: string) => (out += s) }, err: { write: (s: string) => (err += s) } });
+  cmd.exitOverride();
+  cmd.configureOutput({ writeErr: (s) => (err += s), writeOut: () => undefined });
+  process.exitCode = undefined;
+  await cmd.parseAsync(args, { from: "user" });
+  const code = process.exitCode as number | undefined;
+  process.exitCode = undefined;
+  return { out, err, code };
+}
+
+test("-o json prints exactly status, order, upgrade, notUpgradable, busy, partition, maxUnavailable, unavailable", async () => {
+  const podsFile = file("pods.yaml", podsFor(4).map((p) => stringify(p)).join("---\n"));
+  const { out, code } = await runCommand(["--sidecarset", setFile, "--pods", podsFile, "--now", "2026-03-01T00:00:00Z", "-o", "json"]);
+  assert.equal(code, 0);
+  const json = JSON.parse(out) as Record<string, unknown>;
+  assert.deepEqual(Object.keys(json), ["status", "order", "upgrade", "notUpgradable", "busy", "partition", "maxUnavailable", "unavailable"]);
+  assert.deepEqual(json, {
+    status: { matchedPods: 4, updatedPods: 0, readyPods: 4, updatedReadyPods: 0 },
+    order: ["default/pod-3", "default/pod-2", "default/pod-1", "default/pod-0"],
+    upgrade: ["default/pod-3"],
+    notUpgradable: [],
+    busy: [],
+    partition: 2,
+    maxUnavailable: 1,
+    unavailable: 0,
+  });
+});
+
+test("pods may come as a v1 List or a JSON array", () => {
+  const pods = podsFor(3);
+  const list = file("list.yaml", stringify({ apiVersion: "v1", kind: "List", items: pods }));
+  const array = file("array.json", JSON.stringify(pods));
+  const a = runPlan({ sidecarset: setFile, pods: list, output: "json" }, NOW);
+  const b = runPlan({ sidecarset: setFile, pods: array, output: "json" }, NOW);
+  assert.equal(a.stdout, b.stdout);
+  assert.equal((JSON.parse(a.stdout) as { order: string[] }).order.length, 3);
+});
+
+test("the table has one line per pod with its state and why", () => {
+  const podsFile = file("pods4.json", JSON.stringify(podsFor(4)));
+  const r = runPlan({ sidecarset: setFile, pods: podsFile, output: "table" }, NOW);
+  const lines = r.stdout.trimEnd().split("\n");
+  assert.match(lines[0]!, /^SidecarSet log-agent: 4 matched, 0 updated, 4 ready, 0 updated and ready$/);
+  assert.match(lines[2]!, /upgrade now: 1 of 4 waiting pod\(s\)/);
+  const header = lines.findIndex((l) => l.startsWith("#"));
+  assert.match(lines[header]!, /^#\s+POD\s+STATE\s+READY\s+AGE\s+WHY$/);
+  const rows = lines.slice(header + 1);
+  assert.equal(rows.length, 4);
+  assert.match(rows[0]!, /^1\s+default\/pod-3\s+upgrade\s+yes\s+1s\s+upgrade now$/);
+  assert.match(rows[1]!, /^2\s+default\/pod-2\s+waiting-for-budget\s+yes\s+2s\s+maxUnavailable 1 is used up/);
+  assert.match(rows[3]!, /^4\s+default\/pod-0\s+kept-by-partition\s+yes\s+4s\s+partition keeps 2 waiting pod\(s\)/);
+});
+
+test("the SidecarSet is defaulted and hashed before planning", () => {
+  const set = loadSidecarSet(setFile);
+  const expected = defaultSidecarSet({ metadata: { name: "log-agent" }, spec: set.spec } as SidecarSet);
+  assert.equal(set.metadata.annotations?.["kruise.io/sidecarset-hash"], expected.metadata.annotations?.["kruise.io/sidecarset-hash"]);
+  assert.equal(set.spec.containers?.[0]?.imagePullPolicy, "IfNotPresent");
+});
+
+test("a namespaceSelector is evaluated against --namespaces", () => {
+  const setNs = file(
+    "set-ns.yaml",
+    SET_YAML.replace("  selector:", "  namespaceSelector:\n    matchLabels: {env: prod}\n  selector:").replace("partition: 2", "partition: 0"),
+  );
+  const pods = podsFor(2);
+  pods[0]!.metadata!.namespace = "prod-a";
+  pods[1]!.metadata!.namespace = "dev-a";
+  const podsFile = file("pods-ns.json", JSON.stringify(pods));
+  const nsFile = file(
+    "ns.yaml",
+    "apiVersion: v1\nkind: Namespace\nmetadata: {name: prod-a, labels: {env: prod}}\n---\napiVersion: v1\nkind: Namespace\nmetadata: {name: dev-a}\n",
+  );
+  const json = JSON.parse(runPlan({ sidecarset: setNs, pods: podsFile, namespaces: nsFile, output: "json" }, NOW).stdout) as { order: string[] };
+  assert.deepEqual(json.order, ["prod-a/pod-0"]);
+  const offline = JSON.parse(runPlan({ sidecarset: setNs, pods: podsFile, output: "json" }, NOW).stdout) as { order: string[] };
+  assert.deepEqual(offline.order, [], "without --namespaces a namespace has only its name label");
+});
+
+test("an invalid updateStrategy prints the plan, reports the error and exits 1", async () => {
+  const bad = file("bad.yaml", SET_YAML.replace("partition: 2", 'partition: "2"'));
+  const podsFile = file("pods1.json", JSON.stringify(podsFor(1)));
+  const { out, err, code } = await runCommand(["--sidecarset", bad, "--pods", podsFile, "-o", "json"]);
+  assert.equal(code, 1);
+  assert.deepEqual((JSON.parse(out) as { upgrade: string[] }).upgrade, []);
+  assert.equal(err, 'error: spec.updateStrategy.partition: "2" is neither a non-negative integer nor a whole percentage like "10%"\n');
+});
+
+const usage: { name: string; args: string[]; message: RegExp }[] = [
+  { name: "--now must be RFC 3339", args: ["--sidecarset", setFile, "--pods", setFile, "--now", "yesterday"], message: /RFC 3339/ },
+  { name: "-o takes table or json", args: ["--sidecarset", setFile, "--pods", setFile, "-o", "yaml"], message: /use table, json/ },
+  { name: "--pods is required", args: ["--sidecarset", setFile], message: /--pods/ },
+];
+for (const u of usage) {
+  test(`usage: ${u.name}`, async () => {
+    await assert.rejects(runCommand(u.args), (e: unknown) => e instanceof CommanderError && u.message.test(e.message));
+  });
+}
+
+test("a file without a SidecarSet, or with two, is an error naming the file", () => {
+  const none = file("none.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n");
+  assert.throws(() => loadSidecarSet(none), /none\.yaml: no document of kind SidecarSet/);
+  const two = file("two.yaml", `${SET_YAML}---\n${SET_YAML}`);
+  assert.throws(() => loadSidecarSet(two), /two\.yaml: 2 SidecarSets \(at .*two\.yaml:1, .*two\.yaml:14\); give exactly one/);
+});
+
+test("a pod without a name is an error with its location", () => {
+  const bad = file("noname.yaml", "apiVersion: v1\nkind: Pod\nmetadata: {}\n");
+  assert.throws(() => runPlan({ sidecarset: setFile, pods: bad, output: "json" }, NOW), /noname\.yaml:1: a Pod needs metadata\.name/);
+});

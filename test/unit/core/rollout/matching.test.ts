@@ -1,0 +1,122 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import type { Pod } from "../../../../src/api/kube-types.js";
+import type { SidecarSet } from "../../../../src/api/types.js";
+import {
+  canaryNamesOf,
+  hasAllSidecarContainers,
+  hotUpgradeContainers,
+  isActivePod,
+  isInjectedBy,
+  podKey,
+  selectPods,
+  sidecarListOf,
+  sidecarPodContainerNames,
+} from "../../../../src/core/rollout/matching.js";
+import { makePod, makeSet, names, SET } from "./fixtures.js";
+
+const hotSet = makeSet({}, {
+  containers: [
+    { name: "envoy", image: "envoy:v2", upgradeStrategy: { upgradeType: "HotUpgrade", hotUpgradeEmptyImage: "empty" } },
+    { name: "log", image: "log:v1" },
+  ],
+  initContainers: [{ name: "init", image: "i" }, { name: "native", image: "n", restartPolicy: "Always" }],
+});
+
+test("a hot-upgrade sidecar contributes its -1/-2 pair to the pod container names", () => {
+  assert.deepEqual(sidecarPodContainerNames(hotSet), ["envoy-1", "envoy-2", "log"]);
+});
+
+test("sidecarList holds logical names plus native-sidecar initContainers, sorted", () => {
+  assert.deepEqual(sidecarListOf(hotSet), ["envoy", "log", "native"]);
+});
+
+test("without a working-container entry the second container of the pair works", () => {
+  const pod = makePod("p");
+  assert.deepEqual(hotUpgradeContainers(pod, "envoy"), { working: "envoy-2", idle: "envoy-1" });
+  pod.metadata!.annotations!["kruise.io/sidecarset-working-hotupgrade-container"] = '{"envoy":"envoy-1"}';
+  assert.deepEqual(hotUpgradeContainers(pod, "envoy"), { working: "envoy-1", idle: "envoy-2" });
+});
+
+test("active pods: not Succeeded/Failed and not terminating", () => {
+  assert.equal(isActivePod(makePod("a")), true);
+  assert.equal(isActivePod(makePod("a", { phase: "Succeeded" })), false);
+  assert.equal(isActivePod(makePod("a", { phase: "Failed" })), false);
+  const deleting = makePod("a");
+  deleting.metadata!.deletionTimestamp = "2026-01-01T00:00:00Z";
+  assert.equal(isActivePod(deleting), false);
+});
+
+test("the injected-list is matched by whole names", () => {
+  const pod = makePod("p");
+  pod.metadata!.annotations!["kruise.io/sidecarset-injected-list"] = "sidecarset-ab,x";
+  assert.equal(isInjectedBy(pod, SET), false);
+  pod.metadata!.annotations!["kruise.io/sidecarset-injected-list"] = "a,sidecarset-a";
+  assert.equal(isInjectedBy(pod, SET), true);
+});
+
+test("hot-upgrade sidecars need both containers and a working-container entry", () => {
+  const pod = makePod("p");
+  pod.spec!.containers = [{ name: "envoy-1", image: "x" }, { name: "envoy-2", image: "y" }, { name: "log", image: "l" }];
+  assert.equal(hasAllSidecarContainers(pod, hotSet), false, "no working annotation");
+  pod.metadata!.annotations!["kruise.io/sidecarset-working-hotupgrade-container"] = '{"envoy":"envoy-2"}';
+  assert.equal(hasAllSidecarContainers(pod, hotSet), true);
+  pod.spec!.containers = pod.spec!.containers.filter((c) => c.name !== "envoy-1");
+  assert.equal(hasAllSidecarContainers(pod, hotSet), false, "missing envoy-1");
+});
+
+function withNs(pod: Pod, ns: string): Pod {
+  pod.metadata!.namespace = ns;
+  return pod;
+}
+
+test("selection sorts by (namespace, name) and splits matched from not-injected pods", () => {
+  const set = makeSet();
+  const missingSidecar = makePod("c");
+  missingSidecar.spec!.containers = [{ name: "app", image: "a" }];
+  const notInjected = makePod("d");
+  notInjected.metadata!.annotations = {};
+  const other = makePod("e", { labels: { app: "other" } });
+  const done = makePod("f", { phase: "Succeeded" });
+  const pods = [withNs(makePod("b"), "ns-b"), withNs(makePod("a"), "ns-b"), withNs(makePod("z"), "ns-a"), missingSidecar, notInjected, other, done];
+  const sel = selectPods(set, pods);
+  assert.deepEqual(sel.selected.map(podKey), ["default/c", "default/d", "ns-a/z", "ns-b/a", "ns-b/b"]);
+  assert.deepEqual(sel.matched.map(podKey), ["ns-a/z", "ns-b/a", "ns-b/b"]);
+  assert.deepEqual(names(sel.notInjected), ["c", "d"]);
+});
+
+test("a namespace that prefixes another sorts first", () => {
+  const sel = selectPods(makeSet(), [withNs(makePod("a"), "team-a"), withNs(makePod("b"), "team")]);
+  assert.deepEqual(sel.matched.map(podKey), ["team/b", "team-a/a"]);
+});
+
+test("spec.namespace limits selection to one namespace", () => {
+  const set = makeSet({}, { namespace: "prod" });
+  const sel = selectPods(set, [withNs(makePod("a"), "prod"), withNs(makePod("b"), "dev")]);
+  assert.deepEqual(names(sel.selected), ["a"]);
+});
+
+test("namespaceSelector matches the Namespace labels; an unknown namespace is not selected", () => {
+  const set = makeSet({}, { namespaceSelector: { matchLabels: { env: "prod" } } });
+  const pods = [withNs(makePod("a"), "p1"), withNs(makePod("b"), "d1"), withNs(makePod("c"), "ghost")];
+  const sel = selectPods(set, pods, { namespaceLabels: { p1: { env: "prod" }, d1: { env: "dev" } } });
+  assert.deepEqual(names(sel.selected), ["a"]);
+});
+
+test("an empty selector selects nothing", () => {
+  const set: SidecarSet = { ...makeSet(), spec: { ...makeSet().spec, selector: {} } };
+  assert.equal(selectPods(set, [makePod("a")]).selected.length, 0);
+});
+
+test("pods carrying a canary of S are neither matched nor not-injected", () => {
+  const set = makeSet();
+  const canary = makeSet();
+  canary.metadata = { name: "canary", annotations: { "apps.kruise.io/sidecarset-canary": "true", "apps.kruise.io/sidecarset-base": SET } };
+  const pod = makePod("a");
+  pod.metadata!.annotations!["kruise.io/sidecarset-injected-list"] = "canary";
+  const canaries = canaryNamesOf(set, [set, canary]);
+  assert.deepEqual(canaries, ["canary"]);
+  const sel = selectPods(set, [pod], { canaryNames: canaries });
+  assert.equal(sel.matched.length + sel.notInjected.length, 0);
+  assert.equal(selectPods(set, [pod]).notInjected.length, 1);
+});

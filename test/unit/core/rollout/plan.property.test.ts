@@ -1,0 +1,106 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import fc from "fast-check";
+import type { Pod } from "../../../../src/api/kube-types.js";
+import type { SidecarSetUpdateStrategy } from "../../../../src/api/types.js";
+import { isReadyForSidecarSet } from "../../../../src/core/rollout/consistency.js";
+import { planUpgrade } from "../../../../src/core/rollout/plan.js";
+import { isPodUpdated } from "../../../../src/core/rollout/status.js";
+import { makePod, makeSet, names, NOW, type PodState } from "./fixtures.js";
+
+const stateArb: fc.Arbitrary<PodState> = fc.oneof(
+  fc.constant({}),
+  fc.constant({ ready: false }),
+  fc.constant({ updated: true }),
+  fc.constant({ updated: true, consistent: false }),
+  fc.constant({ updated: true, ready: false }),
+  fc.constant({ notUpgradable: true }),
+  fc.constant({ busy: true }),
+);
+
+const podArb = fc.record({
+  state: stateArb,
+  zone: fc.constantFrom("a", "b", "c"),
+  tier: fc.constantFrom("gold", "std", "v1", "v12"),
+  createdAt: fc.integer({ min: 0, max: 20 }),
+  readySince: fc.integer({ min: 0, max: 20 }),
+  restarts: fc.integer({ min: 0, max: 2 }),
+  scheduled: fc.boolean(),
+});
+
+const intOrPercent = (max: number): fc.Arbitrary<number | string> =>
+  fc.oneof(fc.integer({ min: 0, max }), fc.integer({ min: 0, max: 150 }).map((p) => `${p}%`));
+
+const strategyArb = fc.record(
+  {
+    partition: intOrPercent(80),
+    maxUnavailable: intOrPercent(20),
+    priorityStrategy: fc.oneof(
+      fc.constant({ weightPriority: [{ weight: 40, matchSelector: { matchLabels: { tier: "gold" } } }] }),
+      fc.constant({ orderPriority: [{ orderedKey: "tier" }] }),
+    ),
+    scatterStrategy: fc.oneof(fc.constant([{ key: "zone" }]), fc.constant([{ key: "zone", value: "a" }, { key: "tier", value: "gold" }])),
+    selector: fc.constant({ matchExpressions: [{ key: "tier", operator: "NotIn", values: ["v1"] }] }),
+  },
+  { requiredKeys: [] },
+) as fc.Arbitrary<SidecarSetUpdateStrategy>;
+
+type PodSpec = typeof podArb extends fc.Arbitrary<infer T> ? T : never;
+
+function buildPods(specs: readonly PodSpec[]): Pod[] {
+  return specs.map((s, i) =>
+    makePod(`pod-${i}`, {
+      ...s.state,
+      createdAt: s.createdAt,
+      readySince: s.readySince,
+      restarts: s.restarts,
+      nodeName: s.scheduled ? "node" : "",
+      labels: { zone: s.zone, tier: s.tier },
+    }),
+  );
+}
+
+test("property: a plan respects maxUnavailable and partition, skips ineligible pods, and is deterministic", () => {
+  fc.assert(
+    fc.property(fc.array(podArb, { maxLength: 60 }), strategyArb, fc.integer(), (specs, strategy, seed) => {
+      const set = makeSet(strategy);
+      const pods = buildPods(specs);
+      const plan = planUpgrade(set, pods, { now: NOW });
+      const upgraded = new Set(plan.upgrade);
+
+      // Never more than maxUnavailable ready pods made unavailable.
+      const readyTaken = plan.upgrade.filter((p) => isReadyForSidecarSet(p, set)).length;
+      assert.ok(readyTaken <= Math.max(0, plan.maxUnavailable - plan.unavailable), `ready ${readyTaken} > ${plan.maxUnavailable} - ${plan.unavailable}`);
+
+      // Never below the partition.
+      const notUpdated = plan.status.matchedPods - plan.status.updatedPods;
+      assert.ok(notUpdated - plan.upgrade.length >= Math.min(plan.partition, notUpdated));
+
+      // Never a not-upgradable, busy, updated or unselected pod.
+      for (const p of plan.notUpgradable) assert.ok(!upgraded.has(p));
+      for (const p of plan.busy) assert.ok(!upgraded.has(p));
+      for (const p of plan.upgrade) {
+        assert.ok(!isPodUpdated(set, p));
+        if (strategy.selector) assert.notEqual(p.metadata?.labels?.tier, "v1");
+      }
+
+      // The upgrade list is a prefix of the order.
+      assert.deepEqual(names(plan.order.slice(0, plan.upgrade.length)), names(plan.upgrade));
+
+      // Same input ⇒ same order; the input order does not matter.
+      const again = planUpgrade(set, pods, { now: NOW });
+      assert.deepEqual(names(again.order), names(plan.order));
+      const shuffled = [...pods];
+      let r = seed;
+      for (let i = shuffled.length - 1; i > 0; i--) {
+        r = (Math.imul(r, 1103515245) + 12345) | 0;
+        const j = Math.abs(r) % (i + 1);
+        [shuffled[i], shuffled[j]] = [shuffled[j]!, shuffled[i]!];
+      }
+      const reordered = planUpgrade(set, shuffled, { now: NOW });
+      assert.deepEqual(names(reordered.order), names(plan.order));
+      assert.deepEqual(names(reordered.upgrade), names(plan.upgrade));
+    }),
+    { numRuns: 300 },
+  );
+});

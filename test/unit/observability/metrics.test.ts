@@ -1,0 +1,97 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { WorkQueue } from "../../../src/kube/workqueue.js";
+import {
+  createMetrics,
+  forgetSidecarSet,
+  observeReconcile,
+  observeWebhook,
+  setSidecarSetStatus,
+  workqueueMetrics,
+} from "../../../src/observability/metrics.js";
+
+async function text(m: ReturnType<typeof createMetrics>): Promise<string> {
+  return m.registry.metrics();
+}
+
+test("the controller-runtime and client-go metric names dashboards expect are registered", async () => {
+  const m = createMetrics();
+  const names = (await m.registry.getMetricsAsJSON()).map((x) => x.name);
+  for (const name of [
+    "controller_runtime_webhook_latency_seconds",
+    "controller_runtime_webhook_requests_total",
+    "controller_runtime_reconcile_total",
+    "controller_runtime_reconcile_time_seconds",
+    "controller_runtime_reconcile_errors_total",
+    "workqueue_depth",
+    "workqueue_adds_total",
+    "workqueue_retries_total",
+    "leader_election_master_status",
+    "sidecarset_injections_total",
+    "sidecarset_pods_upgraded_total",
+    "sidecarset_status_matched_pods",
+    "sidecarset_status_updated_pods",
+    "sidecarset_status_ready_pods",
+    "sidecarset_status_updated_ready_pods",
+    "sidecarset_status_not_injected_pods",
+  ]) {
+    assert.ok(names.includes(name), `${name} registered`);
+  }
+});
+
+test("two metric sets do not collide (each has its own registry)", () => {
+  createMetrics();
+  assert.doesNotThrow(() => createMetrics());
+});
+
+test("a reconcile is counted by result, timed, and an error also counts as an error", async () => {
+  const m = createMetrics();
+  observeReconcile(m, "sidecarset", "success", 0.2);
+  observeReconcile(m, "sidecarset", "error", 0.1);
+  const out = await text(m);
+  assert.match(out, /controller_runtime_reconcile_total\{controller="sidecarset",result="success"\} 1/);
+  assert.match(out, /controller_runtime_reconcile_total\{controller="sidecarset",result="error"\} 1/);
+  assert.match(out, /controller_runtime_reconcile_errors_total\{controller="sidecarset"\} 1/);
+  assert.match(out, /controller_runtime_reconcile_time_seconds_count\{controller="sidecarset"\} 2/);
+});
+
+test("webhook requests are timed per webhook and counted per code", async () => {
+  const m = createMetrics();
+  observeWebhook(m, "/mutate-pod", 200, 0.003);
+  observeWebhook(m, "/mutate-pod", 400, 0.001);
+  const out = await text(m);
+  assert.match(out, /controller_runtime_webhook_latency_seconds_count\{webhook="\/mutate-pod"\} 2/);
+  assert.match(out, /controller_runtime_webhook_requests_total\{webhook="\/mutate-pod",code="400"\} 1/);
+});
+
+test("a work queue wired to the metrics reports depth, adds and retries under its name", async () => {
+  const m = createMetrics();
+  const q = new WorkQueue<string>({ name: "sidecarset", metrics: workqueueMetrics(m, "sidecarset") });
+  q.add("a");
+  q.add("b");
+  q.add("a");
+  q.addRateLimited("c");
+  const out = await text(m);
+  assert.match(out, /workqueue_depth\{name="sidecarset"\} 2/);
+  assert.match(out, /workqueue_adds_total\{name="sidecarset"\} 2/);
+  assert.match(out, /workqueue_retries_total\{name="sidecarset"\} 1/);
+  await q.shutDown();
+});
+
+test("per-SidecarSet status gauges are set, and removed when the SidecarSet is forgotten", async () => {
+  const m = createMetrics();
+  setSidecarSetStatus(m, "log-agent", { matchedPods: 20, updatedPods: 10, readyPods: 19, updatedReadyPods: 9, notInjectedPods: 1 });
+  m.injections.inc({ sidecarset: "log-agent" });
+  let out = await text(m);
+  assert.match(out, /sidecarset_status_matched_pods\{sidecarset="log-agent"\} 20/);
+  assert.match(out, /sidecarset_status_updated_ready_pods\{sidecarset="log-agent"\} 9/);
+  assert.match(out, /sidecarset_status_not_injected_pods\{sidecarset="log-agent"\} 1/);
+  forgetSidecarSet(m, "log-agent");
+  out = await text(m);
+  assert.doesNotMatch(out, /sidecarset="log-agent"/);
+});
+
+test("default process metrics are added only when asked for", async () => {
+  assert.doesNotMatch(await text(createMetrics()), /process_cpu_user_seconds_total/);
+  assert.match(await text(createMetrics({ defaultMetrics: true })), /process_cpu_user_seconds_total/);
+});

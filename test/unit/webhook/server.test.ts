@@ -1,0 +1,318 @@
+import assert from "node:assert/strict";
+import { X509Certificate } from "node:crypto";
+import fs from "node:fs";
+import https from "node:https";
+import os from "node:os";
+import path from "node:path";
+import { after, before, test } from "node:test";
+import tls from "node:tls";
+import { allowed, handleAdmission, type AdmissionReview, type AdmissionResponse } from "../../../src/webhook/admission.js";
+import { WebhookServer, type WebhookHandler, type WebhookServerOptions } from "../../../src/webhook/server.js";
+import { createLocalServingCertificate, type ServingCertificate } from "../../support/certs.js";
+
+let certA: ServingCertificate;
+let certB: ServingCertificate;
+before(() => {
+  certA = createLocalServingCertificate();
+  certB = createLocalServingCertificate();
+});
+
+const servers: WebhookServer[] = [];
+after(async () => {
+  for (const s of servers) if (!s.isDraining()) await s.stop(100);
+});
+
+async function startServer(routes: Record<string, WebhookHandler>, extra: Partial<WebhookServerOptions> = {}) {
+  const server = new WebhookServer({
+    port: 0,
+    host: "127.0.0.1",
+    certificate: { cert: certA.certPem, key: certA.keyPem },
+    routes,
+    ...extra,
+  });
+  servers.push(server);
+  const port = await server.start();
+  return { server, port };
+}
+
+interface Reply {
+  status: number;
+  body: string;
+  json: () => unknown;
+  fingerprint: string;
+}
+
+function call(
+  port: number,
+  opts: { path?: string; method?: string; body?: string | Buffer; contentType?: string; ca?: string; headers?: Record<string, string>; tls?: https.RequestOptions } = {},
+): Promise<Reply> {
+  return new Promise((resolve, reject) => {
+    const body = opts.body === undefined ? undefined : Buffer.from(opts.body);
+    const req = https.request(
+      {
+        host: "127.0.0.1",
+        port,
+        path: opts.path ?? "/mutate",
+        method: opts.method ?? "POST",
+        ca: opts.ca ?? certA.caPem,
+        agent: false,
+        headers: {
+          ...(opts.contentType !== undefined ? { "Content-Type": opts.contentType } : { "Content-Type": "application/json" }),
+          ...(body ? { "Content-Length": String(body.length) } : {}),
+          ...opts.headers,
+        },
+        ...opts.tls,
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        const socket = res.socket as tls.TLSSocket;
+        const fingerprint = socket.getPeerCertificate().fingerprint256;
+        res.on("data", (c: Buffer) => chunks.push(c));
+        res.on("end", () => {
+          const text = Buffer.concat(chunks).toString("utf8");
+          resolve({ status: res.statusCode ?? 0, body: text, json: () => JSON.parse(text), fingerprint });
+        });
+      },
+    );
+    req.on("error", reject);
+    req.end(body);
+  });
+}
+
+const fingerprintOf = (pem: string) => new X509Certificate(pem).fingerprint256;
+
+const echo: WebhookHandler = ({ body }) => ({ status: 200, body: { echoed: body } });
+
+function deferred<T = void>() {
+  let resolve!: (v: T) => void;
+  const promise = new Promise<T>((r) => (resolve = r));
+  return { promise, resolve };
+}
+
+test("a JSON POST to a route gets the handler's answer over TLS", async () => {
+  const { port } = await startServer({ "/mutate": echo });
+  const r = await call(port, { body: JSON.stringify({ a: 1 }) });
+  assert.equal(r.status, 200);
+  assert.deepEqual(r.json(), { echoed: { a: 1 } });
+  assert.equal(r.fingerprint, fingerprintOf(certA.certPem));
+});
+
+test("the content type may carry parameters such as charset", async () => {
+  const { port } = await startServer({ "/mutate": echo });
+  const r = await call(port, { body: "{}", contentType: "application/json; charset=utf-8" });
+  assert.equal(r.status, 200);
+});
+
+const rejected: { name: string; opts: Parameters<typeof call>[1]; status: number; message: RegExp }[] = [
+  { name: "a body that is not JSON content gets 415", opts: { body: "a=b", contentType: "application/x-www-form-urlencoded" }, status: 415, message: /content type "application\/x-www-form-urlencoded" is not supported; send application\/json/ },
+  { name: "a missing content type gets 415", opts: { body: "{}", contentType: "" }, status: 415, message: /not supported/ },
+  { name: "malformed JSON gets 400", opts: { body: "{not json" }, status: 400, message: /body is not valid JSON/ },
+  { name: "an unknown path gets 404", opts: { path: "/nope", body: "{}" }, status: 404, message: /no webhook at \/nope/ },
+  { name: "GET on a webhook gets 405", opts: { method: "GET" }, status: 405, message: /GET is not allowed/ },
+];
+for (const c of rejected) {
+  test(`transport rule: ${c.name}`, async () => {
+    let called = false;
+    const { port } = await startServer({
+      "/mutate": () => {
+        called = true;
+        return { status: 200, body: {} };
+      },
+    });
+    const r = await call(port, c.opts);
+    assert.equal(r.status, c.status);
+    const body = r.json() as { kind: string; code: number; message: string };
+    assert.equal(body.kind, "Status");
+    assert.equal(body.code, c.status);
+    assert.match(body.message, c.message);
+    assert.equal(called, false);
+  });
+}
+
+test("a body over the cap is refused with 413 before it is read", async () => {
+  const { port } = await startServer({ "/mutate": echo }, { maxBodyBytes: 1024 });
+  const r = await call(port, { body: JSON.stringify({ big: "x".repeat(2048) }) });
+  assert.equal(r.status, 413);
+  assert.match((r.json() as { message: string }).message, /request body of \d+ bytes exceeds the limit of 1024 bytes/);
+});
+
+test("a chunked body that grows over the cap is cut off with 413", async () => {
+  const { port } = await startServer({ "/mutate": echo }, { maxBodyBytes: 1024 });
+  const r = await new Promise<number>((resolve, reject) => {
+    const req = https.request(
+      { host: "127.0.0.1", port, path: "/mutate", method: "POST", ca: certA.caPem, agent: false, headers: { "Content-Type": "application/json" } },
+      (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      },
+    );
+    req.on("error", reject);
+    req.write(`{"big":"${"x".repeat(4096)}`);
+    // Never finished: the server must answer without waiting for the end.
+  });
+  assert.equal(r, 413);
+});
+
+test("a body exactly at the cap is accepted", async () => {
+  const payload = JSON.stringify({ s: "y".repeat(100) });
+  const { port } = await startServer({ "/mutate": echo }, { maxBodyBytes: Buffer.byteLength(payload) });
+  assert.equal((await call(port, { body: payload })).status, 200);
+});
+
+test("an admission handler slower than the deadline gets a timeout denial, not a hang", async () => {
+  const { port } = await startServer(
+    { "/mutate": ({ body, signal }) => handleAdmission(body, () => new Promise<AdmissionResponse>(() => {}), { signal }) },
+    { requestTimeoutMs: 100 },
+  );
+  const review = {
+    apiVersion: "admission.k8s.io/v1",
+    kind: "AdmissionReview",
+    request: {
+      uid: "u-9",
+      kind: { group: "", version: "v1", kind: "Pod" },
+      resource: { group: "", version: "v1", resource: "pods" },
+      operation: "CREATE",
+      namespace: "ns",
+      object: { metadata: { name: "p" } },
+    },
+  };
+  const r = await call(port, { body: JSON.stringify(review) });
+  assert.equal(r.status, 200);
+  const resp = (r.json() as AdmissionReview).response;
+  assert.deepEqual([resp.uid, resp.allowed, resp.status?.code], ["u-9", false, 504]);
+});
+
+test("a handler that ignores its deadline signal still gets a 504 after the grace period", async () => {
+  const { port } = await startServer({ "/mutate": () => new Promise(() => {}) }, { requestTimeoutMs: 50, deadlineGraceMs: 50 });
+  const r = await call(port, { body: "{}" });
+  assert.equal(r.status, 504);
+  assert.match((r.json() as { message: string }).message, /no answer within 50ms/);
+});
+
+test("a handler that throws gets a 500 and the server keeps serving", async () => {
+  let n = 0;
+  const { port } = await startServer({
+    "/mutate": () => {
+      if (n++ === 0) throw new Error("bug");
+      return { status: 200, body: { ok: true } };
+    },
+  });
+  assert.equal((await call(port, { body: "{}" })).status, 500);
+  assert.equal((await call(port, { body: "{}" })).status, 200);
+});
+
+test("TLS below 1.2 is refused", async () => {
+  const { port } = await startServer({ "/mutate": echo });
+  await assert.rejects(call(port, { body: "{}", tls: { maxVersion: "TLSv1.1", minVersion: "TLSv1" } }));
+  const ok = await call(port, { body: "{}", tls: { maxVersion: "TLSv1.2" } });
+  assert.equal(ok.status, 200);
+});
+
+test("/healthz is ok and /readyz follows the readiness callback", async () => {
+  let ready = false;
+  const { port } = await startServer({ "/mutate": echo }, { ready: () => ready });
+  assert.equal((await call(port, { path: "/healthz", method: "GET" })).status, 200);
+  assert.equal((await call(port, { path: "/readyz", method: "GET" })).status, 503);
+  ready = true;
+  assert.equal((await call(port, { path: "/readyz", method: "GET" })).status, 200);
+});
+
+test("setCertificate serves the new certificate to new connections", async () => {
+  const { server, port } = await startServer({ "/mutate": echo });
+  assert.equal((await call(port, { body: "{}" })).fingerprint, fingerprintOf(certA.certPem));
+  server.setCertificate({ cert: certB.certPem, key: certB.keyPem });
+  const r = await call(port, { body: "{}", ca: certB.caPem });
+  assert.equal(r.status, 200);
+  assert.equal(r.fingerprint, fingerprintOf(certB.certPem));
+});
+
+test("a certificate whose key does not match is refused and the old one stays", async () => {
+  const { server, port } = await startServer({ "/mutate": echo });
+  assert.throws(() => server.setCertificate({ cert: certB.certPem, key: certA.keyPem }));
+  const r = await call(port, { body: "{}" });
+  assert.equal(r.fingerprint, fingerprintOf(certA.certPem));
+});
+
+test("watched certificate files are reloaded when they change", async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "whcert-"));
+  try {
+    const certFile = path.join(dir, "tls.crt");
+    const keyFile = path.join(dir, "tls.key");
+    fs.writeFileSync(certFile, certA.certPem);
+    fs.writeFileSync(keyFile, certA.keyPem);
+    const { server, port } = await startServer({ "/mutate": echo });
+    server.watchCertificateFiles(certFile, keyFile, 20);
+    fs.writeFileSync(keyFile, certB.keyPem);
+    fs.writeFileSync(certFile, certB.certPem);
+    const want = fingerprintOf(certB.certPem);
+    const deadline = Date.now() + 5000;
+    let seen = "";
+    while (Date.now() < deadline) {
+      // Trusting only B's CA: the handshake fails until the new certificate is served.
+      seen = await call(port, { path: "/healthz", method: "GET", ca: certB.caPem }).then(
+        (r) => r.fingerprint,
+        (e: Error) => e.message,
+      );
+      if (seen === want) break;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    assert.equal(seen, want);
+    server.stopWatchingCertificate();
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("stop drains: in-flight requests finish, new connections are refused", async () => {
+  const gate = deferred();
+  const entered = deferred();
+  const { server, port } = await startServer({
+    "/mutate": async () => {
+      entered.resolve();
+      await gate.promise;
+      return { status: 200, body: { finished: true } };
+    },
+  });
+  const inFlight = call(port, { body: "{}" });
+  await entered.promise;
+  let stopped = false;
+  const stopping = server.stop(5000).then(() => (stopped = true));
+  await new Promise((r) => setTimeout(r, 20));
+  assert.equal(stopped, false, "stop waits for the in-flight request");
+  assert.equal(server.isDraining(), true);
+  await assert.rejects(call(port, { body: "{}" }), /ECONNREFUSED|ECONNRESET|socket hang up/);
+  gate.resolve();
+  const r = await inFlight;
+  assert.equal(r.status, 200);
+  assert.deepEqual(r.json(), { finished: true });
+  await stopping;
+  assert.equal(stopped, true);
+});
+
+test("requests are reported to onRequestDone with path and status", async () => {
+  const seen: { path: string; status: number }[] = [];
+  const { port } = await startServer({ "/mutate": echo }, { onRequestDone: ({ path: p, status }) => seen.push({ path: p, status }) });
+  await call(port, { body: "{}" });
+  await call(port, { body: "{", contentType: "application/json" });
+  assert.deepEqual(seen, [
+    { path: "/mutate", status: 200 },
+    { path: "/mutate", status: 400 },
+  ]);
+});
+
+test("an AdmissionReview round trip through the server answers with the request uid", async () => {
+  const { port } = await startServer({ "/validate": ({ body, signal }) => handleAdmission(body, (req) => allowed(req.uid), { signal }) });
+  const review = {
+    apiVersion: "admission.k8s.io/v1",
+    kind: "AdmissionReview",
+    request: {
+      uid: "abc",
+      kind: { group: "apps.kruise.io", version: "v1alpha1", kind: "SidecarSet" },
+      resource: { group: "apps.kruise.io", version: "v1alpha1", resource: "sidecarsets" },
+      operation: "CREATE",
+      object: { metadata: { name: "s" } },
+    },
+  };
+  const r = await call(port, { path: "/validate", body: JSON.stringify(review) });
+  assert.deepEqual((r.json() as AdmissionReview).response, { uid: "abc", allowed: true });
+});
