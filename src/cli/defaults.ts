@@ -40,7 +40,7 @@ export function formatObjects(objects: readonly object[], output: "yaml" | "json
 export function defaultsCommand(): Command {
   return new Command("defaults")
     .description(
-      "Print SidecarSets as the defaulting webhook stores them: every default filled in and the\n" +
+      "Print SidecarSets as the defaulting webhook stores them: every default filled in and the " +
         "kruise.io/sidecarset-hash and -hash-without-image annotations computed. Other kinds are skipped.",
     )
     .requiredOption("-f, --filename <paths...>", "YAML/JSON files or directories to read, - for stdin")

@@ -6,7 +6,7 @@ import { readSidecarSets } from "./defaults.js";
 export function hashCommand(): Command {
   return new Command("hash")
     .description(
-      "Print `name hash hash-without-image` for every SidecarSet, computed from the manifest exactly as\n" +
+      "Print `name hash hash-without-image` for every SidecarSet, computed from the manifest exactly as " +
         "given (no defaulting). Pipe through `sidecarset defaults` first to get what the cluster stores.",
     )
     .requiredOption("-f, --filename <paths...>", "YAML/JSON files or directories to read, - for stdin")

@@ -5,6 +5,7 @@ import { createRequire } from "node:module";
 import { defaultsCommand } from "./defaults.js";
 import { hashCommand } from "./hash.js";
 import { injectCommand } from "./inject.js";
+import { managerCommand } from "./manager.js";
 import { manifestsCommand } from "./manifests.js";
 import { planCommand } from "./plan.js";
 import { simulateCommand } from "./simulate.js";
@@ -46,6 +47,7 @@ Examples:
     planCommand(),
     simulateCommand(),
     manifestsCommand(),
+    managerCommand(),
   ];
   for (const c of commands) program.addCommand(c);
   applyExitOverride(program);

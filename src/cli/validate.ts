@@ -98,6 +98,8 @@ export function runValidate(flags: ValidateFlags): ValidateReport {
   const sets = docs.filter((d) => isRecord(d.object) && d.object.kind === KIND);
   const skipped = docs.length - sets.length;
   const given: Given[] = sets.map((doc) => ({ doc, name: nameOf(doc), defaulted: defaultForOthers(doc.object) }));
+  const othersOf = (i: number, keep: (j: number) => boolean): unknown[] =>
+    given.filter((_, j) => j !== i && keep(j)).map((o) => o.defaulted);
   const contextWith = (others: unknown[]): ValidationContext => ({
     operation: "CREATE",
     others: others as SidecarSet[],
@@ -107,14 +109,17 @@ export function runValidate(flags: ValidateFlags): ValidateReport {
     allowPatchPodMetadataWithoutWhitelist: flags.allowPatchPodMetadataWithoutWhitelist === true,
   });
   // Only SidecarSets the cluster would admit can conflict with others; an invalid one would not be there.
-  const admissible = given.map((g) => validateWithDefaults(g.doc.object, contextWith([]), defaultSidecarSet).errors.length === 0);
+  const admissible = given.map(
+    (g, i) =>
+      validateWithDefaults(g.doc.object, contextWith(othersOf(i, () => true)), defaultSidecarSet, { skipConflicts: true })
+        .errors.length === 0,
+  );
 
   let invalid = 0;
   let errorCount = 0;
   let warningCount = 0;
   given.forEach((g, i) => {
-    const others = given.filter((_, j) => j !== i && admissible[j]).map((o) => o.defaulted);
-    const result = validateWithDefaults(g.doc.object, contextWith(others), defaultSidecarSet);
+    const result = validateWithDefaults(g.doc.object, contextWith(othersOf(i, (j) => admissible[j] === true)), defaultSidecarSet);
     const duplicate = g.name === "" ? undefined : given.slice(0, i).find((o) => o.name === g.name);
     if (duplicate) {
       result.warnings.push(

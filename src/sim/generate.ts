@@ -47,9 +47,9 @@ export function generatePods(set: SidecarSet, replicas: number, start: Date): Ge
   const namespace = set.spec.namespace || (set.spec.namespaceSelector ? "simulated" : "default");
   const namespaceLabels: NamespaceLabels = set.spec.namespaceSelector ? { [namespace]: labelsFor(set.spec.namespaceSelector) } : {};
   const baseLabels = labelsFor(set.spec.selector);
-  const stamp = formatTimestamp(start);
   const sidecarList = sidecarListOf(set);
-  const record = (hash: string) => ({ [name]: { updateTimestamp: stamp, hash, sidecarSetName: name, sidecarList } });
+  // Injected when created: each pod's records carry its own creation time.
+  const record = (hash: string, stamp: string) => ({ [name]: { updateTimestamp: stamp, hash, sidecarSetName: name, sidecarList } });
   const width = String(Math.max(replicas - 1, 0)).length;
   const pods: Pod[] = [];
   for (let i = 0; i < replicas; i++) {
@@ -58,10 +58,11 @@ export function generatePods(set: SidecarSet, replicas: number, start: Date): Ge
       if (isKeyOnlyTerm(term)) labels[term.key] = `${term.key}-${(i + t) % 3}`;
       else if (i % 3 === t % 3) labels[term.key] = term.value as string;
     });
+    const created = formatTimestamp(new Date(start.getTime() - (replicas - i) * 1000));
     const annotations: Record<string, string> = {
       [SIDECARSET_INJECTED_LIST_ANNOTATION]: name,
-      [SIDECARSET_HASH_ANNOTATION]: serializeUpgradeRecords(record("previous"), "hash"),
-      [SIDECARSET_HASH_WITHOUT_IMAGE_ANNOTATION]: serializeUpgradeRecords(record(setHashWithoutImage(set)), "without-image"),
+      [SIDECARSET_HASH_ANNOTATION]: serializeUpgradeRecords(record("previous", created), "hash"),
+      [SIDECARSET_HASH_WITHOUT_IMAGE_ANNOTATION]: serializeUpgradeRecords(record(setHashWithoutImage(set), created), "without-image"),
     };
     const containers: { name: string; image: string }[] = [{ name: "app", image: "app:1" }];
     const working: Record<string, string> = {};
@@ -82,7 +83,6 @@ export function generatePods(set: SidecarSet, replicas: number, start: Date): Ge
       }
     }
     if (Object.keys(working).length > 0) annotations[SIDECARSET_WORKING_HOT_UPGRADE_CONTAINER_ANNOTATION] = serializeStringMap(working);
-    const created = formatTimestamp(new Date(start.getTime() - (replicas - i) * 1000));
     pods.push({
       apiVersion: "v1",
       kind: "Pod",

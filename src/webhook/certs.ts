@@ -6,10 +6,10 @@
 // must serve) renews it, and optimistic concurrency makes one of them win.
 // Alternatively certificates are mounted (cert-manager) and only read here.
 //
-// Keys come from node:crypto (native and fast); node-forge builds and signs
-// the X.509 certificates; node:crypto's X509Certificate inspects them, since
-// it reads any key type a mounted certificate may use.
-import { createPrivateKey, generateKeyPairSync, randomBytes, X509Certificate } from "node:crypto";
+// node-forge builds the X.509 certificates; node:crypto generates the keys and
+// computes the RSA signatures (both native and fast), and its X509Certificate
+// inspects certificates, since it reads any key type a mounted one may use.
+import { constants, createPrivateKey, createPublicKey, generateKeyPairSync, privateEncrypt, randomBytes, X509Certificate } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { isIP } from "node:net";
 import path from "node:path";
@@ -64,14 +64,41 @@ interface KeyAndCert {
   notAfter: Date;
 }
 
-function newKey(): { pem: string; forgePublic: forge.pki.PublicKey; forgePrivate: forge.pki.rsa.PrivateKey } {
-  const { privateKey } = generateKeyPairSync("rsa", {
+/** Supplies a new RSA private key as PEM. Keys are the randomness of this module; tests pass a pool. */
+export type KeySource = () => string;
+
+export const generateRsaKey: KeySource = () =>
+  generateKeyPairSync("rsa", {
     modulusLength: 2048,
     privateKeyEncoding: { type: "pkcs1", format: "pem" },
     publicKeyEncoding: { type: "spki", format: "pem" },
-  });
-  const forgePrivate = forge.pki.privateKeyFromPem(privateKey) as forge.pki.rsa.PrivateKey;
-  return { pem: privateKey, forgePrivate, forgePublic: forge.pki.setRsaPublicKey(forgePrivate.n, forgePrivate.e) };
+  }).privateKey;
+
+// DER prefix of a PKCS#1 v1.5 DigestInfo for SHA-256 (RFC 8017 §9.2 note 1).
+const SHA256_DIGEST_INFO = Buffer.from("3031300d060960864801650304020105000420", "hex");
+
+/**
+ * node-forge's signer interface backed by node:crypto: forge hashes the
+ * TBSCertificate, the native RSA operation signs it (forge's pure-JS RSA
+ * takes most of a second per signature).
+ */
+function nativeSigner(keyPem: string): forge.pki.rsa.PrivateKey {
+  const key = createPrivateKey(keyPem);
+  const sign = (md: forge.md.MessageDigest) => {
+    const digest = Buffer.from(md.digest().getBytes(), "binary");
+    const encoded = Buffer.concat([SHA256_DIGEST_INFO, digest]);
+    return privateEncrypt({ key, padding: constants.RSA_PKCS1_PADDING }, encoded).toString("binary");
+  };
+  return { sign } as unknown as forge.pki.rsa.PrivateKey;
+}
+
+function publicKeyOf(keyPem: string): forge.pki.PublicKey {
+  return forge.pki.publicKeyFromPem(createPublicKey(keyPem).export({ type: "spki", format: "pem" }).toString());
+}
+
+/** PEM with plain "\n" line ends (forge writes "\r\n"). */
+function toPem(cert: forge.pki.Certificate): string {
+  return forge.pki.certificateToPem(cert).replace(/\r\n/g, "\n");
 }
 
 function newCertificate(publicKey: forge.pki.PublicKey, now: Date, notAfter: Date): forge.pki.Certificate {
@@ -85,11 +112,17 @@ function newCertificate(publicKey: forge.pki.PublicKey, now: Date, notAfter: Dat
   return cert;
 }
 
-export function createCertificateAuthority(now: Date, validityDays = CA_VALIDITY_DAYS): KeyAndCert {
-  const key = newKey();
-  const notAfter = new Date(now.getTime() + validityDays * DAY_MS);
-  const cert = newCertificate(key.forgePublic, now, notAfter);
-  const subject = [{ name: "commonName", value: `sidecarset-webhook-ca@${Math.floor(now.getTime() / 1000)}` }];
+export interface IssueOptions {
+  /** Default: 10 years for a CA, 1 year for a serving certificate. */
+  validityDays?: number;
+  newKey?: KeySource;
+}
+
+export function createCertificateAuthority(now: Date, opts: IssueOptions = {}): KeyAndCert {
+  const key = (opts.newKey ?? generateRsaKey)();
+  const notAfter = new Date(now.getTime() + (opts.validityDays ?? CA_VALIDITY_DAYS) * DAY_MS);
+  const cert = newCertificate(publicKeyOf(key), now, notAfter);
+  const subject = [{ name: "commonName", value: `sidecarset-webhook-ca-${Math.floor(now.getTime() / 1000)}` }];
   cert.setSubject(subject);
   cert.setIssuer(subject);
   cert.setExtensions([
@@ -97,8 +130,8 @@ export function createCertificateAuthority(now: Date, validityDays = CA_VALIDITY
     { name: "keyUsage", keyCertSign: true, cRLSign: true, digitalSignature: true, critical: true },
     { name: "subjectKeyIdentifier" },
   ]);
-  cert.sign(key.forgePrivate, forge.md.sha256.create());
-  return { cert: forge.pki.certificateToPem(cert), key: key.pem, notAfter };
+  cert.sign(nativeSigner(key), forge.md.sha256.create());
+  return { cert: toPem(cert), key, notAfter };
 }
 
 /** A serving certificate for `names`, signed by `ca`; it never outlives the CA. */
@@ -106,14 +139,13 @@ export function issueServingCertificate(
   ca: { cert: string; key: string },
   names: ServingNames,
   now: Date,
-  validityDays = SERVING_VALIDITY_DAYS,
+  opts: IssueOptions = {},
 ): KeyAndCert {
   const caCert = forge.pki.certificateFromPem(firstPem(ca.cert));
-  const caKey = forge.pki.privateKeyFromPem(ca.key) as forge.pki.rsa.PrivateKey;
-  const key = newKey();
-  const wanted = now.getTime() + validityDays * DAY_MS;
+  const key = (opts.newKey ?? generateRsaKey)();
+  const wanted = now.getTime() + (opts.validityDays ?? SERVING_VALIDITY_DAYS) * DAY_MS;
   const notAfter = new Date(Math.min(wanted, caCert.validity.notAfter.getTime()));
-  const cert = newCertificate(key.forgePublic, now, notAfter);
+  const cert = newCertificate(publicKeyOf(key), now, notAfter);
   cert.setSubject([{ name: "commonName", value: names.dnsNames[0] ?? names.ipAddresses[0] ?? "sidecarset-webhook" }]);
   cert.setIssuer(caCert.subject.attributes);
   cert.setExtensions([
@@ -128,14 +160,14 @@ export function issueServingCertificate(
     { name: "subjectKeyIdentifier" },
     { name: "authorityKeyIdentifier", keyIdentifier: caCert.generateSubjectKeyIdentifier().getBytes() },
   ]);
-  cert.sign(caKey, forge.md.sha256.create());
-  return { cert: forge.pki.certificateToPem(cert), key: key.pem, notAfter };
+  cert.sign(nativeSigner(ca.key), forge.md.sha256.create());
+  return { cert: toPem(cert), key, notAfter };
 }
 
 /** A new CA and a serving certificate signed by it. */
-export function createCertBundle(names: ServingNames, now: Date): CertBundle {
-  const ca = createCertificateAuthority(now);
-  const serving = issueServingCertificate(ca, names, now);
+export function createCertBundle(names: ServingNames, now: Date, newKey: KeySource = generateRsaKey): CertBundle {
+  const ca = createCertificateAuthority(now, { newKey });
+  const serving = issueServingCertificate(ca, names, now, { newKey });
   return { caCert: ca.cert, caKey: ca.key, cert: serving.cert, key: serving.key, notAfter: serving.notAfter };
 }
 
@@ -215,7 +247,13 @@ export function renewalNeeded(stored: Partial<CertBundle>, names: ServingNames, 
  * `caCert` while it is valid, so replicas still serving a certificate signed
  * by it are trusted until they reload; expired CAs are dropped.
  */
-export function renewBundle(stored: Partial<CertBundle>, renewal: Renewal, names: ServingNames, now: Date): CertBundle {
+export function renewBundle(
+  stored: Partial<CertBundle>,
+  renewal: Renewal,
+  names: ServingNames,
+  now: Date,
+  newKey: KeySource = generateRsaKey,
+): CertBundle {
   if (renewal.renew === "none") {
     const cert = new X509Certificate(firstPem(stored.cert!));
     return { caCert: stored.caCert!, caKey: stored.caKey!, cert: stored.cert!, key: stored.key!, notAfter: notAfterOf(cert) };
@@ -225,12 +263,12 @@ export function renewBundle(stored: Partial<CertBundle>, renewal: Renewal, names
     return c !== undefined && notAfterOf(c).getTime() > now.getTime();
   });
   if (renewal.renew === "all") {
-    const fresh = createCertBundle(names, now);
+    const fresh = createCertBundle(names, now, newKey);
     return { ...fresh, caCert: [fresh.caCert, ...previous.slice(0, 1)].join("") };
   }
-  const [signing, ...older] = previous;
-  const caCert = [signing ?? stored.caCert!, ...older].join("");
-  const serving = issueServingCertificate({ cert: caCert, key: stored.caKey! }, names, now);
+  // Unchanged text when nothing expired, so the caBundle stays byte-identical.
+  const caCert = previous.length === pemBlocks(stored.caCert ?? "").length ? stored.caCert! : previous.join("");
+  const serving = issueServingCertificate({ cert: caCert, key: stored.caKey! }, names, now, { newKey });
   return { caCert, caKey: stored.caKey!, cert: serving.cert, key: serving.key, notAfter: serving.notAfter };
 }
 
@@ -249,6 +287,8 @@ export interface EnsureCertificatesOptions {
   now: Date;
   /** Milliseconds before expiry at which a certificate is renewed; default 30 days. */
   renewBefore?: number;
+  /** Where new private keys come from; default: fresh 2048-bit RSA keys. */
+  newKey?: KeySource;
   logger?: Logger;
 }
 
@@ -295,6 +335,7 @@ function secretData(b: CertBundle): Record<string, string> {
  */
 export async function ensureCertificates(opts: EnsureCertificatesOptions): Promise<CertBundle> {
   const { client, namespace, secretName, now, logger } = opts;
+  const newKey = opts.newKey ?? generateRsaKey;
   const names = servingNames(opts.service, namespace, opts.host);
   const renewBefore = opts.renewBefore ?? DEFAULT_RENEW_BEFORE_MS;
   const collection = resourcePath({ group: "", version: "v1", resource: "secrets", namespace });
@@ -309,7 +350,7 @@ export async function ensureCertificates(opts: EnsureCertificatesOptions): Promi
       if (!isNotFound(e)) throw e;
     }
     if (!secret) {
-      const bundle = createCertBundle(names, now);
+      const bundle = createCertBundle(names, now, newKey);
       const body: SecretObject = {
         apiVersion: "v1",
         kind: "Secret",
@@ -330,7 +371,7 @@ export async function ensureCertificates(opts: EnsureCertificatesOptions): Promi
     const stored = bundleFromSecret(secret);
     const renewal = renewalNeeded(stored, names, now, renewBefore);
     if (renewal.renew === "none") return renewBundle(stored, renewal, names, now);
-    const bundle = renewBundle(stored, renewal, names, now);
+    const bundle = renewBundle(stored, renewal, names, now, newKey);
     // Only our four keys change; anything else in the Secret (and its type) stays.
     const body: SecretObject = { ...secret, data: { ...(secret.data ?? {}), ...secretData(bundle) } };
     try {

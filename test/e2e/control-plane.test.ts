@@ -2,13 +2,14 @@
 // makes pods, the fake kubelet runs them and restarts containers on in-place
 // image changes, and the real apiserver calls a webhook over TLS.
 import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
 import { createServer, type Server } from "node:https";
 import type { AddressInfo } from "node:net";
 import { after, before, describe, test } from "node:test";
 import type { Pod } from "../../src/api/kube-types.js";
 import { createLocalServingCertificate } from "../support/certs.js";
 import { RESTRICTED_GROUPS, RESTRICTED_USER, startCluster, type Cluster } from "../support/cluster.js";
-import { imageIdFor, startFakeKubelet, type FakeKubelet } from "../support/fake-kubelet.js";
+import { imageIdFor, isBrokenByTag, startFakeKubelet, type FakeKubelet } from "../support/fake-kubelet.js";
 import {
   apiErrorCode, createNamespace, getPod, isPodReady, kubeClients, listPods, loadKubeConfig, mergePatch, rawRequest,
   recordPodEvents, waitFor, waitForPods, type KubeClients,
@@ -150,6 +151,40 @@ describe("controller-manager and fake kubelet", () => {
       return isPodReady(p) ? p : undefined;
     });
     assert.ok(ready.status?.conditions?.some((c) => c.type === "example.com/gate" && c.status === "True"), "the gate's condition is kept");
+    assert.equal(readyCondition(ready)?.reason, undefined, "a condition that holds carries no stale reason");
+  });
+
+  test("init containers complete and a native sidecar (restartPolicy Always) runs and is restarted in place like a container", async () => {
+    await createNamespace(kube, "smoke-init");
+    await kube.core.createNamespacedPod({
+      namespace: "smoke-init",
+      body: {
+        metadata: { name: "with-init" },
+        spec: {
+          initContainers: [{ name: "setup", image: "busybox:1.36" }, { name: "proxy", image: "proxy:1.0", restartPolicy: "Always" }],
+          containers: [{ name: "app", image: "nginx:1.25" }],
+        },
+      },
+    });
+    const running = await waitFor("the pod to be Ready", async () => {
+      const p = await getPod(kube.kc, "smoke-init", "with-init");
+      return isPodReady(p) ? p : undefined;
+    });
+    const init = (n: string, p: Pod) => p.status?.initContainerStatuses?.find((s) => s.name === n);
+    assert.equal(init("setup", running)?.state?.terminated?.reason, "Completed");
+    assert.deepEqual([init("proxy", running)?.ready, init("proxy", running)?.started], [true, true]);
+    assert.ok(init("proxy", running)?.state?.running, "the native sidecar keeps running");
+
+    await kube.core.patchNamespacedPod({
+      name: "with-init", namespace: "smoke-init",
+      body: [{ op: "replace", path: "/spec/initContainers/1/image", value: "proxy:1.1" }],
+    });
+    const restarted = await waitFor("the native sidecar to run the new image", async () => {
+      const p = await getPod(kube.kc, "smoke-init", "with-init");
+      return init("proxy", p)?.imageID === imageIdFor("proxy:1.1") && isPodReady(p) ? p : undefined;
+    });
+    assert.equal(init("proxy", restarted)?.restartCount, 1);
+    assert.equal(init("setup", restarted)?.restartCount, 0, "completed init containers do not run again");
   });
 
   test("deleting a Deployment removes its pods: the fake kubelet confirms the deletion", async () => {
@@ -159,6 +194,47 @@ describe("controller-manager and fake kubelet", () => {
     await kube.apps.deleteNamespacedDeployment({ name: "web", namespace: "smoke-delete", propagationPolicy: "Foreground" });
     await waitFor("the pods to be gone", async () => ((await listPods(kube.kc, "smoke-delete")).length === 0 ? true : undefined));
   });
+});
+
+describe("fake kubelet replacement", () => {
+  test("a replacement fake kubelet adopts running pods: restart counts and imageIDs carry on", async () => {
+    await createNamespace(kube, "smoke-adopt");
+    await createDeployment("smoke-adopt", "web", 1, "nginx:1.25");
+    const [pod] = await waitForPods(kube.kc, "smoke-adopt", "app=web", 1);
+    const name = pod?.metadata?.name ?? "";
+    const startedAt = statusOf(pod!, "app")?.state?.running?.startedAt;
+    await kubelet.stop();
+    kubelet = await startFakeKubelet(cluster.kubeconfigPath, { restartDelayMs: RESTART_DELAY_MS });
+    await kube.core.patchNamespacedPod({
+      name, namespace: "smoke-adopt",
+      body: [{ op: "replace", path: "/spec/containers/0/image", value: "nginx:1.26" }],
+    });
+    const restarted = await waitFor("the adopted pod's container to restart", async () => {
+      const p = await getPod(kube.kc, "smoke-adopt", name);
+      return statusOf(p, "app")?.imageID === imageIdFor("nginx:1.26") && isPodReady(p) ? p : undefined;
+    });
+    const app = statusOf(restarted, "app");
+    assert.equal(app?.restartCount, 1);
+    assert.equal(app?.lastState?.terminated?.startedAt, startedAt, "the previous container is the one the first kubelet started");
+  });
+});
+
+describe("fake kubelet image identity", () => {
+  const sha = (text: string) => createHash("sha256").update(text).digest("hex");
+  const cases: { name: string; image: string; imageID: string; broken: boolean }[] = [
+    { name: "a tag is replaced by a digest of the image string", image: "nginx:1.25", imageID: `docker-pullable://nginx@sha256:${sha("nginx:1.25")}`, broken: false },
+    { name: "a registry port is part of the repository, not a tag", image: "reg:5000/team/app", imageID: `docker-pullable://reg:5000/team/app@sha256:${sha("reg:5000/team/app")}`, broken: false },
+    { name: "a digest image reports its own digest", image: "side@sha256:" + "a".repeat(64), imageID: "docker-pullable://side@sha256:" + "a".repeat(64), broken: false },
+    { name: "a tag and digest report the digest under the bare repository", image: "side:v2@sha256:" + "b".repeat(64), imageID: "docker-pullable://side@sha256:" + "b".repeat(64), broken: false },
+    { name: "a tag ending in -broken never becomes ready", image: "reg:5000/side:v2-broken", imageID: `docker-pullable://reg:5000/side@sha256:${sha("reg:5000/side:v2-broken")}`, broken: true },
+    { name: "-broken in the repository name is not a broken tag", image: "side-broken:v1", imageID: `docker-pullable://side-broken@sha256:${sha("side-broken:v1")}`, broken: false },
+  ];
+  for (const c of cases) {
+    test(c.name, () => {
+      assert.equal(imageIdFor(c.image), c.imageID);
+      assert.equal(isBrokenByTag(c.image), c.broken);
+    });
+  }
 });
 
 describe("cluster access", () => {

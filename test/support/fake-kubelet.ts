@@ -12,7 +12,7 @@
 // stale work.
 import { ListWatch, Watch, type KubeConfig, type KubernetesObject } from "@kubernetes/client-node";
 import { createHash } from "node:crypto";
-import type { Container, ContainerStatus, Pod, PodCondition } from "../../src/api/kube-types.js";
+import type { Container, ContainerStatus, Pod } from "../../src/api/kube-types.js";
 import { apiErrorCode, loadKubeConfig, rawRequest } from "./kube.js";
 
 export interface FakeKubeletOptions {
@@ -56,7 +56,6 @@ interface PodState {
 }
 
 const STRATEGIC_MERGE = "application/strategic-merge-patch+json";
-const KUBELET_CONDITIONS = ["PodReadyToStartContainers", "Initialized", "ContainersReady", "Ready"];
 
 /** Kubernetes timestamps carry whole seconds. */
 const stamp = (ms: number): string => new Date(Math.floor(ms / 1000) * 1000).toISOString().replace(".000Z", "Z");
@@ -190,10 +189,11 @@ export async function startFakeKubelet(kubeconfigPath: string, opts: FakeKubelet
 
   const scheduleNext = (uid: string, state: PodState, now: number): void => {
     if (stopped) return;
-    const due = [state.runningAt, ...[...state.runs.values()].map((r) => r.restart?.dueAt ?? 0)].filter((t) => t > now);
+    const due = [...state.runs.values()].flatMap((r) => (r.restart ? [r.restart.dueAt] : []));
+    if (state.runningAt > now) due.push(state.runningAt);
     clearTimeout(state.timer);
     state.timer = undefined;
-    if (due.length > 0) state.timer = setTimeout(() => enqueue(uid), Math.min(...due) - now + 5);
+    if (due.length > 0) state.timer = setTimeout(() => enqueue(uid), Math.max(0, Math.min(...due) - now) + 5);
   };
 
   const desiredStatus = (pod: Pod, state: PodState, now: number) => {
@@ -207,8 +207,10 @@ export async function startFakeKubelet(kubeconfigPath: string, opts: FakeKubelet
         run = { image, imageID: imageIdFor(image), containerID: newContainerId(pod, c.name, 0), restartCount: 0, startedAt: stamp(state.runningAt) };
         state.runs.set(c.name, run);
       }
+      // A restart always shows at least one not-ready status, even with no delay:
+      // it completes in a later pass than the one that stopped the old container.
       if (run.image !== image && !run.restart) run.restart = { finishedAt: stamp(now), dueAt: now + restartDelayMs };
-      if (run.restart && now >= run.restart.dueAt) {
+      else if (run.restart && now >= run.restart.dueAt) {
         run.lastTerminated = { terminated: { exitCode: 0, reason: "Completed", startedAt: run.startedAt, finishedAt: run.restart.finishedAt, containerID: run.containerID } };
         run.restartCount++;
         Object.assign(run, { image, imageID: imageIdFor(image), containerID: newContainerId(pod, c.name, run.restartCount), startedAt: stamp(now), restart: undefined });
@@ -235,13 +237,15 @@ export async function startFakeKubelet(kubeconfigPath: string, opts: FakeKubelet
     const unready = [...containerStatuses, ...initContainerStatuses.filter((s, i) => spec.initContainers?.[i]?.restartPolicy === "Always")]
       .filter((s) => !s.ready).map((s) => s.name);
     const gateProblem = readinessGateProblem(pod);
-    const conditions: PodCondition[] = [];
+    // reason/message are null when a condition holds: a strategic merge patch
+    // merges conditions by type, so an absent field would keep a stale reason.
+    const conditions: { type: string; status: string; lastTransitionTime: string; reason: string | null; message: string | null }[] = [];
     const condition = (type: string, ok: boolean, reason?: string, message?: string): void => {
       const status = ok ? "True" : "False";
       const prev = state.transitions.get(type);
       const at = prev?.status === status ? prev.at : stamp(now);
       state.transitions.set(type, { status, at });
-      conditions.push({ type, status, lastTransitionTime: at, ...(ok ? {} : { reason, message }) });
+      conditions.push({ type, status, lastTransitionTime: at, reason: ok ? null : reason ?? null, message: ok ? null : message ?? null });
     };
     condition("PodReadyToStartContainers", running);
     const initNames = (spec.initContainers ?? []).map((c) => c.name).join(" ");
@@ -251,7 +255,7 @@ export async function startFakeKubelet(kubeconfigPath: string, opts: FakeKubelet
       unready.length > 0 || !running ? `containers with unready status: [${unready.join(" ")}]` : gateProblem);
     return {
       phase: running ? "Running" : "Pending",
-      conditions: conditions.filter((c) => KUBELET_CONDITIONS.includes(c.type)),
+      conditions,
       hostIP: "127.0.0.1", hostIPs: [{ ip: "127.0.0.1" }],
       podIP: state.podIP, podIPs: [{ ip: state.podIP }],
       startTime: state.startTime,

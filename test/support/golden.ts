@@ -12,6 +12,7 @@ import { parseAllDocuments } from "yaml";
 import { defaultSidecarSet } from "../../src/api/defaults.js";
 import type { ControllerRevision, Pod } from "../../src/api/kube-types.js";
 import type { SidecarSet } from "../../src/api/types.js";
+import type { InjectInput } from "../../src/core/inject/index.js";
 
 export const GOLDEN_INJECT_DIR = join(dirname(fileURLToPath(import.meta.url)), "..", "golden", "inject");
 
@@ -81,4 +82,16 @@ export function loadGoldenCase(name: string): GoldenCase {
 export function namespaceLabelsFlag(c: GoldenCase): string | undefined {
   const pairs = Object.values(c.namespaces).flatMap((labels) => Object.entries(labels).map(([k, v]) => `${k}=${v}`));
   return pairs.length > 0 ? pairs.join(",") : undefined;
+}
+
+/** The injection input of a case: defaulted SidecarSets, its Namespaces and revisions, GOLDEN_NOW. No case depends on chance. */
+export function goldenInjectInput(c: GoldenCase): InjectInput {
+  return {
+    pod: c.pod,
+    sidecarSets: c.sidecarSets,
+    namespaceLabels: (ns) => c.namespaces[ns],
+    revisions: c.revisions,
+    now: GOLDEN_NOW,
+    random: () => 0,
+  };
 }

@@ -56,18 +56,19 @@ export function validateWithDefaults(
   obj: unknown,
   ctx: ValidationContext,
   defaulter: (set: SidecarSet) => SidecarSet,
+  options: ValidationOptions = {},
 ): ValidationResult {
   try {
-    if (!isPlainObject(obj)) return validate(obj, ctx);
+    if (!isPlainObject(obj)) return validate(obj, ctx, options);
     const given = checkShape(obj, "SidecarSet");
     let defaulted: SidecarSet;
     try {
       defaulted = defaulter(given.value as SidecarSet);
     } catch {
       // Defaulting is best effort on odd input; the rules still run on what was given.
-      return validate(obj, ctx);
+      return validate(obj, ctx, options);
     }
-    return validate(defaulted, ctx, given);
+    return validate(defaulted, ctx, options, given);
   } catch (e) {
     return internalFailure(obj, e);
   }
@@ -86,8 +87,13 @@ function nameOf(obj: unknown): string {
   return "";
 }
 
+export interface ValidationOptions {
+  /** Leave out the cross-SidecarSet conflicts (§4.4), e.g. to find which of several SidecarSets a cluster would admit. */
+  skipConflicts?: boolean;
+}
+
 /** `given`: the shape check of the object before defaulting, when `obj` is its defaulted copy. */
-function validate(obj: unknown, ctx: ValidationContext, given?: ShapeResult): ValidationResult {
+function validate(obj: unknown, ctx: ValidationContext, options: ValidationOptions = {}, given?: ShapeResult): ValidationResult {
   if (!isPlainObject(obj)) {
     return { errors: [fieldError("", `a SidecarSet must be an object with metadata and spec, got ${got(obj)}`)], warnings: [] };
   }
@@ -113,7 +119,7 @@ function validate(obj: unknown, ctx: ValidationContext, given?: ShapeResult): Va
   }
   const errors = [...shape.errors, ...f.errors];
   const warnings = [...shape.warnings, ...f.warnings];
-  if (errors.length === 0) {
+  if (errors.length === 0 && !options.skipConflicts) {
     const cross = new Findings(shape.malformed);
     validateConflicts(set, ctx.others ?? [], ctx.namespaces, cross);
     errors.push(...cross.errors);

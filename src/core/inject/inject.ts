@@ -41,7 +41,6 @@ export type InjectResult =
       error?: FieldError;
     };
 
-const NO_MATCH: MatchResult = { applied: [], skipped: [], pinned: {} };
 
 /** The namespace a pod is created in: its own, else the request's, else `default`. */
 export function effectiveNamespace(pod: Pod, requestNamespace: string | undefined): string {
@@ -73,7 +72,7 @@ export function injectPod(input: InjectInput): InjectResult {
 
 function inject(input: InjectInput, current: { name: string }): InjectResult {
   const { pod } = input;
-  if (!isActivePod(pod)) return { kind: "unchanged", match: NO_MATCH };
+  if (!isActivePod(pod)) return { kind: "unchanged", match: { applied: [], skipped: [], pinned: {} } };
 
   const matched = matchSidecarSets(pod, input.sidecarSets, {
     namespace: effectiveNamespace(pod, input.requestNamespace),

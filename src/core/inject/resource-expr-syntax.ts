@@ -4,7 +4,10 @@
 // up as Kubernetes does when it parses a quantity.
 import type { QuantityFormat } from "../../api/quantity.js";
 
-export export type Node =
+/** A failure in an expression; caught and returned as data by resource-expr.ts. */
+export class ExprError extends Error {}
+
+export type Node =
   | { t: "num"; value: number }
   | { t: "qty"; nano: bigint; format: QuantityFormat }
   | { t: "var"; name: string }

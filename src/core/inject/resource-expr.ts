@@ -9,8 +9,7 @@
 // `+ - max min` counts in base units (cores / bytes) truncated to millis;
 // `quantity * number` and `quantity / number` scale the quantity's (rounded up)
 // milli value and truncate; quantity × quantity, ÷ quantity, ÷ 0 and a negative
-// final result are errors.
-
+// final result are errors. The syntax is in resource-expr-syntax.ts.
 import type { QuantityFormat } from "../../api/quantity.js";
 import { ExprError, parseCached, type Node } from "./resource-expr-syntax.js";
 
@@ -27,8 +26,6 @@ export type ExprVariable = "cpu" | "memory";
 const NANO_PER_MILLI = 1_000_000n;
 const INT64_MAX = 9223372036854775807n;
 const INT64_MIN = -9223372036854775808n;
-
-// ---------------------------------------------------------------- evaluation
 
 function num(value: number): ExprValue {
   return { kind: "number", value };

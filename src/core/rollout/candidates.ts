@@ -3,7 +3,8 @@ import type { Pod } from "../../api/kube-types.js";
 import type { SidecarSet } from "../../api/types.js";
 import { parseSelector, requirementsMatch, type Requirement } from "../selector.js";
 import { PodConsistency } from "./consistency.js";
-import { recordedHashWithoutImage, setHashWithoutImage } from "./status.js";
+import { SIDECARSET_HASH_WITHOUT_IMAGE_ANNOTATION } from "../../api/keys.js";
+import { recordsHold, setHashWithoutImage } from "./status.js";
 
 export type CandidateState =
   /** Already records S's current hash. */
@@ -30,8 +31,9 @@ export function updateSelectorOf(set: SidecarSet): { matches: (pod: Pod) => bool
 }
 
 /** Not upgradable: the recorded hash-without-image of S differs from S's. */
-export function isNotUpgradable(set: SidecarSet, pod: Pod): boolean {
-  return recordedHashWithoutImage(pod, set.metadata.name ?? "") !== setHashWithoutImage(set);
+export function isNotUpgradable(set: SidecarSet, pod: Pod, memo?: Map<string, string>): boolean {
+  const value = pod.metadata?.annotations?.[SIDECARSET_HASH_WITHOUT_IMAGE_ANNOTATION];
+  return !recordsHold(value, set.metadata.name ?? "", setHashWithoutImage(set), memo);
 }
 
 /**
@@ -40,7 +42,7 @@ export function isNotUpgradable(set: SidecarSet, pod: Pod): boolean {
  */
 export function isBusy(consistency: PodConsistency): boolean {
   for (const name of consistency.allNames) {
-    if (consistency.containerReady(name) && !consistency.check([name])) return true;
+    if (consistency.containerReady(name) && !consistency.checkOne(name)) return true;
   }
   return false;
 }
@@ -49,12 +51,14 @@ export interface CandidateInput {
   updated: boolean;
   selectedForUpdate: boolean;
   consistency: PodConsistency;
+  /** Shared across pods: hash-without-image annotation value → recorded hash. */
+  memo?: Map<string, string>;
 }
 
 export function classifyCandidate(set: SidecarSet, pod: Pod, input: CandidateInput): CandidateState {
   if (input.updated) return "updated";
   if (!input.selectedForUpdate) return "not-selected";
-  if (isNotUpgradable(set, pod)) return "not-upgradable";
+  if (isNotUpgradable(set, pod, input.memo)) return "not-upgradable";
   if (isBusy(input.consistency)) return "busy";
   return "waiting";
 }

@@ -42,9 +42,23 @@ export function parseImageReference(image: string): ImageReference | null {
   return { repository: rest, tag, digest };
 }
 
+// Pods repeat the same few images; parsing each once per process keeps the
+// planner linear in pods rather than in image-string work. Bounded so a
+// stream of distinct images cannot grow it without limit.
+const DIGEST_MEMO_LIMIT = 4096;
+const digestMemo = new Map<string, boolean>();
+
 /** Whether an image names its content by digest (`repo@sha256:…`). */
 export function isDigestImage(image: string): boolean {
-  return (parseImageReference(image)?.digest ?? "") !== "";
+  // Only a reference with "@" can carry a digest.
+  if (!image.includes("@")) return false;
+  let digest = digestMemo.get(image);
+  if (digest === undefined) {
+    digest = (parseImageReference(image)?.digest ?? "") !== "";
+    if (digestMemo.size >= DIGEST_MEMO_LIMIT) digestMemo.clear();
+    digestMemo.set(image, digest);
+  }
+  return digest;
 }
 
 /** A containerStatus imageID without its runtime scheme (`docker-pullable://`). */
@@ -61,7 +75,7 @@ export function digestImageMatches(image: string, imageID: string): boolean {
   return spec.repository === running.repository && spec.digest === running.digest;
 }
 
-type RecordedImageIDs = { kind: "absent" } | { kind: "invalid" } | { kind: "recorded"; imageIDs: Map<string, string> };
+export type RecordedImageIDs = { kind: "absent" } | { kind: "invalid" } | { kind: "recorded"; imageIDs: Map<string, string> };
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 
@@ -103,53 +117,87 @@ export function readRecordedImageIDs(pod: Pod, setName: string): RecordedImageID
   return { kind: "recorded", imageIDs };
 }
 
+/** The sidecar pod-container names of S as a list and a set, computed once per SidecarSet. */
+export interface SidecarNames {
+  list: readonly string[];
+  set: ReadonlySet<string>;
+}
+
+export function sidecarNamesOf(set: SidecarSet): SidecarNames {
+  const list = sidecarPodContainerNames(set);
+  return { list, set: new Set(list) };
+}
+
 /**
  * Consistency checks of one pod against one SidecarSet. The annotation is read
  * once however many container sets are checked (status, busy check, hot upgrade).
  */
 export class PodConsistency {
   private recorded: RecordedImageIDs | undefined;
-  private readonly statuses: Map<string, ContainerStatus>;
   readonly allNames: readonly string[];
+  private readonly all: ReadonlySet<string>;
 
+  /**
+   * `memo` may be shared by the pods of one decision: pods updated together
+   * carry identical in-place state values, so each distinct value is read once.
+   */
   constructor(
     readonly pod: Pod,
     readonly set: SidecarSet,
-    allNames?: readonly string[],
+    names: SidecarNames = sidecarNamesOf(set),
+    private readonly memo?: Map<string, RecordedImageIDs>,
   ) {
-    this.allNames = allNames ?? sidecarPodContainerNames(set);
-    this.statuses = new Map();
-    for (const s of pod.status?.containerStatuses ?? []) this.statuses.set(s.name, s);
+    this.allNames = names.list;
+    this.all = names.set;
+  }
+
+  private readRecorded(): RecordedImageIDs {
+    const value = this.pod.metadata?.annotations?.[SIDECARSET_INPLACE_UPDATE_STATE_ANNOTATION];
+    if (value === undefined || !this.memo) return readRecordedImageIDs(this.pod, this.set.metadata.name ?? "");
+    let recorded = this.memo.get(value);
+    if (!recorded) {
+      recorded = readRecordedImageIDs(this.pod, this.set.metadata.name ?? "");
+      this.memo.set(value, recorded);
+    }
+    return recorded;
   }
 
   /** Consistent for the given pod container names (all sidecar pod-containers of S when empty/omitted). */
   check(names?: Iterable<string>): boolean {
-    let wanted = names ? new Set(names) : undefined;
-    if (!wanted || wanted.size === 0) wanted = new Set(this.allNames);
+    if (!names) return this.evaluate(this.all, null);
+    const wanted = new Set(names);
+    return wanted.size === 0 ? this.evaluate(this.all, null) : this.evaluate(wanted, null);
+  }
+
+  /** Consistent for one pod container. */
+  checkOne(name: string): boolean {
+    return this.evaluate(null, name);
+  }
+
+  private evaluate(wantedSet: ReadonlySet<string> | null, one: string | null): boolean {
     const containers = this.pod.spec?.containers ?? [];
-    if (containers.length !== (this.pod.status?.containerStatuses ?? []).length) return false;
+    const statuses = this.pod.status?.containerStatuses ?? [];
+    if (containers.length !== statuses.length) return false;
     let allDigests = true;
     for (const c of containers) {
-      if (!wanted.has(c.name)) continue;
+      if (one !== null ? c.name !== one : !wantedSet!.has(c.name)) continue;
       if (!isDigestImage(c.image ?? "")) {
         allDigests = false;
         break;
       }
-      const status = this.statuses.get(c.name);
+      const status = statusOf(statuses, c.name);
       if (!status || !digestImageMatches(c.image ?? "", status.imageID ?? "")) return false;
     }
     if (allDigests) return true;
-    this.recorded ??= readRecordedImageIDs(this.pod, this.set.metadata.name ?? "");
+    this.recorded ??= this.readRecorded();
     if (this.recorded.kind === "absent") return true;
     if (this.recorded.kind === "invalid") return false;
-    const specImages = new Map<string, string>();
-    for (const c of containers) specImages.set(c.name, c.image ?? "");
-    for (const status of this.pod.status?.containerStatuses ?? []) {
-      if (!wanted.has(status.name)) continue;
+    for (const status of statuses) {
+      if (one !== null ? status.name !== one : !wantedSet!.has(status.name)) continue;
       const before = this.recorded.imageIDs.get(status.name);
       // The kubelet has not restarted the container while it still reports the
       // pre-update imageID for an image string the spec no longer names.
-      if (before !== undefined && before === (status.imageID ?? "") && specImages.get(status.name) !== status.image) {
+      if (before !== undefined && before === (status.imageID ?? "") && specImageOf(containers, status.name) !== status.image) {
         return false;
       }
     }
@@ -158,8 +206,18 @@ export class PodConsistency {
 
   /** Whether the named container reports `ready` in containerStatuses. */
   containerReady(name: string): boolean {
-    return this.statuses.get(name)?.ready === true;
+    return statusOf(this.pod.status?.containerStatuses ?? [], name)?.ready === true;
   }
+}
+
+function statusOf(statuses: readonly ContainerStatus[], name: string): ContainerStatus | undefined {
+  for (const s of statuses) if (s.name === name) return s;
+  return undefined;
+}
+
+function specImageOf(containers: readonly { name: string; image?: string }[], name: string): string | undefined {
+  for (const c of containers) if (c.name === name) return c.image ?? "";
+  return undefined;
 }
 
 export function isConsistent(pod: Pod, set: SidecarSet, names?: Iterable<string>): boolean {

@@ -106,22 +106,23 @@ export function isInjectedBy(pod: Pod, setName: string): boolean {
  */
 export function hasAllSidecarContainers(pod: Pod, set: SidecarSet): boolean {
   const containers = pod.spec?.containers ?? [];
-  const has = (name: string): boolean => {
-    for (const c of containers) if (c.name === name) return true;
-    return false;
-  };
   let working: Record<string, string> | undefined;
   for (const c of set.spec.containers ?? []) {
     if (isHotUpgradeContainer(c)) {
       if (!pod.metadata?.annotations?.[SIDECARSET_WORKING_HOT_UPGRADE_CONTAINER_ANNOTATION]) return false;
       working ??= readWorkingHotUpgradeContainers(pod);
       const [first, second] = hotUpgradePairNames(c.name);
-      if (!(c.name in working) || !has(first) || !has(second)) return false;
-    } else if (!has(c.name)) {
+      if (!(c.name in working) || !hasContainer(containers, first) || !hasContainer(containers, second)) return false;
+    } else if (!hasContainer(containers, c.name)) {
       return false;
     }
   }
   return true;
+}
+
+function hasContainer(containers: readonly { name: string }[], name: string): boolean {
+  for (const c of containers) if (c.name === name) return true;
+  return false;
 }
 
 /** S is a canary of `base` when it says so with both annotations (SPEC §5.4). */

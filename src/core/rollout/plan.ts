@@ -6,9 +6,9 @@ import type { Pod } from "../../api/kube-types.js";
 import { formatTimestamp } from "../../api/pod-records.js";
 import type { SidecarSet } from "../../api/types.js";
 import { classifyCandidate, updateSelectorOf, type CandidateState } from "./candidates.js";
-import { isReadyForSidecarSet, PodConsistency } from "./consistency.js";
+import { isReadyForSidecarSet, PodConsistency, sidecarNamesOf, type RecordedImageIDs } from "./consistency.js";
 import { isMidHotUpgrade } from "./hot-upgrade-flip.js";
-import { hasHotUpgradeContainer, podKey, selectPods, sidecarPodContainerNames, type NamespaceLabels } from "./matching.js";
+import { hasHotUpgradeContainer, podKey, selectPods, type NamespaceLabels } from "./matching.js";
 import { maxUnavailableCount, walkUnavailableBudget } from "./max-unavailable.js";
 import { upgradeOrder, type OrderItem } from "./order.js";
 import { isFieldError, parseIntOrPercent, partitionCount, upgradableUnderPartition, type IntOrPercent } from "./partition.js";
@@ -85,6 +85,8 @@ export interface Plan {
 
 interface MatchedPod extends OrderItem, PodRolloutFacts {
   state: CandidateState;
+  /** Index in the upgrade order (waiting pods only). */
+  position: number;
 }
 
 function strategyErrors(set: SidecarSet): { partition?: IntOrPercent; maxUnavailable?: IntOrPercent; errors: FieldError[] } {
@@ -124,28 +126,33 @@ export function planUpgrade(set: SidecarSet, pods: readonly Pod[], opts: PlanOpt
   const strategy = set.spec.updateStrategy ?? {};
   const parsed = strategyErrors(set);
   const updateSelector = updateSelectorOf(set);
-  const names = sidecarPodContainerNames(set);
+  const names = sidecarNamesOf(set);
   const hot = hasHotUpgradeContainer(set);
 
   const matched: MatchedPod[] = new Array(selection.matched.length);
   const flip: Pod[] = [];
   let unavailable = 0;
-  selection.matched.forEach((pod, rank) => {
-    const consistency = new PodConsistency(pod, set, names);
-    const updated = isPodUpdated(set, pod);
+  // Pods written together carry identical annotation values: read each once.
+  const hashMemo = new Map<string, string>();
+  const withoutImageMemo = new Map<string, string>();
+  const stateMemo = new Map<string, RecordedImageIDs>();
+  for (let rank = 0; rank < selection.matched.length; rank++) {
+    const pod = selection.matched[rank]!;
+    const consistency = new PodConsistency(pod, set, names, stateMemo);
+    const updated = isPodUpdated(set, pod, hashMemo);
     const facts: MatchedPod = {
       pod,
       rank,
       updated,
       consistent: consistency.check(),
       ready: isReadyForSidecarSet(pod, set),
-      state: "updated",
+      state: classifyCandidate(set, pod, { updated, selectedForUpdate: updateSelector.matches(pod), consistency, memo: withoutImageMemo }),
+      position: -1,
     };
-    facts.state = classifyCandidate(set, pod, { updated, selectedForUpdate: updateSelector.matches(pod), consistency });
     if (isUpdatedButUnavailable(facts)) unavailable++;
     if (hot && isMidHotUpgrade(set, pod, consistency)) flip.push(pod);
     matched[rank] = facts;
-  });
+  }
 
   const status = countStatus(matched, selection.notInjected.length);
   const waiting = matched.filter((m) => m.state === "waiting");
@@ -199,10 +206,7 @@ interface ExplainContext {
 }
 
 function explain(selected: readonly Pod[], matched: readonly MatchedPod[], ordered: readonly MatchedPod[], ctx: ExplainContext): PodPlanEntry[] {
-  const position = new Map<MatchedPod, number>();
-  ordered.forEach((m, i) => position.set(m, i));
-  const byPod = new Map<Pod, MatchedPod>();
-  for (const m of matched) byPod.set(m.pod, m);
+  for (let i = 0; i < ordered.length; i++) ordered[i]!.position = i;
   const text = {
     upgrade: "upgrade now",
     upgradeNotReady: "upgrade now; it is not ready, so it uses no maxUnavailable budget",
@@ -217,38 +221,46 @@ function explain(selected: readonly Pod[], matched: readonly MatchedPod[], order
     stopped: ctx.stopped ? STOP_REASONS[ctx.stopped] : "",
     notInjected: "selected, but does not carry this SidecarSet's sidecars; gets them only when recreated",
   };
-  const out: PodPlanEntry[] = [];
-  for (const pod of selected) {
-    const m = byPod.get(pod);
-    if (!m) {
-      out.push({ pod: podKey(pod), state: "not-injected", reason: text.notInjected, updated: false, consistent: false, ready: false });
+  const out: PodPlanEntry[] = new Array(selected.length);
+  // Matched pods appear in `selected` in the same (namespace, name) order.
+  let j = 0;
+  for (let k = 0; k < selected.length; k++) {
+    const pod = selected[k]!;
+    const m = matched[j];
+    if (!m || m.pod !== pod) {
+      out[k] = { pod: podKey(pod), state: "not-injected", reason: text.notInjected, updated: false, consistent: false, ready: false };
       continue;
     }
-    const base = { pod: podKey(pod), updated: m.updated, consistent: m.consistent, ready: m.ready };
+    j++;
+    let state: PodPlanState;
+    let reason: string;
     switch (m.state) {
       case "updated":
-        out.push({ ...base, state: "updated", reason: !m.consistent ? text.restarting : !m.ready ? text.notReady : text.current });
+        state = "updated";
+        reason = !m.consistent ? text.restarting : !m.ready ? text.notReady : text.current;
         break;
       case "not-selected":
-        out.push({ ...base, state: "not-selected", reason: text.notSelected });
+        state = "not-selected";
+        reason = text.notSelected;
         break;
       case "not-upgradable":
-        out.push({ ...base, state: "not-upgradable", reason: text.notUpgradable });
+        state = "not-upgradable";
+        reason = text.notUpgradable;
         break;
       case "busy":
-        out.push({ ...base, state: "busy", reason: text.busy });
+        state = "busy";
+        reason = text.busy;
         break;
-      case "waiting": {
-        const i = position.get(m)!;
-        let entry: Pick<PodPlanEntry, "state" | "reason">;
-        if (ctx.stopped) entry = { state: "rollout-stopped", reason: text.stopped };
-        else if (i < ctx.taken) entry = { state: "upgrade", reason: m.ready ? text.upgrade : text.upgradeNotReady };
-        else if (i < ctx.underPartition) entry = { state: "waiting-for-budget", reason: text.budget };
-        else entry = { state: "kept-by-partition", reason: text.partition };
-        out.push({ ...base, ...entry, position: i + 1 });
+      case "waiting":
+        if (ctx.stopped) [state, reason] = ["rollout-stopped", text.stopped];
+        else if (m.position < ctx.taken) [state, reason] = ["upgrade", m.ready ? text.upgrade : text.upgradeNotReady];
+        else if (m.position < ctx.underPartition) [state, reason] = ["waiting-for-budget", text.budget];
+        else [state, reason] = ["kept-by-partition", text.partition];
         break;
-      }
     }
+    const entry: PodPlanEntry = { pod: podKey(pod), state, reason, updated: m.updated, consistent: m.consistent, ready: m.ready };
+    if (m.state === "waiting") entry.position = m.position + 1;
+    out[k] = entry;
   }
   return out;
 }

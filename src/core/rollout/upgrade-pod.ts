@@ -78,8 +78,8 @@ export function hotUpgradeTarget(
   const imageOf = (name: string): string => (pod.spec?.containers ?? []).find((c) => c.name === name)?.image ?? "";
   if (imageOf(first) === empty) return { target: first, other: second };
   if (imageOf(second) === empty) return { target: second, other: first };
-  const firstServing = consistency.containerReady(first) && consistency.check([first]);
-  const secondServing = consistency.containerReady(second) && consistency.check([second]);
+  const firstServing = consistency.containerReady(first) && consistency.checkOne(first);
+  const secondServing = consistency.containerReady(second) && consistency.checkOne(second);
   if (firstServing && !secondServing) return { target: second, other: first };
   if (!firstServing && secondServing) return { target: first, other: second };
   const { working, idle } = hotUpgradeContainers(pod, sidecar.name);

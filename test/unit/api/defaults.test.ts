@@ -11,6 +11,7 @@ import {
 } from "../../../src/api/defaults.js";
 import { sidecarSetHash, sidecarSetHashWithoutImage } from "../../../src/api/hash.js";
 import { SIDECARSET_HASH_ANNOTATION, SIDECARSET_HASH_WITHOUT_IMAGE_ANNOTATION } from "../../../src/api/keys.js";
+import type { Container } from "../../../src/api/kube-types.js";
 import type { SidecarContainer, SidecarSet, SidecarSetSpec } from "../../../src/api/types.js";
 
 function defaulted(spec: SidecarSetSpec): SidecarSet {
@@ -205,12 +206,12 @@ test("a SidecarSet without spec or metadata is defaulted without throwing", () =
 });
 
 test("the exported pieces default copies: container, sidecar container, volume, resource list", () => {
-  const container = { name: "c", image: "nginx", ports: [{ containerPort: 80 }] };
+  const container: Container = { name: "c", image: "nginx", ports: [{ containerPort: 80 }] };
   const d = defaultContainer(container);
   assert.equal(d.imagePullPolicy, "Always");
   assert.equal(d.ports?.[0]?.protocol, "TCP");
   assert.equal((d as SidecarContainer).podInjectPolicy, undefined);
-  assert.equal(container.ports[0] && "protocol" in container.ports[0], false);
+  assert.equal(container.ports?.[0]?.protocol, undefined);
 
   const sc = defaultSidecarContainer({ name: "c", image: "img:1" }, "AfterAppContainer");
   assert.equal(sc.podInjectPolicy, "AfterAppContainer");

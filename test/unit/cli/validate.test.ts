@@ -172,3 +172,18 @@ test("-f - reads stdin", () => {
   assert.equal(run.stdout, '-: from-stdin: spec.updateStrategy.partition: "5" is neither an integer nor a whole percentage like "10%"\n', run.stderr);
   assert.match(run.stderr, /1 SidecarSet checked: 0 valid, 1 invalid/);
 });
+
+test("a canary given with its base finds it and skips it in conflicts; the base does not skip the canary (SPEC §4.4)", () => {
+  const base = file("canary/base.yaml", manifest("base", { container: "envoy" }));
+  const canary = file(
+    "canary/canary.yaml",
+    manifest("base-canary", { container: "envoy", extra: "  updateStrategy:\n    type: NotUpdate\n" }).replace(
+      "  name: base-canary\n",
+      "  name: base-canary\n  annotations:\n    apps.kruise.io/sidecarset-canary: \"true\"\n    apps.kruise.io/sidecarset-base: base\n",
+    ),
+  );
+  const report = runValidate({ filename: [base, canary] });
+  assert.deepEqual(report.lines, [
+    `${base}: base: spec.containers[0].name: is also a container of SidecarSet "base-canary", whose pods overlap; use another name, or make the selectors or namespaces disjoint`,
+  ]);
+});

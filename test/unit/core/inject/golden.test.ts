@@ -6,19 +6,8 @@ import { writeFileSync } from "node:fs";
 import { test } from "node:test";
 import jsonpatch from "fast-json-patch";
 import { stringify } from "yaml";
-import { injectPod, type InjectInput } from "../../../../src/core/inject/inject.js";
-import { GOLDEN_NOW, goldenCaseNames, loadGoldenCase, type GoldenCase } from "../../../support/golden.js";
-
-function goldenInput(c: GoldenCase): InjectInput {
-  return {
-    pod: c.pod,
-    sidecarSets: c.sidecarSets,
-    namespaceLabels: (ns) => c.namespaces[ns],
-    revisions: c.revisions,
-    now: GOLDEN_NOW,
-    random: () => 0,
-  };
-}
+import { injectPod } from "../../../../src/core/inject/inject.js";
+import { goldenCaseNames, goldenInjectInput, loadGoldenCase } from "../../../support/golden.js";
 
 const names = goldenCaseNames();
 
@@ -32,7 +21,7 @@ for (const name of names) {
   test(`golden ${name}: the injected pod matches ${name}.injected.yaml and the patch produces it`, () => {
     const c = loadGoldenCase(name);
     const before = structuredClone(c.pod);
-    const result = injectPod(goldenInput(c));
+    const result = injectPod(goldenInjectInput(c));
     assert.notEqual(result.kind, "denied", result.kind === "denied" ? result.message : "");
     const pod = result.kind === "injected" ? result.pod : c.pod;
     if (process.env.UPDATE_GOLDEN === "1") {

@@ -57,3 +57,13 @@ test("scatter applies after the default order, counting over all matched pods", 
   // Default order p0..p5 (newest first). Zone a: M = [p0, p1] + tail p2, U = [p3, p4, p5]; G(2,3) = 1:2.
   assert.deepEqual(out, ["p0", "p3", "p4", "p1", "p5", "p2"]);
 });
+
+test("RFC 3339 times read by hand agree with Date.parse", async () => {
+  const { timeOf } = await import("../../../../src/core/rollout/order.js");
+  for (const v of ["2026-01-02T03:04:05Z", "1999-12-31T23:59:59Z", "2024-02-29T12:00:00Z", "2026-01-02T03:04:05.123Z", "2026-01-02T03:04:05+02:00"]) {
+    assert.equal(timeOf(v), Date.parse(v), v);
+  }
+  assert.equal(timeOf(undefined), 0);
+  assert.equal(timeOf("garbage"), 0);
+  assert.equal(timeOf("2026-13-02T03:04:05Z"), 0, "month 13 falls back to Date.parse, which rejects it");
+});

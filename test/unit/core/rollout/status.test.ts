@@ -38,3 +38,25 @@ test("an unreadable hash annotation reads as no record: not updated", () => {
   pod.metadata!.annotations!["kruise.io/sidecarset-hash"] = "[1,2]";
   assert.equal(isPodUpdated(makeSet(), pod), false);
 });
+
+test("the fast hash reader agrees with the full record reader on every form", async () => {
+  const { hashInRecords } = await import("../../../../src/core/rollout/status.js");
+  const { readUpgradeRecords } = await import("../../../../src/api/pod-records.js");
+  const values = [
+    undefined,
+    "",
+    "not json",
+    "[]",
+    "null",
+    "{}",
+    '{"a":"h1","b":"h2"}',
+    '{"a":"h1","b":{"hash":"h2"}}',
+    '{"a":{"hash":"h1"},"b":{"hash":"h2"}}',
+    '{"a":{"hash":5}}',
+    '{"a":{"hash":"h1"},"b":null}',
+    '{"b":{"hash":"h2"}}',
+    '{"a":{"updateTimestamp":null,"hash":"x","sidecarSetName":"a","sidecarList":null}}',
+    '{"a":["h"]}',
+  ];
+  for (const v of values) assert.equal(hashInRecords(v, "a"), readUpgradeRecords(v)["a"]?.hash ?? "", String(v));
+});

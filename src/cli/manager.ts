@@ -1,0 +1,137 @@
+// `sidecarset manager`: the long-running process (webhooks + controller).
+import { Command, InvalidArgumentError, Option } from "commander";
+import { DEFAULT_MANAGER_OPTIONS, type CertMode, type ManagerOptions } from "../manager/options.js";
+import { defaultIdentity, Manager } from "../manager/manager.js";
+import { isLogLevel, LOG_LEVELS, resolveLogLevel } from "../observability/logger.js";
+
+/** "60s", "1m30s", "500ms", "2h" or a plain number of seconds → milliseconds. */
+export function parseDuration(value: string): number {
+  const v = value.trim();
+  if (/^\d+(\.\d+)?$/.test(v)) return Math.round(Number(v) * 1000);
+  const re = /(\d+(?:\.\d+)?)(ms|s|m|h)/g;
+  const units: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+  let total = 0;
+  let consumed = 0;
+  for (const m of v.matchAll(re)) {
+    total += Number(m[1]) * units[m[2]!]!;
+    consumed += m[0].length;
+  }
+  if (consumed !== v.length || consumed === 0) {
+    throw new InvalidArgumentError(`"${value}" is not a duration; use a number of seconds or a form like 60s, 1m30s, 500ms`);
+  }
+  return Math.round(total);
+}
+
+function parsePort(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError(`"${value}" is not a port (0-65535; 0 picks a free one)`);
+  return n;
+}
+
+function parsePositiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`"${value}" is not a positive integer`);
+  return n;
+}
+
+interface ManagerFlags {
+  kubeconfig?: string;
+  namespace?: string;
+  webhookPort: number;
+  webhookBindAddress: string;
+  webhookHost?: string;
+  metricsPort: number;
+  metricsBindAddress: string;
+  leaderElect: boolean;
+  leaseName: string;
+  certMode: CertMode;
+  certSecret: string;
+  certDir: string;
+  webhookService: string;
+  sidecarsetWorkers: number;
+  expectationTimeout: number;
+  logLevel?: string;
+  sortInjectedContainersByName: boolean;
+  allowPatchPodMetadataWithoutWhitelist: boolean;
+}
+
+export function managerOptionsFromFlags(flags: ManagerFlags, env: NodeJS.ProcessEnv = process.env): ManagerOptions {
+  return {
+    ...(flags.kubeconfig ? { kubeconfig: flags.kubeconfig } : {}),
+    namespace: flags.namespace ?? env.POD_NAMESPACE ?? DEFAULT_MANAGER_OPTIONS.namespace,
+    webhookPort: flags.webhookPort,
+    webhookBindAddress: flags.webhookBindAddress,
+    ...(flags.webhookHost ? { webhookHost: flags.webhookHost } : {}),
+    metricsPort: flags.metricsPort,
+    metricsBindAddress: flags.metricsBindAddress,
+    leaderElect: flags.leaderElect,
+    leaseName: flags.leaseName,
+    certMode: flags.certMode,
+    certSecret: flags.certSecret,
+    certDir: flags.certDir,
+    webhookServiceName: flags.webhookService,
+    workers: flags.sidecarsetWorkers,
+    expectationTimeoutMs: flags.expectationTimeout,
+    logLevel: resolveLogLevel(flags.logLevel, env),
+    sortInjectedContainersByName: flags.sortInjectedContainersByName,
+    allowPatchPodMetadataWithoutWhitelist: flags.allowPatchPodMetadataWithoutWhitelist,
+    identity: defaultIdentity(),
+  };
+}
+
+export function managerCommand(): Command {
+  const d = DEFAULT_MANAGER_OPTIONS;
+  return new Command("manager")
+    .description(
+      "Run the manager: the admission webhooks (pod injection, SidecarSet defaulting and validation) and the\n" +
+        "SidecarSet controller (status, in-place sidecar upgrades). Logs are JSON lines on stdout.",
+    )
+    .option("--kubeconfig <path>", "kubeconfig to use (default: $KUBECONFIG, in-cluster service account, ~/.kube/config)")
+    .option("--namespace <ns>", `manager namespace: revisions, whitelist ConfigMap, cert Secret, Lease (default: $POD_NAMESPACE or ${d.namespace})`)
+    .option("--webhook-port <port>", "HTTPS port of the admission webhooks", parsePort, d.webhookPort)
+    .option("--webhook-bind-address <addr>", "address the webhook server listens on", d.webhookBindAddress)
+    .option(
+      "--webhook-host <host>",
+      "out-of-cluster mode: install webhook configurations that call https://HOST:PORT/... (an IP or a DNS name in the certificate)",
+    )
+    .option("--metrics-port <port>", "HTTP port of /metrics, /healthz and /readyz", parsePort, d.metricsPort)
+    .option("--metrics-bind-address <addr>", "address the metrics server listens on", d.metricsBindAddress)
+    .option("--leader-elect", "run the controller only on the holder of a coordination.k8s.io Lease (webhooks serve on every replica)", false)
+    .option("--lease-name <name>", "name of the leader-election Lease", d.leaseName)
+    .addOption(
+      new Option("--cert-mode <mode>", "self-signed: create a CA and serving cert, keep them in a Secret, write the caBundle; files: read tls.crt/tls.key from --cert-dir (cert-manager)")
+        .choices(["self-signed", "files"])
+        .default(d.certMode),
+    )
+    .option("--cert-secret <name>", "Secret that holds the self-signed certificates", d.certSecret)
+    .option("--cert-dir <dir>", "directory with tls.crt and tls.key for --cert-mode=files (reloaded when they change)", d.certDir)
+    .option("--webhook-service <name>", "Service in front of the webhooks (its DNS names go into the certificate)", d.webhookServiceName)
+    .option("--sidecarset-workers <n>", "SidecarSets reconciled in parallel", parsePositiveInt, d.workers)
+    .option("--expectation-timeout <duration>", "how long to wait for the cache to show a pod write before going on", parseDuration, d.expectationTimeoutMs)
+    .addOption(new Option("--log-level <level>", "log level (default: $LOG_LEVEL or info)").choices([...LOG_LEVELS]))
+    .option("--sort-injected-containers-by-name", "inject sidecar containers sorted by name instead of SidecarSet order", false)
+    .option(
+      "--allow-patch-pod-metadata-without-whitelist",
+      "accept patchPodMetadata when no whitelist ConfigMap (or no rule for the SidecarSet) exists",
+      false,
+    )
+    .addHelpText(
+      "after",
+      `
+Examples:
+  # In a cluster (what deploy/manager/manager.yaml runs):
+  sidecarset manager --leader-elect
+  # From a workstation against a cluster that can reach this machine:
+  sidecarset manager --kubeconfig ~/.kube/config --webhook-host 10.0.0.5 --webhook-port 9443`,
+    )
+    .action(async (flags: ManagerFlags) => {
+      if (flags.logLevel !== undefined && !isLogLevel(flags.logLevel)) return;
+      const manager = new Manager(managerOptionsFromFlags(flags));
+      const running = await manager.start();
+      const shutdown = () => void manager.stop();
+      process.once("SIGTERM", shutdown);
+      process.once("SIGINT", shutdown);
+      await running.stopped;
+      await manager.stop();
+    });
+}

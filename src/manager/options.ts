@@ -1,0 +1,54 @@
+// Everything the manager process can be told, with its defaults.
+import { DEFAULT_MANAGER_NAMESPACE } from "../api/keys.js";
+import { DEFAULT_EXPECTATION_TIMEOUT_MS } from "../core/rollout/expectations.js";
+import type { LogLevel } from "../observability/logger.js";
+
+export type CertMode = "self-signed" | "files";
+
+export interface ManagerOptions {
+  kubeconfig?: string;
+  /** Manager namespace: ControllerRevisions, the whitelist ConfigMap, the cert Secret, the Lease. */
+  namespace: string;
+  webhookPort: number;
+  /** Address the webhook server binds to. */
+  webhookBindAddress: string;
+  /**
+   * Out-of-cluster mode: the manager installs the webhook configurations itself,
+   * pointing at https://HOST:PORT/…, with its own CA.
+   */
+  webhookHost?: string;
+  metricsPort: number;
+  metricsBindAddress: string;
+  leaderElect: boolean;
+  leaseName: string;
+  certMode: CertMode;
+  certSecret: string;
+  certDir: string;
+  webhookServiceName: string;
+  workers: number;
+  expectationTimeoutMs: number;
+  logLevel: LogLevel;
+  sortInjectedContainersByName: boolean;
+  allowPatchPodMetadataWithoutWhitelist: boolean;
+  /** Identity in the Lease and in events; the pod name in a cluster. */
+  identity: string;
+}
+
+export const DEFAULT_MANAGER_OPTIONS: Omit<ManagerOptions, "identity"> = {
+  namespace: DEFAULT_MANAGER_NAMESPACE,
+  webhookPort: 9443,
+  webhookBindAddress: "0.0.0.0",
+  metricsPort: 8080,
+  metricsBindAddress: "0.0.0.0",
+  leaderElect: false,
+  leaseName: "sidecarset-manager",
+  certMode: "self-signed",
+  certSecret: "sidecarset-webhook-certs",
+  certDir: "/etc/sidecarset/certs",
+  webhookServiceName: "sidecarset-webhook",
+  workers: 3,
+  expectationTimeoutMs: DEFAULT_EXPECTATION_TIMEOUT_MS,
+  logLevel: "info",
+  sortInjectedContainersByName: false,
+  allowPatchPodMetadataWithoutWhitelist: false,
+};

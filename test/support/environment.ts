@@ -1,0 +1,220 @@
+// A whole test installation: the real control plane, our manifests applied as
+// a user would (`sidecarset manifests … | kubectl apply -f -`), the manager as
+// its own process with only its ServiceAccount's rights, and the fake kubelet.
+import { spawn, type ChildProcess } from "node:child_process";
+import { createWriteStream, readFileSync } from "node:fs";
+import { join, resolve, dirname } from "node:path";
+import { fileURLToPath } from "node:url";
+import type { KubernetesObject } from "@kubernetes/client-node";
+import { parseAllDocuments } from "yaml";
+import { startCluster, type Cluster } from "./cluster.js";
+import { startFakeKubelet, type FakeKubelet, type FakeKubeletOptions } from "./fake-kubelet.js";
+import { apiErrorCode, createNamespace, kubeClients, rawRequest, waitFor, type KubeClients } from "./kube.js";
+import { freePorts } from "./ports.js";
+
+const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
+export const MANAGER_NAMESPACE = "sidecarset-system";
+
+export interface EnvironmentOptions {
+  kubelet?: FakeKubeletOptions;
+  /** Extra `sidecarset manager` flags. */
+  managerArgs?: string[];
+}
+
+export interface Environment {
+  cluster: Cluster;
+  clients: KubeClients;
+  kubelet: FakeKubelet;
+  webhookPort: number;
+  metricsPort: number;
+  managerLog: string;
+  /** Runs the CLI and returns stdout (throws with stderr on a non-zero exit). */
+  cli(args: string[], input?: string): Promise<string>;
+  restartManager(extraArgs?: string[]): Promise<void>;
+  stop(): Promise<void>;
+}
+
+function runCli(args: string[], input?: string): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(process.execPath, ["--import", "tsx", join(repoRoot, "src/cli/main.ts"), ...args], {
+      cwd: repoRoot,
+      stdio: ["pipe", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    child.on("error", reject);
+    child.on("close", (code) => resolvePromise({ code: code ?? 1, stdout, stderr }));
+    child.stdin.end(input ?? "");
+  });
+}
+
+export async function cli(args: string[], input?: string): Promise<string> {
+  const r = await runCli(args, input);
+  if (r.code !== 0) throw new Error(`sidecarset ${args.join(" ")} exited ${r.code}: ${r.stderr}`);
+  return r.stdout;
+}
+
+interface ApiResource {
+  name: string;
+  kind: string;
+  namespaced: boolean;
+}
+
+const discovery = new Map<string, Promise<ApiResource[]>>();
+
+/** The collection path of an object's kind, found through API discovery. */
+export async function collectionPath(clients: KubeClients, apiVersion: string, kind: string, namespace?: string): Promise<string> {
+  const base = apiVersion.includes("/") ? `/apis/${apiVersion}` : `/api/${apiVersion}`;
+  let resources = discovery.get(base);
+  if (!resources) {
+    resources = rawRequest<{ resources: ApiResource[] }>(clients.kc, "GET", base).then((r) => r.resources);
+    discovery.set(base, resources);
+    resources.catch(() => discovery.delete(base));
+  }
+  const resource = (await resources).find((r) => r.kind === kind && !r.name.includes("/"));
+  if (!resource) throw new Error(`the API server does not serve ${kind} in ${apiVersion}`);
+  return resource.namespaced ? `${base}/namespaces/${namespace || "default"}/${resource.name}` : `${base}/${resource.name}`;
+}
+
+/**
+ * Creates each object, or replaces it when it exists (kubectl apply for our
+ * purposes). Raw JSON on purpose: the typed clients drop fields they do not
+ * model, such as a CRD schema's x-kubernetes-int-or-string.
+ */
+export async function applyYaml(clients: KubeClients, text: string, namespace?: string): Promise<void> {
+  for (const doc of parseAllDocuments(text)) {
+    const obj = doc.toJS() as KubernetesObject | null;
+    if (!obj) continue;
+    const ns = obj.metadata?.namespace ?? namespace;
+    const collection = await collectionPath(clients, obj.apiVersion ?? "", obj.kind ?? "", ns);
+    const body = ns && collection.includes("/namespaces/") ? { ...obj, metadata: { ...obj.metadata, namespace: ns } } : obj;
+    try {
+      await rawRequest(clients.kc, "POST", collection, body);
+    } catch (err) {
+      if (apiErrorCode(err) !== 409) throw err;
+      const path = `${collection}/${encodeURIComponent(obj.metadata?.name ?? "")}`;
+      const existing = await rawRequest<KubernetesObject>(clients.kc, "GET", path);
+      await rawRequest(clients.kc, "PUT", path, { ...body, metadata: { ...body.metadata, resourceVersion: existing.metadata?.resourceVersion } });
+    }
+  }
+}
+
+async function waitForCrd(clients: KubeClients): Promise<void> {
+  await waitFor("the SidecarSet CRD to be established", async () => {
+    const crd = await clients.apiextensions.readCustomResourceDefinition({ name: "sidecarsets.apps.kruise.io" });
+    return crd.status?.conditions?.some((c) => c.type === "Established" && c.status === "True");
+  });
+}
+
+interface ManagerProcess {
+  child: ChildProcess;
+  exited: Promise<void>;
+}
+
+export async function startEnvironment(opts: EnvironmentOptions = {}): Promise<Environment> {
+  const cluster = await startCluster();
+  let kubelet: FakeKubelet | undefined;
+  let manager: ManagerProcess | undefined;
+  try {
+    const clients = kubeClients(cluster.kubeconfigPath);
+    const [webhookPort, metricsPort] = (await freePorts(2)) as [number, number];
+    const manifests = await cli([
+      "manifests",
+      "--only",
+      "crd,namespace,rbac,webhook",
+      "--webhook-host",
+      "127.0.0.1",
+      "--webhook-port",
+      String(webhookPort),
+    ]);
+    await applyYaml(clients, manifests);
+    await waitForCrd(clients);
+    kubelet = await startFakeKubelet(cluster.kubeconfigPath, { startupDelayMs: 50, restartDelayMs: 300, ...opts.kubelet });
+    const managerLog = join(cluster.dir, "manager.log");
+    const startManager = async (extra: string[]): Promise<ManagerProcess> => {
+      const args = [
+        "--import",
+        "tsx",
+        join(repoRoot, "src/cli/main.ts"),
+        "manager",
+        "--kubeconfig",
+        cluster.restrictedKubeconfigPath,
+        "--namespace",
+        MANAGER_NAMESPACE,
+        "--webhook-host",
+        "127.0.0.1",
+        "--webhook-bind-address",
+        "127.0.0.1",
+        "--webhook-port",
+        String(webhookPort),
+        "--metrics-bind-address",
+        "127.0.0.1",
+        "--metrics-port",
+        String(metricsPort),
+        "--expectation-timeout",
+        "20s",
+        "--log-level",
+        "debug",
+        ...(opts.managerArgs ?? []),
+        ...extra,
+      ];
+      const out = createWriteStream(managerLog, { flags: "a" });
+      const child = spawn(process.execPath, args, { cwd: repoRoot, stdio: ["ignore", "pipe", "pipe"] });
+      child.stdout!.pipe(out);
+      child.stderr!.pipe(out);
+      const exited = new Promise<void>((r) => child.on("exit", () => r()));
+      let gone = false;
+      void exited.then(() => (gone = true));
+      await waitFor(
+        "the manager to be ready",
+        async () => {
+          if (gone) throw new Error(`the manager exited; log:\n${readFileSync(managerLog, "utf8").slice(-4000)}`);
+          const res = await fetch(`http://127.0.0.1:${metricsPort}/readyz`).catch(() => undefined);
+          return res?.ok;
+        },
+        { timeoutMs: 60_000, intervalMs: 200 },
+      ).catch((e: Error) => {
+        child.kill("SIGKILL");
+        throw new Error(`${e.message}\nmanager log tail:\n${readFileSync(managerLog, "utf8").slice(-4000)}`);
+      });
+      return { child, exited };
+    };
+    const stopManager = async () => {
+      if (!manager) return;
+      manager.child.kill("SIGTERM");
+      const timer = setTimeout(() => manager?.child.kill("SIGKILL"), 15_000);
+      await manager.exited;
+      clearTimeout(timer);
+      manager = undefined;
+    };
+    manager = await startManager([]);
+    const env: Environment = {
+      cluster,
+      clients,
+      kubelet,
+      webhookPort,
+      metricsPort,
+      managerLog,
+      cli,
+      restartManager: async (extra = []) => {
+        await stopManager();
+        manager = await startManager(extra);
+      },
+      stop: async () => {
+        await stopManager();
+        await kubelet?.stop();
+        await cluster.stop();
+      },
+    };
+    return env;
+  } catch (e) {
+    manager?.child.kill("SIGKILL");
+    await kubelet?.stop().catch(() => undefined);
+    await cluster.stop();
+    throw e;
+  }
+}
+
+export { createNamespace, rawRequest, waitFor };
