@@ -4,14 +4,14 @@
 import { existsSync } from "node:fs";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { dirname, join } from "node:path";
-import { register } from "node:module";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const source = join(root, "src", "cli", "main.ts");
 const compiled = join(root, "dist", "cli", "main.js");
 
 if (existsSync(source)) {
-  register("tsx/esm", pathToFileURL(join(root, "package.json")));
+  const { register } = await import("tsx/esm/api");
+  register();
   await import(pathToFileURL(source).href);
 } else {
   await import(pathToFileURL(compiled).href);

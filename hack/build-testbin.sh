@@ -27,6 +27,19 @@ if [[ "${1:-}" == "--check" ]]; then
   echo "control-plane binary is not built yet (expected at $bin)" >&2
   exit 1
 fi
+# One build at a time: CI starts this in the background while the tests run,
+# and the e2e runner calls it again; the second caller waits for the first.
+mkdir -p "$cache_root"
+exec 9>"$cache_root/.build.lock"
+if ! flock -n 9; then
+  echo "another build of the control plane is running; waiting for it" >&2
+  flock 9
+fi
+if [[ -x "$bin" ]]; then
+  echo "control-plane binary is cached: $bin" >&2
+  echo "$bin"
+  exit 0
+fi
 if ! command -v go >/dev/null 2>&1; then
   echo "cannot build the control plane: no 'go' on PATH (Go 1.26 is needed)" >&2
   exit 1

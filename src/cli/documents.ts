@@ -24,23 +24,20 @@ export class DocumentParseError extends Error {
 
 const MANIFEST_EXTENSIONS = [".yaml", ".yml", ".json"];
 
-/** Expands files and directories (one level of YAML/JSON files, sorted by name). */
+/** Expands files and directories (YAML/JSON files, recursively, sorted by path). */
 export function expandPaths(paths: readonly string[]): string[] {
   const files: string[] = [];
+  const walk = (dir: string): void => {
+    for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+      const full = join(dir, entry.name);
+      if (entry.isDirectory()) walk(full);
+      else if (MANIFEST_EXTENSIONS.some((ext) => entry.name.endsWith(ext))) files.push(full);
+    }
+  };
   for (const p of paths) {
-    if (p === "-") {
-      files.push(p);
-      continue;
-    }
-    const st = statSync(p);
-    if (st.isDirectory()) {
-      const entries = readdirSync(p)
-        .filter((n) => MANIFEST_EXTENSIONS.some((ext) => n.endsWith(ext)))
-        .sort();
-      for (const n of entries) files.push(join(p, n));
-    } else {
-      files.push(p);
-    }
+    if (p === "-") files.push(p);
+    else if (statSync(p).isDirectory()) walk(p);
+    else files.push(p);
   }
   return files;
 }

@@ -58,7 +58,7 @@ export function servingNames(service: string, namespace: string, host?: string):
   return { dnsNames, ipAddresses };
 }
 
-interface KeyAndCert {
+export interface KeyAndCert {
   cert: string;
   key: string;
   notAfter: Date;
@@ -410,7 +410,7 @@ export interface CaBundlePatchResult {
   missing: string[];
 }
 
-interface WebhookConfiguration {
+export interface WebhookConfiguration {
   webhooks?: { name?: string; clientConfig?: { caBundle?: string } }[];
 }
 

@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { after, before, test } from "node:test";
-import type { V1Pod } from "@kubernetes/client-node";
+
 import { applyYaml, startEnvironment, waitFor, type Environment } from "../support/environment.js";
 import { listPods } from "../support/kube.js";
 
@@ -28,7 +28,7 @@ test("log-agent example: every pod of the Deployment gets logtail with the share
     },
     { timeoutMs: 60_000 },
   );
-  for (const pod of pods as V1Pod[]) {
+  for (const pod of pods) {
     const names = pod.spec!.containers.map((c) => c.name);
     assert.deepEqual(names, ["web-server", "logtail"], `containers of ${pod.metadata!.name}`);
     const logtail = pod.spec!.containers[1]!;

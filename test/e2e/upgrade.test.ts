@@ -1,7 +1,7 @@
 // In-place sidecar upgrades through the real API server and controller.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import type { V1Pod } from "@kubernetes/client-node";
+import type { Pod } from "../../src/api/kube-types.js";
 import { applyYaml, createNamespace, startEnvironment, waitFor, type Environment } from "../support/environment.js";
 import { isPodReady, listPods, rawRequest } from "../support/kube.js";
 
@@ -45,7 +45,7 @@ function deployment(name: string, ns: string, replicas: number): string {
   });
 }
 
-async function readyPods(ns: string, app: string, count: number): Promise<V1Pod[]> {
+async function readyPods(ns: string, app: string, count: number): Promise<Pod[]> {
   return waitFor(
     `${count} ready ${app} pods`,
     async () => {

@@ -281,7 +281,9 @@ async function startOnce(binary: string, baseDir: string, opts: ClusterOptions, 
   };
   trackLive(entry);
 
-  const env = { ...process.env, NO_PROXY: ["127.0.0.1", "localhost", process.env.NO_PROXY].filter(Boolean).join(","), no_proxy: undefined };
+  // The apiserver calls webhooks on 127.0.0.1; a proxy from the environment must never see that traffic.
+  const noProxy = ["127.0.0.1", "localhost", process.env.NO_PROXY, process.env.no_proxy].filter(Boolean).join(",");
+  const env = { ...process.env, NO_PROXY: noProxy, no_proxy: noProxy };
   const run = (name: ComponentName, args: string[]): Component => {
     const logPath = join(dir, `${name}.log`);
     const fd = openSync(logPath, "a");

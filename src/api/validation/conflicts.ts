@@ -24,7 +24,13 @@ export function validateConflicts(
   checkAnnotations(set, overlapping, f);
 }
 
-/** Other SidecarSets whose pods may overlap with `set`'s, sorted by name; itself and its base are skipped. */
+/**
+ * Other SidecarSets whose pods may overlap with `set`'s, sorted by name.
+ * Skipped: itself, its base (when it is a canary) and its own canaries. A
+ * canary replaces its base on the pods it selects, so the two never meet in
+ * one pod; skipping in both directions lets the base be updated while a
+ * canary of it exists (the canary workflow: try, then roll the base forward).
+ */
 function overlappingOthers(set: SidecarSet, others: readonly unknown[], namespaceLabels: NamespaceLabels): SidecarSet[] {
   const name = set.metadata?.name;
   const base = canaryBase(set.metadata?.annotations);
@@ -34,6 +40,7 @@ function overlappingOthers(set: SidecarSet, others: readonly unknown[], namespac
     const other = checkShape(raw, "SidecarSet").value as SidecarSet | undefined;
     const otherName = other?.metadata?.name;
     if (!other || otherName === undefined || otherName === name || otherName === base) continue;
+    if (name !== undefined && canaryBase(other.metadata?.annotations) === name) continue;
     if (!namespacesOverlap(set.spec, other.spec, namespaceLabels)) continue;
     if (!selectorsOverlap(set.spec?.selector, other.spec?.selector)) continue;
     out.push(other);

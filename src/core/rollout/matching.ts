@@ -29,14 +29,6 @@ export function podKey(pod: Pod): string {
   return `${podNamespace(pod)}/${podName(pod)}`;
 }
 
-/**
- * A sort key for (namespace, name): NUL sorts below every character allowed in
- * a namespace, so a namespace that is a prefix of another still sorts first.
- */
-export function namespaceNameSortKey(pod: Pod): string {
-  return `${podNamespace(pod)}\u0000${podName(pod)}`;
-}
-
 /** Phase not Succeeded/Failed and no deletionTimestamp. */
 export function isActivePod(pod: Pod): boolean {
   const phase = pod.status?.phase;
@@ -93,10 +85,13 @@ export function hotUpgradeContainers(
 /** Whether S's name is in the pod's `kruise.io/sidecarset-injected-list`. */
 export function isInjectedBy(pod: Pod, setName: string): boolean {
   const list = pod.metadata?.annotations?.[SIDECARSET_INJECTED_LIST_ANNOTATION];
-  if (!list) return false;
-  // Cheap pre-check before splitting: most pods in a large list carry few names.
-  if (!list.includes(setName)) return false;
-  return list.split(",").includes(setName);
+  if (!list || setName === "") return false;
+  // A whole comma-separated item equal to the name, found without splitting.
+  for (let at = list.indexOf(setName); at >= 0; at = list.indexOf(setName, at + 1)) {
+    const end = at + setName.length;
+    if ((at === 0 || list.charCodeAt(at - 1) === 44) && (end === list.length || list.charCodeAt(end) === 44)) return true;
+  }
+  return false;
 }
 
 /**
@@ -190,16 +185,26 @@ export function selectPods(set: SidecarSet, pods: readonly Pod[], opts: Selectio
   const isSelected = podSelectorOf(set, opts.namespaceLabels);
   const name = set.metadata.name ?? "";
   const canaries = opts.canaryNames ?? [];
-  const keyed: { key: string; pod: Pod }[] = [];
-  for (const pod of pods) if (isSelected(pod)) keyed.push({ key: namespaceNameSortKey(pod), pod });
-  keyed.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   const selected: Pod[] = [];
+  for (const pod of pods) if (isSelected(pod)) selected.push(pod);
+  sortByNamespaceAndName(selected);
   const matched: Pod[] = [];
   const notInjected: Pod[] = [];
-  for (const { pod } of keyed) {
-    selected.push(pod);
+  for (const pod of selected) {
     if (isInjectedBy(pod, name) && hasAllSidecarContainers(pod, set)) matched.push(pod);
     else if (!canaries.some((c) => isInjectedBy(pod, c))) notInjected.push(pod);
   }
   return { selected, matched, notInjected };
+}
+
+function compareStrings(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/**
+ * Sorts pods in place by (namespace, name). Listings usually arrive in this
+ * order already, which the (adaptive) sort then only confirms.
+ */
+export function sortByNamespaceAndName(pods: Pod[]): void {
+  pods.sort((a, b) => compareStrings(podNamespace(a), podNamespace(b)) || compareStrings(podName(a), podName(b)));
 }

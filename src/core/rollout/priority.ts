@@ -72,9 +72,12 @@ export function priorityScorerOf(strategy: UpdatePriorityStrategy | undefined): 
   return null;
 }
 
+/** Larger trailing integer first. */
+export function compareDigitsDescending(a: string, b: string): number {
+  return compareDigits(b, a);
+}
+
 /** Negative when `a` is upgraded before `b`. */
 export function comparePriority(a: PriorityKey, b: PriorityKey): number {
-  if (a.primary !== b.primary) return a.primary - b.primary;
-  // Larger trailing integer first.
-  return compareDigits(b.trailing, a.trailing);
+  return a.primary - b.primary || compareDigitsDescending(a.trailing, b.trailing);
 }

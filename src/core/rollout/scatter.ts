@@ -100,6 +100,53 @@ export function scatterGroups(
   };
 }
 
+/**
+ * One term applied to an order of item indexes. `values[i]` is item i's label
+ * value for the term's key (undefined = missing, read as ""). Works on index
+ * arrays because it runs once per term over every waiting pod.
+ */
+function scatterIndexes(
+  order: Int32Array,
+  values: readonly (string | undefined)[],
+  value: string,
+  totalPods: number,
+  totalMatched: number,
+): Int32Array {
+  const n = order.length;
+  const m = new Int32Array(n);
+  const u = new Int32Array(n);
+  let mLen = 0;
+  let uLen = 0;
+  for (let k = 0; k < n; k++) {
+    const i = order[k]!;
+    if ((values[i] ?? "") === value) m[mLen++] = i;
+    else u[uLen++] = i;
+  }
+  if (mLen <= 1 || uLen <= 1) return order;
+  // The last matching pod goes to the very end.
+  const tail = m[--mLen]!;
+  const g = scatterGroups(totalMatched - 1, totalPods - totalMatched, mLen, uLen);
+  const out = new Int32Array(n);
+  let o = 0;
+  let mi = 0;
+  let ui = 0;
+  while (ui < g.unmatchedFirst) out[o++] = u[ui++]!;
+  for (let c = 0; c < g.count; c++) {
+    for (let k = 0; k < g.matchedSize && mi < mLen; k++) out[o++] = m[mi++]!;
+    for (let k = 0; k < g.unmatchedSize && ui < uLen; k++) out[o++] = u[ui++]!;
+  }
+  while (mi < mLen) out[o++] = m[mi++]!;
+  while (ui < uLen) out[o++] = u[ui++]!;
+  out[o] = tail;
+  return out;
+}
+
+function identityOrder(n: number): Int32Array {
+  const order = new Int32Array(n);
+  for (let i = 0; i < n; i++) order[i] = i;
+  return order;
+}
+
 /** One term applied to the waiting list. `totalMatched` counts all matched pods with the value. */
 export function scatterByTerm<T>(
   term: ResolvedScatterTerm,
@@ -108,24 +155,9 @@ export function scatterByTerm<T>(
   totalMatched: number,
   labelsOf: (t: T) => Labels,
 ): T[] {
-  const m: T[] = [];
-  const u: T[] = [];
-  for (const t of waiting) ((labelsOf(t)?.[term.key] ?? "") === term.value ? m : u).push(t);
-  if (m.length <= 1 || u.length <= 1) return [...waiting];
-  // The last matching pod goes to the very end.
-  const tail = m.pop() as T;
-  const g = scatterGroups(totalMatched - 1, totalPods - totalMatched, m.length, u.length);
-  const out: T[] = u.slice(0, g.unmatchedFirst);
-  let mi = 0;
-  let ui = g.unmatchedFirst;
-  for (let i = 0; i < g.count; i++) {
-    for (let k = 0; k < g.matchedSize && mi < m.length; k++) out.push(m[mi++]!);
-    for (let k = 0; k < g.unmatchedSize && ui < u.length; k++) out.push(u[ui++]!);
-  }
-  while (mi < m.length) out.push(m[mi++]!);
-  while (ui < u.length) out.push(u[ui++]!);
-  out.push(tail);
-  return out;
+  const values = waiting.map((t) => labelsOf(t)?.[term.key]);
+  const order = scatterIndexes(identityOrder(waiting.length), values, term.value, totalPods, totalMatched);
+  return Array.from(order, (i) => waiting[i]!);
 }
 
 /**
@@ -141,26 +173,36 @@ export function scatter<T, A>(
   labelsOfAll: (a: A) => Labels,
 ): T[] {
   if (terms.length === 0 || waiting.length <= 1) return [...waiting];
+  // Each waiting pod's value per key, read once.
+  const valuesByKey = new Map<string, (string | undefined)[]>();
+  for (const term of terms) {
+    if (valuesByKey.has(term.key)) continue;
+    const values = new Array<string | undefined>(waiting.length);
+    for (let i = 0; i < waiting.length; i++) values[i] = labelsOfWaiting(waiting[i]!)?.[term.key];
+    valuesByKey.set(term.key, values);
+  }
   let applied: readonly ResolvedScatterTerm[] = terms;
   if (terms.length > 1) {
-    const counts = countByTerm(terms, waiting, labelsOfWaiting, true);
+    const counts = countValues(terms, valuesByKey, true);
     applied = terms
       .map((term, index) => ({ term, index, count: counts[index]! }))
       .filter((t) => t.count > 0)
       .sort((a, b) => b.count - a.count || a.index - b.index)
       .map((t) => t.term);
   }
-  const totals = countByTerm(applied, all, labelsOfAll, false);
+  const allValues = new Map<string, (string | undefined)[]>();
+  for (const term of applied) if (!allValues.has(term.key)) allValues.set(term.key, all.map((a) => labelsOfAll(a)?.[term.key]));
+  const totals = countValues(applied, allValues, false);
   // Scattering reorders but never changes the waiting set, so a term that
   // cannot split it (≤ 1 pod on either side) is known before walking the list.
-  const waitingCounts = countByTerm(applied, waiting, labelsOfWaiting, false);
-  let list: T[] = [...waiting];
+  const waitingCounts = countValues(applied, valuesByKey, false);
+  let order = identityOrder(waiting.length);
   applied.forEach((term, i) => {
     const matching = waitingCounts[i]!;
     if (matching <= 1 || waiting.length - matching <= 1) return;
-    list = scatterByTerm(term, list, all.length, totals[i]!, labelsOfWaiting);
+    order = scatterIndexes(order, valuesByKey.get(term.key)!, term.value, all.length, totals[i]!);
   });
-  return list;
+  return Array.from(order, (i) => waiting[i]!);
 }
 
 /**
@@ -168,18 +210,16 @@ export function scatter<T, A>(
  * does not count even for the empty value (term selection); otherwise it reads
  * as "" (the scatter split itself). One pass per distinct key.
  */
-function countByTerm<T>(
+function countValues(
   terms: readonly ResolvedScatterTerm[],
-  items: readonly T[],
-  labelsOf: (t: T) => Labels,
+  valuesByKey: ReadonlyMap<string, readonly (string | undefined)[]>,
   requirePresent: boolean,
 ): number[] {
   const byKey = new Map<string, Map<string, number>>();
   for (const term of terms) {
     if (byKey.has(term.key)) continue;
     const counts = new Map<string, number>();
-    for (const it of items) {
-      const v = labelsOf(it)?.[term.key];
+    for (const v of valuesByKey.get(term.key)!) {
       if (v === undefined && requirePresent) continue;
       const value = v ?? "";
       counts.set(value, (counts.get(value) ?? 0) + 1);

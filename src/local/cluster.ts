@@ -1,0 +1,387 @@
+// A real, throw-away Kubernetes control plane for end-to-end tests: etcd,
+// kube-apiserver and kube-controller-manager, each its own process, started
+// from the binary hack/build-testbin.sh builds. Everything lives in one temp
+// dir on tmpfs and is removed when the cluster stops, when the test process
+// exits, or when it is interrupted. A cluster left behind by a process that
+// was killed outright is reaped by the next start.
+import { spawn, execFileSync, type ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { accessSync, closeSync, constants, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { request as httpRequest } from "node:http";
+import { request as httpsRequest } from "node:https";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { stringify as toYaml } from "yaml";
+import { generateRsaKeyPair } from "./certs.js";
+import { freePorts, isPortClash } from "./ports.js";
+
+/** The user the restricted token authenticates as: the manager's ServiceAccount identity. */
+export const RESTRICTED_USER = "system:serviceaccount:sidecarset-system:sidecarset-manager";
+export const RESTRICTED_GROUPS = ["system:serviceaccounts", "system:serviceaccounts:sidecarset-system", "system:authenticated"];
+
+/** Controllers the tests rely on; pod GC and node lifecycle stay off so the fake node is never evicted. */
+export const DEFAULT_CONTROLLERS = [
+  "deployment-controller", "replicaset-controller", "statefulset-controller", "daemonset-controller",
+  "job-controller", "cronjob-controller", "namespace-controller", "serviceaccount-controller",
+  "serviceaccount-token-controller", "root-ca-certificate-publisher-controller", "garbage-collector-controller",
+];
+
+export interface ClusterOptions {
+  /** The k8s-testbin binary; default $SIDECARSET_TESTBIN, else the cached build. */
+  binary?: string;
+  /** Where the temp dir goes; default /dev/shm (tmpfs) when writable, else the OS temp dir. */
+  baseDir?: string;
+  /** How long each component may take to become ready. */
+  readyTimeoutMs?: number;
+  /** Keep the temp dir (logs, kubeconfigs) after stop; default $SIDECARSET_KEEP_CLUSTER_DIR=1. */
+  keepDir?: boolean;
+  controllers?: string[];
+  extraApiserverArgs?: string[];
+  extraControllerManagerArgs?: string[];
+  /** Progress lines; default writes to stderr. */
+  log?: (line: string) => void;
+}
+
+export interface Cluster {
+  server: string;
+  kubeconfigPath: string;
+  restrictedKubeconfigPath: string;
+  adminToken: string;
+  restrictedToken: string;
+  /** The CA that verifies the apiserver's serving certificate. */
+  caPem: string;
+  dir: string;
+  logPaths: Record<ComponentName, string>;
+  /** Wall time from the first spawn to a ready controller-manager. */
+  startupMs: number;
+  stop(): Promise<void>;
+}
+
+type ComponentName = "etcd" | "kube-apiserver" | "kube-controller-manager";
+
+interface Component {
+  name: ComponentName;
+  child: ChildProcess;
+  logPath: string;
+  exit: Promise<void>;
+  exited: boolean;
+}
+
+const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
+const DIR_PREFIX = "sidecarset-cluster-";
+const OWNER_FILE = "owner.json";
+const STOP_GRACE_MS = 10_000;
+
+export function resolveTestbin(): string {
+  const fromEnv = process.env.SIDECARSET_TESTBIN;
+  if (fromEnv && existsSync(fromEnv)) return fromEnv;
+  try {
+    const out = execFileSync("bash", [join(repoRoot, "hack/build-testbin.sh"), "--check"], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] });
+    const path = out.trim().split("\n").pop() ?? "";
+    if (path && existsSync(path)) return path;
+  } catch {
+    // not built: reported below
+  }
+  throw new Error("the control-plane binary is not built; run `npm run testbin` (a cold build takes about 11 minutes) or `npm run test:e2e`");
+}
+
+function defaultBaseDir(): string {
+  try {
+    accessSync("/dev/shm", constants.W_OK);
+    return "/dev/shm";
+  } catch {
+    return tmpdir();
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/** Removes clusters whose owning test process died without cleaning up (e.g. SIGKILL). */
+function reapOrphanedClusters(baseDir: string): void {
+  let entries: string[];
+  try {
+    entries = readdirSync(baseDir).filter((e) => e.startsWith(DIR_PREFIX));
+  } catch {
+    return;
+  }
+  for (const entry of entries) {
+    const dir = join(baseDir, entry);
+    let owner: { pid: number; children: number[] };
+    try {
+      owner = JSON.parse(readFileSync(join(dir, OWNER_FILE), "utf8")) as typeof owner;
+    } catch {
+      continue; // being created right now, or not ours
+    }
+    if (isAlive(owner.pid)) continue;
+    for (const pid of owner.children) {
+      // Only a process that still runs our binary: the pid may have been reused.
+      let cmdline = "";
+      try { cmdline = readFileSync(`/proc/${pid}/cmdline`, "utf8"); } catch { continue; }
+      if (cmdline.includes("k8s-testbin")) try { process.kill(pid, "SIGKILL"); } catch { /* already gone */ }
+    }
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function tail(path: string, lines = 40): string {
+  try {
+    return readFileSync(path, "utf8").trimEnd().split("\n").slice(-lines).map((l) => `  | ${l}`).join("\n");
+  } catch {
+    return "  | (no log)";
+  }
+}
+
+function probe(url: string, opts: { token?: string; ca?: string; insecure?: boolean } = {}): Promise<{ status: number; body: string }> {
+  return new Promise((resolvePromise, reject) => {
+    const headers: Record<string, string> = opts.token ? { authorization: `Bearer ${opts.token}` } : {};
+    const onResponse = (res: import("node:http").IncomingMessage): void => {
+      let body = "";
+      res.setEncoding("utf8");
+      res.on("data", (chunk: string) => (body += chunk));
+      res.on("end", () => resolvePromise({ status: res.statusCode ?? 0, body }));
+    };
+    const req = url.startsWith("https:")
+      ? httpsRequest(url, { headers, ca: opts.ca, rejectUnauthorized: !opts.insecure, timeout: 2000 }, onResponse)
+      : httpRequest(url, { headers, timeout: 2000 }, onResponse);
+    req.on("timeout", () => req.destroy(new Error("timeout")));
+    req.on("error", reject);
+    req.end();
+  });
+}
+
+class StartError extends Error {
+  constructor(message: string, readonly portClash: boolean) {
+    super(message);
+  }
+}
+
+async function waitReady(component: Component, timeoutMs: number, check: () => Promise<boolean>): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError = "";
+  while (Date.now() < deadline) {
+    if (component.exited) {
+      const log = existsSync(component.logPath) ? readFileSync(component.logPath, "utf8") : "";
+      throw new StartError(`${component.name} exited before it was ready (exit code ${component.child.exitCode}); the last lines of its log:\n${tail(component.logPath)}`, isPortClash(log));
+    }
+    try {
+      if (await check()) return;
+    } catch (err) {
+      lastError = (err as Error).message;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new StartError(`${component.name} was not ready after ${timeoutMs}ms (last probe error: ${lastError || "none"}); the last lines of its log:\n${tail(component.logPath)}`, false);
+}
+
+function kubeconfig(server: string, caPem: string, user: string, token: string): string {
+  return toYaml({
+    apiVersion: "v1",
+    kind: "Config",
+    clusters: [{ name: "sidecarset-test", cluster: { server, "certificate-authority-data": Buffer.from(caPem).toString("base64") } }],
+    users: [{ name: user, user: { token } }],
+    contexts: [{ name: user, context: { cluster: "sidecarset-test", user } }],
+    "current-context": user,
+  });
+}
+
+// Clusters that have not been stopped yet: the exit and signal hooks end them.
+const live = new Set<{ components: Component[]; dir: string; keepDir: boolean; stop: () => Promise<void> }>();
+
+function killNow(): void {
+  for (const entry of live) {
+    for (const c of entry.components) if (!c.exited) try { c.child.kill("SIGKILL"); } catch { /* gone */ }
+    if (!entry.keepDir) rmSync(entry.dir, { recursive: true, force: true });
+  }
+  live.clear();
+}
+
+function onSignal(signal: NodeJS.Signals): void {
+  const code = signal === "SIGINT" ? 130 : 143;
+  void Promise.allSettled([...live].map((e) => e.stop())).finally(() => process.exit(code));
+}
+
+function trackLive(entry: Parameters<typeof live.add>[0]): void {
+  if (live.size === 0) {
+    process.on("exit", killNow);
+    process.on("SIGINT", onSignal);
+    process.on("SIGTERM", onSignal);
+  }
+  live.add(entry);
+}
+
+function untrackLive(entry: Parameters<typeof live.add>[0]): void {
+  live.delete(entry);
+  if (live.size === 0) {
+    process.off("exit", killNow);
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+  }
+}
+
+async function stopComponent(c: Component): Promise<void> {
+  if (c.exited) return;
+  c.child.kill("SIGTERM");
+  let timer: NodeJS.Timeout | undefined;
+  // The timer also keeps the event loop alive while the (unref'd) child shuts down.
+  const killed = new Promise<void>((r) => (timer = setTimeout(() => { if (!c.exited) c.child.kill("SIGKILL"); r(); }, STOP_GRACE_MS)));
+  await Promise.race([c.exit, killed]);
+  clearTimeout(timer);
+  await c.exit;
+}
+
+export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> {
+  const binary = opts.binary ?? resolveTestbin();
+  const baseDir = opts.baseDir ?? defaultBaseDir();
+  const log = opts.log ?? ((line: string) => process.stderr.write(`[cluster] ${line}\n`));
+  reapOrphanedClusters(baseDir);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce(binary, baseDir, opts, log);
+    } catch (err) {
+      // Another program took a port between our probe and the bind: new ports, new try.
+      if (err instanceof StartError && err.portClash && attempt < 3) {
+        log(`a port was taken by another process; retrying with new ports (attempt ${attempt + 1})`);
+        continue;
+      }
+      throw err;
+    }
+  }
+}
+
+async function startOnce(binary: string, baseDir: string, opts: ClusterOptions, log: (line: string) => void): Promise<Cluster> {
+  const started = Date.now();
+  const readyTimeoutMs = opts.readyTimeoutMs ?? 90_000;
+  const keepDir = opts.keepDir ?? process.env.SIDECARSET_KEEP_CLUSTER_DIR === "1";
+  const dir = mkdtempSync(join(baseDir, DIR_PREFIX));
+  const components: Component[] = [];
+  const owner = (): void => writeFileSync(join(dir, OWNER_FILE), JSON.stringify({ pid: process.pid, children: components.map((c) => c.child.pid) }));
+  owner();
+
+  let stopping: Promise<void> | undefined;
+  const entry = {
+    components,
+    dir,
+    keepDir,
+    stop: (): Promise<void> => (stopping ??= (async () => {
+      const [etcd, ...rest] = components;
+      await Promise.all(rest.map(stopComponent));
+      if (etcd) await stopComponent(etcd);
+      if (!keepDir) rmSync(dir, { recursive: true, force: true });
+      else log(`kept ${dir}`);
+      untrackLive(entry);
+    })()),
+  };
+  trackLive(entry);
+
+  // The apiserver calls webhooks on 127.0.0.1; a proxy from the environment must never see that traffic.
+  const noProxy = ["127.0.0.1", "localhost", process.env.NO_PROXY, process.env.no_proxy].filter(Boolean).join(",");
+  const env = { ...process.env, NO_PROXY: noProxy, no_proxy: noProxy };
+  const run = (name: ComponentName, args: string[]): Component => {
+    const logPath = join(dir, `${name}.log`);
+    const fd = openSync(logPath, "a");
+    const child = spawn(binary, [name, ...args], { stdio: ["ignore", fd, fd], env });
+    closeSync(fd);
+    child.unref(); // the exit hook ends it if the test process finishes without stop()
+    const component: Component = { name, child, logPath, exited: false, exit: Promise.resolve() };
+    component.exit = new Promise<void>((r) => child.once("exit", () => { component.exited = true; r(); }));
+    child.once("error", () => { component.exited = true; });
+    components.push(component);
+    owner();
+    return component;
+  };
+
+  try {
+    const [etcdClient, etcdPeer, apiPort, kcmPort] = (await freePorts(4)) as [number, number, number, number];
+    const adminToken = randomBytes(24).toString("hex");
+    const restrictedToken = randomBytes(24).toString("hex");
+    const saKey = generateRsaKeyPair();
+    writeFileSync(join(dir, "sa.key"), saKey.privateKeyPem, { mode: 0o600 });
+    writeFileSync(join(dir, "sa.pub"), saKey.publicKeyPem);
+    writeFileSync(join(dir, "tokens.csv"), [
+      `${adminToken},admin,admin-uid,"system:masters"`,
+      `${restrictedToken},${RESTRICTED_USER},sidecarset-manager-uid,"${RESTRICTED_GROUPS.join(",")}"`,
+    ].join("\n") + "\n", { mode: 0o600 });
+
+    const etcdUrl = `http://127.0.0.1:${etcdClient}`;
+    const peerUrl = `http://127.0.0.1:${etcdPeer}`;
+    const etcd = run("etcd", [
+      "--name=test", `--data-dir=${join(dir, "etcd-data")}`, "--unsafe-no-fsync",
+      `--listen-client-urls=${etcdUrl}`, `--advertise-client-urls=${etcdUrl}`,
+      `--listen-peer-urls=${peerUrl}`, `--initial-advertise-peer-urls=${peerUrl}`, `--initial-cluster=test=${peerUrl}`,
+      "--log-level=warn",
+    ]);
+    await waitReady(etcd, readyTimeoutMs, async () => {
+      const res = await probe(`${etcdUrl}/health`);
+      return res.status === 200 && res.body.includes('"health":"true"');
+    });
+
+    const certDir = join(dir, "apiserver-certs");
+    mkdirSync(certDir);
+    const server = `https://127.0.0.1:${apiPort}`;
+    const apiserver = run("kube-apiserver", [
+      `--etcd-servers=${etcdUrl}`,
+      "--bind-address=127.0.0.1", `--secure-port=${apiPort}`, "--advertise-address=127.0.0.1",
+      `--cert-dir=${certDir}`,
+      `--service-account-key-file=${join(dir, "sa.pub")}`,
+      `--service-account-signing-key-file=${join(dir, "sa.key")}`,
+      "--service-account-issuer=https://kubernetes.default.svc.cluster.local",
+      "--authorization-mode=RBAC",
+      `--token-auth-file=${join(dir, "tokens.csv")}`,
+      "--endpoint-reconciler-type=none",
+      "--service-cluster-ip-range=10.96.0.0/16",
+      "--enable-admission-plugins=NamespaceLifecycle,ServiceAccount,DefaultTolerationSeconds,MutatingAdmissionWebhook,ValidatingAdmissionWebhook,ResourceQuota",
+      "--allow-privileged=true",
+      "--profiling=false",
+      ...(opts.extraApiserverArgs ?? []),
+    ]);
+    const caPath = join(certDir, "apiserver.crt");
+    let caPem = "";
+    await waitReady(apiserver, readyTimeoutMs, async () => {
+      if (!caPem) {
+        if (!existsSync(caPath)) return false;
+        caPem = readFileSync(caPath, "utf8");
+      }
+      return (await probe(`${server}/readyz`, { token: adminToken, ca: caPem })).status === 200;
+    });
+
+    const kubeconfigPath = join(dir, "admin.kubeconfig");
+    const restrictedKubeconfigPath = join(dir, "restricted.kubeconfig");
+    writeFileSync(kubeconfigPath, kubeconfig(server, caPem, "admin", adminToken), { mode: 0o600 });
+    writeFileSync(restrictedKubeconfigPath, kubeconfig(server, caPem, "sidecarset-manager", restrictedToken), { mode: 0o600 });
+
+    const kcm = run("kube-controller-manager", [
+      `--kubeconfig=${kubeconfigPath}`,
+      "--leader-elect=false",
+      "--use-service-account-credentials=false",
+      `--service-account-private-key-file=${join(dir, "sa.key")}`,
+      `--root-ca-file=${caPath}`,
+      `--controllers=${(opts.controllers ?? DEFAULT_CONTROLLERS).join(",")}`,
+      "--bind-address=127.0.0.1", `--secure-port=${kcmPort}`, `--cert-dir=${join(dir, "kcm-certs")}`,
+      // Deployments of 100+ pods must not be throttled by the client-side rate limiter.
+      "--kube-api-qps=500", "--kube-api-burst=1000",
+      "--concurrent-deployment-syncs=10", "--concurrent-replicaset-syncs=10",
+      "--profiling=false",
+      ...(opts.extraControllerManagerArgs ?? []),
+    ]);
+    await waitReady(kcm, readyTimeoutMs, async () => (await probe(`https://127.0.0.1:${kcmPort}/healthz`, { insecure: true })).status === 200);
+
+    const startupMs = Date.now() - started;
+    log(`control plane ready in ${(startupMs / 1000).toFixed(1)}s at ${server} (dir ${dir})`);
+    return {
+      server, kubeconfigPath, restrictedKubeconfigPath, adminToken, restrictedToken, caPem, dir, startupMs,
+      logPaths: { etcd: etcd.logPath, "kube-apiserver": apiserver.logPath, "kube-controller-manager": kcm.logPath },
+      stop: entry.stop,
+    };
+  } catch (err) {
+    await entry.stop();
+    throw err;
+  }
+}
