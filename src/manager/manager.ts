@@ -1,5 +1,6 @@
 // The manager process: admission webhooks on every replica, the SidecarSet
 // controller on the Lease holder only, metrics and health on their own port.
+import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { SidecarSetController } from "../controller/controller.js";
@@ -231,6 +232,10 @@ export class Manager {
   }
 }
 
+/**
+ * The Lease holder identity: the pod (or host) name plus a random suffix, so
+ * two managers on one host, or a restarted one, never take each other for the leader.
+ */
 export function defaultIdentity(): string {
-  return process.env.POD_NAME || hostname();
+  return `${process.env.POD_NAME || hostname()}_${randomUUID().slice(0, 8)}`;
 }

@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { KubeConfig } from "@kubernetes/client-node";
 import type { Container, ControllerRevision, Pod } from "../../src/api/kube-types.js";
+import { runPlan } from "../../src/cli/plan.js";
 import { CUSTOM_VERSION_LABEL, SIDECARSET_UPGRADABLE_CONDITION } from "../../src/api/keys.js";
 import type { Environment } from "./environment.js";
 import { MANAGER_NAMESPACE } from "./environment.js";
@@ -54,8 +55,15 @@ export function sidecarSetManifest(name: string, opts: SidecarSetOptions): strin
   });
 }
 
-/** A Deployment whose pods carry app=<app> plus `labels`. */
-export function deploymentManifest(name: string, namespace: string, replicas: number, app: string, labels: Record<string, string> = {}): string {
+/** A Deployment whose pods carry app=<app> plus `labels`; `podSpec` adds pod spec fields. */
+export function deploymentManifest(
+  name: string,
+  namespace: string,
+  replicas: number,
+  app: string,
+  labels: Record<string, string> = {},
+  podSpec: Record<string, unknown> = {},
+): string {
   const podLabels = { app, ...labels };
   return JSON.stringify({
     apiVersion: "apps/v1",
@@ -66,7 +74,7 @@ export function deploymentManifest(name: string, namespace: string, replicas: nu
       selector: { matchLabels: podLabels },
       template: {
         metadata: { labels: podLabels },
-        spec: { containers: [{ name: "app", image: "registry.local/app:1" }], terminationGracePeriodSeconds: 1 },
+        spec: { containers: [{ name: "app", image: "registry.local/app:1" }], terminationGracePeriodSeconds: 1, ...podSpec },
       },
     },
   });
@@ -255,16 +263,42 @@ export interface PlanJson {
   busy: string[];
 }
 
-/** `sidecarset plan -o json` on a SidecarSet and pods as read from the API server. */
-export async function planOf(env: Environment, set: SidecarSetObject, pods: readonly Pod[]): Promise<PlanJson> {
+/**
+ * `sidecarset plan -o json` on a SidecarSet and pods as read from the API
+ * server. It runs the command's code in this process: spawning the CLI for
+ * every step of a rollout would cost seconds each.
+ */
+export function planOf(set: SidecarSetObject, pods: readonly Pod[]): PlanJson {
   const dir = mkdtempSync(join(tmpdir(), "sidecarset-plan-"));
   try {
     const setFile = join(dir, "sidecarset.json");
     const podsFile = join(dir, "pods.json");
     writeFileSync(setFile, JSON.stringify({ apiVersion: "apps.kruise.io/v1alpha1", kind: "SidecarSet", ...set }));
     writeFileSync(podsFile, JSON.stringify(pods.map((p) => ({ apiVersion: "v1", kind: "Pod", ...p }))));
-    return JSON.parse(await env.cli(["plan", "--sidecarset", setFile, "--pods", podsFile, "-o", "json"])) as PlanJson;
+    const run = runPlan({ sidecarset: setFile, pods: podsFile, output: "json" });
+    if (run.exitCode !== 0) throw new Error(`sidecarset plan failed: ${run.stderr}`);
+    return JSON.parse(run.stdout) as PlanJson;
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * For each pod in the order its spec first asked for `image`: that pod's name
+ * and every pod as the watch showed it just before (the state the controller
+ * decided on, or a slightly newer one).
+ */
+export function snapshotsBeforeUpgrades(recorder: PodRecorder, image: string, container = SIDECAR): { upgraded: string; before: Pod[] }[] {
+  const seen = new Set<string>();
+  const out: { upgraded: string; before: Pod[] }[] = [];
+  let previous: Pod[] = [];
+  for (const { pod, pods } of replay(recorder)) {
+    const name = podName(pod);
+    if (specImage(pod, container) === image && !seen.has(name)) {
+      seen.add(name);
+      out.push({ upgraded: name, before: previous });
+    }
+    previous = [...pods.values()];
+  }
+  return out;
 }
