@@ -109,7 +109,6 @@ export class Manager {
     if (opts.certMode === "files") {
       webhook.watchCertificateFiles(join(opts.certDir, SECRET_KEYS.cert), join(opts.certDir, SECRET_KEYS.key));
     }
-    logger.info({ port: webhookPort }, "webhook server listening");
 
     const stopped = this.runController();
     return { webhookPort, metricsPort, stopped, stop: () => this.stop() };

@@ -212,7 +212,7 @@ export class WebhookServer {
       return json(res, 415, statusBody(415, "UnsupportedMediaType", `content type "${contentType}" is not supported; send application/json`));
     }
     const declared = Number(req.headers["content-length"] ?? NaN);
-    if (declared > this.maxBodyBytes) return this.tooLarge(req, res, declared);
+    if (declared > this.maxBodyBytes) return await this.tooLarge(req, res, declared);
 
     const abort = new AbortController();
     let timedOut = false;
@@ -223,7 +223,7 @@ export class WebhookServer {
     res.on("close", () => abort.abort());
     try {
       const raw = await readBody(req, this.maxBodyBytes, abort.signal);
-      if (raw === TOO_LARGE) return this.tooLarge(req, res);
+      if (raw === TOO_LARGE) return await this.tooLarge(req, res);
       if (raw === ABORTED) {
         if (!timedOut) return 499; // the client went away
         res.setHeader("Connection", "close");
@@ -246,14 +246,45 @@ export class WebhookServer {
     }
   }
 
-  private tooLarge(req: http.IncomingMessage, res: http.ServerResponse, declared?: number): number {
+  private async tooLarge(req: http.IncomingMessage, res: http.ServerResponse, declared?: number): Promise<number> {
     const size = declared === undefined ? `more than ${this.maxBodyBytes}` : String(declared);
+    // Closing a connection that still has unread request bytes makes the
+    // kernel reset it, and the client then never sees the 413. So the rest of
+    // the body is read and thrown away first, within bounds, so that a client
+    // that keeps sending cannot hold the socket.
+    await discardBody(req, DISCARD_LIMIT_BYTES, DISCARD_LIMIT_MS);
     res.setHeader("Connection", "close");
-    const status = json(res, 413, statusBody(413, "RequestEntityTooLarge", `request body of ${size} bytes exceeds the limit of ${this.maxBodyBytes} bytes`));
-    // Do not read the rest; drop the connection once the answer is out.
-    res.on("finish", () => req.socket.destroySoon());
-    return status;
+    return json(res, 413, statusBody(413, "RequestEntityTooLarge", `request body of ${size} bytes exceeds the limit of ${this.maxBodyBytes} bytes`));
   }
+}
+
+/** How much of an oversized body is read (and dropped) before the 413 goes out. */
+const DISCARD_LIMIT_BYTES = 64 * 1024 * 1024;
+const DISCARD_LIMIT_MS = 2_000;
+
+function discardBody(req: http.IncomingMessage, limitBytes: number, limitMs: number): Promise<void> {
+  if (req.readableEnded) return Promise.resolve();
+  return new Promise((resolve) => {
+    let seen = 0;
+    const finish = () => {
+      clearTimeout(timer);
+      req.off("data", onData);
+      req.off("end", finish);
+      req.off("error", finish);
+      req.off("close", finish);
+      resolve();
+    };
+    const onData = (chunk: Buffer) => {
+      seen += chunk.length;
+      if (seen > limitBytes) finish();
+    };
+    const timer = setTimeout(finish, limitMs);
+    req.on("data", onData);
+    req.once("end", finish);
+    req.once("error", finish);
+    req.once("close", finish);
+    req.resume();
+  });
 }
 
 function secureOptions(pair: CertificatePair): tls.SecureContextOptions {

@@ -37,8 +37,8 @@ export function admissionRoute(handler: AdmissionHandler, logger: Logger): Webho
 /** The three webhook paths (as the webhook configurations name them) mapped to their handlers. */
 export function admissionRoutes(deps: HandlerDeps): Record<string, WebhookHandler> {
   const pod = createPodHandler(deps);
-  const mutate = createSidecarSetMutateHandler({ logger: deps.logger });
   const validate = createSidecarSetValidateHandler(deps);
+  const mutate = createSidecarSetMutateHandler({ logger: deps.logger, validate });
   return {
     [MUTATE_POD_PATH]: admissionRoute(pod, deps.logger),
     [MUTATE_SIDECARSET_PATH]: admissionRoute(mutate, deps.logger),

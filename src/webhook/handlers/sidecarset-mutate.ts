@@ -12,6 +12,13 @@ import { allowed, denied, patched, type AdmissionHandler, type AdmissionRequest 
 
 export interface SidecarSetMutateDeps {
   logger?: Logger;
+  /**
+   * The validating handler, answering for malformed objects: the API server
+   * checks the CRD's schema between the mutating and the validating webhook,
+   * so a malformed object would otherwise get the schema's terse message
+   * instead of ours, and only its first problem.
+   */
+  validate?: AdmissionHandler;
 }
 
 /**
@@ -31,19 +38,17 @@ export function sidecarSetKindProblem(req: AdmissionRequest): string | undefined
 }
 
 export function createSidecarSetMutateHandler(deps: SidecarSetMutateDeps = {}): AdmissionHandler {
-  return (req) => {
+  return (req, signal) => {
     if (req.subResource) return allowed(req.uid);
     if (req.operation !== "CREATE" && req.operation !== "UPDATE") return allowed(req.uid);
     const kindProblem = sidecarSetKindProblem(req);
     if (kindProblem) return denied(req.uid, 400, kindProblem, "BadRequest");
 
     const submitted = req.object!;
-    // A malformed object (a list where a map belongs, an unknown enum…) is let
-    // through unchanged rather than denied here: the validating webhook runs
-    // after this one and rejects it with one field path per problem, which is
-    // a far better answer than anything defaulting could say. Defaulting the
-    // well-formed rest would only add noise to that object.
-    if (checkShape(submitted, KIND).errors.length > 0) return allowed(req.uid);
+    // A malformed object (a list where a map belongs, an unknown enum…) cannot
+    // be defaulted: answer with every problem, field path by field path, as
+    // the validating webhook would.
+    if (checkShape(submitted, KIND).errors.length > 0) return deps.validate ? deps.validate(req, signal) : allowed(req.uid);
 
     let defaulted: SidecarSet;
     try {

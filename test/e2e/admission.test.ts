@@ -1,0 +1,375 @@
+// The admission webhooks as the real API server calls them: validation
+// errors with field paths, defaulting and the hash annotations, malformed
+// AdmissionReviews sent straight to the webhook port, and the metrics.
+import assert from "node:assert/strict";
+import { request as httpsRequest } from "node:https";
+import { after, before, test } from "node:test";
+import type { Pod } from "../../src/api/kube-types.js";
+import { createNamespace, startEnvironment, waitFor, type Environment } from "../support/environment.js";
+import { KubeRequestError, rawRequest } from "../support/kube.js";
+
+const SIDECARSETS = "/apis/apps.kruise.io/v1alpha1/sidecarsets";
+const HASH = "kruise.io/sidecarset-hash";
+const HASH_WITHOUT_IMAGE = "kruise.io/sidecarset-hash-without-image";
+const WEBHOOK_PATHS = ["/mutate-pod", "/mutate-apps-kruise-io-sidecarset", "/validate-apps-kruise-io-sidecarset"];
+
+let env: Environment;
+
+before(async () => {
+  env = await startEnvironment();
+});
+
+after(async () => {
+  await env?.stop();
+});
+
+interface StoredSidecarSet {
+  metadata: { name: string; generation?: number; resourceVersion?: string; annotations?: Record<string, string> };
+  spec: Record<string, unknown> & { containers?: Record<string, unknown>[] };
+  status?: { observedGeneration?: number };
+}
+
+interface Status {
+  code: number;
+  reason?: string;
+  message: string;
+  details?: { causes?: { field: string; message: string }[] };
+}
+
+const sidecarSet = (name: string, spec: Record<string, unknown>, annotations?: Record<string, string>) => ({
+  apiVersion: "apps.kruise.io/v1alpha1",
+  kind: "SidecarSet",
+  metadata: annotations ? { name, annotations } : { name },
+  spec,
+});
+
+const getSidecarSet = (name: string) => rawRequest<StoredSidecarSet>(env.clients.kc, "GET", `${SIDECARSETS}/${name}`);
+
+/** The Status the API server answered a request with that must fail. */
+async function failure(request: Promise<unknown>): Promise<Status> {
+  const err = await request.then(
+    () => assert.fail("the request was accepted"),
+    (e: unknown) => e,
+  );
+  assert.ok(err instanceof KubeRequestError, String(err));
+  return JSON.parse(err.body) as Status;
+}
+
+async function waitObserved(name: string): Promise<void> {
+  await waitFor(`SidecarSet ${name} observed by the manager`, async () => {
+    const s = await getSidecarSet(name);
+    return s.status?.observedGeneration === s.metadata.generation;
+  });
+}
+
+test("an invalid SidecarSet is rejected by the API server with every problem at once, each with its field path", async () => {
+  const status = await failure(
+    rawRequest(
+      env.clients.kc,
+      "POST",
+      SIDECARSETS,
+      sidecarSet("many-problems", {
+        namespace: "team-a",
+        namespaceSelector: { matchLabels: { env: "prod" } },
+        selector: { matchLabels: { app: "web" } },
+        updateStrategy: { partition: "abc", maxUnavailable: "ten%" },
+        containers: [{ name: "Bad_Name", image: "registry.local/agent:1" }],
+      }),
+    ),
+  );
+  assert.equal(status.code, 422);
+  assert.equal(status.reason, "Invalid");
+  assert.match(status.message, /^admission webhook "validate-sidecarset\.sidecarset\.kruise\.io" denied the request: SidecarSet\.apps\.kruise\.io "many-problems" is invalid: \[/);
+  const fields = (status.details?.causes ?? []).map((c) => c.field).sort();
+  assert.deepEqual(fields, ["spec.containers[0].name", "spec.namespaceSelector", "spec.updateStrategy.maxUnavailable", "spec.updateStrategy.partition"], status.message);
+  assert.match(status.message, /spec\.updateStrategy\.partition: [^,]*"abc"/);
+  assert.match(status.message, /spec\.namespaceSelector: cannot be combined with spec\.namespace/);
+  await failure(getSidecarSet("many-problems"));
+});
+
+test("a wrongly shaped field (matchLabels given as a list) is rejected with our message, together with the object's other errors (E13)", async () => {
+  const status = await failure(
+    rawRequest(
+      env.clients.kc,
+      "POST",
+      SIDECARSETS,
+      sidecarSet("list-labels", {
+        namespace: "team-a",
+        namespaceSelector: { matchLabels: { env: "prod" } },
+        selector: { matchLabels: ["app", "web"] },
+        containers: [{ name: "agent", image: "registry.local/agent:1" }],
+      }),
+    ),
+  );
+  assert.equal(status.code, 422, status.message);
+  assert.match(status.message, /spec\.selector\.matchLabels: must be a map of label key to string value, got a list/);
+  assert.match(status.message, /spec\.namespaceSelector: cannot be combined with spec\.namespace/);
+  assert.deepEqual((status.details?.causes ?? []).map((c) => c.field).sort(), ["spec.namespaceSelector", "spec.selector.matchLabels"]);
+});
+
+test("adding a container on UPDATE is rejected with the E11 message and the stored object is unchanged", async () => {
+  await rawRequest(env.clients.kc, "POST", SIDECARSETS, sidecarSet("grow", {
+    selector: { matchLabels: { app: "grow" } },
+    containers: [{ name: "a", image: "registry.local/a:1" }],
+  }));
+  const grow = (containers: Record<string, unknown>[]) =>
+    rawRequest(env.clients.kc, "PATCH", `${SIDECARSETS}/grow`, { spec: { containers } }, "application/merge-patch+json");
+
+  const status = await failure(grow([{ name: "a", image: "registry.local/a:1" }, { name: "b", image: "registry.local/b:1" }]));
+  assert.equal(status.code, 422);
+  assert.deepEqual(status.details?.causes?.map((c) => c.field), ["spec.containers[1].name"]);
+  assert.match(
+    status.message,
+    /spec\.containers\[1\]\.name: container "b" does not exist in the current SidecarSet; containers cannot be added or renamed after creation \(removing is allowed\)/,
+  );
+  assert.deepEqual((await getSidecarSet("grow")).spec.containers?.map((c) => c.name), ["a"]);
+
+  // Renaming is adding under another name; an image change is an ordinary update.
+  const renamed = await failure(grow([{ name: "c", image: "registry.local/a:1" }]));
+  assert.deepEqual(renamed.details?.causes?.map((c) => c.field), ["spec.containers[0].name"]);
+  await grow([{ name: "a", image: "registry.local/a:2" }]);
+  assert.equal((await getSidecarSet("grow")).spec.containers?.[0]?.image, "registry.local/a:2");
+});
+
+test("the defaulting webhook stores the defaulted spec and both hash annotations, equal to `sidecarset defaults` and `sidecarset hash`", async () => {
+  const submitted = sidecarSet(
+    "defaulted",
+    {
+      selector: { matchLabels: { app: "defaulted" } },
+      initContainers: [{ name: "setup", image: "registry.local/setup" }],
+      containers: [
+        {
+          name: "agent",
+          image: "registry.local/agent:1.2",
+          ports: [{ containerPort: 9090 }],
+          resources: { requests: { cpu: "0.1", memory: "1.5Gi" }, limits: { memory: "2048Mi" } },
+          env: [{ name: "NODE", valueFrom: { fieldRef: { fieldPath: "spec.nodeName" } } }],
+          readinessProbe: { httpGet: { port: 9090 } },
+        },
+      ],
+      volumes: [{ name: "certs", secret: { secretName: "agent-certs" } }, { name: "scratch" }],
+    },
+    { [HASH]: "set-by-the-user" },
+  );
+  await rawRequest(env.clients.kc, "POST", SIDECARSETS, submitted);
+  const stored = await getSidecarSet("defaulted");
+
+  const expected = JSON.parse(await env.cli(["defaults", "-f", "-", "-o", "json"], JSON.stringify(submitted))) as StoredSidecarSet;
+  assert.deepEqual(stored.spec, expected.spec, "the stored spec is what `sidecarset defaults` prints");
+  assert.equal(stored.metadata.annotations?.[HASH], expected.metadata.annotations?.[HASH]);
+  assert.equal(stored.metadata.annotations?.[HASH_WITHOUT_IMAGE], expected.metadata.annotations?.[HASH_WITHOUT_IMAGE]);
+  assert.match(stored.metadata.annotations?.[HASH] ?? "", /^[bcdfghjklmnpqrstvwxz2456789]{64}$/, "a user value is overwritten");
+
+  // Spot checks that do not depend on the CLI agreeing with itself.
+  const strategy = stored.spec.updateStrategy as Record<string, unknown>;
+  assert.deepEqual(strategy, { type: "RollingUpdate", maxUnavailable: 1, partition: 0 });
+  assert.equal(stored.spec.revisionHistoryLimit, 10);
+  const agent = stored.spec.containers![0] as Record<string, any>;
+  assert.equal(agent.imagePullPolicy, "IfNotPresent");
+  assert.deepEqual(agent.resources, { requests: { cpu: "100m", memory: "1536Mi" }, limits: { memory: "2Gi" } });
+  assert.equal(agent.ports[0].protocol, "TCP");
+  assert.equal(agent.env[0].valueFrom.fieldRef.apiVersion, "v1");
+  assert.deepEqual(
+    [agent.readinessProbe.httpGet.path, agent.readinessProbe.httpGet.scheme, agent.readinessProbe.timeoutSeconds, agent.readinessProbe.periodSeconds],
+    ["/", "HTTP", 1, 10],
+  );
+  const initContainer = (stored.spec.initContainers as Record<string, unknown>[])[0]!;
+  assert.deepEqual([initContainer.imagePullPolicy, initContainer.podInjectPolicy], ["Always", "AfterAppContainer"]);
+  const volumes = stored.spec.volumes as Record<string, any>[];
+  assert.equal(volumes[0]!.secret.defaultMode, 420);
+  assert.deepEqual(volumes[1]!.emptyDir, {});
+
+  // One `hash` run over both the CLI's defaulted object and the stored one.
+  const hashLines = (await env.cli(["hash", "-f", "-"], `${JSON.stringify(expected)}\n---\n${JSON.stringify(stored)}`)).trim().split("\n");
+  const annotated = `defaulted ${stored.metadata.annotations?.[HASH]} ${stored.metadata.annotations?.[HASH_WITHOUT_IMAGE]}`;
+  assert.deepEqual(hashLines, [annotated, annotated], "`sidecarset hash` of the defaulted and of the stored object gives the stored annotations");
+
+  // Re-submitting the stored object changes nothing: defaulting is idempotent.
+  // (The controller writes status meanwhile, so a conflict means: read again.)
+  await waitFor("the stored object to be replaced as read", async () => {
+    const latest = await getSidecarSet("defaulted");
+    try {
+      await rawRequest(env.clients.kc, "PUT", `${SIDECARSETS}/defaulted`, { ...latest, spec: stored.spec });
+      return true;
+    } catch (e) {
+      if (e instanceof KubeRequestError && e.status === 409) return false;
+      throw e;
+    }
+  });
+  const again = await getSidecarSet("defaulted");
+  assert.deepEqual(again.spec, stored.spec);
+  assert.equal(again.metadata.generation, stored.metadata.generation);
+});
+
+interface Reply {
+  status: number;
+  body: string;
+}
+
+/** One request straight to the manager's webhook port, past the API server. */
+function webhookRequest(path: string, body: Buffer | string, headers: Record<string, string | number> = {}, chunked = false): Promise<Reply> {
+  return new Promise((resolve, reject) => {
+    const payload = typeof body === "string" ? Buffer.from(body) : body;
+    let answered = false;
+    const req = httpsRequest(
+      {
+        host: "127.0.0.1",
+        port: env.webhookPort,
+        path,
+        method: "POST",
+        rejectUnauthorized: false,
+        agent: false,
+        headers: { "content-type": "application/json", ...(chunked ? {} : { "content-length": payload.length }), ...headers },
+      },
+      (res) => {
+        answered = true;
+        const chunks: Buffer[] = [];
+        res.on("data", (c: Buffer) => chunks.push(c));
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString("utf8") }));
+        res.on("error", reject);
+      },
+    );
+    // The server may answer (413) and close before the whole body is sent.
+    req.on("error", (e) => {
+      if (!answered) reject(e);
+    });
+    req.setTimeout(15_000, () => req.destroy(new Error(`no answer from ${path} within 15s`)));
+    if (chunked) {
+      for (let i = 0; i < payload.length; i += 64 * 1024) req.write(payload.subarray(i, i + 64 * 1024));
+      req.end();
+    } else req.end(payload);
+  });
+}
+
+function review(request: Record<string, unknown>): string {
+  return JSON.stringify({ apiVersion: "admission.k8s.io/v1", kind: "AdmissionReview", request });
+}
+
+const podRequest = {
+  uid: "0f4c9d2e-0000-4000-8000-000000000001",
+  kind: { group: "", version: "v1", kind: "Pod" },
+  resource: { group: "", version: "v1", resource: "pods" },
+  namespace: "default",
+  operation: "CREATE",
+  userInfo: { username: "tester" },
+  object: { apiVersion: "v1", kind: "Pod", metadata: { name: "p", namespace: "default" }, spec: { containers: [{ name: "app", image: "app:1" }] } },
+};
+
+function assertStatusBody(reply: Reply, code: number, message: RegExp): void {
+  assert.equal(reply.status, code, reply.body);
+  const body = JSON.parse(reply.body) as { kind: string; code: number; message: string };
+  assert.equal(body.kind, "Status");
+  assert.equal(body.code, code);
+  assert.match(body.message, message);
+}
+
+function assertDenied(reply: Reply, uid: string, message: RegExp): void {
+  assert.equal(reply.status, 200, reply.body);
+  const body = JSON.parse(reply.body) as { kind: string; response: { uid: string; allowed: boolean; status?: { code: number; message: string } } };
+  assert.equal(body.kind, "AdmissionReview");
+  assert.equal(body.response.uid, uid);
+  assert.equal(body.response.allowed, false);
+  assert.ok((body.response.status?.code ?? 0) >= 400, reply.body);
+  assert.match(body.response.status?.message ?? "", message);
+}
+
+test("malformed AdmissionReviews sent to the webhook port get an error answer, and the manager keeps injecting afterwards", async () => {
+  for (const path of WEBHOOK_PATHS) {
+    assertStatusBody(await webhookRequest(path, '{"apiVersion": "admission.k8s.io/v1", "kind": '), 400, /not valid JSON/);
+    assertStatusBody(await webhookRequest(path, review(podRequest), { "content-type": "text/plain" }), 415, /text\/plain/);
+    const { uid: _uid, ...withoutUid } = podRequest;
+    assertStatusBody(await webhookRequest(path, review(withoutUid)), 400, /request\.uid/);
+    assertStatusBody(await webhookRequest(path, JSON.stringify({ apiVersion: "v1", kind: "Pod" })), 400, /AdmissionReview/);
+    const wrongKind = {
+      ...podRequest,
+      uid: `wrong-kind${path}`,
+      kind: { group: "apps", version: "v1", kind: "Deployment" },
+      resource: { group: "apps", version: "v1", resource: "deployments" },
+      object: { apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "d" } },
+    };
+    assertDenied(await webhookRequest(path, review(wrongKind)), `wrong-kind${path}`, /Deployment/);
+  }
+  assertStatusBody(await webhookRequest("/no-such-webhook", review(podRequest)), 404, /no webhook/);
+
+  const ready = await fetch(`http://127.0.0.1:${env.metricsPort}/readyz`);
+  assert.equal(ready.status, 200, "still ready");
+  await createNamespace(env.clients, "after-malformed");
+  await rawRequest(env.clients.kc, "POST", SIDECARSETS, sidecarSet("after-malformed", {
+    namespace: "after-malformed",
+    selector: { matchLabels: { app: "after-malformed" } },
+    containers: [{ name: "agent", image: "registry.local/agent:1" }],
+  }));
+  await waitObserved("after-malformed");
+  const pod = await rawRequest<Pod>(env.clients.kc, "POST", "/api/v1/namespaces/after-malformed/pods", {
+    metadata: { name: "p", labels: { app: "after-malformed" } },
+    spec: { containers: [{ name: "app", image: "registry.local/app:1" }] },
+  });
+  assert.deepEqual(pod.spec?.containers.map((c) => c.name), ["agent", "app"], "a real pod is still injected");
+});
+
+test("a 4 MiB AdmissionReview gets HTTP 413, whether its length is declared or it is sent chunked, and the manager keeps serving", async () => {
+  const fourMiB = Buffer.alloc(4 * 1024 * 1024, 0x20);
+  fourMiB.write(review(podRequest));
+  for (const path of WEBHOOK_PATHS) {
+    assertStatusBody(await webhookRequest(path, fourMiB), 413, /exceeds the limit/);
+    assertStatusBody(await webhookRequest(path, fourMiB, {}, true), 413, /exceeds the limit/);
+  }
+  const { status, body } = await webhookRequest("/mutate-pod", review(podRequest));
+  assert.equal(status, 200, body);
+  assert.equal((JSON.parse(body) as { response: { allowed: boolean } }).response.allowed, true, "a pod no SidecarSet selects is allowed");
+});
+
+/** The value of one series in Prometheus text format, 0 when absent. */
+function sample(metrics: string, name: string, labels: Record<string, string>): number {
+  const want = Object.entries(labels).map(([k, v]) => `${k}="${v}"`);
+  for (const line of metrics.split("\n")) {
+    if (!line.startsWith(`${name}{`)) continue;
+    const labelText = line.slice(name.length + 1, line.lastIndexOf("}"));
+    const have = labelText.split(",");
+    if (want.every((w) => have.includes(w))) return Number(line.slice(line.lastIndexOf(" ") + 1));
+  }
+  return 0;
+}
+
+async function scrape(): Promise<string> {
+  const res = await fetch(`http://127.0.0.1:${env.metricsPort}/metrics`);
+  assert.equal(res.status, 200);
+  return res.text();
+}
+
+test("/metrics exposes the webhook latency histogram per webhook and sidecarset_injections_total per SidecarSet", async () => {
+  const before = await scrape();
+  const podLatencyBefore = sample(before, "controller_runtime_webhook_latency_seconds_count", { webhook: "/mutate-pod" });
+
+  await createNamespace(env.clients, "metrics");
+  await rawRequest(env.clients.kc, "POST", SIDECARSETS, sidecarSet("metrics", {
+    namespace: "metrics",
+    selector: { matchLabels: { app: "metrics" } },
+    containers: [{ name: "agent", image: "registry.local/agent:1" }],
+  }));
+  await waitObserved("metrics");
+  for (const name of ["p0", "p1"]) {
+    await rawRequest(env.clients.kc, "POST", "/api/v1/namespaces/metrics/pods", {
+      metadata: { name, labels: { app: "metrics" } },
+      spec: { containers: [{ name: "app", image: "registry.local/app:1" }] },
+    });
+  }
+  // A dry run goes through the webhook but creates no pod: not an injection.
+  await rawRequest(env.clients.kc, "POST", "/api/v1/namespaces/metrics/pods?dryRun=All", {
+    metadata: { name: "dry", labels: { app: "metrics" } },
+    spec: { containers: [{ name: "app", image: "registry.local/app:1" }] },
+  });
+
+  const metrics = await scrape();
+  assert.match(metrics, /^# TYPE controller_runtime_webhook_latency_seconds histogram$/m);
+  assert.ok(
+    sample(metrics, "controller_runtime_webhook_latency_seconds_count", { webhook: "/mutate-pod" }) >= podLatencyBefore + 3,
+    "three pod admissions observed",
+  );
+  assert.ok(sample(metrics, "controller_runtime_webhook_latency_seconds_bucket", { webhook: "/mutate-pod", le: "+Inf" }) >= 3);
+  for (const path of ["/mutate-apps-kruise-io-sidecarset", "/validate-apps-kruise-io-sidecarset"]) {
+    assert.ok(sample(metrics, "controller_runtime_webhook_latency_seconds_count", { webhook: path }) >= 1, `${path} observed`);
+  }
+  assert.ok(sample(metrics, "controller_runtime_webhook_requests_total", { webhook: "/mutate-pod", code: "200" }) >= 3);
+  assert.equal(sample(metrics, "sidecarset_injections_total", { sidecarset: "metrics" }), 2);
+});
