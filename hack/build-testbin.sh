@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
-# Builds the control-plane binary used by the end-to-end tests (etcd,
-# kube-apiserver, kube-controller-manager in one executable) into a cache
-# outside the work tree, keyed by a hash of the module's inputs. A warm cache
-# makes this a no-op. Prints the binary's path on the last line of stdout.
+# Builds the control-plane binary used by the end-to-end tests and by
+# `sidecarset start` (etcd, kube-apiserver, kube-controller-manager and kubectl
+# in one executable) into a cache outside the work tree, keyed by a hash of the
+# module's inputs. A warm cache makes this a no-op. Next to the binary it keeps
+# symlinks named etcd, kube-apiserver, kube-controller-manager and kubectl: the
+# binary runs the component it is invoked as. Prints the binary's path on the
+# last line of stdout.
 #
 #   hack/build-testbin.sh           build unless cached, print the path
 #   hack/build-testbin.sh --check   print the path if cached, else exit 1 (no Go needed)
@@ -18,7 +21,19 @@ out_dir="$cache_root/$key"
 bin="$out_dir/k8s-testbin"
 log="$out_dir/build.log"
 
+# The symlinks are cheap to (re)create, so a cache entry built before they
+# existed gets them on its next use.
+link_components() {
+  local name
+  for name in etcd kube-apiserver kube-controller-manager kubectl; do
+    if [[ "$(readlink "$out_dir/$name" 2>/dev/null)" != "k8s-testbin" ]]; then
+      ln -sfn k8s-testbin "$out_dir/$name.tmp" && mv -fT "$out_dir/$name.tmp" "$out_dir/$name"
+    fi
+  done
+}
+
 if [[ -x "$bin" ]]; then
+  link_components 2>/dev/null || true
   echo "control-plane binary is cached: $bin" >&2
   echo "$bin"
   exit 0
@@ -36,6 +51,7 @@ if ! flock -n 9; then
   flock 9
 fi
 if [[ -x "$bin" ]]; then
+  link_components
   echo "control-plane binary is cached: $bin" >&2
   echo "$bin"
   exit 0
@@ -84,5 +100,6 @@ if [[ $build_ok -eq 0 || ! -x "$bin.tmp" ]]; then
   fail "build failed"
 fi
 mv "$bin.tmp" "$bin"
+link_components
 echo "built in $(( $(date +%s) - start ))s: $bin" >&2
 echo "$bin"

@@ -83,7 +83,7 @@ export function managerCommand(): Command {
   const d = DEFAULT_MANAGER_OPTIONS;
   return new Command("manager")
     .description(
-      "Run the manager: the admission webhooks (pod injection, SidecarSet defaulting and validation) and the\n" +
+      "Run the manager: the admission webhooks (pod injection, SidecarSet defaulting and validation) and the " +
         "SidecarSet controller (status, in-place sidecar upgrades). Logs are JSON lines on stdout.",
     )
     .option("--kubeconfig <path>", "kubeconfig to use (default: $KUBECONFIG, in-cluster service account, ~/.kube/config)")

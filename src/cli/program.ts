@@ -3,12 +3,14 @@
 import { Command, CommanderError } from "commander";
 import { createRequire } from "node:module";
 import { defaultsCommand } from "./defaults.js";
+import { demoCommand } from "./demo.js";
 import { hashCommand } from "./hash.js";
 import { injectCommand } from "./inject.js";
 import { managerCommand } from "./manager.js";
 import { manifestsCommand } from "./manifests.js";
 import { planCommand } from "./plan.js";
 import { simulateCommand } from "./simulate.js";
+import { startCommand } from "./start.js";
 import { validateCommand } from "./validate.js";
 
 /** Exit code for wrong arguments, as most Unix tools use. */
@@ -26,7 +28,7 @@ function packageVersion(): string {
 export function buildProgram(): Command {
   const program = new Command("sidecarset")
     .description(
-      "Inject sidecar containers into new Pods and upgrade them in place.\n" +
+      "Inject sidecar containers into new Pods and upgrade them in place. " +
         "Serves OpenKruise's apps.kruise.io/v1alpha1 SidecarSet API; the offline commands work without a cluster.",
     )
     .version(packageVersion())
@@ -48,6 +50,8 @@ Examples:
     simulateCommand(),
     manifestsCommand(),
     managerCommand(),
+    startCommand(),
+    demoCommand(),
   ];
   for (const c of commands) program.addCommand(c);
   applyExitOverride(program);

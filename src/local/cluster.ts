@@ -1,20 +1,23 @@
-// A real, throw-away Kubernetes control plane for end-to-end tests: etcd,
-// kube-apiserver and kube-controller-manager, each its own process, started
-// from the binary hack/build-testbin.sh builds. Everything lives in one temp
-// dir on tmpfs and is removed when the cluster stops, when the test process
-// exits, or when it is interrupted. A cluster left behind by a process that
-// was killed outright is reaped by the next start.
-import { spawn, execFileSync, type ChildProcess } from "node:child_process";
-import { randomBytes } from "node:crypto";
-import { accessSync, closeSync, constants, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+// A real Kubernetes control plane on this machine: etcd, kube-apiserver and
+// kube-controller-manager, each its own process, started from the binary
+// hack/build-testbin.sh builds. The end-to-end tests and `sidecarset demo`
+// use a throw-away temp dir (tmpfs when there is one) that is removed when the
+// cluster stops, when the process exits, or when it is interrupted;
+// `sidecarset start` uses a fixed state dir whose kubeconfig path stays the
+// same from one run to the next. A cluster left behind by a process that was
+// killed outright is reaped by the next start.
+import { spawn, type ChildProcess } from "node:child_process";
+import { generateKeyPairSync, randomBytes } from "node:crypto";
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { request as httpRequest } from "node:http";
 import { request as httpsRequest } from "node:https";
-import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import { stringify as toYaml } from "yaml";
-import { generateRsaKeyPair } from "./certs.js";
+import { resolveTestbin } from "./binary.js";
+import { defaultBaseDir, DIR_PREFIX, OWNER_FILE, prepareStateDir, reapOrphanedClusters } from "./cluster-dirs.js";
 import { freePorts, isPortClash } from "./ports.js";
+
+export { resolveTestbin } from "./binary.js";
 
 /** The user the restricted token authenticates as: the manager's ServiceAccount identity. */
 export const RESTRICTED_USER = "system:serviceaccount:sidecarset-system:sidecarset-manager";
@@ -32,6 +35,21 @@ export interface ClusterOptions {
   binary?: string;
   /** Where the temp dir goes; default /dev/shm (tmpfs) when writable, else the OS temp dir. */
   baseDir?: string;
+  /**
+   * A fixed state dir instead of a temp dir: emptied when the cluster starts
+   * (refused when it holds files sidecarset did not put there, or a cluster
+   * that still runs) and kept, logs and kubeconfigs included, after it stops.
+   */
+  dir?: string;
+  /** The cluster's name in the kubeconfigs; default "sidecarset-test". */
+  name?: string;
+  /**
+   * Run the components in their own process group, so a Ctrl-C in the
+   * terminal reaches only this process, which then stops them in order.
+   */
+  detached?: boolean;
+  /** Stop the cluster and exit on SIGINT/SIGTERM; default true. Off when the caller shuts down itself. */
+  handleSignals?: boolean;
   /** How long each component may take to become ready. */
   readyTimeoutMs?: number;
   /** Keep the temp dir (logs, kubeconfigs) after stop; default $SIDECARSET_KEEP_CLUSTER_DIR=1. */
@@ -44,6 +62,8 @@ export interface ClusterOptions {
 }
 
 export interface Cluster {
+  /** The binary the components run from (its `kubectl` symlink is next to it). */
+  binary: string;
   server: string;
   kubeconfigPath: string;
   restrictedKubeconfigPath: string;
@@ -68,68 +88,7 @@ interface Component {
   exited: boolean;
 }
 
-const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
-const DIR_PREFIX = "sidecarset-cluster-";
-const OWNER_FILE = "owner.json";
 const STOP_GRACE_MS = 10_000;
-
-export function resolveTestbin(): string {
-  const fromEnv = process.env.SIDECARSET_TESTBIN;
-  if (fromEnv && existsSync(fromEnv)) return fromEnv;
-  try {
-    const out = execFileSync("bash", [join(repoRoot, "hack/build-testbin.sh"), "--check"], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] });
-    const path = out.trim().split("\n").pop() ?? "";
-    if (path && existsSync(path)) return path;
-  } catch {
-    // not built: reported below
-  }
-  throw new Error("the control-plane binary is not built; run `npm run testbin` (a cold build takes about 11 minutes) or `npm run test:e2e`");
-}
-
-function defaultBaseDir(): string {
-  try {
-    accessSync("/dev/shm", constants.W_OK);
-    return "/dev/shm";
-  } catch {
-    return tmpdir();
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
-
-/** Removes clusters whose owning test process died without cleaning up (e.g. SIGKILL). */
-function reapOrphanedClusters(baseDir: string): void {
-  let entries: string[];
-  try {
-    entries = readdirSync(baseDir).filter((e) => e.startsWith(DIR_PREFIX));
-  } catch {
-    return;
-  }
-  for (const entry of entries) {
-    const dir = join(baseDir, entry);
-    let owner: { pid: number; children: number[] };
-    try {
-      owner = JSON.parse(readFileSync(join(dir, OWNER_FILE), "utf8")) as typeof owner;
-    } catch {
-      continue; // being created right now, or not ours
-    }
-    if (isAlive(owner.pid)) continue;
-    for (const pid of owner.children) {
-      // Only a process that still runs our binary: the pid may have been reused.
-      let cmdline = "";
-      try { cmdline = readFileSync(`/proc/${pid}/cmdline`, "utf8"); } catch { continue; }
-      if (cmdline.includes("k8s-testbin")) try { process.kill(pid, "SIGKILL"); } catch { /* already gone */ }
-    }
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
 
 function tail(path: string, lines = 40): string {
   try {
@@ -181,19 +140,28 @@ async function waitReady(component: Component, timeoutMs: number, check: () => P
   throw new StartError(`${component.name} was not ready after ${timeoutMs}ms (last probe error: ${lastError || "none"}); the last lines of its log:\n${tail(component.logPath)}`, false);
 }
 
-function kubeconfig(server: string, caPem: string, user: string, token: string): string {
+function kubeconfig(cluster: string, server: string, caPem: string, user: string, token: string): string {
   return toYaml({
     apiVersion: "v1",
     kind: "Config",
-    clusters: [{ name: "sidecarset-test", cluster: { server, "certificate-authority-data": Buffer.from(caPem).toString("base64") } }],
+    clusters: [{ name: cluster, cluster: { server, "certificate-authority-data": Buffer.from(caPem).toString("base64") } }],
     users: [{ name: user, user: { token } }],
-    contexts: [{ name: user, context: { cluster: "sidecarset-test", user } }],
+    contexts: [{ name: user, context: { cluster, user } }],
     "current-context": user,
   });
 }
 
-// Clusters that have not been stopped yet: the exit and signal hooks end them.
-const live = new Set<{ components: Component[]; dir: string; keepDir: boolean; stop: () => Promise<void> }>();
+interface LiveCluster {
+  components: Component[];
+  dir: string;
+  keepDir: boolean;
+  handleSignals: boolean;
+  stop: () => Promise<void>;
+}
+
+// Clusters that have not been stopped yet: the exit hook ends them all, the
+// signal hooks those whose owner did not take over shutdown itself.
+const live = new Set<LiveCluster>();
 
 function killNow(): void {
   for (const entry of live) {
@@ -205,22 +173,25 @@ function killNow(): void {
 
 function onSignal(signal: NodeJS.Signals): void {
   const code = signal === "SIGINT" ? 130 : 143;
-  void Promise.allSettled([...live].map((e) => e.stop())).finally(() => process.exit(code));
+  const ours = [...live].filter((e) => e.handleSignals);
+  void Promise.allSettled(ours.map((e) => e.stop())).finally(() => process.exit(code));
 }
 
-function trackLive(entry: Parameters<typeof live.add>[0]): void {
-  if (live.size === 0) {
-    process.on("exit", killNow);
+const signalHandlers = (): number => [...live].filter((e) => e.handleSignals).length;
+
+function trackLive(entry: LiveCluster): void {
+  if (live.size === 0) process.on("exit", killNow);
+  if (entry.handleSignals && signalHandlers() === 0) {
     process.on("SIGINT", onSignal);
     process.on("SIGTERM", onSignal);
   }
   live.add(entry);
 }
 
-function untrackLive(entry: Parameters<typeof live.add>[0]): void {
-  live.delete(entry);
-  if (live.size === 0) {
-    process.off("exit", killNow);
+function untrackLive(entry: LiveCluster): void {
+  if (!live.delete(entry)) return;
+  if (live.size === 0) process.off("exit", killNow);
+  if (entry.handleSignals && signalHandlers() === 0) {
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
   }
@@ -241,7 +212,7 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
   const binary = opts.binary ?? resolveTestbin();
   const baseDir = opts.baseDir ?? defaultBaseDir();
   const log = opts.log ?? ((line: string) => process.stderr.write(`[cluster] ${line}\n`));
-  reapOrphanedClusters(baseDir);
+  if (!opts.dir) reapOrphanedClusters(baseDir);
   for (let attempt = 1; ; attempt++) {
     try {
       return await startOnce(binary, baseDir, opts, log);
@@ -259,22 +230,32 @@ export async function startCluster(opts: ClusterOptions = {}): Promise<Cluster> 
 async function startOnce(binary: string, baseDir: string, opts: ClusterOptions, log: (line: string) => void): Promise<Cluster> {
   const started = Date.now();
   const readyTimeoutMs = opts.readyTimeoutMs ?? 90_000;
-  const keepDir = opts.keepDir ?? process.env.SIDECARSET_KEEP_CLUSTER_DIR === "1";
-  const dir = mkdtempSync(join(baseDir, DIR_PREFIX));
+  const fixedDir = opts.dir !== undefined;
+  // A fixed state dir is the user's: it stays, with its logs, after a stop.
+  const keepDir = fixedDir || (opts.keepDir ?? process.env.SIDECARSET_KEEP_CLUSTER_DIR === "1");
+  let dir: string;
+  if (opts.dir !== undefined) {
+    dir = opts.dir;
+    prepareStateDir(dir);
+  } else {
+    dir = mkdtempSync(join(baseDir, DIR_PREFIX));
+  }
   const components: Component[] = [];
   const owner = (): void => writeFileSync(join(dir, OWNER_FILE), JSON.stringify({ pid: process.pid, children: components.map((c) => c.child.pid) }));
   owner();
 
   let stopping: Promise<void> | undefined;
-  const entry = {
+  const entry: LiveCluster = {
     components,
     dir,
     keepDir,
+    handleSignals: opts.handleSignals ?? true,
     stop: (): Promise<void> => (stopping ??= (async () => {
       const [etcd, ...rest] = components;
       await Promise.all(rest.map(stopComponent));
       if (etcd) await stopComponent(etcd);
       if (!keepDir) rmSync(dir, { recursive: true, force: true });
+      else if (fixedDir) rmSync(join(dir, OWNER_FILE), { force: true });
       else log(`kept ${dir}`);
       untrackLive(entry);
     })()),
@@ -287,7 +268,7 @@ async function startOnce(binary: string, baseDir: string, opts: ClusterOptions, 
   const run = (name: ComponentName, args: string[]): Component => {
     const logPath = join(dir, `${name}.log`);
     const fd = openSync(logPath, "a");
-    const child = spawn(binary, [name, ...args], { stdio: ["ignore", fd, fd], env });
+    const child = spawn(binary, [name, ...args], { stdio: ["ignore", fd, fd], env, detached: opts.detached ?? false });
     closeSync(fd);
     child.unref(); // the exit hook ends it if the test process finishes without stop()
     const component: Component = { name, child, logPath, exited: false, exit: Promise.resolve() };
@@ -302,9 +283,13 @@ async function startOnce(binary: string, baseDir: string, opts: ClusterOptions, 
     const [etcdClient, etcdPeer, apiPort, kcmPort] = (await freePorts(4)) as [number, number, number, number];
     const adminToken = randomBytes(24).toString("hex");
     const restrictedToken = randomBytes(24).toString("hex");
-    const saKey = generateRsaKeyPair();
-    writeFileSync(join(dir, "sa.key"), saKey.privateKeyPem, { mode: 0o600 });
-    writeFileSync(join(dir, "sa.pub"), saKey.publicKeyPem);
+    const saKey = generateKeyPairSync("rsa", {
+      modulusLength: 2048,
+      privateKeyEncoding: { type: "pkcs1", format: "pem" },
+      publicKeyEncoding: { type: "spki", format: "pem" },
+    });
+    writeFileSync(join(dir, "sa.key"), saKey.privateKey, { mode: 0o600 });
+    writeFileSync(join(dir, "sa.pub"), saKey.publicKey);
     writeFileSync(join(dir, "tokens.csv"), [
       `${adminToken},admin,admin-uid,"system:masters"`,
       `${restrictedToken},${RESTRICTED_USER},sidecarset-manager-uid,"${RESTRICTED_GROUPS.join(",")}"`,
@@ -354,8 +339,9 @@ async function startOnce(binary: string, baseDir: string, opts: ClusterOptions, 
 
     const kubeconfigPath = join(dir, "admin.kubeconfig");
     const restrictedKubeconfigPath = join(dir, "restricted.kubeconfig");
-    writeFileSync(kubeconfigPath, kubeconfig(server, caPem, "admin", adminToken), { mode: 0o600 });
-    writeFileSync(restrictedKubeconfigPath, kubeconfig(server, caPem, "sidecarset-manager", restrictedToken), { mode: 0o600 });
+    const clusterName = opts.name ?? "sidecarset-test";
+    writeFileSync(kubeconfigPath, kubeconfig(clusterName, server, caPem, "admin", adminToken), { mode: 0o600 });
+    writeFileSync(restrictedKubeconfigPath, kubeconfig(clusterName, server, caPem, "sidecarset-manager", restrictedToken), { mode: 0o600 });
 
     const kcm = run("kube-controller-manager", [
       `--kubeconfig=${kubeconfigPath}`,
@@ -376,7 +362,7 @@ async function startOnce(binary: string, baseDir: string, opts: ClusterOptions, 
     const startupMs = Date.now() - started;
     log(`control plane ready in ${(startupMs / 1000).toFixed(1)}s at ${server} (dir ${dir})`);
     return {
-      server, kubeconfigPath, restrictedKubeconfigPath, adminToken, restrictedToken, caPem, dir, startupMs,
+      binary, server, kubeconfigPath, restrictedKubeconfigPath, adminToken, restrictedToken, caPem, dir, startupMs,
       logPaths: { etcd: etcd.logPath, "kube-apiserver": apiserver.logPath, "kube-controller-manager": kcm.logPath },
       stop: entry.stop,
     };
