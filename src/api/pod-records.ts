@@ -168,7 +168,11 @@ export function serializeInPlaceUpdateStates(states: InPlaceUpdateStates): strin
     const s = states[n]!;
     const containers = Object.keys(s.lastContainerStatuses).sort();
     const statuses = containers
-      .map((c) => `${encodeString(c)}:{"imageID":${encodeString(s.lastContainerStatuses[c]!.imageID)}}`)
+      .map((c) => {
+        // Go's `imageID,omitempty`: an unknown imageID is left out.
+        const id = s.lastContainerStatuses[c]!.imageID;
+        return `${encodeString(c)}:{${id ? `"imageID":${encodeString(id)}` : ""}}`;
+      })
       .join(",");
     const ts = s.updateTimestamp === null ? "null" : encodeString(s.updateTimestamp);
     return `${encodeString(n)}:{"revision":${encodeString(s.revision)},"updateTimestamp":${ts},"lastContainerStatuses":{${statuses}}}`;

@@ -27,7 +27,8 @@ export class ModelKubelet {
   private readonly pods = new Map<string, Pod>();
   /** pod → container → the spec image the kubelet last acted on. */
   private readonly seen = new Map<string, Map<string, string>>();
-  private events: KubeletEvent[] = [];
+  /** At most one pending event per container, keyed by pod and container. */
+  private readonly events = new Map<string, KubeletEvent>();
   private readonly failing = new Set<string>();
 
   constructor(
@@ -74,14 +75,19 @@ export class ModelKubelet {
   /** Time of the next kubelet event, or null when the node is idle. */
   nextEventTime(): number | null {
     let min: number | null = null;
-    for (const e of this.events) if (min === null || e.at < min) min = e.at;
+    for (const e of this.events.values()) if (min === null || e.at < min) min = e.at;
     return min;
   }
 
   /** Applies every event due at or before `t`. Returns the keys of pods that changed. */
   advance(t: number): string[] {
-    const due = this.events.filter((e) => e.at <= t).sort((a, b) => a.at - b.at || (a.kind === "restart" ? -1 : 1));
-    this.events = this.events.filter((e) => e.at > t);
+    const due: KubeletEvent[] = [];
+    for (const [key, e] of this.events) {
+      if (e.at > t) continue;
+      due.push(e);
+      this.events.delete(key);
+    }
+    due.sort((a, b) => a.at - b.at || (a.kind === "restart" ? -1 : 1));
     const changed = new Set<string>();
     for (const e of due) {
       const pod = this.pods.get(e.pod);
@@ -101,9 +107,8 @@ export class ModelKubelet {
     for (const c of pod.spec?.containers ?? []) {
       if (images.get(c.name) === c.image) continue;
       images.set(c.name, c.image ?? "");
-      // A newer spec image replaces any restart still pending for the container.
-      this.events = this.events.filter((e) => !(e.pod === key && e.container === c.name));
-      this.events.push({ at: t + this.opts.restartSeconds, pod: key, container: c.name, kind: "restart" });
+      // A newer spec image replaces whatever was still pending for the container.
+      this.schedule({ at: t + this.opts.restartSeconds, pod: key, container: c.name, kind: "restart" });
     }
   }
 
@@ -122,7 +127,11 @@ export class ModelKubelet {
     status.ready = false;
     status.restartCount = (status.restartCount ?? 0) + 1;
     this.setPodReady(pod, t);
-    if (!failing) this.events.push({ at: t + this.opts.readySeconds, pod: key, container, kind: "ready" });
+    if (!failing) this.schedule({ at: t + this.opts.readySeconds, pod: key, container, kind: "ready" });
+  }
+
+  private schedule(e: KubeletEvent): void {
+    this.events.set(`${e.pod}\u0000${e.container}`, e);
   }
 
   private markReady(pod: Pod, container: string, t: number): void {

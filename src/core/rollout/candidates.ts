@@ -31,9 +31,9 @@ export function updateSelectorOf(set: SidecarSet): { matches: (pod: Pod) => bool
 }
 
 /** Not upgradable: the recorded hash-without-image of S differs from S's. */
-export function isNotUpgradable(set: SidecarSet, pod: Pod, memo?: Map<string, string>): boolean {
+export function isNotUpgradable(set: SidecarSet, pod: Pod): boolean {
   const value = pod.metadata?.annotations?.[SIDECARSET_HASH_WITHOUT_IMAGE_ANNOTATION];
-  return !recordsHold(value, set.metadata.name ?? "", setHashWithoutImage(set), memo);
+  return !recordsHold(value, set.metadata.name ?? "", setHashWithoutImage(set));
 }
 
 /**
@@ -51,14 +51,12 @@ export interface CandidateInput {
   updated: boolean;
   selectedForUpdate: boolean;
   consistency: PodConsistency;
-  /** Shared across pods: hash-without-image annotation value → recorded hash. */
-  memo?: Map<string, string>;
 }
 
 export function classifyCandidate(set: SidecarSet, pod: Pod, input: CandidateInput): CandidateState {
   if (input.updated) return "updated";
   if (!input.selectedForUpdate) return "not-selected";
-  if (isNotUpgradable(set, pod, input.memo)) return "not-upgradable";
+  if (isNotUpgradable(set, pod)) return "not-upgradable";
   if (isBusy(input.consistency)) return "busy";
   return "waiting";
 }

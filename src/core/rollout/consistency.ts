@@ -137,29 +137,13 @@ export class PodConsistency {
   readonly allNames: readonly string[];
   private readonly all: ReadonlySet<string>;
 
-  /**
-   * `memo` may be shared by the pods of one decision: pods updated together
-   * carry identical in-place state values, so each distinct value is read once.
-   */
   constructor(
     readonly pod: Pod,
     readonly set: SidecarSet,
     names: SidecarNames = sidecarNamesOf(set),
-    private readonly memo?: Map<string, RecordedImageIDs>,
   ) {
     this.allNames = names.list;
     this.all = names.set;
-  }
-
-  private readRecorded(): RecordedImageIDs {
-    const value = this.pod.metadata?.annotations?.[SIDECARSET_INPLACE_UPDATE_STATE_ANNOTATION];
-    if (value === undefined || !this.memo) return readRecordedImageIDs(this.pod, this.set.metadata.name ?? "");
-    let recorded = this.memo.get(value);
-    if (!recorded) {
-      recorded = readRecordedImageIDs(this.pod, this.set.metadata.name ?? "");
-      this.memo.set(value, recorded);
-    }
-    return recorded;
   }
 
   /** Consistent for the given pod container names (all sidecar pod-containers of S when empty/omitted). */
@@ -189,7 +173,7 @@ export class PodConsistency {
       if (!status || !digestImageMatches(c.image ?? "", status.imageID ?? "")) return false;
     }
     if (allDigests) return true;
-    this.recorded ??= this.readRecorded();
+    this.recorded ??= readRecordedImageIDs(this.pod, this.set.metadata.name ?? "");
     if (this.recorded.kind === "absent") return true;
     if (this.recorded.kind === "invalid") return false;
     for (const status of statuses) {

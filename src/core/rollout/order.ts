@@ -4,8 +4,8 @@
 import type { Pod } from "../../api/kube-types.js";
 import type { SidecarSetUpdateStrategy } from "../../api/types.js";
 import { isPodReadyCondition } from "./consistency.js";
-import { compareDigitsDescending, priorityScorerOf } from "./priority.js";
-import { expandScatterTerms, scatter } from "./scatter.js";
+import { comparePriority, priorityScorerOf, type PriorityKey } from "./priority.js";
+import { scatterOrderOfStrategy } from "./scatter.js";
 
 /** Sort fields of the default order; every field sorts ascending. */
 export interface DefaultOrderKey {
@@ -120,57 +120,92 @@ export function upgradeOrder<T extends OrderItem>(
   waiting: readonly T[],
   matched: readonly Pod[],
 ): T[] {
+  const byRank = new Map<number, T>();
+  const ranks = new Int32Array(waiting.length);
+  waiting.forEach((w, i) => {
+    ranks[i] = w.rank;
+    byRank.set(w.rank, w);
+  });
+  return Array.from(upgradeOrderOfRanks(strategy, ranks, matched), (r) => byRank.get(r)!);
+}
+
+/**
+ * The same over ranks: `waiting` holds the positions in `matched` of the
+ * waiting pods; the result holds them in upgrade order. The planner's form:
+ * numbers in flat arrays, nothing allocated per pod that outlives the call.
+ */
+export function upgradeOrderOfRanks(
+  strategy: SidecarSetUpdateStrategy | undefined,
+  waiting: Int32Array,
+  matched: readonly Pod[],
+): Int32Array {
   const n = waiting.length;
-  // Sort fields in flat arrays, one slot per waiting pod: the sort reads
-  // them a million times for 100k pods and allocates nothing per pod.
-  const scheduled = new Uint8Array(n);
-  const phase = new Uint8Array(n);
-  const ready = new Uint8Array(n);
+  // The sort reads these over a million times for 100k pods. The leading
+  // fields (priority, scheduled, phase, ready) fold into one small "group"
+  // number; the time fields break ties inside a group.
+  const group = groupsOf(strategy, waiting, matched);
   const readySince = new Float64Array(n);
   const restarts = new Float64Array(n);
   const created = new Float64Array(n);
-  const rank = new Float64Array(n);
   for (let i = 0; i < n; i++) {
-    const k = defaultOrderKey(waiting[i]!.pod, waiting[i]!.rank);
-    scheduled[i] = k.scheduled;
-    phase[i] = k.phase;
-    ready[i] = k.ready;
+    const k = defaultOrderKey(matched[waiting[i]!]!, waiting[i]!);
+    group[i] = group[i]! * 12 + k.scheduled * 6 + k.phase * 2 + k.ready;
     readySince[i] = k.readySince;
     restarts[i] = k.restarts;
     created[i] = k.created;
-    rank[i] = k.rank;
-  }
-  const scorer = priorityScorerOf(strategy?.priorityStrategy);
-  let primary: Float64Array | undefined;
-  let trailing: string[] | undefined;
-  if (scorer) {
-    primary = new Float64Array(n);
-    trailing = new Array<string>(n);
-    for (let i = 0; i < n; i++) {
-      const key = scorer(waiting[i]!.pod.metadata?.labels);
-      primary[i] = key.primary;
-      trailing[i] = key.trailing;
-    }
   }
   const indexes: number[] = new Array(n);
   for (let i = 0; i < n; i++) indexes[i] = i;
   // Priority first, then the default order: because the default order is
-  // total, this one sort equals a stable priority sort over the default order.
+  // total (rank last), this one sort equals a stable priority sort over it.
   indexes.sort(
     (a, b) =>
-      (primary ? primary[a]! - primary[b]! || compareDigitsDescending(trailing![a]!, trailing![b]!) : 0) ||
-      scheduled[a]! - scheduled[b]! ||
-      phase[a]! - phase[b]! ||
-      ready[a]! - ready[b]! ||
+      group[a]! - group[b]! ||
       cmp(readySince[a]!, readySince[b]!) ||
       restarts[a]! - restarts[b]! ||
       cmp(created[a]!, created[b]!) ||
-      rank[a]! - rank[b]!,
+      waiting[a]! - waiting[b]!,
   );
-  const ordered = indexes.map((i) => waiting[i]!);
+  const sorted = new Int32Array(n);
+  for (let i = 0; i < n; i++) sorted[i] = waiting[indexes[i]!]!;
   const terms = strategy?.scatterStrategy;
-  if (!terms || terms.length === 0) return ordered;
-  const labelsOf = (p: Pod): Record<string, string> | undefined => p.metadata?.labels;
-  const expanded = expandScatterTerms(terms, matched, labelsOf);
-  return scatter(expanded, ordered, matched, (item) => labelsOf(item.pod), labelsOf);
+  if (!terms || terms.length === 0 || n <= 1) return sorted;
+  // Waiting pods are matched pods: their labels are found by rank.
+  const order = scatterOrderOfStrategy(
+    terms,
+    sorted,
+    matched.map((p) => p.metadata?.labels),
+  );
+  const out = new Int32Array(n);
+  for (let i = 0; i < n; i++) out[i] = sorted[order[i]!]!;
+  return out;
+}
+
+/**
+ * Each waiting pod's priority as a dense rank (0 = first), so the sort
+ * compares one number instead of a weight and a digit string.
+ */
+function groupsOf(strategy: SidecarSetUpdateStrategy | undefined, waiting: Int32Array, matched: readonly Pod[]): Float64Array {
+  const n = waiting.length;
+  const group = new Float64Array(n);
+  const scorer = priorityScorerOf(strategy?.priorityStrategy);
+  if (!scorer) return group;
+  // Few distinct priorities: one shared key object per (primary, trailing).
+  const keys: PriorityKey[] = new Array(n);
+  const distinct = new Map<number, Map<string, PriorityKey>>();
+  for (let i = 0; i < n; i++) {
+    const key = scorer(matched[waiting[i]!]!.metadata?.labels);
+    let byTrailing = distinct.get(key.primary);
+    if (!byTrailing) distinct.set(key.primary, (byTrailing = new Map()));
+    let shared = byTrailing.get(key.trailing);
+    if (!shared) byTrailing.set(key.trailing, (shared = key));
+    keys[i] = shared;
+  }
+  const ranks = new Map<PriorityKey, number>();
+  [...distinct.values()]
+    .flatMap((m) => [...m.values()])
+    .sort(comparePriority)
+    .forEach((k, r) => ranks.set(k, r));
+  for (let i = 0; i < n; i++) group[i] = ranks.get(keys[i]!)!;
+  return group;
 }

@@ -6,13 +6,13 @@ import type { Pod } from "../../api/kube-types.js";
 import { formatTimestamp } from "../../api/pod-records.js";
 import type { SidecarSet } from "../../api/types.js";
 import { classifyCandidate, updateSelectorOf, type CandidateState } from "./candidates.js";
-import { isReadyForSidecarSet, PodConsistency, sidecarNamesOf, type RecordedImageIDs } from "./consistency.js";
+import { isReadyForSidecarSet, PodConsistency, sidecarNamesOf } from "./consistency.js";
 import { isMidHotUpgrade } from "./hot-upgrade-flip.js";
 import { hasHotUpgradeContainer, podKey, selectPods, type NamespaceLabels } from "./matching.js";
 import { maxUnavailableCount, walkUnavailableBudget } from "./max-unavailable.js";
-import { upgradeOrder, type OrderItem } from "./order.js";
+import { upgradeOrderOfRanks } from "./order.js";
 import { isFieldError, parseIntOrPercent, partitionCount, upgradableUnderPartition, type IntOrPercent } from "./partition.js";
-import { countStatus, isPodUpdated, isUpdatedButUnavailable, type PodRolloutFacts, type RolloutStatus } from "./status.js";
+import { isPodUpdated, isUpdatedButUnavailable, tallyPod, type RolloutStatus } from "./status.js";
 
 export interface PlanOptions {
   /** The time of the decision; stamped on the plan. */
@@ -78,20 +78,36 @@ export interface Plan {
   stopped: StopReason | null;
   /** What kept further waiting pods from this round, when something did. */
   limitedBy: "partition" | "max-unavailable" | null;
-  /** One entry per selected pod, in (namespace, name) order. */
-  pods: PodPlanEntry[];
+  /** One entry per selected pod, in (namespace, name) order (computed when first read). */
+  readonly pods: PodPlanEntry[];
   errors: FieldError[];
 }
 
-interface MatchedPod extends OrderItem, PodRolloutFacts {
-  state: CandidateState;
-  /** Index in the upgrade order (waiting pods only). */
-  position: number;
+/** Candidate states as small numbers, so per-pod facts live in flat arrays. */
+const STATES: readonly CandidateState[] = ["updated", "not-selected", "not-upgradable", "busy", "waiting"];
+const WAITING = STATES.indexOf("waiting");
+
+/**
+ * Facts about the matched pods, one slot per pod in (namespace, name) order.
+ * Flat arrays rather than an object per pod: for 100k pods the planner then
+ * allocates next to nothing that outlives a scavenge.
+ */
+interface MatchedFacts {
+  pods: readonly Pod[];
+  updated: Uint8Array;
+  consistent: Uint8Array;
+  ready: Uint8Array;
+  state: Uint8Array;
 }
 
-function strategyErrors(set: SidecarSet): { partition?: IntOrPercent; maxUnavailable?: IntOrPercent; errors: FieldError[] } {
+/**
+ * The strategy fields the plan computes with. A NotUpdate SidecarSet never
+ * upgrades, and validation leaves its rollout fields alone, so neither do we.
+ */
+function readStrategy(set: SidecarSet): { partition?: IntOrPercent; maxUnavailable?: IntOrPercent; errors: FieldError[] } {
   const strategy = set.spec.updateStrategy ?? {};
   const errors: FieldError[] = [];
+  if (strategy.type === "NotUpdate") return { errors };
   const partition = parseIntOrPercent(strategy.partition, "spec.updateStrategy.partition");
   const maxUnavailable = parseIntOrPercent(strategy.maxUnavailable, "spec.updateStrategy.maxUnavailable");
   if (isFieldError(partition)) errors.push(partition);
@@ -124,67 +140,76 @@ export function planUpgrade(set: SidecarSet, pods: readonly Pod[], opts: PlanOpt
     ...(opts.canaryNames ? { canaryNames: opts.canaryNames } : {}),
   });
   const strategy = set.spec.updateStrategy ?? {};
-  const parsed = strategyErrors(set);
+  const parsed = readStrategy(set);
   const updateSelector = updateSelectorOf(set);
   const names = sidecarNamesOf(set);
   const hot = hasHotUpgradeContainer(set);
 
-  const matched: MatchedPod[] = new Array(selection.matched.length);
+  const n = selection.matched.length;
+  const facts: MatchedFacts = {
+    pods: selection.matched,
+    updated: new Uint8Array(n),
+    consistent: new Uint8Array(n),
+    ready: new Uint8Array(n),
+    state: new Uint8Array(n),
+  };
   const flip: Pod[] = [];
+  const status: RolloutStatus = { matchedPods: 0, updatedPods: 0, readyPods: 0, updatedReadyPods: 0, notInjectedPods: selection.notInjected.length };
   let unavailable = 0;
-  // Pods written together carry identical annotation values: read each once.
-  const hashMemo = new Map<string, string>();
-  const withoutImageMemo = new Map<string, string>();
-  const stateMemo = new Map<string, RecordedImageIDs>();
-  for (let rank = 0; rank < selection.matched.length; rank++) {
+  let waitingCount = 0;
+  for (let rank = 0; rank < n; rank++) {
     const pod = selection.matched[rank]!;
-    const consistency = new PodConsistency(pod, set, names, stateMemo);
-    const updated = isPodUpdated(set, pod, hashMemo);
-    const facts: MatchedPod = {
-      pod,
-      rank,
-      updated,
-      consistent: consistency.check(),
-      ready: isReadyForSidecarSet(pod, set),
-      state: classifyCandidate(set, pod, { updated, selectedForUpdate: updateSelector.matches(pod), consistency, memo: withoutImageMemo }),
-      position: -1,
-    };
-    if (isUpdatedButUnavailable(facts)) unavailable++;
+    const consistency = new PodConsistency(pod, set, names);
+    const updated = isPodUpdated(set, pod);
+    const consistent = consistency.check();
+    const ready = isReadyForSidecarSet(pod, set);
+    const state = STATES.indexOf(classifyCandidate(set, pod, { updated, selectedForUpdate: updateSelector.matches(pod), consistency }));
+    facts.updated[rank] = updated ? 1 : 0;
+    facts.consistent[rank] = consistent ? 1 : 0;
+    facts.ready[rank] = ready ? 1 : 0;
+    facts.state[rank] = state;
+    const podFacts = { updated, consistent, ready };
+    tallyPod(status, podFacts);
+    if (isUpdatedButUnavailable(podFacts)) unavailable++;
+    if (state === WAITING) waitingCount++;
     if (hot && isMidHotUpgrade(set, pod, consistency)) flip.push(pod);
-    matched[rank] = facts;
   }
 
-  const status = countStatus(matched, selection.notInjected.length);
-  const waiting = matched.filter((m) => m.state === "waiting");
-  const ordered = upgradeOrder(strategy, waiting, selection.matched);
+  const waiting = new Int32Array(waitingCount);
+  for (let rank = 0, w = 0; rank < n; rank++) if (facts.state[rank] === WAITING) waiting[w++] = rank;
+  const ordered = upgradeOrderOfRanks(strategy, waiting, selection.matched);
   const partition = partitionCount(parsed.partition, status.matchedPods);
   const budget = maxUnavailableCount(parsed.maxUnavailable, status.matchedPods);
   const underPartition = upgradableUnderPartition(ordered.length, partition);
-  const walk = walkUnavailableBudget(
-    ordered.slice(0, underPartition).map((m) => m.ready),
-    budget,
-    unavailable,
-  );
+  const readyKept: boolean[] = new Array(underPartition);
+  for (let i = 0; i < underPartition; i++) readyKept[i] = facts.ready[ordered[i]!] === 1;
+  const walk = walkUnavailableBudget(readyKept, budget, unavailable);
 
   let stopped: StopReason | null = null;
-  if (parsed.errors.length > 0) stopped = "invalid-strategy";
-  else if (strategy.type === "NotUpdate") stopped = "not-update";
+  if (strategy.type === "NotUpdate") stopped = "not-update";
+  else if (parsed.errors.length > 0) stopped = "invalid-strategy";
   else if (strategy.paused) stopped = "paused";
   else if (flip.length > 0) stopped = "hot-upgrade-flip";
   else if (status.updatedPods >= status.matchedPods) stopped = "all-updated";
 
   const taken = stopped ? 0 : walk.taken;
-  const upgrade = ordered.slice(0, taken);
   let limitedBy: Plan["limitedBy"] = null;
   if (!stopped && taken < ordered.length) limitedBy = walk.exhausted ? "max-unavailable" : "partition";
+  const podsOf = (ranks: ArrayLike<number>, from = 0, to = ranks.length): Pod[] => {
+    const out: Pod[] = new Array(Math.max(0, to - from));
+    for (let i = from; i < to; i++) out[i - from] = selection.matched[ranks[i]!]!;
+    return out;
+  };
+  const withState = (state: CandidateState): Pod[] => selection.matched.filter((_, rank) => facts.state[rank] === STATES.indexOf(state));
+  let explained: PodPlanEntry[] | undefined;
 
   return {
     at: formatTimestamp(opts.now),
     status,
-    order: ordered.map((m) => m.pod),
-    upgrade: upgrade.map((m) => m.pod),
-    notUpgradable: matched.filter((m) => m.state === "not-upgradable").map((m) => m.pod),
-    busy: matched.filter((m) => m.state === "busy").map((m) => m.pod),
+    order: podsOf(ordered),
+    upgrade: podsOf(ordered, 0, taken),
+    notUpgradable: withState("not-upgradable"),
+    busy: withState("busy"),
     hotUpgradeFlip: flip,
     partition,
     maxUnavailable: budget,
@@ -192,7 +217,12 @@ export function planUpgrade(set: SidecarSet, pods: readonly Pod[], opts: PlanOpt
     unavailableAfter: stopped ? unavailable : walk.unavailableAfter,
     stopped,
     limitedBy,
-    pods: explain(selection.selected, matched, ordered, { taken, underPartition, partition, budget, stopped }),
+    // Built when first read: a controller acting on the plan rarely needs a
+    // reason per pod, and for 100k pods they are 100k objects.
+    get pods(): PodPlanEntry[] {
+      explained ??= explain(selection.selected, facts, ordered, { taken, underPartition, partition, budget, stopped });
+      return explained;
+    },
     errors: parsed.errors,
   };
 }
@@ -205,8 +235,9 @@ interface ExplainContext {
   stopped: StopReason | null;
 }
 
-function explain(selected: readonly Pod[], matched: readonly MatchedPod[], ordered: readonly MatchedPod[], ctx: ExplainContext): PodPlanEntry[] {
-  for (let i = 0; i < ordered.length; i++) ordered[i]!.position = i;
+function explain(selected: readonly Pod[], facts: MatchedFacts, ordered: Int32Array, ctx: ExplainContext): PodPlanEntry[] {
+  const position = new Int32Array(facts.pods.length).fill(-1);
+  for (let i = 0; i < ordered.length; i++) position[ordered[i]!] = i;
   const text = {
     upgrade: "upgrade now",
     upgradeNotReady: "upgrade now; it is not ready, so it uses no maxUnavailable budget",
@@ -223,21 +254,23 @@ function explain(selected: readonly Pod[], matched: readonly MatchedPod[], order
   };
   const out: PodPlanEntry[] = new Array(selected.length);
   // Matched pods appear in `selected` in the same (namespace, name) order.
-  let j = 0;
+  let rank = 0;
   for (let k = 0; k < selected.length; k++) {
     const pod = selected[k]!;
-    const m = matched[j];
-    if (!m || m.pod !== pod) {
+    if (facts.pods[rank] !== pod) {
       out[k] = { pod: podKey(pod), state: "not-injected", reason: text.notInjected, updated: false, consistent: false, ready: false };
       continue;
     }
-    j++;
+    const updated = facts.updated[rank] === 1;
+    const consistent = facts.consistent[rank] === 1;
+    const ready = facts.ready[rank] === 1;
+    const at = position[rank]!;
     let state: PodPlanState;
     let reason: string;
-    switch (m.state) {
+    switch (STATES[facts.state[rank]!]) {
       case "updated":
         state = "updated";
-        reason = !m.consistent ? text.restarting : !m.ready ? text.notReady : text.current;
+        reason = !consistent ? text.restarting : !ready ? text.notReady : text.current;
         break;
       case "not-selected":
         state = "not-selected";
@@ -251,16 +284,17 @@ function explain(selected: readonly Pod[], matched: readonly MatchedPod[], order
         state = "busy";
         reason = text.busy;
         break;
-      case "waiting":
+      default:
         if (ctx.stopped) [state, reason] = ["rollout-stopped", text.stopped];
-        else if (m.position < ctx.taken) [state, reason] = ["upgrade", m.ready ? text.upgrade : text.upgradeNotReady];
-        else if (m.position < ctx.underPartition) [state, reason] = ["waiting-for-budget", text.budget];
+        else if (at < ctx.taken) [state, reason] = ["upgrade", ready ? text.upgrade : text.upgradeNotReady];
+        else if (at < ctx.underPartition) [state, reason] = ["waiting-for-budget", text.budget];
         else [state, reason] = ["kept-by-partition", text.partition];
         break;
     }
-    const entry: PodPlanEntry = { pod: podKey(pod), state, reason, updated: m.updated, consistent: m.consistent, ready: m.ready };
-    if (m.state === "waiting") entry.position = m.position + 1;
+    const entry: PodPlanEntry = { pod: podKey(pod), state, reason, updated, consistent, ready };
+    if (at >= 0) entry.position = at + 1;
     out[k] = entry;
+    rank++;
   }
   return out;
 }

@@ -101,14 +101,17 @@ export function scatterGroups(
 }
 
 /**
- * One term applied to an order of item indexes. `values[i]` is item i's label
- * value for the term's key (undefined = missing, read as ""). Works on index
- * arrays because it runs once per term over every waiting pod.
+ * One term applied to an order of item indexes. `codes[i]` is item i's label
+ * value as a number (-1 = label missing); an item matches when its code is
+ * `target`, or when it lacks the label and the term's value is "" (a missing
+ * label reads as ""). Numbers and index arrays because this runs once per
+ * term over every waiting pod.
  */
 function scatterIndexes(
   order: Int32Array,
-  values: readonly (string | undefined)[],
-  value: string,
+  codes: Int32Array,
+  target: number,
+  missingMatches: boolean,
   totalPods: number,
   totalMatched: number,
 ): Int32Array {
@@ -119,7 +122,8 @@ function scatterIndexes(
   let uLen = 0;
   for (let k = 0; k < n; k++) {
     const i = order[k]!;
-    if ((values[i] ?? "") === value) m[mLen++] = i;
+    const code = codes[i]!;
+    if (code === target || (missingMatches && code === -1)) m[mLen++] = i;
     else u[uLen++] = i;
   }
   if (mLen <= 1 || uLen <= 1) return order;
@@ -147,6 +151,46 @@ function identityOrder(n: number): Int32Array {
   return order;
 }
 
+/** One key's values as numbers: `codes[i]` for label list entry i, -1 when missing. */
+interface KeyCodes {
+  codes: Int32Array;
+  ids: Map<string, number>;
+}
+
+function codesOf(labels: readonly Labels[], key: string): KeyCodes {
+  const ids = new Map<string, number>();
+  const codes = new Int32Array(labels.length);
+  for (let i = 0; i < labels.length; i++) {
+    const v = labels[i]?.[key];
+    if (v === undefined) {
+      codes[i] = -1;
+      continue;
+    }
+    let id = ids.get(v);
+    if (id === undefined) ids.set(v, (id = ids.size));
+    codes[i] = id;
+  }
+  return { codes, ids };
+}
+
+/**
+ * How many entries carry the term's value among `codes[positions[i]]` (or the
+ * first `limit` codes when `positions` is omitted). `requirePresent`: a
+ * missing label does not count for the empty value (term selection);
+ * otherwise it does (the split itself).
+ */
+function countTerm(term: ResolvedScatterTerm, key: KeyCodes, requirePresent: boolean, positions: Int32Array | null, limit: number): number {
+  const target = key.ids.get(term.value) ?? -2;
+  const missingMatches = !requirePresent && term.value === "";
+  let count = 0;
+  const n = positions ? positions.length : limit;
+  for (let i = 0; i < n; i++) {
+    const code = key.codes[positions ? positions[i]! : i]!;
+    if (code === target || (missingMatches && code === -1)) count++;
+  }
+  return count;
+}
+
 /** One term applied to the waiting list. `totalMatched` counts all matched pods with the value. */
 export function scatterByTerm<T>(
   term: ResolvedScatterTerm,
@@ -155,8 +199,9 @@ export function scatterByTerm<T>(
   totalMatched: number,
   labelsOf: (t: T) => Labels,
 ): T[] {
-  const values = waiting.map((t) => labelsOf(t)?.[term.key]);
-  const order = scatterIndexes(identityOrder(waiting.length), values, term.value, totalPods, totalMatched);
+  const key = codesOf(waiting.map(labelsOf), term.key);
+  const target = key.ids.get(term.value) ?? -2;
+  const order = scatterIndexes(identityOrder(waiting.length), key.codes, target, term.value === "", totalPods, totalMatched);
   return Array.from(order, (i) => waiting[i]!);
 }
 
@@ -173,58 +218,86 @@ export function scatter<T, A>(
   labelsOfAll: (a: A) => Labels,
 ): T[] {
   if (terms.length === 0 || waiting.length <= 1) return [...waiting];
-  // Each waiting pod's value per key, read once.
-  const valuesByKey = new Map<string, (string | undefined)[]>();
-  for (const term of terms) {
-    if (valuesByKey.has(term.key)) continue;
-    const values = new Array<string | undefined>(waiting.length);
-    for (let i = 0; i < waiting.length; i++) values[i] = labelsOfWaiting(waiting[i]!)?.[term.key];
-    valuesByKey.set(term.key, values);
-  }
-  let applied: readonly ResolvedScatterTerm[] = terms;
-  if (terms.length > 1) {
-    const counts = countValues(terms, valuesByKey, true);
-    applied = terms
-      .map((term, index) => ({ term, index, count: counts[index]! }))
-      .filter((t) => t.count > 0)
-      .sort((a, b) => b.count - a.count || a.index - b.index)
-      .map((t) => t.term);
-  }
-  const allValues = new Map<string, (string | undefined)[]>();
-  for (const term of applied) if (!allValues.has(term.key)) allValues.set(term.key, all.map((a) => labelsOfAll(a)?.[term.key]));
-  const totals = countValues(applied, allValues, false);
-  // Scattering reorders but never changes the waiting set, so a term that
-  // cannot split it (≤ 1 pod on either side) is known before walking the list.
-  const waitingCounts = countValues(applied, valuesByKey, false);
-  let order = identityOrder(waiting.length);
-  applied.forEach((term, i) => {
-    const matching = waitingCounts[i]!;
-    if (matching <= 1 || waiting.length - matching <= 1) return;
-    order = scatterIndexes(order, valuesByKey.get(term.key)!, term.value, all.length, totals[i]!);
-  });
+  // The generic form: waiting items listed after all items in one label list.
+  const labels = [...all.map(labelsOfAll), ...waiting.map(labelsOfWaiting)];
+  const positions = new Int32Array(waiting.length);
+  for (let i = 0; i < waiting.length; i++) positions[i] = all.length + i;
+  const order = scatterOrder(terms, positions, labels, all.length);
   return Array.from(order, (i) => waiting[i]!);
 }
 
 /**
- * Per term, how many items carry its value. `requirePresent`: a missing label
- * does not count even for the empty value (term selection); otherwise it reads
- * as "" (the scatter split itself). One pass per distinct key.
+ * `scatter` over label lists: the new order as indexes into the waiting list.
+ * `waiting` holds, for each waiting pod in order, its position in `allLabels`
+ * (waiting pods are matched pods), so labels are read once per pod and key.
  */
-function countValues(
+export function scatterOrder(
   terms: readonly ResolvedScatterTerm[],
-  valuesByKey: ReadonlyMap<string, readonly (string | undefined)[]>,
-  requirePresent: boolean,
-): number[] {
-  const byKey = new Map<string, Map<string, number>>();
+  waiting: Int32Array,
+  allLabels: readonly Labels[],
+  /** How many leading entries of `allLabels` are the matched pods (default: all). */
+  allCount: number = allLabels.length,
+): Int32Array {
+  const keys = new Map<string, KeyCodes>();
+  for (const term of terms) if (!keys.has(term.key)) keys.set(term.key, codesOf(allLabels, term.key));
+  return scatterWithCodes(terms, waiting, keys, allCount);
+}
+
+/**
+ * Expands and applies the strategy's terms in one go. Key-only terms expand
+ * from the same pass that numbers the label values (a value's number is its
+ * first occurrence in `allLabels`, the order expansion needs).
+ */
+export function scatterOrderOfStrategy(terms: readonly ScatterTerm[], waiting: Int32Array, allLabels: readonly Labels[]): Int32Array {
+  const keys = new Map<string, KeyCodes>();
+  for (const term of terms) if (!keys.has(term.key)) keys.set(term.key, codesOf(allLabels, term.key));
+  const resolved: ResolvedScatterTerm[] = [];
+  const seen = new Set<string>();
+  const add = (key: string, value: string): void => {
+    const id = `${key}\u0000${value}`;
+    if (seen.has(id)) return;
+    seen.add(id);
+    resolved.push({ key, value });
+  };
   for (const term of terms) {
-    if (byKey.has(term.key)) continue;
-    const counts = new Map<string, number>();
-    for (const v of valuesByKey.get(term.key)!) {
-      if (v === undefined && requirePresent) continue;
-      const value = v ?? "";
-      counts.set(value, (counts.get(value) ?? 0) + 1);
-    }
-    byKey.set(term.key, counts);
+    if (!isKeyOnlyTerm(term)) add(term.key, term.value as string);
+    else for (const value of keys.get(term.key)!.ids.keys()) add(term.key, value);
   }
-  return terms.map((t) => byKey.get(t.key)!.get(t.value) ?? 0);
+  return scatterWithCodes(resolved, waiting, keys, allLabels.length);
+}
+
+function scatterWithCodes(
+  terms: readonly ResolvedScatterTerm[],
+  waiting: Int32Array,
+  keys: ReadonlyMap<string, KeyCodes>,
+  allCount: number,
+): Int32Array {
+  const n = waiting.length;
+  if (terms.length === 0 || n <= 1) return identityOrder(n);
+  let applied: readonly ResolvedScatterTerm[] = terms;
+  if (terms.length > 1) {
+    applied = terms
+      .map((term, index) => ({ term, index, count: countTerm(term, keys.get(term.key)!, true, waiting, 0) }))
+      .filter((t) => t.count > 0)
+      .sort((a, b) => b.count - a.count || a.index - b.index)
+      .map((t) => t.term);
+  }
+  // Codes by waiting index, the indexes the order is made of.
+  const waitingCodes = new Map<string, Int32Array>();
+  for (const [key, all] of keys) {
+    const codes = new Int32Array(n);
+    for (let i = 0; i < n; i++) codes[i] = all.codes[waiting[i]!]!;
+    waitingCodes.set(key, codes);
+  }
+  let order = identityOrder(n);
+  for (const term of applied) {
+    const key = keys.get(term.key)!;
+    // Scattering reorders but never changes the waiting set, so a term that
+    // cannot split it (≤ 1 pod on either side) is known before walking the list.
+    const matching = countTerm(term, key, false, waiting, 0);
+    if (matching <= 1 || n - matching <= 1) continue;
+    const total = countTerm(term, key, false, null, allCount);
+    order = scatterIndexes(order, waitingCodes.get(term.key)!, key.ids.get(term.value) ?? -2, term.value === "", allCount, total);
+  }
+  return order;
 }

@@ -27,15 +27,9 @@ export function setHashWithoutImage(set: SidecarSet): string {
  * as neither form has no entries) without building every record: the planner
  * reads two of these per pod.
  */
-export function hashInRecords(value: string | undefined, setName: string, memo?: Map<string, string>): string {
+export function hashInRecords(value: string | undefined, setName: string): string {
   if (!value) return "";
-  if (!memo) return readHashInRecords(value, setName);
-  let hash = memo.get(value);
-  if (hash === undefined) {
-    hash = readHashInRecords(value, setName);
-    memo.set(value, hash);
-  }
-  return hash;
+  return readHashInRecords(value, setName);
 }
 
 function readHashInRecords(value: string, setName: string): string {
@@ -70,22 +64,74 @@ export function recordedHashWithoutImage(pod: Pod, setName: string): string {
   return hashInRecords(pod.metadata?.annotations?.[SIDECARSET_HASH_WITHOUT_IMAGE_ANNOTATION], setName);
 }
 
-/** Hash characters that JSON never escapes: such a hash appears verbatim in any record holding it. */
+/** Characters that JSON never escapes and that a regex takes literally once "." is escaped. */
 const VERBATIM_IN_JSON = /^[A-Za-z0-9._-]+$/;
 
+/** A JSON string without escapes or control characters: its text is its value. */
+const PLAIN_STRING = '"[^"\\\\\\u0000-\\u001f]*"';
+
 /**
- * Reads the recorded hash of S and tells whether it equals `hash`; the same
- * memo may serve many pods (pods written together carry identical values).
+ * Records as the manager and OpenKruise write them, S's with hash H among
+ * any others: `{…,"S":{"updateTimestamp":…,"hash":"H","sidecarSetName":…,"sidecarList":…},…}`
+ * with no escapes anywhere. A value matching it is valid JSON whose entry S
+ * (the only key S: the others are checked not to be S) has hash H, so the
+ * parse can be skipped; anything else is parsed.
  */
-export function recordsHold(value: string | undefined, setName: string, hash: string, memo?: Map<string, string>): boolean {
-  // Most values do not contain the hash at all: no need to parse them.
-  if (value !== undefined && VERBATIM_IN_JSON.test(hash) && !value.includes(hash)) return false;
-  return hashInRecords(value, setName, memo) === hash;
+function recordsPattern(setName: string, hash: string): RegExp {
+  const lit = (s: string): string => s.replace(/[.]/g, "\\.");
+  const record = (hashPattern: string): string =>
+    `\\{"updateTimestamp":(?:null|${PLAIN_STRING}),"hash":${hashPattern},"sidecarSetName":${PLAIN_STRING},` +
+    `"sidecarList":(?:null|\\[(?:${PLAIN_STRING}(?:,${PLAIN_STRING})*)?\\])(?:,"controllerRevision":${PLAIN_STRING})?\\}`;
+  const key = `"${lit(setName)}":`;
+  const other = `(?!${key})${PLAIN_STRING}:${record(PLAIN_STRING)}`;
+  return new RegExp(`^\\{(?:${other},)*${key}${record(`"${lit(hash)}"`)}(?:,${other})*\\}$`);
+}
+
+interface HashProbe {
+  setName: string;
+  hash: string;
+  verbatim: boolean;
+  pattern: RegExp | null;
+}
+
+// The planner asks about the same two (SidecarSet, hash) pairs for every pod:
+// prepare each once. Bounded, as SidecarSets and hashes come and go.
+const PROBE_LIMIT = 256;
+const probes = new Map<string, Map<string, HashProbe>>();
+let probeCount = 0;
+
+function probeFor(setName: string, hash: string): HashProbe {
+  let bySet = probes.get(setName);
+  let probe = bySet?.get(hash);
+  if (probe) return probe;
+  if (probeCount >= PROBE_LIMIT) {
+    probes.clear();
+    probeCount = 0;
+    bySet = undefined;
+  }
+  if (!bySet) probes.set(setName, (bySet = new Map()));
+  const verbatim = VERBATIM_IN_JSON.test(hash);
+  probe = { setName, hash, verbatim, pattern: verbatim && VERBATIM_IN_JSON.test(setName) ? recordsPattern(setName, hash) : null };
+  bySet.set(hash, probe);
+  probeCount++;
+  return probe;
+}
+
+/** Whether the records in `value` give S the hash `hash`, as `hashInRecords(value, setName) === hash`. */
+export function recordsHold(value: string | undefined, setName: string, hash: string): boolean {
+  if (value) {
+    const probe = probeFor(setName, hash);
+    // Most values do not contain the hash at all, and most that do are plain
+    // records as written by a controller: neither needs a parse.
+    if (probe.verbatim && !value.includes(hash)) return false;
+    if (probe.pattern?.test(value)) return true;
+  }
+  return hashInRecords(value, setName) === hash;
 }
 
 /** Updated: the pod records S's current hash. */
-export function isPodUpdated(set: SidecarSet, pod: Pod, memo?: Map<string, string>): boolean {
-  return recordsHold(pod.metadata?.annotations?.[SIDECARSET_HASH_ANNOTATION], set.metadata.name ?? "", setHash(set), memo);
+export function isPodUpdated(set: SidecarSet, pod: Pod): boolean {
+  return recordsHold(pod.metadata?.annotations?.[SIDECARSET_HASH_ANNOTATION], set.metadata.name ?? "", setHash(set));
 }
 
 /** The per-pod facts the counts need; the planner computes them once per pod. */
@@ -103,17 +149,19 @@ export function podRolloutFacts(set: SidecarSet, pod: Pod): PodRolloutFacts {
   };
 }
 
-/** Counts from per-pod facts: ready = consistent ∧ ready; updatedReady = updated ∧ that. */
+/** Adds one matched pod to the counts: ready = consistent ∧ ready; updatedReady = updated ∧ that. */
+export function tallyPod(status: RolloutStatus, f: PodRolloutFacts): void {
+  status.matchedPods++;
+  if (f.updated) status.updatedPods++;
+  if (f.consistent && f.ready) {
+    status.readyPods++;
+    if (f.updated) status.updatedReadyPods++;
+  }
+}
+
 export function countStatus(facts: Iterable<PodRolloutFacts>, notInjectedPods: number): RolloutStatus {
   const status: RolloutStatus = { matchedPods: 0, updatedPods: 0, readyPods: 0, updatedReadyPods: 0, notInjectedPods };
-  for (const f of facts) {
-    status.matchedPods++;
-    if (f.updated) status.updatedPods++;
-    if (f.consistent && f.ready) {
-      status.readyPods++;
-      if (f.updated) status.updatedReadyPods++;
-    }
-  }
+  for (const f of facts) tallyPod(status, f);
   return status;
 }
 

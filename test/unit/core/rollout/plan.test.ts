@@ -94,6 +94,12 @@ for (const s of stops) {
   });
 }
 
+test("a NotUpdate SidecarSet's rollout fields are not checked, as validation leaves them alone", () => {
+  const p = plan({ type: "NotUpdate", partition: "half" }, pods(2));
+  assert.equal(p.stopped, "not-update");
+  assert.deepEqual(p.errors, []);
+});
+
 test("a malformed strategy is reported as field errors", () => {
   const p = plan({ partition: "half", maxUnavailable: -1 }, pods(1));
   assert.deepEqual(p.errors.map((e) => e.path), ["spec.updateStrategy.partition", "spec.updateStrategy.maxUnavailable"]);

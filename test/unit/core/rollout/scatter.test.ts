@@ -71,3 +71,13 @@ test("no terms or at most one waiting pod ⇒ unchanged", () => {
   assert.deepEqual(ids(scatter([], all, all, labelsOf, labelsOf)), [0, 1, 2, 3]);
   assert.deepEqual(ids(scatter([{ key: "k", value: "v" }], all.slice(0, 1), all, labelsOf, labelsOf)), [0]);
 });
+
+test("expanding while numbering label values gives the same order as expanding first", async () => {
+  const { scatterOrderOfStrategy } = await import("../../../../src/core/rollout/scatter.js");
+  const all = items(40, (i) => ({ zone: ["b", "a", "c"][i % 3]!, ...(i % 4 === 0 ? { rack: "r1" } : ({} as L)) }));
+  const waiting = all.filter((x) => x.id % 5 !== 0);
+  const terms = [{ key: "zone" }, { key: "rack", value: "r1" }, { key: "zone", value: "a" }];
+  const expected = ids(scatter(expandScatterTerms(terms, all, labelsOf), waiting, all, labelsOf, labelsOf));
+  const order = scatterOrderOfStrategy(terms, Int32Array.from(waiting.map((w) => w.id)), all.map(labelsOf));
+  assert.deepEqual(Array.from(order, (k) => waiting[k]!.id), expected);
+});

@@ -60,3 +60,45 @@ test("the fast hash reader agrees with the full record reader on every form", as
   ];
   for (const v of values) assert.equal(hashInRecords(v, "a"), readUpgradeRecords(v)["a"]?.hash ?? "", String(v));
 });
+
+test("recordsHold: the unparsed shortcut never disagrees with a parse", async () => {
+  const { recordsHold, hashInRecords } = await import("../../../../src/core/rollout/status.js");
+  const rec = (hash: string, extra = "") => `{"updateTimestamp":null,"hash":"${hash}","sidecarSetName":"x","sidecarList":null${extra}}`;
+  const values = [
+    `{"a":${rec("h1")}}`,
+    `{"b":${rec("h9")},"a":${rec("h1")},"c":${rec("h1")}}`,
+    `{"a":${rec("h1")},"a":${rec("h2")}}`,
+    `{"a":${rec("h2")},"a":${rec("h1")}}`,
+    `{"b":${rec("h1")}}`,
+    `{"a":${rec("h1", ',"controllerRevision":"r"')}}`,
+    `{"a":${rec("h1")},"b":"h2"}`,
+    `{"a":${rec("h1")}`,
+    `{"a":${rec("h1")}} `,
+  ];
+  for (const v of values) assert.equal(recordsHold(v, "a", "h1"), hashInRecords(v, "a") === "h1", v);
+});
+
+test("property: recordsHold answers exactly as reading the records would", async () => {
+  const fc = (await import("fast-check")).default;
+  const { recordsHold, hashInRecords } = await import("../../../../src/core/rollout/status.js");
+  const { serializeUpgradeRecords } = await import("../../../../src/api/pod-records.js");
+  const text = fc.oneof(fc.constantFrom("a", "h1", "sidecarset-a", "", 'q"x', "b\\\\s", "\u2028", "<&>"), fc.string({ maxLength: 6 }));
+  const record = fc.record({
+    updateTimestamp: fc.option(text, { nil: null }),
+    hash: fc.oneof(fc.constant("h1"), text),
+    sidecarSetName: text,
+    sidecarList: fc.option(fc.array(text, { maxLength: 3 }), { nil: null }),
+    controllerRevision: fc.option(text, { nil: undefined }),
+  });
+  const value = fc.oneof(
+    fc.dictionary(fc.oneof(fc.constant("sidecarset-a"), text), record, { maxKeys: 3 }).map((r) => serializeUpgradeRecords(r as never, "hash")),
+    fc.dictionary(fc.oneof(fc.constant("sidecarset-a"), text), fc.oneof(text, record), { maxKeys: 3 }).map((r) => JSON.stringify(r)),
+    text,
+  );
+  fc.assert(
+    fc.property(value, fc.constantFrom("h1", "sidecarset-a", 'q"x'), (v, hash) => {
+      assert.equal(recordsHold(v, "sidecarset-a", hash), hashInRecords(v, "sidecarset-a") === hash);
+    }),
+    { numRuns: 2000 },
+  );
+});
