@@ -26,11 +26,8 @@ export type UpgradeRecords = Record<string, SidecarSetUpgradeRecord>;
 
 export type ParseResult<T> = { ok: true; value: T } | { ok: false; error: string };
 
-/**
- * Reads a hash annotation value. Absent or empty ⇒ no records. The legacy flat
- * form `{"name":"hash"}` is converted; anything else is an error.
- */
-export function parseUpgradeRecords(value: string | undefined): ParseResult<UpgradeRecords> {
+/** An annotation holding a JSON object keyed by SidecarSet name; absent or empty ⇒ `{}`. */
+function parseJsonObject(value: string | undefined, entry: string): ParseResult<Record<string, unknown>> {
   if (value === undefined || value === "") return { ok: true, value: {} };
   let parsed: unknown;
   try {
@@ -39,10 +36,20 @@ export function parseUpgradeRecords(value: string | undefined): ParseResult<Upgr
     return { ok: false, error: "is not valid JSON" };
   }
   if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
-    return { ok: false, error: "must be a JSON object of SidecarSet name to record" };
+    return { ok: false, error: `must be a JSON object of SidecarSet name to ${entry}` };
   }
+  return { ok: true, value: parsed as Record<string, unknown> };
+}
+
+/**
+ * Reads a hash annotation value. Absent or empty ⇒ no records. The legacy flat
+ * form `{"name":"hash"}` is converted; anything else is an error.
+ */
+export function parseUpgradeRecords(value: string | undefined): ParseResult<UpgradeRecords> {
+  const parsed = parseJsonObject(value, "record");
+  if (!parsed.ok) return parsed;
   const out: UpgradeRecords = {};
-  const entries = Object.entries(parsed as Record<string, unknown>);
+  const entries = Object.entries(parsed.value);
   const flat = entries.every(([, v]) => typeof v === "string");
   for (const [name, v] of entries) {
     if (flat) {
@@ -132,18 +139,10 @@ export interface InPlaceUpdateState {
 export type InPlaceUpdateStates = Record<string, InPlaceUpdateState>;
 
 export function parseInPlaceUpdateStates(value: string | undefined): ParseResult<InPlaceUpdateStates> {
-  if (value === undefined || value === "") return { ok: true, value: {} };
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(value);
-  } catch {
-    return { ok: false, error: "is not valid JSON" };
-  }
-  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
-    return { ok: false, error: "must be a JSON object of SidecarSet name to state" };
-  }
+  const parsed = parseJsonObject(value, "state");
+  if (!parsed.ok) return parsed;
   const out: InPlaceUpdateStates = {};
-  for (const [name, v] of Object.entries(parsed as Record<string, unknown>)) {
+  for (const [name, v] of Object.entries(parsed.value)) {
     if (typeof v !== "object" || v === null || Array.isArray(v)) return { ok: false, error: `entry "${name}" must be an object` };
     const s = v as Record<string, unknown>;
     const statuses: Record<string, { imageID: string }> = {};
