@@ -33,7 +33,10 @@ interface Workload {
   };
 }
 
-const docs = yamlFiles(examplesDir).flatMap((f) =>
+// examples/simulate/ is input for the offline `sidecarset simulate`, never applied to a cluster;
+// it is validated on its own below.
+const simulateDir = join(examplesDir, "simulate");
+const docs = yamlFiles(examplesDir).filter((f) => !f.startsWith(simulateDir)).flatMap((f) =>
   readDocuments([f]).map((d) => ({ file: relative(root, f), object: d.object as { kind: string; metadata: { name: string } } })),
 );
 const sidecarSets = docs.filter((d) => d.object.kind === "SidecarSet") as { file: string; object: SidecarSet }[];
@@ -132,3 +135,12 @@ test("the rollout example changes only logtail's image, so it upgrades pods in p
   assert.notEqual(before?.[0]?.image, after?.[0]?.image);
   assert.deepEqual({ ...after?.[0], image: "" }, { ...before?.[0], image: "" });
 });
+
+for (const file of yamlFiles(simulateDir)) {
+  test(`${relative(root, file)} is a valid SidecarSet on its own`, () => {
+    for (const { object } of readDocuments([file])) {
+      const result = validateSidecarSet(defaultSidecarSet(object as SidecarSet), context("CREATE", [], undefined));
+      assert.deepEqual(result, { errors: [], warnings: [] });
+    }
+  });
+}
