@@ -77,6 +77,11 @@ export function digestImageMatches(image: string, imageID: string): boolean {
 
 export type RecordedImageIDs = { kind: "absent" } | { kind: "invalid" } | { kind: "recorded"; imageIDs: Map<string, string> };
 
+// Shared answers without data: most pods have no in-place state, and the
+// planner asks for every pod, so these cost no allocation.
+const ABSENT: RecordedImageIDs = Object.freeze({ kind: "absent" });
+const INVALID: RecordedImageIDs = Object.freeze({ kind: "invalid" });
+
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 
 /**
@@ -86,31 +91,31 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "obj
  */
 export function readRecordedImageIDs(pod: Pod, setName: string): RecordedImageIDs {
   const value = pod.metadata?.annotations?.[SIDECARSET_INPLACE_UPDATE_STATE_ANNOTATION];
-  if (value === undefined) return { kind: "absent" };
+  if (value === undefined) return ABSENT;
   let parsed: unknown;
   try {
     parsed = JSON.parse(value);
   } catch {
-    return { kind: "invalid" };
+    return INVALID;
   }
   const imageIDs = new Map<string, string>();
   if (parsed === null) return { kind: "recorded", imageIDs };
-  if (!isObject(parsed)) return { kind: "invalid" };
+  if (!isObject(parsed)) return INVALID;
   for (const [name, entry] of Object.entries(parsed)) {
     if (entry === null) continue;
-    if (!isObject(entry)) return { kind: "invalid" };
-    if (entry.revision !== undefined && entry.revision !== null && typeof entry.revision !== "string") return { kind: "invalid" };
+    if (!isObject(entry)) return INVALID;
+    if (entry.revision !== undefined && entry.revision !== null && typeof entry.revision !== "string") return INVALID;
     const statuses = entry.lastContainerStatuses;
     if (statuses === undefined || statuses === null) continue;
-    if (!isObject(statuses)) return { kind: "invalid" };
+    if (!isObject(statuses)) return INVALID;
     for (const [container, status] of Object.entries(statuses)) {
       if (status === null) {
         if (name === setName) imageIDs.set(container, "");
         continue;
       }
-      if (!isObject(status)) return { kind: "invalid" };
+      if (!isObject(status)) return INVALID;
       const id = status.imageID;
-      if (id !== undefined && id !== null && typeof id !== "string") return { kind: "invalid" };
+      if (id !== undefined && id !== null && typeof id !== "string") return INVALID;
       if (name === setName) imageIDs.set(container, typeof id === "string" ? id : "");
     }
   }

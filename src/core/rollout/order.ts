@@ -1,10 +1,10 @@
 // The upgrade order of waiting pods (SPEC §6.7 steps 1–3): a total default
 // order, priorityStrategy as a stable sort on top, then scatter. Keys are
-// computed once per pod and the list is sorted once.
+// computed once per pod into flat arrays, bucketed by group, then sorted.
 import type { Pod } from "../../api/kube-types.js";
 import type { SidecarSetUpdateStrategy } from "../../api/types.js";
-import { isPodReadyCondition } from "./consistency.js";
-import { comparePriority, priorityScorerOf, type PriorityKey } from "./priority.js";
+import type { Labels } from "../selector.js";
+import { comparePriority, priorityScorerOf, weightPriorityKey, weightSumOf, type PriorityKey } from "./priority.js";
 import { scatterOrderOfStrategy } from "./scatter.js";
 
 /** Sort fields of the default order; every field sorts ascending. */
@@ -67,21 +67,27 @@ function laterFirst(ms: number): number {
   return ms === 0 ? -Infinity : -ms;
 }
 
-export function defaultOrderKey(pod: Pod, rank: number): DefaultOrderKey {
-  const ready = isPodReadyCondition(pod);
-  let readySince = 0;
-  if (ready) {
-    const condition = (pod.status?.conditions ?? []).find((c) => c.type === "Ready");
-    readySince = laterFirst(timeOf(condition?.lastTransitionTime));
-  }
+/** The pod's `Ready` condition (the first one, as the kubelet writes one). */
+function readyCondition(pod: Pod): { status?: string; lastTransitionTime?: string } | undefined {
+  for (const c of pod.status?.conditions ?? []) if (c.type === "Ready") return c;
+  return undefined;
+}
+
+function maxRestartCount(pod: Pod): number {
   let restarts = 0;
   for (const s of pod.status?.containerStatuses ?? []) if ((s.restartCount ?? 0) > restarts) restarts = s.restartCount ?? 0;
+  return restarts;
+}
+
+export function defaultOrderKey(pod: Pod, rank: number): DefaultOrderKey {
+  const condition = readyCondition(pod);
+  const ready = condition?.status === "True";
   return {
     scheduled: pod.spec?.nodeName ? 1 : 0,
     phase: phaseRank(pod.status?.phase),
     ready: ready ? 1 : 0,
-    readySince,
-    restarts: -restarts,
+    readySince: ready ? laterFirst(timeOf(condition.lastTransitionTime)) : 0,
+    restarts: -maxRestartCount(pod),
     created: laterFirst(timeOf(pod.metadata?.creationTimestamp)),
     rank,
   };
@@ -130,52 +136,89 @@ export function upgradeOrder<T extends OrderItem>(
 }
 
 /**
+ * Default-order keys of the waiting pods as flat arrays, slot i for
+ * `waiting[i]`: the sort reads them over a million times for 100k pods.
+ * `group` folds the leading fields (scheduled, phase, ready) into 0..11.
+ */
+interface OrderKeys {
+  group: Float64Array;
+  readySince: Float64Array;
+  restarts: Float64Array;
+  created: Float64Array;
+}
+
+/** The fields of `defaultOrderKey`, written into arrays instead of an object per pod. */
+function orderKeysOf(waiting: Int32Array, matched: readonly Pod[]): OrderKeys {
+  const n = waiting.length;
+  const keys: OrderKeys = { group: new Float64Array(n), readySince: new Float64Array(n), restarts: new Float64Array(n), created: new Float64Array(n) };
+  for (let i = 0; i < n; i++) {
+    const pod = matched[waiting[i]!]!;
+    const condition = readyCondition(pod);
+    const ready = condition?.status === "True";
+    keys.group[i] = (pod.spec?.nodeName ? 6 : 0) + phaseRank(pod.status?.phase) * 2 + (ready ? 1 : 0);
+    keys.readySince[i] = ready ? laterFirst(timeOf(condition.lastTransitionTime)) : 0;
+    keys.restarts[i] = -maxRestartCount(pod);
+    keys.created[i] = laterFirst(timeOf(pod.metadata?.creationTimestamp));
+  }
+  return keys;
+}
+
+/**
+ * Indexes 0..n-1 sorted by (group, readySince, restarts, created, waiting
+ * rank). A counting sort by group comes first: groups are few, and within one
+ * the remaining keys often already run in (reverse) order, which the
+ * comparison sort then only confirms instead of merging interleaved groups.
+ */
+function sortedIndexes(keys: OrderKeys, waiting: Int32Array): Int32Array {
+  const n = waiting.length;
+  const { group, readySince, restarts, created } = keys;
+  let groups = 0;
+  for (let i = 0; i < n; i++) if (group[i]! >= groups) groups = group[i]! + 1;
+  const start = new Int32Array(groups + 1);
+  for (let i = 0; i < n; i++) start[group[i]! + 1]!++;
+  for (let g = 0; g < groups; g++) start[g + 1]! += start[g]!;
+  const out = new Int32Array(n);
+  const next = start.slice(0, groups);
+  for (let i = 0; i < n; i++) out[next[group[i]!]!++] = i;
+  const compare = (a: number, b: number): number =>
+    cmp(readySince[a]!, readySince[b]!) || restarts[a]! - restarts[b]! || cmp(created[a]!, created[b]!) || waiting[a]! - waiting[b]!;
+  for (let g = 0; g < groups; g++) {
+    const from = start[g]!;
+    const to = start[g + 1]!;
+    if (to - from < 2) continue;
+    // A plain array: its sort takes advantage of existing runs.
+    const bucket: number[] = Array.from(out.subarray(from, to));
+    bucket.sort(compare);
+    for (let k = 0; k < bucket.length; k++) out[from + k] = bucket[k]!;
+  }
+  return out;
+}
+
+/**
  * The same over ranks: `waiting` holds the positions in `matched` of the
  * waiting pods; the result holds them in upgrade order. The planner's form:
  * numbers in flat arrays, nothing allocated per pod that outlives the call.
+ * `labels`, when given, is every matched pod's labels by rank.
  */
 export function upgradeOrderOfRanks(
   strategy: SidecarSetUpdateStrategy | undefined,
   waiting: Int32Array,
   matched: readonly Pod[],
+  labels?: readonly Labels[],
 ): Int32Array {
   const n = waiting.length;
-  // The sort reads these over a million times for 100k pods. The leading
-  // fields (priority, scheduled, phase, ready) fold into one small "group"
-  // number; the time fields break ties inside a group.
-  const group = groupsOf(strategy, waiting, matched);
-  const readySince = new Float64Array(n);
-  const restarts = new Float64Array(n);
-  const created = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    const k = defaultOrderKey(matched[waiting[i]!]!, waiting[i]!);
-    group[i] = group[i]! * 12 + k.scheduled * 6 + k.phase * 2 + k.ready;
-    readySince[i] = k.readySince;
-    restarts[i] = k.restarts;
-    created[i] = k.created;
-  }
-  const indexes: number[] = new Array(n);
-  for (let i = 0; i < n; i++) indexes[i] = i;
+  const keys = orderKeysOf(waiting, matched);
   // Priority first, then the default order: because the default order is
   // total (rank last), this one sort equals a stable priority sort over it.
-  indexes.sort(
-    (a, b) =>
-      group[a]! - group[b]! ||
-      cmp(readySince[a]!, readySince[b]!) ||
-      restarts[a]! - restarts[b]! ||
-      cmp(created[a]!, created[b]!) ||
-      waiting[a]! - waiting[b]!,
-  );
+  const priority = groupsOf(strategy, waiting, matched);
+  for (let i = 0; i < n; i++) keys.group[i] = priority[i]! * 12 + keys.group[i]!;
+  const indexes = sortedIndexes(keys, waiting);
   const sorted = new Int32Array(n);
   for (let i = 0; i < n; i++) sorted[i] = waiting[indexes[i]!]!;
   const terms = strategy?.scatterStrategy;
   if (!terms || terms.length === 0 || n <= 1) return sorted;
   // Waiting pods are matched pods: their labels are found by rank.
-  const order = scatterOrderOfStrategy(
-    terms,
-    sorted,
-    matched.map((p) => p.metadata?.labels),
-  );
+  const order = scatterOrderOfStrategy(terms, sorted, labels ?? matched.map((p) => p.metadata?.labels));
   const out = new Int32Array(n);
   for (let i = 0; i < n; i++) out[i] = sorted[order[i]!]!;
   return out;
@@ -186,6 +229,8 @@ export function upgradeOrderOfRanks(
  * compares one number instead of a weight and a digit string.
  */
 function groupsOf(strategy: SidecarSetUpdateStrategy | undefined, waiting: Int32Array, matched: readonly Pod[]): Float64Array {
+  const weightOf = weightSumOf(strategy?.priorityStrategy);
+  if (weightOf) return weightGroupsOf(weightOf, waiting, matched);
   const n = waiting.length;
   const group = new Float64Array(n);
   const scorer = priorityScorerOf(strategy?.priorityStrategy);
@@ -208,4 +253,20 @@ function groupsOf(strategy: SidecarSetUpdateStrategy | undefined, waiting: Int32
     .forEach((k, r) => ranks.set(k, r));
   for (let i = 0; i < n; i++) group[i] = ranks.get(keys[i]!)!;
   return group;
+}
+
+/** Weight priority's groups: sums as numbers, ranked by the same key comparison as the scorer's. */
+function weightGroupsOf(weightOf: (labels: Labels) => number, waiting: Int32Array, matched: readonly Pod[]): Float64Array {
+  const n = waiting.length;
+  const sums = new Float64Array(n);
+  const distinct = new Map<number, PriorityKey>();
+  for (let i = 0; i < n; i++) {
+    const sum = weightOf(matched[waiting[i]!]!.metadata?.labels);
+    sums[i] = sum;
+    if (!distinct.has(sum)) distinct.set(sum, weightPriorityKey(sum));
+  }
+  const rankOf = new Map<number, number>();
+  [...distinct.entries()].sort((a, b) => comparePriority(a[1], b[1])).forEach(([sum], r) => rankOf.set(sum, r));
+  for (let i = 0; i < n; i++) sums[i] = rankOf.get(sums[i]!)!;
+  return sums;
 }

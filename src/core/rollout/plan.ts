@@ -12,7 +12,7 @@ import { hasHotUpgradeContainer, podKey, selectPods, type NamespaceLabels } from
 import { maxUnavailableCount, walkUnavailableBudget } from "./max-unavailable.js";
 import { upgradeOrderOfRanks } from "./order.js";
 import { isFieldError, parseIntOrPercent, partitionCount, upgradableUnderPartition, type IntOrPercent } from "./partition.js";
-import { isPodUpdated, isUpdatedButUnavailable, tallyPod, type RolloutStatus } from "./status.js";
+import { isPodUpdated, tallyFacts, updatedButUnavailable, type RolloutStatus } from "./status.js";
 
 export interface PlanOptions {
   /** The time of the decision; stamped on the plan. */
@@ -86,6 +86,7 @@ export interface Plan {
 /** Candidate states as small numbers, so per-pod facts live in flat arrays. */
 const STATES: readonly CandidateState[] = ["updated", "not-selected", "not-upgradable", "busy", "waiting"];
 const WAITING = STATES.indexOf("waiting");
+const UPDATED = STATES.indexOf("updated");
 
 /**
  * Facts about the matched pods, one slot per pod in (namespace, name) order.
@@ -163,14 +164,14 @@ export function planUpgrade(set: SidecarSet, pods: readonly Pod[], opts: PlanOpt
     const updated = isPodUpdated(set, pod);
     const consistent = consistency.check();
     const ready = isReadyForSidecarSet(pod, set);
-    const state = STATES.indexOf(classifyCandidate(set, pod, { updated, selectedForUpdate: updateSelector.matches(pod), consistency }));
+    // An updated pod is classified without the selector or the other checks.
+    const state = updated ? UPDATED : STATES.indexOf(classifyCandidate(set, pod, { updated, selectedForUpdate: updateSelector.matches(pod), consistency }));
     facts.updated[rank] = updated ? 1 : 0;
     facts.consistent[rank] = consistent ? 1 : 0;
     facts.ready[rank] = ready ? 1 : 0;
     facts.state[rank] = state;
-    const podFacts = { updated, consistent, ready };
-    tallyPod(status, podFacts);
-    if (isUpdatedButUnavailable(podFacts)) unavailable++;
+    tallyFacts(status, updated, consistent, ready);
+    if (updatedButUnavailable(updated, consistent, ready)) unavailable++;
     if (state === WAITING) waitingCount++;
     if (hot && isMidHotUpgrade(set, pod, consistency)) flip.push(pod);
   }

@@ -41,23 +41,36 @@ function compareDigits(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
+/**
+ * Weight priority as a plain sum (null when the strategy has no weights):
+ * the planner's form, with no key object per pod.
+ */
+export function weightSumOf(strategy: UpdatePriorityStrategy | undefined): ((labels: Labels) => number) | null {
+  const weights = strategy?.weightPriority ?? [];
+  if (weights.length === 0) return null;
+  const terms: { weight: number; requirements: Requirement[] }[] = [];
+  for (const t of weights) {
+    // An unparseable term contributes nothing, as OpenKruise skips it.
+    const parsed = parseSelector(t.matchSelector);
+    if (parsed.ok) terms.push({ weight: Number(t.weight) || 0, requirements: parsed.requirements });
+  }
+  return (labels) => {
+    let sum = 0;
+    for (const t of terms) if (requirementsMatch(t.requirements, labels)) sum += t.weight;
+    return sum;
+  };
+}
+
+/** The key of a summed weight: heavier first. */
+export function weightPriorityKey(sum: number): PriorityKey {
+  return { primary: -sum, trailing: "" };
+}
+
 /** Returns null when the strategy sets neither weights nor order keys. */
 export function priorityScorerOf(strategy: UpdatePriorityStrategy | undefined): PriorityScorer | null {
-  const weights = strategy?.weightPriority ?? [];
+  const weightOf = weightSumOf(strategy);
+  if (weightOf) return (labels) => weightPriorityKey(weightOf(labels));
   const ordered = strategy?.orderPriority ?? [];
-  if (weights.length > 0) {
-    const terms: { weight: number; requirements: Requirement[] }[] = [];
-    for (const t of weights) {
-      // An unparseable term contributes nothing, as OpenKruise skips it.
-      const parsed = parseSelector(t.matchSelector);
-      if (parsed.ok) terms.push({ weight: Number(t.weight) || 0, requirements: parsed.requirements });
-    }
-    return (labels) => {
-      let sum = 0;
-      for (const t of terms) if (requirementsMatch(t.requirements, labels)) sum += t.weight;
-      return { primary: -sum, trailing: "" };
-    };
-  }
   if (ordered.length > 0) {
     const keys = ordered.map((o) => o.orderedKey);
     return (labels) => {

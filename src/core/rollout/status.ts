@@ -100,7 +100,25 @@ const PROBE_LIMIT = 256;
 const probes = new Map<string, Map<string, HashProbe>>();
 let probeCount = 0;
 
+// The last two probes asked for: the planner alternates between two pairs,
+// and comparing the (usually identical) strings is cheaper than two lookups.
+let recent: HashProbe | undefined;
+let previous: HashProbe | undefined;
+
 function probeFor(setName: string, hash: string): HashProbe {
+  if (recent !== undefined && recent.hash === hash && recent.setName === setName) return recent;
+  if (previous !== undefined && previous.hash === hash && previous.setName === setName) {
+    const found = previous;
+    previous = recent;
+    recent = found;
+    return found;
+  }
+  previous = recent;
+  recent = preparedProbe(setName, hash);
+  return recent;
+}
+
+function preparedProbe(setName: string, hash: string): HashProbe {
   let bySet = probes.get(setName);
   let probe = bySet?.get(hash);
   if (probe) return probe;
@@ -151,11 +169,16 @@ export function podRolloutFacts(set: SidecarSet, pod: Pod): PodRolloutFacts {
 
 /** Adds one matched pod to the counts: ready = consistent ∧ ready; updatedReady = updated ∧ that. */
 export function tallyPod(status: RolloutStatus, f: PodRolloutFacts): void {
+  tallyFacts(status, f.updated, f.consistent, f.ready);
+}
+
+/** `tallyPod` over the facts as flags: the planner keeps no object per pod. */
+export function tallyFacts(status: RolloutStatus, updated: boolean, consistent: boolean, ready: boolean): void {
   status.matchedPods++;
-  if (f.updated) status.updatedPods++;
-  if (f.consistent && f.ready) {
+  if (updated) status.updatedPods++;
+  if (consistent && ready) {
     status.readyPods++;
-    if (f.updated) status.updatedReadyPods++;
+    if (updated) status.updatedReadyPods++;
   }
 }
 
@@ -175,5 +198,9 @@ export function computeStatus(set: SidecarSet, matched: readonly Pod[], notInjec
 
 /** Matched pods that are updated but not yet serving it: they use the maxUnavailable budget. */
 export function isUpdatedButUnavailable(f: PodRolloutFacts): boolean {
-  return f.updated && (!f.consistent || !f.ready);
+  return updatedButUnavailable(f.updated, f.consistent, f.ready);
+}
+
+export function updatedButUnavailable(updated: boolean, consistent: boolean, ready: boolean): boolean {
+  return updated && (!consistent || !ready);
 }
