@@ -77,6 +77,23 @@ export function requirementsMatch(requirements: readonly Requirement[], labels: 
 }
 
 /**
+ * `requirementsMatch` bound to its requirements. The common selector, one
+ * matchLabels pair, becomes a single property comparison: the planner runs
+ * these over every pod.
+ */
+export function compileRequirements(requirements: readonly Requirement[]): (labels: Labels) => boolean {
+  if (requirements.length === 0) return () => true;
+  const only = requirements.length === 1 ? requirements[0]! : undefined;
+  if (only?.operator === "In" && only.values.length === 1) {
+    const { key } = only;
+    const value = only.values[0]!;
+    // A string value can only come from an own label: inherited properties are never strings.
+    return (labels) => labels?.[key] === value && Object.prototype.hasOwnProperty.call(labels, key);
+  }
+  return (labels) => requirementsMatch(requirements, labels);
+}
+
+/**
  * Whether `labels` satisfy `selector`. An empty or absent selector matches
  * everything; a selector with an invalid operator matches nothing.
  */

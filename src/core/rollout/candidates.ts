@@ -1,7 +1,7 @@
 // Which matched pods are candidates for an upgrade this round (SPEC §6.6).
 import type { Pod } from "../../api/kube-types.js";
 import type { SidecarSet } from "../../api/types.js";
-import { parseSelector, requirementsMatch, type Requirement } from "../selector.js";
+import { compileRequirements, parseSelector } from "../selector.js";
 import { PodConsistency } from "./consistency.js";
 import { SIDECARSET_HASH_WITHOUT_IMAGE_ANNOTATION } from "../../api/keys.js";
 import { recordsHold, setHashWithoutImage } from "./status.js";
@@ -26,8 +26,8 @@ export function updateSelectorOf(set: SidecarSet): { matches: (pod: Pod) => bool
   if (!selector) return { matches: () => true };
   const parsed = parseSelector(selector);
   if (!parsed.ok) return { matches: () => false, error: parsed.error };
-  const requirements: Requirement[] = parsed.requirements;
-  return { matches: (pod) => requirementsMatch(requirements, pod.metadata?.labels) };
+  const labelsMatch = compileRequirements(parsed.requirements);
+  return { matches: (pod) => labelsMatch(pod.metadata?.labels) };
 }
 
 /** Not upgradable: the recorded hash-without-image of S differs from S's. */

@@ -10,7 +10,7 @@ import {
 } from "../../api/keys.js";
 import { readWorkingHotUpgradeContainers } from "../../api/pod-records.js";
 import type { SidecarContainer, SidecarSet } from "../../api/types.js";
-import { isEmptySelector, parseSelector, requirementsMatch } from "../selector.js";
+import { compileRequirements, isEmptySelector, parseSelector, requirementsMatch } from "../selector.js";
 
 /** Namespace name → labels of that Namespace object. A missing entry is a Namespace that could not be read. */
 export type NamespaceLabels = Readonly<Record<string, Readonly<Record<string, string>> | undefined>>;
@@ -141,7 +141,7 @@ export function podSelectorOf(set: SidecarSet, namespaceLabels: NamespaceLabels 
   const selector = set.spec.selector;
   const parsed = parseSelector(selector);
   if (isEmptySelector(selector) || !parsed.ok) return () => false;
-  const requirements = parsed.requirements;
+  const labelsMatch = compileRequirements(parsed.requirements);
   const onlyNamespace = set.spec.namespace || undefined;
   let namespaceAllowed: ((ns: string) => boolean) | undefined;
   if (onlyNamespace !== undefined) {
@@ -162,7 +162,7 @@ export function podSelectorOf(set: SidecarSet, namespaceLabels: NamespaceLabels 
   return (pod) =>
     isActivePod(pod) &&
     (namespaceAllowed === undefined || namespaceAllowed(podNamespace(pod))) &&
-    requirementsMatch(requirements, pod.metadata?.labels);
+    labelsMatch(pod.metadata?.labels);
 }
 
 export interface Selection {
@@ -185,16 +185,31 @@ export function selectPods(set: SidecarSet, pods: readonly Pod[], opts: Selectio
   const isSelected = podSelectorOf(set, opts.namespaceLabels);
   const name = set.metadata.name ?? "";
   const canaries = opts.canaryNames ?? [];
+  const isMatched = (pod: Pod): boolean => isInjectedBy(pod, name) && hasAllSidecarContainers(pod, set);
+  // One pass while the listing arrives sorted (the usual case): each pod is
+  // then read once, not once to select, once to order and once to match.
   const selected: Pod[] = [];
-  for (const pod of pods) if (isSelected(pod)) selected.push(pod);
-  sortByNamespaceAndName(selected);
+  const matchedFlags: boolean[] = [];
+  let sorted = true;
+  for (const pod of pods) {
+    if (!isSelected(pod)) continue;
+    if (sorted && selected.length > 0 && compareNamespaceAndName(selected[selected.length - 1]!, pod) > 0) sorted = false;
+    selected.push(pod);
+    if (sorted) matchedFlags.push(isMatched(pod));
+  }
+  if (!sorted) sortByNamespaceAndName(selected);
   const matched: Pod[] = [];
   const notInjected: Pod[] = [];
-  for (const pod of selected) {
-    if (isInjectedBy(pod, name) && hasAllSidecarContainers(pod, set)) matched.push(pod);
+  for (let i = 0; i < selected.length; i++) {
+    const pod = selected[i]!;
+    if (sorted ? matchedFlags[i] : isMatched(pod)) matched.push(pod);
     else if (!carriesCanary(pod, canaries)) notInjected.push(pod);
   }
   return { selected, matched, notInjected };
+}
+
+function compareNamespaceAndName(a: Pod, b: Pod): number {
+  return compareStrings(podNamespace(a), podNamespace(b)) || compareStrings(podName(a), podName(b));
 }
 
 function carriesCanary(pod: Pod, canaries: readonly string[]): boolean {
@@ -213,7 +228,7 @@ function compareStrings(a: string, b: string): number {
  */
 export function sortByNamespaceAndName(pods: Pod[]): void {
   if (isSortedByNamespaceAndName(pods)) return;
-  pods.sort((a, b) => compareStrings(podNamespace(a), podNamespace(b)) || compareStrings(podName(a), podName(b)));
+  pods.sort(compareNamespaceAndName);
 }
 
 function isSortedByNamespaceAndName(pods: readonly Pod[]): boolean {

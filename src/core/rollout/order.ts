@@ -5,7 +5,7 @@ import type { Pod } from "../../api/kube-types.js";
 import type { SidecarSetUpdateStrategy } from "../../api/types.js";
 import type { Labels } from "../selector.js";
 import { comparePriority, priorityScorerOf, weightPriorityKey, weightSumOf, type PriorityKey } from "./priority.js";
-import { scatterOrderOfStrategy } from "./scatter.js";
+import { scatterOrderOfStrategy, type ScatterCodes } from "./scatter.js";
 
 /** Sort fields of the default order; every field sorts ascending. */
 export interface DefaultOrderKey {
@@ -55,11 +55,26 @@ export function timeOf(value: string | undefined): number {
     const mi = digits(value, 14, 2);
     const sec = digits(value, 17, 2);
     if (y >= 0 && mo >= 1 && mo <= 12 && d >= 1 && d <= 31 && h >= 0 && h <= 23 && mi >= 0 && mi <= 59 && sec >= 0 && sec <= 59) {
-      return Date.UTC(y, mo - 1, d, h, mi, sec);
+      return dayOf(y, mo, d) + ((h * 60 + mi) * 60 + sec) * 1000;
     }
   }
   const ms = Date.parse(value);
   return Number.isNaN(ms) ? 0 : ms;
+}
+
+// Pods of one listing were mostly created on a few days: the last day's
+// start is kept, as Date.UTC is the costly part of reading a time.
+let lastDayKey = -1;
+let lastDayStart = 0;
+
+/** Milliseconds at the start of the day, as Date.UTC(y, mo - 1, d). */
+function dayOf(y: number, mo: number, d: number): number {
+  const key = (y * 100 + mo) * 100 + d;
+  if (key !== lastDayKey) {
+    lastDayStart = Date.UTC(y, mo - 1, d);
+    lastDayKey = key;
+  }
+  return lastDayStart;
 }
 
 /** Later first, zero first: as a key that sorts ascending. */
@@ -139,27 +154,33 @@ export function upgradeOrder<T extends OrderItem>(
  * Default-order keys of the waiting pods as flat arrays, slot i for
  * `waiting[i]`: the sort reads them over a million times for 100k pods.
  * `group` folds the leading fields (scheduled, phase, ready) into 0..11.
+ * Slots past the number of waiting pods are ignored.
  */
-interface OrderKeys {
+export interface OrderKeys {
   group: Float64Array;
   readySince: Float64Array;
   restarts: Float64Array;
   created: Float64Array;
 }
 
-/** The fields of `defaultOrderKey`, written into arrays instead of an object per pod. */
+/** Room for `n` pods' keys. */
+export function emptyOrderKeys(n: number): OrderKeys {
+  return { group: new Float64Array(n), readySince: new Float64Array(n), restarts: new Float64Array(n), created: new Float64Array(n) };
+}
+
+/** Writes the fields of `defaultOrderKey(pod)` into slot i. */
+export function writeOrderKey(keys: OrderKeys, i: number, pod: Pod): void {
+  const condition = readyCondition(pod);
+  const ready = condition?.status === "True";
+  keys.group[i] = (pod.spec?.nodeName ? 6 : 0) + phaseRank(pod.status?.phase) * 2 + (ready ? 1 : 0);
+  keys.readySince[i] = ready ? laterFirst(timeOf(condition.lastTransitionTime)) : 0;
+  keys.restarts[i] = -maxRestartCount(pod);
+  keys.created[i] = laterFirst(timeOf(pod.metadata?.creationTimestamp));
+}
+
 function orderKeysOf(waiting: Int32Array, matched: readonly Pod[]): OrderKeys {
-  const n = waiting.length;
-  const keys: OrderKeys = { group: new Float64Array(n), readySince: new Float64Array(n), restarts: new Float64Array(n), created: new Float64Array(n) };
-  for (let i = 0; i < n; i++) {
-    const pod = matched[waiting[i]!]!;
-    const condition = readyCondition(pod);
-    const ready = condition?.status === "True";
-    keys.group[i] = (pod.spec?.nodeName ? 6 : 0) + phaseRank(pod.status?.phase) * 2 + (ready ? 1 : 0);
-    keys.readySince[i] = ready ? laterFirst(timeOf(condition.lastTransitionTime)) : 0;
-    keys.restarts[i] = -maxRestartCount(pod);
-    keys.created[i] = laterFirst(timeOf(pod.metadata?.creationTimestamp));
-  }
+  const keys = emptyOrderKeys(waiting.length);
+  for (let i = 0; i < waiting.length; i++) writeOrderKey(keys, i, matched[waiting[i]!]!);
   return keys;
 }
 
@@ -198,19 +219,24 @@ function sortedIndexes(keys: OrderKeys, waiting: Int32Array): Int32Array {
  * The same over ranks: `waiting` holds the positions in `matched` of the
  * waiting pods; the result holds them in upgrade order. The planner's form:
  * numbers in flat arrays, nothing allocated per pod that outlives the call.
- * `labels`, when given, is every matched pod's labels by rank.
+ * `known` holds what a caller already computed while reading each pod (the
+ * planner does, to read each pod once): every matched pod's labels by rank,
+ * the waiting pods' default-order keys (slot i for `waiting[i]`), and the
+ * scatter codes of every matched pod by rank.
  */
 export function upgradeOrderOfRanks(
   strategy: SidecarSetUpdateStrategy | undefined,
   waiting: Int32Array,
   matched: readonly Pod[],
-  labels?: readonly Labels[],
+  known: { labels?: readonly Labels[]; keys?: OrderKeys; scatterCodes?: ScatterCodes } = {},
 ): Int32Array {
   const n = waiting.length;
-  const keys = orderKeysOf(waiting, matched);
+  const { labels } = known;
+  const keys = known.keys ?? orderKeysOf(waiting, matched);
   // Priority first, then the default order: because the default order is
   // total (rank last), this one sort equals a stable priority sort over it.
-  const priority = groupsOf(strategy, waiting, matched);
+  const labelsOf = labels ? (rank: number): Labels => labels[rank] : (rank: number): Labels => matched[rank]!.metadata?.labels;
+  const priority = groupsOf(strategy, waiting, labelsOf);
   for (let i = 0; i < n; i++) keys.group[i] = priority[i]! * 12 + keys.group[i]!;
   const indexes = sortedIndexes(keys, waiting);
   const sorted = new Int32Array(n);
@@ -218,7 +244,7 @@ export function upgradeOrderOfRanks(
   const terms = strategy?.scatterStrategy;
   if (!terms || terms.length === 0 || n <= 1) return sorted;
   // Waiting pods are matched pods: their labels are found by rank.
-  const order = scatterOrderOfStrategy(terms, sorted, labels ?? matched.map((p) => p.metadata?.labels));
+  const order = scatterOrderOfStrategy(terms, sorted, known.scatterCodes ?? labels ?? matched.map((p) => p.metadata?.labels));
   const out = new Int32Array(n);
   for (let i = 0; i < n; i++) out[i] = sorted[order[i]!]!;
   return out;
@@ -228,9 +254,9 @@ export function upgradeOrderOfRanks(
  * Each waiting pod's priority as a dense rank (0 = first), so the sort
  * compares one number instead of a weight and a digit string.
  */
-function groupsOf(strategy: SidecarSetUpdateStrategy | undefined, waiting: Int32Array, matched: readonly Pod[]): Float64Array {
+function groupsOf(strategy: SidecarSetUpdateStrategy | undefined, waiting: Int32Array, labelsOf: (rank: number) => Labels): Float64Array {
   const weightOf = weightSumOf(strategy?.priorityStrategy);
-  if (weightOf) return weightGroupsOf(weightOf, waiting, matched);
+  if (weightOf) return weightGroupsOf(weightOf, waiting, labelsOf);
   const n = waiting.length;
   const group = new Float64Array(n);
   const scorer = priorityScorerOf(strategy?.priorityStrategy);
@@ -239,7 +265,7 @@ function groupsOf(strategy: SidecarSetUpdateStrategy | undefined, waiting: Int32
   const keys: PriorityKey[] = new Array(n);
   const distinct = new Map<number, Map<string, PriorityKey>>();
   for (let i = 0; i < n; i++) {
-    const key = scorer(matched[waiting[i]!]!.metadata?.labels);
+    const key = scorer(labelsOf(waiting[i]!));
     let byTrailing = distinct.get(key.primary);
     if (!byTrailing) distinct.set(key.primary, (byTrailing = new Map()));
     let shared = byTrailing.get(key.trailing);
@@ -256,12 +282,12 @@ function groupsOf(strategy: SidecarSetUpdateStrategy | undefined, waiting: Int32
 }
 
 /** Weight priority's groups: sums as numbers, ranked by the same key comparison as the scorer's. */
-function weightGroupsOf(weightOf: (labels: Labels) => number, waiting: Int32Array, matched: readonly Pod[]): Float64Array {
+function weightGroupsOf(weightOf: (labels: Labels) => number, waiting: Int32Array, labelsOf: (rank: number) => Labels): Float64Array {
   const n = waiting.length;
   const sums = new Float64Array(n);
   const distinct = new Map<number, PriorityKey>();
   for (let i = 0; i < n; i++) {
-    const sum = weightOf(matched[waiting[i]!]!.metadata?.labels);
+    const sum = weightOf(labelsOf(waiting[i]!));
     sums[i] = sum;
     if (!distinct.has(sum)) distinct.set(sum, weightPriorityKey(sum));
   }

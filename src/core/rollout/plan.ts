@@ -5,12 +5,14 @@ import type { FieldError } from "../../api/errors.js";
 import type { Pod } from "../../api/kube-types.js";
 import { formatTimestamp } from "../../api/pod-records.js";
 import type { SidecarSet } from "../../api/types.js";
+import type { Labels } from "../selector.js";
 import { classifyCandidate, updateSelectorOf, type CandidateState } from "./candidates.js";
 import { isReadyForSidecarSet, PodConsistency, sidecarNamesOf } from "./consistency.js";
 import { isMidHotUpgrade } from "./hot-upgrade-flip.js";
 import { hasHotUpgradeContainer, podKey, selectPods, type NamespaceLabels } from "./matching.js";
 import { maxUnavailableCount, walkUnavailableBudget } from "./max-unavailable.js";
-import { upgradeOrderOfRanks } from "./order.js";
+import { emptyOrderKeys, upgradeOrderOfRanks, writeOrderKey } from "./order.js";
+import { ScatterCodes } from "./scatter.js";
 import { isFieldError, parseIntOrPercent, partitionCount, upgradableUnderPartition, type IntOrPercent } from "./partition.js";
 import { isPodUpdated, tallyFacts, updatedButUnavailable, type RolloutStatus } from "./status.js";
 
@@ -154,12 +156,20 @@ export function planUpgrade(set: SidecarSet, pods: readonly Pod[], opts: PlanOpt
     ready: new Uint8Array(n),
     state: new Uint8Array(n),
   };
+  // What priority, scatter and the default order need from a pod is read in
+  // this one pass over it, while the pod is in cache.
+  const labels: Labels[] = new Array(n);
+  const orderKeys = emptyOrderKeys(n);
+  const scatterCodes = new ScatterCodes(strategy.scatterStrategy ?? [], n);
   const flip: Pod[] = [];
   const status: RolloutStatus = { matchedPods: 0, updatedPods: 0, readyPods: 0, updatedReadyPods: 0, notInjectedPods: selection.notInjected.length };
   let unavailable = 0;
   let waitingCount = 0;
   for (let rank = 0; rank < n; rank++) {
     const pod = selection.matched[rank]!;
+    const podLabels = pod.metadata?.labels;
+    labels[rank] = podLabels;
+    scatterCodes.add(podLabels);
     const consistency = new PodConsistency(pod, set, names);
     const updated = isPodUpdated(set, pod);
     const consistent = consistency.check();
@@ -172,13 +182,13 @@ export function planUpgrade(set: SidecarSet, pods: readonly Pod[], opts: PlanOpt
     facts.state[rank] = state;
     tallyFacts(status, updated, consistent, ready);
     if (updatedButUnavailable(updated, consistent, ready)) unavailable++;
-    if (state === WAITING) waitingCount++;
+    if (state === WAITING) writeOrderKey(orderKeys, waitingCount++, pod);
     if (hot && isMidHotUpgrade(set, pod, consistency)) flip.push(pod);
   }
 
   const waiting = new Int32Array(waitingCount);
   for (let rank = 0, w = 0; rank < n; rank++) if (facts.state[rank] === WAITING) waiting[w++] = rank;
-  const ordered = upgradeOrderOfRanks(strategy, waiting, selection.matched);
+  const ordered = upgradeOrderOfRanks(strategy, waiting, selection.matched, { labels, keys: orderKeys, scatterCodes });
   const partition = partitionCount(parsed.partition, status.matchedPods);
   const budget = maxUnavailableCount(parsed.maxUnavailable, status.matchedPods);
   const underPartition = upgradableUnderPartition(ordered.length, partition);

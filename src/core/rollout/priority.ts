@@ -1,7 +1,7 @@
 // priorityStrategy (SPEC §6.7 step 2): a stable sort on top of the default
 // order, by summed weight or by the first ordered label key a pod carries.
 import type { UpdatePriorityStrategy } from "../../api/types.js";
-import { parseSelector, requirementsMatch, type Labels, type Requirement } from "../selector.js";
+import { compileRequirements, parseSelector, type Labels } from "../selector.js";
 
 /**
  * A pod's priority as two numbers compared in turn; smaller sorts first.
@@ -48,15 +48,15 @@ function compareDigits(a: string, b: string): number {
 export function weightSumOf(strategy: UpdatePriorityStrategy | undefined): ((labels: Labels) => number) | null {
   const weights = strategy?.weightPriority ?? [];
   if (weights.length === 0) return null;
-  const terms: { weight: number; requirements: Requirement[] }[] = [];
+  const terms: { weight: number; matches: (labels: Labels) => boolean }[] = [];
   for (const t of weights) {
     // An unparseable term contributes nothing, as OpenKruise skips it.
     const parsed = parseSelector(t.matchSelector);
-    if (parsed.ok) terms.push({ weight: Number(t.weight) || 0, requirements: parsed.requirements });
+    if (parsed.ok) terms.push({ weight: Number(t.weight) || 0, matches: compileRequirements(parsed.requirements) });
   }
   return (labels) => {
     let sum = 0;
-    for (const t of terms) if (requirementsMatch(t.requirements, labels)) sum += t.weight;
+    for (const t of terms) if (t.matches(labels)) sum += t.weight;
     return sum;
   };
 }

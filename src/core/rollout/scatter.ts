@@ -158,19 +158,27 @@ interface KeyCodes {
 }
 
 /**
- * The codes of every key in one pass over the labels: reading a pod's label
- * object once for all keys, rather than once per key, halves the memory
- * traffic over 100k pods.
+ * The codes of every scatter key, filled one label list entry at a time, in
+ * order: reading a pod's label object once for all keys, rather than once per
+ * key, halves the memory traffic over 100k pods, and a caller already reading
+ * each pod can fill them in the same pass.
  */
-function codesOfKeys(labels: readonly Labels[], terms: readonly { key: string }[]): Map<string, KeyCodes> {
-  const keys: string[] = [];
-  for (const term of terms) if (!keys.includes(term.key)) keys.push(term.key);
-  const perKey: KeyCodes[] = keys.map(() => ({ codes: new Int32Array(labels.length), ids: new Map<string, number>() }));
-  for (let i = 0; i < labels.length; i++) {
-    const l = labels[i];
-    for (let k = 0; k < keys.length; k++) {
-      const { codes, ids } = perKey[k]!;
-      const v = l?.[keys[k]!];
+export class ScatterCodes {
+  private readonly keyList: string[] = [];
+  private readonly perKey: KeyCodes[];
+  /** How many entries were added. */
+  count = 0;
+
+  constructor(terms: readonly { key: string }[], capacity: number) {
+    for (const term of terms) if (!this.keyList.includes(term.key)) this.keyList.push(term.key);
+    this.perKey = this.keyList.map(() => ({ codes: new Int32Array(capacity), ids: new Map<string, number>() }));
+  }
+
+  add(labels: Labels): void {
+    const i = this.count++;
+    for (let k = 0; k < this.keyList.length; k++) {
+      const { codes, ids } = this.perKey[k]!;
+      const v = labels?.[this.keyList[k]!];
       if (v === undefined) {
         codes[i] = -1;
         continue;
@@ -180,7 +188,16 @@ function codesOfKeys(labels: readonly Labels[], terms: readonly { key: string }[
       codes[i] = id;
     }
   }
-  return new Map(keys.map((key, k) => [key, perKey[k]!]));
+
+  byKey(): Map<string, KeyCodes> {
+    return new Map(this.keyList.map((key, k) => [key, this.perKey[k]!]));
+  }
+}
+
+function codesOfKeys(labels: readonly Labels[], terms: readonly { key: string }[]): Map<string, KeyCodes> {
+  const codes = new ScatterCodes(terms, labels.length);
+  for (const l of labels) codes.add(l);
+  return codes.byKey();
 }
 
 function codesOf(labels: readonly Labels[], key: string): KeyCodes {
@@ -258,10 +275,12 @@ export function scatterOrder(
 /**
  * Expands and applies the strategy's terms in one go. Key-only terms expand
  * from the same pass that numbers the label values (a value's number is its
- * first occurrence in `allLabels`, the order expansion needs).
+ * first occurrence in the matched pods' labels, the order expansion needs).
+ * `all` is those labels, or their codes already filled in that order.
  */
-export function scatterOrderOfStrategy(terms: readonly ScatterTerm[], waiting: Int32Array, allLabels: readonly Labels[]): Int32Array {
-  const keys = codesOfKeys(allLabels, terms);
+export function scatterOrderOfStrategy(terms: readonly ScatterTerm[], waiting: Int32Array, all: readonly Labels[] | ScatterCodes): Int32Array {
+  const keys = all instanceof ScatterCodes ? all.byKey() : codesOfKeys(all, terms);
+  const allCount = all instanceof ScatterCodes ? all.count : all.length;
   const resolved: ResolvedScatterTerm[] = [];
   const seen = new Set<string>();
   const add = (key: string, value: string): void => {
@@ -274,7 +293,7 @@ export function scatterOrderOfStrategy(terms: readonly ScatterTerm[], waiting: I
     if (!isKeyOnlyTerm(term)) add(term.key, term.value as string);
     else for (const value of keys.get(term.key)!.ids.keys()) add(term.key, value);
   }
-  return scatterWithCodes(resolved, waiting, keys, allLabels.length);
+  return scatterWithCodes(resolved, waiting, keys, allCount);
 }
 
 function scatterWithCodes(

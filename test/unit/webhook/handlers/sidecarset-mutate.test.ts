@@ -109,7 +109,8 @@ test("property: any JSON as the submitted object is answered; a patch, when give
     }, { requiredKeys: [] }),
   );
   await fc.assert(
-    fc.asyncProperty(setLike, async (object) => {
+    // What reaches a webhook has been through JSON (no -0, no undefined), so the generated object is too.
+    fc.asyncProperty(setLike.map((o) => JSON.parse(JSON.stringify(o)) as unknown), async (object) => {
       const a = await run(mutate, sidecarSetReview("CREATE", object));
       assert.ok(a.status === 200 || a.status === 400);
       if (a.status === 400) return;
