@@ -13,6 +13,7 @@ import { sidecarSetHash, sidecarSetHashWithoutImage } from "../../../src/api/has
 import { SIDECARSET_HASH_ANNOTATION, SIDECARSET_HASH_WITHOUT_IMAGE_ANNOTATION } from "../../../src/api/keys.js";
 import type { Container } from "../../../src/api/kube-types.js";
 import type { SidecarContainer, SidecarSet, SidecarSetSpec } from "../../../src/api/types.js";
+import { richContainer } from "./fixtures.js";
 
 function defaulted(spec: SidecarSetSpec): SidecarSet {
   return defaultSidecarSet({ metadata: { name: "s" }, spec });
@@ -151,32 +152,7 @@ test("hash annotations overwrite user values and other annotations stay", () => 
 
 test("defaulting a container with most fields gives Go's defaulted hashes", () => {
   const out = defaulted({
-    containers: [
-      {
-        name: "envoy",
-        image: "reg.io/envoy:v1<2>&3",
-        command: ["/bin/envoy"],
-        args: ["--log-level", "info\u2028x\u2029"],
-        ports: [{ name: "admin", containerPort: 15000, hostPort: 0 }, { containerPort: 53, protocol: "UDP" }],
-        env: [
-          { name: "POD", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } },
-          { name: "CPU", valueFrom: { resourceFieldRef: { resource: "limits.cpu" } } },
-          { name: "OPT", valueFrom: { configMapKeyRef: { name: "cm", key: "k", optional: false } } },
-        ],
-        resources: { limits: { memory: "1.5Gi", cpu: "0.5" }, requests: { cpu: "100m", memory: "2048Mi" } },
-        livenessProbe: { httpGet: { port: "admin" }, periodSeconds: 0 },
-        readinessProbe: { grpc: { port: 15001 } },
-        startupProbe: { tcpSocket: { port: 15000 }, terminationGracePeriodSeconds: 0 },
-        lifecycle: { preStop: { sleep: { seconds: 5 } } },
-        securityContext: { privileged: false, runAsNonRoot: true, capabilities: { drop: ["ALL"] }, seccompProfile: { localhostProfile: "" } as never },
-        stdin: false,
-        tty: true,
-        upgradeStrategy: { upgradeType: "HotUpgrade", hotUpgradeEmptyImage: "empty:1" },
-        shareVolumeDevicePolicy: {},
-        transferEnv: [{ sourceContainerName: "app", envNames: ["A", "B"] }],
-        resourcesPolicy: { targetContainersMode: "sum", resourcesExpr: { limits: { cpu: "cpu*50%" } } },
-      },
-    ],
+    containers: [structuredClone(richContainer)],
   });
   assert.equal(out.metadata.annotations?.[SIDECARSET_HASH_ANNOTATION], "z6cv426wv87v4c428bf8c5vbv6xx79v767b7xb445486b76858w4c287w89f4fd2");
   assert.equal(out.metadata.annotations?.[SIDECARSET_HASH_WITHOUT_IMAGE_ANNOTATION], "vwd8bb94d6b7fdwxzdb76v62v5bd5vffvxw5zw9d7bdc7b4zzf25z92vbxd26b7b");
