@@ -31,6 +31,8 @@ export class ManagerCaches {
   readonly revisions: Informer<ControllerRevision>;
   readonly configMaps: Informer<ConfigMap>;
   private readonly all: Informer<never>[];
+  /** Namespace labels by name; dropped on any Namespace event, rebuilt on the next read. */
+  private namespaceLabelCache: Record<string, Record<string, string>> | undefined;
 
   constructor(private readonly opts: CacheOptions) {
     const { client, namespace, logger } = opts;
@@ -68,6 +70,8 @@ export class ManagerCaches {
       resyncMs,
       ...(logger ? { logger } : {}),
     });
+    const forgetNamespaceLabels = () => (this.namespaceLabelCache = undefined);
+    this.namespaces.addEventHandler({ add: forgetNamespaceLabels, update: forgetNamespaceLabels, delete: forgetNamespaceLabels });
     this.all = [this.sidecarSets, this.pods, this.namespaces, this.revisions, this.configMaps] as unknown as Informer<never>[];
   }
 
@@ -104,11 +108,18 @@ export class ManagerCaches {
     return ns ? (ns.metadata?.labels ?? {}) : undefined;
   }
 
-  /** Labels of every Namespace, keyed by name (for selectors over many pods). */
+  /**
+   * Labels of every Namespace, keyed by name (for selectors over many pods).
+   * Every pod event asks for them, so they are kept until a Namespace changes.
+   * Callers must not modify the result.
+   */
   allNamespaceLabels(): Record<string, Record<string, string>> {
-    const out: Record<string, Record<string, string>> = {};
-    for (const ns of this.namespaces.list()) out[ns.metadata?.name ?? ""] = ns.metadata?.labels ?? {};
-    return out;
+    if (!this.namespaceLabelCache) {
+      const out: Record<string, Record<string, string>> = {};
+      for (const ns of this.namespaces.list()) out[ns.metadata?.name ?? ""] = ns.metadata?.labels ?? {};
+      this.namespaceLabelCache = out;
+    }
+    return this.namespaceLabelCache;
   }
 
   /** Pods a SidecarSet may see: its namespace's, or all. */

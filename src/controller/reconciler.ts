@@ -7,7 +7,7 @@ import { podInjectedList } from "../api/pod-records.js";
 import { API_VERSION, KIND, type SidecarSet, type SidecarSetStatus } from "../api/types.js";
 import { upgradableCondition } from "../core/rollout/condition.js";
 import { flipHotUpgrade } from "../core/rollout/hot-upgrade-flip.js";
-import { canaryNamesOf, podKey, selectPods } from "../core/rollout/matching.js";
+import { canaryNamesOf, podKey } from "../core/rollout/matching.js";
 import { planUpgrade, stopReasonText, type Plan } from "../core/rollout/plan.js";
 import { recordedHash, setHash } from "../core/rollout/status.js";
 import type { Expectations, ObservedPod } from "../core/rollout/expectations.js";
@@ -105,20 +105,18 @@ export class SidecarSetReconciler {
     const now = this.now();
     const namespaceLabels = caches.allNamespaceLabels();
     const canaryNames = canaryNamesOf(set, caches.sidecarSetList());
-    const pods = caches.podsInScope(set);
-    const selection = selectPods(set, pods, { namespaceLabels, canaryNames });
-
-    const registered = await registerRevision(this.deps.client, set, caches.revisionList(), selection.matched, {
+    // The plan reads no status, so it can come before the revision that the
+    // upgrades record (status.latestRevision) is registered.
+    const plan = planUpgrade(set, caches.podsInScope(set), { now, namespaceLabels, canaryNames });
+    const registered = await registerRevision(this.deps.client, set, caches.revisionList(), plan.matched, {
       namespace: this.deps.namespace,
       logger: log,
     });
     set = { ...set, status: { ...(set.status ?? { matchedPods: 0, updatedPods: 0, readyPods: 0 }), ...registered } };
-
-    const plan = planUpgrade(set, pods, { now, namespaceLabels, canaryNames });
     await this.writeStatus(set, plan, registered, log);
 
     const observed = new Map<string, ObservedPod>();
-    for (const pod of selection.matched) {
+    for (const pod of plan.matched) {
       observed.set(podKey(pod), {
         recordedHash: recordedHash(pod, name),
         ...(pod.metadata?.resourceVersion ? { resourceVersion: pod.metadata.resourceVersion } : {}),

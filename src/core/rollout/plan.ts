@@ -61,6 +61,8 @@ export interface Plan {
   /** RFC 3339 time of the decision. */
   at: string;
   status: RolloutStatus;
+  /** Matched pods, in (namespace, name) order. */
+  matched: Pod[];
   /** Every waiting pod, in upgrade order. */
   order: Pod[];
   /** Pods to upgrade now, in order: a prefix of `order`. */
@@ -217,6 +219,7 @@ export function planUpgrade(set: SidecarSet, pods: readonly Pod[], opts: PlanOpt
   return {
     at: formatTimestamp(opts.now),
     status,
+    matched: selection.matched,
     order: podsOf(ordered),
     upgrade: podsOf(ordered, 0, taken),
     notUpgradable: withState("not-upgradable"),
