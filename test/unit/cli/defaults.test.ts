@@ -1,46 +1,10 @@
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
-import type { Command } from "commander";
 import { parseAllDocuments } from "yaml";
 import { defaultsCommand } from "../../../src/cli/defaults.js";
-
-interface RunResult {
-  stdout: string;
-  stderr: string;
-  exitCode: number;
-}
-
-/** Runs a command in-process with stdout/stderr captured and process.exitCode restored. */
-async function runCommand(cmd: Command, args: string[]): Promise<RunResult> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const writeOut = process.stdout.write.bind(process.stdout);
-  const writeErr = process.stderr.write.bind(process.stderr);
-  const savedExitCode = process.exitCode;
-  process.exitCode = undefined;
-  process.stdout.write = ((chunk: string | Uint8Array) => (out.push(String(chunk)), true)) as typeof process.stdout.write;
-  process.stderr.write = ((chunk: string | Uint8Array) => (err.push(String(chunk)), true)) as typeof process.stderr.write;
-  try {
-    await cmd.exitOverride().parseAsync(["node", "sidecarset", ...args]);
-  } finally {
-    process.stdout.write = writeOut;
-    process.stderr.write = writeErr;
-  }
-  const exitCode = typeof process.exitCode === "number" ? process.exitCode : 0;
-  process.exitCode = savedExitCode;
-  return { stdout: out.join(""), stderr: err.join(""), exitCode };
-}
-
-function tempFile(name: string, content: string): string {
-  const dir = mkdtempSync(join(tmpdir(), "sidecarset-defaults-"));
-  const file = join(dir, name);
-  writeFileSync(file, content);
-  return file;
-}
+import { runCommand, tempFile } from "./capture.js";
 
 const MANIFESTS = `apiVersion: apps/v1
 kind: Deployment

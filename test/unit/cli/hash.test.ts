@@ -1,37 +1,9 @@
 import assert from "node:assert/strict";
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
-import type { Command } from "commander";
 import { hashCommand } from "../../../src/cli/hash.js";
-
-/** Runs a command in-process with stdout/stderr captured and process.exitCode restored. */
-async function runCommand(cmd: Command, args: string[]): Promise<{ stdout: string; stderr: string; exitCode: number }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const writeOut = process.stdout.write.bind(process.stdout);
-  const writeErr = process.stderr.write.bind(process.stderr);
-  const savedExitCode = process.exitCode;
-  process.exitCode = undefined;
-  process.stdout.write = ((chunk: string | Uint8Array) => (out.push(String(chunk)), true)) as typeof process.stdout.write;
-  process.stderr.write = ((chunk: string | Uint8Array) => (err.push(String(chunk)), true)) as typeof process.stderr.write;
-  try {
-    await cmd.exitOverride().parseAsync(["node", "sidecarset", ...args]);
-  } finally {
-    process.stdout.write = writeOut;
-    process.stderr.write = writeErr;
-  }
-  const exitCode = typeof process.exitCode === "number" ? process.exitCode : 0;
-  process.exitCode = savedExitCode;
-  return { stdout: out.join(""), stderr: err.join(""), exitCode };
-}
-
-function tempFile(name: string, content: string): string {
-  const file = join(mkdtempSync(join(tmpdir(), "sidecarset-hash-")), name);
-  writeFileSync(file, content);
-  return file;
-}
+import { runCommand, tempFile } from "./capture.js";
 
 const TWO_SETS = `apiVersion: apps.kruise.io/v1alpha1
 kind: SidecarSet
