@@ -42,7 +42,7 @@ export function isNotUpgradable(set: SidecarSet, pod: Pod): boolean {
  */
 export function isBusy(consistency: PodConsistency): boolean {
   for (const name of consistency.allNames) {
-    if (consistency.containerReady(name) && !consistency.checkOne(name)) return true;
+    if (!consistency.checkOne(name) && consistency.containerReady(name)) return true;
   }
   return false;
 }

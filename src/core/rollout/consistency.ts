@@ -153,14 +153,42 @@ export class PodConsistency {
 
   /** Consistent for the given pod container names (all sidecar pod-containers of S when empty/omitted). */
   check(names?: Iterable<string>): boolean {
-    if (!names) return this.evaluate(this.all, null);
+    if (!names) return this.isPlain() ? this.sameCount() : this.evaluate(this.all, null);
     const wanted = new Set(names);
-    return wanted.size === 0 ? this.evaluate(this.all, null) : this.evaluate(wanted, null);
+    return wanted.size === 0 ? this.check() : this.evaluate(wanted, null);
   }
 
   /** Consistent for one pod container. */
   checkOne(name: string): boolean {
+    if (this.all.has(name) && this.isPlain()) return this.sameCount();
     return this.evaluate(null, name);
+  }
+
+  private plain: boolean | undefined;
+
+  /**
+   * No in-place state is recorded and no sidecar pod-container of S names its
+   * image by digest: then every check of S's containers comes down to spec and
+   * status listing as many containers (the usual pod, checked several times a plan).
+   */
+  private isPlain(): boolean {
+    if (this.plain === undefined) {
+      let plain = this.pod.metadata?.annotations?.[SIDECARSET_INPLACE_UPDATE_STATE_ANNOTATION] === undefined;
+      if (plain) {
+        for (const c of this.pod.spec?.containers ?? []) {
+          if (this.all.has(c.name) && (c.image ?? "").includes("@")) {
+            plain = false;
+            break;
+          }
+        }
+      }
+      this.plain = plain;
+    }
+    return this.plain;
+  }
+
+  private sameCount(): boolean {
+    return (this.pod.spec?.containers ?? []).length === (this.pod.status?.containerStatuses ?? []).length;
   }
 
   private evaluate(wantedSet: ReadonlySet<string> | null, one: string | null): boolean {

@@ -178,6 +178,12 @@ export interface SelectionOptions {
   namespaceLabels?: NamespaceLabels;
   /** Canary SidecarSets whose base is S (see `canaryNamesOf`). */
   canaryNames?: readonly string[];
+  /**
+   * Called once per matched pod in (namespace, name) order, `rank` counting
+   * from 0. When the listing arrives sorted it is called while the pod is
+   * being read anyway, so a caller needing more from each pod reads it once.
+   */
+  onMatched?: (pod: Pod, rank: number) => void;
 }
 
 /** Splits the listed pods into matched and not-injected pods of S (SPEC §6.3). */
@@ -185,25 +191,35 @@ export function selectPods(set: SidecarSet, pods: readonly Pod[], opts: Selectio
   const isSelected = podSelectorOf(set, opts.namespaceLabels);
   const name = set.metadata.name ?? "";
   const canaries = opts.canaryNames ?? [];
+  const onMatched = opts.onMatched;
   const isMatched = (pod: Pod): boolean => isInjectedBy(pod, name) && hasAllSidecarContainers(pod, set);
+  const selected: Pod[] = [];
+  const matched: Pod[] = [];
+  const notInjected: Pod[] = [];
+  const sort = (pod: Pod): void => {
+    if (isMatched(pod)) {
+      onMatched?.(pod, matched.length);
+      matched.push(pod);
+    } else if (!carriesCanary(pod, canaries)) {
+      notInjected.push(pod);
+    }
+  };
   // One pass while the listing arrives sorted (the usual case): each pod is
   // then read once, not once to select, once to order and once to match.
-  const selected: Pod[] = [];
-  const matchedFlags: boolean[] = [];
   let sorted = true;
   for (const pod of pods) {
     if (!isSelected(pod)) continue;
-    if (sorted && selected.length > 0 && compareNamespaceAndName(selected[selected.length - 1]!, pod) > 0) sorted = false;
+    if (sorted && selected.length > 0 && compareNamespaceAndName(selected[selected.length - 1]!, pod) > 0) {
+      sorted = false;
+      matched.length = 0;
+      notInjected.length = 0;
+    }
     selected.push(pod);
-    if (sorted) matchedFlags.push(isMatched(pod));
+    if (sorted) sort(pod);
   }
-  if (!sorted) sortByNamespaceAndName(selected);
-  const matched: Pod[] = [];
-  const notInjected: Pod[] = [];
-  for (let i = 0; i < selected.length; i++) {
-    const pod = selected[i]!;
-    if (sorted ? matchedFlags[i] : isMatched(pod)) matched.push(pod);
-    else if (!carriesCanary(pod, canaries)) notInjected.push(pod);
+  if (!sorted) {
+    sortByNamespaceAndName(selected);
+    for (const pod of selected) sort(pod);
   }
   return { selected, matched, notInjected };
 }

@@ -178,6 +178,19 @@ export function writeOrderKey(keys: OrderKeys, i: number, pod: Pod): void {
   keys.created[i] = laterFirst(timeOf(pod.metadata?.creationTimestamp));
 }
 
+/** The keys of the waiting pods (slot i for `waiting[i]`) out of keys written by rank. */
+export function orderKeysOfWaiting(byRank: OrderKeys, waiting: Int32Array): OrderKeys {
+  const keys = emptyOrderKeys(waiting.length);
+  for (let i = 0; i < waiting.length; i++) {
+    const rank = waiting[i]!;
+    keys.group[i] = byRank.group[rank]!;
+    keys.readySince[i] = byRank.readySince[rank]!;
+    keys.restarts[i] = byRank.restarts[rank]!;
+    keys.created[i] = byRank.created[rank]!;
+  }
+  return keys;
+}
+
 function orderKeysOf(waiting: Int32Array, matched: readonly Pod[]): OrderKeys {
   const keys = emptyOrderKeys(waiting.length);
   for (let i = 0; i < waiting.length; i++) writeOrderKey(keys, i, matched[waiting[i]!]!);
@@ -222,13 +235,14 @@ function sortedIndexes(keys: OrderKeys, waiting: Int32Array): Int32Array {
  * `known` holds what a caller already computed while reading each pod (the
  * planner does, to read each pod once): every matched pod's labels by rank,
  * the waiting pods' default-order keys (slot i for `waiting[i]`), and the
- * scatter codes of every matched pod by rank.
+ * scatter codes of every matched pod by rank, and with a weight priority
+ * every matched pod's summed weight by rank.
  */
 export function upgradeOrderOfRanks(
   strategy: SidecarSetUpdateStrategy | undefined,
   waiting: Int32Array,
   matched: readonly Pod[],
-  known: { labels?: readonly Labels[]; keys?: OrderKeys; scatterCodes?: ScatterCodes } = {},
+  known: { labels?: readonly Labels[]; keys?: OrderKeys; scatterCodes?: ScatterCodes; weights?: Float64Array } = {},
 ): Int32Array {
   const n = waiting.length;
   const { labels } = known;
@@ -236,7 +250,7 @@ export function upgradeOrderOfRanks(
   // Priority first, then the default order: because the default order is
   // total (rank last), this one sort equals a stable priority sort over it.
   const labelsOf = labels ? (rank: number): Labels => labels[rank] : (rank: number): Labels => matched[rank]!.metadata?.labels;
-  const priority = groupsOf(strategy, waiting, labelsOf);
+  const priority = groupsOf(strategy, waiting, labelsOf, known.weights);
   for (let i = 0; i < n; i++) keys.group[i] = priority[i]! * 12 + keys.group[i]!;
   const indexes = sortedIndexes(keys, waiting);
   const sorted = new Int32Array(n);
@@ -254,9 +268,14 @@ export function upgradeOrderOfRanks(
  * Each waiting pod's priority as a dense rank (0 = first), so the sort
  * compares one number instead of a weight and a digit string.
  */
-function groupsOf(strategy: SidecarSetUpdateStrategy | undefined, waiting: Int32Array, labelsOf: (rank: number) => Labels): Float64Array {
+function groupsOf(
+  strategy: SidecarSetUpdateStrategy | undefined,
+  waiting: Int32Array,
+  labelsOf: (rank: number) => Labels,
+  weights: Float64Array | undefined,
+): Float64Array {
   const weightOf = weightSumOf(strategy?.priorityStrategy);
-  if (weightOf) return weightGroupsOf(weightOf, waiting, labelsOf);
+  if (weightOf) return weightGroupsOf(weights ? (rank) => weights[rank]! : (rank) => weightOf(labelsOf(rank)), waiting);
   const n = waiting.length;
   const group = new Float64Array(n);
   const scorer = priorityScorerOf(strategy?.priorityStrategy);
@@ -282,17 +301,21 @@ function groupsOf(strategy: SidecarSetUpdateStrategy | undefined, waiting: Int32
 }
 
 /** Weight priority's groups: sums as numbers, ranked by the same key comparison as the scorer's. */
-function weightGroupsOf(weightOf: (labels: Labels) => number, waiting: Int32Array, labelsOf: (rank: number) => Labels): Float64Array {
+function weightGroupsOf(weightOfRank: (rank: number) => number, waiting: Int32Array): Float64Array {
   const n = waiting.length;
   const sums = new Float64Array(n);
   const distinct = new Map<number, PriorityKey>();
+  // Pods share a few sums: the last one seen is checked before the map.
+  let last = NaN;
   for (let i = 0; i < n; i++) {
-    const sum = weightOf(labelsOf(waiting[i]!));
+    const sum = weightOfRank(waiting[i]!);
     sums[i] = sum;
-    if (!distinct.has(sum)) distinct.set(sum, weightPriorityKey(sum));
+    if (sum !== last && !distinct.has(sum)) distinct.set(sum, weightPriorityKey(sum));
+    last = sum;
   }
   const rankOf = new Map<number, number>();
   [...distinct.entries()].sort((a, b) => comparePriority(a[1], b[1])).forEach(([sum], r) => rankOf.set(sum, r));
+  if (rankOf.size === 1) return sums.fill(0);
   for (let i = 0; i < n; i++) sums[i] = rankOf.get(sums[i]!)!;
   return sums;
 }

@@ -11,7 +11,8 @@ import { isReadyForSidecarSet, PodConsistency, sidecarNamesOf } from "./consiste
 import { isMidHotUpgrade } from "./hot-upgrade-flip.js";
 import { hasHotUpgradeContainer, podKey, selectPods, type NamespaceLabels } from "./matching.js";
 import { maxUnavailableCount, walkUnavailableBudget } from "./max-unavailable.js";
-import { emptyOrderKeys, upgradeOrderOfRanks, writeOrderKey } from "./order.js";
+import { emptyOrderKeys, orderKeysOfWaiting, upgradeOrderOfRanks, writeOrderKey } from "./order.js";
+import { weightSumOf } from "./priority.js";
 import { ScatterCodes } from "./scatter.js";
 import { isFieldError, parseIntOrPercent, partitionCount, upgradableUnderPartition, type IntOrPercent } from "./partition.js";
 import { isPodUpdated, tallyFacts, updatedButUnavailable, type RolloutStatus } from "./status.js";
@@ -140,57 +141,78 @@ export function stopReasonText(reason: StopReason): string {
 
 /** Plans one round of S's rollout over `pods` (all pods the SidecarSet may see). */
 export function planUpgrade(set: SidecarSet, pods: readonly Pod[], opts: PlanOptions): Plan {
-  const selection = selectPods(set, pods, {
-    ...(opts.namespaceLabels ? { namespaceLabels: opts.namespaceLabels } : {}),
-    ...(opts.canaryNames ? { canaryNames: opts.canaryNames } : {}),
-  });
   const strategy = set.spec.updateStrategy ?? {};
   const parsed = readStrategy(set);
   const updateSelector = updateSelectorOf(set);
   const names = sidecarNamesOf(set);
   const hot = hasHotUpgradeContainer(set);
+  const weightOf = weightSumOf(strategy.priorityStrategy);
+
+  // Slots by rank, sized for every listed pod: only the matched ones are used.
+  const capacity = pods.length;
+  const facts: MatchedFacts = {
+    pods: [],
+    updated: new Uint8Array(capacity),
+    consistent: new Uint8Array(capacity),
+    ready: new Uint8Array(capacity),
+    state: new Uint8Array(capacity),
+  };
+  // What priority, scatter and the default order need from a pod is read
+  // while the pod is read for selection, once, when it is in cache.
+  const labels: Labels[] = new Array(capacity);
+  const keysByRank = emptyOrderKeys(capacity);
+  const weights = weightOf ? new Float64Array(capacity) : undefined;
+  const scatterCodes = new ScatterCodes(strategy.scatterStrategy ?? [], capacity);
+  const midHotUpgrade = hot ? new Uint8Array(capacity) : undefined;
+  // Every write is to the pod's own slot: selectPods may visit a pod twice
+  // when the listing turns out unsorted, and the second visit overwrites the first.
+  const readPod = (pod: Pod, rank: number): void => {
+    const podLabels = pod.metadata?.labels;
+    labels[rank] = podLabels;
+    if (rank === 0) scatterCodes.reset();
+    scatterCodes.add(podLabels);
+    if (weights) weights[rank] = weightOf!(podLabels);
+    const consistency = new PodConsistency(pod, set, names);
+    const updated = isPodUpdated(set, pod);
+    // An updated pod is classified without the selector or the other checks.
+    const state = updated ? UPDATED : STATES.indexOf(classifyCandidate(set, pod, { updated, selectedForUpdate: updateSelector.matches(pod), consistency }));
+    facts.updated[rank] = updated ? 1 : 0;
+    facts.consistent[rank] = consistency.check() ? 1 : 0;
+    facts.ready[rank] = isReadyForSidecarSet(pod, set) ? 1 : 0;
+    facts.state[rank] = state;
+    if (state === WAITING) writeOrderKey(keysByRank, rank, pod);
+    if (midHotUpgrade) midHotUpgrade[rank] = isMidHotUpgrade(set, pod, consistency) ? 1 : 0;
+  };
+  const selection = selectPods(set, pods, {
+    ...(opts.namespaceLabels ? { namespaceLabels: opts.namespaceLabels } : {}),
+    ...(opts.canaryNames ? { canaryNames: opts.canaryNames } : {}),
+    onMatched: readPod,
+  });
+  facts.pods = selection.matched;
 
   const n = selection.matched.length;
-  const facts: MatchedFacts = {
-    pods: selection.matched,
-    updated: new Uint8Array(n),
-    consistent: new Uint8Array(n),
-    ready: new Uint8Array(n),
-    state: new Uint8Array(n),
-  };
-  // What priority, scatter and the default order need from a pod is read in
-  // this one pass over it, while the pod is in cache.
-  const labels: Labels[] = new Array(n);
-  const orderKeys = emptyOrderKeys(n);
-  const scatterCodes = new ScatterCodes(strategy.scatterStrategy ?? [], n);
   const flip: Pod[] = [];
   const status: RolloutStatus = { matchedPods: 0, updatedPods: 0, readyPods: 0, updatedReadyPods: 0, notInjectedPods: selection.notInjected.length };
   let unavailable = 0;
   let waitingCount = 0;
   for (let rank = 0; rank < n; rank++) {
-    const pod = selection.matched[rank]!;
-    const podLabels = pod.metadata?.labels;
-    labels[rank] = podLabels;
-    scatterCodes.add(podLabels);
-    const consistency = new PodConsistency(pod, set, names);
-    const updated = isPodUpdated(set, pod);
-    const consistent = consistency.check();
-    const ready = isReadyForSidecarSet(pod, set);
-    // An updated pod is classified without the selector or the other checks.
-    const state = updated ? UPDATED : STATES.indexOf(classifyCandidate(set, pod, { updated, selectedForUpdate: updateSelector.matches(pod), consistency }));
-    facts.updated[rank] = updated ? 1 : 0;
-    facts.consistent[rank] = consistent ? 1 : 0;
-    facts.ready[rank] = ready ? 1 : 0;
-    facts.state[rank] = state;
+    const updated = facts.updated[rank] === 1;
+    const consistent = facts.consistent[rank] === 1;
+    const ready = facts.ready[rank] === 1;
     tallyFacts(status, updated, consistent, ready);
     if (updatedButUnavailable(updated, consistent, ready)) unavailable++;
-    if (state === WAITING) writeOrderKey(orderKeys, waitingCount++, pod);
-    if (hot && isMidHotUpgrade(set, pod, consistency)) flip.push(pod);
+    if (facts.state[rank] === WAITING) waitingCount++;
+    if (midHotUpgrade?.[rank] === 1) flip.push(selection.matched[rank]!);
   }
 
   const waiting = new Int32Array(waitingCount);
   for (let rank = 0, w = 0; rank < n; rank++) if (facts.state[rank] === WAITING) waiting[w++] = rank;
-  const ordered = upgradeOrderOfRanks(strategy, waiting, selection.matched, { labels, keys: orderKeys, scatterCodes });
+  const ordered = upgradeOrderOfRanks(strategy, waiting, selection.matched, {
+    labels,
+    keys: orderKeysOfWaiting(keysByRank, waiting),
+    scatterCodes,
+    ...(weights ? { weights } : {}),
+  });
   const partition = partitionCount(parsed.partition, status.matchedPods);
   const budget = maxUnavailableCount(parsed.maxUnavailable, status.matchedPods);
   const underPartition = upgradableUnderPartition(ordered.length, partition);

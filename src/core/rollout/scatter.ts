@@ -163,15 +163,20 @@ interface KeyCodes {
  * key, halves the memory traffic over 100k pods, and a caller already reading
  * each pod can fill them in the same pass.
  */
+const FEW_VALUES = 8;
+
 export class ScatterCodes {
   private readonly keyList: string[] = [];
   private readonly perKey: KeyCodes[];
+  /** The first values of each key, in id order (id = position). */
+  private readonly fewValues: string[][];
   /** How many entries were added. */
   count = 0;
 
   constructor(terms: readonly { key: string }[], capacity: number) {
     for (const term of terms) if (!this.keyList.includes(term.key)) this.keyList.push(term.key);
     this.perKey = this.keyList.map(() => ({ codes: new Int32Array(capacity), ids: new Map<string, number>() }));
+    this.fewValues = this.keyList.map(() => []);
   }
 
   add(labels: Labels): void {
@@ -183,10 +188,30 @@ export class ScatterCodes {
         codes[i] = -1;
         continue;
       }
-      let id = ids.get(v);
-      if (id === undefined) ids.set(v, (id = ids.size));
-      codes[i] = id;
+      codes[i] = this.idOf(k, ids, v);
     }
+  }
+
+  /**
+   * A scatter key usually has a handful of values (zones, racks): comparing
+   * with the first few is cheaper than hashing every pod's value string.
+   */
+  private idOf(k: number, ids: Map<string, number>, v: string): number {
+    const few = this.fewValues[k]!;
+    for (let j = 0; j < few.length; j++) if (few[j] === v) return j;
+    let id = ids.get(v);
+    if (id === undefined) {
+      ids.set(v, (id = ids.size));
+      if (id === few.length && few.length < FEW_VALUES) few.push(v);
+    }
+    return id;
+  }
+
+  /** Forgets every entry, as when the pods are read again from the first. */
+  reset(): void {
+    this.count = 0;
+    for (const k of this.perKey) k.ids.clear();
+    for (const few of this.fewValues) few.length = 0;
   }
 
   byKey(): Map<string, KeyCodes> {

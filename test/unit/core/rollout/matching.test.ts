@@ -85,6 +85,19 @@ test("selection sorts by (namespace, name) and splits matched from not-injected 
   assert.deepEqual(names(sel.notInjected), ["c", "d"]);
 });
 
+test("onMatched sees each matched pod in (namespace, name) order; an unsorted listing starts it over from rank 0", () => {
+  const visits = (pods: Pod[]): string[] => {
+    const seen: string[] = [];
+    const sel = selectPods(makeSet(), pods, { onMatched: (pod, rank) => seen.push(`${rank}:${podKey(pod)}`) });
+    assert.equal(sel.matched.length, pods.length);
+    return seen;
+  };
+  const [a, b, c] = [makePod("a"), makePod("b"), makePod("c")];
+  assert.deepEqual(visits([a, b, c]), ["0:default/a", "1:default/b", "2:default/c"]);
+  // b and c are visited as they come; a, out of order, makes the pass start over.
+  assert.deepEqual(visits([b, c, a]), ["0:default/b", "1:default/c", "0:default/a", "1:default/b", "2:default/c"]);
+});
+
 test("a namespace that prefixes another sorts first", () => {
   const sel = selectPods(makeSet(), [withNs(makePod("a"), "team-a"), withNs(makePod("b"), "team")]);
   assert.deepEqual(sel.matched.map(podKey), ["team/b", "team-a/a"]);

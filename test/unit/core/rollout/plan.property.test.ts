@@ -100,6 +100,8 @@ test("property: a plan respects maxUnavailable and partition, skips ineligible p
       const reordered = planUpgrade(set, shuffled, { now: NOW });
       assert.deepEqual(names(reordered.order), names(plan.order));
       assert.deepEqual(names(reordered.upgrade), names(plan.upgrade));
+      assert.deepEqual(reordered.status, plan.status);
+      assert.deepEqual(reordered.pods, plan.pods);
     }),
     { numRuns: 300 },
   );
