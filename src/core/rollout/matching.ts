@@ -172,6 +172,11 @@ export interface Selection {
   matched: Pod[];
   /** Selected, not matched, and not carrying a canary of S. */
   notInjected: Pod[];
+  /**
+   * For `matched[i]`, the slot `onMatched` was given for it; null when the
+   * listing arrived sorted and slot i is `matched[i]`'s.
+   */
+  slots: Int32Array | null;
 }
 
 export interface SelectionOptions {
@@ -179,11 +184,12 @@ export interface SelectionOptions {
   /** Canary SidecarSets whose base is S (see `canaryNamesOf`). */
   canaryNames?: readonly string[];
   /**
-   * Called once per matched pod in (namespace, name) order, `rank` counting
-   * from 0. When the listing arrives sorted it is called while the pod is
-   * being read anyway, so a caller needing more from each pod reads it once.
+   * Called once per matched pod while the listing is read, in listing
+   * order, with slots 0, 1, 2…: a caller needing more from each pod reads it
+   * while it is in cache. `Selection.slots` then maps the sorted matched pods
+   * back to their slots.
    */
-  onMatched?: (pod: Pod, rank: number) => void;
+  onMatched?: (pod: Pod, slot: number) => void;
 }
 
 /** Splits the listed pods into matched and not-injected pods of S (SPEC §6.3). */
@@ -192,40 +198,59 @@ export function selectPods(set: SidecarSet, pods: readonly Pod[], opts: Selectio
   const name = set.metadata.name ?? "";
   const canaries = opts.canaryNames ?? [];
   const onMatched = opts.onMatched;
-  const isMatched = (pod: Pod): boolean => isInjectedBy(pod, name) && hasAllSidecarContainers(pod, set);
   const selected: Pod[] = [];
-  const matched: Pod[] = [];
-  const notInjected: Pod[] = [];
-  const sort = (pod: Pod): void => {
-    if (isMatched(pod)) {
-      onMatched?.(pod, matched.length);
+  let matched: Pod[] = [];
+  let notInjected: Pod[] = [];
+  // Per selected pod: its slot when matched, -1 otherwise.
+  const slotOf = new Int32Array(pods.length);
+  let slots = 0;
+  let sorted = true;
+  let lastNamespace = "";
+  let lastName = "";
+  for (const pod of pods) {
+    if (!isSelected(pod)) continue;
+    if (sorted) {
+      const namespace = podNamespace(pod);
+      const podname = podName(pod);
+      if (selected.length > 0 && (compareStrings(lastNamespace, namespace) || compareStrings(lastName, podname)) > 0) sorted = false;
+      lastNamespace = namespace;
+      lastName = podname;
+    }
+    let slot = -1;
+    if (isInjectedBy(pod, name) && hasAllSidecarContainers(pod, set)) {
+      slot = slots++;
+      onMatched?.(pod, slot);
+    }
+    slotOf[selected.length] = slot;
+    selected.push(pod);
+    // While the listing is sorted (the API server lists in key order), every
+    // pod lands in its final place at once.
+    if (!sorted) continue;
+    if (slot >= 0) matched.push(pod);
+    else if (!carriesCanary(pod, canaries)) notInjected.push(pod);
+  }
+  if (sorted) return { selected, matched, notInjected, slots: null };
+
+  const namespaces = selected.map(podNamespace);
+  const names = selected.map(podName);
+  const order = Array.from(selected, (_, i) => i);
+  order.sort((a, b) => compareStrings(namespaces[a]!, namespaces[b]!) || compareStrings(names[a]!, names[b]!));
+  const ordered: Pod[] = new Array(selected.length);
+  const matchedSlots = new Int32Array(slots);
+  matched = [];
+  notInjected = [];
+  for (let k = 0; k < order.length; k++) {
+    const i = order[k]!;
+    const pod = selected[i]!;
+    ordered[k] = pod;
+    if (slotOf[i]! >= 0) {
+      matchedSlots[matched.length] = slotOf[i]!;
       matched.push(pod);
     } else if (!carriesCanary(pod, canaries)) {
       notInjected.push(pod);
     }
-  };
-  // One pass while the listing arrives sorted (the usual case): each pod is
-  // then read once, not once to select, once to order and once to match.
-  let sorted = true;
-  for (const pod of pods) {
-    if (!isSelected(pod)) continue;
-    if (sorted && selected.length > 0 && compareNamespaceAndName(selected[selected.length - 1]!, pod) > 0) {
-      sorted = false;
-      matched.length = 0;
-      notInjected.length = 0;
-    }
-    selected.push(pod);
-    if (sorted) sort(pod);
   }
-  if (!sorted) {
-    sortByNamespaceAndName(selected);
-    for (const pod of selected) sort(pod);
-  }
-  return { selected, matched, notInjected };
-}
-
-function compareNamespaceAndName(a: Pod, b: Pod): number {
-  return compareStrings(podNamespace(a), podNamespace(b)) || compareStrings(podName(a), podName(b));
+  return { selected: ordered, matched, notInjected, slots: matchedSlots };
 }
 
 function carriesCanary(pod: Pod, canaries: readonly string[]): boolean {
@@ -235,29 +260,4 @@ function carriesCanary(pod: Pod, canaries: readonly string[]): boolean {
 
 function compareStrings(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
-}
-
-/**
- * Sorts pods in place by (namespace, name). Listings usually arrive in this
- * order already: one pass confirms it, reading each pod once instead of twice
- * per comparison.
- */
-export function sortByNamespaceAndName(pods: Pod[]): void {
-  if (isSortedByNamespaceAndName(pods)) return;
-  pods.sort(compareNamespaceAndName);
-}
-
-function isSortedByNamespaceAndName(pods: readonly Pod[]): boolean {
-  if (pods.length === 0) return true;
-  let namespace = podNamespace(pods[0]!);
-  let name = podName(pods[0]!);
-  for (let i = 1; i < pods.length; i++) {
-    const ns = podNamespace(pods[i]!);
-    const n = podName(pods[i]!);
-    const order = compareStrings(namespace, ns) || compareStrings(name, n);
-    if (order > 0) return false;
-    namespace = ns;
-    name = n;
-  }
-  return true;
 }

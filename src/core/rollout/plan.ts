@@ -5,17 +5,13 @@ import type { FieldError } from "../../api/errors.js";
 import type { Pod } from "../../api/kube-types.js";
 import { formatTimestamp } from "../../api/pod-records.js";
 import type { SidecarSet } from "../../api/types.js";
-import type { Labels } from "../selector.js";
-import { classifyCandidate, updateSelectorOf, type CandidateState } from "./candidates.js";
-import { isReadyForSidecarSet, PodConsistency, sidecarNamesOf } from "./consistency.js";
-import { isMidHotUpgrade } from "./hot-upgrade-flip.js";
-import { hasHotUpgradeContainer, podKey, selectPods, type NamespaceLabels } from "./matching.js";
+import { updateSelectorOf, type CandidateState } from "./candidates.js";
+import { podKey, selectPods, type NamespaceLabels } from "./matching.js";
 import { maxUnavailableCount, walkUnavailableBudget } from "./max-unavailable.js";
-import { emptyOrderKeys, orderKeysOfWaiting, upgradeOrderOfRanks, writeOrderKey } from "./order.js";
-import { weightSumOf } from "./priority.js";
-import { ScatterCodes } from "./scatter.js";
+import { orderKeysOfWaiting, upgradeOrderOfRanks } from "./order.js";
 import { isFieldError, parseIntOrPercent, partitionCount, upgradableUnderPartition, type IntOrPercent } from "./partition.js";
-import { isPodUpdated, tallyFacts, updatedButUnavailable, type RolloutStatus } from "./status.js";
+import { CANDIDATE_STATES, PodFacts, WAITING } from "./pod-facts.js";
+import { tallyFacts, updatedButUnavailable, type RolloutStatus } from "./status.js";
 
 export interface PlanOptions {
   /** The time of the decision; stamped on the plan. */
@@ -88,24 +84,6 @@ export interface Plan {
   errors: FieldError[];
 }
 
-/** Candidate states as small numbers, so per-pod facts live in flat arrays. */
-const STATES: readonly CandidateState[] = ["updated", "not-selected", "not-upgradable", "busy", "waiting"];
-const WAITING = STATES.indexOf("waiting");
-const UPDATED = STATES.indexOf("updated");
-
-/**
- * Facts about the matched pods, one slot per pod in (namespace, name) order.
- * Flat arrays rather than an object per pod: for 100k pods the planner then
- * allocates next to nothing that outlives a scavenge.
- */
-interface MatchedFacts {
-  pods: readonly Pod[];
-  updated: Uint8Array;
-  consistent: Uint8Array;
-  ready: Uint8Array;
-  state: Uint8Array;
-}
-
 /**
  * The strategy fields the plan computes with. A NotUpdate SidecarSet never
  * upgrades, and validation leaves its rollout fields alone, so neither do we.
@@ -143,52 +121,14 @@ export function stopReasonText(reason: StopReason): string {
 export function planUpgrade(set: SidecarSet, pods: readonly Pod[], opts: PlanOptions): Plan {
   const strategy = set.spec.updateStrategy ?? {};
   const parsed = readStrategy(set);
-  const updateSelector = updateSelectorOf(set);
-  const names = sidecarNamesOf(set);
-  const hot = hasHotUpgradeContainer(set);
-  const weightOf = weightSumOf(strategy.priorityStrategy);
-
-  // Slots by rank, sized for every listed pod: only the matched ones are used.
-  const capacity = pods.length;
-  const facts: MatchedFacts = {
-    pods: [],
-    updated: new Uint8Array(capacity),
-    consistent: new Uint8Array(capacity),
-    ready: new Uint8Array(capacity),
-    state: new Uint8Array(capacity),
-  };
-  // What priority, scatter and the default order need from a pod is read
-  // while the pod is read for selection, once, when it is in cache.
-  const labels: Labels[] = new Array(capacity);
-  const keysByRank = emptyOrderKeys(capacity);
-  const weights = weightOf ? new Float64Array(capacity) : undefined;
-  const scatterCodes = new ScatterCodes(strategy.scatterStrategy ?? [], capacity);
-  const midHotUpgrade = hot ? new Uint8Array(capacity) : undefined;
-  // Every write is to the pod's own slot: selectPods may visit a pod twice
-  // when the listing turns out unsorted, and the second visit overwrites the first.
-  const readPod = (pod: Pod, rank: number): void => {
-    const podLabels = pod.metadata?.labels;
-    labels[rank] = podLabels;
-    if (rank === 0) scatterCodes.reset();
-    scatterCodes.add(podLabels);
-    if (weights) weights[rank] = weightOf!(podLabels);
-    const consistency = new PodConsistency(pod, set, names);
-    const updated = isPodUpdated(set, pod);
-    // An updated pod is classified without the selector or the other checks.
-    const state = updated ? UPDATED : STATES.indexOf(classifyCandidate(set, pod, { updated, selectedForUpdate: updateSelector.matches(pod), consistency }));
-    facts.updated[rank] = updated ? 1 : 0;
-    facts.consistent[rank] = consistency.check() ? 1 : 0;
-    facts.ready[rank] = isReadyForSidecarSet(pod, set) ? 1 : 0;
-    facts.state[rank] = state;
-    if (state === WAITING) writeOrderKey(keysByRank, rank, pod);
-    if (midHotUpgrade) midHotUpgrade[rank] = isMidHotUpgrade(set, pod, consistency) ? 1 : 0;
-  };
+  const facts = new PodFacts(set, pods.length);
   const selection = selectPods(set, pods, {
     ...(opts.namespaceLabels ? { namespaceLabels: opts.namespaceLabels } : {}),
     ...(opts.canaryNames ? { canaryNames: opts.canaryNames } : {}),
-    onMatched: readPod,
+    onMatched: (pod, slot) => facts.read(pod, slot),
   });
-  facts.pods = selection.matched;
+  // From here on, slot i is the i-th matched pod in (namespace, name) order.
+  if (selection.slots) facts.reorder(selection.slots);
 
   const n = selection.matched.length;
   const flip: Pod[] = [];
@@ -202,16 +142,16 @@ export function planUpgrade(set: SidecarSet, pods: readonly Pod[], opts: PlanOpt
     tallyFacts(status, updated, consistent, ready);
     if (updatedButUnavailable(updated, consistent, ready)) unavailable++;
     if (facts.state[rank] === WAITING) waitingCount++;
-    if (midHotUpgrade?.[rank] === 1) flip.push(selection.matched[rank]!);
+    if (facts.midHotUpgrade?.[rank] === 1) flip.push(selection.matched[rank]!);
   }
 
   const waiting = new Int32Array(waitingCount);
   for (let rank = 0, w = 0; rank < n; rank++) if (facts.state[rank] === WAITING) waiting[w++] = rank;
   const ordered = upgradeOrderOfRanks(strategy, waiting, selection.matched, {
-    labels,
-    keys: orderKeysOfWaiting(keysByRank, waiting),
-    scatterCodes,
-    ...(weights ? { weights } : {}),
+    labels: facts.labels,
+    keys: orderKeysOfWaiting(facts.keys, waiting),
+    scatterCodes: facts.scatterCodes,
+    ...(facts.weights ? { weights: facts.weights } : {}),
   });
   const partition = partitionCount(parsed.partition, status.matchedPods);
   const budget = maxUnavailableCount(parsed.maxUnavailable, status.matchedPods);
@@ -235,7 +175,7 @@ export function planUpgrade(set: SidecarSet, pods: readonly Pod[], opts: PlanOpt
     for (let i = from; i < to; i++) out[i - from] = selection.matched[ranks[i]!]!;
     return out;
   };
-  const withState = (state: CandidateState): Pod[] => selection.matched.filter((_, rank) => facts.state[rank] === STATES.indexOf(state));
+  const withState = (state: CandidateState): Pod[] => selection.matched.filter((_, rank) => facts.state[rank] === CANDIDATE_STATES.indexOf(state));
   let explained: PodPlanEntry[] | undefined;
 
   return {
@@ -256,7 +196,7 @@ export function planUpgrade(set: SidecarSet, pods: readonly Pod[], opts: PlanOpt
     // Built when first read: a controller acting on the plan rarely needs a
     // reason per pod, and for 100k pods they are 100k objects.
     get pods(): PodPlanEntry[] {
-      explained ??= explain(selection.selected, facts, ordered, { taken, underPartition, partition, budget, stopped });
+      explained ??= explain(selection.selected, selection.matched, facts, ordered, { taken, underPartition, partition, budget, stopped });
       return explained;
     },
     errors: parsed.errors,
@@ -271,8 +211,8 @@ interface ExplainContext {
   stopped: StopReason | null;
 }
 
-function explain(selected: readonly Pod[], facts: MatchedFacts, ordered: Int32Array, ctx: ExplainContext): PodPlanEntry[] {
-  const position = new Int32Array(facts.pods.length).fill(-1);
+function explain(selected: readonly Pod[], matched: readonly Pod[], facts: PodFacts, ordered: Int32Array, ctx: ExplainContext): PodPlanEntry[] {
+  const position = new Int32Array(matched.length).fill(-1);
   for (let i = 0; i < ordered.length; i++) position[ordered[i]!] = i;
   const text = {
     upgrade: "upgrade now",
@@ -293,7 +233,7 @@ function explain(selected: readonly Pod[], facts: MatchedFacts, ordered: Int32Ar
   let rank = 0;
   for (let k = 0; k < selected.length; k++) {
     const pod = selected[k]!;
-    if (facts.pods[rank] !== pod) {
+    if (matched[rank] !== pod) {
       out[k] = { pod: podKey(pod), state: "not-injected", reason: text.notInjected, updated: false, consistent: false, ready: false };
       continue;
     }
@@ -303,7 +243,7 @@ function explain(selected: readonly Pod[], facts: MatchedFacts, ordered: Int32Ar
     const at = position[rank]!;
     let state: PodPlanState;
     let reason: string;
-    switch (STATES[facts.state[rank]!]) {
+    switch (CANDIDATE_STATES[facts.state[rank]!]) {
       case "updated":
         state = "updated";
         reason = !consistent ? text.restarting : !ready ? text.notReady : text.current;

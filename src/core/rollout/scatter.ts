@@ -169,7 +169,7 @@ export class ScatterCodes {
   private readonly keyList: string[] = [];
   private readonly perKey: KeyCodes[];
   /** The first values of each key, in id order (id = position). */
-  private readonly fewValues: string[][];
+  private fewValues: string[][];
   /** How many entries were added. */
   count = 0;
 
@@ -207,11 +207,31 @@ export class ScatterCodes {
     return id;
   }
 
-  /** Forgets every entry, as when the pods are read again from the first. */
-  reset(): void {
-    this.count = 0;
-    for (const k of this.perKey) k.ids.clear();
-    for (const few of this.fewValues) few.length = 0;
+  /**
+   * Reorders the entries so that entry i is the one added as entry
+   * `slots[i]`, and renumbers each key's values by first occurrence in the
+   * new order (the order key-only terms expand in).
+   */
+  reorder(slots: Int32Array): void {
+    for (let k = 0; k < this.perKey.length; k++) {
+      const { codes, ids } = this.perKey[k]!;
+      const renumbered = new Int32Array(ids.size).fill(-1);
+      const values: string[] = new Array(ids.size);
+      for (const [value, id] of ids) values[id] = value;
+      const inOrder = new Map<string, number>();
+      const out = new Int32Array(codes.length);
+      for (let i = 0; i < slots.length; i++) {
+        const code = codes[slots[i]!]!;
+        if (code >= 0 && renumbered[code] === -1) {
+          renumbered[code] = inOrder.size;
+          inOrder.set(values[code]!, inOrder.size);
+        }
+        out[i] = code < 0 ? code : renumbered[code]!;
+      }
+      this.perKey[k] = { codes: out, ids: inOrder };
+      this.fewValues[k] = [...inOrder.keys()].slice(0, FEW_VALUES);
+    }
+    this.count = slots.length;
   }
 
   byKey(): Map<string, KeyCodes> {

@@ -85,17 +85,20 @@ test("selection sorts by (namespace, name) and splits matched from not-injected 
   assert.deepEqual(names(sel.notInjected), ["c", "d"]);
 });
 
-test("onMatched sees each matched pod in (namespace, name) order; an unsorted listing starts it over from rank 0", () => {
-  const visits = (pods: Pod[]): string[] => {
+test("onMatched sees each matched pod once, in listing order; slots map the sorted pods back", () => {
+  const visit = (pods: Pod[]): { seen: string[]; slots: number[] | null; matched: string[] } => {
     const seen: string[] = [];
-    const sel = selectPods(makeSet(), pods, { onMatched: (pod, rank) => seen.push(`${rank}:${podKey(pod)}`) });
-    assert.equal(sel.matched.length, pods.length);
-    return seen;
+    const sel = selectPods(makeSet(), pods, { onMatched: (pod, slot) => seen.push(`${slot}:${podKey(pod)}`) });
+    return { seen, slots: sel.slots && [...sel.slots], matched: sel.matched.map(podKey) };
   };
   const [a, b, c] = [makePod("a"), makePod("b"), makePod("c")];
-  assert.deepEqual(visits([a, b, c]), ["0:default/a", "1:default/b", "2:default/c"]);
-  // b and c are visited as they come; a, out of order, makes the pass start over.
-  assert.deepEqual(visits([b, c, a]), ["0:default/b", "1:default/c", "0:default/a", "1:default/b", "2:default/c"]);
+  const stranger = makePod("s", { labels: { app: "other" } });
+  assert.deepEqual(visit([a, stranger, b, c]), { seen: ["0:default/a", "1:default/b", "2:default/c"], slots: null, matched: ["default/a", "default/b", "default/c"] });
+  assert.deepEqual(visit([b, c, stranger, a]), {
+    seen: ["0:default/b", "1:default/c", "2:default/a"],
+    slots: [2, 0, 1],
+    matched: ["default/a", "default/b", "default/c"],
+  });
 });
 
 test("a namespace that prefixes another sorts first", () => {

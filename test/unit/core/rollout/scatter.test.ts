@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { expandScatterTerms, scatter, scatterByTerm, scatterGroups } from "../../../../src/core/rollout/scatter.js";
+import { expandScatterTerms, scatter, scatterByTerm, scatterGroups, ScatterCodes } from "../../../../src/core/rollout/scatter.js";
 
 type Item = { id: number; labels: Record<string, string> };
 const labelsOf = (i: Item): Record<string, string> => i.labels;
@@ -80,4 +80,14 @@ test("expanding while numbering label values gives the same order as expanding f
   const expected = ids(scatter(expandScatterTerms(terms, all, labelsOf), waiting, all, labelsOf, labelsOf));
   const order = scatterOrderOfStrategy(terms, Int32Array.from(waiting.map((w) => w.id)), all.map(labelsOf));
   assert.deepEqual(Array.from(order, (k) => waiting[k]!.id), expected);
+});
+
+test("scatter codes added out of order and reordered number values by first occurrence in the new order", () => {
+  const zones = ["c", "a", undefined, "b", "a", "c", "d", "e", "f", "g", "h", "i"];
+  const codes = new ScatterCodes([{ key: "zone" }], zones.length);
+  for (const z of zones) codes.add(z === undefined ? {} : { zone: z });
+  codes.reorder(Int32Array.from([3, 2, 1, 0, 4, 5, 11, 10, 9, 8, 7, 6]));
+  const zone = codes.byKey().get("zone")!;
+  assert.deepEqual([...zone.ids.keys()], ["b", "a", "c", "i", "h", "g", "f", "e", "d"]);
+  assert.deepEqual([...zone.codes], [0, -1, 1, 2, 1, 2, 3, 4, 5, 6, 7, 8]);
 });
