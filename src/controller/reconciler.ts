@@ -9,6 +9,7 @@ import { upgradableCondition } from "../core/rollout/condition.js";
 import { flipHotUpgrade } from "../core/rollout/hot-upgrade-flip.js";
 import { canaryNamesOf, podKey } from "../core/rollout/matching.js";
 import { planUpgrade, stopReasonText, type Plan } from "../core/rollout/plan.js";
+import { PlanMemo } from "../core/rollout/plan-memo.js";
 import { recordedHash, setHash } from "../core/rollout/status.js";
 import type { Expectations, ObservedPod } from "../core/rollout/expectations.js";
 import { upgradePod } from "../core/rollout/upgrade-pod.js";
@@ -88,6 +89,9 @@ function statusEqual(a: SidecarSetStatus | undefined, b: SidecarSetStatus): bool
 export class SidecarSetReconciler {
   private readonly now: () => Date;
 
+  /** Per SidecarSet: what its last plan learnt about the cached pods. */
+  private readonly memos = new Map<string, PlanMemo>();
+
   constructor(private readonly deps: ReconcilerDeps) {
     this.now = deps.now ?? (() => new Date());
   }
@@ -97,6 +101,7 @@ export class SidecarSetReconciler {
     const cached = caches.sidecarSet(name);
     if (!cached) {
       expectations.forgetSidecarSet(name);
+      this.memos.delete(name);
       this.deps.metrics?.forget?.(name);
       return;
     }
@@ -107,7 +112,9 @@ export class SidecarSetReconciler {
     const canaryNames = canaryNamesOf(set, caches.sidecarSetList());
     // The plan reads no status, so it can come before the revision that the
     // upgrades record (status.latestRevision) is registered.
-    const plan = planUpgrade(set, caches.podsInScope(set), { now, namespaceLabels, canaryNames });
+    let memo = this.memos.get(name);
+    if (!memo) this.memos.set(name, (memo = new PlanMemo()));
+    const plan = planUpgrade(set, caches.podsInScope(set), { now, namespaceLabels, canaryNames, memo });
     const registered = await registerRevision(this.deps.client, set, caches.revisionList(), plan.matched, {
       namespace: this.deps.namespace,
       logger: log,

@@ -11,6 +11,7 @@ export * from "./order.js";
 export * from "./partition.js";
 export * from "./max-unavailable.js";
 export * from "./plan.js";
+export * from "./plan-memo.js";
 export * from "./upgrade-pod.js";
 export * from "./hot-upgrade-flip.js";
 export * from "./condition.js";

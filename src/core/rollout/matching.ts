@@ -11,6 +11,7 @@ import {
 import { readWorkingHotUpgradeContainers } from "../../api/pod-records.js";
 import type { SidecarContainer, SidecarSet } from "../../api/types.js";
 import { compileRequirements, isEmptySelector, parseSelector, requirementsMatch } from "../selector.js";
+import { CARRIES_CANARY, MATCHED, SELECTED, type PlanMemo } from "./plan-memo.js";
 
 /** Namespace name → labels of that Namespace object. A missing entry is a Namespace that could not be read. */
 export type NamespaceLabels = Readonly<Record<string, Readonly<Record<string, string>> | undefined>>;
@@ -190,6 +191,8 @@ export interface SelectionOptions {
    * back to their slots.
    */
   onMatched?: (pod: Pod, slot: number) => void;
+  /** Selection flags remembered from earlier plans of the same SidecarSet. */
+  memo?: PlanMemo;
 }
 
 /** Splits the listed pods into matched and not-injected pods of S (SPEC §6.3). */
@@ -198,17 +201,25 @@ export function selectPods(set: SidecarSet, pods: readonly Pod[], opts: Selectio
   const name = set.metadata.name ?? "";
   const canaries = opts.canaryNames ?? [];
   const onMatched = opts.onMatched;
+  const memo = opts.memo;
+  const flagsOf = (pod: Pod): number => {
+    if (!isSelected(pod)) return 0;
+    if (isInjectedBy(pod, name) && hasAllSidecarContainers(pod, set)) return SELECTED | MATCHED;
+    return carriesCanary(pod, canaries) ? SELECTED | CARRIES_CANARY : SELECTED;
+  };
   const selected: Pod[] = [];
   let matched: Pod[] = [];
   let notInjected: Pod[] = [];
-  // Per selected pod: its slot when matched, -1 otherwise.
+  // Per selected pod: its slot when matched (-1 otherwise), and its flags.
   const slotOf = new Int32Array(pods.length);
+  const selectedFlags = new Uint8Array(pods.length);
   let slots = 0;
   let sorted = true;
   let lastNamespace = "";
   let lastName = "";
   for (const pod of pods) {
-    if (!isSelected(pod)) continue;
+    const flags = memo ? memo.selectionOf(pod, flagsOf) : flagsOf(pod);
+    if (flags === 0) continue;
     if (sorted) {
       const namespace = podNamespace(pod);
       const podname = podName(pod);
@@ -217,17 +228,18 @@ export function selectPods(set: SidecarSet, pods: readonly Pod[], opts: Selectio
       lastName = podname;
     }
     let slot = -1;
-    if (isInjectedBy(pod, name) && hasAllSidecarContainers(pod, set)) {
+    if (flags & MATCHED) {
       slot = slots++;
       onMatched?.(pod, slot);
     }
     slotOf[selected.length] = slot;
+    selectedFlags[selected.length] = flags;
     selected.push(pod);
     // While the listing is sorted (the API server lists in key order), every
     // pod lands in its final place at once.
     if (!sorted) continue;
     if (slot >= 0) matched.push(pod);
-    else if (!carriesCanary(pod, canaries)) notInjected.push(pod);
+    else if (!(flags & CARRIES_CANARY)) notInjected.push(pod);
   }
   if (sorted) return { selected, matched, notInjected, slots: null };
 
@@ -246,7 +258,7 @@ export function selectPods(set: SidecarSet, pods: readonly Pod[], opts: Selectio
     if (slotOf[i]! >= 0) {
       matchedSlots[matched.length] = slotOf[i]!;
       matched.push(pod);
-    } else if (!carriesCanary(pod, canaries)) {
+    } else if (!(selectedFlags[i]! & CARRIES_CANARY)) {
       notInjected.push(pod);
     }
   }

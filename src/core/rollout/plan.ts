@@ -10,6 +10,7 @@ import { podKey, selectPods, type NamespaceLabels } from "./matching.js";
 import { maxUnavailableCount, walkUnavailableBudget } from "./max-unavailable.js";
 import { orderKeysOfWaiting, upgradeOrderOfRanks } from "./order.js";
 import { isFieldError, parseIntOrPercent, partitionCount, upgradableUnderPartition, type IntOrPercent } from "./partition.js";
+import type { PlanMemo } from "./plan-memo.js";
 import { CANDIDATE_STATES, PodFacts, WAITING } from "./pod-facts.js";
 import { tallyFacts, updatedButUnavailable, type RolloutStatus } from "./status.js";
 
@@ -20,6 +21,11 @@ export interface PlanOptions {
   namespaceLabels?: NamespaceLabels;
   /** Canary SidecarSets whose base is S: pods carrying one are not reported as not-injected. */
   canaryNames?: readonly string[];
+  /**
+   * What earlier plans of S learnt about the pods. Only for pods that are
+   * never mutated (an informer's cache): a pod object must keep its content.
+   */
+  memo?: PlanMemo;
 }
 
 /** Why nothing is upgraded this round, before any budget is looked at. */
@@ -121,10 +127,13 @@ export function stopReasonText(reason: StopReason): string {
 export function planUpgrade(set: SidecarSet, pods: readonly Pod[], opts: PlanOptions): Plan {
   const strategy = set.spec.updateStrategy ?? {};
   const parsed = readStrategy(set);
-  const facts = new PodFacts(set, pods.length);
+  const memo = opts.memo;
+  memo?.begin(set, opts);
+  const facts = new PodFacts(set, pods.length, memo);
   const selection = selectPods(set, pods, {
     ...(opts.namespaceLabels ? { namespaceLabels: opts.namespaceLabels } : {}),
     ...(opts.canaryNames ? { canaryNames: opts.canaryNames } : {}),
+    ...(memo ? { memo } : {}),
     onMatched: (pod, slot) => facts.read(pod, slot),
   });
   // From here on, slot i is the i-th matched pod in (namespace, name) order.

@@ -10,6 +10,7 @@ import { isMidHotUpgrade } from "./hot-upgrade-flip.js";
 import { hasHotUpgradeContainer } from "./matching.js";
 import { emptyOrderKeys, writeOrderKey, type OrderKeys } from "./order.js";
 import { weightSumOf } from "./priority.js";
+import type { PlanMemo, RememberedFacts } from "./plan-memo.js";
 import { ScatterCodes } from "./scatter.js";
 import { isPodUpdated } from "./status.js";
 
@@ -44,10 +45,11 @@ export class PodFacts {
   private readonly selectedForUpdate: (pod: Pod) => boolean;
   private readonly weightOf: ((labels: Labels) => number) | null;
 
-  /** Room for `capacity` pods. */
+  /** Room for `capacity` pods; facts are taken from `memo` when it has them, and given to it. */
   constructor(
     private readonly set: SidecarSet,
     capacity: number,
+    private readonly memo?: PlanMemo,
   ) {
     const strategy = set.spec.updateStrategy ?? {};
     this.names = sidecarNamesOf(set);
@@ -66,6 +68,16 @@ export class PodFacts {
 
   /** Reads a matched pod into `slot`; slots are filled 0, 1, 2… */
   read(pod: Pod, slot: number): void {
+    const remembered = this.memo?.factsOf(pod);
+    if (remembered) {
+      this.restore(slot, remembered);
+      return;
+    }
+    this.compute(pod, slot);
+    this.memo?.remember(pod, this.snapshot(slot));
+  }
+
+  private compute(pod: Pod, slot: number): void {
     const set = this.set;
     const labels = pod.metadata?.labels;
     this.labels[slot] = labels;
@@ -83,6 +95,37 @@ export class PodFacts {
     this.state[slot] = state;
     if (state === WAITING) writeOrderKey(this.keys, slot, pod);
     if (this.midHotUpgrade) this.midHotUpgrade[slot] = isMidHotUpgrade(set, pod, consistency) ? 1 : 0;
+  }
+
+  private snapshot(slot: number): RememberedFacts {
+    return {
+      labels: this.labels[slot],
+      updated: this.updated[slot]!,
+      consistent: this.consistent[slot]!,
+      ready: this.ready[slot]!,
+      state: this.state[slot]!,
+      group: this.keys.group[slot]!,
+      readySince: this.keys.readySince[slot]!,
+      restarts: this.keys.restarts[slot]!,
+      created: this.keys.created[slot]!,
+      weight: this.weights?.[slot] ?? 0,
+      midHotUpgrade: this.midHotUpgrade?.[slot] ?? 0,
+    };
+  }
+
+  private restore(slot: number, facts: RememberedFacts): void {
+    this.labels[slot] = facts.labels;
+    this.scatterCodes.add(facts.labels);
+    this.updated[slot] = facts.updated;
+    this.consistent[slot] = facts.consistent;
+    this.ready[slot] = facts.ready;
+    this.state[slot] = facts.state;
+    this.keys.group[slot] = facts.group;
+    this.keys.readySince[slot] = facts.readySince;
+    this.keys.restarts[slot] = facts.restarts;
+    this.keys.created[slot] = facts.created;
+    if (this.weights) this.weights[slot] = facts.weight;
+    if (this.midHotUpgrade) this.midHotUpgrade[slot] = facts.midHotUpgrade;
   }
 
   /** Moves the facts read into `slots[i]` to slot i, for every i. */

@@ -5,6 +5,7 @@ import type { Pod } from "../../../../src/api/kube-types.js";
 import type { SidecarSetUpdateStrategy } from "../../../../src/api/types.js";
 import { isReadyForSidecarSet } from "../../../../src/core/rollout/consistency.js";
 import { planUpgrade } from "../../../../src/core/rollout/plan.js";
+import { PlanMemo } from "../../../../src/core/rollout/plan-memo.js";
 import { isPodUpdated } from "../../../../src/core/rollout/status.js";
 import { makePod, makeSet, names, NOW, type PodState } from "./fixtures.js";
 
@@ -105,4 +106,62 @@ test("property: a plan respects maxUnavailable and partition, skips ineligible p
     }),
     { numRuns: 300 },
   );
+});
+
+/** Everything a plan decides, with pods as names, for comparing two plans. */
+function decisions(plan: ReturnType<typeof planUpgrade>): unknown {
+  return {
+    status: plan.status,
+    order: names(plan.order),
+    upgrade: names(plan.upgrade),
+    notUpgradable: names(plan.notUpgradable),
+    busy: names(plan.busy),
+    partition: plan.partition,
+    maxUnavailable: plan.maxUnavailable,
+    unavailable: plan.unavailable,
+    stopped: plan.stopped,
+    pods: plan.pods,
+  };
+}
+
+test("property: a plan with a memo of earlier plans decides exactly as a plan without one", () => {
+  const changeArb = fc.record({ replaced: fc.boolean(), spec: podArb });
+  fc.assert(
+    fc.property(fc.array(fc.tuple(podArb, changeArb), { maxLength: 40 }), strategyArb, fc.boolean(), (pairs, strategy, listReversed) => {
+      const set = makeSet(strategy);
+      const memo = new PlanMemo();
+      const before = buildPods(pairs.map(([spec]) => spec));
+      planUpgrade(set, before, { now: NOW, memo });
+      // The next listing: some pods unchanged (the same objects), some
+      // replaced by a new object in another state, some gone.
+      const replacements = buildPods(pairs.map(([, change]) => change.spec));
+      const after = before.flatMap((pod, i) => {
+        const change = pairs[i]![1];
+        if (i % 7 === 6) return [];
+        return [change.replaced ? replacements[i]! : pod];
+      });
+      if (listReversed) after.reverse();
+      assert.deepEqual(decisions(planUpgrade(set, after, { now: NOW, memo })), decisions(planUpgrade(set, after, { now: NOW })));
+      // A new version of the SidecarSet: nothing remembered applies.
+      const next = makeSet(strategy);
+      next.metadata.annotations!["kruise.io/sidecarset-hash"] = "hash-next";
+      assert.deepEqual(decisions(planUpgrade(next, after, { now: NOW, memo })), decisions(planUpgrade(next, after, { now: NOW })));
+      // Back to the first version, with other namespace labels.
+      assert.deepEqual(
+        decisions(planUpgrade(set, after, { now: NOW, memo, namespaceLabels: {} })),
+        decisions(planUpgrade(set, after, { now: NOW, namespaceLabels: {} })),
+      );
+    }),
+    { numRuns: 200 },
+  );
+});
+
+test("a memo forgets pods when the namespace labels change", () => {
+  const set = makeSet({}, { namespaceSelector: { matchLabels: { env: "prod" } } });
+  const pods = [makePod("a")];
+  const memo = new PlanMemo();
+  const prod = { default: { env: "prod" } };
+  assert.equal(planUpgrade(set, pods, { now: NOW, memo, namespaceLabels: prod }).status.matchedPods, 1);
+  assert.equal(planUpgrade(set, pods, { now: NOW, memo, namespaceLabels: { default: { env: "dev" } } }).status.matchedPods, 0);
+  assert.equal(planUpgrade(set, pods, { now: NOW, memo, namespaceLabels: prod }).status.matchedPods, 1);
 });

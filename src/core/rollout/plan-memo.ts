@@ -1,0 +1,108 @@
+// What one plan learnt about each pod, kept for the next plan of the same
+// SidecarSet. Pods from an informer's cache are never mutated: a changed pod
+// arrives as a new object. So while the SidecarSet, the namespace labels and
+// the canaries stay the same, a pod object seen before has the same facts,
+// and a controller re-planning 100k pods after one pod event reads one pod.
+import { SIDECARSET_HASH_ANNOTATION, SIDECARSET_HASH_WITHOUT_IMAGE_ANNOTATION } from "../../api/keys.js";
+import type { Pod } from "../../api/kube-types.js";
+import type { SidecarSet } from "../../api/types.js";
+import type { Labels } from "../selector.js";
+import type { NamespaceLabels } from "./matching.js";
+
+
+/** How a pod stands to the SidecarSet's selection (SPEC §6.3), as bit flags. */
+export const SELECTED = 1;
+export const MATCHED = 2;
+/** Selected, not matched, and carrying a canary of the SidecarSet. */
+export const CARRIES_CANARY = 4;
+
+/** The per-pod facts a plan reads (see PodFacts), for one matched pod. */
+export interface RememberedFacts {
+  labels: Labels;
+  updated: number;
+  consistent: number;
+  ready: number;
+  state: number;
+  group: number;
+  readySince: number;
+  restarts: number;
+  created: number;
+  weight: number;
+  midHotUpgrade: number;
+}
+
+export interface PlanInputs {
+  namespaceLabels?: NamespaceLabels | undefined;
+  canaryNames?: readonly string[] | undefined;
+}
+
+/**
+ * One SidecarSet's memory of pods between plans. Pass the same memo to every
+ * `planUpgrade` of that SidecarSet; it forgets everything by itself when the
+ * SidecarSet or the other inputs change.
+ */
+export class PlanMemo {
+  private context: string | undefined;
+  private namespaceLabels: NamespaceLabels | undefined;
+  private entries = new WeakMap<Pod, Entry>();
+  // The entry looked up last: a plan asks for a pod's facts right after its selection.
+  private lastPod: Pod | undefined;
+  private lastEntry: Entry | undefined;
+
+  /**
+   * Called at the start of a plan. Facts depend on the whole spec and the hash
+   * annotations; the namespace labels are compared by identity, as a cache
+   * hands out the same object until a Namespace changes.
+   */
+  begin(set: SidecarSet, inputs: PlanInputs): void {
+    const annotations = set.metadata.annotations ?? {};
+    const context = JSON.stringify([
+      set.metadata.name,
+      set.metadata.uid,
+      annotations[SIDECARSET_HASH_ANNOTATION],
+      annotations[SIDECARSET_HASH_WITHOUT_IMAGE_ANNOTATION],
+      set.spec,
+      inputs.canaryNames ?? [],
+    ]);
+    if (context === this.context && inputs.namespaceLabels === this.namespaceLabels) return;
+    this.context = context;
+    this.namespaceLabels = inputs.namespaceLabels;
+    this.entries = new WeakMap();
+    this.lastPod = undefined;
+    this.lastEntry = undefined;
+  }
+
+  private entryOf(pod: Pod): Entry | undefined {
+    if (pod === this.lastPod) return this.lastEntry;
+    const entry = this.entries.get(pod);
+    this.lastPod = pod;
+    this.lastEntry = entry;
+    return entry;
+  }
+
+  /** The pod's selection flags, computed by `compute` the first time. */
+  selectionOf(pod: Pod, compute: (pod: Pod) => number): number {
+    let entry = this.entryOf(pod);
+    if (entry === undefined) {
+      entry = { flags: compute(pod), facts: undefined };
+      this.entries.set(pod, entry);
+      this.lastEntry = entry;
+    }
+    return entry.flags;
+  }
+
+  factsOf(pod: Pod): RememberedFacts | undefined {
+    return this.entryOf(pod)?.facts;
+  }
+
+  /** Keeps the facts of a pod whose selection flags are known. */
+  remember(pod: Pod, facts: RememberedFacts): void {
+    const entry = this.entryOf(pod);
+    if (entry) entry.facts = facts;
+  }
+}
+
+interface Entry {
+  flags: number;
+  facts: RememberedFacts | undefined;
+}
