@@ -51,8 +51,8 @@ export class PlanMemo {
 
   /**
    * Called at the start of a plan. Facts depend on the whole spec and the hash
-   * annotations; the namespace labels are compared by identity, as a cache
-   * hands out the same object until a Namespace changes.
+   * annotations; the namespace labels (for a namespaceSelector) are compared by
+   * identity, as a cache hands out the same object until a Namespace changes.
    */
   begin(set: SidecarSet, inputs: PlanInputs): void {
     const annotations = set.metadata.annotations ?? {};
@@ -64,9 +64,12 @@ export class PlanMemo {
       set.spec,
       inputs.canaryNames ?? [],
     ]);
-    if (context === this.context && inputs.namespaceLabels === this.namespaceLabels) return;
+    // Without a namespaceSelector the namespace labels decide nothing: a
+    // Namespace being labelled then costs no re-read of every pod.
+    const namespaceLabels = set.spec.namespaceSelector ? inputs.namespaceLabels : undefined;
+    if (context === this.context && namespaceLabels === this.namespaceLabels) return;
     this.context = context;
-    this.namespaceLabels = inputs.namespaceLabels;
+    this.namespaceLabels = namespaceLabels;
     this.entries = new WeakMap();
     this.lastPod = undefined;
     this.lastEntry = undefined;
