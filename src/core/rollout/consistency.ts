@@ -101,14 +101,17 @@ export function readRecordedImageIDs(pod: Pod, setName: string): RecordedImageID
   const imageIDs = new Map<string, string>();
   if (parsed === null) return { kind: "recorded", imageIDs };
   if (!isObject(parsed)) return INVALID;
-  for (const [name, entry] of Object.entries(parsed)) {
+  // for…in over JSON.parse output (plain objects, own keys only): no entry arrays per pod.
+  for (const name in parsed) {
+    const entry = parsed[name];
     if (entry === null) continue;
     if (!isObject(entry)) return INVALID;
     if (entry.revision !== undefined && entry.revision !== null && typeof entry.revision !== "string") return INVALID;
     const statuses = entry.lastContainerStatuses;
     if (statuses === undefined || statuses === null) continue;
     if (!isObject(statuses)) return INVALID;
-    for (const [container, status] of Object.entries(statuses)) {
+    for (const container in statuses) {
+      const status = statuses[container];
       if (status === null) {
         if (name === setName) imageIDs.set(container, "");
         continue;

@@ -223,7 +223,9 @@ export function selectPods(set: SidecarSet, pods: readonly Pod[], opts: Selectio
     if (sorted) {
       const namespace = podNamespace(pod);
       const podname = podName(pod);
-      if (selected.length > 0 && (compareStrings(lastNamespace, namespace) || compareStrings(lastName, podname)) > 0) sorted = false;
+      // Neighbours mostly share the namespace: one equality test, not two comparisons.
+      const order = lastNamespace === namespace ? compareStrings(lastName, podname) : compareStrings(lastNamespace, namespace);
+      if (selected.length > 0 && order > 0) sorted = false;
       lastNamespace = namespace;
       lastName = podname;
     }

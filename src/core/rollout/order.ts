@@ -29,14 +29,11 @@ export function phaseRank(phase: string | undefined): number {
   return phase === "Running" ? 2 : phase === "Unknown" ? 1 : 0;
 }
 
-function digits(s: string, from: number, count: number): number {
-  let n = 0;
-  for (let i = from; i < from + count; i++) {
-    const d = s.charCodeAt(i) - 48;
-    if (d < 0 || d > 9) return -1;
-    n = n * 10 + d;
-  }
-  return n;
+/** The two-digit number at `at`, or -1 when either character is not a digit. */
+function twoDigits(s: string, at: number): number {
+  const a = s.charCodeAt(at) - 48;
+  const b = s.charCodeAt(at + 1) - 48;
+  return a >= 0 && a <= 9 && b >= 0 && b <= 9 ? a * 10 + b : -1;
 }
 
 /**
@@ -47,15 +44,25 @@ function digits(s: string, from: number, count: number): number {
  */
 export function timeOf(value: string | undefined): number {
   if (!value) return 0;
-  if (value.length === 20 && value.charCodeAt(19) === 90 /* Z */ && value.charCodeAt(10) === 84 /* T */) {
-    const y = digits(value, 0, 4);
-    const mo = digits(value, 5, 2);
-    const d = digits(value, 8, 2);
-    const h = digits(value, 11, 2);
-    const mi = digits(value, 14, 2);
-    const sec = digits(value, 17, 2);
-    if (y >= 0 && mo >= 1 && mo <= 12 && d >= 1 && d <= 31 && h >= 0 && h <= 23 && mi >= 0 && mi <= 59 && sec >= 0 && sec <= 59) {
-      return dayOf(y, mo, d) + ((h * 60 + mi) * 60 + sec) * 1000;
+  if (
+    value.length === 20 &&
+    value.charCodeAt(4) === 45 /* - */ &&
+    value.charCodeAt(7) === 45 &&
+    value.charCodeAt(10) === 84 /* T */ &&
+    value.charCodeAt(13) === 58 /* : */ &&
+    value.charCodeAt(16) === 58 &&
+    value.charCodeAt(19) === 90 /* Z */
+  ) {
+    const century = twoDigits(value, 0);
+    const yy = twoDigits(value, 2);
+    const mo = twoDigits(value, 5);
+    const d = twoDigits(value, 8);
+    const h = twoDigits(value, 11);
+    const mi = twoDigits(value, 14);
+    const sec = twoDigits(value, 17);
+    // Years below 100 are left to Date.parse: Date.UTC reads them as 19xx.
+    if (century >= 1 && yy >= 0 && mo >= 1 && mo <= 12 && d >= 1 && d <= 31 && h >= 0 && h <= 23 && mi >= 0 && mi <= 59 && sec >= 0 && sec <= 59) {
+      return dayOf(century * 100 + yy, mo, d) + ((h * 60 + mi) * 60 + sec) * 1000;
     }
   }
   const ms = Date.parse(value);

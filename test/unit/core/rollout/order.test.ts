@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import fc from "fast-check";
 import type { Pod } from "../../../../src/api/kube-types.js";
 import { compareDefaultOrder, defaultOrderKey, upgradeOrder } from "../../../../src/core/rollout/order.js";
 import { makePod, names, type PodState } from "./fixtures.js";
@@ -66,4 +67,22 @@ test("RFC 3339 times read by hand agree with Date.parse", async () => {
   assert.equal(timeOf(undefined), 0);
   assert.equal(timeOf("garbage"), 0);
   assert.equal(timeOf("2026-13-02T03:04:05Z"), 0, "month 13 falls back to Date.parse, which rejects it");
+  assert.equal(timeOf("2026x01-02T03:04:05Z"), 0, "a wrong separator falls back to Date.parse, which rejects it");
+  assert.equal(timeOf("0042-01-02T03:04:05Z"), Date.parse("0042-01-02T03:04:05Z"), "years below 100 are not 19xx");
+});
+
+test("property: any string reads as Date.parse would (0 where it cannot)", async () => {
+  const { timeOf } = await import("../../../../src/core/rollout/order.js");
+  const canonical = fc
+    .integer({ min: Date.UTC(0, 0, 1) - 1900 * 365.25 * 86_400_000, max: Date.UTC(9999, 11, 31) })
+    .map((ms) => new Date(Math.floor(ms / 1000) * 1000).toISOString().replace(".000Z", "Z"))
+    .filter((v) => v.length === 20);
+  const altered = fc.tuple(canonical, fc.nat(19), fc.constantFrom(..."0123456789-:TZ x")).map(([v, at, c]) => v.slice(0, at) + c + v.slice(at + 1));
+  fc.assert(
+    fc.property(fc.oneof(canonical, altered), (v) => {
+      const parsed = Date.parse(v);
+      assert.equal(timeOf(v), Number.isNaN(parsed) ? 0 : parsed, v);
+    }),
+    { numRuns: 2000 },
+  );
 });
