@@ -3,31 +3,25 @@
 // AdmissionReviews sent straight to the webhook port, and the metrics.
 import assert from "node:assert/strict";
 import { request as httpsRequest } from "node:https";
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 import type { Pod } from "../../src/api/kube-types.js";
-import { createNamespace, startEnvironment, waitFor, type Environment } from "../support/environment.js";
+import { createNamespace, useEnvironment, waitFor } from "../support/environment.js";
 import { KubeRequestError, rawRequest } from "../support/kube.js";
+import {
+  createSidecarSet,
+  getSidecarSet,
+  patchSidecarSet,
+  postSidecarSet,
+  SIDECARSETS,
+  sidecarSetObject,
+  type SidecarSetObject,
+} from "../support/sidecarsets.js";
 
-const SIDECARSETS = "/apis/apps.kruise.io/v1alpha1/sidecarsets";
 const HASH = "kruise.io/sidecarset-hash";
 const HASH_WITHOUT_IMAGE = "kruise.io/sidecarset-hash-without-image";
 const WEBHOOK_PATHS = ["/mutate-pod", "/mutate-apps-kruise-io-sidecarset", "/validate-apps-kruise-io-sidecarset"];
 
-let env: Environment;
-
-before(async () => {
-  env = await startEnvironment();
-});
-
-after(async () => {
-  await env?.stop();
-});
-
-interface StoredSidecarSet {
-  metadata: { name: string; generation?: number; resourceVersion?: string; annotations?: Record<string, string> };
-  spec: Record<string, unknown> & { containers?: Record<string, unknown>[] };
-  status?: { observedGeneration?: number };
-}
+const env = useEnvironment();
 
 interface Status {
   code: number;
@@ -35,15 +29,6 @@ interface Status {
   message: string;
   details?: { causes?: { field: string; message: string }[] };
 }
-
-const sidecarSet = (name: string, spec: Record<string, unknown>, annotations?: Record<string, string>) => ({
-  apiVersion: "apps.kruise.io/v1alpha1",
-  kind: "SidecarSet",
-  metadata: annotations ? { name, annotations } : { name },
-  spec,
-});
-
-const getSidecarSet = (name: string) => rawRequest<StoredSidecarSet>(env.clients.kc, "GET", `${SIDECARSETS}/${name}`);
 
 /** The Status the API server answered a request with that must fail. */
 async function failure(request: Promise<unknown>): Promise<Status> {
@@ -55,27 +40,15 @@ async function failure(request: Promise<unknown>): Promise<Status> {
   return JSON.parse(err.body) as Status;
 }
 
-async function waitObserved(name: string): Promise<void> {
-  await waitFor(`SidecarSet ${name} observed by the manager`, async () => {
-    const s = await getSidecarSet(name);
-    return s.status?.observedGeneration === s.metadata.generation;
-  });
-}
-
 test("an invalid SidecarSet is rejected by the API server with every problem at once, each with its field path", async () => {
   const status = await failure(
-    rawRequest(
-      env.clients.kc,
-      "POST",
-      SIDECARSETS,
-      sidecarSet("many-problems", {
-        namespace: "team-a",
-        namespaceSelector: { matchLabels: { env: "prod" } },
-        selector: { matchLabels: { app: "web" } },
-        updateStrategy: { partition: "abc", maxUnavailable: "ten%" },
-        containers: [{ name: "Bad_Name", image: "registry.local/agent:1" }],
-      }),
-    ),
+    postSidecarSet(env(), "many-problems", {
+      namespace: "team-a",
+      namespaceSelector: { matchLabels: { env: "prod" } },
+      selector: { matchLabels: { app: "web" } },
+      updateStrategy: { partition: "abc", maxUnavailable: "ten%" },
+      containers: [{ name: "Bad_Name", image: "registry.local/agent:1" }],
+    }),
   );
   assert.equal(status.code, 422);
   assert.equal(status.reason, "Invalid");
@@ -84,22 +57,17 @@ test("an invalid SidecarSet is rejected by the API server with every problem at 
   assert.deepEqual(fields, ["spec.containers[0].name", "spec.namespaceSelector", "spec.updateStrategy.maxUnavailable", "spec.updateStrategy.partition"], status.message);
   assert.match(status.message, /spec\.updateStrategy\.partition: [^,]*"abc"/);
   assert.match(status.message, /spec\.namespaceSelector: cannot be combined with spec\.namespace/);
-  await failure(getSidecarSet("many-problems"));
+  await failure(getSidecarSet(env(), "many-problems"));
 });
 
 test("a wrongly shaped field (matchLabels given as a list) is rejected with our message, together with the object's other errors (E13)", async () => {
   const status = await failure(
-    rawRequest(
-      env.clients.kc,
-      "POST",
-      SIDECARSETS,
-      sidecarSet("list-labels", {
-        namespace: "team-a",
-        namespaceSelector: { matchLabels: { env: "prod" } },
-        selector: { matchLabels: ["app", "web"] },
-        containers: [{ name: "agent", image: "registry.local/agent:1" }],
-      }),
-    ),
+    postSidecarSet(env(), "list-labels", {
+      namespace: "team-a",
+      namespaceSelector: { matchLabels: { env: "prod" } },
+      selector: { matchLabels: ["app", "web"] },
+      containers: [{ name: "agent", image: "registry.local/agent:1" }],
+    }),
   );
   assert.equal(status.code, 422, status.message);
   assert.match(status.message, /spec\.selector\.matchLabels: must be a map of label key to string value, got a list/);
@@ -108,12 +76,11 @@ test("a wrongly shaped field (matchLabels given as a list) is rejected with our 
 });
 
 test("adding a container on UPDATE is rejected with the E11 message and the stored object is unchanged", async () => {
-  await rawRequest(env.clients.kc, "POST", SIDECARSETS, sidecarSet("grow", {
+  await postSidecarSet(env(), "grow", {
     selector: { matchLabels: { app: "grow" } },
     containers: [{ name: "a", image: "registry.local/a:1" }],
-  }));
-  const grow = (containers: Record<string, unknown>[]) =>
-    rawRequest(env.clients.kc, "PATCH", `${SIDECARSETS}/grow`, { spec: { containers } }, "application/merge-patch+json");
+  });
+  const grow = (containers: Record<string, unknown>[]) => patchSidecarSet(env(), "grow", { spec: { containers } });
 
   const status = await failure(grow([{ name: "a", image: "registry.local/a:1" }, { name: "b", image: "registry.local/b:1" }]));
   assert.equal(status.code, 422);
@@ -122,17 +89,17 @@ test("adding a container on UPDATE is rejected with the E11 message and the stor
     status.message,
     /spec\.containers\[1\]\.name: container "b" does not exist in the current SidecarSet; containers cannot be added or renamed after creation \(removing is allowed\)/,
   );
-  assert.deepEqual((await getSidecarSet("grow")).spec.containers?.map((c) => c.name), ["a"]);
+  assert.deepEqual((await getSidecarSet(env(), "grow")).spec.containers?.map((c) => c.name), ["a"]);
 
   // Renaming is adding under another name; an image change is an ordinary update.
   const renamed = await failure(grow([{ name: "c", image: "registry.local/a:1" }]));
   assert.deepEqual(renamed.details?.causes?.map((c) => c.field), ["spec.containers[0].name"]);
   await grow([{ name: "a", image: "registry.local/a:2" }]);
-  assert.equal((await getSidecarSet("grow")).spec.containers?.[0]?.image, "registry.local/a:2");
+  assert.equal((await getSidecarSet(env(), "grow")).spec.containers?.[0]?.image, "registry.local/a:2");
 });
 
 test("the defaulting webhook stores the defaulted spec and both hash annotations, equal to `sidecarset defaults` and `sidecarset hash`", async () => {
-  const submitted = sidecarSet(
+  const submitted = sidecarSetObject(
     "defaulted",
     {
       selector: { matchLabels: { app: "defaulted" } },
@@ -151,10 +118,10 @@ test("the defaulting webhook stores the defaulted spec and both hash annotations
     },
     { [HASH]: "set-by-the-user" },
   );
-  await rawRequest(env.clients.kc, "POST", SIDECARSETS, submitted);
-  const stored = await getSidecarSet("defaulted");
+  await rawRequest(env().clients.kc, "POST", SIDECARSETS, submitted);
+  const stored = await getSidecarSet(env(), "defaulted");
 
-  const expected = JSON.parse(await env.cli(["defaults", "-f", "-", "-o", "json"], JSON.stringify(submitted))) as StoredSidecarSet;
+  const expected = JSON.parse(await env().cli(["defaults", "-f", "-", "-o", "json"], JSON.stringify(submitted))) as SidecarSetObject;
   assert.deepEqual(stored.spec, expected.spec, "the stored spec is what `sidecarset defaults` prints");
   assert.equal(stored.metadata.annotations?.[HASH], expected.metadata.annotations?.[HASH]);
   assert.equal(stored.metadata.annotations?.[HASH_WITHOUT_IMAGE], expected.metadata.annotations?.[HASH_WITHOUT_IMAGE]);
@@ -180,23 +147,23 @@ test("the defaulting webhook stores the defaulted spec and both hash annotations
   assert.deepEqual(volumes[1]!.emptyDir, {});
 
   // One `hash` run over both the CLI's defaulted object and the stored one.
-  const hashLines = (await env.cli(["hash", "-f", "-"], `${JSON.stringify(expected)}\n---\n${JSON.stringify(stored)}`)).trim().split("\n");
+  const hashLines = (await env().cli(["hash", "-f", "-"], `${JSON.stringify(expected)}\n---\n${JSON.stringify(stored)}`)).trim().split("\n");
   const annotated = `defaulted ${stored.metadata.annotations?.[HASH]} ${stored.metadata.annotations?.[HASH_WITHOUT_IMAGE]}`;
   assert.deepEqual(hashLines, [annotated, annotated], "`sidecarset hash` of the defaulted and of the stored object gives the stored annotations");
 
   // Re-submitting the stored object changes nothing: defaulting is idempotent.
   // (The controller writes status meanwhile, so a conflict means: read again.)
   await waitFor("the stored object to be replaced as read", async () => {
-    const latest = await getSidecarSet("defaulted");
+    const latest = await getSidecarSet(env(), "defaulted");
     try {
-      await rawRequest(env.clients.kc, "PUT", `${SIDECARSETS}/defaulted`, { ...latest, spec: stored.spec });
+      await rawRequest(env().clients.kc, "PUT", `${SIDECARSETS}/defaulted`, { ...latest, spec: stored.spec });
       return true;
     } catch (e) {
       if (e instanceof KubeRequestError && e.status === 409) return false;
       throw e;
     }
   });
-  const again = await getSidecarSet("defaulted");
+  const again = await getSidecarSet(env(), "defaulted");
   assert.deepEqual(again.spec, stored.spec);
   assert.equal(again.metadata.generation, stored.metadata.generation);
 });
@@ -214,7 +181,7 @@ function webhookRequest(path: string, body: Buffer | string, headers: Record<str
     const req = httpsRequest(
       {
         host: "127.0.0.1",
-        port: env.webhookPort,
+        port: env().webhookPort,
         path,
         method: "POST",
         rejectUnauthorized: false,
@@ -291,16 +258,15 @@ test("malformed AdmissionReviews sent to the webhook port get an error answer, a
   }
   assertStatusBody(await webhookRequest("/no-such-webhook", review(podRequest)), 404, /no webhook/);
 
-  const ready = await fetch(`http://127.0.0.1:${env.metricsPort}/readyz`);
+  const ready = await fetch(`http://127.0.0.1:${env().metricsPort}/readyz`);
   assert.equal(ready.status, 200, "still ready");
-  await createNamespace(env.clients, "after-malformed");
-  await rawRequest(env.clients.kc, "POST", SIDECARSETS, sidecarSet("after-malformed", {
+  await createNamespace(env().clients, "after-malformed");
+  await createSidecarSet(env(), "after-malformed", {
     namespace: "after-malformed",
     selector: { matchLabels: { app: "after-malformed" } },
     containers: [{ name: "agent", image: "registry.local/agent:1" }],
-  }));
-  await waitObserved("after-malformed");
-  const pod = await rawRequest<Pod>(env.clients.kc, "POST", "/api/v1/namespaces/after-malformed/pods", {
+  });
+  const pod = await rawRequest<Pod>(env().clients.kc, "POST", "/api/v1/namespaces/after-malformed/pods", {
     metadata: { name: "p", labels: { app: "after-malformed" } },
     spec: { containers: [{ name: "app", image: "registry.local/app:1" }] },
   });
@@ -332,7 +298,7 @@ function sample(metrics: string, name: string, labels: Record<string, string>): 
 }
 
 async function scrape(): Promise<string> {
-  const res = await fetch(`http://127.0.0.1:${env.metricsPort}/metrics`);
+  const res = await fetch(`http://127.0.0.1:${env().metricsPort}/metrics`);
   assert.equal(res.status, 200);
   return res.text();
 }
@@ -341,21 +307,20 @@ test("/metrics exposes the webhook latency histogram per webhook and sidecarset_
   const before = await scrape();
   const podLatencyBefore = sample(before, "controller_runtime_webhook_latency_seconds_count", { webhook: "/mutate-pod" });
 
-  await createNamespace(env.clients, "metrics");
-  await rawRequest(env.clients.kc, "POST", SIDECARSETS, sidecarSet("metrics", {
+  await createNamespace(env().clients, "metrics");
+  await createSidecarSet(env(), "metrics", {
     namespace: "metrics",
     selector: { matchLabels: { app: "metrics" } },
     containers: [{ name: "agent", image: "registry.local/agent:1" }],
-  }));
-  await waitObserved("metrics");
+  });
   for (const name of ["p0", "p1"]) {
-    await rawRequest(env.clients.kc, "POST", "/api/v1/namespaces/metrics/pods", {
+    await rawRequest(env().clients.kc, "POST", "/api/v1/namespaces/metrics/pods", {
       metadata: { name, labels: { app: "metrics" } },
       spec: { containers: [{ name: "app", image: "registry.local/app:1" }] },
     });
   }
   // A dry run goes through the webhook but creates no pod: not an injection.
-  await rawRequest(env.clients.kc, "POST", "/api/v1/namespaces/metrics/pods?dryRun=All", {
+  await rawRequest(env().clients.kc, "POST", "/api/v1/namespaces/metrics/pods?dryRun=All", {
     metadata: { name: "dry", labels: { app: "metrics" } },
     spec: { containers: [{ name: "app", image: "registry.local/app:1" }] },
   });

@@ -12,7 +12,7 @@ import { RESTRICTED_GROUPS, RESTRICTED_USER, startCluster, type Cluster } from "
 import { imageIdFor, isBrokenByTag, startFakeKubelet, type FakeKubelet } from "../support/fake-kubelet.js";
 import {
   apiErrorCode, createNamespace, getPod, isPodReady, kubeClients, listPods, loadKubeConfig, mergePatch, rawRequest,
-  recordPodEvents, waitFor, waitForPods, type KubeClients,
+  recordPodEvents, waitFor, waitForPod, waitForPods, type KubeClients,
 } from "../support/kube.js";
 
 const RESTART_DELAY_MS = 1500;
@@ -34,6 +34,11 @@ after(async () => {
 
 const readyCondition = (pod: Pod) => pod.status?.conditions?.find((c) => c.type === "Ready");
 const statusOf = (pod: Pod, container: string) => pod.status?.containerStatuses?.find((s) => s.name === container);
+
+/** Replaces the image at JSON pointer `path` in a pod (a JSON Patch: nothing else changes). */
+async function replaceImage(namespace: string, name: string, path: string, image: string): Promise<void> {
+  await kube.core.patchNamespacedPod({ name, namespace, body: [{ op: "replace", path, value: image }] });
+}
 
 async function createDeployment(namespace: string, name: string, replicas: number, image: string): Promise<void> {
   await kube.apps.createNamespacedDeployment({
@@ -80,10 +85,7 @@ describe("controller-manager and fake kubelet", () => {
     const name = target.metadata.name;
     const recorder = await recordPodEvents(kube.kc, "smoke-inplace", `metadata.name=${name}`);
     try {
-      await kube.core.patchNamespacedPod({
-        name, namespace: "smoke-inplace",
-        body: [{ op: "replace", path: "/spec/containers/0/image", value: "nginx:1.26" }],
-      });
+      await replaceImage("smoke-inplace", name, "/spec/containers/0/image", "nginx:1.26");
       const restarted = await waitFor("the container to run the new image", () => {
         const pod = recorder.events.at(-1)?.pod;
         return pod && statusOf(pod, "app")?.imageID === imageIdFor("nginx:1.26") && isPodReady(pod) ? pod : undefined;
@@ -112,14 +114,14 @@ describe("controller-manager and fake kubelet", () => {
     await createDeployment("smoke-broken", "web", 1, "nginx:1.25");
     const [pod] = await waitForPods(kube.kc, "smoke-broken", "app=web", 1);
     const name = pod?.metadata?.name ?? "";
-    await kube.core.patchNamespacedPod({
-      name, namespace: "smoke-broken",
-      body: [{ op: "replace", path: "/spec/containers/0/image", value: "nginx:1.26-broken" }],
-    });
-    const after = await waitFor("the broken image to be running", async () => {
-      const p = await getPod(kube.kc, "smoke-broken", name);
-      return statusOf(p, "app")?.imageID === imageIdFor("nginx:1.26-broken") ? p : undefined;
-    });
+    await replaceImage("smoke-broken", name, "/spec/containers/0/image", "nginx:1.26-broken");
+    const after = await waitForPod(
+      kube.kc,
+      "smoke-broken",
+      name,
+      (p) => statusOf(p, "app")?.imageID === imageIdFor("nginx:1.26-broken"),
+      "the broken image to be running",
+    );
     const app = statusOf(after, "app");
     assert.deepEqual([app?.restartCount, app?.started, app?.ready], [1, true, false]);
     assert.equal(readyCondition(after)?.status, "False");
@@ -134,10 +136,7 @@ describe("controller-manager and fake kubelet", () => {
         spec: { readinessGates: [{ conditionType: "example.com/gate" }], containers: [{ name: "app", image: "nginx:1.25" }] },
       },
     });
-    const blocked = await waitFor("the containers to be ready", async () => {
-      const p = await getPod(kube.kc, "smoke-gate", "gated");
-      return statusOf(p, "app")?.ready ? p : undefined;
-    });
+    const blocked = await waitForPod(kube.kc, "smoke-gate", "gated", (p) => statusOf(p, "app")?.ready === true, "the containers to be ready");
     assert.equal(readyCondition(blocked)?.status, "False");
     assert.equal(readyCondition(blocked)?.reason, "ReadinessGatesNotReady");
     assert.equal(blocked.status?.conditions?.find((c) => c.type === "ContainersReady")?.status, "True");
@@ -146,10 +145,7 @@ describe("controller-manager and fake kubelet", () => {
       { name: "gated", namespace: "smoke-gate", body: { status: { conditions: [{ type: "example.com/gate", status: "True" }] } } },
       mergePatch(),
     );
-    const ready = await waitFor("the gated pod to become Ready", async () => {
-      const p = await getPod(kube.kc, "smoke-gate", "gated");
-      return isPodReady(p) ? p : undefined;
-    });
+    const ready = await waitForPod(kube.kc, "smoke-gate", "gated", isPodReady, "the gated pod to become Ready");
     assert.ok(ready.status?.conditions?.some((c) => c.type === "example.com/gate" && c.status === "True"), "the gate's condition is kept");
     assert.equal(readyCondition(ready)?.reason, undefined, "a condition that holds carries no stale reason");
   });
@@ -166,23 +162,20 @@ describe("controller-manager and fake kubelet", () => {
         },
       },
     });
-    const running = await waitFor("the pod to be Ready", async () => {
-      const p = await getPod(kube.kc, "smoke-init", "with-init");
-      return isPodReady(p) ? p : undefined;
-    });
+    const running = await waitForPod(kube.kc, "smoke-init", "with-init", isPodReady, "the pod to be Ready");
     const init = (n: string, p: Pod) => p.status?.initContainerStatuses?.find((s) => s.name === n);
     assert.equal(init("setup", running)?.state?.terminated?.reason, "Completed");
     assert.deepEqual([init("proxy", running)?.ready, init("proxy", running)?.started], [true, true]);
     assert.ok(init("proxy", running)?.state?.running, "the native sidecar keeps running");
 
-    await kube.core.patchNamespacedPod({
-      name: "with-init", namespace: "smoke-init",
-      body: [{ op: "replace", path: "/spec/initContainers/1/image", value: "proxy:1.1" }],
-    });
-    const restarted = await waitFor("the native sidecar to run the new image", async () => {
-      const p = await getPod(kube.kc, "smoke-init", "with-init");
-      return init("proxy", p)?.imageID === imageIdFor("proxy:1.1") && isPodReady(p) ? p : undefined;
-    });
+    await replaceImage("smoke-init", "with-init", "/spec/initContainers/1/image", "proxy:1.1");
+    const restarted = await waitForPod(
+      kube.kc,
+      "smoke-init",
+      "with-init",
+      (p) => init("proxy", p)?.imageID === imageIdFor("proxy:1.1") && isPodReady(p),
+      "the native sidecar to run the new image",
+    );
     assert.equal(init("proxy", restarted)?.restartCount, 1);
     assert.equal(init("setup", restarted)?.restartCount, 0, "completed init containers do not run again");
   });
@@ -205,14 +198,14 @@ describe("fake kubelet replacement", () => {
     const startedAt = statusOf(pod!, "app")?.state?.running?.startedAt;
     await kubelet.stop();
     kubelet = await startFakeKubelet(cluster.kubeconfigPath, { restartDelayMs: RESTART_DELAY_MS });
-    await kube.core.patchNamespacedPod({
-      name, namespace: "smoke-adopt",
-      body: [{ op: "replace", path: "/spec/containers/0/image", value: "nginx:1.26" }],
-    });
-    const restarted = await waitFor("the adopted pod's container to restart", async () => {
-      const p = await getPod(kube.kc, "smoke-adopt", name);
-      return statusOf(p, "app")?.imageID === imageIdFor("nginx:1.26") && isPodReady(p) ? p : undefined;
-    });
+    await replaceImage("smoke-adopt", name, "/spec/containers/0/image", "nginx:1.26");
+    const restarted = await waitForPod(
+      kube.kc,
+      "smoke-adopt",
+      name,
+      (p) => statusOf(p, "app")?.imageID === imageIdFor("nginx:1.26") && isPodReady(p),
+      "the adopted pod's container to restart",
+    );
     const app = statusOf(restarted, "app");
     assert.equal(app?.restartCount, 1);
     assert.equal(app?.lastState?.terminated?.startedAt, startedAt, "the previous container is the one the first kubelet started");

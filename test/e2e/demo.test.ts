@@ -3,29 +3,8 @@
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
 import { test } from "node:test";
-import { fileURLToPath, pathToFileURL } from "node:url";
-import { buildProgram } from "../../src/cli/program.js";
-
-const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
-
-/** Runs a CLI command: through src/cli/main.ts when it is registered there, else from its own module. */
-function cliArgs(command: string, module: string, exportName: string, args: string[]): string[] {
-  if (buildProgram().commands.some((c) => c.name() === command)) {
-    return ["--import", "tsx", join(repoRoot, "src/cli/main.ts"), command, ...args];
-  }
-  const script = `const m = await import(${JSON.stringify(pathToFileURL(join(repoRoot, module)).href)});
-await m.${exportName}().parseAsync(process.argv.slice(1), { from: "user" });`;
-  return ["--import", "tsx", "--input-type=module", "-e", script, "--", ...args];
-}
-
-function withoutKubeconfig(): NodeJS.ProcessEnv {
-  const env = { ...process.env };
-  delete env.KUBECONFIG;
-  delete env.NO_COLOR;
-  return env;
-}
+import { cliNodeArgs, processEnvWithout, REPO_ROOT } from "../support/environment.js";
 
 /** Processes whose command line mentions `text` (our cluster's dir is on every component's command line). */
 function processesMentioning(text: string): number[] {
@@ -42,8 +21,8 @@ function processesMentioning(text: string): number[] {
 }
 
 test("sidecarset demo upgrades 6 pods in place: the partition holds 2 back, then all run the new sidecar; UIDs kept, the app never restarted", { timeout: 150_000 }, async () => {
-  const args = cliArgs("demo", "src/cli/demo.ts", "demoCommand", ["--replicas", "6", "--partition", "2", "--max-unavailable", "2"]);
-  const child = spawn(process.execPath, args, { cwd: repoRoot, env: withoutKubeconfig(), stdio: ["ignore", "pipe", "pipe"] });
+  const args = cliNodeArgs(["demo", "--replicas", "6", "--partition", "2", "--max-unavailable", "2"]);
+  const child = spawn(process.execPath, args, { cwd: REPO_ROOT, env: processEnvWithout("KUBECONFIG", "NO_COLOR"), stdio: ["ignore", "pipe", "pipe"] });
   let stdout = "";
   let stderr = "";
   child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));

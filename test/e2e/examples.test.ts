@@ -3,48 +3,29 @@
 // sidecars the examples' comments promise.
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 import type { Container, Pod } from "../../src/api/kube-types.js";
-import { applyYaml, startEnvironment, waitFor, type Environment } from "../support/environment.js";
-import { isPodReady, listPods, rawRequest, recordPodEvents } from "../support/kube.js";
+import { applyYaml, useEnvironment, waitFor } from "../support/environment.js";
+import { isPodReady, listPods, recordPodEvents, waitForPods } from "../support/kube.js";
+import { statusImage } from "../support/rollout.js";
+import { getSidecarSet, waitForObserved, type SidecarSetStatus } from "../support/sidecarsets.js";
 
-const SIDECARSETS = "/apis/apps.kruise.io/v1alpha1/sidecarsets";
 const INJECTED_LIST = "kruise.io/sidecarset-injected-list";
 const WORKING = "kruise.io/sidecarset-working-hotupgrade-container";
 
-let env: Environment;
+const env = useEnvironment();
 
-before(async () => {
-  env = await startEnvironment();
-});
-
-after(async () => {
-  await env?.stop();
-});
-
-interface SidecarSetStatus {
-  observedGeneration?: number;
-  matchedPods?: number;
-  updatedPods?: number;
-  readyPods?: number;
-  updatedReadyPods?: number;
-  notInjectedPods?: number;
-}
-
-const apply = (file: string) => applyYaml(env.clients, readFileSync(`examples/${file}`, "utf8"));
+const apply = (file: string) => applyYaml(env().clients, readFileSync(`examples/${file}`, "utf8"));
 
 async function status(name: string): Promise<SidecarSetStatus & { generation?: number }> {
-  const s = await rawRequest<{ metadata: { generation?: number }; status?: SidecarSetStatus }>(env.clients.kc, "GET", `${SIDECARSETS}/${name}`);
+  const s = await getSidecarSet(env(), name);
   return { ...s.status, generation: s.metadata.generation };
 }
 
 /** Applies a SidecarSet example and waits until the manager's cache (which the pod webhook reads) has this version. */
 async function applySidecarSet(file: string, name: string): Promise<void> {
   await apply(file);
-  await waitFor(`SidecarSet ${name} from ${file} observed by the manager`, async () => {
-    const s = await status(name);
-    return s.observedGeneration === s.generation;
-  });
+  await waitForObserved(env(), name, `SidecarSet ${name} from ${file} observed by the manager`);
 }
 
 function container(pod: Pod, name: string): Container {
@@ -54,17 +35,10 @@ function container(pod: Pod, name: string): Container {
 }
 
 const names = (pod: Pod) => pod.spec?.containers.map((c) => c.name);
-const statusImage = (pod: Pod, name: string) => pod.status?.containerStatuses?.find((s) => s.name === name)?.image;
 
+/** Waits for `count` ready pods of namespace demo matching `selector` that all satisfy `accept`. */
 function waitForReadyPods(selector: string, count: number, accept: (pod: Pod) => boolean = () => true, timeoutMs = 60_000): Promise<Pod[]> {
-  return waitFor(
-    `${count} ready pods "${selector}" in demo`,
-    async () => {
-      const pods = (await listPods(env.clients.kc, "demo", selector)).filter((p) => !p.metadata?.deletionTimestamp);
-      return pods.length === count && pods.every((p) => isPodReady(p) && accept(p)) ? pods : undefined;
-    },
-    { timeoutMs },
-  );
+  return waitForPods(env().clients.kc, "demo", selector, count, (p) => isPodReady(p) && accept(p), { timeoutMs });
 }
 
 const WEB = "app=web,!track";
@@ -96,7 +70,7 @@ test("canary: the pods of web-canary get logtail from log-agent-canary (busybox:
     assert.equal(container(pod, "logtail").image, "busybox:1.37");
     assert.equal(pod.metadata?.annotations?.[INJECTED_LIST], "log-agent-canary");
   }
-  const web = await listPods(env.clients.kc, "demo", WEB);
+  const web = await listPods(env().clients.kc, "demo", WEB);
   assert.ok(web.every((p) => container(p, "logtail").image === "busybox:1.36"));
   await waitFor("the canary counts its 2 pods; the base still 20 and none missing", async () => {
     const [canary, base] = [await status("log-agent-canary"), await status("log-agent")];
@@ -107,7 +81,7 @@ test("canary: the pods of web-canary get logtail from log-agent-canary (busybox:
 test("rollout: partition 10 upgrades exactly 10 of the 20 pods in place, at most 2 unavailable at a time; the percent variant keeps it at 10", async () => {
   const before = await waitForReadyPods(WEB, 20);
   const uids = new Map(before.map((p) => [p.metadata!.name!, p.metadata!.uid!]));
-  const recorder = await recordPodEvents(env.clients.kc, "demo");
+  const recorder = await recordPodEvents(env().clients.kc, "demo");
   try {
     await apply("rollout/sidecarset-partition.yaml");
     await waitFor(

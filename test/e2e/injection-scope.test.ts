@@ -2,71 +2,24 @@
 // and namespaceSelector scoping, the namespaces the webhook never sees,
 // pods that existed before their SidecarSet, paused injection and canaries.
 import assert from "node:assert/strict";
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 import type { Pod } from "../../src/api/kube-types.js";
-import { createNamespace, MANAGER_NAMESPACE, startEnvironment, waitFor, type Environment } from "../support/environment.js";
-import { listPods, rawRequest } from "../support/kube.js";
+import { createNamespace, MANAGER_NAMESPACE, useEnvironment, waitFor } from "../support/environment.js";
+import { listPods, MERGE_PATCH, rawRequest } from "../support/kube.js";
+import { createSidecarSet, getSidecarSet, patchSidecarSet, sidecarSetEvents, waitForObserved } from "../support/sidecarsets.js";
 
-const SIDECARSETS = "/apis/apps.kruise.io/v1alpha1/sidecarsets";
 const INJECTED_LIST = "kruise.io/sidecarset-injected-list";
 const HASH = "kruise.io/sidecarset-hash";
 
-let env: Environment;
-
-before(async () => {
-  env = await startEnvironment();
-});
-
-after(async () => {
-  await env?.stop();
-});
-
-interface StoredSidecarSet {
-  metadata: { name: string; generation?: number; annotations?: Record<string, string> };
-  spec: Record<string, unknown>;
-  status?: { observedGeneration?: number; matchedPods?: number; notInjectedPods?: number };
-}
-
-interface CoreEvent {
-  type: string;
-  reason: string;
-  message: string;
-  involvedObject: { kind?: string; name?: string; apiVersion?: string };
-}
+const env = useEnvironment();
 
 function agent(image = "registry.local/agent:1"): Record<string, unknown> {
   return { name: "agent", image, command: ["sleep", "infinity"] };
 }
 
-async function getSidecarSet(name: string): Promise<StoredSidecarSet> {
-  return rawRequest<StoredSidecarSet>(env.clients.kc, "GET", `${SIDECARSETS}/${name}`);
-}
-
-/**
- * Creates a SidecarSet and waits until the controller has written its status
- * for this generation: the manager's cache, which the pod webhook reads, then
- * holds it, so a pod created afterwards is judged against it.
- */
-async function createSidecarSet(name: string, spec: Record<string, unknown>, annotations?: Record<string, string>): Promise<void> {
-  await rawRequest(env.clients.kc, "POST", SIDECARSETS, {
-    apiVersion: "apps.kruise.io/v1alpha1",
-    kind: "SidecarSet",
-    metadata: annotations ? { name, annotations } : { name },
-    spec,
-  });
-  await waitObserved(name);
-}
-
-async function waitObserved(name: string): Promise<StoredSidecarSet> {
-  return waitFor(`SidecarSet ${name} observed by the manager`, async () => {
-    const s = await getSidecarSet(name);
-    return s.status?.observedGeneration !== undefined && s.status.observedGeneration === s.metadata.generation ? s : undefined;
-  });
-}
-
 /** Creates a pod and returns it as stored, i.e. as the webhooks left it. */
 async function createPod(namespace: string, name: string, labels: Record<string, string>): Promise<Pod> {
-  return rawRequest<Pod>(env.clients.kc, "POST", `/api/v1/namespaces/${namespace}/pods`, {
+  return rawRequest<Pod>(env().clients.kc, "POST", `/api/v1/namespaces/${namespace}/pods`, {
     apiVersion: "v1",
     kind: "Pod",
     metadata: { name, labels },
@@ -89,9 +42,9 @@ function assertInjected(pod: Pod, sidecarSet: string): void {
 }
 
 test("spec.namespace: only pods of that namespace get the sidecar; a matching pod elsewhere is left alone", async () => {
-  await createNamespace(env.clients, "scope-home");
-  await createNamespace(env.clients, "scope-away");
-  await createSidecarSet("scope-ns", {
+  await createNamespace(env().clients, "scope-home");
+  await createNamespace(env().clients, "scope-away");
+  await createSidecarSet(env(), "scope-ns", {
     namespace: "scope-home",
     selector: { matchLabels: { app: "scope-ns" } },
     containers: [agent()],
@@ -102,9 +55,9 @@ test("spec.namespace: only pods of that namespace get the sidecar; a matching po
 });
 
 test("namespaceSelector: the Namespace's labels decide, and relabelling a namespace brings its new pods in scope", async () => {
-  await createNamespace(env.clients, "sel-blue", { team: "blue" });
-  await createNamespace(env.clients, "sel-red", { team: "red" });
-  await createSidecarSet("scope-selector", {
+  await createNamespace(env().clients, "sel-blue", { team: "blue" });
+  await createNamespace(env().clients, "sel-red", { team: "red" });
+  await createSidecarSet(env(), "scope-selector", {
     namespaceSelector: { matchLabels: { team: "blue" } },
     selector: { matchLabels: { app: "scope-selector" } },
     containers: [agent()],
@@ -114,25 +67,25 @@ test("namespaceSelector: the Namespace's labels decide, and relabelling a namesp
   const red = await createPod("sel-red", "p", { app: "scope-selector" });
   assertUntouched(red, "its namespace is not labelled team=blue");
 
-  await rawRequest(env.clients.kc, "PATCH", "/api/v1/namespaces/sel-red", { metadata: { labels: { team: "blue" } } }, "application/merge-patch+json");
+  await rawRequest(env().clients.kc, "PATCH", "/api/v1/namespaces/sel-red", { metadata: { labels: { team: "blue" } } }, MERGE_PATCH);
   // The webhook reads namespace labels from the manager's cache; a dry run
   // shows when it has seen the change without creating pods meanwhile.
   await waitFor("a dry-run pod in the relabelled namespace to be injected", async () => {
-    const dry = await rawRequest<Pod>(env.clients.kc, "POST", "/api/v1/namespaces/sel-red/pods?dryRun=All", {
+    const dry = await rawRequest<Pod>(env().clients.kc, "POST", "/api/v1/namespaces/sel-red/pods?dryRun=All", {
       metadata: { name: "probe", labels: { app: "scope-selector" } },
       spec: { containers: [{ name: "app", image: "registry.local/app:1" }] },
     });
     return containerNames(dry)?.includes("agent");
   });
   assertInjected(await createPod("sel-red", "p2", { app: "scope-selector" }), "scope-selector");
-  const [unchanged] = (await listPods(env.clients.kc, "sel-red", "app=scope-selector")).filter((p) => p.metadata?.name === "p");
+  const [unchanged] = (await listPods(env().clients.kc, "sel-red", "app=scope-selector")).filter((p) => p.metadata?.name === "p");
   assertUntouched(unchanged!, "the pod created before the relabel keeps its spec");
 });
 
 test("pods in the manager namespace, kube-system and any namespace labelled control-plane are never sent to the webhook", async () => {
-  await createNamespace(env.clients, "scope-infra", { "control-plane": "something-else" });
-  await createNamespace(env.clients, "scope-ordinary");
-  await createSidecarSet("scope-everywhere", {
+  await createNamespace(env().clients, "scope-infra", { "control-plane": "something-else" });
+  await createNamespace(env().clients, "scope-ordinary");
+  await createSidecarSet(env(), "scope-everywhere", {
     selector: { matchLabels: { app: "scope-everywhere" } },
     containers: [agent()],
   });
@@ -144,33 +97,29 @@ test("pods in the manager namespace, kube-system and any namespace labelled cont
 });
 
 test("a SidecarSet created after its pods never changes them: they are counted as notInjectedPods and a PodsNotInjected Warning is recorded", async () => {
-  await createNamespace(env.clients, "scope-existing");
+  await createNamespace(env().clients, "scope-existing");
   const early = [await createPod("scope-existing", "early-0", { app: "late" }), await createPod("scope-existing", "early-1", { app: "late" })];
   await waitFor("the early pods to run", async () => {
-    const pods = await listPods(env.clients.kc, "scope-existing", "app=late");
+    const pods = await listPods(env().clients.kc, "scope-existing", "app=late");
     return pods.length === 2 && pods.every((p) => p.status?.phase === "Running");
   });
 
-  await createSidecarSet("late", { namespace: "scope-existing", selector: { matchLabels: { app: "late" } }, containers: [agent()] });
+  await createSidecarSet(env(), "late", { namespace: "scope-existing", selector: { matchLabels: { app: "late" } }, containers: [agent()] });
   const status = await waitFor("status notInjectedPods 2", async () => {
-    const s = (await getSidecarSet("late")).status;
+    const s = (await getSidecarSet(env(), "late")).status;
     return s?.notInjectedPods === 2 ? s : undefined;
   });
   assert.equal(status.matchedPods, 0, "pods without the sidecar are not matched");
 
   const event = await waitFor("a PodsNotInjected event on the SidecarSet in namespace default", async () => {
-    const list = await rawRequest<{ items: CoreEvent[] }>(
-      env.clients.kc,
-      "GET",
-      `/api/v1/namespaces/default/events?fieldSelector=${encodeURIComponent("involvedObject.name=late,reason=PodsNotInjected")}`,
-    );
-    return list.items.find((e) => e.involvedObject.kind === "SidecarSet");
+    const list = await sidecarSetEvents(env(), "late", "PodsNotInjected");
+    return list.find((e) => e.involvedObject.kind === "SidecarSet");
   });
   assert.equal(event.type, "Warning");
   assert.match(event.message, /\b2 pod\(s\)/);
   assert.match(event.message, /recreated/);
 
-  const now = await listPods(env.clients.kc, "scope-existing", "app=late");
+  const now = await listPods(env().clients.kc, "scope-existing", "app=late");
   for (const pod of now) {
     const before = early.find((p) => p.metadata?.uid === pod.metadata?.uid);
     assert.ok(before, `${pod.metadata?.name} is one of the original pods, not a replacement`);
@@ -180,35 +129,36 @@ test("a SidecarSet created after its pods never changes them: they are counted a
 
   assertInjected(await createPod("scope-existing", "new", { app: "late" }), "late");
   await waitFor("status matched 1, notInjected 2", async () => {
-    const s = (await getSidecarSet("late")).status;
+    const s = (await getSidecarSet(env(), "late")).status;
     return s?.matchedPods === 1 && s.notInjectedPods === 2;
   });
 });
 
 test("injectionStrategy.paused: new pods get nothing (and are counted as not injected) until injection resumes", async () => {
-  await createNamespace(env.clients, "scope-paused");
-  await createSidecarSet("paused", {
+  await createNamespace(env().clients, "scope-paused");
+  await createSidecarSet(env(), "paused", {
     namespace: "scope-paused",
     selector: { matchLabels: { app: "paused" } },
     injectionStrategy: { paused: true },
     containers: [agent()],
   });
   assertUntouched(await createPod("scope-paused", "while-paused", { app: "paused" }), "injection is paused");
-  await waitFor("status notInjectedPods 1", async () => (await getSidecarSet("paused")).status?.notInjectedPods === 1);
+  await waitFor("status notInjectedPods 1", async () => (await getSidecarSet(env(), "paused")).status?.notInjectedPods === 1);
 
-  await rawRequest(env.clients.kc, "PATCH", `${SIDECARSETS}/paused`, { spec: { injectionStrategy: { paused: false } } }, "application/merge-patch+json");
-  await waitObserved("paused");
+  await patchSidecarSet(env(), "paused", { spec: { injectionStrategy: { paused: false } } });
+  await waitForObserved(env(), "paused");
   assertInjected(await createPod("scope-paused", "after-resume", { app: "paused" }), "paused");
 });
 
 test("a canary SidecarSet replaces its base's containers on the pods it selects; other pods keep the base's", async () => {
-  await createNamespace(env.clients, "scope-canary");
-  await createSidecarSet("canary-base", {
+  await createNamespace(env().clients, "scope-canary");
+  await createSidecarSet(env(), "canary-base", {
     namespace: "scope-canary",
     selector: { matchLabels: { app: "canary" } },
     containers: [agent("registry.local/agent:1")],
   });
   await createSidecarSet(
+    env(),
     "canary-next",
     {
       namespace: "scope-canary",
@@ -233,9 +183,9 @@ test("a canary SidecarSet replaces its base's containers on the pods it selects;
   // The stable pod was created last, so once the base counts it, it has seen
   // both; the canary's pod is not a pod the base failed to inject.
   const base = await waitFor("the base to count its pod", async () => {
-    const s = (await getSidecarSet("canary-base")).status;
+    const s = (await getSidecarSet(env(), "canary-base")).status;
     return s?.matchedPods === 1 ? s : undefined;
   });
   assert.equal(base.notInjectedPods, 0);
-  await waitFor("the canary to count its pod", async () => (await getSidecarSet("canary-next")).status?.matchedPods === 1);
+  await waitFor("the canary to count its pod", async () => (await getSidecarSet(env(), "canary-next")).status?.matchedPods === 1);
 });

@@ -2,48 +2,20 @@
 // shared mounts, transferred env vars, initContainers and native sidecars,
 // image pull secrets and patched pod annotations.
 import assert from "node:assert/strict";
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 import type { Container, Pod } from "../../src/api/kube-types.js";
-import { createNamespace, MANAGER_NAMESPACE, startEnvironment, waitFor, type Environment } from "../support/environment.js";
+import { createNamespace, MANAGER_NAMESPACE, useEnvironment, waitFor } from "../support/environment.js";
 import { KubeRequestError, rawRequest } from "../support/kube.js";
+import { createSidecarSet, getSidecarSet, postSidecarSet, waitForObserved } from "../support/sidecarsets.js";
 
-const SIDECARSETS = "/apis/apps.kruise.io/v1alpha1/sidecarsets";
 const HASH = "kruise.io/sidecarset-hash";
 const INJECTED = { name: "IS_INJECTED", value: "true" };
 
-let env: Environment;
-
-before(async () => {
-  env = await startEnvironment();
-});
-
-after(async () => {
-  await env?.stop();
-});
-
-interface StoredSidecarSet {
-  metadata: { name: string; generation?: number; annotations?: Record<string, string> };
-  status?: { observedGeneration?: number; matchedPods?: number };
-}
-
-const getSidecarSet = (name: string) => rawRequest<StoredSidecarSet>(env.clients.kc, "GET", `${SIDECARSETS}/${name}`);
-
-function postSidecarSet(name: string, spec: Record<string, unknown>): Promise<unknown> {
-  return rawRequest(env.clients.kc, "POST", SIDECARSETS, { apiVersion: "apps.kruise.io/v1alpha1", kind: "SidecarSet", metadata: { name }, spec });
-}
-
-/** Creates a SidecarSet and waits until the manager's cache (which the pod webhook reads) holds it. */
-async function createSidecarSet(name: string, spec: Record<string, unknown>): Promise<void> {
-  await postSidecarSet(name, spec);
-  await waitFor(`SidecarSet ${name} observed by the manager`, async () => {
-    const s = await getSidecarSet(name);
-    return s.status?.observedGeneration === s.metadata.generation;
-  });
-}
+const env = useEnvironment();
 
 /** The API server's answer to a SidecarSet that must be rejected. */
 async function rejection(name: string, spec: Record<string, unknown>): Promise<KubeRequestError> {
-  const err = await postSidecarSet(name, spec).then(
+  const err = await postSidecarSet(env(), name, spec).then(
     () => assert.fail(`SidecarSet ${name} was accepted`),
     (e: unknown) => e,
   );
@@ -64,7 +36,7 @@ function causes(err: KubeRequestError): { field: string; message: string }[] {
  * volume and the assertions can be exact.
  */
 async function createPod(namespace: string, name: string, spec: Record<string, unknown>, metadata: Record<string, unknown> = {}): Promise<Pod> {
-  return rawRequest<Pod>(env.clients.kc, "POST", `/api/v1/namespaces/${namespace}/pods`, {
+  return rawRequest<Pod>(env().clients.kc, "POST", `/api/v1/namespaces/${namespace}/pods`, {
     apiVersion: "v1",
     kind: "Pod",
     metadata: { ...metadata, name },
@@ -81,8 +53,8 @@ function container(pod: Pod, name: string): Container {
 }
 
 test("volumes: a SidecarSet volume its containers mount is added, an unmounted one is not, and the pod's own same-named volume wins", async () => {
-  await createNamespace(env.clients, "vol-named");
-  await createSidecarSet("vol-named", {
+  await createNamespace(env().clients, "vol-named");
+  await createSidecarSet(env(), "vol-named", {
     namespace: "vol-named",
     selector: { matchLabels: { app: "vol-named" } },
     containers: [
@@ -123,8 +95,8 @@ test("volumes: a SidecarSet volume its containers mount is added, an unmounted o
 });
 
 test("shareVolumePolicy enabled: the sidecar gets every app container's mounts after its own; a sidecar without it gets none", async () => {
-  await createNamespace(env.clients, "vol-share");
-  await createSidecarSet("vol-share", {
+  await createNamespace(env().clients, "vol-share");
+  await createSidecarSet(env(), "vol-share", {
     namespace: "vol-share",
     selector: { matchLabels: { app: "vol-share" } },
     containers: [
@@ -166,8 +138,8 @@ test("shareVolumePolicy enabled: the sidecar gets every app container's mounts a
 });
 
 test("transferEnv by envName: the app container's TZ is copied after IS_INJECTED; a pod without TZ is still created", async () => {
-  await createNamespace(env.clients, "env-tz");
-  await createSidecarSet("env-tz", {
+  await createNamespace(env().clients, "env-tz");
+  await createSidecarSet(env(), "env-tz", {
     namespace: "env-tz",
     selector: { matchLabels: { app: "env-tz" } },
     containers: [app("clock", { env: [{ name: "MODE", value: "tail" }], transferEnv: [{ sourceContainerName: "app", envName: "TZ" }] })],
@@ -186,8 +158,8 @@ test("transferEnv by envName: the app container's TZ is copied after IS_INJECTED
 });
 
 test("transferEnv with sourceContainerNameFrom: the pod label names the container the env vars are copied from", async () => {
-  await createNamespace(env.clients, "env-from");
-  await createSidecarSet("env-from", {
+  await createNamespace(env().clients, "env-from");
+  await createSidecarSet(env(), "env-from", {
     namespace: "env-from",
     selector: { matchLabels: { app: "env-from" } },
     containers: [
@@ -210,8 +182,8 @@ test("transferEnv with sourceContainerNameFrom: the pod label names the containe
 });
 
 test("initContainers are sorted by name and placed before or after the pod's own per podInjectPolicy (default after); containers likewise (default before)", async () => {
-  await createNamespace(env.clients, "init-order");
-  await createSidecarSet("init-order", {
+  await createNamespace(env().clients, "init-order");
+  await createSidecarSet(env(), "init-order", {
     namespace: "init-order",
     selector: { matchLabels: { app: "init-order" } },
     initContainers: [app("init-z"), app("init-b", { podInjectPolicy: "BeforeAppContainer" }), app("init-a")],
@@ -233,7 +205,7 @@ test("initContainers are sorted by name and placed before or after the pod's own
 });
 
 test("a native sidecar (initContainer with restartPolicy Always) needs updateStrategy NotUpdate and is injected as one, counted in the pod's records", async () => {
-  await createNamespace(env.clients, "native");
+  await createNamespace(env().clients, "native");
   const spec = (updateStrategy: Record<string, unknown>) => ({
     namespace: "native",
     selector: { matchLabels: { app: "native" } },
@@ -244,19 +216,19 @@ test("a native sidecar (initContainer with restartPolicy Always) needs updateStr
   assert.deepEqual(rolling.map((c) => c.field), ["spec.initContainers[0].restartPolicy"], JSON.stringify(rolling));
   assert.match(rolling[0]!.message, /NotUpdate/);
 
-  await createSidecarSet("native", spec({ type: "NotUpdate" }));
+  await createSidecarSet(env(), "native", spec({ type: "NotUpdate" }));
   const pod = await createPod("native", "p", { initContainers: [app("app-init")], containers: [app("app")] }, { labels: { app: "native" } });
   assert.deepEqual(pod.spec?.initContainers?.map((c) => [c.name, c.restartPolicy]), [["app-init", undefined], ["proxy", "Always"]]);
   assert.deepEqual(pod.spec?.containers.map((c) => c.name), ["app"]);
   const record = (JSON.parse(pod.metadata!.annotations![HASH]!) as Record<string, { hash: string; sidecarList: string[] }>).native!;
   assert.deepEqual(record.sidecarList, ["proxy"]);
-  assert.equal(record.hash, (await getSidecarSet("native")).metadata.annotations?.[HASH], "the pod records the SidecarSet's hash");
-  await waitFor("the controller to count the pod as matched", async () => (await getSidecarSet("native")).status?.matchedPods === 1);
+  assert.equal(record.hash, (await getSidecarSet(env(), "native")).metadata.annotations?.[HASH], "the pod records the SidecarSet's hash");
+  await waitFor("the controller to count the pod as matched", async () => (await getSidecarSet(env(), "native")).status?.matchedPods === 1);
 });
 
 test("imagePullSecrets are appended to the pod's own, without duplicating a name the pod already has", async () => {
-  await createNamespace(env.clients, "pull-secrets");
-  await createSidecarSet("pull-secrets", {
+  await createNamespace(env().clients, "pull-secrets");
+  await createSidecarSet(env(), "pull-secrets", {
     namespace: "pull-secrets",
     selector: { matchLabels: { app: "pull-secrets" } },
     imagePullSecrets: [{ name: "sidecar-registry" }, { name: "shared-registry" }],
@@ -272,7 +244,7 @@ test("imagePullSecrets are appended to the pod's own, without duplicating a name
 });
 
 test("patchPodMetadata: rejected until the whitelist ConfigMap allows the keys; then Retain, Overwrite and MergePatchJson apply to new pods", async () => {
-  await createNamespace(env.clients, "patch-meta");
+  await createNamespace(env().clients, "patch-meta");
   const spec = (keyPrefix: string) => ({
     namespace: "patch-meta",
     selector: { matchLabels: { app: "patch-meta" } },
@@ -289,7 +261,7 @@ test("patchPodMetadata: rejected until the whitelist ConfigMap allows the keys; 
   assert.equal(unconfigured[0]!.field, "spec.patchPodMetadata");
   assert.match(unconfigured[0]!.message, /no whitelist configured; add rules to ConfigMap sidecarset-configuration/);
 
-  await env.clients.core.createNamespacedConfigMap({
+  await env().clients.core.createNamespacedConfigMap({
     namespace: MANAGER_NAMESPACE,
     body: {
       metadata: { name: "sidecarset-configuration" },
@@ -299,7 +271,7 @@ test("patchPodMetadata: rejected until the whitelist ConfigMap allows the keys; 
   // The validating webhook reads the ConfigMap from its cache: retry until it has it.
   await waitFor("the SidecarSet to be accepted once the whitelist exists", async () => {
     try {
-      await postSidecarSet("patch-meta", spec("example.com"));
+      await postSidecarSet(env(), "patch-meta", spec("example.com"));
       return true;
     } catch (e) {
       if (e instanceof KubeRequestError && /no whitelist configured/.test(e.body)) return false;
@@ -312,10 +284,7 @@ test("patchPodMetadata: rejected until the whitelist ConfigMap allows the keys; 
     ["spec.patchPodMetadata[0].annotations[other.io/retain]", "spec.patchPodMetadata[1].annotations[other.io/overwrite]", "spec.patchPodMetadata[2].annotations[other.io/merge]"],
     JSON.stringify(outside),
   );
-  await waitFor("patch-meta observed", async () => {
-    const s = await getSidecarSet("patch-meta");
-    return s.status?.observedGeneration === s.metadata.generation;
-  });
+  await waitForObserved(env(), "patch-meta", "patch-meta observed");
 
   const annotated = await createPod(
     "patch-meta",

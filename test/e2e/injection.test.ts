@@ -2,28 +2,19 @@
 // applied unchanged, pods created by a Deployment get the sidecar.
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { after, before, test } from "node:test";
-
-import { applyYaml, startEnvironment, waitFor, type Environment } from "../support/environment.js";
+import { test } from "node:test";
+import { applyYaml, useEnvironment, waitFor } from "../support/environment.js";
 import { listPods } from "../support/kube.js";
 
-let env: Environment;
-
-before(async () => {
-  env = await startEnvironment();
-});
-
-after(async () => {
-  await env?.stop();
-});
+const env = useEnvironment();
 
 test("log-agent example: every pod of the Deployment gets logtail with the shared log volume and TZ", async () => {
-  await applyYaml(env.clients, readFileSync("examples/log-agent/sidecarset.yaml", "utf8"));
-  await applyYaml(env.clients, readFileSync("examples/log-agent/deployment.yaml", "utf8"));
+  await applyYaml(env().clients, readFileSync("examples/log-agent/sidecarset.yaml", "utf8"));
+  await applyYaml(env().clients, readFileSync("examples/log-agent/deployment.yaml", "utf8"));
   const pods = await waitFor(
     "20 web pods",
     async () => {
-      const list = await listPods(env.clients.kc, "demo", "app=web");
+      const list = await listPods(env().clients.kc, "demo", "app=web");
       return list.length === 20 ? list : undefined;
     },
     { timeoutMs: 60_000 },

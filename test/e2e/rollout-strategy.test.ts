@@ -2,17 +2,17 @@
 // (canary selector, scatter, paused), and the hot-upgrade sidecar pair,
 // through the real API server and controller.
 import assert from "node:assert/strict";
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 import type { Pod } from "../../src/api/kube-types.js";
 import { SIDECARSET_WORKING_HOT_UPGRADE_CONTAINER_ANNOTATION } from "../../src/api/keys.js";
-import { applyYaml, createNamespace, startEnvironment, waitFor, type Environment } from "../support/environment.js";
+import { applyYaml, createNamespace, useEnvironment } from "../support/environment.js";
 import { isPodReady, rawRequest, recordPodEvents, strategicMergePatch } from "../support/kube.js";
 import {
   activePods,
   awaitTwoReconciles,
   deploymentManifest,
-  getSidecarSet,
-  patchSidecarSet,
+  deploySettled,
+  deployWithSidecarSet,
   planOf,
   podName,
   runsSpecImage,
@@ -25,48 +25,39 @@ import {
   waitForAppPods,
   waitForStatus,
 } from "../support/rollout.js";
+import { getSidecarSet, patchSidecarSet } from "../support/sidecarsets.js";
 
-let env: Environment;
-
-before(async () => {
-  env = await startEnvironment();
-});
-
-after(async () => {
-  await env?.stop();
-});
+const env = useEnvironment();
 
 const V1 = "registry.local/agent:1";
 const V2 = "registry.local/agent:2";
 
 async function labelPod(ns: string, name: string, labels: Record<string, string>): Promise<void> {
-  await env.clients.core.patchNamespacedPod({ name, namespace: ns, body: { metadata: { labels } } }, strategicMergePatch());
+  await env().clients.core.patchNamespacedPod({ name, namespace: ns, body: { metadata: { labels } } }, strategicMergePatch());
 }
 
 test("canary updateStrategy.selector: only pods matching it are upgraded, and a pod labelled later joins the rollout", async () => {
   const ns = "canary-selector";
   const name = "canary-selector";
-  await createNamespace(env.clients, ns);
-  await applyYaml(env.clients, sidecarSetManifest(name, { namespace: ns, image: V1, updateStrategy: { maxUnavailable: 6 } }));
-  await applyYaml(env.clients, deploymentManifest(name, ns, 6, name));
-  const pods = (await waitForAppPods(env, ns, name, 6)).map(podName).sort();
+  await deployWithSidecarSet(env(), name, { replicas: 6, image: V1, updateStrategy: { maxUnavailable: 6 } });
+  const pods = (await waitForAppPods(env(), ns, name, 6)).map(podName).sort();
   const canaries = pods.slice(0, 2);
   for (const pod of canaries) await labelPod(ns, pod, { canary: "true" });
-  await waitForStatus(env, name, { matchedPods: 6, updatedPods: 6 });
+  await waitForStatus(env(), name, { matchedPods: 6, updatedPods: 6 });
 
-  const recorder = await recordPodEvents(env.clients.kc, ns);
+  const recorder = await recordPodEvents(env().clients.kc, ns);
   try {
-    await setSidecarImage(env, name, V2, { maxUnavailable: 6, selector: { matchLabels: { canary: "true" } } });
-    await waitForStatus(env, name, { matchedPods: 6, updatedPods: 2, updatedReadyPods: 2 });
-    await awaitTwoReconciles(env, name);
+    await setSidecarImage(env(), name, V2, { maxUnavailable: 6, selector: { matchLabels: { canary: "true" } } });
+    await waitForStatus(env(), name, { matchedPods: 6, updatedPods: 2, updatedReadyPods: 2 });
+    await awaitTwoReconciles(env(), name);
     assert.deepEqual(upgradeOrder(recorder, V2).sort(), canaries, "only the canary pods were ever upgraded");
 
     const late = pods[2]!;
     await labelPod(ns, late, { canary: "true" });
-    await waitForStatus(env, name, { matchedPods: 6, updatedPods: 3, updatedReadyPods: 3 });
-    await awaitTwoReconciles(env, name);
+    await waitForStatus(env(), name, { matchedPods: 6, updatedPods: 3, updatedReadyPods: 3 });
+    await awaitTwoReconciles(env(), name);
     assert.deepEqual(upgradeOrder(recorder, V2).sort(), [...canaries, late].sort(), "the newly labelled pod was upgraded, the others not");
-    const now = await activePods(env, ns, name);
+    const now = await activePods(env(), ns, name);
     assert.deepEqual(now.filter((p) => specImage(p) === V1).map(podName).sort(), pods.slice(3), "pods outside the selector keep the old image");
   } finally {
     recorder.stop();
@@ -76,20 +67,20 @@ test("canary updateStrategy.selector: only pods matching it are upgraded, and a 
 test("scatterStrategy {key: zone} with maxUnavailable 1: upgrades are spread across zones, each step in the order the scatter rule computes", async () => {
   const ns = "scatter";
   const name = "scatter";
-  await createNamespace(env.clients, ns);
-  await applyYaml(env.clients, sidecarSetManifest(name, { namespace: ns, image: V1, updateStrategy: { maxUnavailable: 1, scatterStrategy: [{ key: "zone" }] } }));
+  await createNamespace(env().clients, ns);
+  await applyYaml(env().clients, sidecarSetManifest(name, { namespace: ns, image: V1, updateStrategy: { maxUnavailable: 1, scatterStrategy: [{ key: "zone" }] } }));
   // Zone a first, zone b once a runs: by default (newest ready first) all of one zone would go before the other.
-  await applyYaml(env.clients, deploymentManifest(`${name}-a`, ns, 3, name, { zone: "a" }));
-  await waitForAppPods(env, ns, name, 3);
-  await applyYaml(env.clients, deploymentManifest(`${name}-b`, ns, 3, name, { zone: "b" }));
-  const pods = await waitForAppPods(env, ns, name, 6);
+  await applyYaml(env().clients, deploymentManifest(`${name}-a`, ns, 3, name, { zone: "a" }));
+  await waitForAppPods(env(), ns, name, 3);
+  await applyYaml(env().clients, deploymentManifest(`${name}-b`, ns, 3, name, { zone: "b" }));
+  const pods = await waitForAppPods(env(), ns, name, 6);
   const zoneOf = new Map(pods.map((p) => [podName(p), p.metadata?.labels?.zone]));
-  await waitForStatus(env, name, { matchedPods: 6, updatedPods: 6, readyPods: 6 });
+  await waitForStatus(env(), name, { matchedPods: 6, updatedPods: 6, readyPods: 6 });
 
-  const recorder = await recordPodEvents(env.clients.kc, ns);
+  const recorder = await recordPodEvents(env().clients.kc, ns);
   try {
-    await setSidecarImage(env, name, V2);
-    await waitForStatus(env, name, { matchedPods: 6, updatedPods: 6, updatedReadyPods: 6 }, { timeoutMs: 60_000 });
+    await setSidecarImage(env(), name, V2);
+    await waitForStatus(env(), name, { matchedPods: 6, updatedPods: 6, updatedReadyPods: 6 }, { timeoutMs: 60_000 });
   } finally {
     recorder.stop();
   }
@@ -100,7 +91,7 @@ test("scatterStrategy {key: zone} with maxUnavailable 1: upgrades are spread acr
 
   // Each step: the pod the controller upgraded is the first of the scatter order
   // `sidecarset plan` computes (SPEC §6.8) from the pods as they were just before.
-  const set = await getSidecarSet(env, name);
+  const set = await getSidecarSet(env(), name);
   const steps = snapshotsBeforeUpgrades(recorder, V2);
   const unscattered = { ...set, spec: { ...set.spec, updateStrategy: { ...set.spec.updateStrategy, scatterStrategy: [] } } };
   const withoutScatter = planOf(unscattered, steps[0]!.before).order.map((k) => zoneOf.get(k.split("/")[1]!));
@@ -114,22 +105,23 @@ test("scatterStrategy {key: zone} with maxUnavailable 1: upgrades are spread acr
 test("updateStrategy.paused: an image change upgrades no pod while paused; unpausing upgrades them all", async () => {
   const ns = "paused";
   const name = "paused";
-  await createNamespace(env.clients, ns);
-  await applyYaml(env.clients, sidecarSetManifest(name, { namespace: ns, image: V1, updateStrategy: { maxUnavailable: 4 } }));
-  await applyYaml(env.clients, deploymentManifest(name, ns, 4, name));
-  await waitForAppPods(env, ns, name, 4);
-  await waitForStatus(env, name, { matchedPods: 4, updatedPods: 4 });
+  await deploySettled(env(), name, {
+    replicas: 4,
+    image: V1,
+    updateStrategy: { maxUnavailable: 4 },
+    settled: { matchedPods: 4, updatedPods: 4 },
+  });
 
-  const recorder = await recordPodEvents(env.clients.kc, ns);
+  const recorder = await recordPodEvents(env().clients.kc, ns);
   try {
-    await setSidecarImage(env, name, V2, { maxUnavailable: 4, paused: true });
-    await waitForStatus(env, name, { matchedPods: 4, updatedPods: 0, readyPods: 4 });
-    await awaitTwoReconciles(env, name);
+    await setSidecarImage(env(), name, V2, { maxUnavailable: 4, paused: true });
+    await waitForStatus(env(), name, { matchedPods: 4, updatedPods: 0, readyPods: 4 });
+    await awaitTwoReconciles(env(), name);
     assert.deepEqual(upgradeOrder(recorder, V2), [], "no pod was upgraded while paused");
 
-    await patchSidecarSet(env, name, { spec: { updateStrategy: { paused: false } } });
-    await waitForStatus(env, name, { matchedPods: 4, updatedPods: 4, updatedReadyPods: 4 });
-    await waitForAppPods(env, ns, name, 4, (p) => specImage(p) === V2 && runsSpecImage(p));
+    await patchSidecarSet(env(), name, { spec: { updateStrategy: { paused: false } } });
+    await waitForStatus(env(), name, { matchedPods: 4, updatedPods: 4, updatedReadyPods: 4 });
+    await waitForAppPods(env(), ns, name, 4, (p) => specImage(p) === V2 && runsSpecImage(p));
   } finally {
     recorder.stop();
   }
@@ -141,30 +133,28 @@ test("hot upgrade: the idle container of the -1/-2 pair takes the new image, and
   const P1 = "registry.local/proxy:1";
   const P2 = "registry.local/proxy:2";
   const EMPTY = "registry.local/proxy:empty";
-  await createNamespace(env.clients, ns);
   const proxy = (image: string) => ({
     name: "proxy",
     image,
     command: ["proxy"],
     upgradeStrategy: { upgradeType: "HotUpgrade", hotUpgradeEmptyImage: EMPTY },
   });
-  await applyYaml(env.clients, sidecarSetManifest(name, { namespace: ns, image: P1, containers: [proxy(P1)] }));
-  await applyYaml(env.clients, deploymentManifest(name, ns, 2, name));
+  await deployWithSidecarSet(env(), name, { replicas: 2, image: P1, containers: [proxy(P1)] });
   const ready = (p: Pod) => isPodReady(p) && runsSpecImage(p, "proxy-1") && runsSpecImage(p, "proxy-2");
-  const before = await waitForAppPods(env, ns, name, 2, ready);
+  const before = await waitForAppPods(env(), ns, name, 2, ready);
   for (const pod of before) {
     assert.deepEqual(pod.spec?.containers.map((c) => [c.name, c.image]), [["proxy-1", P1], ["proxy-2", EMPTY], ["app", "registry.local/app:1"]]);
     assert.deepEqual(JSON.parse(pod.metadata?.annotations?.[SIDECARSET_WORKING_HOT_UPGRADE_CONTAINER_ANNOTATION] ?? "{}"), { proxy: "proxy-1" });
   }
-  await waitForStatus(env, name, { matchedPods: 2, updatedPods: 2, readyPods: 2 });
+  await waitForStatus(env(), name, { matchedPods: 2, updatedPods: 2, readyPods: 2 });
 
-  const recorder = await recordPodEvents(env.clients.kc, ns);
+  const recorder = await recordPodEvents(env().clients.kc, ns);
   let after: Pod[];
   try {
-    const current = await getSidecarSet(env, name);
-    await patchSidecarSet(env, name, { spec: { containers: current.spec.containers.map((c) => ({ ...c, image: P2 })) } });
-    after = await waitForAppPods(env, ns, name, 2, (p) => ready(p) && specImage(p, "proxy-1") === EMPTY && specImage(p, "proxy-2") === P2);
-    await waitForStatus(env, name, { matchedPods: 2, updatedPods: 2, readyPods: 2, updatedReadyPods: 2 });
+    const current = await getSidecarSet(env(), name);
+    await patchSidecarSet(env(), name, { spec: { containers: current.spec.containers.map((c) => ({ ...c, image: P2 })) } });
+    after = await waitForAppPods(env(), ns, name, 2, (p) => ready(p) && specImage(p, "proxy-1") === EMPTY && specImage(p, "proxy-2") === P2);
+    await waitForStatus(env(), name, { matchedPods: 2, updatedPods: 2, readyPods: 2, updatedReadyPods: 2 });
   } finally {
     recorder.stop();
   }
@@ -190,7 +180,7 @@ test("hot upgrade: the idle container of the -1/-2 pair takes the new image, and
     );
   }
   const events = await rawRequest<{ items: { reason: string; involvedObject: { name: string } }[] }>(
-    env.clients.kc,
+    env().clients.kc,
     "GET",
     `/api/v1/namespaces/${ns}/events?fieldSelector=${encodeURIComponent("reason=ResetContainerSucceed")}`,
   );

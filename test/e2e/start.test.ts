@@ -5,31 +5,13 @@ import assert from "node:assert/strict";
 import { spawn, execFile, type ChildProcess } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
+import { join } from "node:path";
 import { after, before, test } from "node:test";
-import { fileURLToPath, pathToFileURL } from "node:url";
 import { promisify } from "node:util";
-import { buildProgram } from "../../src/cli/program.js";
+import { cliNodeArgs, processEnvWithout, REPO_ROOT } from "../support/environment.js";
 import { waitFor } from "../support/kube.js";
 
-const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 const run = promisify(execFile);
-
-/** Runs a CLI command: through src/cli/main.ts when it is registered there, else from its own module. */
-function cliArgs(command: string, module: string, exportName: string, args: string[]): string[] {
-  if (buildProgram().commands.some((c) => c.name() === command)) {
-    return ["--import", "tsx", join(repoRoot, "src/cli/main.ts"), command, ...args];
-  }
-  const script = `const m = await import(${JSON.stringify(pathToFileURL(join(repoRoot, module)).href)});
-await m.${exportName}().parseAsync(process.argv.slice(1), { from: "user" });`;
-  return ["--import", "tsx", "--input-type=module", "-e", script, "--", ...args];
-}
-
-function withoutKubeconfig(): NodeJS.ProcessEnv {
-  const env = { ...process.env };
-  delete env.KUBECONFIG;
-  return env;
-}
 
 interface Started {
   child: ChildProcess;
@@ -38,9 +20,9 @@ interface Started {
 }
 
 function startCli(args: string[]): Started {
-  const child = spawn(process.execPath, cliArgs("start", "src/cli/start.ts", "startCommand", args), {
-    cwd: repoRoot,
-    env: withoutKubeconfig(),
+  const child = spawn(process.execPath, cliNodeArgs(["start", ...args]), {
+    cwd: REPO_ROOT,
+    env: processEnvWithout("KUBECONFIG"),
     stdio: ["ignore", "pipe", "pipe"],
   });
   let out = "";
@@ -92,7 +74,7 @@ test("start prints a kubeconfig in its state dir and the kubectl symlink built w
 });
 
 test("the log-agent example applied with the printed kubectl gets logtail injected into all 20 pods", { timeout: 120_000 }, async () => {
-  const k = (...args: string[]) => run(kubectl, ["--kubeconfig", kubeconfig, ...args], { cwd: repoRoot });
+  const k = (...args: string[]) => run(kubectl, ["--kubeconfig", kubeconfig, ...args], { cwd: REPO_ROOT });
   const applied = await k("apply", "-f", "examples/log-agent/sidecarset.yaml", "-f", "examples/log-agent/deployment.yaml");
   assert.match(applied.stdout, /sidecarset\.apps\.kruise\.io\/log-agent created/);
   assert.match(applied.stdout, /deployment\.apps\/web created/);

@@ -4,6 +4,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { createWriteStream, readFileSync } from "node:fs";
 import { join, resolve, dirname } from "node:path";
+import { after, before } from "node:test";
 import { fileURLToPath } from "node:url";
 import type { KubernetesObject } from "@kubernetes/client-node";
 import { parseAllDocuments } from "yaml";
@@ -12,7 +13,7 @@ import { startFakeKubelet, type FakeKubelet, type FakeKubeletOptions } from "./f
 import { apiErrorCode, createNamespace, kubeClients, rawRequest, waitFor, type KubeClients } from "./kube.js";
 import { freePorts } from "./ports.js";
 
-const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
+export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 export const MANAGER_NAMESPACE = "sidecarset-system";
 
 export interface EnvironmentOptions {
@@ -34,10 +35,22 @@ export interface Environment {
   stop(): Promise<void>;
 }
 
+/** Node arguments that run the `sidecarset` executable (src/cli/main.ts) with `args`. */
+export function cliNodeArgs(args: string[]): string[] {
+  return ["--import", "tsx", join(REPO_ROOT, "src/cli/main.ts"), ...args];
+}
+
+/** This process's environment without the variables `names`, for a child that must not see them. */
+export function processEnvWithout(...names: string[]): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  for (const name of names) delete env[name];
+  return env;
+}
+
 function runCli(args: string[], input?: string): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", join(repoRoot, "src/cli/main.ts"), ...args], {
-      cwd: repoRoot,
+    const child = spawn(process.execPath, cliNodeArgs(args), {
+      cwd: REPO_ROOT,
       stdio: ["pipe", "pipe", "pipe"],
     });
     let stdout = "";
@@ -134,10 +147,7 @@ export async function startEnvironment(opts: EnvironmentOptions = {}): Promise<E
     kubelet = await startFakeKubelet(cluster.kubeconfigPath, { startupDelayMs: 50, restartDelayMs: 300, ...opts.kubelet });
     const managerLog = join(cluster.dir, "manager.log");
     const startManager = async (extra: string[]): Promise<ManagerProcess> => {
-      const args = [
-        "--import",
-        "tsx",
-        join(repoRoot, "src/cli/main.ts"),
+      const args = cliNodeArgs([
         "manager",
         "--kubeconfig",
         cluster.restrictedKubeconfigPath,
@@ -159,9 +169,9 @@ export async function startEnvironment(opts: EnvironmentOptions = {}): Promise<E
         "debug",
         ...(opts.managerArgs ?? []),
         ...extra,
-      ];
+      ]);
       const out = createWriteStream(managerLog, { flags: "a" });
-      const child = spawn(process.execPath, args, { cwd: repoRoot, stdio: ["ignore", "pipe", "pipe"] });
+      const child = spawn(process.execPath, args, { cwd: REPO_ROOT, stdio: ["ignore", "pipe", "pipe"] });
       child.stdout!.pipe(out);
       child.stderr!.pipe(out);
       const exited = new Promise<void>((r) => child.on("exit", () => r()));
@@ -215,6 +225,24 @@ export async function startEnvironment(opts: EnvironmentOptions = {}): Promise<E
     await cluster.stop();
     throw e;
   }
+}
+
+/**
+ * Starts an environment before the file's tests and stops it after them;
+ * the returned function gives the running environment to the tests.
+ */
+export function useEnvironment(opts: EnvironmentOptions = {}): () => Environment {
+  let env: Environment | undefined;
+  before(async () => {
+    env = await startEnvironment(opts);
+  });
+  after(async () => {
+    await env?.stop();
+  });
+  return () => {
+    if (!env) throw new Error("the test environment is not running (its before hook has not run or failed)");
+    return env;
+  };
 }
 
 export { createNamespace, rawRequest, waitFor };

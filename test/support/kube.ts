@@ -53,6 +53,9 @@ export function kubeClients(kubeconfigPath: string): KubeClients {
   };
 }
 
+/** The content type of a JSON merge patch sent with rawRequest. */
+export const MERGE_PATCH = "application/merge-patch+json";
+
 /** Options for the typed clients' patch calls (they default to JSON Patch). */
 export const mergePatch = (): ReturnType<typeof setHeaderOptions> => setHeaderOptions("Content-Type", PatchStrategy.MergePatch);
 export const strategicMergePatch = (): ReturnType<typeof setHeaderOptions> => setHeaderOptions("Content-Type", PatchStrategy.StrategicMergePatch);
@@ -162,6 +165,25 @@ export function listPods(kc: KubeConfig, namespace: string, labelSelector?: stri
 
 export function getPod(kc: KubeConfig, namespace: string, name: string): Promise<Pod> {
   return rawRequest<Pod>(kc, "GET", `/api/v1/namespaces/${namespace}/pods/${name}`);
+}
+
+/** Waits until pod `namespace`/`name` exists and satisfies `accept`; returns it as last read. */
+export function waitForPod(
+  kc: KubeConfig,
+  namespace: string,
+  name: string,
+  accept: (pod: Pod) => boolean,
+  description = `pod ${namespace}/${name} to be accepted`,
+  opts: WaitOptions = {},
+): Promise<Pod> {
+  return waitFor(
+    description,
+    async () => {
+      const pod = await getPod(kc, namespace, name);
+      return accept(pod) ? pod : undefined;
+    },
+    opts,
+  );
 }
 
 export function isPodReady(pod: Pod): boolean {

@@ -1,35 +1,22 @@
 // Helpers for the rollout end-to-end tests: SidecarSet and Deployment
-// manifests, reading and patching SidecarSets, proving that the controller
-// reconciled again (so "nothing more happened" is an observation, not a
-// sleep), replaying a recorded pod watch, events, and server-side Tables.
+// manifests, a namespace with a SidecarSet and the app it selects, changing
+// the sidecar image, proving that the controller reconciled again (so
+// "nothing more happened" is an observation, not a sleep), replaying a
+// recorded pod watch, and server-side Tables.
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { request as httpsRequest, type RequestOptions } from "node:https";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { KubeConfig } from "@kubernetes/client-node";
-import type { Container, ControllerRevision, Pod } from "../../src/api/kube-types.js";
+import type { ControllerRevision, Pod } from "../../src/api/kube-types.js";
 import { runPlan } from "../../src/cli/plan.js";
 import { CUSTOM_VERSION_LABEL, SIDECARSET_UPGRADABLE_CONDITION } from "../../src/api/keys.js";
 import type { Environment } from "./environment.js";
-import { MANAGER_NAMESPACE } from "./environment.js";
-import { isPodReady, KubeRequestError, listPods, rawRequest, waitFor, type PodRecorder, type WaitOptions } from "./kube.js";
+import { applyYaml, MANAGER_NAMESPACE } from "./environment.js";
+import { createNamespace, isPodReady, KubeRequestError, listPods, rawRequest, waitFor, type PodRecorder, type WaitOptions } from "./kube.js";
+import { getSidecarSet, patchSidecarSet, sidecarSetObject, type SidecarSetObject, type SidecarSetStatus } from "./sidecarsets.js";
 
-export const SIDECARSETS = "/apis/apps.kruise.io/v1alpha1/sidecarsets";
 export const SIDECAR = "agent";
-export const MERGE_PATCH = "application/merge-patch+json";
-
-export interface SidecarSetObject {
-  metadata: { name: string; generation?: number; labels?: Record<string, string>; annotations?: Record<string, string>; resourceVersion?: string };
-  spec: { containers: Container[]; updateStrategy?: Record<string, unknown> } & Record<string, unknown>;
-  status?: {
-    observedGeneration?: number;
-    matchedPods?: number;
-    updatedPods?: number;
-    readyPods?: number;
-    updatedReadyPods?: number;
-    latestRevision?: string;
-  };
-}
 
 export interface SidecarSetOptions {
   /** Pods with label app=<selectorApp> (default: the SidecarSet's name) in `namespace`. */
@@ -42,17 +29,14 @@ export interface SidecarSetOptions {
 }
 
 export function sidecarSetManifest(name: string, opts: SidecarSetOptions): string {
-  return JSON.stringify({
-    apiVersion: "apps.kruise.io/v1alpha1",
-    kind: "SidecarSet",
-    metadata: { name },
-    spec: {
+  return JSON.stringify(
+    sidecarSetObject(name, {
       namespace: opts.namespace,
       selector: { matchLabels: { app: opts.selectorApp ?? name } },
       updateStrategy: opts.updateStrategy ?? {},
       containers: opts.containers ?? [{ name: SIDECAR, image: opts.image, command: ["sleep", "infinity"] }],
-    },
-  });
+    }),
+  );
 }
 
 /** A Deployment whose pods carry app=<app> plus `labels`; `podSpec` adds pod spec fields. */
@@ -78,14 +62,6 @@ export function deploymentManifest(
       },
     },
   });
-}
-
-export function getSidecarSet(env: Environment, name: string): Promise<SidecarSetObject> {
-  return rawRequest<SidecarSetObject>(env.clients.kc, "GET", `${SIDECARSETS}/${name}`);
-}
-
-export function patchSidecarSet(env: Environment, name: string, patch: unknown): Promise<SidecarSetObject> {
-  return rawRequest<SidecarSetObject>(env.clients.kc, "PATCH", `${SIDECARSETS}/${name}`, patch, MERGE_PATCH);
 }
 
 /** Changes the image of sidecar `container` (a merge patch replaces the whole list, so the others are sent as read). */
@@ -136,7 +112,7 @@ export function waitForAppPods(
   );
 }
 
-export type StatusCounts = Required<Pick<NonNullable<SidecarSetObject["status"]>, "matchedPods" | "updatedPods" | "readyPods" | "updatedReadyPods">>;
+export type StatusCounts = Required<Pick<SidecarSetStatus, "matchedPods" | "updatedPods" | "readyPods" | "updatedReadyPods">>;
 
 /**
  * Waits until the SidecarSet's status was written for its current generation
@@ -158,6 +134,39 @@ export function waitForStatus(env: Environment, name: string, expected: Partial<
   ).catch((e: Error) => {
     throw new Error(`${e.message}; last status ${JSON.stringify(last)}`);
   });
+}
+
+/** A namespace, SidecarSet and Deployment all called by one name (see deployWithSidecarSet). */
+export interface AppWithSidecarSet {
+  replicas: number;
+  image: string;
+  updateStrategy?: Record<string, unknown>;
+  /** Replaces the default single sidecar `agent`. */
+  containers?: Record<string, unknown>[];
+  /** Pod spec fields added to the Deployment's template. */
+  podSpec?: Record<string, unknown>;
+}
+
+/**
+ * Creates namespace `name` with SidecarSet `name` selecting app=`name` there
+ * and Deployment `name` of such pods; returns without waiting for the pods.
+ */
+export async function deployWithSidecarSet(env: Environment, name: string, app: AppWithSidecarSet): Promise<void> {
+  await createNamespace(env.clients, name);
+  await applyYaml(env.clients, sidecarSetManifest(name, { namespace: name, image: app.image, updateStrategy: app.updateStrategy, containers: app.containers }));
+  await applyYaml(env.clients, deploymentManifest(name, name, app.replicas, name, {}, app.podSpec));
+}
+
+/**
+ * deployWithSidecarSet, then waits until every pod is ready on its spec's
+ * sidecar image and the status counts `settled` (by default all matched,
+ * updated and ready). Returns the pods.
+ */
+export async function deploySettled(env: Environment, name: string, app: AppWithSidecarSet & { settled?: Partial<StatusCounts> }): Promise<Pod[]> {
+  await deployWithSidecarSet(env, name, app);
+  const pods = await waitForAppPods(env, name, name, app.replicas);
+  await waitForStatus(env, name, app.settled ?? { matchedPods: app.replicas, updatedPods: app.replicas, readyPods: app.replicas });
+  return pods;
 }
 
 async function readRevision(env: Environment, name: string): Promise<ControllerRevision> {
@@ -212,21 +221,6 @@ export function upgradeOrder(recorder: PodRecorder, image: string, container = S
 /** The condition type SidecarSetUpgradable of a pod, if any. */
 export function upgradableCondition(pod: Pod): { status: string; reason?: string; message?: string } | undefined {
   return pod.status?.conditions?.find((c) => c.type === SIDECARSET_UPGRADABLE_CONDITION);
-}
-
-export interface CoreEvent {
-  reason: string;
-  type: string;
-  message: string;
-  count?: number;
-  involvedObject: { kind: string; name: string; namespace?: string };
-}
-
-/** Events about a SidecarSet: it is cluster-scoped, so they live in `default`. */
-export async function sidecarSetEvents(env: Environment, name: string, reason?: string): Promise<CoreEvent[]> {
-  const selector = [`involvedObject.kind=SidecarSet`, `involvedObject.name=${name}`, ...(reason ? [`reason=${reason}`] : [])].join(",");
-  const list = await rawRequest<{ items: CoreEvent[] }>(env.clients.kc, "GET", `/api/v1/namespaces/default/events?fieldSelector=${encodeURIComponent(selector)}`);
-  return list.items;
 }
 
 /** A GET with an explicit Accept header (rawRequest always asks for plain JSON), e.g. for a server-side Table. */
