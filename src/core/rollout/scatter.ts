@@ -250,21 +250,26 @@ function codesOf(labels: readonly Labels[], key: string): KeyCodes {
 }
 
 /**
- * How many entries carry the term's value among `codes[positions[i]]` (or the
- * first `limit` codes when `positions` is omitted). `requirePresent`: a
+ * How many of the first `count` entries carry each value of one key: `byCode[code + 1]`, so that
+ * slot 0 counts the entries without the label. Scattering reorders the
+ * waiting pods but never changes which pods wait, so these counts hold for
+ * every term applied.
+ */
+function valueCounts(key: KeyCodes, count: number): Int32Array {
+  const byCode = new Int32Array(key.ids.size + 1);
+  for (let i = 0; i < count; i++) byCode[key.codes[i]! + 1]!++;
+  return byCode;
+}
+
+/**
+ * How many counted entries carry the term's value. `requirePresent`: a
  * missing label does not count for the empty value (term selection);
  * otherwise it does (the split itself).
  */
-function countTerm(term: ResolvedScatterTerm, key: KeyCodes, requirePresent: boolean, positions: Int32Array | null, limit: number): number {
-  const target = key.ids.get(term.value) ?? -2;
-  const missingMatches = !requirePresent && term.value === "";
-  let count = 0;
-  const n = positions ? positions.length : limit;
-  for (let i = 0; i < n; i++) {
-    const code = key.codes[positions ? positions[i]! : i]!;
-    if (code === target || (missingMatches && code === -1)) count++;
-  }
-  return count;
+function countTerm(term: ResolvedScatterTerm, key: KeyCodes, counts: Int32Array, requirePresent: boolean): number {
+  const target = key.ids.get(term.value);
+  const present = target === undefined ? 0 : counts[target + 1]!;
+  return !requirePresent && term.value === "" ? present + counts[0]! : present;
 }
 
 /** One term applied to the waiting list. `totalMatched` counts all matched pods with the value. */
@@ -349,29 +354,33 @@ function scatterWithCodes(
 ): Int32Array {
   const n = waiting.length;
   if (terms.length === 0 || n <= 1) return identityOrder(n);
+  // Codes by waiting index, the indexes the order is made of, and the counts of each value.
+  const waitingCodes = new Map<string, Int32Array>();
+  const waitingCounts = new Map<string, Int32Array>();
+  const allCounts = new Map<string, Int32Array>();
+  for (const [name, key] of keys) {
+    const codes = new Int32Array(n);
+    for (let i = 0; i < n; i++) codes[i] = key.codes[waiting[i]!]!;
+    waitingCodes.set(name, codes);
+    waitingCounts.set(name, valueCounts({ codes, ids: key.ids }, n));
+    allCounts.set(name, valueCounts(key, allCount));
+  }
   let applied: readonly ResolvedScatterTerm[] = terms;
   if (terms.length > 1) {
     applied = terms
-      .map((term, index) => ({ term, index, count: countTerm(term, keys.get(term.key)!, true, waiting, 0) }))
+      .map((term, index) => ({ term, index, count: countTerm(term, keys.get(term.key)!, waitingCounts.get(term.key)!, true) }))
       .filter((t) => t.count > 0)
       .sort((a, b) => b.count - a.count || a.index - b.index)
       .map((t) => t.term);
-  }
-  // Codes by waiting index, the indexes the order is made of.
-  const waitingCodes = new Map<string, Int32Array>();
-  for (const [key, all] of keys) {
-    const codes = new Int32Array(n);
-    for (let i = 0; i < n; i++) codes[i] = all.codes[waiting[i]!]!;
-    waitingCodes.set(key, codes);
   }
   let order = identityOrder(n);
   for (const term of applied) {
     const key = keys.get(term.key)!;
     // Scattering reorders but never changes the waiting set, so a term that
     // cannot split it (≤ 1 pod on either side) is known before walking the list.
-    const matching = countTerm(term, key, false, waiting, 0);
+    const matching = countTerm(term, key, waitingCounts.get(term.key)!, false);
     if (matching <= 1 || n - matching <= 1) continue;
-    const total = countTerm(term, key, false, null, allCount);
+    const total = countTerm(term, key, allCounts.get(term.key)!, false);
     order = scatterIndexes(order, waitingCodes.get(term.key)!, key.ids.get(term.value) ?? -2, term.value === "", allCount, total);
   }
   return order;
