@@ -184,7 +184,10 @@ export function planUpgrade(set: SidecarSet, pods: readonly Pod[], opts: PlanOpt
     for (let i = from; i < to; i++) out[i - from] = selection.matched[ranks[i]!]!;
     return out;
   };
-  const withState = (state: CandidateState): Pod[] => selection.matched.filter((_, rank) => facts.state[rank] === CANDIDATE_STATES.indexOf(state));
+  const withState = (state: CandidateState): Pod[] => {
+    const code = CANDIDATE_STATES.indexOf(state);
+    return selection.matched.filter((_, rank) => facts.state[rank] === code);
+  };
   let explained: PodPlanEntry[] | undefined;
 
   return {

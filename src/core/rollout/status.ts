@@ -140,9 +140,14 @@ export function recordsHold(value: string | undefined, setName: string, hash: st
   if (value) {
     const probe = probeFor(setName, hash);
     // Most values do not contain the hash at all, and most that do are plain
-    // records as written by a controller: neither needs a parse.
-    if (probe.verbatim && !value.includes(hash)) return false;
-    if (probe.pattern?.test(value)) return true;
+    // records as written by a controller: neither needs a parse. (A hash
+    // written with \u escapes reads the same, so the first shortcut needs a
+    // value without any.)
+    if (probe.verbatim && !value.includes(hash)) {
+      if (!value.includes("\\")) return false;
+    } else if (probe.pattern?.test(value)) {
+      return true;
+    }
   }
   return hashInRecords(value, setName) === hash;
 }
