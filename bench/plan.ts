@@ -144,7 +144,8 @@ function calibration(values: readonly string[]): number {
 function readEveryPod(list: readonly Pod[]): number {
   let best = Infinity;
   let sink = 0;
-  for (let k = 0; k < 5; k++) {
+  // The first passes are not timed: the loop itself must be compiled first.
+  for (let k = -3; k < 5; k++) {
     const t0 = performance.now();
     for (const p of list) {
       sink += (p.metadata?.labels?.app?.length ?? 0) + (p.metadata?.annotations?.[SIDECARSET_HASH_ANNOTATION]?.length ?? 0);
@@ -152,7 +153,7 @@ function readEveryPod(list: readonly Pod[]): number {
       for (const c of p.status?.containerStatuses ?? []) sink += c.restartCount ?? 0;
       for (const c of p.status?.conditions ?? []) sink += c.type.length;
     }
-    best = Math.min(best, performance.now() - t0);
+    if (k >= 0) best = Math.min(best, performance.now() - t0);
   }
   if (sink < 0) throw new Error("unreachable: keeps the reads from being optimised away");
   return best;

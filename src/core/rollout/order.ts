@@ -69,19 +69,19 @@ export function timeOf(value: string | undefined): number {
   return Number.isNaN(ms) ? 0 : ms;
 }
 
-// Pods of one listing were mostly created on a few days: the last day's
-// start is kept, as Date.UTC is the costly part of reading a time.
-let lastDayKey = -1;
-let lastDayStart = 0;
-
-/** Milliseconds at the start of the day, as Date.UTC(y, mo - 1, d). */
+/**
+ * Milliseconds at the start of the day, as Date.UTC(y, mo - 1, d) for years
+ * from 100 on (a day past the month's end rolls over the same way), counted
+ * from the civil date directly: Date.UTC is the costly part of reading a time.
+ */
 function dayOf(y: number, mo: number, d: number): number {
-  const key = (y * 100 + mo) * 100 + d;
-  if (key !== lastDayKey) {
-    lastDayStart = Date.UTC(y, mo - 1, d);
-    lastDayKey = key;
-  }
-  return lastDayStart;
+  // Years start in March, so that the leap day ends a year.
+  const year = mo <= 2 ? y - 1 : y;
+  const era = Math.floor(year / 400);
+  const yearOfEra = year - era * 400;
+  const dayOfYear = Math.floor((153 * (mo > 2 ? mo - 3 : mo + 9) + 2) / 5) + d - 1;
+  const dayOfEra = yearOfEra * 365 + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100) + dayOfYear;
+  return (era * 146_097 + dayOfEra - 719_468) * 86_400_000;
 }
 
 /** Later first, zero first: as a key that sorts ascending. */

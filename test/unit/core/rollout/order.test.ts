@@ -78,8 +78,13 @@ test("property: any string reads as Date.parse would (0 where it cannot)", async
     .map((ms) => new Date(Math.floor(ms / 1000) * 1000).toISOString().replace(".000Z", "Z"))
     .filter((v) => v.length === 20);
   const altered = fc.tuple(canonical, fc.nat(19), fc.constantFrom(..."0123456789-:TZ x")).map(([v, at, c]) => v.slice(0, at) + c + v.slice(at + 1));
+  const pad = (n: number, width: number): string => String(n).padStart(width, "0");
+  // Any day 1–31 in any month: a day past the month's end rolls over as Date.parse does.
+  const anyDay = fc
+    .tuple(fc.integer({ min: 0, max: 9999 }), fc.integer({ min: 1, max: 12 }), fc.integer({ min: 1, max: 31 }), fc.integer({ min: 0, max: 86_399 }))
+    .map(([y, mo, d, s]) => `${pad(y, 4)}-${pad(mo, 2)}-${pad(d, 2)}T${pad(Math.floor(s / 3600), 2)}:${pad(Math.floor(s / 60) % 60, 2)}:${pad(s % 60, 2)}Z`);
   fc.assert(
-    fc.property(fc.oneof(canonical, altered), (v) => {
+    fc.property(fc.oneof(canonical, altered, anyDay), (v) => {
       const parsed = Date.parse(v);
       assert.equal(timeOf(v), Number.isNaN(parsed) ? 0 : parsed, v);
     }),
