@@ -145,13 +145,31 @@ export class PodConsistency {
   readonly allNames: readonly string[];
   private readonly all: ReadonlySet<string>;
 
+  private current: Pod;
+
   constructor(
-    readonly pod: Pod,
+    pod: Pod,
     readonly set: SidecarSet,
     names: SidecarNames = sidecarNamesOf(set),
   ) {
+    this.current = pod;
     this.allNames = names.list;
     this.all = names.set;
+  }
+
+  get pod(): Pod {
+    return this.current;
+  }
+
+  /**
+   * The same checks for another pod of the same SidecarSet: a planner going
+   * through 100k pods then allocates one of these, not 100k.
+   */
+  moveTo(pod: Pod): this {
+    this.current = pod;
+    this.recorded = undefined;
+    this.plain = undefined;
+    return this;
   }
 
   /** Consistent for the given pod container names (all sidecar pod-containers of S when empty/omitted). */

@@ -42,6 +42,7 @@ export class PodFacts {
   midHotUpgrade: Uint8Array | undefined;
 
   private readonly names: SidecarNames;
+  private readonly consistency: PodConsistency;
   private readonly selectedForUpdate: (pod: Pod) => boolean;
   private readonly weightOf: ((labels: Labels) => number) | null;
 
@@ -53,6 +54,7 @@ export class PodFacts {
   ) {
     const strategy = set.spec.updateStrategy ?? {};
     this.names = sidecarNamesOf(set);
+    this.consistency = new PodConsistency({}, set, this.names);
     this.selectedForUpdate = updateSelectorOf(set).matches;
     this.weightOf = weightSumOf(strategy.priorityStrategy);
     this.updated = new Uint8Array(capacity);
@@ -83,7 +85,7 @@ export class PodFacts {
     this.labels[slot] = labels;
     this.scatterCodes.add(labels);
     if (this.weights) this.weights[slot] = this.weightOf!(labels);
-    const consistency = new PodConsistency(pod, set, this.names);
+    const consistency = this.consistency.moveTo(pod);
     const updated = isPodUpdated(set, pod);
     // An updated pod is classified without the selector or the other checks.
     const state = updated
