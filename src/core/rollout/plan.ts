@@ -5,7 +5,7 @@ import type { FieldError } from "../../api/errors.js";
 import type { Pod } from "../../api/kube-types.js";
 import { formatTimestamp } from "../../api/pod-records.js";
 import type { SidecarSet } from "../../api/types.js";
-import { updateSelectorOf, type CandidateState } from "./candidates.js";
+import { updateSelectorOf } from "./candidates.js";
 import { podKey, selectPods, type NamespaceLabels } from "./matching.js";
 import { maxUnavailableCount, walkUnavailableBudget } from "./max-unavailable.js";
 import { orderKeysOfWaiting, upgradeOrderOfRanks } from "./order.js";
@@ -13,6 +13,9 @@ import { isFieldError, parseIntOrPercent, partitionCount, upgradableUnderPartiti
 import type { PlanMemo } from "./plan-memo.js";
 import { CANDIDATE_STATES, PodFacts, WAITING } from "./pod-facts.js";
 import { tallyFacts, updatedButUnavailable, type RolloutStatus } from "./status.js";
+
+const NOT_UPGRADABLE = CANDIDATE_STATES.indexOf("not-upgradable");
+const BUSY = CANDIDATE_STATES.indexOf("busy");
 
 export interface PlanOptions {
   /** The time of the decision; stamped on the plan. */
@@ -141,6 +144,8 @@ export function planUpgrade(set: SidecarSet, pods: readonly Pod[], opts: PlanOpt
 
   const n = selection.matched.length;
   const flip: Pod[] = [];
+  const notUpgradable: Pod[] = [];
+  const busy: Pod[] = [];
   const status: RolloutStatus = { matchedPods: 0, updatedPods: 0, readyPods: 0, updatedReadyPods: 0, notInjectedPods: selection.notInjected.length };
   let unavailable = 0;
   let waitingCount = 0;
@@ -150,7 +155,10 @@ export function planUpgrade(set: SidecarSet, pods: readonly Pod[], opts: PlanOpt
     const ready = facts.ready[rank] === 1;
     tallyFacts(status, updated, consistent, ready);
     if (updatedButUnavailable(updated, consistent, ready)) unavailable++;
-    if (facts.state[rank] === WAITING) waitingCount++;
+    const state = facts.state[rank];
+    if (state === WAITING) waitingCount++;
+    else if (state === NOT_UPGRADABLE) notUpgradable.push(selection.matched[rank]!);
+    else if (state === BUSY) busy.push(selection.matched[rank]!);
     if (facts.midHotUpgrade?.[rank] === 1) flip.push(selection.matched[rank]!);
   }
 
@@ -184,10 +192,6 @@ export function planUpgrade(set: SidecarSet, pods: readonly Pod[], opts: PlanOpt
     for (let i = from; i < to; i++) out[i - from] = selection.matched[ranks[i]!]!;
     return out;
   };
-  const withState = (state: CandidateState): Pod[] => {
-    const code = CANDIDATE_STATES.indexOf(state);
-    return selection.matched.filter((_, rank) => facts.state[rank] === code);
-  };
   let explained: PodPlanEntry[] | undefined;
 
   return {
@@ -196,8 +200,8 @@ export function planUpgrade(set: SidecarSet, pods: readonly Pod[], opts: PlanOpt
     matched: selection.matched,
     order: podsOf(ordered),
     upgrade: podsOf(ordered, 0, taken),
-    notUpgradable: withState("not-upgradable"),
-    busy: withState("busy"),
+    notUpgradable,
+    busy,
     hotUpgradeFlip: flip,
     partition,
     maxUnavailable: budget,
