@@ -5,7 +5,7 @@ import type { Pod } from "../../api/kube-types.js";
 import type { SidecarSet } from "../../api/types.js";
 import type { Labels } from "../selector.js";
 import { classifyCandidate, updateSelectorOf, type CandidateState } from "./candidates.js";
-import { isReadyForSidecarSet, PodConsistency, sidecarNamesOf, type SidecarNames } from "./consistency.js";
+import { isReadyForSidecarSet, PodConsistency, sidecarNamesOf } from "./consistency.js";
 import { isMidHotUpgrade } from "./hot-upgrade-flip.js";
 import { hasHotUpgradeContainer } from "./matching.js";
 import { emptyOrderKeys, writeOrderKey, type OrderKeys } from "./order.js";
@@ -41,7 +41,7 @@ export class PodFacts {
   /** 1 for a pod mid hot-upgrade (SidecarSets with a hot-upgrade sidecar only). */
   midHotUpgrade: Uint8Array | undefined;
 
-  private readonly names: SidecarNames;
+  /** One instance, moved from pod to pod. */
   private readonly consistency: PodConsistency;
   private readonly selectedForUpdate: (pod: Pod) => boolean;
   private readonly weightOf: ((labels: Labels) => number) | null;
@@ -53,8 +53,7 @@ export class PodFacts {
     private readonly memo?: PlanMemo,
   ) {
     const strategy = set.spec.updateStrategy ?? {};
-    this.names = sidecarNamesOf(set);
-    this.consistency = new PodConsistency({}, set, this.names);
+    this.consistency = new PodConsistency({}, set, sidecarNamesOf(set));
     this.selectedForUpdate = updateSelectorOf(set).matches;
     this.weightOf = weightSumOf(strategy.priorityStrategy);
     this.updated = new Uint8Array(capacity);
