@@ -25,7 +25,7 @@ import {
   waitForAppPods,
   waitForStatus,
 } from "../support/rollout.js";
-import { getSidecarSet, patchSidecarSet } from "../support/sidecarsets.js";
+import { getSidecarSet, patchSidecarSet, waitForObserved } from "../support/sidecarsets.js";
 
 const env = useEnvironment();
 
@@ -69,6 +69,7 @@ test("scatterStrategy {key: zone} with maxUnavailable 1: upgrades are spread acr
   const name = "scatter";
   await createNamespace(env().clients, ns);
   await applyYaml(env().clients, sidecarSetManifest(name, { namespace: ns, image: V1, updateStrategy: { maxUnavailable: 1, scatterStrategy: [{ key: "zone" }] } }));
+  await waitForObserved(env(), name);
   // Zone a first, zone b once a runs: by default (newest ready first) all of one zone would go before the other.
   await applyYaml(env().clients, deploymentManifest(`${name}-a`, ns, 3, name, { zone: "a" }));
   await waitForAppPods(env(), ns, name, 3);

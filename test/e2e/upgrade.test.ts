@@ -5,7 +5,7 @@ import type { Pod } from "../../src/api/kube-types.js";
 import { applyYaml, createNamespace, useEnvironment, waitFor } from "../support/environment.js";
 import { isPodReady, listPods } from "../support/kube.js";
 import { deploymentManifest, setSidecarImage, sidecarSetManifest } from "../support/rollout.js";
-import { getSidecarSet, type SidecarSetStatus } from "../support/sidecarsets.js";
+import { getSidecarSet, waitForObserved, type SidecarSetStatus } from "../support/sidecarsets.js";
 
 const env = useEnvironment();
 
@@ -27,6 +27,7 @@ async function sidecarSetStatus(name: string): Promise<SidecarSetStatus> {
 test("an image change upgrades the sidecar in place: same pod UID, app container never restarted", async () => {
   await createNamespace(env().clients, "upgrade");
   await applyYaml(env().clients, sidecarSetManifest("inplace", { namespace: "upgrade", image: "registry.local/agent:1" }));
+  await waitForObserved(env(), "inplace");
   await applyYaml(env().clients, deploymentManifest("inplace", "upgrade", 3, "inplace"));
   const before = await readyPods("upgrade", "inplace", 3);
   await waitFor("status matched 3", async () => (await sidecarSetStatus("inplace")).matchedPods === 3);

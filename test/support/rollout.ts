@@ -14,7 +14,7 @@ import { CUSTOM_VERSION_LABEL, SIDECARSET_UPGRADABLE_CONDITION } from "../../src
 import type { Environment } from "./environment.js";
 import { applyYaml, MANAGER_NAMESPACE } from "./environment.js";
 import { createNamespace, isPodReady, KubeRequestError, listPods, rawRequest, waitFor, type PodRecorder, type WaitOptions } from "./kube.js";
-import { getSidecarSet, patchSidecarSet, sidecarSetObject, type SidecarSetObject, type SidecarSetStatus } from "./sidecarsets.js";
+import { getSidecarSet, patchSidecarSet, sidecarSetObject, waitForObserved, type SidecarSetObject, type SidecarSetStatus } from "./sidecarsets.js";
 
 export const SIDECAR = "agent";
 
@@ -154,6 +154,8 @@ export interface AppWithSidecarSet {
 export async function deployWithSidecarSet(env: Environment, name: string, app: AppWithSidecarSet): Promise<void> {
   await createNamespace(env.clients, name);
   await applyYaml(env.clients, sidecarSetManifest(name, { namespace: name, image: app.image, updateStrategy: app.updateStrategy, containers: app.containers }));
+  // A pod created before the manager's cache holds the SidecarSet is, rightly, not injected.
+  await waitForObserved(env, name);
   await applyYaml(env.clients, deploymentManifest(name, name, app.replicas, name, {}, app.podSpec));
 }
 
