@@ -25,6 +25,22 @@ export function expandScatterTerms<A>(
   all: readonly A[],
   labelsOf: (a: A) => Labels,
 ): ResolvedScatterTerm[] {
+  return resolveTerms(terms, (key) => {
+    const distinct = new Set<string>();
+    for (const a of all) {
+      const v = labelsOf(a)?.[key];
+      if (v !== undefined) distinct.add(v);
+    }
+    return distinct;
+  });
+}
+
+/**
+ * The terms with each key-only term replaced by one term per value of its key
+ * (`valuesOf`, asked once per key, in first-occurrence order), repeated
+ * (key, value) pairs dropped, the first kept.
+ */
+function resolveTerms(terms: readonly ScatterTerm[], valuesOf: (key: string) => Iterable<string>): ResolvedScatterTerm[] {
   const out: ResolvedScatterTerm[] = [];
   const seen = new Set<string>();
   const add = (key: string, value: string): void => {
@@ -33,23 +49,15 @@ export function expandScatterTerms<A>(
     seen.add(id);
     out.push({ key, value });
   };
-  const valuesByKey = new Map<string, string[]>();
+  const expanded = new Set<string>();
   for (const term of terms) {
     if (!isKeyOnlyTerm(term)) {
       add(term.key, term.value as string);
-      continue;
+    } else if (!expanded.has(term.key)) {
+      // A second key-only term of the same key adds nothing: its pairs are all seen.
+      expanded.add(term.key);
+      for (const value of valuesOf(term.key)) add(term.key, value);
     }
-    let values = valuesByKey.get(term.key);
-    if (!values) {
-      const distinct = new Set<string>();
-      for (const a of all) {
-        const v = labelsOf(a)?.[term.key];
-        if (v !== undefined) distinct.add(v);
-      }
-      values = [...distinct];
-      valuesByKey.set(term.key, values);
-    }
-    for (const v of values) add(term.key, v);
   }
   return out;
 }
@@ -331,18 +339,7 @@ export function scatterOrder(
 export function scatterOrderOfStrategy(terms: readonly ScatterTerm[], waiting: Int32Array, all: readonly Labels[] | ScatterCodes): Int32Array {
   const keys = all instanceof ScatterCodes ? all.byKey() : codesOfKeys(all, terms);
   const allCount = all instanceof ScatterCodes ? all.count : all.length;
-  const resolved: ResolvedScatterTerm[] = [];
-  const seen = new Set<string>();
-  const add = (key: string, value: string): void => {
-    const id = `${key}\u0000${value}`;
-    if (seen.has(id)) return;
-    seen.add(id);
-    resolved.push({ key, value });
-  };
-  for (const term of terms) {
-    if (!isKeyOnlyTerm(term)) add(term.key, term.value as string);
-    else for (const value of keys.get(term.key)!.ids.keys()) add(term.key, value);
-  }
+  const resolved = resolveTerms(terms, (key) => keys.get(key)!.ids.keys());
   return scatterWithCodes(resolved, waiting, keys, allCount);
 }
 
