@@ -3,16 +3,18 @@
 import type { ControllerRevision, Pod } from "../api/kube-types.js";
 import type { SidecarSet } from "../api/types.js";
 import {
+  buildRevision,
   chooseRevision,
   customVersionPatch,
   historyAfter,
   resolveNameCollision,
+  revisionCreateBody,
   revisionsOf,
   revisionsToDelete,
   sortRevisions,
 } from "../core/rollout/revisions.js";
-import { PatchType, resourcePath, type RawKubeClient } from "../kube/client.js";
-import { isAlreadyExists, isNotFound } from "../kube/errors.js";
+import { EncodedJson, PatchType, resourcePath, type RawKubeClient } from "../kube/client.js";
+import { describeError, isAlreadyExists, isInvalid, isNotFound } from "../kube/errors.js";
 import type { Logger } from "../observability/logger.js";
 
 const MAX_COLLISION_RETRIES = 5;
@@ -37,44 +39,49 @@ export async function registerRevision(
   let collisionCount = set.status?.collisionCount ?? 0;
   const choice = chooseRevision(set, history, { namespace: opts.namespace, collisionCount });
   let chosen: ControllerRevision;
+  let copied = false;
 
   if (choice.action === "reuse") {
     chosen = choice.revision;
   } else if (choice.action === "raise") {
-    chosen = await client.patch<ControllerRevision>(
-      revisionPath(opts.namespace, choice.revision.metadata?.name),
-      { revision: choice.to },
-      PatchType.merge,
-    );
-    opts.logger.info({ revision: chosen.metadata?.name, to: choice.to }, "spec matches an earlier revision; raised it to latest");
-  } else {
-    let candidate = choice.revision;
-    for (let attempt = 0; ; attempt++) {
-      try {
-        chosen = await client.create<ControllerRevision>(revisionPath(opts.namespace), candidate);
-        opts.logger.info({ revision: chosen.metadata?.name }, "created ControllerRevision");
-        break;
-      } catch (e) {
-        if (!isAlreadyExists(e) || attempt >= MAX_COLLISION_RETRIES) throw e;
-        const existing = await client.get<ControllerRevision>(revisionPath(opts.namespace, candidate.metadata?.name));
-        const resolution = resolveNameCollision(set, candidate, existing, { namespace: opts.namespace, collisionCount });
-        if (resolution.action === "use-existing") {
-          chosen = resolution.revision;
-          break;
-        }
-        collisionCount = resolution.collisionCount;
-        candidate = resolution.revision;
-        opts.logger.warn({ revision: existing.metadata?.name, collisionCount }, "revision name collision; retrying with the next name");
-      }
+    try {
+      chosen = await client.patch<ControllerRevision>(
+        revisionPath(opts.namespace, choice.revision.metadata?.name),
+        { revision: choice.to },
+        PatchType.merge,
+      );
+      opts.logger.info({ revision: chosen.metadata?.name, to: choice.to }, "spec matches an earlier revision; raised it to latest");
+    } catch (e) {
+      if (!isInvalid(e)) throw e;
+      // The API server refuses any write to a revision whose stored data bytes
+      // do not survive its own re-encoding (revisions written by older
+      // releases). The revision is left alone and its content registered
+      // again under the next collision count.
+      collisionCount++;
+      opts.logger.warn(
+        { revision: choice.revision.metadata?.name, collisionCount, err: describeError(e) },
+        "an earlier revision holds this spec but cannot be raised; registering a copy under a new name",
+      );
+      const copy = buildRevision(set, { namespace: opts.namespace, revision: choice.to, collisionCount });
+      ({ chosen, collisionCount } = await createRevision(client, set, copy, collisionCount, opts));
+      copied = true;
     }
+  } else {
+    ({ chosen, collisionCount } = await createRevision(client, set, choice.revision, collisionCount, opts));
   }
 
   const labelPatch = customVersionPatch(set, chosen);
   if (labelPatch) {
-    chosen = await client.patch<ControllerRevision>(revisionPath(opts.namespace, chosen.metadata?.name), labelPatch, PatchType.merge);
+    try {
+      chosen = await client.patch<ControllerRevision>(revisionPath(opts.namespace, chosen.metadata?.name), labelPatch, PatchType.merge);
+    } catch (e) {
+      // Same refusal as above; the label only helps pinning by custom version.
+      if (!isInvalid(e)) throw e;
+      opts.logger.warn({ revision: chosen.metadata?.name, err: describeError(e) }, "could not label the revision with the custom version");
+    }
   }
 
-  const truncation = revisionsToDelete(set, historyAfter(history, choice, chosen), matched);
+  const truncation = revisionsToDelete(set, copied ? [...history, chosen] : historyAfter(history, choice, chosen), matched);
   for (const r of truncation.delete) {
     try {
       await client.delete(revisionPath(opts.namespace, r.metadata?.name));
@@ -89,4 +96,29 @@ export async function registerRevision(
     );
   }
   return { latestRevision: chosen.metadata?.name ?? "", collisionCount };
+}
+
+/** Creates `candidate`, moving to the next name while another revision holds the name. */
+async function createRevision(
+  client: RawKubeClient,
+  set: SidecarSet,
+  candidate: ControllerRevision,
+  collisionCount: number,
+  opts: { namespace: string; logger: Logger },
+): Promise<{ chosen: ControllerRevision; collisionCount: number }> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const chosen = await client.create<ControllerRevision>(revisionPath(opts.namespace), new EncodedJson(revisionCreateBody(candidate)));
+      opts.logger.info({ revision: chosen.metadata?.name }, "created ControllerRevision");
+      return { chosen, collisionCount };
+    } catch (e) {
+      if (!isAlreadyExists(e) || attempt >= MAX_COLLISION_RETRIES) throw e;
+      const existing = await client.get<ControllerRevision>(revisionPath(opts.namespace, candidate.metadata?.name));
+      const resolution = resolveNameCollision(set, candidate, existing, { namespace: opts.namespace, collisionCount });
+      if (resolution.action === "use-existing") return { chosen: resolution.revision, collisionCount };
+      collisionCount = resolution.collisionCount;
+      candidate = resolution.revision;
+      opts.logger.warn({ revision: existing.metadata?.name, collisionCount }, "revision name collision; retrying with the next name");
+    }
+  }
 }

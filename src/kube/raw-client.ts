@@ -32,8 +32,18 @@ export interface JsonPatchOp {
 
 export type QueryParams = Record<string, string | number | boolean | undefined>;
 
+/**
+ * A request body already encoded as JSON text, sent byte for byte. For the
+ * rare object whose stored bytes matter (a ControllerRevision's `data` is kept
+ * as the request wrote it and compared byte-wise on every later write).
+ */
+export class EncodedJson {
+  constructor(readonly text: string) {}
+}
+
 export interface RawRequestOptions {
   query?: QueryParams;
+  /** Any JSON value (serialised with JSON.stringify), or an EncodedJson sent as is. */
   body?: unknown;
   contentType?: string;
   signal?: AbortSignal;
@@ -122,7 +132,10 @@ export class RawKubeClient {
 
   async request<T = unknown>(method: string, p: string, opts: RawRequestOptions = {}): Promise<T> {
     const prepared = await this.prepare(p, opts.query);
-    const payload = opts.body === undefined ? undefined : Buffer.from(JSON.stringify(opts.body));
+    const payload =
+      opts.body === undefined
+        ? undefined
+        : Buffer.from(opts.body instanceof EncodedJson ? opts.body.text : JSON.stringify(opts.body));
     const headers: http.OutgoingHttpHeaders = { ...(prepared.options.headers as http.OutgoingHttpHeaders), Accept: "application/json" };
     if (payload) {
       headers["Content-Type"] = opts.contentType ?? "application/json";

@@ -1,6 +1,7 @@
 // ControllerRevision registration as pure decisions (SPEC §6.12): which
 // revision stands for the current spec (reuse, raise on rollback, or create),
 // how a name collision is resolved, and which old revisions to delete.
+import { isDeepStrictEqual } from "node:util";
 import { revisionData, revisionName } from "../../api/revision.js";
 import {
   CUSTOM_VERSION_LABEL,
@@ -58,8 +59,38 @@ export function storedRevisionData(revision: ControllerRevision): string {
   return typeof data === "string" ? data : canonicalJson(data ?? null);
 }
 
-export function sameRevisionData(revision: ControllerRevision, data: string): boolean {
-  return storedRevisionData(revision) === data;
+/** A revision's data as a JSON value. */
+function revisionContent(revision: ControllerRevision): unknown {
+  const data: unknown = revision.data;
+  if (typeof data !== "string") return data ?? null;
+  try {
+    return JSON.parse(data) as unknown;
+  } catch {
+    return data;
+  }
+}
+
+/**
+ * Whether the revision holds `content` (parsed revision data). Compared by
+ * meaning: the API server hands data back re-encoded (`&` as `\u0026`, keys
+ * in stored order), so equal specs seldom have equal bytes.
+ */
+export function revisionHolds(revision: ControllerRevision, content: unknown): boolean {
+  return isDeepStrictEqual(revisionContent(revision), content);
+}
+
+/**
+ * The JSON body that creates `revision`, its data written as Go writes it
+ * (sorted keys, `<`, `>` and `&` escaped). The API server keeps a revision's
+ * data as the request's bytes and, on every later write of the object
+ * (raising `.revision`, a label), re-encodes them the Go way and refuses the
+ * write as a change of immutable data if the bytes differ.
+ */
+export function revisionCreateBody(revision: ControllerRevision): string {
+  const { data, ...rest } = revision;
+  const head = JSON.stringify(rest);
+  const encoded = storedRevisionData({ revision: rest.revision, data });
+  return `${head.slice(0, -1)},"data":${encoded}}`;
 }
 
 export interface RevisionCandidateOptions {
@@ -131,11 +162,12 @@ export function chooseRevision(
   opts: RegistrationOptions,
 ): RevisionChoice {
   const data = revisionData(set);
+  const content = JSON.parse(data) as unknown;
   const next = nextRevisionNumber(history);
   let equal: ControllerRevision | undefined;
-  for (const r of history) if (sameRevisionData(r, data)) equal = r;
+  for (const r of history) if (revisionHolds(r, content)) equal = r;
   const latest = history[history.length - 1];
-  if (equal && latest && sameRevisionData(latest, data)) return { action: "reuse", revision: latest };
+  if (equal && latest && equal === latest) return { action: "reuse", revision: latest };
   if (equal) return { action: "raise", revision: equal, to: next };
   return {
     action: "create",
@@ -156,8 +188,8 @@ export function resolveNameCollision(
   existing: ControllerRevision,
   opts: { namespace: string; collisionCount: number },
 ): CollisionResolution {
+  if (revisionHolds(existing, revisionContent(candidate))) return { action: "use-existing", revision: existing };
   const data = storedRevisionData(candidate);
-  if (sameRevisionData(existing, data)) return { action: "use-existing", revision: existing };
   const collisionCount = opts.collisionCount + 1;
   return {
     action: "retry",

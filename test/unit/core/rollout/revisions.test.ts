@@ -9,6 +9,7 @@ import {
   customVersionPatch,
   historyAfter,
   resolveNameCollision,
+  revisionCreateBody,
   revisionsOf,
   revisionsToDelete,
   sortRevisions,
@@ -91,12 +92,44 @@ test("a new spec ⇒ create with the next number and the stored collision count"
   assert.equal(c.revision.metadata!.name, buildRevision(dnsSet(), { namespace: NS, revision: 5, collisionCount: 2 }).metadata!.name);
 });
 
-test("stored data is compared as bytes of the canonical form, whatever key order the API returned", () => {
+test("stored data is compared by meaning, whatever key order the API returned", () => {
   const set = dnsSet();
   const r = stored(set, 1);
   const reordered = JSON.parse(JSON.stringify(r.data)) as { spec: Record<string, unknown> };
   r.data = { spec: Object.fromEntries(Object.entries(reordered.spec).reverse()) };
   assert.equal(chooseRevision(set, [r], { namespace: NS }).action, "reuse");
+});
+
+function shellSet(image: string): SidecarSet {
+  const set = dnsSet(image);
+  set.spec.containers![0]!.command = ["sh", "-c", "true && sleep 1d <x>"];
+  return set;
+}
+
+test("data written with `&`, `<` and `>` escaped or not holds the same spec (rollback to such a spec raises it)", () => {
+  const old = shellSet("busybox:1.36");
+  const newer = shellSet("busybox:1.37");
+  // As the API server hands it back: decoded, so the escapes are gone.
+  const legacy = stored(old, 1);
+  legacy.data = JSON.parse(JSON.stringify(legacy.data)) as object;
+  const history = [legacy, stored(newer, 2)];
+  const rollback = chooseRevision(old, history, { namespace: NS });
+  assert.equal(rollback.action, "raise");
+  assert.equal(rollback.action === "raise" && rollback.revision, legacy);
+  // Data kept as a string in the escaped form means the same.
+  const asText = { ...stored(old, 3), data: revisionData(old) as unknown as object };
+  assert.equal(chooseRevision(old, [...history, asText], { namespace: NS }).action, "reuse");
+});
+
+test("the create body carries the data in Go's escaped form, so the API server's re-encoding leaves it unchanged", () => {
+  const set = shellSet("busybox:1.36");
+  const r = buildRevision(set, { namespace: NS, revision: 1, collisionCount: 0 });
+  const body = revisionCreateBody(r);
+  const data = revisionData(set);
+  assert.ok(data.includes("\\u0026\\u0026") && data.includes("\\u003cx\\u003e"), data);
+  assert.ok(body.endsWith(`,"data":${data}}`), body);
+  assert.deepEqual(JSON.parse(body), JSON.parse(JSON.stringify(r)));
+  assert.equal(revisionCreateBody({ revision: 1, data: { b: "&", a: 1 } }), '{"revision":1,"data":{"a":1,"b":"\\u0026"}}');
 });
 
 test("name collision with identical data ⇒ use the existing revision", () => {
