@@ -132,6 +132,16 @@ export interface SidecarSetStatus {
   notInjectedPods?: number;
   latestRevision?: string;
   collisionCount?: number;
+  conditions?: SidecarSetCondition[];
+}
+
+export interface SidecarSetCondition {
+  type: string;
+  status: "True" | "False" | "Unknown";
+  reason?: string;
+  message?: string;
+  lastTransitionTime?: string;
+  observedGeneration?: number;
 }
 
 export interface SidecarSet {

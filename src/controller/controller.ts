@@ -3,7 +3,14 @@
 import type { Pod } from "../api/kube-types.js";
 import { Expectations } from "../core/rollout/expectations.js";
 import { podKey } from "../core/rollout/matching.js";
-import { podAddedOrDeletedTriggers, podUpdatedTriggers, sidecarSetUpdateNeedsReconcile, type Trigger } from "../core/triggers.js";
+import {
+  canaryBaseTriggers,
+  namespaceTriggers,
+  podAddedOrDeletedTriggers,
+  podUpdatedTriggers,
+  sidecarSetUpdateNeedsReconcile,
+  type Trigger,
+} from "../core/triggers.js";
 import type { RawKubeClient } from "../kube/client.js";
 import type { EventRecorder } from "../kube/events.js";
 import { runWorkers, WorkQueue, type WorkResult } from "../kube/workqueue.js";
@@ -79,18 +86,29 @@ export class SidecarSetController {
     const { caches } = this.opts;
     this.unsubscribe.push(
       caches.sidecarSets.addEventHandler({
-        add: (s) => this.enqueue(s.metadata.name ?? ""),
+        add: (s) => {
+          this.enqueue(s.metadata.name ?? "");
+          this.enqueueAll(canaryBaseTriggers(undefined, s));
+        },
         update: (o, n) => {
-          if (sidecarSetUpdateNeedsReconcile(o, n)) this.enqueue(n.metadata.name ?? "");
+          if (!sidecarSetUpdateNeedsReconcile(o, n)) return;
+          this.enqueue(n.metadata.name ?? "");
+          this.enqueueAll(canaryBaseTriggers(o, n));
         },
         delete: (s) => {
           this.expectations.forgetSidecarSet(s.metadata.name ?? "");
           this.enqueue(s.metadata.name ?? "");
+          this.enqueueAll(canaryBaseTriggers(s, undefined));
         },
+      }),
+      caches.namespaces.addEventHandler({
+        add: (ns) => this.enqueueAll(namespaceTriggers(undefined, ns.metadata?.labels ?? {}, caches.sidecarSetList())),
+        update: (o, n) => this.enqueueAll(namespaceTriggers(o.metadata?.labels ?? {}, n.metadata?.labels ?? {}, caches.sidecarSetList())),
+        delete: (ns) => this.enqueueAll(namespaceTriggers(ns.metadata?.labels ?? {}, undefined, caches.sidecarSetList())),
       }),
       caches.pods.addEventHandler({
         add: (p) => this.enqueueAll(podAddedOrDeletedTriggers(p, caches.sidecarSetList(), caches.allNamespaceLabels())),
-        update: (o, n) => this.enqueueAll(podUpdatedTriggers(o, n, caches.sidecarSetList())),
+        update: (o, n) => this.enqueueAll(podUpdatedTriggers(o, n, caches.sidecarSetList(), caches.allNamespaceLabels())),
         delete: (p: Pod) => {
           this.expectations.forgetPod(podKey(p));
           this.enqueueAll(podAddedOrDeletedTriggers(p, caches.sidecarSetList(), caches.allNamespaceLabels()));
@@ -130,7 +148,11 @@ export class SidecarSetController {
       if (this.opts.metrics) observeReconcile(this.opts.metrics, CONTROLLER_NAME, result ? "requeue_after" : "success", seconds());
       return result;
     } catch (e) {
-      if (this.opts.metrics) observeReconcile(this.opts.metrics, CONTROLLER_NAME, "error", seconds());
+      if (this.opts.metrics) {
+        observeReconcile(this.opts.metrics, CONTROLLER_NAME, "error", seconds());
+        this.opts.metrics.sidecarSetReconcileErrors.inc({ sidecarset: name });
+      }
+      await this.reconciler.recordFailure(name, e);
       throw e;
     }
   }

@@ -1,5 +1,7 @@
-// One reconcile of one SidecarSet (SPEC §6.2): read the caches, let the core
-// decide, write the pods and the status, record expectations.
+// One reconcile of one SidecarSet: read the caches, let the core decide, write
+// the pods and the status, record expectations. A reconcile works from what
+// the caches hold now, never from the event that queued it.
+import { isDeepStrictEqual } from "node:util";
 import { SIDECARSET_HASH_ANNOTATION } from "../api/keys.js";
 import { defaultSidecarSet } from "../api/defaults.js";
 import type { Pod } from "../api/kube-types.js";
@@ -7,11 +9,12 @@ import { podInjectedList } from "../api/pod-records.js";
 import { API_VERSION, KIND, type SidecarSet, type SidecarSetStatus } from "../api/types.js";
 import { upgradableCondition } from "../core/rollout/condition.js";
 import { flipHotUpgrade } from "../core/rollout/hot-upgrade-flip.js";
-import { canaryNamesOf, podKey } from "../core/rollout/matching.js";
+import { canaryNamesOf, podKey, podMatcherOf } from "../core/rollout/matching.js";
 import { planUpgrade, stopReasonText, type Plan } from "../core/rollout/plan.js";
 import { PlanMemo } from "../core/rollout/plan-memo.js";
 import { recordedHash, setHash } from "../core/rollout/status.js";
-import type { Expectations, ObservedPod } from "../core/rollout/expectations.js";
+import type { Expectations } from "../core/rollout/expectations.js";
+import { withReconciledCondition } from "../core/rollout/reconciled-condition.js";
 import { upgradePod } from "../core/rollout/upgrade-pod.js";
 import { PatchType, resourcePath, type RawKubeClient } from "../kube/client.js";
 import { describeError, isNotFound } from "../kube/errors.js";
@@ -42,6 +45,21 @@ export interface ReconcilerDeps {
 }
 
 export const EXPECTATION_REQUEUE_MS = 1_000;
+
+/**
+ * At most one status write per SidecarSet in this interval: under pod churn
+ * the counts change with every event, and each write is an API call plus a
+ * watch event for every client of SidecarSets. A deferred write happens when
+ * the interval is over (the reconcile asks to be requeued then).
+ */
+export const STATUS_WRITE_INTERVAL_MS = 1_000;
+
+/** The sooner of two requeue requests. */
+function soonest(a: WorkResult, b: number | undefined): WorkResult {
+  if (b === undefined) return a;
+  if (!a) return { requeueAfterMs: b };
+  return { requeueAfterMs: Math.min(a.requeueAfterMs, b) };
+}
 
 /**
  * SidecarSets written before the defaulting webhook existed lack the hash
@@ -83,7 +101,7 @@ function statusEqual(a: SidecarSetStatus | undefined, b: SidecarSetStatus): bool
     "latestRevision",
     "collisionCount",
   ];
-  return keys.every((k) => (a[k] ?? null) === (b[k] ?? null));
+  return keys.every((k) => (a[k] ?? null) === (b[k] ?? null)) && isDeepStrictEqual(a.conditions ?? [], b.conditions ?? []);
 }
 
 export class SidecarSetReconciler {
@@ -91,6 +109,9 @@ export class SidecarSetReconciler {
 
   /** Per SidecarSet: what its last plan learnt about the cached pods. */
   private readonly memos = new Map<string, PlanMemo>();
+
+  /** Per SidecarSet: when its status was last written (ms since the epoch). */
+  private readonly statusWrittenAt = new Map<string, number>();
 
   constructor(private readonly deps: ReconcilerDeps) {
     this.now = deps.now ?? (() => new Date());
@@ -102,6 +123,7 @@ export class SidecarSetReconciler {
     if (!cached) {
       expectations.forgetSidecarSet(name);
       this.memos.delete(name);
+      this.statusWrittenAt.delete(name);
       this.deps.metrics?.forget?.(name);
       return;
     }
@@ -120,22 +142,57 @@ export class SidecarSetReconciler {
       logger: log,
     });
     set = { ...set, status: { ...(set.status ?? { matchedPods: 0, updatedPods: 0, readyPods: 0 }), ...registered } };
-    await this.writeStatus(set, plan, registered, log);
+    const statusRetryMs = await this.writeStatus(set, plan, registered, now, log);
+    return soonest(await this.act(set, plan, namespaceLabels, now, log), statusRetryMs);
+  }
 
-    const observed = new Map<string, ObservedPod>();
-    for (const pod of plan.matched) {
-      observed.set(podKey(pod), {
-        recordedHash: recordedHash(pod, name),
-        ...(pod.metadata?.resourceVersion ? { resourceVersion: pod.metadata.resourceVersion } : {}),
-      });
+  /**
+   * Records a failed reconcile where people look: a Warning event with the
+   * error (the API server's message for a refused write) and the
+   * `Reconciled=False` condition. Never throws: the failure is already being
+   * retried, and this is only its report.
+   */
+  async recordFailure(name: string, error: unknown): Promise<void> {
+    const set = this.deps.caches.sidecarSet(name);
+    if (!set) return;
+    const message = describeError(error);
+    this.deps.recorder.event(sidecarSetRef(set), "Warning", "ReconcileFailed", message);
+    const now = this.now();
+    const conditions = withReconciledCondition(set.status?.conditions, { ok: false, message }, now);
+    if (!conditions || this.statusWriteDeferral(name, now) !== undefined) return;
+    try {
+      await this.patchStatus(name, { conditions }, now);
+    } catch (e) {
+      if (!isNotFound(e)) this.deps.logger.warn({ sidecarset: name, ...errorFields(e) }, "could not record the failure in the status");
     }
-    const check = expectations.check(name, setHash(set), observed, now);
-    for (const e of check.expired) {
-      log.warn({ pod: e.pod, kind: e.kind, ageMs: e.ageMs }, "gave up waiting for the cache to show an earlier write");
-    }
-    if (!check.satisfied) {
-      log.debug({ pending: check.pending }, "waiting for the cache to show earlier pod writes");
-      return { requeueAfterMs: EXPECTATION_REQUEUE_MS };
+  }
+
+  /** Steps after the status: wait for earlier writes, then flip or upgrade. */
+  private async act(set: SidecarSet, plan: Plan, namespaceLabels: ReturnType<ManagerCaches["allNamespaceLabels"]>, now: Date, log: Logger): Promise<WorkResult> {
+    const { caches, expectations } = this.deps;
+    const name = set.metadata.name ?? "";
+    if (expectations.hasPending(name)) {
+      const isMatched = podMatcherOf(set, namespaceLabels);
+      const check = expectations.check(
+        name,
+        setHash(set),
+        (key) => {
+          const pod = caches.pods.get(key);
+          if (!pod || !isMatched(pod)) return undefined;
+          return {
+            recordedHash: recordedHash(pod, name),
+            ...(pod.metadata?.resourceVersion ? { resourceVersion: pod.metadata.resourceVersion } : {}),
+          };
+        },
+        now,
+      );
+      for (const e of check.expired) {
+        log.warn({ pod: e.pod, kind: e.kind, ageMs: e.ageMs }, "gave up waiting for the cache to show an earlier write");
+      }
+      if (!check.satisfied) {
+        log.debug({ pending: check.pending }, "waiting for the cache to show earlier pod writes");
+        return { requeueAfterMs: EXPECTATION_REQUEUE_MS };
+      }
     }
 
     if (plan.stopped === "hot-upgrade-flip") {
@@ -155,16 +212,36 @@ export class SidecarSetReconciler {
     return;
   }
 
+  /** Milliseconds until S's status may be written again, or undefined when it may be now. */
+  private statusWriteDeferral(name: string, now: Date): number | undefined {
+    const last = this.statusWrittenAt.get(name);
+    if (last === undefined) return undefined;
+    const wait = last + STATUS_WRITE_INTERVAL_MS - now.getTime();
+    return wait > 0 ? wait : undefined;
+  }
+
+  private async patchStatus(name: string, status: Partial<SidecarSetStatus>, now: Date): Promise<void> {
+    this.statusWrittenAt.set(name, now.getTime());
+    await this.deps.client.patch(
+      resourcePath({ group: "apps.kruise.io", version: "v1alpha1", resource: "sidecarsets", name, subresource: "status" }),
+      { status },
+      PatchType.merge,
+    );
+  }
+
+  /** Writes the status when it changed; returns when to retry a write the rate limit deferred. */
   private async writeStatus(
     set: SidecarSet,
     plan: Plan,
     registered: { latestRevision: string; collisionCount: number },
+    now: Date,
     log: Logger,
-  ): Promise<void> {
-    const old = set.status;
+  ): Promise<number | undefined> {
+    const name = set.metadata.name ?? "";
+    const cachedStatus = this.deps.caches.sidecarSet(name)?.status;
     const generation = set.metadata.generation ?? 0;
     const status: SidecarSetStatus = {
-      observedGeneration: Math.max(old?.observedGeneration ?? 0, generation),
+      observedGeneration: Math.max(cachedStatus?.observedGeneration ?? 0, generation),
       matchedPods: plan.status.matchedPods,
       updatedPods: plan.status.updatedPods,
       readyPods: plan.status.readyPods,
@@ -172,19 +249,17 @@ export class SidecarSetReconciler {
       notInjectedPods: plan.status.notInjectedPods,
       latestRevision: registered.latestRevision,
       collisionCount: registered.collisionCount,
+      conditions: withReconciledCondition(cachedStatus?.conditions, { ok: true }, now) ?? cachedStatus?.conditions ?? [],
     };
-    this.deps.metrics?.status?.(set.metadata.name ?? "", status);
-    const cachedStatus = this.deps.caches.sidecarSet(set.metadata.name ?? "")?.status;
-    if (statusEqual(cachedStatus, status)) return;
+    this.deps.metrics?.status?.(name, status);
+    if (statusEqual(cachedStatus, status)) return undefined;
+    const deferral = this.statusWriteDeferral(name, now);
+    if (deferral !== undefined) return deferral;
     const previousNotInjected = cachedStatus?.notInjectedPods ?? 0;
     try {
-      await this.deps.client.patch(
-        resourcePath({ group: "apps.kruise.io", version: "v1alpha1", resource: "sidecarsets", name: set.metadata.name ?? "", subresource: "status" }),
-        { status },
-        PatchType.merge,
-      );
+      await this.patchStatus(name, status, now);
     } catch (e) {
-      if (isNotFound(e)) return;
+      if (isNotFound(e)) return undefined;
       throw e;
     }
     log.debug({ status }, "status updated");
@@ -198,6 +273,7 @@ export class SidecarSetReconciler {
           "they get the sidecars only when they are recreated",
       );
     }
+    return undefined;
   }
 
   private async markNotUpgradable(set: SidecarSet, plan: Plan, now: Date, log: Logger): Promise<void> {

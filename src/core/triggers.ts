@@ -1,9 +1,10 @@
-// Which SidecarSets must reconcile after a pod or SidecarSet event (SPEC §6.1).
+// Which SidecarSets must reconcile after a pod, Namespace or SidecarSet event.
 // Pure: the controller feeds it cached objects and queues what it returns.
 import type { Pod } from "../api/kube-types.js";
 import type { SidecarSet } from "../api/types.js";
 import { isConsistent, isPodReadyCondition } from "./rollout/consistency.js";
-import { hasAllSidecarContainers, isInjectedBy, podSelectorOf, type NamespaceLabels } from "./rollout/matching.js";
+import { canaryBaseOf, carriesSidecarSet, podSelectorOf, type NamespaceLabels } from "./rollout/matching.js";
+import { parseSelector, requirementsMatch } from "./selector.js";
 
 /** A consistency flip is acted on after this delay, giving the kubelet time to settle. */
 export const CONSISTENCY_FLIP_DELAY_MS = 5_000;
@@ -15,7 +16,7 @@ export interface Trigger {
 
 /** SidecarSets named in the pod's injected-list that exist and whose containers the pod all has ("R"). */
 export function injectingSidecarSets(pod: Pod, sets: readonly SidecarSet[]): SidecarSet[] {
-  return sets.filter((s) => isInjectedBy(pod, s.metadata.name ?? "") && hasAllSidecarContainers(pod, s));
+  return sets.filter((s) => carriesSidecarSet(pod, s));
 }
 
 /** SidecarSets whose namespace scope and selector select the pod. */
@@ -46,31 +47,79 @@ function labelsEqual(a: Record<string, string> | undefined, b: Record<string, st
   return true;
 }
 
-/** Pod updated: for each S in R that may upgrade, now / after 5 s / not at all, by what changed. */
-export function podUpdatedTriggers(oldPod: Pod, newPod: Pod, sets: readonly SidecarSet[]): Trigger[] {
+/**
+ * Pod updated: every SidecarSet that counts the pod, before or after, whatever
+ * its update type (status is kept for all of them, canaries included): now
+ * when it started terminating, `Ready` flipped, its labels or the SidecarSets
+ * that injected it changed; after a settle delay when only consistency
+ * flipped; not at all otherwise.
+ */
+export function podUpdatedTriggers(oldPod: Pod, newPod: Pod, sets: readonly SidecarSet[], namespaceLabels: NamespaceLabels): Trigger[] {
   if (oldPod.metadata?.resourceVersion === newPod.metadata?.resourceVersion) return [];
-  const out: Trigger[] = [];
   const oldTerminating = Boolean(oldPod.metadata?.deletionTimestamp);
   const startedTerminating = !oldTerminating && Boolean(newPod.metadata?.deletionTimestamp);
   const readyFlipped = !oldTerminating && isPodReadyCondition(oldPod) !== isPodReadyCondition(newPod);
   const labelsChanged = !labelsEqual(oldPod.metadata?.labels, newPod.metadata?.labels);
-  for (const set of injectingSidecarSets(newPod, sets)) {
-    if (set.spec.updateStrategy?.type === "NotUpdate") continue;
+  const before = injectingSidecarSets(oldPod, sets);
+  const after = injectingSidecarSets(newPod, sets);
+  const injectionChanged = before.length !== after.length || before.some((s, i) => s !== after[i]);
+  const now = startedTerminating || readyFlipped || labelsChanged || injectionChanged;
+  const affected = new Set<SidecarSet>([...before, ...after]);
+  // Selection follows labels and activity; a pod that left (or joined) a
+  // selector changes the counts of SidecarSets that never injected it.
+  if (labelsChanged || startedTerminating) {
+    for (const s of selectingSidecarSets(oldPod, sets, namespaceLabels)) affected.add(s);
+    for (const s of selectingSidecarSets(newPod, sets, namespaceLabels)) affected.add(s);
+  }
+  const out: Trigger[] = [];
+  for (const set of affected) {
     const name = set.metadata.name ?? "";
-    if (startedTerminating || readyFlipped) {
-      out.push({ sidecarSet: name, delayMs: 0 });
-    } else if (isConsistent(oldPod, set) !== isConsistent(newPod, set)) {
-      out.push({ sidecarSet: name, delayMs: CONSISTENCY_FLIP_DELAY_MS });
-    } else if (labelsChanged && set.spec.updateStrategy?.selector) {
-      out.push({ sidecarSet: name, delayMs: 0 });
-    }
+    if (now) out.push({ sidecarSet: name, delayMs: 0 });
+    else if (isConsistent(oldPod, set) !== isConsistent(newPod, set)) out.push({ sidecarSet: name, delayMs: CONSISTENCY_FLIP_DELAY_MS });
   }
   return unique(out);
 }
 
-/** SidecarSet updated: reconcile when its generation, labels or annotations changed. */
+/**
+ * A Namespace added, relabelled or deleted: the SidecarSets whose
+ * `namespaceSelector` verdict on it differs between before and after.
+ */
+export function namespaceTriggers(
+  oldLabels: Readonly<Record<string, string>> | undefined,
+  newLabels: Readonly<Record<string, string>> | undefined,
+  sets: readonly SidecarSet[],
+): Trigger[] {
+  const out: Trigger[] = [];
+  for (const set of sets) {
+    if (set.spec.namespace || !set.spec.namespaceSelector) continue;
+    const verdict = (labels: Readonly<Record<string, string>> | undefined): boolean => {
+      if (labels === undefined) return false;
+      const parsed = parseSelector(set.spec.namespaceSelector);
+      return parsed.ok && requirementsMatch(parsed.requirements, labels);
+    };
+    if (verdict(oldLabels) !== verdict(newLabels)) out.push({ sidecarSet: set.metadata.name ?? "", delayMs: 0 });
+  }
+  return unique(out);
+}
+
+/**
+ * A SidecarSet added, changed or deleted: the bases it is (or was) a canary
+ * of, whose `notInjectedPods` leave out pods carrying their canaries.
+ */
+export function canaryBaseTriggers(oldSet: SidecarSet | undefined, newSet: SidecarSet | undefined): Trigger[] {
+  const bases = [canaryBaseOf(oldSet), canaryBaseOf(newSet)].filter((b): b is string => b !== undefined);
+  return unique(bases.map((b) => ({ sidecarSet: b, delayMs: 0 })));
+}
+
+/**
+ * SidecarSet updated: reconcile when its generation, labels or annotations
+ * changed, and on a resync (same resourceVersion), which is what reconciles
+ * every SidecarSet periodically from the cache. Our own status writes alone
+ * trigger nothing.
+ */
 export function sidecarSetUpdateNeedsReconcile(oldSet: SidecarSet, newSet: SidecarSet): boolean {
   return (
+    oldSet.metadata.resourceVersion === newSet.metadata.resourceVersion ||
     oldSet.metadata.generation !== newSet.metadata.generation ||
     !labelsEqual(oldSet.metadata.labels, newSet.metadata.labels) ||
     !labelsEqual(oldSet.metadata.annotations, newSet.metadata.annotations)

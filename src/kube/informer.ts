@@ -5,8 +5,12 @@
 // - list results are raw JSON like watch events, so the cache has one shape;
 // - `metadata.managedFields` is dropped before caching (often the biggest part
 //   of a pod, and never read);
-// - a periodic relist re-delivers every object as an update (a resync), which
-//   also repairs a cache that missed a delete.
+// - a periodic resync re-delivers every cached object as an update from the
+//   local store (no request to the API server), so level-based consumers
+//   reconcile everything periodically;
+// - a relist (after a watch error or an expired resourceVersion) keeps the
+//   cached object when its resourceVersion is unchanged, so consumers that
+//   remember what they derived from an object (by identity) keep it.
 import type { Logger } from "pino";
 import type { QueryParams, RawKubeClient, RawList, WatchEvent } from "./raw-client.js";
 import { describeError, isGone } from "./errors.js";
@@ -45,7 +49,7 @@ export interface InformerOptions<T> {
   source: ListWatchSource<T>;
   labelSelector?: string;
   fieldSelector?: string;
-  /** Relist period in ms; 0 or undefined disables it. */
+  /** Resync period in ms (a replay of the local store); 0 or undefined disables it. */
   resyncMs?: number;
   /** Page size of list calls. */
   pageSize?: number;
@@ -154,27 +158,28 @@ export class Informer<T extends KubeObject> {
     const backoff = { ...DEFAULT_BACKOFF, ...this.opts.backoff };
     let failures = 0;
     let needList = true;
-    let relistAt = Infinity;
+    let resyncAt = Infinity;
     while (!signal.aborted) {
       try {
         if (needList) {
           await this.listAndReplace(signal);
           needList = false;
-          relistAt = this.opts.resyncMs ? Date.now() + this.opts.resyncMs : Infinity;
+          resyncAt = this.opts.resyncMs ? Date.now() + this.opts.resyncMs : Infinity;
         }
-        const remainingMs = relistAt - Date.now();
-        if (remainingMs <= 0) {
-          needList = true;
-          continue;
+        if (resyncAt - Date.now() <= 0) {
+          this.resync();
+          resyncAt = Date.now() + (this.opts.resyncMs ?? 0);
         }
+        const remainingMs = resyncAt - Date.now();
         const watchTimeout = this.opts.watchTimeoutSeconds ?? 300 + Math.floor(Math.random() * 300);
         const timeoutSeconds = Math.max(1, Math.min(watchTimeout, Math.ceil(remainingMs / 1000)));
         let events = 0;
         const began = Date.now();
         // The server should end the watch after timeoutSeconds; the timer makes
-        // the relist happen on time even when it does not.
-        const relistDue = new AbortController();
-        const relistTimer = Number.isFinite(remainingMs) ? setTimeout(() => relistDue.abort(), remainingMs) : undefined;
+        // the resync happen on time even when it does not. The watch is then
+        // resumed from the last resourceVersion.
+        const resyncDue = new AbortController();
+        const resyncTimer = Number.isFinite(remainingMs) ? setTimeout(() => resyncDue.abort(), remainingMs) : undefined;
         try {
           await this.opts.source.watch(
             this.query({ resourceVersion: this.resourceVersion, allowWatchBookmarks: true, timeoutSeconds }),
@@ -182,14 +187,14 @@ export class Informer<T extends KubeObject> {
               events++;
               this.applyWatchEvent(ev);
             },
-            AbortSignal.any([signal, relistDue.signal]),
+            AbortSignal.any([signal, resyncDue.signal]),
           );
         } finally {
-          clearTimeout(relistTimer);
+          clearTimeout(resyncTimer);
         }
         if (events > 0) failures = 0;
         // A stream that closes at once without events would otherwise spin.
-        else if (Date.now() - began < 1000 && !signal.aborted && !relistDue.signal.aborted) {
+        else if (Date.now() - began < 1000 && !signal.aborted && !resyncDue.signal.aborted) {
           failures++;
           await sleep(backoffMs(failures, backoff), signal);
         }
@@ -246,7 +251,12 @@ export class Informer<T extends KubeObject> {
       const obj = this.prepare(raw);
       const key = objectKey(obj);
       seen.add(key);
-      const old = this.store.set(key, obj);
+      const old = this.store.get(key);
+      if (old && sameVersion(old, obj)) {
+        changes.push(() => this.emitUpdate(old, old));
+        continue;
+      }
+      this.store.set(key, obj);
       changes.push(old ? () => this.emitUpdate(old, obj) : () => this.emitAdd(obj));
     }
     for (const key of this.store.keys()) {
@@ -262,6 +272,13 @@ export class Informer<T extends KubeObject> {
       for (const w of this.syncWaiters) w.resolve();
       this.syncWaiters.clear();
     }
+  }
+
+  /** Re-delivers every cached object as an update to itself. */
+  private resync(): void {
+    const objects = this.store.list();
+    for (const obj of objects) this.emitUpdate(obj, obj);
+    this.log?.debug({ count: objects.length }, "resynced from the local store");
   }
 
   private applyWatchEvent(ev: WatchEvent<T>): void {
@@ -308,6 +325,11 @@ export class Informer<T extends KubeObject> {
       this.log?.error({ err: describeError(e) }, "event handler threw");
     }
   }
+}
+
+function sameVersion(a: KubeObject, b: KubeObject): boolean {
+  const rv = a.metadata?.resourceVersion;
+  return rv !== undefined && rv !== "" && rv === b.metadata?.resourceVersion;
 }
 
 export function backoffMs(failures: number, b: { initialMs: number; maxMs: number }): number {

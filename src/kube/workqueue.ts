@@ -264,6 +264,10 @@ export async function runWorkers<K>(
       } finally {
         queue.done(key);
       }
+      // A macrotask turn between keys: reconciles run synchronous stretches,
+      // and whatever else shares the event loop (timers, I/O callbacks, the
+      // Lease renewal) gets its turn before the next key starts.
+      await new Promise<void>((resolve) => setImmediate(resolve));
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, opts.workers) }, worker));

@@ -171,6 +171,17 @@ function statusSchema(): JSONSchemaProps {
       notInjectedPods: int32("Selected pods created without this SidecarSet's sidecars."),
       latestRevision: str("Name of the ControllerRevision of the current spec."),
       collisionCount: int32(),
+      conditions: arrayOf(
+        object({
+          type: str(),
+          status: str("True, False or Unknown."),
+          reason: str(),
+          message: str(),
+          lastTransitionTime: { type: "string", format: "date-time" },
+          observedGeneration: int64(),
+        }),
+        "Conditions of the SidecarSet; Reconciled=False carries the error that keeps it from converging.",
+      ),
     },
     "Observed state of the SidecarSet.",
   );

@@ -37,6 +37,7 @@ export interface ManagerMetrics {
   leaderStatus: Gauge<"name">;
   injections: Counter<"sidecarset">;
   podsUpgraded: Counter<"sidecarset">;
+  sidecarSetReconcileErrors: Counter<"sidecarset">;
   statusMatched: Gauge<"sidecarset">;
   statusUpdated: Gauge<"sidecarset">;
   statusReady: Gauge<"sidecarset">;
@@ -77,6 +78,7 @@ export function createMetrics(opts: MetricsOptions = {}): ManagerMetrics {
     leaderStatus: gauge("leader_election_master_status", "Gauge of if the reporting system is master of the relevant lease, 0 indicates backup, 1 indicates master. 'name' is the string used to identify the lease.", ["name"]),
     injections: counter("sidecarset_injections_total", "Pods the admission webhook injected a SidecarSet's containers into", ["sidecarset"]),
     podsUpgraded: counter("sidecarset_pods_upgraded_total", "Pods whose sidecar containers were upgraded in place", ["sidecarset"]),
+    sidecarSetReconcileErrors: counter("sidecarset_reconcile_errors_total", "Reconciles of the SidecarSet that failed (each is retried with backoff; the Reconciled condition has the error)", ["sidecarset"]),
     statusMatched: gauge("sidecarset_status_matched_pods", "status.matchedPods of the SidecarSet", ["sidecarset"]),
     statusUpdated: gauge("sidecarset_status_updated_pods", "status.updatedPods of the SidecarSet", ["sidecarset"]),
     statusReady: gauge("sidecarset_status_ready_pods", "status.readyPods of the SidecarSet", ["sidecarset"]),
@@ -123,7 +125,7 @@ export function setSidecarSetStatus(m: ManagerMetrics, sidecarset: string, s: Si
 /** Drops every per-SidecarSet series of a deleted SidecarSet, so gauges do not report it forever. */
 export function forgetSidecarSet(m: ManagerMetrics, sidecarset: string): void {
   const labels = { sidecarset };
-  for (const metric of [m.injections, m.podsUpgraded, m.statusMatched, m.statusUpdated, m.statusReady, m.statusUpdatedReady, m.statusNotInjected]) {
+  for (const metric of [m.injections, m.podsUpgraded, m.sidecarSetReconcileErrors, m.statusMatched, m.statusUpdated, m.statusReady, m.statusUpdatedReady, m.statusNotInjected]) {
     metric.remove(labels);
   }
 }

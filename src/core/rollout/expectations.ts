@@ -1,4 +1,4 @@
-// Expectations (SPEC §6.13): writes the informer cache has not shown yet.
+// Expectations: writes the informer cache has not shown yet.
 // Acting on a stale cache would upgrade the same pods twice or overrun
 // maxUnavailable, so a reconcile waits until every write it made is visible,
 // the pod is gone or unmatched, or the entry has waited too long. Time is
@@ -68,17 +68,25 @@ export class Expectations {
     this.bySet.delete(setName);
   }
 
+  /** Whether anything is awaited for S (a reconcile with nothing pending looks at no pod). */
+  hasPending(setName: string): boolean {
+    return this.bySet.has(setName);
+  }
+
   /**
    * Clears what the cache now satisfies and reports whether S may act.
-   * `currentHash` is S's hash now; `matched` is S's matched pods by key.
+   * `currentHash` is S's hash now; `matched` tells what the cache shows of an
+   * awaited pod when it is one of S's matched pods (undefined otherwise). Only
+   * awaited pods are looked up, so the cost follows the writes in flight, not
+   * the pods that exist.
    */
-  check(setName: string, currentHash: string, matched: ReadonlyMap<string, ObservedPod>, now: Date): ExpectationCheck {
+  check(setName: string, currentHash: string, matched: (pod: string) => ObservedPod | undefined, now: Date): ExpectationCheck {
     const entries = this.bySet.get(setName);
     const expired: ExpectationCheck["expired"] = [];
     if (!entries) return { satisfied: true, pending: [], expired };
     const t = now.getTime();
     for (const [pod, e] of entries) {
-      const seen = matched.get(pod);
+      const seen = matched(pod);
       let done: boolean;
       if (!seen) done = true;
       else if (e.kind === "update") done = e.value !== currentHash || seen.recordedHash === e.value;

@@ -123,10 +123,27 @@ function hasContainer(containers: readonly { name: string }[], name: string): bo
   return false;
 }
 
-/** S is a canary of `base` when it says so with both annotations (SPEC §5.4). */
+/** S injected the pod and the pod still has all of S's containers ("matched", once selected). */
+export function carriesSidecarSet(pod: Pod, set: SidecarSet): boolean {
+  return isInjectedBy(pod, set.metadata.name ?? "") && hasAllSidecarContainers(pod, set);
+}
+
+/** A predicate for "matched by S": selected by S and carrying it. */
+export function podMatcherOf(set: SidecarSet, namespaceLabels: NamespaceLabels = {}): (pod: Pod) => boolean {
+  const isSelected = podSelectorOf(set, namespaceLabels);
+  return (pod) => isSelected(pod) && carriesSidecarSet(pod, set);
+}
+
+/** The base a SidecarSet names when it is a canary (both annotations set), else undefined. */
+export function canaryBaseOf(set: SidecarSet | undefined): string | undefined {
+  const a = set?.metadata.annotations;
+  if (a?.[CANARY_ANNOTATION] !== "true") return undefined;
+  return a[CANARY_BASE_ANNOTATION] || undefined;
+}
+
+/** S is a canary of `base` when it says so with both annotations. */
 export function isCanaryOf(candidate: SidecarSet, base: string): boolean {
-  const a = candidate.metadata.annotations ?? {};
-  return a[CANARY_ANNOTATION] === "true" && a[CANARY_BASE_ANNOTATION] === base;
+  return base !== "" && canaryBaseOf(candidate) === base;
 }
 
 /** Names of the canary SidecarSets whose base is `set`. */
@@ -206,7 +223,7 @@ export function selectPods(set: SidecarSet, pods: readonly Pod[], opts: Selectio
   const memo = opts.memo;
   const flagsOf = (pod: Pod): number => {
     if (!isSelected(pod)) return 0;
-    if (isInjectedBy(pod, name) && hasAllSidecarContainers(pod, set)) return SELECTED | MATCHED;
+    if (carriesSidecarSet(pod, set)) return SELECTED | MATCHED;
     return carriesCanary(pod, canaries) ? SELECTED | CARRIES_CANARY : SELECTED;
   };
   const selected: Pod[] = [];

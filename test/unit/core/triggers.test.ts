@@ -1,8 +1,11 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { Pod } from "../../../src/api/kube-types.js";
+import type { SidecarSet } from "../../../src/api/types.js";
 import {
+  canaryBaseTriggers,
   CONSISTENCY_FLIP_DELAY_MS,
+  namespaceTriggers,
   podAddedOrDeletedTriggers,
   podUpdatedTriggers,
   sidecarSetUpdateNeedsReconcile,
@@ -32,54 +35,98 @@ test("a pod added enqueues the SidecarSets that injected it and those selecting 
 
 test("an update with the same resourceVersion (a resync) triggers nothing", () => {
   const pod = makePod("p");
-  assert.deepEqual(podUpdatedTriggers(pod, structuredClone(pod), [makeSet()]), []);
+  assert.deepEqual(podUpdatedTriggers(pod, structuredClone(pod), [makeSet()], {}), []);
 });
 
 test("Ready flipping enqueues the injecting SidecarSet at once", () => {
   const pod = makePod("p");
-  assert.deepEqual(podUpdatedTriggers(pod, bump(pod, (p) => setReady(p, false)), [makeSet()]), [{ sidecarSet: SET, delayMs: 0 }]);
+  assert.deepEqual(podUpdatedTriggers(pod, bump(pod, (p) => setReady(p, false)), [makeSet()], {}), [{ sidecarSet: SET, delayMs: 0 }]);
 });
 
 test("a pod starting to terminate enqueues at once", () => {
   const pod = makePod("p");
   const next = bump(pod, (p) => (p.metadata!.deletionTimestamp = "2026-01-01T00:00:00Z"));
-  assert.deepEqual(podUpdatedTriggers(pod, next, [makeSet()]), [{ sidecarSet: SET, delayMs: 0 }]);
+  assert.deepEqual(podUpdatedTriggers(pod, next, [makeSet()], {}), [{ sidecarSet: SET, delayMs: 0 }]);
 });
 
 test("a Ready flip of a pod already terminating is ignored", () => {
   const pod = makePod("p");
   pod.metadata!.deletionTimestamp = "2026-01-01T00:00:00Z";
-  assert.deepEqual(podUpdatedTriggers(pod, bump(pod, (p) => setReady(p, false)), [makeSet()]), []);
+  assert.deepEqual(podUpdatedTriggers(pod, bump(pod, (p) => setReady(p, false)), [makeSet()], {}), []);
 });
 
 test("a consistency flip enqueues after the settle delay", () => {
   const inFlight = makePod("p", { updated: true, consistent: false });
   const restarted = makePod("p", { updated: true, consistent: true });
   restarted.metadata!.resourceVersion = "2";
-  assert.deepEqual(podUpdatedTriggers(inFlight, restarted, [makeSet()]), [{ sidecarSet: SET, delayMs: CONSISTENCY_FLIP_DELAY_MS }]);
+  assert.deepEqual(podUpdatedTriggers(inFlight, restarted, [makeSet()], {}), [{ sidecarSet: SET, delayMs: CONSISTENCY_FLIP_DELAY_MS }]);
 });
 
-test("a label change matters only to SidecarSets with an update selector", () => {
+function named(name: string, set: SidecarSet): SidecarSet {
+  return { ...set, metadata: { ...set.metadata, name } };
+}
+
+test("a label change enqueues the injecting SidecarSet at once", () => {
   const pod = makePod("p");
   const relabelled = bump(pod, (p) => (p.metadata!.labels!.canary = "true"));
-  assert.deepEqual(podUpdatedTriggers(pod, relabelled, [makeSet()]), []);
-  const withSelector = makeSet({ selector: { matchLabels: { canary: "true" } } });
-  assert.deepEqual(podUpdatedTriggers(pod, relabelled, [withSelector]), [{ sidecarSet: SET, delayMs: 0 }]);
+  assert.deepEqual(podUpdatedTriggers(pod, relabelled, [makeSet()], {}), [{ sidecarSet: SET, delayMs: 0 }]);
 });
 
-test("NotUpdate SidecarSets ignore pod updates", () => {
+test("a pod relabelled out of (or into) a selector enqueues the SidecarSets selecting it before or after, though none injected it", () => {
   const pod = makePod("p");
-  assert.deepEqual(podUpdatedTriggers(pod, bump(pod, (p) => setReady(p, false)), [makeSet({ type: "NotUpdate" })]), []);
+  const selectsWeb = named("web-only", makeSet());
+  const selectsDb = named("db-only", { ...makeSet(), spec: { ...makeSet().spec, selector: { matchLabels: { app: "db" } } } });
+  const unrelated = named("other", { ...makeSet(), spec: { ...makeSet().spec, selector: { matchLabels: { app: "cache" } } } });
+  const moved = bump(pod, (p) => (p.metadata!.labels!.app = "db"));
+  assert.deepEqual(
+    podUpdatedTriggers(pod, moved, [selectsWeb, selectsDb, unrelated], {}).map((t) => t.sidecarSet),
+    ["db-only", "web-only"],
+  );
 });
 
-test("a SidecarSet update reconciles on generation, label or annotation changes only", () => {
+test("NotUpdate SidecarSets, canaries among them, are enqueued on pod updates: their status counts ready pods", () => {
+  const pod = makePod("p");
+  assert.deepEqual(podUpdatedTriggers(pod, bump(pod, (p) => setReady(p, false)), [makeSet({ type: "NotUpdate" })], {}), [
+    { sidecarSet: SET, delayMs: 0 },
+  ]);
+});
+
+test("an update that changes nothing a SidecarSet counts enqueues nothing", () => {
+  const pod = makePod("p");
+  assert.deepEqual(podUpdatedTriggers(pod, bump(pod, (p) => (p.metadata!.annotations!.note = "x")), [makeSet()], {}), []);
+});
+
+test("a Namespace relabelled into or out of a namespaceSelector enqueues the SidecarSets whose verdict changed", () => {
+  const bySelector = named("by-selector", makeSet({}, { namespaceSelector: { matchLabels: { team: "a" } } }));
+  const byName = named("by-name", makeSet({}, { namespace: "ns1", namespaceSelector: { matchLabels: { team: "a" } } }));
+  const everywhere = named("everywhere", makeSet());
+  const sets = [bySelector, byName, everywhere];
+  assert.deepEqual(namespaceTriggers({ team: "a" }, { team: "b" }, sets), [{ sidecarSet: "by-selector", delayMs: 0 }]);
+  assert.deepEqual(namespaceTriggers({ team: "b" }, { team: "a", x: "y" }, sets), [{ sidecarSet: "by-selector", delayMs: 0 }]);
+  assert.deepEqual(namespaceTriggers({ team: "a" }, { team: "a", x: "y" }, sets), []);
+  assert.deepEqual(namespaceTriggers(undefined, { team: "a" }, sets), [{ sidecarSet: "by-selector", delayMs: 0 }]);
+  assert.deepEqual(namespaceTriggers({ team: "a" }, undefined, sets), [{ sidecarSet: "by-selector", delayMs: 0 }]);
+});
+
+test("a canary added, changed or removed enqueues its base (old and new)", () => {
+  const canary = (base: string): SidecarSet =>
+    named("canary", { ...makeSet({ type: "NotUpdate" }), metadata: { name: "canary", annotations: { "apps.kruise.io/sidecarset-canary": "true", "apps.kruise.io/sidecarset-base": base } } });
+  assert.deepEqual(canaryBaseTriggers(undefined, canary("base")), [{ sidecarSet: "base", delayMs: 0 }]);
+  assert.deepEqual(canaryBaseTriggers(canary("base"), undefined), [{ sidecarSet: "base", delayMs: 0 }]);
+  assert.deepEqual(canaryBaseTriggers(canary("a"), canary("b")).map((t) => t.sidecarSet), ["a", "b"]);
+  assert.deepEqual(canaryBaseTriggers(undefined, makeSet()), []);
+});
+
+test("a SidecarSet update reconciles on generation, label or annotation changes, and on a resync; not on its own status write", () => {
   const set = makeSet();
   set.metadata.generation = 1;
-  assert.equal(sidecarSetUpdateNeedsReconcile(set, { ...set, status: { matchedPods: 3, updatedPods: 0, readyPods: 0 } }), false);
-  assert.equal(sidecarSetUpdateNeedsReconcile(set, { ...set, metadata: { ...set.metadata, generation: 2 } }), true);
-  assert.equal(sidecarSetUpdateNeedsReconcile(set, { ...set, metadata: { ...set.metadata, labels: { a: "b" } } }), true);
+  assert.equal(sidecarSetUpdateNeedsReconcile(set, structuredClone(set)), true, "resync");
+  const statusWritten = { ...set, metadata: { ...set.metadata, resourceVersion: "778" }, status: { matchedPods: 3, updatedPods: 0, readyPods: 0 } };
+  assert.equal(sidecarSetUpdateNeedsReconcile(set, statusWritten), false);
+  assert.equal(sidecarSetUpdateNeedsReconcile(set, { ...set, metadata: { ...set.metadata, resourceVersion: "779", generation: 2 } }), true);
+  assert.equal(sidecarSetUpdateNeedsReconcile(set, { ...set, metadata: { ...set.metadata, resourceVersion: "779", labels: { a: "b" } } }), true);
   assert.equal(
-    sidecarSetUpdateNeedsReconcile(set, { ...set, metadata: { ...set.metadata, annotations: { ...set.metadata.annotations, x: "y" } } }),
+    sidecarSetUpdateNeedsReconcile(set, { ...set, metadata: { ...set.metadata, resourceVersion: "779", annotations: { ...set.metadata.annotations, x: "y" } } }),
     true,
   );
 });

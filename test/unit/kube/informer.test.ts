@@ -187,17 +187,34 @@ test("a watch refused with 403 is retried too, not fatal", async () => {
   assert.equal(watches, 3);
 });
 
-test("the periodic relist delivers every object again as an update (resync)", async () => {
+test("the periodic resync delivers every cached object again as an update, from the local store, and the watch resumes", async () => {
   let lists = 0;
   stub.onRequest(() => (lists++, listReply([pod("a", "1")], "10")));
   const informer = newInformer({ resyncMs: 50 });
   const log = recorder(informer);
   informer.start();
-  await eventually(() => lists >= 2, "a second list");
+  const w1 = await stub.nextWatch();
+  assert.equal(w1.request.query.get("timeoutSeconds"), "1", "the watch is cut short to resync on time");
   await eventually(() => log.includes("update a@1->1"), "resync update");
+  const w2 = await stub.nextWatch();
+  assert.equal(w2.request.query.get("resourceVersion"), "10", "the watch resumes where it was");
+  assert.equal(lists, 1, "a resync sends no list");
   assert.equal(log[0], "add a@1");
-  const watch = stub.watches[0]!;
-  assert.equal(watch.request.query.get("timeoutSeconds"), "1", "the watch is cut short to relist on time");
+});
+
+test("a relist keeps the cached object when its resourceVersion is unchanged", async () => {
+  let lists = 0;
+  stub.onRequest(() => (++lists === 1 ? listReply([pod("a", "1"), pod("b", "2")], "10") : listReply([pod("a", "1"), pod("b", "5")], "12")));
+  const informer = newInformer();
+  informer.start();
+  const w1 = await stub.nextWatch();
+  const [a, b] = [informer.get("ns/a"), informer.get("ns/b")];
+  w1.send("ERROR", { kind: "Status", code: 410, reason: "Expired", message: "too old resource version" });
+  await stub.nextWatch();
+  assert.equal(lists, 2);
+  assert.equal(informer.get("ns/a"), a, "same object kept");
+  assert.notEqual(informer.get("ns/b"), b);
+  assert.equal(informer.get("ns/b")?.metadata.resourceVersion, "5");
 });
 
 test("lists are paged with limit and continue", async () => {

@@ -8,7 +8,12 @@ function newQueue(clock = new FakeClock()) {
 }
 
 /** Resolves on the next macrotask, after every pending microtask has run. */
-const tick = () => new Promise<void>((r) => setImmediate(r));
+const turn = () => new Promise<void>((r) => setImmediate(r));
+// Workers take a macrotask turn between keys, so a key handed over needs two.
+const tick = async () => {
+  await turn();
+  await turn();
+};
 
 function deferred() {
   let resolve!: () => void;
@@ -274,4 +279,24 @@ test("runWorkers requeues after the delay a handler asks for", async () => {
   assert.equal(runs, 2);
   await queue.shutDown();
   await run;
+});
+
+test("runWorkers lets a macrotask run between two keys of one worker", async () => {
+  const queue = new WorkQueue<string>({ name: "w" });
+  const order: string[] = [];
+  const run = runWorkers(
+    queue,
+    async (key) => {
+      order.push(`start ${key}`);
+      // Queued while the key is processed; must run before the next key starts.
+      setImmediate(() => order.push(`macrotask after ${key}`));
+    },
+    { workers: 1 },
+  );
+  queue.add("a");
+  queue.add("b");
+  for (let i = 0; i < 6; i++) await turn();
+  await queue.shutDown();
+  await run;
+  assert.deepEqual(order.slice(0, 3), ["start a", "macrotask after a", "start b"]);
 });

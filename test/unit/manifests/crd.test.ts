@@ -169,6 +169,7 @@ const statusFields: Record<keyof SidecarSetStatus, string> = {
   notInjectedPods: "integer",
   latestRevision: "string",
   collisionCount: "integer",
+  conditions: "array",
 };
 const sidecarContainerFields: Record<Exclude<keyof SidecarContainer, keyof Container> | "name" | "image", string> = {
   name: "string",

@@ -3,7 +3,10 @@ import { test } from "node:test";
 import { Expectations, resourceVersionAtLeast, type ObservedPod } from "../../../../src/core/rollout/expectations.js";
 
 const t = (s: number): Date => new Date(Date.UTC(2026, 0, 1, 0, 0, s));
-const seen = (entries: [string, ObservedPod][]): Map<string, ObservedPod> => new Map(entries);
+const seen = (entries: [string, ObservedPod][]): ((pod: string) => ObservedPod | undefined) => {
+  const byKey = new Map(entries);
+  return (pod) => byKey.get(pod);
+};
 
 test("an update expectation holds until the cache shows the written hash", () => {
   const e = new Expectations();
@@ -30,6 +33,15 @@ test("a deleted pod clears its entries for every SidecarSet, so a rollout never 
   e.expectResourceVersion("s2", "ns/a", "10", t(0));
   e.forgetPod("ns/a");
   assert.deepEqual([e.pending("s1"), e.pending("s2")], [[], []]);
+});
+
+test("only the awaited pods are looked at", () => {
+  const e = new Expectations();
+  e.expectUpdate("s", "ns/a", "h2", t(0));
+  const asked: string[] = [];
+  e.check("s", "h2", (pod) => (asked.push(pod), { recordedHash: "h1" }), t(1));
+  e.check("other", "h2", (pod) => (asked.push(pod), { recordedHash: "h1" }), t(1));
+  assert.deepEqual(asked, ["ns/a"]);
 });
 
 test("entries older than the timeout expire and are reported", () => {
