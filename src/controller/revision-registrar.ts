@@ -1,4 +1,4 @@
-// Step 3 of a reconcile (SPEC §6.12): make sure a ControllerRevision holds S's
+// The revision step of a reconcile: make sure a ControllerRevision holds S's
 // current spec, reusing, raising or creating one, then trim the history.
 import type { ControllerRevision, Pod } from "../api/kube-types.js";
 import type { SidecarSet } from "../api/types.js";
