@@ -1,6 +1,7 @@
 // The SidecarSet controller: informer events → trigger rules (core) → a
 // de-duplicating work queue keyed by SidecarSet name → the reconciler.
 import type { Pod } from "../api/kube-types.js";
+import type { SidecarSet, SidecarSetStatus } from "../api/types.js";
 import { Expectations } from "../core/rollout/expectations.js";
 import { podKey } from "../core/rollout/matching.js";
 import {
@@ -18,14 +19,36 @@ import { errorFields, type Logger } from "../observability/logger.js";
 import {
   forgetSidecarSet,
   observeReconcile,
+  setKruiseSidecarSetState,
   setSidecarSetStatus,
   workqueueMetrics,
+  type KruiseSidecarSetState,
   type ManagerMetrics,
 } from "../observability/metrics.js";
 import type { ManagerCaches } from "./caches.js";
 import { SidecarSetReconciler } from "./reconciler.js";
 
-export const CONTROLLER_NAME = "sidecarset";
+/** The name OpenKruise registers its controller under: the `controller` and `name` labels of the controller-runtime and workqueue metrics. */
+export const CONTROLLER_NAME = "sidecarset-controller";
+
+/** What kruise-state-metrics would report of the SidecarSet, with the status just computed. */
+function kruiseStateOf(set: SidecarSet, status: SidecarSetStatus, maxUnavailable: number): KruiseSidecarSetState {
+  const created = set.metadata.creationTimestamp ? Date.parse(set.metadata.creationTimestamp) : NaN;
+  const partition = set.spec.updateStrategy?.partition;
+  return {
+    name: set.metadata.name ?? "",
+    ...(Number.isNaN(created) ? {} : { created: Math.floor(created / 1000) }),
+    generation: set.metadata.generation ?? 0,
+    observedGeneration: status.observedGeneration ?? 0,
+    matchedPods: status.matchedPods,
+    updatedPods: status.updatedPods,
+    readyPods: status.readyPods,
+    updatedReadyPods: status.updatedReadyPods ?? 0,
+    maxUnavailable,
+    ...(partition !== undefined && partition !== null ? { partition: String(partition) } : {}),
+    strategyType: set.spec.updateStrategy?.type ?? "RollingUpdate",
+  };
+}
 
 export interface ControllerOptions {
   client: RawKubeClient;
@@ -60,14 +83,17 @@ export class SidecarSetController {
         ? {
             metrics: {
               podsUpgraded: (s, n) => metrics.podsUpgraded.inc({ sidecarset: s }, n),
-              status: (s, st) =>
-                setSidecarSetStatus(metrics, s, {
+              status: (set, st, maxUnavailable) => {
+                const name = set.metadata.name ?? "";
+                setSidecarSetStatus(metrics, name, {
                   matchedPods: st.matchedPods,
                   updatedPods: st.updatedPods,
                   readyPods: st.readyPods,
                   updatedReadyPods: st.updatedReadyPods ?? 0,
                   notInjectedPods: st.notInjectedPods ?? 0,
-                }),
+                });
+                setKruiseSidecarSetState(metrics, kruiseStateOf(set, st, maxUnavailable));
+              },
               forget: (s) => forgetSidecarSet(metrics, s),
             },
           }

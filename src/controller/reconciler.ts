@@ -10,7 +10,8 @@ import { API_VERSION, KIND, type SidecarSet, type SidecarSetStatus } from "../ap
 import { upgradableCondition } from "../core/rollout/condition.js";
 import { flipHotUpgrade } from "../core/rollout/hot-upgrade-flip.js";
 import { canaryNamesOf, podKey, podMatcherOf } from "../core/rollout/matching.js";
-import { planUpgrade, stopReasonText, type Plan } from "../core/rollout/plan.js";
+import { planUpgrade, stopReasonText, type Plan, type PlanOptions } from "../core/rollout/plan.js";
+import { QuietPlanner } from "../core/rollout/quiet-plan.js";
 import { PlanMemo } from "../core/rollout/plan-memo.js";
 import { recordedHash, setHash } from "../core/rollout/status.js";
 import type { Expectations } from "../core/rollout/expectations.js";
@@ -28,7 +29,8 @@ import { registerRevision } from "./revision-registrar.js";
 /** Hooks for metrics; every one optional so tests can leave them out. */
 export interface ReconcileMetrics {
   podsUpgraded?(sidecarSet: string, count: number): void;
-  status?(sidecarSet: string, status: SidecarSetStatus): void;
+  /** The status just computed, with the SidecarSet and its maxUnavailable as a pod count. */
+  status?(set: SidecarSet, status: SidecarSetStatus, maxUnavailable: number): void;
   forget?(sidecarSet: string): void;
 }
 
@@ -110,6 +112,9 @@ export class SidecarSetReconciler {
   /** Per SidecarSet: what its last plan learnt about the cached pods. */
   private readonly memos = new Map<string, PlanMemo>();
 
+  /** Per SidecarSet: its last quiet plan, carried forward over pod changes. */
+  private readonly quietPlans = new Map<string, QuietPlanner>();
+
   /** Per SidecarSet: when its status was last written (ms since the epoch). */
   private readonly statusWrittenAt = new Map<string, number>();
 
@@ -123,6 +128,7 @@ export class SidecarSetReconciler {
     if (!cached) {
       expectations.forgetSidecarSet(name);
       this.memos.delete(name);
+      this.quietPlans.delete(name);
       this.statusWrittenAt.delete(name);
       this.deps.metrics?.forget?.(name);
       return;
@@ -134,16 +140,39 @@ export class SidecarSetReconciler {
     const canaryNames = canaryNamesOf(set, caches.sidecarSetList());
     // The plan reads no status, so it can come before the revision that the
     // upgrades record (status.latestRevision) is registered.
-    let memo = this.memos.get(name);
-    if (!memo) this.memos.set(name, (memo = new PlanMemo()));
-    const plan = planUpgrade(set, caches.podsInScope(set), { now, namespaceLabels, canaryNames, memo });
-    const registered = await registerRevision(this.deps.client, set, caches.revisionList(), plan.matched, {
+    const plan = this.plan(set, { now, namespaceLabels, canaryNames });
+    const registered = await registerRevision(this.deps.client, set, caches.revisionList(), () => plan.matched, {
       namespace: this.deps.namespace,
       logger: log,
     });
     set = { ...set, status: { ...(set.status ?? { matchedPods: 0, updatedPods: 0, readyPods: 0 }), ...registered } };
     const statusRetryMs = await this.writeStatus(set, plan, registered, now, log);
     return soonest(await this.act(set, plan, namespaceLabels, now, log), statusRetryMs);
+  }
+
+  /**
+   * The plan over the cached pods: carried forward from the last one when
+   * that only wrote the status and few pods changed since, else in full.
+   */
+  private plan(set: SidecarSet, opts: Omit<PlanOptions, "memo">): Plan {
+    const name = set.metadata.name ?? "";
+    const pods = this.deps.caches.pods;
+    let memo = this.memos.get(name);
+    if (!memo) this.memos.set(name, (memo = new PlanMemo()));
+    let quiet = this.quietPlans.get(name);
+    if (!quiet) this.quietPlans.set(name, (quiet = new QuietPlanner()));
+    const revision = pods.revision;
+    const nowMs = opts.now.getTime();
+    const since = quiet.revision;
+    const previous = since === undefined ? undefined : pods.changesSince(since);
+    const listing = () => this.deps.caches.podsInScope(set);
+    if (previous) {
+      const carried = quiet.carryForward(set, { previous, current: (key) => pods.get(key) }, { ...opts, memo }, listing, revision, nowMs);
+      if (carried) return carried;
+    }
+    const plan = planUpgrade(set, listing(), { ...opts, memo });
+    quiet.recordFull(set, plan, memo, revision, nowMs);
+    return plan;
   }
 
   /**
@@ -251,7 +280,7 @@ export class SidecarSetReconciler {
       collisionCount: registered.collisionCount,
       conditions: withReconciledCondition(cachedStatus?.conditions, { ok: true }, now) ?? cachedStatus?.conditions ?? [],
     };
-    this.deps.metrics?.status?.(name, status);
+    this.deps.metrics?.status?.(set, status, plan.maxUnavailable);
     if (statusEqual(cachedStatus, status)) return undefined;
     const deferral = this.statusWriteDeferral(name, now);
     if (deferral !== undefined) return deferral;

@@ -32,7 +32,8 @@ export async function registerRevision(
   client: RawKubeClient,
   set: SidecarSet,
   cached: readonly ControllerRevision[],
-  matched: readonly Pod[],
+  /** The matched pods; read only when the history is over its limit. */
+  matched: () => readonly Pod[],
   opts: { namespace: string; logger: Logger },
 ): Promise<RegisteredRevision> {
   const history = sortRevisions(revisionsOf(set, cached));

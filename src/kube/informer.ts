@@ -140,6 +140,19 @@ export class Informer<T extends KubeObject> {
     return this.store.list();
   }
 
+  /** A position in the cache's change journal (see changesSince). */
+  get revision(): number {
+    return this.store.revision;
+  }
+
+  /**
+   * Keys whose object changed since `revision`, each with its object then
+   * (undefined: it did not exist), or undefined when that is too far back.
+   */
+  changesSince(revision: number): Map<string, T | undefined> | undefined {
+    return this.store.changesSince(revision);
+  }
+
   /** Objects in one namespace (built-in index). */
   listInNamespace(namespace: string): T[] {
     return this.store.byIndex("namespace", namespace);

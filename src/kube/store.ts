@@ -29,8 +29,21 @@ export function keyOf(namespace: string | undefined, name: string): string {
   return namespace ? `${namespace}/${name}` : name;
 }
 
+/** Changes the journal keeps; a reader further behind is told to read everything. */
+export const JOURNAL_CAPACITY = 4096;
+
+interface JournalEntry<T> {
+  key: string;
+  /** The object the change replaced or deleted; undefined for an add. */
+  previous: T | undefined;
+}
+
 export class Store<T extends KubeObject> {
   private readonly items = new Map<string, T>();
+  // The latest changes, so a reader can ask what changed since it last
+  // looked instead of comparing every object.
+  private journal: JournalEntry<T>[] = [];
+  private journalStart = 0;
   private readonly indexFuncs: Map<string, IndexFunc<T>>;
   private readonly indexes = new Map<string, Map<string, Set<string>>>();
 
@@ -79,9 +92,11 @@ export class Store<T extends KubeObject> {
   /** Stores `obj` and returns the object it replaced. */
   set(key: string, obj: T): T | undefined {
     const old = this.items.get(key);
+    if (old === obj) return old;
     if (old) this.unindex(key, old);
     this.items.set(key, obj);
     this.index(key, obj);
+    this.record(key, old);
     return old;
   }
 
@@ -90,7 +105,37 @@ export class Store<T extends KubeObject> {
     if (!old) return undefined;
     this.unindex(key, old);
     this.items.delete(key);
+    this.record(key, old);
     return old;
+  }
+
+  /** Counts the changes so far: a position in the journal. */
+  get revision(): number {
+    return this.journalStart + this.journal.length;
+  }
+
+  /**
+   * The keys changed since `revision`, each with the object it held then
+   * (undefined when it did not exist), or undefined when the journal no longer
+   * reaches back that far.
+   */
+  changesSince(revision: number): Map<string, T | undefined> | undefined {
+    if (revision < this.journalStart || revision > this.revision) return undefined;
+    const out = new Map<string, T | undefined>();
+    for (let i = revision - this.journalStart; i < this.journal.length; i++) {
+      const e = this.journal[i]!;
+      if (!out.has(e.key)) out.set(e.key, e.previous);
+    }
+    return out;
+  }
+
+  private record(key: string, previous: T | undefined): void {
+    this.journal.push({ key, previous });
+    if (this.journal.length > JOURNAL_CAPACITY) {
+      const drop = this.journal.length - JOURNAL_CAPACITY / 2;
+      this.journal = this.journal.slice(drop);
+      this.journalStart += drop;
+    }
   }
 
   private index(key: string, obj: T): void {

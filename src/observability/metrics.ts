@@ -43,6 +43,41 @@ export interface ManagerMetrics {
   statusReady: Gauge<"sidecarset">;
   statusUpdatedReady: Gauge<"sidecarset">;
   statusNotInjected: Gauge<"sidecarset">;
+  kruise: KruiseStateGauges;
+}
+
+/** kruise-state-metrics' SidecarSet series, so dashboards built on them keep working. */
+export interface KruiseStateGauges {
+  created: Gauge<"namespace" | "sidecarset">;
+  matched: Gauge<"namespace" | "sidecarset">;
+  updated: Gauge<"namespace" | "sidecarset">;
+  ready: Gauge<"namespace" | "sidecarset">;
+  updatedReady: Gauge<"namespace" | "sidecarset">;
+  observedGeneration: Gauge<"namespace" | "sidecarset">;
+  generation: Gauge<"namespace" | "sidecarset">;
+  maxUnavailable: Gauge<"namespace" | "sidecarset">;
+  partition: Gauge<"namespace" | "sidecarset" | "partition">;
+  strategyType: Gauge<"namespace" | "sidecarset" | "strategy_type">;
+  /** Per SidecarSet, the label values of the series that carry a value as a label (to drop them when it changes). */
+  valueLabels: Map<string, { partition?: string; strategyType: string }>;
+}
+
+/** What kruise-state-metrics reports of one SidecarSet. */
+export interface KruiseSidecarSetState {
+  name: string;
+  /** Unix seconds, or undefined when unknown. */
+  created?: number;
+  generation: number;
+  observedGeneration: number;
+  matchedPods: number;
+  updatedPods: number;
+  readyPods: number;
+  updatedReadyPods: number;
+  /** maxUnavailable as a pod count. */
+  maxUnavailable: number;
+  /** updateStrategy.partition as written, when set. */
+  partition?: string;
+  strategyType: string;
 }
 
 export interface MetricsOptions {
@@ -84,7 +119,45 @@ export function createMetrics(opts: MetricsOptions = {}): ManagerMetrics {
     statusReady: gauge("sidecarset_status_ready_pods", "status.readyPods of the SidecarSet", ["sidecarset"]),
     statusUpdatedReady: gauge("sidecarset_status_updated_ready_pods", "status.updatedReadyPods of the SidecarSet", ["sidecarset"]),
     statusNotInjected: gauge("sidecarset_status_not_injected_pods", "status.notInjectedPods: selected pods created without the SidecarSet's sidecars", ["sidecarset"]),
+    kruise: {
+      created: gauge("kruise_sidecarset_created", "Unix creation timestamp", ["namespace", "sidecarset"]),
+      matched: gauge("kruise_sidecarset_status_replicas_matched", "The number of matched replicas per sidecarset.", ["namespace", "sidecarset"]),
+      updated: gauge("kruise_sidecarset_status_replicas_updated", "The number of updated replicas per sidecarset.", ["namespace", "sidecarset"]),
+      ready: gauge("kruise_sidecarset_status_replicas_ready", "The number of ready replicas per sidecarset.", ["namespace", "sidecarset"]),
+      updatedReady: gauge("kruise_sidecarset_status_replicas_updated_ready", "The number of update and ready replicas per sidecarset.", ["namespace", "sidecarset"]),
+      observedGeneration: gauge("kruise_sidecarset_status_observed_generation", "The generation observed by the sidecarset controller.", ["namespace", "sidecarset"]),
+      generation: gauge("kruise_sidecarset_spec_metadata_generation", "Sequence number representing a specific generation of the desired state.", ["namespace", "sidecarset"]),
+      maxUnavailable: gauge("kruise_sidecarset_spec_strategy_rollingupdate_max_unavailable", "Maximum number of unavailable replicas during a rolling update of a sidecarset.", ["namespace", "sidecarset"]),
+      partition: gauge("kruise_sidecarset_spec_strategy_partition", "Desired number or percent of Pods in old revisions.", ["namespace", "sidecarset", "partition"]),
+      strategyType: gauge("kruise_sidecarset_spec_strategy_type", "The type of updateStrategy.", ["namespace", "sidecarset", "strategy_type"]),
+      valueLabels: new Map(),
+    },
   };
+}
+
+/**
+ * Sets kruise-state-metrics' series for one SidecarSet, with its labels
+ * (`namespace` is empty: SidecarSets are cluster-scoped). Series carrying a
+ * value as a label (partition, strategy type) are replaced when it changes.
+ */
+export function setKruiseSidecarSetState(m: ManagerMetrics, s: KruiseSidecarSetState): void {
+  const k = m.kruise;
+  const labels = { namespace: "", sidecarset: s.name };
+  if (s.created !== undefined) k.created.set(labels, s.created);
+  k.matched.set(labels, s.matchedPods);
+  k.updated.set(labels, s.updatedPods);
+  k.ready.set(labels, s.readyPods);
+  k.updatedReady.set(labels, s.updatedReadyPods);
+  k.observedGeneration.set(labels, s.observedGeneration);
+  k.generation.set(labels, s.generation);
+  k.maxUnavailable.set(labels, s.maxUnavailable);
+  const previous = k.valueLabels.get(s.name);
+  if (previous?.partition !== undefined && previous.partition !== s.partition) k.partition.remove({ ...labels, partition: previous.partition });
+  if (previous && previous.strategyType !== s.strategyType) k.strategyType.remove({ ...labels, strategy_type: previous.strategyType });
+  // As kruise-state-metrics: the value is in the label, the sample itself is 0.
+  if (s.partition !== undefined) k.partition.set({ ...labels, partition: s.partition }, 0);
+  k.strategyType.set({ ...labels, strategy_type: s.strategyType }, 0);
+  k.valueLabels.set(s.name, { ...(s.partition !== undefined ? { partition: s.partition } : {}), strategyType: s.strategyType });
 }
 
 /** Hooks for one WorkQueue (structurally its WorkQueueMetricsSink). */
@@ -128,4 +201,13 @@ export function forgetSidecarSet(m: ManagerMetrics, sidecarset: string): void {
   for (const metric of [m.injections, m.podsUpgraded, m.sidecarSetReconcileErrors, m.statusMatched, m.statusUpdated, m.statusReady, m.statusUpdatedReady, m.statusNotInjected]) {
     metric.remove(labels);
   }
+  const k = m.kruise;
+  const kruiseLabels = { namespace: "", sidecarset };
+  for (const metric of [k.created, k.matched, k.updated, k.ready, k.updatedReady, k.observedGeneration, k.generation, k.maxUnavailable]) {
+    metric.remove(kruiseLabels);
+  }
+  const previous = k.valueLabels.get(sidecarset);
+  if (previous?.partition !== undefined) k.partition.remove({ ...kruiseLabels, partition: previous.partition });
+  if (previous) k.strategyType.remove({ ...kruiseLabels, strategy_type: previous.strategyType });
+  k.valueLabels.delete(sidecarset);
 }

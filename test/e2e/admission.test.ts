@@ -338,3 +338,31 @@ test("/metrics exposes the webhook latency histogram per webhook and sidecarset_
   assert.ok(sample(metrics, "controller_runtime_webhook_requests_total", { webhook: "/mutate-pod", code: "200" }) >= 3);
   assert.equal(sample(metrics, "sidecarset_injections_total", { sidecarset: "metrics" }), 2);
 });
+
+test("/metrics carries kruise-state-metrics' SidecarSet series and controller-runtime's series under OpenKruise's controller name", async () => {
+  await createNamespace(env().clients, "kruise-metrics");
+  await createSidecarSet(env(), "kruise-metrics", {
+    namespace: "kruise-metrics",
+    selector: { matchLabels: { app: "kruise-metrics" } },
+    updateStrategy: { partition: "50%", maxUnavailable: 3 },
+    containers: [{ name: "agent", image: "registry.local/agent:1" }],
+  });
+  await rawRequest(env().clients.kc, "POST", "/api/v1/namespaces/kruise-metrics/pods", {
+    metadata: { name: "p0", labels: { app: "kruise-metrics" } },
+    spec: { containers: [{ name: "app", image: "registry.local/app:1" }] },
+  });
+  const labels = { namespace: "", sidecarset: "kruise-metrics" };
+  const metrics = await waitFor("kruise_sidecarset_status_replicas_matched to count the pod", async () => {
+    const text = await scrape();
+    return sample(text, "kruise_sidecarset_status_replicas_matched", labels) === 1 ? text : undefined;
+  });
+  assert.equal(sample(metrics, "kruise_sidecarset_status_replicas_updated", labels), 1);
+  assert.equal(sample(metrics, "kruise_sidecarset_status_observed_generation", labels), 1);
+  assert.equal(sample(metrics, "kruise_sidecarset_spec_metadata_generation", labels), 1);
+  assert.equal(sample(metrics, "kruise_sidecarset_spec_strategy_rollingupdate_max_unavailable", labels), 3);
+  assert.ok(sample(metrics, "kruise_sidecarset_created", labels) > 1_700_000_000);
+  assert.match(metrics, /^kruise_sidecarset_spec_strategy_partition\{namespace="",sidecarset="kruise-metrics",partition="50%"\} 0$/m);
+  assert.match(metrics, /^kruise_sidecarset_spec_strategy_type\{namespace="",sidecarset="kruise-metrics",strategy_type="RollingUpdate"\} 0$/m);
+  assert.ok(sample(metrics, "controller_runtime_reconcile_total", { controller: "sidecarset-controller", result: "success" }) >= 1);
+  assert.ok(sample(metrics, "workqueue_adds_total", { name: "sidecarset-controller" }) >= 1);
+});

@@ -41,6 +41,8 @@ export interface PlanInputs {
  * SidecarSet or the other inputs change.
  */
 export class PlanMemo {
+  /** Rises each time the memo forgets everything (what it knew no longer holds). */
+  generation = 0;
   private context: string | undefined;
   private namespaceLabels: NamespaceLabels | undefined;
   private entries = new WeakMap<Pod, Entry>();
@@ -69,6 +71,7 @@ export class PlanMemo {
     if (context === this.context && namespaceLabels === this.namespaceLabels) return;
     this.context = context;
     this.namespaceLabels = namespaceLabels;
+    this.generation++;
     this.entries = new WeakMap();
     this.lastPod = undefined;
     this.lastEntry = undefined;

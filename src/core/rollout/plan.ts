@@ -97,7 +97,7 @@ export interface Plan {
  * The strategy fields the plan computes with. A NotUpdate SidecarSet never
  * upgrades, and validation leaves its rollout fields alone, so neither do we.
  */
-function readStrategy(set: SidecarSet): { partition?: IntOrPercent; maxUnavailable?: IntOrPercent; errors: FieldError[] } {
+export function readStrategy(set: SidecarSet): { partition?: IntOrPercent; maxUnavailable?: IntOrPercent; errors: FieldError[] } {
   const strategy = set.spec.updateStrategy ?? {};
   const errors: FieldError[] = [];
   if (strategy.type === "NotUpdate") return { errors };

@@ -245,12 +245,13 @@ export interface Truncation {
  * Oldest-first deletions down to max(1, revisionHistoryLimit) (10 when unset),
  * never the latest (last of `history`) and never a referenced one.
  */
-export function revisionsToDelete(set: SidecarSet, history: readonly ControllerRevision[], matched: readonly Pod[]): Truncation {
+export function revisionsToDelete(set: SidecarSet, history: readonly ControllerRevision[], matched: () => readonly Pod[]): Truncation {
   const configured = set.spec.revisionHistoryLimit;
   const limit = configured === undefined || configured === null ? DEFAULT_REVISION_HISTORY_LIMIT : Math.max(1, configured);
   let excess = history.length - limit;
   if (excess <= 0) return { delete: [], overLimit: 0, limit };
-  const used = referencedRevisions(set, history, matched);
+  // Reading every matched pod's records is the costly part: only when over the limit.
+  const used = referencedRevisions(set, history, matched());
   const out: ControllerRevision[] = [];
   for (let i = 0; i < history.length - 1 && excess > 0; i++) {
     const r = history[i]!;

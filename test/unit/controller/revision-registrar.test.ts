@@ -69,10 +69,10 @@ const opts = { namespace: NS, logger: silentLogger() };
 
 test("a rollback raises the earlier revision holding the spec", async () => {
   const server = new RevisionServer();
-  const first = await registerRevision(server.client(), shellSet("busybox:1.36"), [], [], opts);
-  await registerRevision(server.client(), shellSet("busybox:1.37"), server.cached(), [], opts);
+  const first = await registerRevision(server.client(), shellSet("busybox:1.36"), [], () => [], opts);
+  await registerRevision(server.client(), shellSet("busybox:1.37"), server.cached(), () => [], opts);
   server.calls.length = 0;
-  const back = await registerRevision(server.client(), shellSet("busybox:1.36"), server.cached(), [], opts);
+  const back = await registerRevision(server.client(), shellSet("busybox:1.36"), server.cached(), () => [], opts);
   assert.deepEqual(back, { latestRevision: first.latestRevision, collisionCount: 0 });
   assert.deepEqual(server.calls, [`patch ${first.latestRevision}`]);
   assert.equal(server.objects.get(first.latestRevision)?.revision, 3);
@@ -84,27 +84,27 @@ test("a rollback to a revision that cannot be written registers a copy under the
   const legacy = buildRevision(old, { namespace: NS, revision: 1, collisionCount: 0 });
   server.objects.set(legacy.metadata!.name!, JSON.parse(revisionCreateBody(legacy)) as ControllerRevision);
   server.unwritable.add(legacy.metadata!.name!);
-  await registerRevision(server.client(), shellSet("busybox:1.37"), server.cached(), [], opts);
+  await registerRevision(server.client(), shellSet("busybox:1.37"), server.cached(), () => [], opts);
 
-  const back = await registerRevision(server.client(), old, server.cached(), [], opts);
+  const back = await registerRevision(server.client(), old, server.cached(), () => [], opts);
   const copy = buildRevision(old, { namespace: NS, revision: 3, collisionCount: 1 });
   assert.deepEqual(back, { latestRevision: copy.metadata!.name, collisionCount: 1 });
   assert.equal(server.objects.get(copy.metadata!.name!)?.revision, 3);
   assert.equal(server.objects.get(legacy.metadata!.name!)?.revision, 1, "the unwritable revision is left as it was");
 
   server.calls.length = 0;
-  const again = await registerRevision(server.client(), { ...old, status: { matchedPods: 0, updatedPods: 0, readyPods: 0, collisionCount: 1 } }, server.cached(), [], opts);
+  const again = await registerRevision(server.client(), { ...old, status: { matchedPods: 0, updatedPods: 0, readyPods: 0, collisionCount: 1 } }, server.cached(), () => [], opts);
   assert.deepEqual(again, back);
   assert.deepEqual(server.calls, [], "the next reconcile writes nothing");
 });
 
 test("other write errors of a rollback are not hidden", async () => {
   const server = new RevisionServer();
-  await registerRevision(server.client(), shellSet("busybox:1.36"), [], [], opts);
-  await registerRevision(server.client(), shellSet("busybox:1.37"), server.cached(), [], opts);
+  await registerRevision(server.client(), shellSet("busybox:1.36"), [], () => [], opts);
+  await registerRevision(server.client(), shellSet("busybox:1.37"), server.cached(), () => [], opts);
   const client = server.client();
   client.patch = async () => {
     throw apiErrorFromResponse(403, { reason: "Forbidden", message: "no" });
   };
-  await assert.rejects(registerRevision(client, shellSet("busybox:1.36"), server.cached(), [], opts), /no/);
+  await assert.rejects(registerRevision(client, shellSet("busybox:1.36"), server.cached(), () => [], opts), /no/);
 });

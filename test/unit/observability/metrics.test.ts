@@ -1,14 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { WorkQueue } from "../../../src/kube/workqueue.js";
-import {
-  createMetrics,
-  forgetSidecarSet,
-  observeReconcile,
-  observeWebhook,
-  setSidecarSetStatus,
-  workqueueMetrics,
-} from "../../../src/observability/metrics.js";
+import { createMetrics, forgetSidecarSet, observeReconcile, observeWebhook, setKruiseSidecarSetState, setSidecarSetStatus, workqueueMetrics } from "../../../src/observability/metrics.js";
 
 async function text(m: ReturnType<typeof createMetrics>): Promise<string> {
   return m.registry.metrics();
@@ -94,4 +87,35 @@ test("per-SidecarSet status gauges are set, and removed when the SidecarSet is f
 test("default process metrics are added only when asked for", async () => {
   assert.doesNotMatch(await text(createMetrics()), /process_cpu_user_seconds_total/);
   assert.match(await text(createMetrics({ defaultMetrics: true })), /process_cpu_user_seconds_total/);
+});
+
+test("kruise-state-metrics' SidecarSet series follow the SidecarSet, label-valued series are replaced, and all go with it", async () => {
+  const m = createMetrics();
+  const state = {
+    name: "log-agent",
+    created: 1_767_225_600,
+    generation: 3,
+    observedGeneration: 3,
+    matchedPods: 10,
+    updatedPods: 4,
+    readyPods: 9,
+    updatedReadyPods: 4,
+    maxUnavailable: 2,
+    partition: "60%",
+    strategyType: "RollingUpdate",
+  };
+  setKruiseSidecarSetState(m, state);
+  let out = await text(m);
+  const l = 'namespace="",sidecarset="log-agent"';
+  assert.match(out, new RegExp(`^kruise_sidecarset_status_replicas_matched\\{${l}\\} 10$`, "m"));
+  assert.match(out, new RegExp(`^kruise_sidecarset_status_replicas_updated_ready\\{${l}\\} 4$`, "m"));
+  assert.match(out, new RegExp(`^kruise_sidecarset_created\\{${l}\\} 1767225600$`, "m"));
+  assert.match(out, new RegExp(`^kruise_sidecarset_spec_strategy_partition\\{${l},partition="60%"\\} 0$`, "m"));
+  setKruiseSidecarSetState(m, { ...state, partition: "20%", strategyType: "NotUpdate" });
+  out = await text(m);
+  assert.doesNotMatch(out, /partition="60%"/);
+  assert.doesNotMatch(out, /strategy_type="RollingUpdate"/);
+  assert.match(out, /strategy_type="NotUpdate"/);
+  forgetSidecarSet(m, "log-agent");
+  assert.doesNotMatch(await text(m), /sidecarset="log-agent"/);
 });

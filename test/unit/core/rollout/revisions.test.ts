@@ -181,7 +181,7 @@ const nameOf = (r: ControllerRevision): string => r.metadata!.name!;
 
 test("truncation deletes the oldest down to revisionHistoryLimit (10 by default)", () => {
   const h = history(12);
-  const t = revisionsToDelete(dnsSet(), h, []);
+  const t = revisionsToDelete(dnsSet(), h, () => []);
   assert.equal(t.limit, 10);
   assert.deepEqual(t.delete.map(nameOf), h.slice(0, 2).map(nameOf));
   assert.equal(t.overLimit, 0);
@@ -189,7 +189,7 @@ test("truncation deletes the oldest down to revisionHistoryLimit (10 by default)
 
 test("truncation keeps at least the latest: a limit below 1 reads as 1", () => {
   const h = history(3);
-  const t = revisionsToDelete(dnsSet("dns:1.0", { revisionHistoryLimit: 0 }), h, []);
+  const t = revisionsToDelete(dnsSet("dns:1.0", { revisionHistoryLimit: 0 }), h, () => []);
   assert.deepEqual(t.delete.map(nameOf), h.slice(0, 2).map(nameOf));
 });
 
@@ -205,7 +205,7 @@ test("truncation skips revisions in use: by matched pods, revisionName and the n
   pod.metadata!.annotations!["kruise.io/sidecarset-hash"] = JSON.stringify({
     "sidecarset-test": { hash: "x", sidecarSetName: "sidecarset-test", controllerRevision: nameOf(h[0]!) },
   });
-  const t = revisionsToDelete(set, h, [pod]);
+  const t = revisionsToDelete(set, h, () => [pod]);
   assert.deepEqual(t.delete.map(nameOf), [nameOf(h[2]!), nameOf(h[4]!)]);
   assert.equal(t.overLimit, 3, "three in use beyond the limit of 1 are kept and reported");
 });

@@ -1,0 +1,124 @@
+// The carried-forward plan against its slow twin: after any sequence of pod
+// changes, a plan the QuietPlanner carries forward must have the status and
+// stop reason that a full plan over the same pods has, and it must decline
+// (so the caller plans in full) whenever the full plan would act.
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import fc from "fast-check";
+import type { Pod } from "../../../../src/api/kube-types.js";
+import type { SidecarSet } from "../../../../src/api/types.js";
+import { planUpgrade } from "../../../../src/core/rollout/plan.js";
+import { PlanMemo } from "../../../../src/core/rollout/plan-memo.js";
+import { FULL_PLAN_INTERVAL_MS, QuietPlanner } from "../../../../src/core/rollout/quiet-plan.js";
+import { Store } from "../../../../src/kube/store.js";
+import { makePod, makeSet, NOW, type PodState } from "./fixtures.js";
+
+const podState = fc.record({
+  updated: fc.boolean(),
+  consistent: fc.boolean(),
+  ready: fc.boolean(),
+  notUpgradable: fc.boolean(),
+  busy: fc.boolean(),
+  namespace: fc.constantFrom("default", "other"),
+  labels: fc.record({ app: fc.constantFrom("web", "db") }),
+  phase: fc.constantFrom("Running", "Running", "Pending", "Succeeded"),
+}) as fc.Arbitrary<PodState>;
+
+const strategy = fc.constantFrom<Parameters<typeof makeSet>[0]>({}, { paused: true }, { type: "NotUpdate" }, { maxUnavailable: 0 });
+
+type Op = { kind: "set"; index: number; state: PodState; terminating: boolean } | { kind: "delete"; index: number } | { kind: "spec" };
+
+const op: fc.Arbitrary<Op> = fc.oneof(
+  { weight: 6, arbitrary: fc.record({ kind: fc.constant("set" as const), index: fc.nat(11), state: podState, terminating: fc.boolean() }) },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant("delete" as const), index: fc.nat(11) }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant("spec" as const) }) },
+);
+
+function podOf(index: number, state: PodState, terminating: boolean, version: number): Pod {
+  const pod = makePod(`p${index}`, state);
+  pod.metadata!.resourceVersion = String(version);
+  if (terminating) pod.metadata!.deletionTimestamp = "2026-01-01T00:00:00Z";
+  // As an informer holds it: its own object, never shared.
+  return JSON.parse(JSON.stringify(pod)) as Pod;
+}
+
+test("property: a carried-forward plan has the full plan's status and stop reason, and is declined whenever the full plan would act", () => {
+  fc.assert(
+    fc.property(strategy, fc.array(fc.tuple(fc.nat(11), podState), { maxLength: 12 }), fc.array(fc.array(op, { minLength: 1, maxLength: 4 }), { minLength: 1, maxLength: 12 }), (s, initial, rounds) => {
+      let set: SidecarSet = makeSet(s);
+      const store = new Store<Pod>();
+      let version = 1;
+      for (const [index, state] of initial) store.set(`${state.namespace ?? "default"}/p${index}`, podOf(index, state, false, version++));
+      const memo = new PlanMemo();
+      const quiet = new QuietPlanner();
+      const opts = { now: NOW, namespaceLabels: {}, memo };
+      let nowMs = 0;
+      const reconcile = (): void => {
+        const expected = planUpgrade(set, store.list(), { now: NOW });
+        const since = quiet.revision;
+        const previous = since === undefined ? undefined : store.changesSince(since);
+        const carried = previous
+          ? quiet.carryForward(set, { previous, current: (k) => store.get(k) }, opts, () => store.list(), store.revision, nowMs)
+          : undefined;
+        if (carried) {
+          assert.deepEqual(carried.status, expected.status);
+          assert.equal(carried.stopped, expected.stopped);
+          assert.equal(carried.unavailable, expected.unavailable);
+          assert.equal(carried.partition, expected.partition);
+          assert.equal(carried.maxUnavailable, expected.maxUnavailable);
+          assert.deepEqual(carried.upgrade, []);
+          assert.deepEqual(carried.matched.map((p) => p.metadata?.name), expected.matched.map((p) => p.metadata?.name));
+          return;
+        }
+        const full = planUpgrade(set, store.list(), opts);
+        assert.deepEqual(full.status, expected.status);
+        quiet.recordFull(set, full, memo, store.revision, nowMs);
+      };
+      reconcile();
+      for (const round of rounds) {
+        for (const o of round) {
+          if (o.kind === "spec") {
+            const image = set.spec.containers![0]!.image === "sidecar:v2" ? "sidecar:v3" : "sidecar:v2";
+            set = { ...set, spec: { ...set.spec, containers: [{ ...set.spec.containers![0]!, image }] } };
+            continue;
+          }
+          const keys = store.keys().filter((k) => k.endsWith(`/p${o.index}`));
+          if (o.kind === "delete") {
+            for (const k of keys) store.delete(k);
+            continue;
+          }
+          for (const k of keys) store.delete(k);
+          store.set(`${o.state.namespace ?? "default"}/p${o.index}`, podOf(o.index, o.state, o.terminating, version++));
+        }
+        nowMs += 1_000;
+        reconcile();
+      }
+    }),
+    { numRuns: 400 },
+  );
+});
+
+test("the carried plan gives way to a full plan once the last full plan is old", () => {
+  const set = makeSet();
+  const store = new Store<Pod>();
+  store.set("default/p1", podOf(1, { updated: true }, false, 1));
+  const memo = new PlanMemo();
+  const quiet = new QuietPlanner();
+  const opts = { now: NOW, memo };
+  quiet.recordFull(set, planUpgrade(set, store.list(), opts), memo, store.revision, 0);
+  const changes = () => ({ previous: store.changesSince(quiet.revision!)!, current: (k: string) => store.get(k) });
+  assert.ok(quiet.carryForward(set, changes(), opts, () => store.list(), store.revision, FULL_PLAN_INTERVAL_MS - 1));
+  assert.equal(quiet.carryForward(set, changes(), opts, () => store.list(), store.revision, FULL_PLAN_INTERVAL_MS), undefined);
+});
+
+test("a change of the SidecarSet (the memo forgets) is never carried forward", () => {
+  const set = makeSet();
+  const store = new Store<Pod>();
+  store.set("default/p1", podOf(1, { updated: true }, false, 1));
+  const memo = new PlanMemo();
+  const quiet = new QuietPlanner();
+  quiet.recordFull(set, planUpgrade(set, store.list(), { now: NOW, memo }), memo, store.revision, 0);
+  const changed = { ...set, spec: { ...set.spec, containers: [{ name: "sidecar", image: "sidecar:v9" }] } };
+  const changes = { previous: store.changesSince(quiet.revision!)!, current: (k: string) => store.get(k) };
+  assert.equal(quiet.carryForward(changed, changes, { now: NOW, memo }, () => store.list(), store.revision, 1), undefined);
+});
