@@ -12,6 +12,7 @@ import { flipHotUpgrade } from "../core/rollout/hot-upgrade-flip.js";
 import { canaryNamesOf, podKey, podMatcherOf } from "../core/rollout/matching.js";
 import { planUpgrade, stopReasonText, type Plan, type PlanOptions } from "../core/rollout/plan.js";
 import { QuietPlanner } from "../core/rollout/quiet-plan.js";
+import { rolloutMilestone } from "../core/rollout/milestones.js";
 import { PlanMemo } from "../core/rollout/plan-memo.js";
 import { recordedHash, setHash } from "../core/rollout/status.js";
 import type { Expectations } from "../core/rollout/expectations.js";
@@ -115,6 +116,9 @@ export class SidecarSetReconciler {
   /** Per SidecarSet: its last quiet plan, carried forward over pod changes. */
   private readonly quietPlans = new Map<string, QuietPlanner>();
 
+  /** Per SidecarSet: the rollout milestone last announced, with the hash it was for. */
+  private readonly announced = new Map<string, string>();
+
   /** Per SidecarSet: when its status was last written (ms since the epoch). */
   private readonly statusWrittenAt = new Map<string, number>();
 
@@ -129,6 +133,7 @@ export class SidecarSetReconciler {
       expectations.forgetSidecarSet(name);
       this.memos.delete(name);
       this.quietPlans.delete(name);
+      this.announced.delete(name);
       this.statusWrittenAt.delete(name);
       this.deps.metrics?.forget?.(name);
       return;
@@ -147,6 +152,7 @@ export class SidecarSetReconciler {
     });
     set = { ...set, status: { ...(set.status ?? { matchedPods: 0, updatedPods: 0, readyPods: 0 }), ...registered } };
     const statusRetryMs = await this.writeStatus(set, plan, registered, now, log);
+    this.announceMilestone(set, plan, registered.latestRevision);
     return soonest(await this.act(set, plan, namespaceLabels, now, log), statusRetryMs);
   }
 
@@ -194,6 +200,17 @@ export class SidecarSetReconciler {
     } catch (e) {
       if (!isNotFound(e)) this.deps.logger.warn({ sidecarset: name, ...errorFields(e) }, "could not record the failure in the status");
     }
+  }
+
+  /** An event when the rollout reaches its partition or completes, once per SidecarSet version. */
+  private announceMilestone(set: SidecarSet, plan: Plan, latestRevision: string): void {
+    const milestone = rolloutMilestone(plan, latestRevision);
+    if (!milestone) return;
+    const name = set.metadata.name ?? "";
+    const key = `${setHash(set)}/${milestone.kind}/${plan.status.updatedPods}`;
+    if (this.announced.get(name) === key) return;
+    this.announced.set(name, key);
+    this.deps.recorder.event(sidecarSetRef(set), "Normal", milestone.reason, milestone.message);
   }
 
   /** Steps after the status: wait for earlier writes, then flip or upgrade. */

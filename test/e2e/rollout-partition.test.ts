@@ -3,7 +3,8 @@
 // lowering the partition lets it continue.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { useEnvironment } from "../support/environment.js";
+import { useEnvironment, waitFor } from "../support/environment.js";
+import { sidecarSetEvents } from "../support/sidecarsets.js";
 import { recordPodEvents } from "../support/kube.js";
 import {
   activePods,
@@ -39,6 +40,15 @@ test("partition 40 of 50 pods: exactly 10 are upgraded and the rollout holds the
     assert.equal(pods.filter((p) => specImage(p) === V2).length, 10, "pods on the new image after two more reconciles");
     assert.equal(upgradeOrder(recorder, V2).length, 10, "pods the watch ever saw asked to run the new image");
     await waitForStatus(env(), name, { matchedPods: 50, updatedPods: 10, updatedReadyPods: 10 });
+    const held = await waitFor("a PartitionReached event", async () => {
+      const events = await sidecarSetEvents(env(), name, "PartitionReached");
+      return events.length > 0 ? events : undefined;
+    });
+    assert.deepEqual(
+      held.map((e) => [e.type, e.message, e.count ?? 1]),
+      [["Normal", "upgraded 10/50, partition keeps 40 on the previous version", 1]],
+      "announced once, however many reconciles ran while held",
+    );
 
     await setSidecarImage(env(), name, V2, { maxUnavailable: 25, partition: 0 });
     await waitForStatus(env(), name, { matchedPods: 50, updatedPods: 50, readyPods: 50, updatedReadyPods: 50 });
@@ -48,6 +58,11 @@ test("partition 40 of 50 pods: exactly 10 are upgraded and the rollout holds the
       upgraded.map(podName).sort(),
       "every pod was upgraded in place (the pods that exist now are the ones the watch saw upgraded)",
     );
+    const completed = await waitFor("a RolloutCompleted event", async () => {
+      const events = await sidecarSetEvents(env(), name, "RolloutCompleted");
+      return events.some((e) => e.message.startsWith("rollout complete: all 50 matched pod(s) run revision ")) ? events : undefined;
+    });
+    assert.equal(completed[0]!.type, "Normal");
   } finally {
     recorder.stop();
   }
