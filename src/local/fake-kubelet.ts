@@ -32,6 +32,8 @@ export interface FakeKubelet {
   nodeName: string;
   /** Pods whose status this kubelet currently maintains. */
   podCount(): number;
+  /** Pod status writes this kubelet has made (to tell them from other writers' in API server counts). */
+  statusWrites(): number;
   stop(): Promise<void>;
 }
 
@@ -109,6 +111,7 @@ export async function startFakeKubelet(kubeconfigPath: string, opts: FakeKubelet
   const states = new Map<string, PodState>();
   const queued = new Map<string, { dirty: boolean; done: Promise<void> }>();
   let stopped = false;
+  let statusWrites = 0;
   let ipCounter = 0;
   // A burst of hundreds of pods must not open hundreds of connections at once.
   const slots = limiter(MAX_CONCURRENT_SYNCS);
@@ -179,6 +182,7 @@ export async function startFakeKubelet(kubeconfigPath: string, opts: FakeKubelet
     const body = JSON.stringify(patch);
     const phaseMatches = pod.status?.phase === status.phase && (pod.status?.containerStatuses?.length ?? 0) === status.containerStatuses.length;
     if (body !== state.lastPatch || !phaseMatches) {
+      statusWrites++;
       await client.patch(`/api/v1/namespaces/${namespace}/pods/${name}/status`, patch, PatchType.strategicMerge);
       state.lastPatch = body;
     }
@@ -306,6 +310,7 @@ export async function startFakeKubelet(kubeconfigPath: string, opts: FakeKubelet
   return {
     nodeName,
     podCount: () => states.size,
+    statusWrites: () => statusWrites,
     stop: async () => {
       stopped = true;
       await informer.stop();

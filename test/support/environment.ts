@@ -20,6 +20,11 @@ export interface EnvironmentOptions {
   kubelet?: FakeKubeletOptions;
   /** Extra `sidecarset manager` flags. */
   managerArgs?: string[];
+  /**
+   * The manager's entry point as a compiled JavaScript file (the shipped
+   * `dist/cli/main.js`); by default the TypeScript sources run through tsx.
+   */
+  managerEntry?: string;
 }
 
 export interface Environment {
@@ -147,7 +152,8 @@ export async function startEnvironment(opts: EnvironmentOptions = {}): Promise<E
     kubelet = await startFakeKubelet(cluster.kubeconfigPath, { startupDelayMs: 50, restartDelayMs: 300, ...opts.kubelet });
     const managerLog = join(cluster.dir, "manager.log");
     const startManager = async (extra: string[]): Promise<ManagerProcess> => {
-      const args = cliNodeArgs([
+      const managerCommand = (rest: string[]): string[] => (opts.managerEntry ? [opts.managerEntry, ...rest] : cliNodeArgs(rest));
+      const args = managerCommand([
         "manager",
         "--kubeconfig",
         cluster.restrictedKubeconfigPath,

@@ -1,0 +1,237 @@
+// Cluster benchmark: pod admission latency as the API server records it
+// (apiserver_admission_webhook_admission_duration_seconds for our pod
+// webhook), with the shipped build of the manager (dist/), on the project's
+// real control plane. 100 SidecarSets, 10 of them selecting app=web (each
+// with a volume, shareVolumePolicy and transferEnv TZ). Pods are POSTed at a
+// fixed rate; each phase prints the share of calls in the API server's
+// ≤ 5 ms and ≤ 25 ms buckets, the calls over 100 ms, SidecarSet status writes
+// (from apiserver_request_total) and the manager's CPU and RSS. A phase of
+// pods that match nothing is the control: the machine's own floor.
+//
+//   npm run bench:cluster -- admission            every phase
+//   npm run bench:cluster -- admission --quick    10 and 50 pods/s only, shorter
+//
+// Never fails a build; needs the control-plane binary (npm run testbin).
+import { spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { request as httpsRequest, type RequestOptions } from "node:https";
+import { join } from "node:path";
+import { performance } from "node:perf_hooks";
+import { applyYaml, REPO_ROOT, startEnvironment, type Environment } from "../../test/support/environment.js";
+import { createNamespace, rawRequest, waitFor } from "../../test/support/kube.js";
+import { deploymentManifest, setSidecarImage } from "../../test/support/rollout.js";
+import { getSidecarSet, sidecarSetObject } from "../../test/support/sidecarsets.js";
+import { MUTATE_POD_WEBHOOK } from "../../src/manifests/webhook.js";
+
+const quick = process.argv.includes("--quick");
+const NS = "bench";
+
+interface Sample {
+  labels: Record<string, string>;
+  value: number;
+}
+
+function parseMetrics(text: string, name: string): Sample[] {
+  const out: Sample[] = [];
+  for (const line of text.split("\n")) {
+    if (!line.startsWith(`${name}{`) && !line.startsWith(`${name} `)) continue;
+    const open = line.indexOf("{");
+    const close = line.lastIndexOf("}");
+    const labels: Record<string, string> = {};
+    if (open >= 0 && close > open) {
+      for (const m of line.slice(open + 1, close).matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)) labels[m[1]!] = m[2]!;
+    }
+    out.push({ labels, value: Number(line.slice(line.lastIndexOf(" ") + 1)) });
+  }
+  return out;
+}
+
+const sum = (samples: Sample[], match: (l: Record<string, string>) => boolean): number =>
+  samples.filter((s) => match(s.labels)).reduce((a, s) => a + s.value, 0);
+
+interface Snapshot {
+  /** Admission calls of our pod webhook by bucket upper bound ("+Inf" included). */
+  buckets: Map<string, number>;
+  statusWrites: number;
+  managerCpuSeconds: number;
+  managerRssBytes: number;
+}
+
+/** The API server's own /metrics (Prometheus text). */
+async function apiServerMetrics(env: Environment): Promise<string> {
+  const kc = env.clients.kc;
+  const server = kc.getCurrentCluster()?.server;
+  if (!server) throw new Error("the kubeconfig has no current cluster");
+  const opts: RequestOptions = { method: "GET", headers: { accept: "text/plain" } };
+  await kc.applyToHTTPSOptions(opts);
+  return new Promise((resolve, reject) => {
+    const req = httpsRequest(new URL(`${server}/metrics`), opts, (res) => {
+      const chunks: Buffer[] = [];
+      res.on("data", (c: Buffer) => chunks.push(c));
+      res.on("end", () => (res.statusCode === 200 ? resolve(Buffer.concat(chunks).toString("utf8")) : reject(new Error(`GET /metrics: HTTP ${res.statusCode}`))));
+      res.on("error", reject);
+    });
+    req.on("error", reject);
+    req.end();
+  });
+}
+
+async function snapshot(env: Environment): Promise<Snapshot> {
+  const text = await apiServerMetrics(env);
+  const hist = parseMetrics(text, "apiserver_admission_webhook_admission_duration_seconds_bucket").filter(
+    (s) => s.labels.name === MUTATE_POD_WEBHOOK && s.labels.operation === "CREATE",
+  );
+  const buckets = new Map<string, number>();
+  for (const s of hist) buckets.set(s.labels.le!, (buckets.get(s.labels.le!) ?? 0) + s.value);
+  const statusWrites = sum(parseMetrics(text, "apiserver_request_total"), (l) => l.resource === "sidecarsets" && l.subresource === "status" && (l.verb === "PATCH" || l.verb === "UPDATE"));
+  const manager = await (await fetch(`http://127.0.0.1:${env.metricsPort}/metrics`)).text();
+  return {
+    buckets,
+    statusWrites,
+    managerCpuSeconds: sum(parseMetrics(manager, "process_cpu_seconds_total"), () => true),
+    managerRssBytes: sum(parseMetrics(manager, "process_resident_memory_bytes"), () => true),
+  };
+}
+
+interface Row {
+  phase: string;
+  calls: number;
+  le5: number;
+  le25: number;
+  over100: number;
+  statusWrites: number;
+  cpuPer10s: number;
+  rssMb: number;
+  sent: number;
+  failed: number;
+}
+
+function row(phase: string, a: Snapshot, b: Snapshot, seconds: number, sent: number, failed: number): Row {
+  const delta = (le: string) => (b.buckets.get(le) ?? 0) - (a.buckets.get(le) ?? 0);
+  const calls = delta("+Inf");
+  return {
+    phase,
+    calls,
+    le5: calls ? delta("0.005") / calls : 0,
+    le25: calls ? delta("0.025") / calls : 0,
+    over100: calls - delta("0.1"),
+    statusWrites: b.statusWrites - a.statusWrites,
+    cpuPer10s: ((b.managerCpuSeconds - a.managerCpuSeconds) / seconds) * 10,
+    rssMb: b.managerRssBytes / 2 ** 20,
+    sent,
+    failed,
+  };
+}
+
+let podCounter = 0;
+
+/** POSTs pods labelled `labels` at `rate` per second for `seconds`; returns how many were sent and how many failed. */
+async function postPods(env: Environment, labels: Record<string, string>, rate: number, seconds: number): Promise<{ sent: number; failed: number }> {
+  const total = Math.round(rate * seconds);
+  const start = performance.now();
+  const inFlight: Promise<void>[] = [];
+  let failed = 0;
+  for (let i = 0; i < total; i++) {
+    const due = start + (i * 1000) / rate;
+    const wait = due - performance.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    const name = `p-${++podCounter}`;
+    inFlight.push(
+      rawRequest(env.clients.kc, "POST", `/api/v1/namespaces/${NS}/pods`, {
+        metadata: { name, labels },
+        spec: {
+          terminationGracePeriodSeconds: 1,
+          containers: [{ name: "app", image: "registry.local/app:1", env: [{ name: "TZ", value: "UTC" }], volumeMounts: [{ name: "data", mountPath: "/data" }] }],
+          volumes: [{ name: "data", emptyDir: {} }],
+        },
+      }).then(
+        () => undefined,
+        () => void failed++,
+      ),
+    );
+  }
+  await Promise.all(inFlight);
+  return { sent: total, failed };
+}
+
+async function setup(env: Environment): Promise<void> {
+  await createNamespace(env.clients, NS);
+  const sets = Array.from({ length: 100 }, (_, i) =>
+    sidecarSetObject(`bench-${String(i).padStart(3, "0")}`, {
+      namespace: NS,
+      selector: { matchLabels: { app: i < 10 ? "web" : `other-${i}` } },
+      updateStrategy: { maxUnavailable: "10%" },
+      volumes: [{ name: `vol-${i}`, emptyDir: {} }],
+      containers: [
+        {
+          name: `agent-${i}`,
+          image: "registry.local/agent:1",
+          shareVolumePolicy: { type: "enabled" },
+          transferEnv: [{ sourceContainerName: "app", envName: "TZ" }],
+          volumeMounts: [{ name: `vol-${i}`, mountPath: `/agent-${i}` }],
+        },
+      ],
+    }),
+  );
+  for (const s of sets) await applyYaml(env.clients, JSON.stringify(s));
+  // Let every SidecarSet reach the webhook's cache.
+  await new Promise((r) => setTimeout(r, 3_000));
+}
+
+async function phase(env: Environment, name: string, labels: Record<string, string>, rate: number, seconds: number): Promise<Row> {
+  const a = await snapshot(env);
+  const t0 = performance.now();
+  const { sent, failed } = await postPods(env, labels, rate, seconds);
+  const elapsed = (performance.now() - t0) / 1000;
+  // Status writes that follow the last admissions belong to the phase.
+  await new Promise((r) => setTimeout(r, 2_000));
+  const b = await snapshot(env);
+  return row(name, a, b, elapsed + 2, sent, failed);
+}
+
+function print(rows: Row[]): void {
+  const pct = (x: number) => `${(x * 100).toFixed(1)} %`;
+  console.log("PHASE                                         CALLS  ≤5MS     ≤25MS    >100MS  STATUS WRITES  MANAGER CPU/10S  RSS MB  FAILED");
+  for (const r of rows) {
+    console.log(
+      `${r.phase.padEnd(46)}${String(r.calls).padEnd(7)}${pct(r.le5).padEnd(9)}${pct(r.le25).padEnd(9)}${String(r.over100).padEnd(8)}${String(r.statusWrites).padEnd(15)}${r.cpuPer10s.toFixed(2).padEnd(17)}${r.rssMb.toFixed(0).padEnd(8)}${r.failed}/${r.sent}`,
+    );
+  }
+}
+
+async function main(): Promise<void> {
+  const entry = join(REPO_ROOT, "dist/cli/main.js");
+  if (!existsSync(entry) || process.argv.includes("--build")) {
+    console.log("building dist/ (npm run build)…");
+    const built = spawnSync("npm", ["run", "build"], { cwd: REPO_ROOT, stdio: "inherit" });
+    if (built.status !== 0) throw new Error("npm run build failed");
+  }
+  const env = await startEnvironment({ managerEntry: entry, managerArgs: ["--log-level", "info"], kubelet: { restartDelayMs: 1_000 } });
+  const rows: Row[] = [];
+  try {
+    const idle = await snapshot(env);
+    console.log(`manager RSS idle: ${(idle.managerRssBytes / 2 ** 20).toFixed(0)} MB`);
+    await setup(env);
+    const seconds = quick ? 15 : 30;
+    rows.push(await phase(env, "matching pods, 10/s", { app: "web" }, 10, seconds));
+    rows.push(await phase(env, "pods matching nothing, 10/s (control)", { app: "none" }, 10, seconds));
+    rows.push(await phase(env, "matching pods, 50/s", { app: "web" }, 50, quick ? 20 : 60));
+    rows.push(await phase(env, "pods matching nothing, 50/s (control)", { app: "none" }, 50, quick ? 20 : 60));
+    if (!quick) {
+      rows.push(await phase(env, "matching pods, 100/s", { app: "web" }, 100, 30));
+      rows.push(await phase(env, "pods matching nothing, 100/s (control)", { app: "none" }, 100, 30));
+      // A rollout of 1,000 matched pods while new pods are admitted.
+      await applyYaml(env.clients, JSON.stringify(sidecarSetObject("bench-fleet", { namespace: NS, selector: { matchLabels: { app: "fleet" } }, updateStrategy: { maxUnavailable: "10%" }, containers: [{ name: "agent", image: "registry.local/agent:1" }] })));
+      await new Promise((r) => setTimeout(r, 3_000));
+      await applyYaml(env.clients, deploymentManifest("fleet", NS, 1000, "fleet"));
+      await waitFor("1,000 fleet pods running the sidecar", async () => (await getSidecarSet(env, "bench-fleet")).status?.readyPods === 1000, { timeoutMs: 600_000, intervalMs: 2_000 });
+      await setSidecarImage(env, "bench-fleet", "registry.local/agent:2");
+      rows.push(await phase(env, "matching pods, 10/s, during a 1,000-pod rollout", { app: "web" }, 10, 30));
+    }
+  } finally {
+    print(rows);
+    await env.stop();
+  }
+}
+
+await main();
