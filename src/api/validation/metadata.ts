@@ -1,14 +1,18 @@
-// SidecarSet metadata (SPEC §4.2 #1): the name, cluster scope, and the label
-// and annotation syntax every Kubernetes object must follow.
+// SidecarSet metadata (SPEC §4.2 #1): what the API server checks on every
+// custom resource — the name a DNS-1123 subdomain, label keys and values,
+// annotation keys and their total size, each reported at the path and in the
+// words the API server uses — then the SidecarSet name rule on top (no '.',
+// at most 63 characters) and cluster scope.
 import type { ObjectMeta } from "../kube-types.js";
 import type { Findings } from "./findings.js";
-import { keyPath } from "./paths.js";
-import { checkLabelValue, checkQualifiedName } from "./syntax.js";
+import { checkDns1123Subdomain, checkLabelValue, checkQualifiedName } from "./syntax.js";
 
+/** OpenKruise's rule; together with the API server's lower-case subdomain rule it leaves lower-case letters, digits and '-'. */
 const SIDECARSET_NAME = /^[a-zA-Z0-9-]+$/;
 const SIDECARSET_NAME_MAX = 63;
 /** Kubernetes' limit on the total size of an object's annotations. */
 export const TOTAL_ANNOTATION_SIZE_LIMIT = 256 * 1024;
+const NAME_ADVICE = `use lower-case letters, digits and '-', starting and ending with a letter or digit (e.g. "log-agent")`;
 
 export function validateMetadata(meta: ObjectMeta | undefined, f: Findings): void {
   if (!meta) {
@@ -28,23 +32,33 @@ export function validateMetadata(meta: ObjectMeta | undefined, f: Findings): voi
 
 function validateName(name: string | undefined, f: Findings): void {
   if (!name) {
-    f.error("metadata.name", "must be set; use letters, digits and '-' (e.g. log-agent)");
+    f.error("metadata.name", `must be set; ${NAME_ADVICE}`);
+    return;
+  }
+  // The API server's own check comes first: it is the one a cluster answers with.
+  if (checkDns1123Subdomain(name) !== undefined) {
+    const detail =
+      name.length > 253
+        ? `is ${name.length} characters long: must be no more than 253 characters, and a SidecarSet name has at most ${SIDECARSET_NAME_MAX}`
+        : `${JSON.stringify(name)} is not a lowercase RFC 1123 subdomain, which the API server requires of every name (and a SidecarSet name has no '.')`;
+    f.error("metadata.name", `${detail}; ${NAME_ADVICE}`);
     return;
   }
   if (!SIDECARSET_NAME.test(name)) {
-    f.error("metadata.name", `${JSON.stringify(name)} is not a valid SidecarSet name; use only letters, digits and '-' (e.g. log-agent)`);
+    f.error("metadata.name", `${JSON.stringify(name)} is not a valid SidecarSet name: it must not contain '.'; ${NAME_ADVICE}`);
   }
   if (name.length > SIDECARSET_NAME_MAX) {
     f.error("metadata.name", `is ${name.length} characters long; a SidecarSet name has at most ${SIDECARSET_NAME_MAX}`);
   }
 }
 
+/** Errors are reported at `path` itself, naming the key or value, as the API server does. */
 export function validateLabels(labels: Record<string, string> | undefined, path: string, f: Findings): void {
   for (const [key, value] of Object.entries(labels ?? {})) {
     const badKey = checkQualifiedName(key, "label key");
-    if (badKey) f.error(keyPath(path, key), badKey);
+    if (badKey) f.error(path, badKey);
     const badValue = checkLabelValue(value);
-    if (badValue) f.error(keyPath(path, key), badValue);
+    if (badValue) f.error(path, `label ${JSON.stringify(key)}: ${badValue}`);
   }
 }
 
@@ -52,11 +66,14 @@ export function validateLabels(labels: Record<string, string> | undefined, path:
 export function validateAnnotations(annotations: Record<string, string> | undefined, path: string, f: Findings): void {
   let total = 0;
   for (const [key, value] of Object.entries(annotations ?? {})) {
-    const badKey = checkQualifiedName(key.toLowerCase(), "annotation key");
-    if (badKey) f.error(keyPath(path, key), badKey);
+    const badKey = checkQualifiedName(key, "annotation key", true);
+    if (badKey) f.error(path, badKey);
     total += Buffer.byteLength(key) + Buffer.byteLength(value);
   }
   if (total > TOTAL_ANNOTATION_SIZE_LIMIT) {
-    f.error(path, `total ${total} bytes; annotations may hold at most ${TOTAL_ANNOTATION_SIZE_LIMIT} bytes`);
+    f.error(
+      path,
+      `may not be more than ${TOTAL_ANNOTATION_SIZE_LIMIT} bytes in total (these are ${total}); keep large data elsewhere, e.g. in a ConfigMap`,
+    );
   }
 }
