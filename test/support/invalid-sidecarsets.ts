@@ -8,11 +8,11 @@
 // holds; the last is the one submitted — an update when one of the others has
 // its name.
 import { readdirSync, readFileSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { parseAllDocuments } from "yaml";
-import { REPO_ROOT } from "./environment.js";
 
-export const CORPUS_DIR = join(REPO_ROOT, "test/fixtures/invalid-sidecarsets");
+export const CORPUS_DIR = join(dirname(fileURLToPath(import.meta.url)), "../fixtures/invalid-sidecarsets");
 
 export interface InvalidCase {
   /** The file name without `.yaml`. */
