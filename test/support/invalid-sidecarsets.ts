@@ -7,10 +7,11 @@
 // documents. All documents but the last are SidecarSets the cluster already
 // holds; the last is the one submitted — an update when one of the others has
 // its name.
-import { readdirSync, readFileSync } from "node:fs";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseAllDocuments } from "yaml";
+import { runValidate } from "../../src/cli/validate.js";
 
 export const CORPUS_DIR = join(dirname(fileURLToPath(import.meta.url)), "../fixtures/invalid-sidecarsets");
 
@@ -47,7 +48,7 @@ function readCase(file: string, id: string): InvalidCase {
     const m = HEADER.exec(line);
     if (m) fields.set(m[1]!, m[2]!);
   }
-  const title = (headerLines[0] ?? "").replace(/^# /, "");
+  const title = (headerLines[0] ?? "").replace(/^# /, "").replace(/\.$/, "");
   const path = fields.get("path");
   const message = fields.get("message");
   if (!path || !message) throw new Error(`${file}: the header must carry "# path: …" and "# message: …"`);
@@ -63,8 +64,38 @@ function parseOne(yaml: string, file: string): Record<string, unknown> {
   return doc.toJS({ maxAliasCount: 1000 }) as Record<string, unknown>;
 }
 
-/** The name of a case's submitted SidecarSet. */
+/** The name of a case's submitted SidecarSet ("" when it has only a generateName). */
 export function submittedName(c: InvalidCase): string {
   const meta = c.submitted.object.metadata as { name?: unknown } | undefined;
   return typeof meta?.name === "string" ? meta.name : "";
+}
+
+export interface ValidateAnswer {
+  exitCode: number;
+  /** `path: message` of each finding about the submitted SidecarSet, as `sidecarset validate` prints them. */
+  findings: string[];
+  /** Everything printed, for failure messages. */
+  lines: string[];
+}
+
+/**
+ * Runs `sidecarset validate` (its function) on a case: the submitted
+ * SidecarSet with `-f`, the ones the cluster holds with `--current`, each
+ * written to a file under `dir`.
+ */
+export function validateCase(c: InvalidCase, dir: string): ValidateAnswer {
+  const submitted = join(dir, `${c.id}.yaml`);
+  writeFileSync(submitted, c.submitted.yaml);
+  const current = c.existing.map((e, i) => {
+    const path = join(dir, `${c.id}.current-${i}.yaml`);
+    writeFileSync(path, e.yaml);
+    return path;
+  });
+  const report = runValidate({ filename: [submitted], current });
+  // Lines read `file: name: path: message`; a name never contains ": ".
+  const prefix = `${submitted}: `;
+  const findings = report.lines
+    .filter((l) => l.startsWith(prefix))
+    .map((l) => l.slice(prefix.length).split(": ").slice(1).join(": "));
+  return { exitCode: report.exitCode, findings, lines: report.lines };
 }

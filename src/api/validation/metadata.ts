@@ -19,7 +19,8 @@ export function validateMetadata(meta: ObjectMeta | undefined, f: Findings): voi
     if (!f.hasShapeErrorWithin("metadata")) f.error("metadata", "must be set; a SidecarSet needs at least metadata.name");
     return;
   }
-  validateName(meta.name, f);
+  if (!meta.name && meta.generateName) validateGenerateName(meta.generateName, f);
+  else validateName(meta.name, f);
   if (meta.namespace) {
     f.error(
       "metadata.namespace",
@@ -32,24 +33,42 @@ export function validateMetadata(meta: ObjectMeta | undefined, f: Findings): voi
 
 function validateName(name: string | undefined, f: Findings): void {
   if (!name) {
-    f.error("metadata.name", `must be set; ${NAME_ADVICE}`);
+    f.error("metadata.name", `must be set (or metadata.generateName); ${NAME_ADVICE}`);
     return;
   }
-  // The API server's own check comes first: it is the one a cluster answers with.
-  if (checkDns1123Subdomain(name) !== undefined) {
-    const detail =
-      name.length > 253
-        ? `is ${name.length} characters long: must be no more than 253 characters, and a SidecarSet name has at most ${SIDECARSET_NAME_MAX}`
-        : `${JSON.stringify(name)} is not a lowercase RFC 1123 subdomain, which the API server requires of every name (and a SidecarSet name has no '.')`;
-    f.error("metadata.name", `${detail}; ${NAME_ADVICE}`);
-    return;
-  }
+  if (!nameFitsApiServer(name, "metadata.name", f)) return;
   if (!SIDECARSET_NAME.test(name)) {
     f.error("metadata.name", `${JSON.stringify(name)} is not a valid SidecarSet name: it must not contain '.'; ${NAME_ADVICE}`);
   }
   if (name.length > SIDECARSET_NAME_MAX) {
     f.error("metadata.name", `is ${name.length} characters long; a SidecarSet name has at most ${SIDECARSET_NAME_MAX}`);
   }
+}
+
+/**
+ * The API server appends five characters to `generateName` (cutting it to
+ * fit 63) before the validating webhook sees the name, and checks the prefix
+ * as a subdomain with a trailing '-' masked, as here.
+ */
+function validateGenerateName(prefix: string, f: Findings): void {
+  const masked = prefix.length > 1 && prefix.endsWith("-") ? `${prefix.slice(0, -2)}a` : prefix;
+  if (!nameFitsApiServer(masked, "metadata.generateName", f, prefix)) return;
+  if (!SIDECARSET_NAME.test(masked)) {
+    f.error("metadata.generateName", `${JSON.stringify(prefix)} would make names with '.', which a SidecarSet name must not contain; ${NAME_ADVICE}`);
+  }
+}
+
+/** The API server's own check, first: it is the one a cluster answers with. False when it fails. */
+function nameFitsApiServer(name: string, path: string, f: Findings, shown = name): boolean {
+  if (checkDns1123Subdomain(name) !== undefined) {
+    const detail =
+      name.length > 253
+        ? `is ${name.length} characters long: must be no more than 253 characters, and a SidecarSet name has at most ${SIDECARSET_NAME_MAX}`
+        : `${JSON.stringify(shown)} is not a lowercase RFC 1123 subdomain, which the API server requires of every name (and a SidecarSet name has no '.')`;
+    f.error(path, `${detail}; ${NAME_ADVICE}`);
+    return false;
+  }
+  return true;
 }
 
 /** Errors are reported at `path` itself, naming the key or value, as the API server does. */

@@ -4,29 +4,16 @@
 // (test/e2e/invalid-sidecarsets.test.ts). SidecarSets a case says the
 // cluster already holds are given with --current.
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
-import { runValidate } from "../../../src/cli/validate.js";
-import { loadInvalidCases, submittedName, type InvalidCase } from "../../support/invalid-sidecarsets.js";
+import { loadInvalidCases, validateCase } from "../../support/invalid-sidecarsets.js";
 
 const dir = mkdtempSync(join(tmpdir(), "sidecarset-corpus-"));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
 const cases = loadInvalidCases();
-
-/** Writes the case's SidecarSets to files: the submitted one, and each one the cluster holds. */
-function files(c: InvalidCase): { submitted: string; current: string[] } {
-  const submitted = join(dir, `${c.id}.yaml`);
-  writeFileSync(submitted, c.submitted.yaml);
-  const current = c.existing.map((e, i) => {
-    const path = join(dir, `${c.id}.current-${i}.yaml`);
-    writeFileSync(path, e.yaml);
-    return path;
-  });
-  return { submitted, current };
-}
 
 test("the corpus holds at least 60 invalid SidecarSets, each naming a field path and a message", () => {
   assert.ok(cases.length >= 60, `${cases.length} cases`);
@@ -38,22 +25,20 @@ test("the corpus holds at least 60 invalid SidecarSets, each naming a field path
 
 test("the SidecarSets a case says the cluster holds are themselves valid (they are created first)", () => {
   for (const c of cases.filter((k) => k.existing.length > 0)) {
-    const { current } = files(c);
-    current.forEach((f, i) => {
-      const report = runValidate({ filename: [f], current: current.slice(0, i) });
-      assert.deepEqual(report.lines, [], `${c.id}: ${f}`);
-      assert.equal(report.exitCode, 0, `${c.id}: ${f}`);
+    c.existing.forEach((e, i) => {
+      const earlier = c.existing.slice(0, i);
+      const answer = validateCase({ ...c, id: `${c.id}.existing-${i}`, existing: earlier, submitted: e }, dir);
+      assert.deepEqual(answer.lines, [], `${c.id}: existing SidecarSet ${i}`);
+      assert.equal(answer.exitCode, 0, `${c.id}: existing SidecarSet ${i}`);
     });
   }
 });
 
 for (const c of cases) {
   test(`validate refuses ${c.id}: ${c.title}`, () => {
-    const { submitted, current } = files(c);
-    const report = runValidate({ filename: [submitted], current });
-    assert.equal(report.exitCode, 1, report.lines.join("\n"));
-    const prefix = `${submitted}: ${submittedName(c)}: ${c.path}: `;
-    const line = report.lines.find((l) => l.startsWith(prefix) && l.includes(c.message));
-    assert.ok(line, `expected a line "${prefix}…${c.message}…", got:\n${report.lines.join("\n")}`);
+    const answer = validateCase(c, dir);
+    assert.equal(answer.exitCode, 1, answer.lines.join("\n"));
+    const found = answer.findings.some((l) => l.startsWith(`${c.path}: `) && l.includes(c.message));
+    assert.ok(found, `expected "${c.path}: …${c.message}…", got:\n${answer.lines.join("\n")}`);
   });
 }

@@ -1,0 +1,61 @@
+// `sidecarset validate --current`: the SidecarSets a cluster holds now make a
+// given SidecarSet of the same name an update, and the others existing
+// SidecarSets it must not conflict with.
+import assert from "node:assert/strict";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, afterEach, test } from "node:test";
+import { runValidate, validateCommand } from "../../../src/cli/validate.js";
+
+const dir = mkdtempSync(join(tmpdir(), "sidecarset-validate-current-"));
+after(() => rmSync(dir, { recursive: true, force: true }));
+afterEach(() => {
+  process.exitCode = undefined;
+});
+
+function file(name: string, text: string): string {
+  const path = join(dir, name);
+  writeFileSync(path, text);
+  return path;
+}
+
+function manifest(name: string, containers: string[], app = "web"): string {
+  const list = containers.map((c) => `    - name: ${c}\n      image: registry.local/${c}:1\n`).join("");
+  return `apiVersion: apps.kruise.io/v1alpha1\nkind: SidecarSet\nmetadata:\n  name: ${name}\nspec:\n  selector:\n    matchLabels:\n      app: ${app}\n  containers:\n${list}`;
+}
+
+test("a SidecarSet of the same name in --current makes the check an update: adding a container is refused", async () => {
+  const current = file("current.yaml", manifest("agent", ["a"]));
+  const changed = file("changed.yaml", manifest("agent", ["a", "b"]));
+  assert.equal(runValidate({ filename: [changed] }).exitCode, 0, "as a creation it is valid");
+  let out = "";
+  const cmd = validateCommand({ out: { write: (s: string) => (out += s) }, err: { write: () => true } });
+  cmd.exitOverride();
+  await cmd.parseAsync(["-f", changed, "--current", current], { from: "user" });
+  assert.match(out, /^.*changed\.yaml: agent: spec\.containers\[1\]\.name: container "b" does not exist in the current SidecarSet/);
+  assert.equal(process.exitCode, 1);
+});
+
+test("the other SidecarSets in --current are checked for conflicts, and only the given ones are reported", () => {
+  const current = file("others.yaml", `${manifest("existing", ["envoy"])}---\n${manifest("unrelated", ["x"], "db")}`);
+  const given = file("given.yaml", manifest("new", ["envoy"]));
+  const report = runValidate({ filename: [given], current: [current] });
+  assert.deepEqual(report.lines, [
+    `${given}: new: spec.containers[0].name: is also a container of SidecarSet "existing", whose pods overlap; use another name, or make the selectors or namespaces disjoint`,
+  ]);
+  assert.equal(report.summary, "1 SidecarSet checked: 0 valid, 1 invalid (1 error, 0 warnings)");
+});
+
+test("a given SidecarSet replaces the current one of its name: it is not compared with its old self", () => {
+  const current = file("self.yaml", manifest("agent", ["a"]));
+  const given = file("self-new.yaml", manifest("agent", ["a"], "api"));
+  assert.deepEqual(runValidate({ filename: [given], current: [current] }).lines, []);
+});
+
+test("an unreadable --current file fails the run", () => {
+  const given = file("ok.yaml", manifest("ok", ["a"]));
+  const report = runValidate({ filename: [given], current: [join(dir, "missing.yaml")] });
+  assert.equal(report.exitCode, 1);
+  assert.match(report.lines.join("\n"), /missing\.yaml: cannot read/);
+});
