@@ -1,8 +1,9 @@
-// SidecarSet metadata (SPEC §4.2 #1): what the API server checks on every
-// custom resource — the name a DNS-1123 subdomain, label keys and values,
-// annotation keys and their total size, each reported at the path and in the
-// words the API server uses — then the SidecarSet name rule on top (no '.',
-// at most 63 characters) and cluster scope.
+// SidecarSet metadata: first what the API server checks on every custom
+// resource — the name a DNS-1123 subdomain, label keys and values, annotation
+// keys and their total size, finalizer names — at the paths and in the words
+// the API server uses, so `validate` refuses what a cluster refuses and reads
+// alike; then the SidecarSet name rule on top (no '.', at most 63 characters)
+// and cluster scope.
 import type { ObjectMeta } from "../kube-types.js";
 import type { Findings } from "./findings.js";
 import { checkDns1123Subdomain, checkLabelValue, checkQualifiedName } from "./syntax.js";
@@ -29,6 +30,7 @@ export function validateMetadata(meta: ObjectMeta | undefined, f: Findings): voi
   }
   validateLabels(meta.labels, "metadata.labels", f);
   validateAnnotations(meta.annotations, "metadata.annotations", f);
+  validateFinalizers(meta.finalizers, f);
 }
 
 function validateName(name: string | undefined, f: Findings): void {
@@ -94,5 +96,20 @@ export function validateAnnotations(annotations: Record<string, string> | undefi
       path,
       `may not be more than ${TOTAL_ANNOTATION_SIZE_LIMIT} bytes in total (these are ${total}); keep large data elsewhere, e.g. in a ConfigMap`,
     );
+  }
+}
+
+const ORPHAN = "orphan";
+const FOREGROUND = "foregroundDeletion";
+
+/** Finalizers are qualified names, and the two garbage-collection ones exclude each other. */
+function validateFinalizers(finalizers: readonly string[] | undefined, f: Findings): void {
+  const all = (finalizers ?? []).filter((x): x is string => typeof x === "string");
+  for (const finalizer of all) {
+    const bad = checkQualifiedName(finalizer, "finalizer");
+    if (bad) f.error("metadata.finalizers", bad);
+  }
+  if (all.includes(ORPHAN) && all.includes(FOREGROUND)) {
+    f.error("metadata.finalizers", `finalizer ${ORPHAN} and ${FOREGROUND} cannot be both set; keep one of them`);
   }
 }

@@ -40,6 +40,8 @@ const cases: Case[] = [
   { rule: 1, name: "an invalid metadata label key is rejected at metadata.labels, as the API server reports it", set: withSet((s) => (s.metadata.labels = { "team name": "a" })), reject: "metadata.labels", message: /"team name" is not a valid label key: name part must consist of/ },
   { rule: 1, name: "an invalid metadata label value is rejected at metadata.labels", set: withSet((s) => (s.metadata.labels = { team: "a!" })), reject: "metadata.labels", message: /a valid label must be an empty string/ },
   { rule: 1, name: "an annotation key is checked lower-cased and reported as given", set: withSet((s) => (s.metadata.annotations = { "Example.COM/Main": "x", "Example.COM/": "y" })), reject: "metadata.annotations", message: /"Example\.COM\/" is not a valid annotation key: name part must be non-empty/ },
+  { rule: 1, name: "a finalizer that is not a qualified name is rejected", set: withSet((s) => (s.metadata.finalizers = ["example.com/keep", "keep it"])), reject: "metadata.finalizers", message: /"keep it" is not a valid finalizer: name part must consist of/ },
+  { rule: 1, name: "finalizers orphan and foregroundDeletion together are rejected", set: withSet((s) => (s.metadata.finalizers = ["orphan", "foregroundDeletion"])), reject: "metadata.finalizers", message: /cannot be both set/ },
   { rule: 1, name: "annotations of more than 256 KiB in total are rejected", set: withSet((s) => (s.metadata.annotations = { "example.com/blob": "x".repeat(256 * 1024) })), reject: "metadata.annotations", message: /may not be more than 262144 bytes/ },
   { rule: 1, name: "metadata.namespace is rejected (cluster-scoped)", set: withSet((s) => (s.metadata.namespace = "default")), reject: "metadata.namespace", message: /cluster-scoped/ },
   // 2
