@@ -2,23 +2,10 @@
 // given SidecarSet of the same name an update, and the others existing
 // SidecarSets it must not conflict with.
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { after, afterEach, test } from "node:test";
+import { test } from "node:test";
 import { runValidate, validateCommand } from "../../../src/cli/validate.js";
-
-const dir = mkdtempSync(join(tmpdir(), "sidecarset-validate-current-"));
-after(() => rmSync(dir, { recursive: true, force: true }));
-afterEach(() => {
-  process.exitCode = undefined;
-});
-
-function file(name: string, text: string): string {
-  const path = join(dir, name);
-  writeFileSync(path, text);
-  return path;
-}
+import { runCommand, tempFile as file } from "./capture.js";
 
 function manifest(name: string, containers: string[], app = "web"): string {
   const list = containers.map((c) => `    - name: ${c}\n      image: registry.local/${c}:1\n`).join("");
@@ -29,12 +16,9 @@ test("a SidecarSet of the same name in --current makes the check an update: addi
   const current = file("current.yaml", manifest("agent", ["a"]));
   const changed = file("changed.yaml", manifest("agent", ["a", "b"]));
   assert.equal(runValidate({ filename: [changed] }).exitCode, 0, "as a creation it is valid");
-  let out = "";
-  const cmd = validateCommand({ out: { write: (s: string) => (out += s) }, err: { write: () => true } });
-  cmd.exitOverride();
-  await cmd.parseAsync(["-f", changed, "--current", current], { from: "user" });
-  assert.match(out, /^.*changed\.yaml: agent: spec\.containers\[1\]\.name: container "b" does not exist in the current SidecarSet/);
-  assert.equal(process.exitCode, 1);
+  const run = await runCommand(validateCommand(), ["-f", changed, "--current", current]);
+  assert.match(run.stdout, /^.*changed\.yaml: agent: spec\.containers\[1\]\.name: container "b" does not exist in the current SidecarSet/);
+  assert.equal(run.exitCode, 1);
 });
 
 test("the other SidecarSets in --current are checked for conflicts, and only the given ones are reported", () => {
@@ -55,7 +39,7 @@ test("a given SidecarSet replaces the current one of its name: it is not compare
 
 test("an unreadable --current file fails the run", () => {
   const given = file("ok.yaml", manifest("ok", ["a"]));
-  const report = runValidate({ filename: [given], current: [join(dir, "missing.yaml")] });
+  const report = runValidate({ filename: [given], current: [join(given, "..", "missing.yaml")] });
   assert.equal(report.exitCode, 1);
   assert.match(report.lines.join("\n"), /missing\.yaml: cannot read/);
 });
