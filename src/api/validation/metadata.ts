@@ -1,11 +1,12 @@
 // SidecarSet metadata: first what the API server checks on every custom
 // resource — the name a DNS-1123 subdomain, label keys and values, annotation
-// keys and their total size, finalizer names — at the paths and in the words
-// the API server uses, so `validate` refuses what a cluster refuses and reads
-// alike; then the SidecarSet name rule on top (no '.', at most 63 characters)
-// and cluster scope.
+// keys and their total size, finalizer names, owner references — at the paths
+// and in the words the API server uses, so `validate` refuses what a cluster
+// refuses and reads alike; then the SidecarSet name rule on top (no '.', at
+// most 63 characters) and cluster scope.
 import type { ObjectMeta } from "../kube-types.js";
 import type { Findings } from "./findings.js";
+import { validateOwnerReferences } from "./owner-references.js";
 import { checkDns1123Subdomain, checkLabelValue, checkQualifiedName } from "./syntax.js";
 
 /** OpenKruise's rule; together with the API server's lower-case subdomain rule it leaves lower-case letters, digits and '-'. */
@@ -31,6 +32,7 @@ export function validateMetadata(meta: ObjectMeta | undefined, f: Findings): voi
   validateLabels(meta.labels, "metadata.labels", f);
   validateAnnotations(meta.annotations, "metadata.annotations", f);
   validateFinalizers(meta.finalizers, f);
+  validateOwnerReferences(meta.ownerReferences, f);
 }
 
 function validateName(name: string | undefined, f: Findings): void {
