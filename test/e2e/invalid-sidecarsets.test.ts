@@ -1,7 +1,7 @@
 // The corpus of invalid SidecarSets (test/fixtures/invalid-sidecarsets)
 // through the real API server: every case is refused, and the refusal — from
-// the API server's own checks or from our webhooks — names the same field and
-// carries the same message fragment as `sidecarset validate` does for it.
+// the API server's own checks or from our webhooks — names the same fields as
+// `sidecarset validate` does for it, with the case's message fragment.
 // SidecarSets a case says the cluster holds are created first and removed
 // afterwards; each case uses its own names and labels, so none sees another.
 import assert from "node:assert/strict";
@@ -82,6 +82,9 @@ for (const c of loadInvalidCases()) {
         findings.some((l) => l.startsWith(`${cause.field}: `) && l.includes(c.message)),
         `${c.id}: validate does not report ${cause.field} with ${JSON.stringify(c.message)}:\n${lines.join("\n")}`,
       );
+      const clusterFields = [...new Set(causes.map((k) => k.field))].sort();
+      const validateFields = [...new Set(findings.map((l) => l.split(": ")[0]!))].sort();
+      assert.deepEqual(validateFields, clusterFields, `${c.id}: validate and the API server name different fields:\n${lines.join("\n")}\n${status.message}`);
     } finally {
       for (const name of created.reverse()) await remove(name);
     }

@@ -72,7 +72,7 @@ export function submittedName(c: InvalidCase): string {
 
 export interface ValidateAnswer {
   exitCode: number;
-  /** `path: message` of each finding about the submitted SidecarSet, as `sidecarset validate` prints them. */
+  /** `path: message` of each error about the submitted SidecarSet, as `sidecarset validate` prints them (warnings left out). */
   findings: string[];
   /** Everything printed, for failure messages. */
   lines: string[];
@@ -96,6 +96,7 @@ export function validateCase(c: InvalidCase, dir: string): ValidateAnswer {
   const prefix = `${submitted}: `;
   const findings = report.lines
     .filter((l) => l.startsWith(prefix))
-    .map((l) => l.slice(prefix.length).split(": ").slice(1).join(": "));
+    .map((l) => l.slice(prefix.length).split(": ").slice(1).join(": "))
+    .filter((l) => !l.startsWith("warning: "));
   return { exitCode: report.exitCode, findings, lines: report.lines };
 }

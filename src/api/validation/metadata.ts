@@ -35,40 +35,44 @@ export function validateMetadata(meta: ObjectMeta | undefined, f: Findings): voi
   validateOwnerReferences(meta.ownerReferences, f);
 }
 
-function validateName(name: string | undefined, f: Findings): void {
+/** `subject`: how the name is spoken of in messages. */
+function validateName(name: string | undefined, f: Findings, subject = JSON.stringify(name)): void {
   if (!name) {
     f.error("metadata.name", `must be set (or metadata.generateName); ${NAME_ADVICE}`);
     return;
   }
-  if (!nameFitsApiServer(name, "metadata.name", f)) return;
+  if (!nameFitsApiServer(name, "metadata.name", subject, f)) return;
   if (!SIDECARSET_NAME.test(name)) {
-    f.error("metadata.name", `${JSON.stringify(name)} is not a valid SidecarSet name: it must not contain '.'; ${NAME_ADVICE}`);
+    f.error("metadata.name", `${subject} is not a valid SidecarSet name: it must not contain '.'; ${NAME_ADVICE}`);
   }
   if (name.length > SIDECARSET_NAME_MAX) {
     f.error("metadata.name", `is ${name.length} characters long; a SidecarSet name has at most ${SIDECARSET_NAME_MAX}`);
   }
 }
 
+/** Stands for the five lower-case letters or digits the API server appends; any such five judge alike. */
+const GENERATED_SUFFIX = "abcde";
+const GENERATED_PREFIX_MAX = 58;
+
 /**
- * The API server appends five characters to `generateName` (cutting it to
- * fit 63) before the validating webhook sees the name, and checks the prefix
- * as a subdomain with a trailing '-' masked, as here.
+ * As the API server: it checks the prefix as a subdomain with a trailing '-'
+ * masked, then makes the name (the prefix cut to 58 characters and five
+ * random ones), which every name rule then applies to.
  */
 function validateGenerateName(prefix: string, f: Findings): void {
   const masked = prefix.length > 1 && prefix.endsWith("-") ? `${prefix.slice(0, -2)}a` : prefix;
-  if (!nameFitsApiServer(masked, "metadata.generateName", f, prefix)) return;
-  if (!SIDECARSET_NAME.test(masked)) {
-    f.error("metadata.generateName", `${JSON.stringify(prefix)} would make names with '.', which a SidecarSet name must not contain; ${NAME_ADVICE}`);
-  }
+  nameFitsApiServer(masked, "metadata.generateName", JSON.stringify(prefix), f);
+  const generated = `${prefix.slice(0, GENERATED_PREFIX_MAX)}${GENERATED_SUFFIX}`;
+  validateName(generated, f, `the name made from metadata.generateName ${JSON.stringify(prefix)}`);
 }
 
 /** The API server's own check, first: it is the one a cluster answers with. False when it fails. */
-function nameFitsApiServer(name: string, path: string, f: Findings, shown = name): boolean {
+function nameFitsApiServer(name: string, path: string, subject: string, f: Findings): boolean {
   if (checkDns1123Subdomain(name) !== undefined) {
     const detail =
       name.length > 253
         ? `is ${name.length} characters long: must be no more than 253 characters, and a SidecarSet name has at most ${SIDECARSET_NAME_MAX}`
-        : `${JSON.stringify(shown)} is not a lowercase RFC 1123 subdomain, which the API server requires of every name (and a SidecarSet name has no '.')`;
+        : `${subject} is not a lowercase RFC 1123 subdomain, which the API server requires of every name (and a SidecarSet name has no '.')`;
     f.error(path, `${detail}; ${NAME_ADVICE}`);
     return false;
   }
