@@ -43,3 +43,24 @@ test("an unreadable --current file fails the run", () => {
   assert.equal(report.exitCode, 1);
   assert.match(report.lines.join("\n"), /missing\.yaml: cannot read/);
 });
+
+test("--current reads what `kubectl get sidecarsets -o yaml` prints: a List of stored objects with status and server fields", () => {
+  const stored = {
+    apiVersion: "apps.kruise.io/v1alpha1",
+    kind: "SidecarSet",
+    metadata: { name: "agent", resourceVersion: "42", uid: "1f0c", generation: 3, creationTimestamp: "2026-01-02T03:04:05Z" },
+    spec: {
+      selector: { matchLabels: { app: "web" } },
+      containers: [{ name: "a", image: "registry.local/a:1", upgradeStrategy: { upgradeType: "ColdUpgrade" } }],
+    },
+    status: { observedGeneration: 3, matchedPods: 2 },
+  };
+  const current = file("list.json", JSON.stringify({ apiVersion: "v1", kind: "List", items: [stored] }));
+  const hot = manifest("agent", ["a"]).replace(
+    "      image: registry.local/a:1\n",
+    "      image: registry.local/a:1\n      upgradeStrategy:\n        upgradeType: HotUpgrade\n        hotUpgradeEmptyImage: registry.local/empty:1\n",
+  );
+  const report = runValidate({ filename: [file("hot.yaml", hot)], current: [current] });
+  assert.match(report.lines.join("\n"), /agent: spec\.containers\[0\]\.upgradeStrategy\.upgradeType: changed from ColdUpgrade to HotUpgrade/);
+  assert.equal(report.exitCode, 1);
+});
