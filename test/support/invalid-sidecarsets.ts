@@ -74,6 +74,8 @@ export interface ValidateAnswer {
   exitCode: number;
   /** `path: message` of each error about the submitted SidecarSet, as `sidecarset validate` prints them (warnings left out). */
   findings: string[];
+  /** The distinct field paths of `findings`, sorted. */
+  fields: string[];
   /** Everything printed, for failure messages. */
   lines: string[];
 }
@@ -98,5 +100,6 @@ export function validateCase(c: InvalidCase, dir: string): ValidateAnswer {
     .filter((l) => l.startsWith(prefix))
     .map((l) => l.slice(prefix.length).split(": ").slice(1).join(": "))
     .filter((l) => !l.startsWith("warning: "));
-  return { exitCode: report.exitCode, findings, lines: report.lines };
+  const fields = [...new Set(findings.map((l) => l.split(": ")[0]!))].sort();
+  return { exitCode: report.exitCode, findings, fields, lines: report.lines };
 }
