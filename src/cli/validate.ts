@@ -10,6 +10,7 @@ import { WHITELIST_CONFIGMAP, WHITELIST_CONFIGMAP_KEY } from "../api/keys.js";
 import { KIND, type SidecarSet } from "../api/types.js";
 import { checkShape, validateWithDefaults, type ValidationContext } from "../api/validation/index.js";
 import { DocumentParseError, expandPaths, isRecord, parseDocuments, readText, type SourceDocument } from "./documents.js";
+import { currentSidecarSets } from "./validate-current.js";
 
 export interface Output {
   write(text: string): unknown;
@@ -27,6 +28,8 @@ export interface ValidateFlags {
   /** A file holding the whitelist JSON, or the ConfigMap that carries it. */
   whitelist?: string;
   allowPatchPodMetadataWithoutWhitelist?: boolean;
+  /** Files of the SidecarSets the cluster holds now: same name = an update of it, others = existing SidecarSets. */
+  current?: string[];
 }
 
 export interface ValidateReport {
@@ -52,6 +55,10 @@ Examples:
   kubectl get configmap ${WHITELIST_CONFIGMAP} -n sidecarset-system -o yaml > whitelist.yaml
   sidecarset validate -f sidecarset.yaml --whitelist whitelist.yaml
 
+  # A change to SidecarSets in a cluster, checked against what it holds now
+  kubectl get sidecarsets -o yaml > current.yaml
+  sidecarset validate -f sidecarset.yaml --current current.yaml
+
 Exit status: 0 when every SidecarSet is valid, 1 when one is not or a file cannot be read.`;
 
 function collect(value: string, previous: string[]): string[] {
@@ -73,6 +80,12 @@ export function validateCommand(io: ValidateIo = { out: process.stdout, err: pro
       "--allow-patch-pod-metadata-without-whitelist",
       "accept patchPodMetadata when no whitelist (or no rule for the SidecarSet) exists, as the manager flag does",
     )
+    .option(
+      "--current <path>",
+      "the SidecarSets the cluster holds now (repeatable): one with the name of a given SidecarSet makes its check an update, the others are checked for conflicts",
+      collect,
+      [],
+    )
     .addHelpText("after", EXAMPLES);
   cmd.action((flags: ValidateFlags) => {
     if (flags.filename.length === 0) cmd.error("error: required option '-f, --filename <path>' not specified");
@@ -93,16 +106,21 @@ interface Given {
 /** Reads, defaults and validates; returns what to print and the exit code. */
 export function runValidate(flags: ValidateFlags): ValidateReport {
   const lines: string[] = [];
-  const { docs, unreadable } = readAll(flags.filename, lines);
+  const read = readAll(flags.filename, lines);
+  const currentRead = readAll(flags.current ?? [], lines);
+  const { docs } = read;
+  const unreadable = read.unreadable + currentRead.unreadable;
   const whitelist = flags.whitelist === undefined ? undefined : readWhitelist(flags.whitelist);
   const sets = docs.filter((d) => isRecord(d.object) && d.object.kind === KIND);
   const skipped = docs.length - sets.length;
   const given: Given[] = sets.map((doc) => ({ doc, name: nameOf(doc), defaulted: defaultForOthers(doc.object) }));
+  const current = currentSidecarSets(currentRead.docs, defaultForOthers);
+  const existing = current.othersThan(new Set(given.map((g) => g.name)));
   const othersOf = (i: number, keep: (j: number) => boolean): unknown[] =>
     given.filter((_, j) => j !== i && keep(j)).map((o) => o.defaulted);
-  const contextWith = (others: unknown[]): ValidationContext => ({
-    operation: "CREATE",
-    others: others as SidecarSet[],
+  const contextWith = (others: unknown[], name = ""): ValidationContext => ({
+    ...updateOf(current.stored(name)),
+    others: [...existing, ...others] as SidecarSet[],
     namespaces: (name) => ({ "kubernetes.io/metadata.name": name }),
     revisions: "unknown",
     whitelist,
@@ -111,7 +129,7 @@ export function runValidate(flags: ValidateFlags): ValidateReport {
   // Only SidecarSets the cluster would admit can conflict with others; an invalid one would not be there.
   const admissible = given.map(
     (g, i) =>
-      validateWithDefaults(g.doc.object, contextWith(othersOf(i, () => true)), defaultSidecarSet, { skipConflicts: true })
+      validateWithDefaults(g.doc.object, contextWith(othersOf(i, () => true), g.name), defaultSidecarSet, { skipConflicts: true })
         .errors.length === 0,
   );
 
@@ -119,7 +137,7 @@ export function runValidate(flags: ValidateFlags): ValidateReport {
   let errorCount = 0;
   let warningCount = 0;
   given.forEach((g, i) => {
-    const result = validateWithDefaults(g.doc.object, contextWith(othersOf(i, (j) => admissible[j] === true)), defaultSidecarSet);
+    const result = validateWithDefaults(g.doc.object, contextWith(othersOf(i, (j) => admissible[j] === true), g.name), defaultSidecarSet);
     const duplicate = g.name === "" ? undefined : given.slice(0, i).find((o) => o.name === g.name);
     if (duplicate) {
       result.warnings.push(
@@ -137,6 +155,10 @@ export function runValidate(flags: ValidateFlags): ValidateReport {
   const summary = summarize(given.length, invalid, errorCount, warningCount, unreadable, skipped, flags.filename);
   const failed = invalid > 0 || unreadable > 0 || given.length === 0;
   return { lines, summary, exitCode: failed ? 1 : 0 };
+}
+
+function updateOf(stored: unknown): Pick<ValidationContext, "operation" | "oldObject"> {
+  return stored === undefined ? { operation: "CREATE" } : { operation: "UPDATE", oldObject: stored as SidecarSet };
 }
 
 function readAll(paths: readonly string[], lines: string[]): { docs: SourceDocument[]; unreadable: number } {

@@ -136,7 +136,7 @@ export function validateFieldRef(ref: FieldRef, p: string, allowed: readonly str
       f.error(childPath(p, "fieldPath"), `${JSON.stringify(ref.fieldPath)}: only metadata.labels and metadata.annotations take a ['<key>'] subscript`);
       return;
     }
-    const bad = checkQualifiedName(path === "metadata.annotations" ? key.toLowerCase() : key, path === "metadata.labels" ? "label key" : "annotation key");
+    const bad = checkQualifiedName(key, path === "metadata.labels" ? "label key" : "annotation key", path === "metadata.annotations");
     if (bad) f.error(childPath(p, "fieldPath"), bad);
     return;
   }

@@ -72,7 +72,7 @@ function validateTransferEnv(c: SidecarContainer, path: string, f: Findings): vo
       return;
     }
     const isLabel = sub.path === "metadata.labels";
-    const bad = checkQualifiedName(isLabel ? sub.key : sub.key.toLowerCase(), isLabel ? "label key" : "annotation key");
+    const bad = checkQualifiedName(sub.key, isLabel ? "label key" : "annotation key", !isLabel);
     if (bad) f.error(childPath(p, "fieldPath"), bad);
   });
 }

@@ -118,10 +118,16 @@ export function validateInjectionStrategy(
   const revision = set.spec?.injectionStrategy?.revision;
   if (!revision) return;
   const path = "spec.injectionStrategy.revision";
-  if (revisions === "unknown") {
-    if (revision.revisionName || revision.customVersion) {
-      f.warn(`${path}: the pinned revision was not looked up (no cluster); the manager rejects the SidecarSet if it does not exist`);
+  if (!revision.revisionName && !revision.customVersion) {
+    // Nothing to look up: this is wrong with or without a cluster.
+    if (!f.hasShapeErrorWithin(path)) {
+      f.error(
+        path,
+        `names no revision; set revisionName (a ControllerRevision name) or customVersion (a value of label ${CUSTOM_VERSION_LABEL})`,
+      );
     }
+  } else if (revisions === "unknown") {
+    f.warn(`${path}: the pinned revision was not looked up (no cluster); the manager rejects the SidecarSet if it does not exist`);
   } else if (revision.revisionName) {
     const found = revisions.some((r) => r?.metadata?.name === revision.revisionName);
     if (!found) {
@@ -130,7 +136,7 @@ export function validateInjectionStrategy(
         `ControllerRevision ${JSON.stringify(revision.revisionName)} was not found in the manager namespace; name an existing revision (see status.latestRevision) or use customVersion`,
       );
     }
-  } else if (revision.customVersion) {
+  } else {
     const name = set.metadata?.name ?? "";
     const found = revisions.some((r) => {
       const labels = r?.metadata?.labels ?? {};
@@ -142,10 +148,5 @@ export function validateInjectionStrategy(
         `no ControllerRevision of SidecarSet ${JSON.stringify(name)} in the manager namespace has label ${CUSTOM_VERSION_LABEL}=${revision.customVersion}; use a version this SidecarSet has had, or revisionName`,
       );
     }
-  } else if (!f.hasShapeErrorWithin(path)) {
-    f.error(
-      path,
-      `names no revision; set revisionName (a ControllerRevision name) or customVersion (a value of label ${CUSTOM_VERSION_LABEL})`,
-    );
   }
 }

@@ -21,39 +21,48 @@ export function checkDns1123Label(v: string, what = "name"): string | undefined 
   return undefined;
 }
 
+// The sentences after the colon are Kubernetes' own (apimachinery's
+// validation messages), so a value reads the same whether the API server or
+// this validation refused it.
+const SUBDOMAIN_RULE =
+  "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character";
+const NAME_PART_RULE = "must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character";
+const LABEL_VALUE_RULE = `a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character`;
+const KEY_EXAMPLES = `(e.g. "app", "example.com/app")`;
+
 export function checkDns1123Subdomain(v: string, what = "name"): string | undefined {
-  if (v.length > 253) return `${q(v)} is ${v.length} characters long; a ${what} has at most 253`;
-  if (!DNS1123_SUBDOMAIN.test(v)) {
-    return `${q(v)} is not a valid ${what}; use lower-case letters, digits, '-' and '.', starting and ending with a letter or digit (e.g. "example.com")`;
-  }
+  if (v.length > 253) return `${q(v)} is not a valid ${what}: must be no more than 253 characters (it has ${v.length})`;
+  if (!DNS1123_SUBDOMAIN.test(v)) return `${q(v)} is not a valid ${what}: ${SUBDOMAIN_RULE} (e.g. "example.com")`;
   return undefined;
 }
 
-/** A label or annotation key: `[prefix/]name`, prefix a DNS subdomain, name at most 63 characters. */
-export function checkQualifiedName(v: string, what = "key"): string | undefined {
-  const parts = v.split("/");
-  let name = v;
-  if (parts.length > 2) return `${q(v)} is not a valid ${what}; it may contain at most one '/' (prefix/name)`;
+/**
+ * A label or annotation key: `[prefix/]name`, prefix a DNS subdomain, name at
+ * most 63 characters. `caseless`: checked lower-cased, as annotation keys are.
+ */
+export function checkQualifiedName(v: string, what = "key", caseless = false): string | undefined {
+  const parts = (caseless ? v.toLowerCase() : v).split("/");
+  let name = parts[0]!;
+  const invalid = `${q(v)} is not a valid ${what}:`;
+  if (parts.length > 2) {
+    return `${invalid} a valid label key ${NAME_PART_RULE}, with an optional DNS subdomain prefix and '/' ${KEY_EXAMPLES}`;
+  }
   if (parts.length === 2) {
     const prefix = parts[0]!;
     name = parts[1]!;
-    if (prefix === "") return `${q(v)} is not a valid ${what}; the prefix before '/' must not be empty`;
-    const bad = checkDns1123Subdomain(prefix, "prefix");
-    if (bad) return `${q(v)} is not a valid ${what}: its prefix ${bad}`;
+    if (prefix === "") return `${invalid} prefix part must be non-empty ${KEY_EXAMPLES}`;
+    if (prefix.length > 253) return `${invalid} prefix part must be no more than 253 bytes (it has ${prefix.length})`;
+    if (!DNS1123_SUBDOMAIN.test(prefix)) return `${invalid} prefix part ${SUBDOMAIN_RULE} ${KEY_EXAMPLES}`;
   }
-  if (name === "") return `${q(v)} is not a valid ${what}; the name part must not be empty`;
-  if (name.length > 63) return `${q(v)} is not a valid ${what}; the name part has ${name.length} characters, at most 63 are allowed`;
-  if (!QUALIFIED_NAME_PART.test(name)) {
-    return `${q(v)} is not a valid ${what}; use letters, digits, '-', '_' and '.', starting and ending with a letter or digit, optionally after a DNS prefix and '/' (e.g. "app", "example.com/app")`;
-  }
+  if (name === "") return `${invalid} name part must be non-empty ${KEY_EXAMPLES}`;
+  if (name.length > 63) return `${invalid} name part must be no more than 63 bytes (it has ${name.length})`;
+  if (!QUALIFIED_NAME_PART.test(name)) return `${invalid} name part ${NAME_PART_RULE} ${KEY_EXAMPLES}`;
   return undefined;
 }
 
 export function checkLabelValue(v: string): string | undefined {
-  if (v.length > 63) return `${q(v)} is ${v.length} characters long; a label value has at most 63`;
-  if (!LABEL_VALUE.test(v)) {
-    return `${q(v)} is not a valid label value; use letters, digits, '-', '_' and '.', starting and ending with a letter or digit, or leave it empty`;
-  }
+  if (v.length > 63) return `${q(v)} is not a valid label value: must be no more than 63 bytes (it has ${v.length})`;
+  if (!LABEL_VALUE.test(v)) return `${q(v)} is not a valid label value: ${LABEL_VALUE_RULE} (e.g. "web", "team_a", "12345")`;
   return undefined;
 }
 

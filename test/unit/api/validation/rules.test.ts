@@ -28,7 +28,26 @@ const cases: Case[] = [
   // 1
   { rule: 1, name: "a name with '_' is rejected", set: withSet((s) => (s.metadata.name = "log_agent")), reject: "metadata.name", message: /letters, digits and '-'/ },
   { rule: 1, name: "a name of 64 characters is rejected", set: withSet((s) => (s.metadata.name = "a".repeat(64))), reject: "metadata.name", message: /at most 63/ },
-  { rule: 1, name: "upper-case letters and digits are accepted", set: withSet((s) => (s.metadata.name = "Log-Agent-2")), reject: null },
+  { rule: 1, name: "upper-case letters are rejected, as the API server refuses a name that is not a lower-case DNS subdomain", set: withSet((s) => (s.metadata.name = "Log-Agent-2")), reject: "metadata.name", message: /"Log-Agent-2" is not a lowercase RFC 1123 subdomain/ },
+  { rule: 1, name: "a name starting with '-' is rejected", set: withSet((s) => (s.metadata.name = "-agent")), reject: "metadata.name", message: /lowercase RFC 1123 subdomain/ },
+  { rule: 1, name: "a name with '.' (a DNS subdomain) is rejected", set: withSet((s) => (s.metadata.name = "log.agent")), reject: "metadata.name", message: /must not contain '\.'/ },
+  { rule: 1, name: "a name of more than 253 characters gets the API server's limit", set: withSet((s) => (s.metadata.name = "a".repeat(254))), reject: "metadata.name", message: /must be no more than 253 characters/ },
+  { rule: 1, name: "generateName instead of a name is accepted (the API server makes the name)", set: withSet((s) => (s.metadata = { generateName: "log-agent-" })), reject: null },
+  { rule: 1, name: "a generateName with '.' makes a name the SidecarSet rule rejects", set: withSet((s) => (s.metadata = { generateName: "log.agent-" })), reject: "metadata.name", message: /the name made from metadata\.generateName "log\.agent-" is not a valid SidecarSet name: it must not contain '\.'/ },
+  { rule: 1, name: "a long generateName is cut to fit, as the API server does", set: withSet((s) => (s.metadata = { generateName: `${"a".repeat(70)}-` })), reject: null },
+  { rule: 1, name: "no name and no generateName is rejected", set: withSet((s) => (s.metadata = {})), reject: "metadata.name", message: /must be set/ },
+  { rule: 1, name: "lower-case letters, digits and '-' are accepted", set: withSet((s) => (s.metadata.name = "log-agent-2")), reject: null },
+  { rule: 1, name: "an invalid metadata label key is rejected at metadata.labels, as the API server reports it", set: withSet((s) => (s.metadata.labels = { "team name": "a" })), reject: "metadata.labels", message: /"team name" is not a valid label key: name part must consist of/ },
+  { rule: 1, name: "an invalid metadata label value is rejected at metadata.labels", set: withSet((s) => (s.metadata.labels = { team: "a!" })), reject: "metadata.labels", message: /a valid label must be an empty string/ },
+  { rule: 1, name: "an annotation key is checked lower-cased and reported as given", set: withSet((s) => (s.metadata.annotations = { "Example.COM/Main": "x", "Example.COM/": "y" })), reject: "metadata.annotations", message: /"Example\.COM\/" is not a valid annotation key: name part must be non-empty/ },
+  { rule: 1, name: "a finalizer that is not a qualified name is rejected", set: withSet((s) => (s.metadata.finalizers = ["example.com/keep", "keep it"])), reject: "metadata.finalizers", message: /"keep it" is not a valid finalizer: name part must consist of/ },
+  { rule: 1, name: "finalizers orphan and foregroundDeletion together are rejected", set: withSet((s) => (s.metadata.finalizers = ["orphan", "foregroundDeletion"])), reject: "metadata.finalizers", message: /cannot be both set/ },
+  { rule: 1, name: "an owner reference without uid is rejected at the API server's path", set: withSet((s) => (s.metadata.ownerReferences = [{ apiVersion: "v1", kind: "ConfigMap", name: "owner" } as never])), reject: "metadata.ownerReferences.uid", message: /must not be empty/ },
+  { rule: 1, name: "an owner reference whose apiVersion has no version is rejected", set: withSet((s) => (s.metadata.ownerReferences = [{ apiVersion: "apps/", kind: "Deployment", name: "o", uid: "u" }])), reject: "metadata.ownerReferences.apiVersion", message: /version must not be empty/ },
+  { rule: 1, name: "two controller owner references are rejected", set: withSet((s) => (s.metadata.ownerReferences = [{ apiVersion: "v1", kind: "ConfigMap", name: "a", uid: "1", controller: true }, { apiVersion: "v1", kind: "ConfigMap", name: "b", uid: "2", controller: true }])), reject: "metadata.ownerReferences", message: /Only one reference can have Controller set to true\. Found "true" in references for ConfigMap\/a and ConfigMap\/b/ },
+  { rule: 1, name: "an Event cannot own a SidecarSet", set: withSet((s) => (s.metadata.ownerReferences = [{ apiVersion: "v1", kind: "Event", name: "e", uid: "1" }])), reject: "metadata.ownerReferences", message: /disallowed from being an owner/ },
+  { rule: 1, name: "a complete owner reference is accepted", set: withSet((s) => (s.metadata.ownerReferences = [{ apiVersion: "apps/v1", kind: "Deployment", name: "o", uid: "1", controller: true }])), reject: null },
+  { rule: 1, name: "annotations of more than 256 KiB in total are rejected", set: withSet((s) => (s.metadata.annotations = { "example.com/blob": "x".repeat(256 * 1024) })), reject: "metadata.annotations", message: /may not be more than 262144 bytes/ },
   { rule: 1, name: "metadata.namespace is rejected (cluster-scoped)", set: withSet((s) => (s.metadata.namespace = "default")), reject: "metadata.namespace", message: /cluster-scoped/ },
   // 2
   { rule: 2, name: "a canary whose base is itself is rejected", set: withSet(canary("log-agent")), reject: BASE, message: /itself/ },
@@ -384,7 +403,7 @@ const cases: Case[] = [
     name: "an invalid annotation key is rejected",
     set: withSet((s) => (s.spec.patchPodMetadata = [{ annotations: { "bad key": "v" }, patchPolicy: "Retain" }])),
     ctx: allowPatch,
-    reject: "spec.patchPodMetadata[0].annotations[bad key]",
+    reject: "spec.patchPodMetadata[0].annotations",
   },
   {
     rule: 22,
@@ -588,4 +607,14 @@ test("every error is reported together, one per distinct problem", () => {
     validate(set).errors.map((e) => e.path),
     ["metadata.name", "spec.updateStrategy.partition", "spec.containers[0].image"],
   );
+});
+
+test("rule 1: a generateName the API server refuses is rejected, and so is the name made from it, as the API server reports both", () => {
+  const { errors } = validate(withSet((s) => (s.metadata = { generateName: "LogAgent-" })));
+  assert.deepEqual(
+    errors.map((e) => e.path),
+    ["metadata.generateName", "metadata.name"],
+  );
+  assert.match(errors[0]!.message, /^"LogAgent-" is not a lowercase RFC 1123 subdomain/);
+  assert.match(errors[1]!.message, /^the name made from metadata\.generateName "LogAgent-" is not a lowercase RFC 1123 subdomain/);
 });
