@@ -9,12 +9,13 @@ import { fileURLToPath } from "node:url";
 // plane and the manager (minutes each; not part of `npm run bench`).
 const cluster = process.argv.includes("--cluster");
 const here = join(dirname(fileURLToPath(import.meta.url)), cluster ? "cluster" : "");
-const only = process.argv.slice(2).filter((a) => !a.startsWith("--"));
-const passThrough = process.argv.slice(2).filter((a) => a.startsWith("--") && a !== "--cluster");
-const benches = readdirSync(here)
-  .filter((f) => f.endsWith(".ts") && f !== "run.ts")
-  .filter((f) => only.length === 0 || only.some((o) => f.startsWith(o)))
-  .sort();
+const files = readdirSync(here).filter((f) => f.endsWith(".ts") && f !== "run.ts");
+// Arguments naming a benchmark select it; the others (such as `--pods 100`) go to each benchmark.
+const args = process.argv.slice(2).filter((a) => a !== "--cluster");
+const isName = (a: string): boolean => !a.startsWith("-") && files.some((f) => f.startsWith(a));
+const only = args.filter(isName);
+const passThrough = args.filter((a) => !isName(a));
+const benches = files.filter((f) => only.length === 0 || only.some((o) => f.startsWith(o))).sort();
 for (const file of benches) {
   const shown = cluster ? `cluster/${file}` : file;
   process.stdout.write(`\n== bench/${shown}\n`);

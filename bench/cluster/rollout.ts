@@ -81,8 +81,9 @@ async function main(): Promise<void> {
     await waitFor(
       "every pod updated and ready",
       async () => {
-        const s = (await getSidecarSet(env, NAME)).status;
-        return s?.updatedPods === PODS && s.updatedReadyPods === PODS;
+        const set = await getSidecarSet(env, NAME);
+        const s = set.status;
+        return s !== undefined && s.observedGeneration === set.metadata.generation && s.updatedPods === PODS && s.updatedReadyPods === PODS;
       },
       { timeoutMs: 900_000, intervalMs: 100 },
     );
