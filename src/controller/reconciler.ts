@@ -24,6 +24,7 @@ import type { EventRecorder, ObjectReference } from "../kube/events.js";
 import type { WorkResult } from "../kube/workqueue.js";
 import { errorFields, type Logger } from "../observability/logger.js";
 import type { ManagerCaches } from "./caches.js";
+import { forEachLimited } from "./limited.js";
 import { patchPodStatus, patchPodWithRetry } from "./pod-writer.js";
 import { registerRevision } from "./revision-registrar.js";
 
@@ -48,6 +49,9 @@ export interface ReconcilerDeps {
 }
 
 export const EXPECTATION_REQUEUE_MS = 1_000;
+
+/** Pod upgrades of one round written side by side. */
+export const POD_WRITE_CONCURRENCY = 8;
 
 /**
  * At most one status write per SidecarSet in this interval: under pod churn
@@ -348,7 +352,7 @@ export class SidecarSetReconciler {
     const name = set.metadata.name ?? "";
     const hash = setHash(set);
     let upgraded = 0;
-    for (const pod of plan.upgrade) {
+    await forEachLimited(plan.upgrade, POD_WRITE_CONCURRENCY, async (pod) => {
       const key = podKey(pod);
       const podLog = log.child({ namespace: pod.metadata?.namespace, pod: pod.metadata?.name });
       let written;
@@ -363,14 +367,14 @@ export class SidecarSetReconciler {
       } catch (e) {
         if (isNotFound(e)) {
           podLog.info("pod was deleted before its upgrade");
-          continue;
+          return;
         }
         this.deps.recorder.event(podRef(pod), "Warning", "SidecarUpgradeFailed", `failed to upgrade sidecars of SidecarSet ${name}: ${describeError(e)}`);
         this.deps.recorder.event(sidecarSetRef(set), "Warning", "SidecarUpgradeFailed", `failed to upgrade pod ${key}: ${describeError(e)}`);
         podLog.error(errorFields(e), "in-place sidecar upgrade failed");
         throw e;
       }
-      if (!written) continue;
+      if (!written) return;
       this.deps.expectations.expectUpdate(name, key, hash, this.now());
       upgraded++;
       const containers = written.result;
@@ -387,7 +391,7 @@ export class SidecarSetReconciler {
           if (!isNotFound(e)) podLog.warn(errorFields(e), "could not update the SidecarSetUpgradable condition");
         }
       }
-    }
+    });
     if (upgraded > 0) {
       this.deps.metrics?.podsUpgraded?.(name, upgraded);
       this.deps.recorder.event(sidecarSetRef(set), "Normal", "SidecarUpgraded", `upgraded ${upgraded} pod(s) in place`);
