@@ -1,18 +1,18 @@
 // `sidecarset demo`: the log-agent scenario end to end, with live progress —
 // on a local control plane it starts itself, or on a cluster a manager
 // already serves (--kubeconfig, or $KUBECONFIG).
-import { Command, InvalidArgumentError } from "commander";
+import { Command } from "commander";
 import { copyFileSync, mkdtempSync, readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { seconds, wholeNumber } from "./arguments.js";
 import { CRD_NAME } from "../manifests/crd.js";
 import { MUTATING_WEBHOOK_CONFIGURATION_NAME } from "../manifests/options.js";
-import { loadKubeConfig, RawKubeClient } from "../kube/client.js";
-import { isNotFound } from "../kube/errors.js";
+import type { RawKubeClient } from "../kube/client.js";
 import { ensureControlPlane, repoRoot } from "../local/binary.js";
 import type { Check } from "../local/demo-report.js";
-import { cleanupDemo, runDemo, type DemoOutput, type DemoResult } from "../local/demo-scenario.js";
-import { startLocalEnvironment, type LocalEnvironment } from "../local/environment.js";
+import type { DemoOutput, DemoResult } from "../local/demo-scenario.js";
+import type { LocalEnvironment } from "../local/environment.js";
 import { chooseCluster, onInterrupt } from "../local/session.js";
 import { localUsage } from "./start.js";
 
@@ -29,20 +29,6 @@ export interface DemoFlags {
 interface Out {
   write(text: string): unknown;
   isTTY?: boolean;
-}
-
-function parseCount(min: number): (value: string) => number {
-  return (value) => {
-    const n = Number(value);
-    if (!/^\d+$/.test(value.trim()) || n < min) throw new InvalidArgumentError(`"${value}" is not a whole number of at least ${min}`);
-    return n;
-  };
-}
-
-function parseSeconds(value: string): number {
-  const n = Number(value);
-  if (value.trim() === "" || !Number.isFinite(n) || n < 0) throw new InvalidArgumentError(`"${value}" is not a number of seconds ≥ 0`);
-  return n;
 }
 
 /** Plain lines for a pipe or a log; some emphasis on a terminal (unless NO_COLOR). */
@@ -72,6 +58,7 @@ function saveLogs(dir: string): string | undefined {
 }
 
 async function requireManager(client: RawKubeClient): Promise<void> {
+  const { isNotFound } = await import("../kube/errors.js");
   const missing: string[] = [];
   for (const [path, what] of [
     [`/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${CRD_NAME}`, `the CRD ${CRD_NAME}`],
@@ -98,10 +85,10 @@ export function demoCommand(out: Out = process.stdout): Command {
         "partition removed. Starts a local control plane unless --kubeconfig or $KUBECONFIG names a cluster a manager serves.",
     )
     .option("--kubeconfig <path>", "run on this cluster (a manager must serve it) instead of a local one")
-    .option("--replicas <n>", "pods of the Deployment", parseCount(1), 20)
-    .option("--partition <n>", "pods kept on the old sidecar image until the partition is removed", parseCount(0), 10)
-    .option("--max-unavailable <n>", "pods upgraded (and so unavailable) at the same time at most", parseCount(1), 3)
-    .option("--restart-seconds <s>", "local cluster: how long the fake kubelet takes to restart a sidecar for its new image", parseSeconds, 2)
+    .option("--replicas <n>", "pods of the Deployment", wholeNumber(1), 20)
+    .option("--partition <n>", "pods kept on the old sidecar image until the partition is removed", wholeNumber(0), 10)
+    .option("--max-unavailable <n>", "pods upgraded (and so unavailable) at the same time at most", wholeNumber(1), 3)
+    .option("--restart-seconds <s>", "local cluster: how long the fake kubelet takes to restart a sidecar for its new image", seconds, 2)
     .option("--image <image>", "the sidecar image to upgrade to", "busybox:1.37")
     .option("--keep", "leave the cluster (and on a given cluster, the demo's objects) in place; a local cluster runs until Ctrl-C", false)
     .addHelpText(
@@ -118,6 +105,10 @@ Examples:
       if (flags.partition > flags.replicas) {
         throw new Error(`--partition ${flags.partition} is more than --replicas ${flags.replicas}; the partition counts pods kept on the old image`);
       }
+      // Loaded only to run: the Kubernetes client costs seconds to load, which every other command would pay.
+      const { loadKubeConfig, RawKubeClient } = await import("../kube/client.js");
+      const { cleanupDemo, runDemo } = await import("../local/demo-scenario.js");
+      const { startLocalEnvironment } = await import("../local/environment.js");
       const began = Date.now();
       const say = demoOutput(out, began);
       let choice = chooseCluster({ kubeconfig: flags.kubeconfig });

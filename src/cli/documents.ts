@@ -1,5 +1,6 @@
 // Reading manifests the way kubectl does: multi-document YAML or JSON, from
-// files, directories or stdin, with parse errors that name the file and line.
+// files, directories or stdin. Every problem is one line that names the file
+// (and the line): `a.yaml: no such file or directory`, `a.yaml:3: invalid YAML: …`.
 import { readFileSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { parseAllDocuments } from "yaml";
@@ -12,14 +13,51 @@ export interface SourceDocument {
   object: unknown;
 }
 
-export class DocumentParseError extends Error {
+/** A file or directory that cannot be read; the message is one line. */
+export class InputError extends Error {}
+
+export class DocumentParseError extends InputError {
   constructor(
     readonly file: string,
     readonly line: number,
     detail: string,
   ) {
-    super(`${file}:${line}: ${detail}`);
+    super(`${file}:${line}: invalid YAML: ${detail}`);
   }
+}
+
+const REASONS: Record<string, string> = {
+  ENOENT: "no such file or directory",
+  ENOTDIR: "no such file or directory",
+  EACCES: "permission denied",
+  EPERM: "permission denied",
+  EISDIR: "is a directory",
+};
+
+/** `path: reason` for a failed read, without Node's `ENOENT: …, stat '…'` wording. */
+function unreadable(path: string, e: unknown): InputError {
+  const code = (e as NodeJS.ErrnoException | undefined)?.code;
+  const reason = (code && REASONS[code]) ?? `cannot read (${code ?? (e instanceof Error ? e.message : String(e))})`;
+  return new InputError(`${path}: ${reason}`);
+}
+
+/** The one-line message of anything reading inputs throws. */
+export function readErrorMessage(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+/** The message for inputs that hold nothing of what a command needs. */
+export function nothingFound(what: string, paths: readonly string[]): string {
+  return `no ${what} found in ${paths.join(", ")}`;
+}
+
+/**
+ * The first line of a YAML parser message, without its trailing position
+ * (` at line 3, column 5:`) that the `file:line:` prefix already gives.
+ */
+function parserDetail(message: string): string {
+  const first = message.split("\n")[0] ?? message;
+  return first.replace(/ at line \d+, column \d+:?$/, "").replace(/:$/, "");
 }
 
 const MANIFEST_EXTENSIONS = [".yaml", ".yml", ".json"];
@@ -28,22 +66,41 @@ const MANIFEST_EXTENSIONS = [".yaml", ".yml", ".json"];
 export function expandPaths(paths: readonly string[]): string[] {
   const files: string[] = [];
   const walk = (dir: string): void => {
-    for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+    let entries;
+    try {
+      entries = readdirSync(dir, { withFileTypes: true });
+    } catch (e) {
+      throw unreadable(dir, e);
+    }
+    for (const entry of entries.sort((a, b) => (a.name < b.name ? -1 : 1))) {
       const full = join(dir, entry.name);
       if (entry.isDirectory()) walk(full);
       else if (MANIFEST_EXTENSIONS.some((ext) => entry.name.endsWith(ext))) files.push(full);
     }
   };
   for (const p of paths) {
-    if (p === "-") files.push(p);
-    else if (statSync(p).isDirectory()) walk(p);
+    if (p === "-") {
+      files.push(p);
+      continue;
+    }
+    let directory: boolean;
+    try {
+      directory = statSync(p).isDirectory();
+    } catch (e) {
+      throw unreadable(p, e);
+    }
+    if (directory) walk(p);
     else files.push(p);
   }
   return files;
 }
 
 export function readText(file: string): string {
-  return file === "-" ? readFileSync(0, "utf8") : readFileSync(file, "utf8");
+  try {
+    return file === "-" ? readFileSync(0, "utf8") : readFileSync(file, "utf8");
+  } catch (e) {
+    throw unreadable(file, e);
+  }
 }
 
 /**
@@ -59,7 +116,7 @@ export function parseDocuments(text: string, file: string): SourceDocument[] {
     const err = doc.errors[0];
     if (err) {
       const line = err.linePos?.[0]?.line ?? 1;
-      throw new DocumentParseError(file, line, err.message.split("\n")[0] ?? err.message);
+      throw new DocumentParseError(file, line, parserDetail(err.message));
     }
     const line = lineOf(text, doc.range?.[0] ?? 0);
     const value: unknown = doc.toJS({ maxAliasCount: 1000 });

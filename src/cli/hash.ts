@@ -1,33 +1,48 @@
 // `sidecarset hash`: the two SidecarSet hashes of manifests, exactly as given.
 import { Command } from "commander";
 import { sidecarSetHash, sidecarSetHashWithoutImage } from "../api/hash.js";
-import { readSidecarSets } from "./defaults.js";
+import { filenameOption, outputOption } from "./flags.js";
+import { formatObjects, PROCESS_IO, renderTable, reportingInputErrors, type CommandIo } from "./output.js";
+import { readSidecarSets } from "./sidecarsets.js";
 
-export function hashCommand(): Command {
+type HashFormat = "table" | "json" | "yaml";
+
+export interface HashRow {
+  name: string;
+  hash: string;
+  hashWithoutImage: string;
+}
+
+export function hashCommand(io: CommandIo = PROCESS_IO): Command {
   return new Command("hash")
     .description(
-      "Print `name hash hash-without-image` for every SidecarSet, computed from the manifest exactly as " +
+      "Print the name, hash and hash-without-image of every SidecarSet, computed from the manifest exactly as " +
         "given (no defaulting). Pipe through `sidecarset defaults` first to get what the cluster stores.",
     )
-    .requiredOption("-f, --filename <paths...>", "YAML/JSON files or directories to read, - for stdin")
+    .addOption(filenameOption("SidecarSets"))
+    .addOption(outputOption(["table", "json", "yaml"]))
     .addHelpText(
       "after",
       `
 Example:
   sidecarset hash -f examples/log-agent/sidecarset.yaml
-  sidecarset defaults -f sidecarset.yaml | sidecarset hash -f -`,
+  sidecarset defaults -f sidecarset.yaml | sidecarset hash -f - -o json
+
+Exit status: 0 on success, 1 when a file cannot be read, holds no SidecarSet, or a SidecarSet is
+malformed (each problem is printed as file:line: name: field.path: message).`,
     )
-    .action((opts: { filename: string[] }) => {
-      const read = readSidecarSets(opts.filename);
-      if (!read.ok) {
-        process.stderr.write(`${read.error}\n`);
-        process.exitCode = 1;
-        return;
-      }
-      let out = "";
-      for (const set of read.sets) {
-        out += `${set.metadata.name ?? ""} ${sidecarSetHash(set)} ${sidecarSetHashWithoutImage(set)}\n`;
-      }
-      process.stdout.write(out);
-    });
+    .action(
+      reportingInputErrors(io, (opts: { filename: string[]; output: HashFormat }) => {
+        const rows: HashRow[] = readSidecarSets(opts.filename).map(({ set }) => ({
+          name: set.metadata.name ?? "",
+          hash: sidecarSetHash(set),
+          hashWithoutImage: sidecarSetHashWithoutImage(set),
+        }));
+        if (opts.output === "table") {
+          io.out.write(renderTable([["NAME", "HASH", "HASH-WITHOUT-IMAGE"], ...rows.map((r) => [r.name, r.hash, r.hashWithoutImage])]));
+        } else {
+          io.out.write(formatObjects([rows], opts.output));
+        }
+      }),
+    );
 }

@@ -1,48 +1,55 @@
 // `sidecarset inject`: shows offline what the pod webhook would do — the
 // SidecarSets are defaulted as the cluster stores them, then injected into
 // bare Pods and into the pod templates of workloads.
-import { Command, InvalidArgumentError, Option } from "commander";
-import { stringify } from "yaml";
+import { Command, InvalidArgumentError } from "commander";
 import { defaultSidecarSet } from "../api/defaults.js";
 import type { ControllerRevision, Pod } from "../api/kube-types.js";
 import { KIND, type SidecarSet } from "../api/types.js";
 import { injectPod } from "../core/inject/index.js";
-import { DocumentParseError, isRecord, readDocuments, type SourceDocument } from "./documents.js";
-
-export interface Output {
-  write(text: string): unknown;
-}
-
-export interface InjectIo {
-  out: Output;
-  err: Output;
-}
+import { isRecord, nothingFound, readDocuments, readErrorMessage, type SourceDocument } from "./documents.js";
+import {
+  addSidecarSetsOptions,
+  filenameOption,
+  namespaceOption,
+  nowOption,
+  outputOption,
+  requiredSidecarSets,
+  validationOptions,
+  type SidecarSetsFlags,
+} from "./flags.js";
+import { formatObjects, OBJECT_FORMATS, PROCESS_IO, plural, type CommandIo, type ObjectFormat } from "./output.js";
+import { checkSidecarSets, readWhitelist } from "./validate.js";
 
 export interface InjectFlags {
   filename: string[];
   sidecarsets: string[];
+  /** The namespace of objects that name none (as `kubectl apply -n`). */
+  namespace?: string;
   namespaceLabels?: Record<string, string>;
   now?: Date;
-  output?: "yaml" | "json";
+  output?: ObjectFormat;
   sortInjectedContainersByName?: boolean;
+  whitelist?: string;
+  allowPatchPodMetadataWithoutWhitelist?: boolean;
 }
 
 export interface InjectReport {
-  /** What goes to stdout (empty when the input could not be read). */
+  /** What goes to stdout (empty when the input could not be read or a SidecarSet is invalid). */
   output: string;
-  /** One line each, for stderr: denials and read errors as `file:line: message`. */
+  /** One line each, for stderr: what happened to each object, validation findings, read errors. */
   messages: string[];
   exitCode: 0 | 1;
 }
 
 const EXAMPLES = `
-The SidecarSets are defaulted first, as the defaulting webhook would. Documents from
---sidecarsets that are not SidecarSets are ignored, except ControllerRevisions, which serve
-pinned revisions (injectionStrategy.revision). Sidecars are injected into Pods and into the
-pod templates of Deployments, StatefulSets, DaemonSets, ReplicaSets, Jobs, CronJobs and any
-object with spec.template.spec (the template takes the object's namespace). Other documents
-are printed unchanged, and so is a document whose injection is denied: the denial is printed
-on stderr as file:line: message and the exit status is 1.
+The SidecarSets are checked first, exactly as \`sidecarset validate\` checks them; if one is
+invalid, nothing is injected. Documents from --sidecarsets that are not SidecarSets are ignored,
+except ControllerRevisions, which serve pinned revisions (injectionStrategy.revision). Sidecars
+are injected into Pods and into the pod templates of Deployments, StatefulSets, DaemonSets,
+ReplicaSets, Jobs, CronJobs and any object with spec.template.spec (the template takes the
+object's namespace, else -n, else default). Other documents are printed unchanged, and so is a
+document whose injection is denied. For every document one line on stderr says what happened:
+file:line: Kind namespace/name: injected a, b | no SidecarSet matched | denied: reason.
 
 Offline, every namespace carries its kubernetes.io/metadata.name label plus the labels given
 with --namespace-labels.
@@ -57,11 +64,8 @@ Examples:
   # SidecarSets selecting namespaces by label, at a fixed time
   sidecarset inject -f pod.yaml --sidecarsets mesh.yaml --namespace-labels mesh=enabled --now 2026-01-02T03:04:05Z
 
-Exit status: 0 on success, 1 when an injection is denied or a file cannot be read.`;
-
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
-}
+Exit status: 0 on success, 1 when a SidecarSet is invalid, an injection is denied, no SidecarSet
+is given, or a file cannot be read.`;
 
 /** `k=v,k2=v2` → labels. */
 export function parseLabelList(value: string): Record<string, string> {
@@ -75,33 +79,24 @@ export function parseLabelList(value: string): Record<string, string> {
   return labels;
 }
 
-const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/i;
-
-export function parseRfc3339(value: string): Date {
-  const d = new Date(value);
-  if (!RFC3339.test(value) || Number.isNaN(d.getTime())) {
-    throw new InvalidArgumentError(`"${value}" is not an RFC 3339 time like 2026-01-02T03:04:05Z`);
-  }
-  return d;
-}
-
-export function injectCommand(io: InjectIo = { out: process.stdout, err: process.stderr }): Command {
+export function injectCommand(io: CommandIo = PROCESS_IO): Command {
   const cmd = new Command("inject")
     .description(
       "Show what the pod webhook would inject: prints the given Pods and workloads with the matching " +
         "SidecarSets' sidecars, volumes and annotations added.",
     )
-    .option("-f, --filename <path>", "Pods or workloads: a file, a directory, or - for stdin (repeatable)", collect, [])
-    .option("--sidecarsets <path>", "SidecarSets: a file or a directory (repeatable)", collect, [])
+    .addOption(filenameOption("Pods or workloads"));
+  addSidecarSetsOptions(cmd, "the SidecarSets (and ControllerRevisions of pinned revisions)")
+    .addOption(namespaceOption("the namespace of objects that name none"))
     .option("--namespace-labels <labels>", "labels every namespace carries, as k=v,k2=v2 (for namespaceSelector)", parseLabelList)
-    .option("--now <time>", "the time recorded in the hash annotations, RFC 3339 (default: now)", parseRfc3339)
-    .addOption(new Option("-o, --output <format>", "output format").choices(["yaml", "json"]).default("yaml"))
-    .option("--sort-injected-containers-by-name", "sort injected containers by name, as the manager flag of that name does")
-    .addHelpText("after", EXAMPLES);
-  cmd.action((flags: InjectFlags) => {
-    if (flags.filename.length === 0) cmd.error("error: required option '-f, --filename <path>' not specified");
-    if (flags.sidecarsets.length === 0) cmd.error("error: required option '--sidecarsets <path>' not specified");
-    const report = runInject({ ...flags, now: flags.now ?? new Date() }, Math.random);
+    .addOption(nowOption("the time recorded in the hash annotations"))
+    .addOption(outputOption(OBJECT_FORMATS))
+    .option("--sort-injected-containers-by-name", "sort injected containers by name, as the manager flag of that name does");
+  for (const o of validationOptions()) cmd.addOption(o);
+  cmd.addHelpText("after", EXAMPLES);
+  cmd.action((flags: InjectFlags & SidecarSetsFlags) => {
+    const sidecarsets = requiredSidecarSets(cmd, flags);
+    const report = runInject({ ...flags, sidecarsets, now: flags.now ?? new Date() }, Math.random);
     if (report.output) io.out.write(report.output);
     for (const m of report.messages) io.err.write(`${m}\n`);
     process.exitCode = report.exitCode;
@@ -112,45 +107,73 @@ export function injectCommand(io: InjectIo = { out: process.stdout, err: process
 interface Cluster {
   sidecarSets: SidecarSet[];
   revisions: ControllerRevision[];
+  /** Validation warnings about the SidecarSets, printed before the summaries. */
+  warnings: string[];
 }
 
-/** Reads, defaults and injects; returns what to print and the exit code. */
+/** Reads, checks, defaults and injects; returns what to print and the exit code. */
 export function runInject(flags: InjectFlags, random: () => number): InjectReport {
   let cluster: Cluster;
   let docs: SourceDocument[];
   try {
-    cluster = readCluster(flags.sidecarsets);
+    const read = readCluster(flags.sidecarsets, flags);
+    if ("refused" in read) return { output: "", messages: read.refused, exitCode: 1 };
+    cluster = read;
     docs = readDocuments(flags.filename);
   } catch (e) {
-    return { output: "", messages: [readError(e)], exitCode: 1 };
+    return { output: "", messages: [readErrorMessage(e)], exitCode: 1 };
   }
+  if (docs.length === 0) return { output: "", messages: [nothingFound("document", flags.filename)], exitCode: 1 };
 
-  const messages: string[] = [];
+  const messages = [...cluster.warnings];
+  let denied = false;
   const objects = docs.map((doc) => {
     const r = injectDocument(doc.object, cluster, flags, random);
-    if (r.denied) messages.push(`${doc.file}:${doc.line}: ${r.denied}`);
+    if (r.denied) denied = true;
+    messages.push(`${doc.file}:${doc.line}: ${describeObject(doc.object, flags.namespace)}: ${r.outcome}`);
     return r.object;
   });
-  return { output: render(objects, flags.output ?? "yaml"), messages, exitCode: messages.length > 0 ? 1 : 0 };
+  return { output: formatObjects(objects, flags.output ?? "yaml"), messages, exitCode: denied ? 1 : 0 };
 }
 
-function readCluster(paths: readonly string[]): Cluster {
-  const sidecarSets: SidecarSet[] = [];
-  const revisions: ControllerRevision[] = [];
-  for (const doc of readDocuments(paths)) {
-    const o = doc.object;
-    if (!isRecord(o)) continue;
-    if (o.kind === KIND) sidecarSets.push(defaultSidecarSet(o as unknown as SidecarSet));
-    else if (o.kind === "ControllerRevision") revisions.push(o as ControllerRevision);
+/**
+ * The SidecarSets as the cluster would hold them: checked as `validate` checks
+ * them (its lines, on refusal), then defaulted.
+ */
+function readCluster(paths: readonly string[], flags: InjectFlags): Cluster | { refused: string[] } {
+  const docs = readDocuments(paths);
+  const setDocs = docs.filter((d) => isRecord(d.object) && d.object.kind === KIND);
+  if (setDocs.length === 0) return { refused: [nothingFound("SidecarSet", paths)] };
+  const revisions = docs.map((d) => d.object).filter((o): o is ControllerRevision => isRecord(o) && o.kind === "ControllerRevision");
+  const findings = checkSidecarSets(setDocs, {
+    whitelist: flags.whitelist === undefined ? undefined : readWhitelist(flags.whitelist),
+    allowPatchPodMetadataWithoutWhitelist: flags.allowPatchPodMetadataWithoutWhitelist === true,
+    revisions,
+  });
+  if (findings.invalid > 0) {
+    return { refused: [...findings.lines, `${plural(findings.invalid, "invalid SidecarSet")}; nothing injected`] };
   }
-  return { sidecarSets, revisions };
+  const sidecarSets = setDocs.map((d) => defaultSidecarSet(d.object as unknown as SidecarSet));
+  return { sidecarSets, revisions, warnings: findings.lines };
 }
 
-function readError(e: unknown): string {
-  if (e instanceof DocumentParseError) return e.message;
-  const err = e as NodeJS.ErrnoException;
-  if (err && typeof err === "object" && typeof err.path === "string") return `${err.path}: cannot read: ${err.code ?? err.message}`;
-  return e instanceof Error ? e.message : String(e);
+/**
+ * `Pod shop/web-0`, `Deployment demo/web`: what a summary line is about. Only
+ * objects that hold a pod get a namespace (the one their pods are created in).
+ */
+function describeObject(object: unknown, namespace: string | undefined): string {
+  if (!isRecord(object)) return Array.isArray(object) ? "a list" : typeof object;
+  const meta = isRecord(object.metadata) ? object.metadata : {};
+  const kind = typeof object.kind === "string" ? object.kind : "(no kind)";
+  const name =
+    typeof meta.name === "string" && meta.name !== ""
+      ? meta.name
+      : typeof meta.generateName === "string" && meta.generateName !== ""
+        ? `${meta.generateName}*`
+        : "(no name)";
+  if (object.kind !== "Pod" && !podTemplateOf(object)) return `${kind} ${name}`;
+  const ns = typeof meta.namespace === "string" && meta.namespace !== "" ? meta.namespace : (namespace ?? "default");
+  return `${kind} ${ns}/${name}`;
 }
 
 /** Where a document keeps the pod to inject into: itself, or a template. */
@@ -167,19 +190,21 @@ function podTemplateOf(o: Record<string, unknown>): Record<string, unknown> | un
   return isRecord(template) && isRecord(template.spec) ? template : undefined;
 }
 
-function injectDocument(
-  object: unknown,
-  cluster: Cluster,
-  flags: InjectFlags,
-  random: () => number,
-): { object: unknown; denied?: string } {
-  if (!isRecord(object)) return { object };
+interface DocumentResult {
+  object: unknown;
+  /** For the summary line: `injected a, b`, `no SidecarSet matched`, `denied: …`. */
+  outcome: string;
+  denied?: true;
+}
+
+function injectDocument(object: unknown, cluster: Cluster, flags: InjectFlags, random: () => number): DocumentResult {
+  if (!isRecord(object)) return { object, outcome: "not an object; printed unchanged" };
   if (object.kind === "Pod") {
     const r = injectInto(object as Pod, cluster, flags, random);
-    return r.denied ? { object, denied: r.denied } : { object: r.pod ?? object };
+    return { ...r, object: r.pod ?? object };
   }
   const template = podTemplateOf(object);
-  if (!template) return { object };
+  if (!template) return { object, outcome: "no pod template; printed unchanged" };
   const meta = isRecord(object.metadata) ? object.metadata : {};
   const templateMeta = isRecord(template.metadata) ? template.metadata : {};
   const pod: Pod = {
@@ -189,13 +214,13 @@ function injectDocument(
     spec: template.spec as Pod["spec"],
   };
   const r = injectInto(pod, cluster, flags, random);
-  if (r.denied || !r.pod) return { object, denied: r.denied };
+  if (!r.pod) return { ...r, object };
   const injectedTemplate = {
     ...template,
     metadata: { ...templateMeta, annotations: r.pod.metadata?.annotations },
     spec: r.pod.spec,
   };
-  return { object: replaceTemplate(object, injectedTemplate) };
+  return { outcome: r.outcome, object: replaceTemplate(object, injectedTemplate) };
 }
 
 function replaceTemplate(o: Record<string, unknown>, template: Record<string, unknown>): Record<string, unknown> {
@@ -213,9 +238,10 @@ function injectInto(
   cluster: Cluster,
   flags: InjectFlags,
   random: () => number,
-): { pod?: Pod; denied?: string } {
+): { pod?: Pod; outcome: string; denied?: true } {
   const result = injectPod({
     pod,
+    ...(flags.namespace !== undefined ? { requestNamespace: flags.namespace } : {}),
     sidecarSets: cluster.sidecarSets,
     namespaceLabels: (ns) => ({ ...(flags.namespaceLabels ?? {}), "kubernetes.io/metadata.name": ns }),
     revisions: cluster.revisions,
@@ -225,15 +251,12 @@ function injectInto(
   });
   switch (result.kind) {
     case "denied":
-      return { denied: result.message };
+      return { outcome: `denied: ${result.message}`, denied: true };
     case "injected":
-      return { pod: result.pod };
-    case "unchanged":
-      return {};
+      return { pod: result.pod, outcome: `injected ${result.injected.join(", ")}` };
+    case "unchanged": {
+      const matched = result.match.applied.map((s) => s.metadata.name ?? "");
+      return { outcome: matched.length === 0 ? "no SidecarSet matched" : `matched ${matched.join(", ")}; nothing to add` };
+    }
   }
-}
-
-function render(objects: unknown[], format: "yaml" | "json"): string {
-  if (format === "json") return `${JSON.stringify({ apiVersion: "v1", kind: "List", items: objects }, null, 2)}\n`;
-  return objects.map((o) => stringify(o, { aliasDuplicateObjects: false, lineWidth: 0 })).join("---\n");
 }

@@ -1,5 +1,5 @@
 // Entry point of the `sidecarset` executable.
-import { run } from "./program.js";
+import { commandName, run } from "./program.js";
 
 // `sidecarset … | head` closes the pipe early; that is not an error.
 for (const stream of [process.stdout, process.stderr]) {
@@ -9,5 +9,5 @@ for (const stream of [process.stdout, process.stderr]) {
   });
 }
 
-const code = await run(process.argv.slice(2));
+const code = await run(process.argv.slice(2), commandName(process.argv[1]));
 process.exitCode = code;

@@ -1,7 +1,7 @@
 // `sidecarset manager`: the long-running process (webhooks + controller).
 import { Command, InvalidArgumentError, Option } from "commander";
+import { port, wholeNumber } from "./arguments.js";
 import { DEFAULT_MANAGER_OPTIONS, type CertMode, type ManagerOptions } from "../manager/options.js";
-import { defaultIdentity, Manager } from "../manager/manager.js";
 import { isLogLevel, LOG_LEVELS, resolveLogLevel } from "../observability/logger.js";
 
 /** "60s", "1m30s", "500ms", "2h" or a plain number of seconds → milliseconds. */
@@ -22,16 +22,10 @@ export function parseDuration(value: string): number {
   return Math.round(total);
 }
 
-function parsePort(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError(`"${value}" is not a port (0-65535; 0 picks a free one)`);
-  return n;
-}
-
-function parsePositiveInt(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`"${value}" is not a positive integer`);
-  return n;
+/** Milliseconds in a form parseDuration reads back: 60000 → "60s", 1500 → "1500ms". */
+export function formatDuration(ms: number): string {
+  const whole = Math.round(ms);
+  return whole % 1000 === 0 ? `${whole / 1000}s` : `${whole}ms`;
 }
 
 interface ManagerFlags {
@@ -55,7 +49,11 @@ interface ManagerFlags {
   allowPatchPodMetadataWithoutWhitelist: boolean;
 }
 
-export function managerOptionsFromFlags(flags: ManagerFlags, env: NodeJS.ProcessEnv = process.env): ManagerOptions {
+export function managerOptionsFromFlags(
+  flags: ManagerFlags,
+  identity: string,
+  env: NodeJS.ProcessEnv = process.env,
+): ManagerOptions {
   return {
     ...(flags.kubeconfig ? { kubeconfig: flags.kubeconfig } : {}),
     namespace: flags.namespace ?? env.POD_NAMESPACE ?? DEFAULT_MANAGER_OPTIONS.namespace,
@@ -75,7 +73,7 @@ export function managerOptionsFromFlags(flags: ManagerFlags, env: NodeJS.Process
     logLevel: resolveLogLevel(flags.logLevel, env),
     sortInjectedContainersByName: flags.sortInjectedContainersByName,
     allowPatchPodMetadataWithoutWhitelist: flags.allowPatchPodMetadataWithoutWhitelist,
-    identity: defaultIdentity(),
+    identity,
   };
 }
 
@@ -88,13 +86,13 @@ export function managerCommand(): Command {
     )
     .option("--kubeconfig <path>", "kubeconfig to use (default: $KUBECONFIG, in-cluster service account, ~/.kube/config)")
     .option("--namespace <ns>", `manager namespace: revisions, whitelist ConfigMap, cert Secret, Lease (default: $POD_NAMESPACE or ${d.namespace})`)
-    .option("--webhook-port <port>", "HTTPS port of the admission webhooks", parsePort, d.webhookPort)
+    .option("--webhook-port <port>", "HTTPS port of the admission webhooks", port({ zeroPicksFree: true }), d.webhookPort)
     .option("--webhook-bind-address <addr>", "address the webhook server listens on", d.webhookBindAddress)
     .option(
       "--webhook-host <host>",
       "out-of-cluster mode: install webhook configurations that call https://HOST:PORT/... (an IP or a DNS name in the certificate)",
     )
-    .option("--metrics-port <port>", "HTTP port of /metrics, /healthz and /readyz", parsePort, d.metricsPort)
+    .option("--metrics-port <port>", "HTTP port of /metrics, /healthz and /readyz", port({ zeroPicksFree: true }), d.metricsPort)
     .option("--metrics-bind-address <addr>", "address the metrics server listens on", d.metricsBindAddress)
     .option("--leader-elect", "run the controller only on the holder of a coordination.k8s.io Lease (webhooks serve on every replica)", false)
     .option("--lease-name <name>", "name of the leader-election Lease", d.leaseName)
@@ -106,8 +104,12 @@ export function managerCommand(): Command {
     .option("--cert-secret <name>", "Secret that holds the self-signed certificates", d.certSecret)
     .option("--cert-dir <dir>", "directory with tls.crt and tls.key for --cert-mode=files (reloaded when they change)", d.certDir)
     .option("--webhook-service <name>", "Service in front of the webhooks (its DNS names go into the certificate)", d.webhookServiceName)
-    .option("--sidecarset-workers <n>", "SidecarSets reconciled in parallel", parsePositiveInt, d.workers)
-    .option("--expectation-timeout <duration>", "how long to wait for the cache to show a pod write before going on", parseDuration, d.expectationTimeoutMs)
+    .option("--sidecarset-workers <n>", "SidecarSets reconciled in parallel", wholeNumber(1), d.workers)
+    .addOption(
+      new Option("--expectation-timeout <duration>", "how long to wait for the cache to show a pod write before going on (60s, 1m30s, 500ms)")
+        .argParser(parseDuration)
+        .default(d.expectationTimeoutMs, formatDuration(d.expectationTimeoutMs)),
+    )
     .addOption(new Option("--log-level <level>", "log level (default: $LOG_LEVEL or info)").choices([...LOG_LEVELS]))
     .option("--sort-injected-containers-by-name", "inject sidecar containers sorted by name instead of SidecarSet order", false)
     .option(
@@ -126,7 +128,9 @@ Examples:
     )
     .action(async (flags: ManagerFlags) => {
       if (flags.logLevel !== undefined && !isLogLevel(flags.logLevel)) return;
-      const manager = new Manager(managerOptionsFromFlags(flags));
+      // Loaded only to run: the Kubernetes client costs seconds to load, which every offline command would pay.
+      const { defaultIdentity, Manager } = await import("../manager/manager.js");
+      const manager = new Manager(managerOptionsFromFlags(flags, defaultIdentity()));
       const running = await manager.start();
       const shutdown = () => void manager.stop();
       process.once("SIGTERM", shutdown);

@@ -1,7 +1,6 @@
 // `sidecarset manifests`: prints the install manifests (the same builders
 // that generate deploy/) as multi-document YAML.
 import { Command, InvalidArgumentError } from "commander";
-import { readFileSync } from "node:fs";
 import { DEFAULT_MANAGER_NAMESPACE } from "../api/keys.js";
 import {
   DEFAULT_REPLICAS,
@@ -11,10 +10,13 @@ import {
   defaultParts,
   isManifestPart,
   selectManifests,
-  toYaml,
   type ManifestOptions,
   type ManifestPart,
 } from "../manifests/index.js";
+import { port, wholeNumber } from "./arguments.js";
+import { InputError, readErrorMessage, readText } from "./documents.js";
+import { outputOption } from "./flags.js";
+import { formatObjects, OBJECT_FORMATS, reportingInputErrors, type ObjectFormat, type Output } from "./output.js";
 
 export interface ManifestsFlags {
   namespace?: string;
@@ -24,10 +26,7 @@ export interface ManifestsFlags {
   webhookPort?: number;
   caBundleFile?: string;
   only?: ManifestPart[];
-}
-
-export interface Output {
-  write(text: string): unknown;
+  output?: ObjectFormat;
 }
 
 const EXAMPLES = `
@@ -41,7 +40,7 @@ Examples:
   # A manager running outside the cluster on this machine (no Deployment or Service)
   sidecarset manifests --webhook-host 192.168.1.10 --webhook-port 9443 --ca-bundle-file ca.crt | kubectl apply -f -`;
 
-export function manifestsCommand(out: Output = process.stdout): Command {
+export function manifestsCommand(out: Output = process.stdout, err: Output = process.stderr): Command {
   return new Command("manifests")
     .description(
       "Print the Kubernetes manifests that install the manager: CRD, Namespace, RBAC, Deployment, " +
@@ -49,22 +48,25 @@ export function manifestsCommand(out: Output = process.stdout): Command {
     )
     .option("-n, --namespace <namespace>", `namespace of the manager (default ${DEFAULT_MANAGER_NAMESPACE})`)
     .option("--image <image>", `manager container image (default ${defaultImage()})`)
-    .option("--replicas <n>", `manager replicas (default ${DEFAULT_REPLICAS})`, parsePositiveInteger)
+    .option("--replicas <n>", `manager replicas (default ${DEFAULT_REPLICAS})`, wholeNumber(1))
     .option(
       "--webhook-host <host>",
       "point the webhook configurations at https://HOST:PORT/... (a manager running outside the cluster); " +
         "the Deployment and Service are then left out unless --only asks for them",
     )
-    .option("--webhook-port <port>", `webhook server port (default ${DEFAULT_WEBHOOK_CONTAINER_PORT})`, parsePort)
+    .option("--webhook-port <port>", `webhook server port (default ${DEFAULT_WEBHOOK_CONTAINER_PORT})`, port({ zeroPicksFree: false }))
     .option(
       "--ca-bundle-file <file>",
       "PEM CA certificate written into the webhook configurations' caBundle (default: the manager writes it)",
     )
     .option("--only <parts>", `comma-separated parts to print: ${MANIFEST_PARTS.join(", ")}`, parseParts)
+    .addOption(outputOption(OBJECT_FORMATS))
     .addHelpText("after", EXAMPLES)
-    .action((flags: ManifestsFlags) => {
-      out.write(renderManifests(flags));
-    });
+    .action(
+      reportingInputErrors({ out, err }, (flags: ManifestsFlags) => {
+        out.write(renderManifests(flags));
+      }),
+    );
 }
 
 /** The YAML the command prints for these flags. */
@@ -77,7 +79,7 @@ export function renderManifests(flags: ManifestsFlags): string {
   if (flags.webhookPort !== undefined) options.webhookPort = flags.webhookPort;
   if (flags.caBundleFile !== undefined) options.caBundle = readCaBundle(flags.caBundleFile);
   const parts = flags.only ?? defaultParts(options);
-  return toYaml(selectManifests(parts, options));
+  return formatObjects(selectManifests(parts, options), flags.output ?? "yaml");
 }
 
 /** A PEM file is base64-encoded as the caBundle field wants; an already encoded file is taken as is. */
@@ -97,25 +99,11 @@ export function caBundleFromText(text: string, file: string): string {
 function readCaBundle(file: string): string {
   let text: string;
   try {
-    text = readFileSync(file, "utf8");
+    text = readText(file);
   } catch (e) {
-    throw new Error(`--ca-bundle-file ${file}: ${e instanceof Error ? e.message : String(e)}`);
+    throw new InputError(`--ca-bundle-file ${readErrorMessage(e)}`);
   }
   return caBundleFromText(text, file);
-}
-
-function parsePositiveInteger(value: string): number {
-  if (!/^[0-9]+$/.test(value) || Number(value) < 1) {
-    throw new InvalidArgumentError(`"${value}" is not a whole number of at least 1.`);
-  }
-  return Number(value);
-}
-
-function parsePort(value: string): number {
-  if (!/^[0-9]+$/.test(value) || Number(value) < 1 || Number(value) > 65535) {
-    throw new InvalidArgumentError(`"${value}" is not a port number between 1 and 65535.`);
-  }
-  return Number(value);
 }
 
 function parseParts(value: string): ManifestPart[] {

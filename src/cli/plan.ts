@@ -1,31 +1,21 @@
 // `sidecarset plan`: what the controller would do with a SidecarSet and a set
 // of pods right now — status, upgrade order, the pods upgraded this round and
 // why every other pod waits.
-import { Command, InvalidArgumentError } from "commander";
-import { defaultSidecarSet } from "../api/defaults.js";
+import { Command } from "commander";
 import { formatFieldError } from "../api/errors.js";
-import { sidecarSetHash, sidecarSetHashWithoutImage } from "../api/hash.js";
-import { SIDECARSET_HASH_ANNOTATION, SIDECARSET_HASH_WITHOUT_IMAGE_ANNOTATION } from "../api/keys.js";
 import type { Pod } from "../api/kube-types.js";
-import { KIND, type SidecarSet } from "../api/types.js";
-import { checkShape } from "../api/validation/index.js";
+import type { SidecarSet } from "../api/types.js";
 import { podKey, podNamespace, type NamespaceLabels } from "../core/rollout/matching.js";
 import { planUpgrade, stopReasonText, type Plan } from "../core/rollout/plan.js";
-import { isRecord, readDocuments, type SourceDocument } from "./documents.js";
-
-export interface Output {
-  write(text: string): unknown;
-}
-
-export interface CommandIo {
-  out: Output;
-  err: Output;
-}
+import { InputError, isRecord, nothingFound, readDocuments } from "./documents.js";
+import { addSidecarSetsOptions, nowOption, outputOption, podsOption, requiredSidecarSets, type SidecarSetsFlags } from "./flags.js";
+import { PROCESS_IO, renderTable, reportingInputErrors, type CommandIo } from "./output.js";
+import { readOneSidecarSet, where } from "./sidecarsets.js";
 
 export interface PlanFlags {
-  sidecarset: string;
-  pods: string;
-  namespaces?: string;
+  sidecarsets: string[];
+  pods: string[];
+  namespaces?: string[];
   now?: Date;
   output: "table" | "json";
 }
@@ -49,73 +39,54 @@ Pods: multi-document YAML, a JSON array, or a v1 List such as kubectl prints. Wi
 
 Examples:
   kubectl get pods -A -l app=web -o yaml > pods.yaml
-  sidecarset plan --sidecarset sidecarset.yaml --pods pods.yaml
-  sidecarset plan --sidecarset sidecarset.yaml --pods pods.yaml -o json | jq .upgrade
+  sidecarset plan --sidecarsets sidecarset.yaml --pods pods.yaml
+  sidecarset plan --sidecarsets sidecarset.yaml --pods pods.yaml -o json | jq .upgrade
 
-Exit status: 0 on success, 1 when an input cannot be read or the updateStrategy is invalid.`;
+Documents given to --pods that are not Pods are skipped, each with a line on stderr.
 
-export function parseTime(value: string): Date {
-  const ms = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/.test(value) ? Date.parse(value) : NaN;
-  if (Number.isNaN(ms)) throw new InvalidArgumentError(`${JSON.stringify(value)} is not an RFC 3339 time like 2026-01-02T03:04:05Z`);
-  return new Date(ms);
-}
+Exit status: 0 on success, 1 when an input cannot be read, holds no SidecarSet (or several) or
+no Pod, or the updateStrategy is invalid.`;
 
-export function parseOutput<T extends string>(allowed: readonly T[]): (value: string) => T {
-  return (value) => {
-    if ((allowed as readonly string[]).includes(value)) return value as T;
-    throw new InvalidArgumentError(`${JSON.stringify(value)} is not an output format; use ${allowed.join(", ")}`);
-  };
-}
-
-function where(doc: SourceDocument): string {
-  return `${doc.file}:${doc.line}`;
+export interface LoadedPods {
+  pods: Pod[];
+  /** One line per document that is not a Pod: `file:line: Kind name: not a Pod; skipped`. */
+  skipped: string[];
 }
 
 /**
- * Reads the one SidecarSet of a file, checks its shape and defaults it. Shape
- * errors are thrown as one message listing each problem with its location.
+ * Reads pods. Documents of other kinds are skipped and said so; no Pod at all,
+ * or a Pod without a name, is an error.
  */
-export function loadSidecarSet(file: string): SidecarSet {
-  const docs = readDocuments([file]).filter((d) => isRecord(d.object) && d.object.kind === KIND);
-  if (docs.length === 0) throw new Error(`${file}: no document of kind ${KIND}`);
-  if (docs.length > 1) throw new Error(`${file}: ${docs.length} SidecarSets (at ${docs.map(where).join(", ")}); give exactly one`);
-  const doc = docs[0]!;
-  const shape = checkShape(doc.object, KIND);
-  if (shape.errors.length > 0) {
-    throw new Error(`${where(doc)}: the SidecarSet is malformed:\n${shape.errors.map((e) => `  ${formatFieldError(e)}`).join("\n")}`);
-  }
-  const set = defaultSidecarSet(shape.value as SidecarSet);
-  const annotations = (set.metadata.annotations ??= {});
-  annotations[SIDECARSET_HASH_ANNOTATION] ||= sidecarSetHash(set);
-  annotations[SIDECARSET_HASH_WITHOUT_IMAGE_ANNOTATION] ||= sidecarSetHashWithoutImage(set);
-  return set;
-}
-
-/** Reads pods; documents of other kinds are skipped, a Pod without a name is an error. */
-export function loadPods(file: string): Pod[] {
+export function loadPods(paths: readonly string[]): LoadedPods {
   const pods: Pod[] = [];
-  for (const doc of readDocuments([file])) {
+  const skipped: string[] = [];
+  for (const doc of readDocuments(paths)) {
     const o = doc.object;
-    if (!isRecord(o)) throw new Error(`${where(doc)}: expected a Pod object, got ${Array.isArray(o) ? "a list" : typeof o}`);
-    if (o.kind !== undefined && o.kind !== "Pod") continue;
+    if (!isRecord(o)) throw new InputError(`${where(doc)}: expected a Pod object, got ${Array.isArray(o) ? "a list" : typeof o}`);
+    if (o.kind !== undefined && o.kind !== "Pod") {
+      const name = isRecord(o.metadata) && typeof o.metadata.name === "string" ? ` ${o.metadata.name}` : "";
+      skipped.push(`${where(doc)}: ${String(o.kind)}${name}: not a Pod; skipped`);
+      continue;
+    }
     const metadata = o.metadata;
     if (!isRecord(metadata) || typeof metadata.name !== "string" || metadata.name === "") {
-      throw new Error(`${where(doc)}: a Pod needs metadata.name`);
+      throw new InputError(`${where(doc)}: a Pod needs metadata.name`);
     }
     pods.push(o as Pod);
   }
-  return pods;
+  if (pods.length === 0) throw new InputError(nothingFound("Pod", paths));
+  return { pods, skipped };
 }
 
 /** Namespace name → labels, from Namespace objects; each also carries its kubernetes.io/metadata.name label. */
-export function loadNamespaceLabels(file: string): Record<string, Record<string, string>> {
+export function loadNamespaceLabels(paths: readonly string[]): Record<string, Record<string, string>> {
   const out: Record<string, Record<string, string>> = {};
-  for (const doc of readDocuments([file])) {
+  for (const doc of readDocuments(paths)) {
     const o = doc.object;
     if (!isRecord(o) || o.kind !== "Namespace") continue;
     const metadata = isRecord(o.metadata) ? o.metadata : {};
     const name = typeof metadata.name === "string" ? metadata.name : "";
-    if (name === "") throw new Error(`${where(doc)}: a Namespace needs metadata.name`);
+    if (name === "") throw new InputError(`${where(doc)}: a Namespace needs metadata.name`);
     const labels = isRecord(metadata.labels) ? (metadata.labels as Record<string, string>) : {};
     out[name] = { "kubernetes.io/metadata.name": name, ...labels };
   }
@@ -162,12 +133,6 @@ export function formatAge(from: string | undefined, now: Date): string {
   return `${Math.floor(s / 86400)}d`;
 }
 
-export function renderTable(rows: readonly string[][]): string {
-  const widths: number[] = [];
-  for (const r of rows) r.forEach((c, i) => (widths[i] = Math.max(widths[i] ?? 0, c.length)));
-  return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join("  ").trimEnd()).join("\n") + "\n";
-}
-
 export function planTable(set: SidecarSet, plan: Plan, pods: readonly Pod[], now: Date): string {
   const s = plan.status;
   const lines = [
@@ -202,31 +167,34 @@ export interface PlanRun {
 
 /** Reads the inputs, plans, and renders; input errors are thrown. */
 export function runPlan(flags: PlanFlags, now: Date = flags.now ?? new Date()): PlanRun {
-  const set = loadSidecarSet(flags.sidecarset);
-  const pods = loadPods(flags.pods);
+  const set = readOneSidecarSet(flags.sidecarsets);
+  const { pods, skipped } = loadPods(flags.pods);
   const namespaceLabels: NamespaceLabels = flags.namespaces ? loadNamespaceLabels(flags.namespaces) : namespacesOfPods(pods);
   const plan = planUpgrade(set, pods, { now, namespaceLabels });
   const stdout = flags.output === "json" ? `${JSON.stringify(planJson(plan), null, 2)}\n` : planTable(set, plan, pods, now);
-  const stderr = plan.errors.map((e) => `error: ${formatFieldError(e)}\n`).join("");
+  const stderr = [...skipped, ...plan.errors.map((e) => `error: ${formatFieldError(e)}`)].map((l) => `${l}\n`).join("");
   return { stdout, stderr, exitCode: plan.errors.length > 0 ? 1 : 0 };
 }
 
-export function planCommand(io: CommandIo = { out: process.stdout, err: process.stderr }): Command {
-  return new Command("plan")
+export function planCommand(io: CommandIo = PROCESS_IO): Command {
+  const cmd = new Command("plan");
+  addSidecarSetsOptions(cmd, "the SidecarSet (exactly one)")
     .description(
       "Show what the controller would do now: the SidecarSet's status, the upgrade order of waiting pods, " +
         "which pods are upgraded this round, and why every other pod waits.",
     )
-    .requiredOption("--sidecarset <file>", "the SidecarSet (YAML or JSON)")
-    .requiredOption("--pods <file>", "the pods: multi-document YAML, a JSON array or a v1 List (- for stdin)")
-    .option("--namespaces <file>", "Namespace objects, for a namespaceSelector")
-    .option("--now <time>", "the time of the decision, RFC 3339 (default: now)", parseTime)
-    .option("-o, --output <format>", "table or json", parseOutput(["table", "json"] as const), "table")
-    .addHelpText("after", EXAMPLES)
-    .action((flags: PlanFlags) => {
-      const r = runPlan(flags);
+    .addOption(podsOption("the pods: multi-document YAML, a JSON array or a v1 List (- for stdin)").makeOptionMandatory())
+    .option("--namespaces <paths...>", "Namespace objects, for a namespaceSelector")
+    .addOption(nowOption("the time of the decision"))
+    .addOption(outputOption(["table", "json"]))
+    .addHelpText("after", EXAMPLES);
+  return cmd.action(
+    reportingInputErrors(io, (flags: PlanFlags & SidecarSetsFlags) => {
+      const sidecarsets = requiredSidecarSets(cmd, flags);
+      const r = runPlan({ ...flags, sidecarsets });
       io.out.write(r.stdout);
       if (r.stderr) io.err.write(r.stderr);
       process.exitCode = r.exitCode;
-    });
+    }),
+  );
 }

@@ -1,7 +1,7 @@
 // Builds the `sidecarset` command tree. Each command lives in its own file and
 // only parses arguments and prints; the decisions are in core/.
 import { Command, CommanderError } from "commander";
-import { createRequire } from "node:module";
+import { basename } from "node:path";
 import { defaultsCommand } from "./defaults.js";
 import { demoCommand } from "./demo.js";
 import { hashCommand } from "./hash.js";
@@ -12,21 +12,35 @@ import { planCommand } from "./plan.js";
 import { simulateCommand } from "./simulate.js";
 import { startCommand } from "./start.js";
 import { validateCommand } from "./validate.js";
+import { packageVersion } from "../manifests/options.js";
+import { versionCommand } from "./version.js";
 
 /** Exit code for wrong arguments, as most Unix tools use. */
 export const USAGE_EXIT_CODE = 2;
 
-function packageVersion(): string {
-  const require = createRequire(import.meta.url);
-  try {
-    return (require("../../package.json") as { version: string }).version;
-  } catch {
-    return "unknown";
-  }
+/** The name users type: `kubectl sidecarset` when kubectl runs us as its plugin `kubectl-sidecarset`. */
+export function commandName(executable: string | undefined): string {
+  return executable !== undefined && basename(executable).startsWith("kubectl-") ? "kubectl sidecarset" : "sidecarset";
 }
 
-export function buildProgram(): Command {
-  const program = new Command("sidecarset")
+/**
+ * Help texts are written for `sidecarset`; as a plugin every example line and
+ * usage line names `kubectl sidecarset` instead. Only commander's own output
+ * (help, usage errors) passes through here, never a command's results.
+ */
+export function renameInHelp(text: string, name: string): string {
+  return name === "sidecarset" ? text : text.replace(/(^\s*|Usage: |\| )sidecarset(?= )/gm, `$1${name}`);
+}
+
+export const TOP_LEVEL_EXAMPLES = [
+  "sidecarset validate -f examples/",
+  "sidecarset inject -f examples/log-agent/deployment.yaml --sidecarsets examples/log-agent/",
+  "sidecarset simulate --sidecarsets examples/simulate/log-agent-1000.yaml --replicas 1000",
+  "sidecarset manager --kubeconfig ~/.kube/config",
+];
+
+export function buildProgram(name = "sidecarset"): Command {
+  const program = new Command(name)
     .description(
       "Inject sidecar containers into new Pods and upgrade them in place. " +
         "Serves OpenKruise's apps.kruise.io/v1alpha1 SidecarSet API; the offline commands work without a cluster.",
@@ -35,11 +49,8 @@ export function buildProgram(): Command {
     .addHelpText(
       "after",
       `
-Examples:
-  sidecarset inject -f deployment.yaml --sidecarsets examples/log-agent/
-  sidecarset validate -f examples/
-  sidecarset plan --sidecarset sidecarset.yaml --pods pods.yaml
-  sidecarset manager --kubeconfig ~/.kube/config`,
+Examples (from a checkout; examples/ holds separate scenarios that are valid together, see examples/README.md):
+${TOP_LEVEL_EXAMPLES.map((e) => `  ${e}`).join("\n")}`,
     );
   const commands = [
     injectCommand(),
@@ -52,9 +63,10 @@ Examples:
     managerCommand(),
     startCommand(),
     demoCommand(),
+    versionCommand(name),
   ];
   for (const c of commands) program.addCommand(c);
-  applyExitOverride(program);
+  applyExitOverride(program, name);
   return program;
 }
 
@@ -63,15 +75,21 @@ Examples:
  * into exceptions so `run` can choose the exit code (2) and tests can run
  * commands in-process. addCommand() does not copy settings, hence the walk.
  */
-function applyExitOverride(cmd: Command): void {
+function applyExitOverride(cmd: Command, name: string): void {
   cmd.exitOverride();
   cmd.showHelpAfterError("(run with --help for usage)");
-  for (const sub of cmd.commands) applyExitOverride(sub);
+  if (name !== "sidecarset") {
+    cmd.configureOutput({
+      writeOut: (s) => process.stdout.write(renameInHelp(s, name)),
+      writeErr: (s) => process.stderr.write(renameInHelp(s, name)),
+    });
+  }
+  for (const sub of cmd.commands) applyExitOverride(sub, name);
 }
 
-/** Runs the CLI and returns the process exit code. */
-export async function run(argv: readonly string[]): Promise<number> {
-  const program = buildProgram();
+/** Runs the CLI and returns the process exit code; `name` is what the user typed to run it. */
+export async function run(argv: readonly string[], name = "sidecarset"): Promise<number> {
+  const program = buildProgram(name);
   try {
     await program.parseAsync([...argv], { from: "user" });
   } catch (e) {

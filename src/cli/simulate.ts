@@ -7,11 +7,16 @@ import { noFailures, parseFailSpec, type FailPredicate } from "../sim/fail.js";
 import { generatePods } from "../sim/generate.js";
 import { simulate, type SimulationResult, type StopReason } from "../sim/simulate.js";
 import { renderSvg } from "../sim/svg.js";
-import { loadPods, loadSidecarSet, namespacesOfPods, parseOutput, renderTable, type CommandIo } from "./plan.js";
+import { seconds, wholeNumber } from "./arguments.js";
+import { InputError } from "./documents.js";
+import { addSidecarSetsOptions, outputOption, podsOption, requiredSidecarSets, type SidecarSetsFlags } from "./flags.js";
+import { PROCESS_IO, renderTable, reportingInputErrors, type CommandIo } from "./output.js";
+import { loadPods, namespacesOfPods } from "./plan.js";
+import { readOneSidecarSet } from "./sidecarsets.js";
 
 export interface SimulateFlags {
-  sidecarset: string;
-  pods?: string;
+  sidecarsets: string[];
+  pods?: string[];
   replicas?: number;
   restartSeconds: number;
   readySeconds: number;
@@ -27,29 +32,14 @@ pods are generated: running, ready, selected by the SidecarSet and injected with
 
 Examples:
   # 1000 pods, partition 980, maxUnavailable 10%: 20 pods are upgraded, then the partition stops it
-  sidecarset simulate --sidecarset sidecarset.yaml --replicas 1000
+  sidecarset simulate --sidecarsets sidecarset.yaml --replicas 1000
   # ... and then the remaining 980 in waves of at most 100
-  sidecarset simulate --sidecarset sidecarset.yaml --replicas 1000 --until-partition-done
-  # 5% of the pods never start the new image; draw it
-  sidecarset simulate --sidecarset sidecarset.yaml --replicas 200 --fail 5% -o svg > rollout.svg`;
+  sidecarset simulate --sidecarsets sidecarset.yaml --replicas 1000 --until-partition-done
+  # 5% of the pods (10 of 200) never start the new image; draw it
+  sidecarset simulate --sidecarsets sidecarset.yaml --replicas 200 --fail 5% -o svg > rollout.svg
 
-function parseNonNegative(what: string): (value: string) => number {
-  return (value) => {
-    const n = Number(value);
-    if (value.trim() === "" || !Number.isFinite(n) || n < 0) {
-      throw new InvalidArgumentError(`${JSON.stringify(value)} is not a ${what}; use a number ≥ 0`);
-    }
-    return n;
-  };
-}
-
-function parseReplicas(value: string): number {
-  const n = Number(value);
-  if (!/^\d+$/.test(value) || n < 1 || n > 1_000_000) {
-    throw new InvalidArgumentError(`${JSON.stringify(value)} is not a pod count; use a whole number from 1 to 1000000`);
-  }
-  return n;
-}
+A --fail selector that matches none of the pods is an error (the generated pods carry only the
+labels the SidecarSet selects).`;
 
 function parseFail(value: string): string {
   try {
@@ -106,20 +96,28 @@ export function simulationJson(r: SimulationResult): object {
   };
 }
 
-export function runSimulate(flags: SimulateFlags, start: Date = new Date()): { stdout: string; exitCode: 0 | 1 } {
+export function runSimulate(flags: SimulateFlags, start: Date = new Date()): { stdout: string; stderr: string; exitCode: 0 | 1 } {
   if ((flags.pods === undefined) === (flags.replicas === undefined)) {
-    throw new Error("give either --pods <file> or --replicas <n>");
+    throw new Error("give either --pods <paths...> or --replicas <n>");
   }
-  const set = loadSidecarSet(flags.sidecarset);
+  const set = readOneSidecarSet(flags.sidecarsets);
   let pods: Pod[];
   let namespaceLabels: NamespaceLabels;
+  let skipped: string[] = [];
   if (flags.pods !== undefined) {
-    pods = loadPods(flags.pods);
+    ({ pods, skipped } = loadPods(flags.pods));
     namespaceLabels = namespacesOfPods(pods);
   } else {
     ({ pods, namespaceLabels } = generatePods(set, flags.replicas!, start));
   }
-  const fails: FailPredicate = flags.fail !== undefined ? parseFailSpec(flags.fail) : noFailures();
+  let fails: FailPredicate = noFailures();
+  if (flags.fail !== undefined) {
+    try {
+      fails = parseFailSpec(flags.fail).choose(pods);
+    } catch (e) {
+      throw new InputError(e instanceof Error ? e.message : String(e));
+    }
+  }
   const result = simulate(set, pods, {
     restartSeconds: flags.restartSeconds,
     readySeconds: flags.readySeconds,
@@ -136,27 +134,32 @@ export function runSimulate(flags: SimulateFlags, start: Date = new Date()): { s
   else if (flags.output === "svg") stdout = renderSvg(result);
   else stdout = simulationTable(result, header);
   const failed = result.stopped.reason === "invalid-strategy" || result.stopped.reason === "upgrade-failed";
-  return { stdout, exitCode: failed ? 1 : 0 };
+  return { stdout, stderr: skipped.map((l) => `${l}\n`).join(""), exitCode: failed ? 1 : 0 };
 }
 
-export function simulateCommand(io: CommandIo = { out: process.stdout, err: process.stderr }): Command {
-  return new Command("simulate")
+export function simulateCommand(io: CommandIo = PROCESS_IO): Command {
+  const cmd = new Command("simulate");
+  addSidecarSetsOptions(cmd, "the SidecarSet (exactly one)")
     .description(
       "Drive the real planner against a model kubelet, wave by wave, until the rollout stops, and print " +
         "the timeline: per wave the time, the pods upgraded, the updated/ready/unavailable counts, and why it stopped.",
     )
-    .requiredOption("--sidecarset <file>", "the SidecarSet (YAML or JSON)")
-    .option("--pods <file>", "the starting pods: multi-document YAML, a JSON array or a v1 List")
-    .option("--replicas <n>", "generate this many pods instead", parseReplicas)
-    .option("--restart-seconds <s>", "seconds until the kubelet restarts an upgraded container", parseNonNegative("number of seconds"), 5)
-    .option("--ready-seconds <s>", "seconds from the restart until the container is ready", parseNonNegative("number of seconds"), 10)
+    .addOption(podsOption("the starting pods: multi-document YAML, a JSON array or a v1 List"))
+    .option("--replicas <n>", "generate this many pods instead", wholeNumber(1, 1_000_000))
+    .option("--restart-seconds <s>", "seconds until the kubelet restarts an upgraded container", seconds, 5)
+    .option("--ready-seconds <s>", "seconds from the restart until the container is ready", seconds, 10)
     .option("--fail <selector|fraction>", "pods whose new image never runs: a label selector (zone=a) or a fraction (0.1, 10%)", parseFail)
     .option("--until-partition-done", "when the partition stops the rollout, release it and go on until every pod is updated")
-    .option("-o, --output <format>", "table, json or svg", parseOutput(["table", "json", "svg"] as const), "table")
-    .addHelpText("after", EXAMPLES)
-    .action((flags: SimulateFlags) => {
-      const r = runSimulate(flags);
+    .addOption(outputOption(["table", "json", "svg"]))
+    .addHelpText("after", EXAMPLES);
+  return cmd.action(
+    reportingInputErrors(io, (flags: SimulateFlags & SidecarSetsFlags) => {
+      const sidecarsets = requiredSidecarSets(cmd, flags);
+      if ((flags.pods === undefined) === (flags.replicas === undefined)) cmd.error("error: give either --pods <paths...> or --replicas <n>");
+      const r = runSimulate({ ...flags, sidecarsets });
       io.out.write(r.stdout);
+      if (r.stderr) io.err.write(r.stderr);
       process.exitCode = r.exitCode;
-    });
+    }),
+  );
 }

@@ -3,17 +3,15 @@
 // control plane, our CRD and webhook configurations, a fake kubelet — runs
 // the manager against it and prints how to use it; with a kubeconfig it runs
 // the manager against that cluster from this machine.
-import { Command, InvalidArgumentError, Option } from "commander";
+import { Command, Option } from "commander";
 import { relative, join } from "node:path";
+import { port, seconds } from "./arguments.js";
 import { CRD_NAME } from "../manifests/crd.js";
 import { selectManifests, toYaml } from "../manifests/index.js";
 import { DEFAULT_MANAGER_OPTIONS } from "../manager/options.js";
-import { defaultIdentity, Manager } from "../manager/manager.js";
-import { loadKubeConfig, RawKubeClient } from "../kube/client.js";
-import { isNotFound } from "../kube/errors.js";
-import { applyYaml, describeApplied } from "../local/apply.js";
+import type { RawKubeClient } from "../kube/client.js";
 import { ensureControlPlane, repoRoot } from "../local/binary.js";
-import { startLocalEnvironment, waitForCrdEstablished, type LocalEnvironment } from "../local/environment.js";
+import type { LocalEnvironment } from "../local/environment.js";
 import { freePort } from "../local/ports.js";
 import { chooseCluster, onInterrupt } from "../local/session.js";
 import { isLogLevel, LOG_LEVELS, resolveLogLevel, type LogLevel } from "../observability/logger.js";
@@ -35,18 +33,6 @@ interface Out {
 }
 
 const line = (out: Out, text = ""): void => void out.write(`${text}\n`);
-
-function parsePort(value: string): number {
-  const n = Number(value);
-  if (!/^\d+$/.test(value) || n < 1 || n > 65535) throw new InvalidArgumentError(`"${value}" is not a port number between 1 and 65535`);
-  return n;
-}
-
-function parseSeconds(value: string): number {
-  const n = Number(value);
-  if (value.trim() === "" || !Number.isFinite(n) || n < 0) throw new InvalidArgumentError(`"${value}" is not a number of seconds ≥ 0`);
-  return n;
-}
 
 /** A path to show: relative to the working directory when that is shorter. */
 export function displayPath(path: string, cwd = process.cwd()): string {
@@ -76,7 +62,12 @@ export function localUsage(env: Pick<LocalEnvironment, "kubeconfigPath" | "kubec
   ];
 }
 
+// The Kubernetes client, the manager and the local environment are imported
+// when a command runs them: loading them costs seconds that `--help` and every
+// other command would otherwise pay.
+
 async function runLocal(dir: string, reason: string, flags: StartFlags, logLevel: LogLevel, out: Out): Promise<void> {
+  const { startLocalEnvironment } = await import("../local/environment.js");
   const progress = (text: string) => line(out, `  ${text}`);
   line(out, `Starting a local Kubernetes control plane with the SidecarSet manager (state: ${dir}${reason === "default" ? "" : `, from ${reason}`})`);
   const binary = await ensureControlPlane({ log: progress });
@@ -119,6 +110,8 @@ async function runLocal(dir: string, reason: string, flags: StartFlags, logLevel
 }
 
 async function runAgainstKubeconfig(kubeconfig: string, source: string, flags: StartFlags, logLevel: LogLevel, err: Out): Promise<void> {
+  const { loadKubeConfig, RawKubeClient } = await import("../kube/client.js");
+  const { defaultIdentity, Manager } = await import("../manager/manager.js");
   const loaded = loadKubeConfig({ kubeconfigPath: kubeconfig });
   const client = new RawKubeClient(loaded.kubeConfig);
   try {
@@ -156,6 +149,9 @@ async function runAgainstKubeconfig(kubeconfig: string, source: string, flags: S
 
 /** The CRD and the manager namespace must exist; --install applies them (and RBAC) from our manifests. */
 async function ensureInstalled(client: RawKubeClient, install: boolean, err: Out): Promise<void> {
+  const { isNotFound } = await import("../kube/errors.js");
+  const { applyYaml, describeApplied } = await import("../local/apply.js");
+  const { waitForCrdEstablished } = await import("../local/environment.js");
   const namespace = DEFAULT_MANAGER_OPTIONS.namespace;
   const missing: string[] = [];
   const exists = async (path: string, what: string) => {
@@ -191,9 +187,9 @@ export function startCommand(out: Out = process.stdout, err: Out = process.stder
     .option("--local", "start the local cluster even when $KUBECONFIG is set", false)
     .option("--install", "with a kubeconfig: apply the CRD, the manager namespace and RBAC when they are missing", false)
     .option("--webhook-host <host>", "with a kubeconfig: the address the API server calls the webhooks at", "127.0.0.1")
-    .option("--webhook-port <port>", `with a kubeconfig: the webhook port (default ${DEFAULT_MANAGER_OPTIONS.webhookPort}; a free port for the local cluster)`, parsePort)
-    .option("--metrics-port <port>", "with a kubeconfig: port of /metrics, /healthz and /readyz on 127.0.0.1 (default: a free port)", parsePort)
-    .option("--restart-seconds <s>", "local cluster: how long the fake kubelet takes to restart a container for a new image", parseSeconds, 1)
+    .option("--webhook-port <port>", `with a kubeconfig: the webhook port (default ${DEFAULT_MANAGER_OPTIONS.webhookPort}; a free port for the local cluster)`, port({ zeroPicksFree: false }))
+    .option("--metrics-port <port>", "with a kubeconfig: port of /metrics, /healthz and /readyz on 127.0.0.1 (default: a free port)", port({ zeroPicksFree: false }))
+    .option("--restart-seconds <s>", "local cluster: how long the fake kubelet takes to restart a container for a new image", seconds, 1)
     .addOption(new Option("--log-level <level>", "manager log level (default: $LOG_LEVEL or info)").choices([...LOG_LEVELS]))
     .addHelpText(
       "after",

@@ -2,40 +2,46 @@
 // validating webhook would — each one defaulted first, then every rule,
 // including conflicts among the SidecarSets given together.
 import { Command } from "commander";
-import { readFileSync } from "node:fs";
 import { parseAllDocuments } from "yaml";
 import { defaultSidecarSet } from "../api/defaults.js";
 import { formatFieldError } from "../api/errors.js";
 import { WHITELIST_CONFIGMAP, WHITELIST_CONFIGMAP_KEY } from "../api/keys.js";
+import type { ControllerRevision } from "../api/kube-types.js";
 import { KIND, type SidecarSet } from "../api/types.js";
 import { checkShape, validateWithDefaults, type ValidationContext } from "../api/validation/index.js";
-import { DocumentParseError, expandPaths, isRecord, parseDocuments, readText, type SourceDocument } from "./documents.js";
-import { currentSidecarSets } from "./validate-current.js";
+import { currentSidecarSets, type CurrentSidecarSets } from "./validate-current.js";
+import { filenameOption, outputOption, validationOptions } from "./flags.js";
+import { plural, PROCESS_IO, reportingInputErrors, type CommandIo } from "./output.js";
+import { expandPaths, isRecord, nothingFound, parseDocuments, readErrorMessage, readText, type SourceDocument } from "./documents.js";
 
-export interface Output {
-  write(text: string): unknown;
-}
-
-export interface ValidateIo {
-  /** One line per finding. */
-  out: Output;
-  /** The summary. */
-  err: Output;
-}
+/** `out` gets one line per finding, `err` the summary. */
+export type ValidateIo = CommandIo;
 
 export interface ValidateFlags {
   filename: string[];
+  /** Files of the SidecarSets the cluster holds now: same name = an update of it, others = existing SidecarSets. */
+  current?: string[];
   /** A file holding the whitelist JSON, or the ConfigMap that carries it. */
   whitelist?: string;
   allowPatchPodMetadataWithoutWhitelist?: boolean;
-  /** Files of the SidecarSets the cluster holds now: same name = an update of it, others = existing SidecarSets. */
-  current?: string[];
 }
 
 export interface ValidateReport {
   lines: string[];
   summary: string;
+  /** The same as data, for `-o json`. */
+  json: ValidateJson;
   exitCode: 0 | 1;
+}
+
+export interface ValidateJson {
+  checked: number;
+  valid: number;
+  invalid: number;
+  skipped: number;
+  /** Files or documents that could not be read, one message each. */
+  unreadable: string[];
+  findings: Finding[];
 }
 
 const EXAMPLES = `
@@ -51,49 +57,41 @@ Examples:
   sidecarset validate -f examples/ -f extra.yaml
   kubectl get sidecarsets -o yaml | sidecarset validate -f -
 
+  # Changes to SidecarSets a cluster holds, checked as updates of them
+  kubectl get sidecarsets -o yaml > current.yaml
+  sidecarset validate -f sidecarset.yaml --current current.yaml
+
   # SidecarSets with patchPodMetadata, checked against the cluster's whitelist
   kubectl get configmap ${WHITELIST_CONFIGMAP} -n sidecarset-system -o yaml > whitelist.yaml
   sidecarset validate -f sidecarset.yaml --whitelist whitelist.yaml
 
-  # A change to SidecarSets in a cluster, checked against what it holds now
-  kubectl get sidecarsets -o yaml > current.yaml
-  sidecarset validate -f sidecarset.yaml --current current.yaml
-
 Exit status: 0 when every SidecarSet is valid, 1 when one is not or a file cannot be read.`;
 
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
-}
-
-export function validateCommand(io: ValidateIo = { out: process.stdout, err: process.stderr }): Command {
+export function validateCommand(io: ValidateIo = PROCESS_IO): Command {
   const cmd = new Command("validate")
     .description(
       "Check SidecarSet manifests as the validating webhook would, without a cluster. " +
         "Prints one line per problem: file: name: field.path: message.",
     )
-    .option("-f, --filename <path>", "file or directory of YAML/JSON manifests, or - for stdin (repeatable)", collect, [])
+    .addOption(filenameOption("SidecarSets"))
+    .addOption(outputOption(["text", "json"]))
     .option(
-      "--whitelist <file>",
-      `the patchPodMetadata whitelist: a JSON file, or the ConfigMap ${WHITELIST_CONFIGMAP} holding key ${WHITELIST_CONFIGMAP_KEY}`,
-    )
-    .option(
-      "--allow-patch-pod-metadata-without-whitelist",
-      "accept patchPodMetadata when no whitelist (or no rule for the SidecarSet) exists, as the manager flag does",
-    )
-    .option(
-      "--current <path>",
+      "--current <paths...>",
       "the SidecarSets the cluster holds now (repeatable): one with the name of a given SidecarSet makes its check an update, the others are checked for conflicts",
-      collect,
-      [],
-    )
-    .addHelpText("after", EXAMPLES);
-  cmd.action((flags: ValidateFlags) => {
-    if (flags.filename.length === 0) cmd.error("error: required option '-f, --filename <path>' not specified");
-    const report = runValidate(flags);
-    for (const line of report.lines) io.out.write(`${line}\n`);
-    io.err.write(`${report.summary}\n`);
-    process.exitCode = report.exitCode;
-  });
+    );
+  for (const o of validationOptions()) cmd.addOption(o);
+  cmd.addHelpText("after", EXAMPLES);
+  cmd.action(
+    reportingInputErrors(io, (flags: ValidateFlags & { output: "text" | "json" }) => {
+      const report = runValidate(flags);
+      if (flags.output === "json") io.out.write(`${JSON.stringify(report.json, null, 2)}\n`);
+      else {
+        for (const line of report.lines) io.out.write(`${line}\n`);
+        io.err.write(`${report.summary}\n`);
+      }
+      process.exitCode = report.exitCode;
+    }),
+  );
   return cmd;
 }
 
@@ -103,41 +101,79 @@ interface Given {
   defaulted: unknown;
 }
 
-/** Reads, defaults and validates; returns what to print and the exit code. */
-export function runValidate(flags: ValidateFlags): ValidateReport {
-  const lines: string[] = [];
-  const read = readAll(flags.filename, lines);
-  const currentRead = readAll(flags.current ?? [], lines);
-  const { docs } = read;
-  const unreadable = read.unreadable + currentRead.unreadable;
-  const whitelist = flags.whitelist === undefined ? undefined : readWhitelist(flags.whitelist);
-  const sets = docs.filter((d) => isRecord(d.object) && d.object.kind === KIND);
-  const skipped = docs.length - sets.length;
+export interface ValidationOptions {
+  /** The whitelist JSON (see readWhitelist). */
+  whitelist?: string;
+  allowPatchPodMetadataWithoutWhitelist?: boolean;
+  /** The ControllerRevisions that pinned revisions may name; unknown when none were given. */
+  revisions?: ControllerRevision[];
+  /** What the cluster holds now (`--current`). */
+  current?: CurrentSidecarSets;
+}
+
+/** One problem with one SidecarSet. */
+export interface Finding {
+  file: string;
+  /** Where the SidecarSet's document starts. */
+  line: number;
+  name: string;
+  severity: "error" | "warning";
+  /** The field, for errors about one. */
+  path?: string;
+  message: string;
+}
+
+/** What checking a group of SidecarSets found: each problem as data and as a `file: name: …` line. */
+export interface Findings {
+  items: Finding[];
+  lines: string[];
+  checked: number;
+  invalid: number;
+  errors: number;
+  warnings: number;
+}
+
+/**
+ * The SidecarSets a cluster would hold besides `self`: one per name (a second
+ * manifest of a name replaces the first there), never another version of itself.
+ */
+function othersInCluster(given: readonly Given[], self: Given, keep: (g: Given) => boolean): unknown[] {
+  const byName = new Map<string, Given>();
+  for (const g of given) {
+    if (g === self || !keep(g)) continue;
+    if (self.name !== "" && g.name === self.name) continue;
+    if (g.name === "" || !byName.has(g.name)) byName.set(g.name === "" ? `\0${byName.size}` : g.name, g);
+  }
+  return [...byName.values()].map((g) => g.defaulted);
+}
+
+/**
+ * Defaults and validates SidecarSet documents as the webhooks would, each
+ * against the others given with it. `inject` checks its input with it too.
+ */
+export function checkSidecarSets(sets: readonly SourceDocument[], options: ValidationOptions): Findings {
   const given: Given[] = sets.map((doc) => ({ doc, name: nameOf(doc), defaulted: defaultForOthers(doc.object) }));
-  const current = currentSidecarSets(currentRead.docs, defaultForOthers);
-  const existing = current.othersThan(new Set(given.map((g) => g.name)));
-  const othersOf = (i: number, keep: (j: number) => boolean): unknown[] =>
-    given.filter((_, j) => j !== i && keep(j)).map((o) => o.defaulted);
-  const contextWith = (others: unknown[], name = ""): ValidationContext => ({
-    ...updateOf(current.stored(name)),
+  const existing = options.current?.othersThan(new Set(given.map((g) => g.name))) ?? [];
+  const contextWith = (others: unknown[], name: string): ValidationContext => ({
+    ...updateOf(options.current?.stored(name)),
     others: [...existing, ...others] as SidecarSet[],
     namespaces: (name) => ({ "kubernetes.io/metadata.name": name }),
-    revisions: "unknown",
-    whitelist,
-    allowPatchPodMetadataWithoutWhitelist: flags.allowPatchPodMetadataWithoutWhitelist === true,
+    revisions: options.revisions ?? "unknown",
+    whitelist: options.whitelist,
+    allowPatchPodMetadataWithoutWhitelist: options.allowPatchPodMetadataWithoutWhitelist === true,
   });
   // Only SidecarSets the cluster would admit can conflict with others; an invalid one would not be there.
-  const admissible = given.map(
-    (g, i) =>
-      validateWithDefaults(g.doc.object, contextWith(othersOf(i, () => true), g.name), defaultSidecarSet, { skipConflicts: true })
-        .errors.length === 0,
+  const admissible = new Set(
+    given.filter(
+      (g) =>
+        validateWithDefaults(g.doc.object, contextWith(othersInCluster(given, g, () => true), g.name), defaultSidecarSet, { skipConflicts: true })
+          .errors.length === 0,
+    ),
   );
 
-  let invalid = 0;
-  let errorCount = 0;
-  let warningCount = 0;
+  const findings: Findings = { items: [], lines: [], checked: given.length, invalid: 0, errors: 0, warnings: 0 };
   given.forEach((g, i) => {
-    const result = validateWithDefaults(g.doc.object, contextWith(othersOf(i, (j) => admissible[j] === true), g.name), defaultSidecarSet);
+    const result = validateWithDefaults(g.doc.object, contextWith(othersInCluster(given, g, (o) => admissible.has(o)), g.name), defaultSidecarSet);
     const duplicate = g.name === "" ? undefined : given.slice(0, i).find((o) => o.name === g.name);
     if (duplicate) {
       result.warnings.push(
@@ -145,53 +181,78 @@ export function runValidate(flags: ValidateFlags): ValidateReport {
       );
     }
     const label = g.name !== "" ? g.name : `(no name, line ${g.doc.line})`;
-    for (const e of result.errors) lines.push(`${g.doc.file}: ${label}: ${formatFieldError(e)}`);
-    for (const w of result.warnings) lines.push(`${g.doc.file}: ${label}: warning: ${w}`);
-    if (result.errors.length > 0) invalid++;
-    errorCount += result.errors.length;
-    warningCount += result.warnings.length;
+    const at = { file: g.doc.file, line: g.doc.line, name: g.name };
+    for (const e of result.errors) {
+      findings.items.push({ ...at, severity: "error", ...(e.path ? { path: e.path } : {}), message: e.message });
+      findings.lines.push(`${g.doc.file}: ${label}: ${formatFieldError(e)}`);
+    }
+    for (const w of result.warnings) {
+      findings.items.push({ ...at, severity: "warning", message: w });
+      findings.lines.push(`${g.doc.file}: ${label}: warning: ${w}`);
+    }
+    if (result.errors.length > 0) findings.invalid++;
+    findings.errors += result.errors.length;
+    findings.warnings += result.warnings.length;
   });
+  return findings;
+}
 
-  const summary = summarize(given.length, invalid, errorCount, warningCount, unreadable, skipped, flags.filename);
-  const failed = invalid > 0 || unreadable > 0 || given.length === 0;
-  return { lines, summary, exitCode: failed ? 1 : 0 };
+/** Reads, defaults and validates; returns what to print and the exit code. */
+export function runValidate(flags: ValidateFlags): ValidateReport {
+  const lines: string[] = [];
+  const docs = readAll(flags.filename, lines);
+  const currentDocs = readAll(flags.current ?? [], lines);
+  const unreadable = lines.length;
+  const whitelist = flags.whitelist === undefined ? undefined : readWhitelist(flags.whitelist);
+  const sets = docs.filter((d) => isRecord(d.object) && d.object.kind === KIND);
+  const skipped = docs.length - sets.length;
+  const findings = checkSidecarSets(sets, {
+    whitelist,
+    allowPatchPodMetadataWithoutWhitelist: flags.allowPatchPodMetadataWithoutWhitelist === true,
+    current: currentSidecarSets(currentDocs, defaultForOthers),
+  });
+  const summary = summarize(findings, unreadable, skipped, flags.filename);
+  const failed = findings.invalid > 0 || unreadable > 0 || findings.checked === 0;
+  const json: ValidateJson = {
+    checked: findings.checked,
+    valid: findings.checked - findings.invalid,
+    invalid: findings.invalid,
+    skipped,
+    unreadable: lines.slice(0, unreadable),
+    findings: findings.items,
+  };
+  lines.push(...findings.lines);
+  return { lines, summary, json, exitCode: failed ? 1 : 0 };
 }
 
 function updateOf(stored: unknown): Pick<ValidationContext, "operation" | "oldObject"> {
   return stored === undefined ? { operation: "CREATE" } : { operation: "UPDATE", oldObject: stored as SidecarSet };
 }
 
-function readAll(paths: readonly string[], lines: string[]): { docs: SourceDocument[]; unreadable: number } {
+/** Every document that can be read; one line in `unreadable` for each file or path that cannot. */
+function readAll(paths: readonly string[], unreadable: string[]): SourceDocument[] {
   const docs: SourceDocument[] = [];
-  let unreadable = 0;
   let files: string[] = [];
   for (const p of paths) {
     try {
       files = files.concat(expandPaths([p]));
     } catch (e) {
-      lines.push(`${p}: cannot read: ${errorMessage(e)}`);
-      unreadable++;
+      unreadable.push(readErrorMessage(e));
     }
   }
   for (const file of files) {
     try {
       docs.push(...parseDocuments(readText(file), file));
     } catch (e) {
-      lines.push(e instanceof DocumentParseError ? e.message : `${file}: cannot read: ${errorMessage(e)}`);
-      unreadable++;
+      unreadable.push(readErrorMessage(e));
     }
   }
-  return { docs, unreadable };
+  return docs;
 }
 
 /** The whitelist JSON from a file holding it, or from the ConfigMap that carries it (undefined: key missing). */
 export function readWhitelist(file: string): string | undefined {
-  let text: string;
-  try {
-    text = readFileSync(file, "utf8");
-  } catch (e) {
-    throw new Error(`cannot read whitelist ${file}: ${errorMessage(e)}`);
-  }
+  const text = readText(file);
   const docs = parseAllDocuments(text);
   const first = Array.isArray(docs) ? docs[0] : docs;
   if (first && first.errors.length === 0) {
@@ -220,21 +281,10 @@ function nameOf(doc: SourceDocument): string {
   return "";
 }
 
-function plural(n: number, word: string): string {
-  return `${n} ${word}${n === 1 ? "" : "s"}`;
-}
-
-function summarize(
-  checked: number,
-  invalid: number,
-  errors: number,
-  warnings: number,
-  unreadable: number,
-  skipped: number,
-  paths: readonly string[],
-): string {
+function summarize(findings: Findings, unreadable: number, skipped: number, paths: readonly string[]): string {
+  const { checked, invalid, errors, warnings } = findings;
   const parts: string[] = [];
-  if (checked === 0) parts.push(`no SidecarSet found in ${paths.join(", ")}`);
+  if (checked === 0) parts.push(nothingFound("SidecarSet", paths));
   else {
     parts.push(
       `${plural(checked, "SidecarSet")} checked: ${checked - invalid} valid, ${invalid} invalid (${plural(errors, "error")}, ${plural(warnings, "warning")})`,
@@ -243,8 +293,4 @@ function summarize(
   if (unreadable > 0) parts.push(`${plural(unreadable, "file")} could not be read`);
   if (skipped > 0) parts.push(`${plural(skipped, "other document")} skipped`);
   return parts.join("; ");
-}
-
-function errorMessage(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
 }

@@ -1,5 +1,5 @@
 // Groups the manifests in apply order and writes them as multi-document YAML.
-import { stringify } from "yaml";
+import { toYamlDocuments } from "../api/yaml.js";
 import { sidecarSetCRD } from "./crd.js";
 import { managerManifests, namespaceManifest } from "./manager.js";
 import { resolveOptions, type Manifest, type ManifestOptions } from "./options.js";
@@ -51,12 +51,7 @@ export function allManifests(options: ManifestOptions = {}): Manifest[] {
   return selectManifests(defaultParts(options), options);
 }
 
-/** One YAML document; shared sub-objects are written out, never as YAML aliases. */
-export function toYamlDocument(value: unknown): string {
-  return stringify(value, { lineWidth: 0, aliasDuplicateObjects: false });
-}
-
 /** Multi-document YAML as `kubectl apply -f` reads it. */
 export function toYaml(manifests: readonly unknown[]): string {
-  return manifests.map(toYamlDocument).join("---\n");
+  return toYamlDocuments(manifests);
 }

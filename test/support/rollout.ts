@@ -271,7 +271,7 @@ export function planOf(set: SidecarSetObject, pods: readonly Pod[]): PlanJson {
     const podsFile = join(dir, "pods.json");
     writeFileSync(setFile, JSON.stringify({ apiVersion: "apps.kruise.io/v1alpha1", kind: "SidecarSet", ...set }));
     writeFileSync(podsFile, JSON.stringify(pods.map((p) => ({ apiVersion: "v1", kind: "Pod", ...p }))));
-    const run = runPlan({ sidecarset: setFile, pods: podsFile, output: "json" });
+    const run = runPlan({ sidecarsets: [setFile], pods: [podsFile], output: "json" });
     if (run.exitCode !== 0) throw new Error(`sidecarset plan failed: ${run.stderr}`);
     return JSON.parse(run.stdout) as PlanJson;
   } finally {

@@ -11,7 +11,21 @@ export interface RunResult {
 }
 
 /** Runs `cmd` with stdout/stderr captured; process.exitCode is restored afterwards. */
-export async function runCommand(cmd: Command, args: string[]): Promise<RunResult> {
+export function runCommand(cmd: Command, args: string[]): Promise<RunResult> {
+  return captureOutput(async () => {
+    await cmd.exitOverride().parseAsync(["node", "sidecarset", ...args]);
+  });
+}
+
+/** Writes `content` to a new file named `name` in a fresh temp directory. */
+export function tempFile(name: string, content: string): string {
+  const file = join(mkdtempSync(join(tmpdir(), "sidecarset-cli-")), name);
+  writeFileSync(file, content);
+  return file;
+}
+
+/** Runs `work` with process.stdout/stderr captured; process.exitCode is restored afterwards. */
+export async function captureOutput(work: () => Promise<number | void>): Promise<RunResult> {
   const out: string[] = [];
   const err: string[] = [];
   const writeOut = process.stdout.write.bind(process.stdout);
@@ -20,20 +34,14 @@ export async function runCommand(cmd: Command, args: string[]): Promise<RunResul
   process.exitCode = undefined;
   process.stdout.write = ((chunk: string | Uint8Array) => (out.push(String(chunk)), true)) as typeof process.stdout.write;
   process.stderr.write = ((chunk: string | Uint8Array) => (err.push(String(chunk)), true)) as typeof process.stderr.write;
+  let returned: number | void;
   try {
-    await cmd.exitOverride().parseAsync(["node", "sidecarset", ...args]);
+    returned = await work();
   } finally {
     process.stdout.write = writeOut;
     process.stderr.write = writeErr;
   }
-  const exitCode = typeof process.exitCode === "number" ? process.exitCode : 0;
+  const exitCode = typeof returned === "number" ? returned : typeof process.exitCode === "number" ? process.exitCode : 0;
   process.exitCode = savedExitCode;
   return { stdout: out.join(""), stderr: err.join(""), exitCode };
-}
-
-/** Writes `content` to a new file named `name` in a fresh temp directory. */
-export function tempFile(name: string, content: string): string {
-  const file = join(mkdtempSync(join(tmpdir(), "sidecarset-cli-")), name);
-  writeFileSync(file, content);
-  return file;
 }

@@ -7,7 +7,9 @@ import { after, test } from "node:test";
 import { CommanderError } from "commander";
 import { parseAllDocuments, stringify } from "yaml";
 import { parseDocuments } from "../../../src/cli/documents.js";
-import { injectCommand, parseLabelList, parseRfc3339 } from "../../../src/cli/inject.js";
+import { parseRfc3339 } from "../../../src/cli/flags.js";
+import { injectCommand, parseLabelList } from "../../../src/cli/inject.js";
+import { runValidate } from "../../../src/cli/validate.js";
 import { GOLDEN_NOW_TEXT, goldenCaseNames, loadGoldenCase, namespaceLabelsFlag } from "../../support/golden.js";
 
 const dir = mkdtempSync(join(tmpdir(), "sidecarset-inject-"));
@@ -71,6 +73,14 @@ metadata:
   name: ignored-in-sidecarsets
 `);
 
+/** A file with one SidecarSet of this name and these spec lines. */
+function sidecarSetFile(name: string, spec: string): string {
+  return file(`apiVersion: apps.kruise.io/v1alpha1\nkind: SidecarSet\nmetadata: {name: ${name}}\nspec:\n${spec}`);
+}
+
+/** A SidecarSet for the pods of namespace shop only. */
+const scoped = sidecarSetFile("scoped", "  namespace: shop\n  selector: {matchLabels: {logging: enabled}}\n  containers: [{name: s, image: s:1}]\n");
+
 const template = (extra = "") => `
     metadata:
       labels:
@@ -86,7 +96,10 @@ for (const c of goldenCaseNames()) {
     const podFile = file(stringify(g.pod));
     const labels = namespaceLabelsFlag(g);
     const r = await run(["-f", podFile, "--sidecarsets", g.inputFile, ...NOW, ...(labels ? ["--namespace-labels", labels] : [])]);
-    assert.equal(r.err, "");
+    const list = (p: Doc): string[] => (p.metadata?.annotations?.["kruise.io/sidecarset-injected-list"] ?? "").split(",").filter(Boolean);
+    const injected = list(g.expected).filter((n) => !list(g.pod).includes(n));
+    const pod = `Pod ${g.pod.metadata?.namespace ?? "default"}/${g.pod.metadata?.name}`;
+    assert.equal(r.err, `${podFile}:1: ${pod}: ${injected.length > 0 ? `injected ${injected.join(", ")}` : "no SidecarSet matched"}\n`);
     assert.equal(r.exitCode, 0);
     const printed = docs(r.out);
     assert.equal(printed.length, 1);
@@ -127,15 +140,6 @@ for (const w of workloads) {
 }
 
 test("CLI: the template takes the object's namespace for namespace-scoped SidecarSets", async () => {
-  const scoped = file(`
-apiVersion: apps.kruise.io/v1alpha1
-kind: SidecarSet
-metadata: {name: scoped}
-spec:
-  namespace: shop
-  selector: {matchLabels: {logging: enabled}}
-  containers: [{name: s, image: s:1}]
-`);
   const inShop = await run(["-f", file(workloads[0]!.yaml), "--sidecarsets", scoped, ...NOW]);
   assert.equal(docs(inShop.out)[0]!.spec.template.spec.containers.length, 2);
   const elsewhere = await run(["-f", file(workloads[1]!.yaml), "--sidecarsets", scoped, ...NOW]);
@@ -163,12 +167,15 @@ spec: {ports: [{port: 80}]}
   assert.deepEqual(docs(r.out), docs(input));
 });
 
-test("CLI -o json prints a v1 List of the documents", async () => {
-  const r = await run(["-f", file(`apiVersion: v1\nkind: Pod\nmetadata: {name: p, labels: {logging: enabled}}\nspec: {containers: [{name: a, image: a}]}\n`), "--sidecarsets", sidecarSets, ...NOW, "-o", "json"]);
-  const list = JSON.parse(r.out);
+test("CLI -o json prints one document as itself and several as a v1 List, as kubectl does", async () => {
+  const pod = `apiVersion: v1\nkind: Pod\nmetadata: {name: p, labels: {logging: enabled}}\nspec: {containers: [{name: a, image: a}]}\n`;
+  const one = JSON.parse((await run(["-f", file(pod), "--sidecarsets", sidecarSets, ...NOW, "-o", "json"])).out);
+  assert.equal(one.kind, "Pod");
+  assert.deepEqual(one.spec.containers.map((c: Doc) => c.name), ["a", "logtail"]);
+  const list = JSON.parse((await run(["-f", file(`${pod}---\n${pod.replace("name: p,", "name: q,")}`), "--sidecarsets", sidecarSets, ...NOW, "-o", "json"])).out);
   assert.equal(list.kind, "List");
-  assert.equal(list.items.length, 1);
-  assert.deepEqual(list.items[0].spec.containers.map((c: Doc) => c.name), ["a", "logtail"]);
+  assert.deepEqual(list.items.map((i: Doc) => i.metadata.name), ["p", "q"]);
+  assert.deepEqual(list.items[1].spec.containers.map((c: Doc) => c.name), ["a", "logtail"]);
 });
 
 test("CLI --now is recorded in the hash annotations", async () => {
@@ -201,7 +208,7 @@ spec:
   assert.equal(docs(withLabels.out)[0]!.metadata.annotations["kruise.io/sidecarset-injected-list"], "by-label,by-name");
 });
 
-test("CLI: a denial prints file:line: message on stderr, keeps the document unchanged and exits 1", async () => {
+test("CLI: a denial prints file:line: object: denied: message on stderr, keeps the document unchanged and exits 1", async () => {
   const bad = file(`
 apiVersion: apps.kruise.io/v1alpha1
 kind: SidecarSet
@@ -226,11 +233,16 @@ metadata:
 spec: {containers: [{name: a, image: a}]}
 `;
   const podFile = file(input);
-  const r = await run(["-f", podFile, "--sidecarsets", bad, ...NOW]);
+  const r = await run(["-f", podFile, "--sidecarsets", bad, ...NOW, "--allow-patch-pod-metadata-without-whitelist"]);
   assert.equal(r.exitCode, 1);
   const line = parseDocuments(input, podFile)[1]!.line;
   assert.ok(line === 4 || line === 5, "the Pod document starts at the separator or the line after it");
-  assert.equal(r.err, `${podFile}:${line}: sidecarset "meta": spec.patchPodMetadata[0].annotations[cfg]: "{not json" is not valid JSON; patchPolicy MergePatchJson needs a JSON object such as {"key":"value"}\n`);
+  assert.equal(
+    r.err,
+    `${bad}: meta: warning: spec.patchPodMetadata[0].annotations[cfg]: is not valid JSON; MergePatchJson merges JSON, so creating a pod that already has this annotation would be denied\n` +
+      `${podFile}:1: ConfigMap cm: no pod template; printed unchanged\n` +
+      `${podFile}:${line}: Pod default/p: denied: sidecarset "meta": spec.patchPodMetadata[0].annotations[cfg]: "{not json" is not valid JSON; patchPolicy MergePatchJson needs a JSON object such as {"key":"value"}\n`,
+  );
   assert.deepEqual(docs(r.out), docs(input));
 });
 
@@ -242,10 +254,10 @@ test("CLI: a YAML error prints file:line and exits 1 without output", async () =
   assert.match(r.err, new RegExp(`^${broken.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}:\\d+: `));
 });
 
-test("CLI: a missing file exits 1 with its name", async () => {
+test("CLI: a missing file exits 1 with one line naming it", async () => {
   const r = await run(["-f", join(dir, "absent.yaml"), "--sidecarsets", sidecarSets, ...NOW]);
   assert.equal(r.exitCode, 1);
-  assert.match(r.err, /absent\.yaml: cannot read: ENOENT/);
+  assert.equal(r.err, `${join(dir, "absent.yaml")}: no such file or directory\n`);
 });
 
 test("CLI: --sidecarsets accepts a directory", async () => {
@@ -298,4 +310,73 @@ await injectCommand().parseAsync(process.argv.slice(1), { from: "user" });`;
   );
   assert.equal(r.status, 0, r.stderr);
   assert.deepEqual(docs(r.stdout)[0]!.spec.containers.map((c: Doc) => c.name), ["a", "logtail"]);
+});
+
+test("CLI: SidecarSets that validate rejects are not injected: validate's lines, no output, exit 1", async () => {
+  const invalid = sidecarSetFile("twice", "  selector: {matchLabels: {logging: enabled}}\n  containers: [{name: s, image: s:1}, {name: s, image: 42}]\n");
+  const pod = file(`apiVersion: v1\nkind: Pod\nmetadata: {name: p, labels: {logging: enabled}}\nspec: {containers: [{name: a, image: a}]}\n`);
+  const r = await run(["-f", pod, "--sidecarsets", invalid, ...NOW]);
+  const validated = runValidate({ filename: [invalid] });
+  assert.ok(validated.lines.length >= 2, validated.lines.join("\n"));
+  assert.equal(r.err, `${validated.lines.join("\n")}\n1 invalid SidecarSet; nothing injected\n`);
+  assert.equal(r.out, "");
+  assert.equal(r.exitCode, 1);
+});
+
+test("CLI: --sidecarsets without any SidecarSet is an error, not a silent no-op", async () => {
+  const empty = mkdtempSync(join(dir, "empty-"));
+  const pod = file(`apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec: {containers: [{name: a, image: a}]}\n`);
+  const r = await run(["-f", pod, "--sidecarsets", empty, ...NOW]);
+  assert.equal(r.err, `no SidecarSet found in ${empty}\n`);
+  assert.equal(r.out, "");
+  assert.equal(r.exitCode, 1);
+});
+
+test("CLI: -f without any document is an error", async () => {
+  const r = await run(["-f", file("# nothing here\n"), "--sidecarsets", sidecarSets, ...NOW]);
+  assert.match(r.err, /^no document found in .*doc-\d+\.yaml\n$/);
+  assert.equal(r.exitCode, 1);
+});
+
+test("CLI: -n gives objects without a namespace theirs; an object's own namespace wins", async () => {
+  const input = `apiVersion: v1\nkind: Pod\nmetadata: {name: p, labels: {logging: enabled}}\nspec: {containers: [{name: a, image: a}]}\n---\napiVersion: v1\nkind: Pod\nmetadata: {name: q, namespace: other, labels: {logging: enabled}}\nspec: {containers: [{name: a, image: a}]}\n`;
+  const podFile = file(input);
+  const [first, second] = parseDocuments(input, podFile);
+  for (const flag of ["-n", "--namespace"]) {
+    const r = await run(["-f", podFile, "--sidecarsets", scoped, ...NOW, flag, "shop"]);
+    assert.equal(r.exitCode, 0, r.err);
+    assert.equal(r.err, `${podFile}:${first!.line}: Pod shop/p: injected scoped\n${podFile}:${second!.line}: Pod other/q: no SidecarSet matched\n`);
+    const [p, q] = docs(r.out);
+    assert.equal(p!.spec.containers.length, 2);
+    assert.equal(p!.metadata.namespace, undefined, "the object is printed without the namespace it was given");
+    assert.equal(q!.spec.containers.length, 1);
+  }
+  const without = await run(["-f", podFile, "--sidecarsets", scoped, ...NOW]);
+  assert.match(without.err, /Pod default\/p: no SidecarSet matched/);
+});
+
+test("CLI: labels that YAML 1.1 reads as other types are printed quoted and read back as strings", async () => {
+  const labels = { logging: "enabled", a: "no", b: "on", c: "yes", d: "off", e: "y", f: "n", g: "~", h: "0x1f", i: "1e3", j: "0o17" };
+  const pod = file(`apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  labels:\n${Object.entries(labels).map(([k, v]) => `    ${k}: "${v}"`).join("\n")}\nspec: {containers: [{name: a, image: a}]}\n`);
+  const r = await run(["-f", pod, "--sidecarsets", sidecarSets, ...NOW]);
+  assert.equal(r.exitCode, 0, r.err);
+  const printed = parseAllDocuments(r.out, { version: "1.1" }).map((d) => d.toJS() as Doc);
+  assert.deepEqual(printed[0]!.metadata.labels, labels);
+  assert.match(r.out, /^ {4}a: "no"$/m);
+});
+
+test("CLI: -f and --sidecarsets take several paths at once and repeated; --sidecarset is still accepted", async () => {
+  const pod = (name: string) => file(`apiVersion: v1\nkind: Pod\nmetadata: {name: ${name}, labels: {logging: enabled}}\nspec: {containers: [{name: a, image: a}]}\n`);
+  const other = sidecarSetFile("other", "  selector: {matchLabels: {logging: enabled}}\n  containers: [{name: o, image: o:1}]\n");
+  const r = await run(["-f", pod("a"), pod("b"), "-f", pod("c"), "--sidecarsets", sidecarSets, other, ...NOW]);
+  assert.equal(r.exitCode, 0, r.err);
+  assert.deepEqual(docs(r.out).map((d) => d.metadata.name), ["a", "b", "c"]);
+  assert.deepEqual(docs(r.out)[2]!.spec.containers.map((c: Doc) => c.name), ["o", "a", "logtail"]);
+  const legacy = await run(["-f", pod("d"), "--sidecarset", sidecarSets, "--sidecarsets", other, ...NOW]);
+  assert.deepEqual(docs(legacy.out)[0]!.spec.containers.map((c: Doc) => c.name), ["o", "a", "logtail"]);
+  let help = "";
+  const cmd = injectCommandWith(() => undefined, () => undefined);
+  cmd.configureOutput({ writeOut: (s) => (help += s) });
+  cmd.outputHelp();
+  assert.doesNotMatch(help, /--sidecarset </, "the old spelling is not advertised");
 });

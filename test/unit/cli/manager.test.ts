@@ -1,7 +1,11 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { readFileSync } from "node:fs";
+import fc from "fast-check";
 import { InvalidArgumentError } from "commander";
-import { managerCommand, parseDuration } from "../../../src/cli/manager.js";
+import { formatDuration as formatDurationOf, managerCommand, parseDuration } from "../../../src/cli/manager.js";
+import { DEFAULT_MANAGER_OPTIONS } from "../../../src/manager/options.js";
+import { LOG_LEVELS, resolveLogLevel } from "../../../src/observability/logger.js";
 
 const durations: [string, number][] = [
   ["60", 60_000],
@@ -41,4 +45,44 @@ test("every flag the Deployment and the Helm chart pass is known to the manager"
   assert.ok(helmFlags.length >= 5, "the Helm template passes flags");
   const passed = [...managerArgs(resolveOptions({})).map((a: string) => a.split("=")[0]!), ...helmFlags];
   for (const flag of passed) assert.ok(known.has(flag), `${flag} is passed by the manifests but unknown to sidecarset manager`);
+});
+
+test("durations print in a form they parse back from", () => {
+  fc.assert(fc.property(fc.nat({ max: 100_000_000 }), (ms) => parseDuration(formatDurationOf(ms)) === ms));
+  assert.equal(formatDurationOf(60_000), "60s");
+  assert.equal(formatDurationOf(1_500), "1500ms");
+});
+
+// One source for each documented default: the manager's own option definitions.
+const operations = readFileSync("docs/operations.md", "utf8");
+const helmValues = readFileSync("deploy/helm/sidecarset/values.yaml", "utf8");
+const managerHelp = (() => {
+  let help = "";
+  const cmd = managerCommand();
+  cmd.configureOutput({ writeOut: (s) => (help += s) });
+  cmd.outputHelp();
+  return help.replace(/\s+/g, " ");
+})();
+
+function docsRow(flag: string): string[] {
+  const row = operations.split("\n").find((l) => l.startsWith(`| \`${flag}\``));
+  assert.ok(row, `docs/operations.md has a row for ${flag}`);
+  return row.split("|").slice(1, -1).map((c) => c.trim());
+}
+
+test("--expectation-timeout: --help, docs/operations.md and the Helm values show the default as the duration it is", () => {
+  const shown = formatDurationOf(DEFAULT_MANAGER_OPTIONS.expectationTimeoutMs);
+  assert.match(managerHelp, new RegExp(`--expectation-timeout <duration> .*\\(default: ${shown}\\)`));
+  assert.equal(parseDuration(shown), DEFAULT_MANAGER_OPTIONS.expectationTimeoutMs);
+  assert.equal(docsRow("--expectation-timeout")[1], shown);
+  assert.match(helmValues, new RegExp(`^expectationTimeout: ${shown}$`, "m"));
+});
+
+test("--log-level: --help, docs/operations.md and the Helm values name the same levels and default", () => {
+  assert.match(managerHelp, new RegExp(`\\(choices: ${LOG_LEVELS.map((l) => `"${l}"`).join(", ")}\\)`));
+  assert.equal(docsRow("--log-level")[2], LOG_LEVELS.join(", "));
+  assert.match(docsRow("--log-level")[1]!, /`info`/);
+  const levels = `${LOG_LEVELS.slice(0, -1).join(", ")} or ${LOG_LEVELS.at(-1)}`;
+  assert.match(helmValues, new RegExp(`^# ${levels}\\.\\nlogLevel: info$`, "m"));
+  assert.equal(resolveLogLevel(undefined, {}), "info");
 });

@@ -111,7 +111,7 @@ test("a CA file without a certificate is an error that names the file and what i
 });
 
 test("a missing CA file is an error that names the flag and the file", () => {
-  assert.throws(() => renderManifests({ caBundleFile: join(dir, "absent.crt") }), /--ca-bundle-file .*absent\.crt: /);
+  assert.throws(() => renderManifests({ caBundleFile: join(dir, "absent.crt") }), /^Error: --ca-bundle-file .*absent\.crt: no such file or directory$/);
 });
 
 const badArgs: { name: string; args: string[] }[] = [
@@ -136,4 +136,11 @@ test("--help describes the command and shows examples", () => {
   cmd.configureOutput({ writeOut: (s) => (after += s) });
   assert.throws(() => cmd.parse(["--help"], { from: "user" }), CommanderError);
   assert.match(after, /Examples:\n {2}# Install into a cluster\n {2}sidecarset manifests \| kubectl apply -f -/);
+});
+
+test("-o json prints the same manifests as a v1 List", () => {
+  const yaml = parseAllDocuments(renderManifests({})).map((d) => d.toJS() as unknown);
+  const json = JSON.parse(renderManifests({ output: "json" })) as { apiVersion: string; kind: string; items: unknown[] };
+  assert.equal(json.kind, "List");
+  assert.deepEqual(json.items, yaml);
 });

@@ -8,7 +8,8 @@ import { stringify } from "yaml";
 import { defaultSidecarSet } from "../../../src/api/defaults.js";
 import type { Pod } from "../../../src/api/kube-types.js";
 import type { SidecarSet } from "../../../src/api/types.js";
-import { loadSidecarSet, planCommand, runPlan } from "../../../src/cli/plan.js";
+import { planCommand, runPlan } from "../../../src/cli/plan.js";
+import { readOneSidecarSet } from "../../../src/cli/sidecarsets.js";
 import { generatePods } from "../../../src/sim/generate.js";
 
 const dir = mkdtempSync(join(tmpdir(), "sidecarset-plan-"));
@@ -38,7 +39,7 @@ spec:
 const setFile = file("set.yaml", SET_YAML);
 
 function podsFor(n: number): Pod[] {
-  return generatePods(loadSidecarSet(setFile), n, NOW).pods;
+  return generatePods(readOneSidecarSet([setFile]), n, NOW).pods;
 }
 
 async function runCommand(args: string[]): Promise<{ out: string; err: string; code: number | undefined }> {
@@ -56,7 +57,7 @@ async function runCommand(args: string[]): Promise<{ out: string; err: string; c
 
 test("-o json prints exactly status, order, upgrade, notUpgradable, busy, partition, maxUnavailable, unavailable", async () => {
   const podsFile = file("pods.yaml", podsFor(4).map((p) => stringify(p)).join("---\n"));
-  const { out, code } = await runCommand(["--sidecarset", setFile, "--pods", podsFile, "--now", "2026-03-01T00:00:00Z", "-o", "json"]);
+  const { out, code } = await runCommand(["--sidecarsets", setFile, "--pods", podsFile, "--now", "2026-03-01T00:00:00Z", "-o", "json"]);
   assert.equal(code, 0);
   const json = JSON.parse(out) as Record<string, unknown>;
   assert.deepEqual(Object.keys(json), ["status", "order", "upgrade", "notUpgradable", "busy", "partition", "maxUnavailable", "unavailable"]);
@@ -76,15 +77,15 @@ test("pods may come as a v1 List or a JSON array", () => {
   const pods = podsFor(3);
   const list = file("list.yaml", stringify({ apiVersion: "v1", kind: "List", items: pods }));
   const array = file("array.json", JSON.stringify(pods));
-  const a = runPlan({ sidecarset: setFile, pods: list, output: "json" }, NOW);
-  const b = runPlan({ sidecarset: setFile, pods: array, output: "json" }, NOW);
+  const a = runPlan({ sidecarsets: [setFile], pods: [list], output: "json" }, NOW);
+  const b = runPlan({ sidecarsets: [setFile], pods: [array], output: "json" }, NOW);
   assert.equal(a.stdout, b.stdout);
   assert.equal((JSON.parse(a.stdout) as { order: string[] }).order.length, 3);
 });
 
 test("the table has one line per pod with its state and why", () => {
   const podsFile = file("pods4.json", JSON.stringify(podsFor(4)));
-  const r = runPlan({ sidecarset: setFile, pods: podsFile, output: "table" }, NOW);
+  const r = runPlan({ sidecarsets: [setFile], pods: [podsFile], output: "table" }, NOW);
   const lines = r.stdout.trimEnd().split("\n");
   assert.match(lines[0]!, /^SidecarSet log-agent: 4 matched, 0 updated, 4 ready, 0 updated and ready$/);
   assert.match(lines[2]!, /upgrade now: 1 of 4 waiting pod\(s\)/);
@@ -98,7 +99,7 @@ test("the table has one line per pod with its state and why", () => {
 });
 
 test("the SidecarSet is defaulted and hashed before planning", () => {
-  const set = loadSidecarSet(setFile);
+  const set = readOneSidecarSet([setFile]);
   const expected = defaultSidecarSet({ metadata: { name: "log-agent" }, spec: set.spec } as SidecarSet);
   assert.equal(set.metadata.annotations?.["kruise.io/sidecarset-hash"], expected.metadata.annotations?.["kruise.io/sidecarset-hash"]);
   assert.equal(set.spec.containers?.[0]?.imagePullPolicy, "IfNotPresent");
@@ -117,25 +118,25 @@ test("a namespaceSelector is evaluated against --namespaces", () => {
     "ns.yaml",
     "apiVersion: v1\nkind: Namespace\nmetadata: {name: prod-a, labels: {env: prod}}\n---\napiVersion: v1\nkind: Namespace\nmetadata: {name: dev-a}\n",
   );
-  const json = JSON.parse(runPlan({ sidecarset: setNs, pods: podsFile, namespaces: nsFile, output: "json" }, NOW).stdout) as { order: string[] };
+  const json = JSON.parse(runPlan({ sidecarsets: [setNs], pods: [podsFile], namespaces: [nsFile], output: "json" }, NOW).stdout) as { order: string[] };
   assert.deepEqual(json.order, ["prod-a/pod-0"]);
-  const offline = JSON.parse(runPlan({ sidecarset: setNs, pods: podsFile, output: "json" }, NOW).stdout) as { order: string[] };
+  const offline = JSON.parse(runPlan({ sidecarsets: [setNs], pods: [podsFile], output: "json" }, NOW).stdout) as { order: string[] };
   assert.deepEqual(offline.order, [], "without --namespaces a namespace has only its name label");
 });
 
 test("an invalid updateStrategy prints the plan, reports the error and exits 1", async () => {
   const bad = file("bad.yaml", SET_YAML.replace("partition: 2", 'partition: "2"'));
   const podsFile = file("pods1.json", JSON.stringify(podsFor(1)));
-  const { out, err, code } = await runCommand(["--sidecarset", bad, "--pods", podsFile, "-o", "json"]);
+  const { out, err, code } = await runCommand(["--sidecarsets", bad, "--pods", podsFile, "-o", "json"]);
   assert.equal(code, 1);
   assert.deepEqual((JSON.parse(out) as { upgrade: string[] }).upgrade, []);
   assert.equal(err, 'error: spec.updateStrategy.partition: "2" is neither a non-negative integer nor a whole percentage like "10%"\n');
 });
 
 const usage: { name: string; args: string[]; message: RegExp }[] = [
-  { name: "--now must be RFC 3339", args: ["--sidecarset", setFile, "--pods", setFile, "--now", "yesterday"], message: /RFC 3339/ },
-  { name: "-o takes table or json", args: ["--sidecarset", setFile, "--pods", setFile, "-o", "yaml"], message: /use table, json/ },
-  { name: "--pods is required", args: ["--sidecarset", setFile], message: /--pods/ },
+  { name: "--now must be RFC 3339", args: ["--sidecarsets", setFile, "--pods", setFile, "--now", "yesterday"], message: /RFC 3339/ },
+  { name: "-o takes table or json", args: ["--sidecarsets", setFile, "--pods", setFile, "-o", "yaml"], message: /Allowed choices are table, json\./ },
+  { name: "--pods is required", args: ["--sidecarsets", setFile], message: /--pods/ },
 ];
 for (const u of usage) {
   test(`usage: ${u.name}`, async () => {
@@ -145,12 +146,39 @@ for (const u of usage) {
 
 test("a file without a SidecarSet, or with two, is an error naming the file", () => {
   const none = file("none.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n");
-  assert.throws(() => loadSidecarSet(none), /none\.yaml: no document of kind SidecarSet/);
+  assert.throws(() => readOneSidecarSet([none]), /^Error: no SidecarSet found in .*none\.yaml$/);
   const two = file("two.yaml", `${SET_YAML}---\n${SET_YAML}`);
-  assert.throws(() => loadSidecarSet(two), /two\.yaml: 2 SidecarSets \(at .*two\.yaml:1, .*two\.yaml:14\); give exactly one/);
+  assert.throws(() => readOneSidecarSet([two]), /two\.yaml: 2 SidecarSets \(at .*two\.yaml:1, .*two\.yaml:14\); give exactly one/);
 });
 
 test("a pod without a name is an error with its location", () => {
   const bad = file("noname.yaml", "apiVersion: v1\nkind: Pod\nmetadata: {}\n");
-  assert.throws(() => runPlan({ sidecarset: setFile, pods: bad, output: "json" }, NOW), /noname\.yaml:1: a Pod needs metadata\.name/);
+  assert.throws(() => runPlan({ sidecarsets: [setFile], pods: [bad], output: "json" }, NOW), /noname\.yaml:1: a Pod needs metadata\.name/);
+});
+
+test("documents given to --pods that are not Pods are skipped, each with a line on stderr", async () => {
+  const podsFile = file("mixed.yaml", [stringify({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "cfg" } }), ...podsFor(2).map((p) => stringify({ apiVersion: "v1", kind: "Pod", ...p }))].join("---\n"));
+  const { out, err, code } = await runCommand(["--sidecarsets", setFile, "--pods", podsFile, "-o", "json"]);
+  assert.equal(code, 0);
+  assert.equal(err, `${podsFile}:1: ConfigMap cfg: not a Pod; skipped\n`);
+  assert.equal((JSON.parse(out) as { order: string[] }).order.length, 2);
+});
+
+test("--pods without any Pod is an error, not an empty plan", async () => {
+  const none = file("no-pods.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n");
+  const { out, err, code } = await runCommand(["--sidecarsets", setFile, "--pods", none]);
+  assert.equal(code, 1);
+  assert.equal(out, "");
+  assert.equal(err, `no Pod found in ${none}\n`);
+});
+
+test("--sidecarset, the older spelling, still works; --pods takes several files", async () => {
+  const pods = podsFor(4);
+  const a = file("pods-a.json", JSON.stringify(pods.slice(0, 2)));
+  const b = file("pods-b.json", JSON.stringify(pods.slice(2)));
+  const all = file("pods-all.json", JSON.stringify(pods));
+  const split = await runCommand(["--sidecarset", setFile, "--pods", a, b, "--now", "2026-03-01T00:00:00Z", "-o", "json"]);
+  const whole = await runCommand(["--sidecarsets", setFile, "--pods", all, "--now", "2026-03-01T00:00:00Z", "-o", "json"]);
+  assert.equal(split.code, 0, split.err);
+  assert.equal(split.out, whole.out);
 });

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
 import { CommanderError } from "commander";
-import { loadSidecarSet } from "../../../src/cli/plan.js";
+import { readOneSidecarSet } from "../../../src/cli/sidecarsets.js";
 import { runSimulate, simulateCommand } from "../../../src/cli/simulate.js";
 import { generatePods } from "../../../src/sim/generate.js";
 
@@ -42,7 +42,7 @@ async function runCommand(args: string[]): Promise<{ out: string; code: number |
   return { out, code };
 }
 
-const base = { sidecarset: setFile, restartSeconds: 5, readySeconds: 10 } as const;
+const base = { sidecarsets: [setFile], restartSeconds: 5, readySeconds: 10 };
 
 test("README example: 1000 pods, partition 980, maxUnavailable 10% → 20 upgraded, then the partition stops it", () => {
   const r = runSimulate({ ...base, replicas: 1000, output: "table" }, START);
@@ -66,27 +66,27 @@ test("--until-partition-done: the remaining 980 go in waves of at most 100", () 
 });
 
 test("-o svg draws the timeline", async () => {
-  const { out, code } = await runCommand(["--sidecarset", setFile, "--replicas", "50", "--until-partition-done", "-o", "svg"]);
+  const { out, code } = await runCommand(["--sidecarsets", setFile, "--replicas", "50", "--until-partition-done", "-o", "svg"]);
   assert.equal(code, 0);
   assert.match(out, /^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
   assert.ok((out.match(/<rect /g) ?? []).length > 50);
 });
 
 test("--pods starts from the given pods; --fail blocks the budget", () => {
-  const pods = generatePods(loadSidecarSet(setFile), 30, START).pods;
+  const pods = generatePods(readOneSidecarSet([setFile]), 30, START).pods;
   const podsFile = file("pods.json", JSON.stringify(pods));
-  const lowBudget = file("set2.yaml", JSON.stringify({ ...loadSidecarSet(setFile), spec: { ...loadSidecarSet(setFile).spec, updateStrategy: { maxUnavailable: 2 } } }));
-  const r = runSimulate({ ...base, sidecarset: lowBudget, pods: podsFile, fail: "1", output: "json" }, START);
+  const lowBudget = file("set2.yaml", JSON.stringify({ ...readOneSidecarSet([setFile]), spec: { ...readOneSidecarSet([setFile]).spec, updateStrategy: { maxUnavailable: 2 } } }));
+  const r = runSimulate({ ...base, sidecarsets: [lowBudget], pods: [podsFile], fail: "1", output: "json" }, START);
   const json = JSON.parse(r.stdout) as { stopped: { reason: string }; final: { updatedPods: number } };
   assert.equal(json.stopped.reason, "blocked-by-unavailable");
   assert.equal(json.final.updatedPods, 2);
 });
 
 const usage: { name: string; args: string[]; message: RegExp }[] = [
-  { name: "--replicas must be a whole number", args: ["--sidecarset", setFile, "--replicas", "ten"], message: /pod count/ },
-  { name: "--restart-seconds must be ≥ 0", args: ["--sidecarset", setFile, "--replicas", "1", "--restart-seconds", "-1"], message: /number ≥ 0/ },
-  { name: "--fail must be a fraction or selector", args: ["--sidecarset", setFile, "--replicas", "1", "--fail", "a in (b)"], message: /fraction/ },
-  { name: "-o takes table, json or svg", args: ["--sidecarset", setFile, "--replicas", "1", "-o", "png"], message: /table, json, svg/ },
+  { name: "--replicas must be a whole number", args: ["--sidecarsets", setFile, "--replicas", "ten"], message: /"ten" is not a whole number from 1 to 1000000/ },
+  { name: "--restart-seconds must be ≥ 0", args: ["--sidecarsets", setFile, "--replicas", "1", "--restart-seconds", "-1"], message: /"-1" is not a number of seconds ≥ 0/ },
+  { name: "--fail must be a fraction or selector", args: ["--sidecarsets", setFile, "--replicas", "1", "--fail", "a in (b)"], message: /fraction/ },
+  { name: "-o takes table, json or svg", args: ["--sidecarsets", setFile, "--replicas", "1", "-o", "png"], message: /table, json, svg/ },
 ];
 for (const u of usage) {
   test(`usage: ${u.name}`, async () => {
@@ -95,6 +95,28 @@ for (const u of usage) {
 }
 
 test("exactly one of --pods and --replicas", () => {
-  assert.throws(() => runSimulate({ ...base, output: "table" }, START), /either --pods <file> or --replicas <n>/);
-  assert.throws(() => runSimulate({ ...base, pods: setFile, replicas: 3, output: "table" }, START), /either --pods/);
+  assert.throws(() => runSimulate({ ...base, output: "table" }, START), /either --pods <paths...> or --replicas <n>/);
+  assert.throws(() => runSimulate({ ...base, pods: [setFile], replicas: 3, output: "table" }, START), /either --pods/);
+});
+
+test("--fail 5% of 200 pods fails exactly 10 of them, and the header says so", () => {
+  const r = runSimulate({ ...base, replicas: 200, fail: "5%", output: "table" }, START);
+  assert.match(r.stdout.split("\n")[0]!, /failing: 5% of pods \(10 of 200\)$/);
+});
+
+test("--fail with a label no pod carries is an error that says so, not a rollout without failures", async () => {
+  assert.throws(
+    () => runSimulate({ ...base, replicas: 20, fail: "zone=a", output: "table" }, START),
+    /^Error: --fail "zone=a" matches none of the 20 pod\(s\): no pod carries the label zone$/,
+  );
+  let out = "";
+  let err = "";
+  const cmd = simulateCommand({ out: { write: (s: string) => (out += s) }, err: { write: (s: string) => (err += s) } });
+  cmd.exitOverride();
+  process.exitCode = undefined;
+  await cmd.parseAsync(["--sidecarsets", setFile, "--replicas", "20", "--fail", "zone=a"], { from: "user" });
+  assert.equal(process.exitCode, 1);
+  process.exitCode = undefined;
+  assert.equal(out, "");
+  assert.equal(err, '--fail "zone=a" matches none of the 20 pod(s): no pod carries the label zone\n');
 });

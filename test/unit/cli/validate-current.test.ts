@@ -41,7 +41,7 @@ test("an unreadable --current file fails the run", () => {
   const given = file("ok.yaml", manifest("ok", ["a"]));
   const report = runValidate({ filename: [given], current: [join(given, "..", "missing.yaml")] });
   assert.equal(report.exitCode, 1);
-  assert.match(report.lines.join("\n"), /missing\.yaml: cannot read/);
+  assert.match(report.lines.join("\n"), /missing\.yaml: no such file or directory/);
 });
 
 test("--current reads what `kubectl get sidecarsets -o yaml` prints: a List of stored objects with status and server fields", () => {

@@ -80,7 +80,7 @@ test("pods that never become ready use up the budget and block the rollout", () 
   const { pods } = generatePods(set, 20, START);
   // The newest pods go first in the default order: make those the bad ones.
   pods.slice(-3).forEach((p) => (p.metadata!.labels!.bad = "yes"));
-  const r = simulate(set, pods, { restartSeconds: 1, readySeconds: 1, start: START, fails: parseFailSpec("bad=yes") });
+  const r = simulate(set, pods, { restartSeconds: 1, readySeconds: 1, start: START, fails: parseFailSpec("bad=yes").choose(pods) });
   assert.equal(r.stopped.reason, "blocked-by-unavailable");
   assert.equal(r.final.updatedPods, 3, "the bad pods are upgraded first (newest first), then nothing more fits");
   assert.ok(r.timeline.some((row) => row.segments.some((s) => s.phase === "failed")));
@@ -115,13 +115,28 @@ test("the SVG draws one coloured stretch per pod phase", () => {
 test("--fail accepts fractions and label selectors, and rejects anything else", () => {
   const set = sidecarSet({});
   const pods = generatePods(set, 200, START).pods;
-  const tenth = parseFailSpec("10%");
-  const n = pods.filter(tenth).length;
-  assert.ok(n > 5 && n < 40, `${n} of 200`);
-  assert.equal(pods.filter(parseFailSpec("0.1")).length, n, "0.1 = 10%, same pods");
-  assert.equal(pods.filter(parseFailSpec("app=web")).length, 200);
-  assert.equal(pods.filter(parseFailSpec("app!=web")).length, 0);
-  assert.equal(pods.filter(parseFailSpec("!app")).length, 0);
+  const tenth = pods.filter(parseFailSpec("10%").choose(pods));
+  assert.equal(tenth.length, 20);
+  assert.deepEqual(pods.filter(parseFailSpec("0.1").choose(pods)), tenth, "0.1 = 10%, same pods");
+  assert.equal(pods.filter(parseFailSpec("app=web").choose(pods)).length, 200);
+  const zoned = pods.map((p, i) => (i === 0 ? { ...p, metadata: { ...p.metadata, labels: { zone: "a" } } } : p));
+  assert.deepEqual(zoned.filter(parseFailSpec("app!=web,zone").choose(zoned)), [zoned[0]]);
   assert.throws(() => parseFailSpec("a in (x)"), /neither a fraction like 0.1 or 10% nor a label selector/);
   assert.throws(() => parseFailSpec("150%"), /between 0 and 1/);
+});
+
+test("--fail with a fraction fails exactly that share of the pods, rounded", () => {
+  const pods = generatePods(sidecarSet({}), 200, START).pods;
+  for (const [spec, count] of [["5%", 10], ["0.05", 10], ["2.5%", 5], ["0%", 0], ["100%", 200], ["0.333", 67]] as const) {
+    const chosen = parseFailSpec(spec).choose(pods);
+    assert.equal(pods.filter(chosen).length, count, spec);
+    assert.match(chosen.description, new RegExp(`\\(${count} of 200\\)$`));
+  }
+});
+
+test("--fail with a selector that matches no pod says why instead of failing nothing", () => {
+  const pods = generatePods(sidecarSet({}), 20, START).pods;
+  assert.throws(() => parseFailSpec("zone=a").choose(pods), /^Error: --fail "zone=a" matches none of the 20 pod\(s\): no pod carries the label zone$/);
+  assert.throws(() => parseFailSpec("app=db").choose(pods), /matches none of the 20 pod\(s\): no pod has those values$/);
+  assert.throws(() => parseFailSpec("!app").choose(pods), /matches none of the 20 pod\(s\)/);
 });
