@@ -118,6 +118,29 @@ function checkGVK(value: unknown, path: string, errors: string[], last: "kind" |
 }
 
 /**
+ * How deep a review may nest. JSON.parse reads any depth, but JSON.stringify,
+ * structuredClone and the recursive walks of defaulting, validation and
+ * diffing overflow the stack near 2,000 levels, which would turn a hostile
+ * body into an internal error. Real pods and SidecarSets stay under 30
+ * levels, so deeper input is refused before any handler sees it.
+ */
+export const MAX_NESTING_DEPTH = 1000;
+
+/** Whether `value` nests deeper than `limit` levels. Iterative, so it cannot overflow on what it guards against. */
+export function nestsDeeperThan(value: unknown, limit: number): boolean {
+  const stack: { node: unknown; depth: number }[] = [{ node: value, depth: 1 }];
+  while (stack.length > 0) {
+    const { node, depth } = stack.pop()!;
+    if (typeof node !== "object" || node === null) continue;
+    if (depth > limit) return true;
+    for (const child of Array.isArray(node) ? node : Object.values(node)) {
+      if (typeof child === "object" && child !== null) stack.push({ node: child, depth: depth + 1 });
+    }
+  }
+  return false;
+}
+
+/**
  * Checks the shape of an AdmissionReview v1 request. Every problem is
  * reported (not just the first) with its field path and what was expected.
  */
@@ -125,6 +148,10 @@ export function decodeAdmissionReview(body: unknown): DecodeResult {
   if (!isRecord(body)) return { ok: false, error: `body: ${describe(body)}, expected an AdmissionReview object` };
   const request = body.request;
   const uid = isRecord(request) && typeof request.uid === "string" && request.uid !== "" ? request.uid : undefined;
+  if (nestsDeeperThan(body, MAX_NESTING_DEPTH)) {
+    const error = `body: nested more than ${MAX_NESTING_DEPTH} levels deep; no Kubernetes object is`;
+    return uid === undefined ? { ok: false, error } : { ok: false, uid, error };
+  }
   const errors: string[] = [];
   if (body.apiVersion !== ADMISSION_API_VERSION) {
     errors.push(`apiVersion: ${describe(body.apiVersion)}, only ${ADMISSION_API_VERSION} is supported`);

@@ -142,6 +142,12 @@ function expectContainers(v: unknown, path: string, out: Problems): void {
     if (!isRecord(c)) return;
     expectObjectList(c.env, `${path}[${i}].env`, out, true);
     expectObjectList(c.volumeMounts, `${path}[${i}].volumeMounts`, out, true);
+    // Shared volumes read the `$(VAR)` references of each mount's subPathExpr.
+    if (Array.isArray(c.volumeMounts)) {
+      c.volumeMounts.forEach((m, j) => {
+        if (isRecord(m)) expectString(m.subPathExpr, `${path}[${i}].volumeMounts[${j}].subPathExpr`, out);
+      });
+    }
     expectObjectList(c.volumeDevices, `${path}[${i}].volumeDevices`, out, true);
     if (!absent(c.resources) && !isRecord(c.resources)) out.push(`${path}[${i}].resources: ${given(c.resources)}, expected an object`);
   });

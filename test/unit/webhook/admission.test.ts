@@ -273,3 +273,36 @@ test("property: a review that decodes keeps its uid in the answer", async () => 
     }),
   );
 });
+
+// ---- depth (docs/reliability.md, "Hostile input") ----
+
+function nested(depth: number): unknown {
+  return JSON.parse(`${'{"a":'.repeat(depth)}1${"}".repeat(depth)}`);
+}
+
+test("a review nested deeper than the limit is denied with a 400 before any handler runs, keeping the uid", async () => {
+  let called = false;
+  const body = review(podCreate({ object: { metadata: { name: "p", labels: nested(100_000) } } }));
+  const reply = await handleAdmission(body, (req) => {
+    called = true;
+    return allowed(req.uid);
+  });
+  assert.equal(called, false);
+  const r = (reply.body as AdmissionReview).response;
+  assert.deepEqual([reply.status, r.uid, r.allowed, r.status?.code], [200, "uid-1", false, 400]);
+  assert.match(r.status?.message ?? "", /nested more than 1000 levels deep/);
+});
+
+test("a deeply nested body without a uid gets HTTP 400", async () => {
+  const reply = await handleAdmission(JSON.parse(`{"request":${"[".repeat(50_000)}${"]".repeat(50_000)}}`), (req) => allowed(req.uid));
+  assert.equal(reply.status, 400);
+  assert.match((reply.body as { message: string }).message, /nested more than 1000 levels deep/);
+});
+
+test("nesting up to the limit is admitted", async () => {
+  // The review is level 1, its request 2, the object 3: the object may nest 998 levels.
+  const reply = await handleAdmission(review(podCreate({ object: nested(998) })), (req) => allowed(req.uid));
+  assert.equal((reply.body as AdmissionReview).response.allowed, true);
+  const over = await handleAdmission(review(podCreate({ object: nested(999) })), (req) => allowed(req.uid));
+  assert.equal((over.body as AdmissionReview).response.allowed, false);
+});

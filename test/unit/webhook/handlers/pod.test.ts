@@ -302,3 +302,16 @@ test("property: a review carrying any JSON as the pod is answered, and an allowe
   );
   await fc.assert(fc.asyncProperty(podLike, (pod) => checkAnswer(podReview(pod))), { numRuns: 400 });
 });
+
+// ---- hostile pods found by the hostile-input suite (docs/reliability.md) ----
+
+test("a subPathExpr that is not a string is a 400 naming the field, not an internal error of shared volumes", async () => {
+  const c = loadGoldenCase("e3-share-volumes");
+  const h = createPodHandler({ cache: fakeCache({ sidecarSets: c.sidecarSets }), now: () => GOLDEN_NOW, random: () => 0, logger: silentLogger() });
+  const pod = structuredClone(c.pod) as unknown as { spec: { containers: { volumeMounts: Record<string, unknown>[] }[] } };
+  pod.spec.containers[0]!.volumeMounts[3]!.subPathExpr = 7;
+  const r = responseOf(await run(h, podReview(pod)));
+  assert.equal(r.allowed, false);
+  assert.equal(r.status?.code, 400);
+  assert.match(r.status?.message ?? "", /request\.object\.spec\.containers\[0\]\.volumeMounts\[3\]\.subPathExpr: number 7, expected a string/);
+});
