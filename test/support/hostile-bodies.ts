@@ -48,8 +48,9 @@ export function hostileSeeds(): HostileSeeds {
     return pod;
   });
   const sidecarSets = cases.flatMap((c) => c.sidecarSets.map((s) => withCaseSelector(s, c.name)));
-  const namespaces: Record<string, Record<string, string>> = {};
-  for (const c of cases) Object.assign(namespaces, c.namespaces);
+  // A Map, as the manager's cache: a namespace named "__proto__" must find nothing.
+  const namespaces = new Map<string, Record<string, string>>();
+  for (const c of cases) for (const [name, labels] of Object.entries(c.namespaces)) namespaces.set(name, labels);
   const revisions: ControllerRevision[] = cases.flatMap((c) => c.revisions);
   return {
     pods,
@@ -57,7 +58,7 @@ export function hostileSeeds(): HostileSeeds {
     sidecarSets,
     cache: {
       sidecarSets: () => sidecarSets,
-      namespaceLabels: (name) => namespaces[name],
+      namespaceLabels: (name) => namespaces.get(name),
       revisions: () => revisions,
       whitelist: () => undefined,
     },

@@ -1,0 +1,97 @@
+// Hostile bodies sent straight to the running manager's webhook port (past
+// the API server), from the generators of the unit suite
+// (docs/reliability.md, "Hostile input"): every one gets a well-formed
+// answer or a 4xx, and afterwards the same manager process still injects a
+// pod created through the API server.
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import fc from "fast-check";
+import type { Pod } from "../../src/api/kube-types.js";
+import { MUTATE_POD_PATH, MUTATE_SIDECARSET_PATH, VALIDATE_SIDECARSET_PATH } from "../../src/manifests/webhook.js";
+import { DEFAULT_MAX_BODY_BYTES } from "../../src/webhook/server.js";
+import { answerProblem } from "../support/admission-answers.js";
+import { createNamespace, rawRequest, useEnvironment } from "../support/environment.js";
+import {
+  brokenText,
+  deeplyNested,
+  describeBody,
+  hostileSeeds,
+  malformedReviews,
+  oversized,
+  podReviews,
+  randomJson,
+  sidecarSetReviews,
+  wrongContentType,
+  type HostileBody,
+} from "../support/hostile-bodies.js";
+import { createSidecarSet } from "../support/sidecarsets.js";
+import { sendBody } from "../support/webhook-client.js";
+
+const env = useEnvironment();
+
+const COUNT = Number(process.env.HOSTILE_E2E_BODIES ?? 300);
+const PATHS = [MUTATE_POD_PATH, MUTATE_SIDECARSET_PATH, VALIDATE_SIDECARSET_PATH];
+const SET_PATHS = [MUTATE_SIDECARSET_PATH, VALIDATE_SIDECARSET_PATH];
+const APP = "hostile-e2e";
+
+/** Seeds whose pods the SidecarSet of this test selects, so hostile pods reach the manager's injection. */
+function seedsSelectedHere() {
+  const seeds = hostileSeeds();
+  const pods = seeds.pods.map((p) => ({ ...p, metadata: { ...p.metadata, labels: { ...(p.metadata?.labels ?? {}), app: APP } } }));
+  return { ...seeds, pods };
+}
+
+function hostileBodies(count: number): HostileBody[] {
+  const seeds = seedsSelectedHere();
+  const pods = podReviews([MUTATE_POD_PATH, MUTATE_POD_PATH, ...SET_PATHS], seeds.pods);
+  const sets = sidecarSetReviews([...SET_PATHS, MUTATE_POD_PATH], seeds.rawSidecarSets, seeds.sidecarSets);
+  const any = fc.oneof(
+    { weight: 3, arbitrary: pods },
+    { weight: 2, arbitrary: sets },
+    { weight: 2, arbitrary: malformedReviews(PATHS, seeds) },
+    { weight: 1, arbitrary: randomJson(PATHS) },
+    { weight: 1, arbitrary: brokenText(PATHS, fc.oneof(pods, sets)) },
+    { weight: 1, arbitrary: deeplyNested(PATHS, seeds) },
+    { weight: 1, arbitrary: wrongContentType(PATHS, sets) },
+  );
+  const seed = Number(process.env.HOSTILE_SEED ?? 20_260_101);
+  return [...fc.sample(any, { numRuns: count, seed }), ...fc.sample(oversized(PATHS, DEFAULT_MAX_BODY_BYTES), { numRuns: 4, seed })];
+}
+
+async function processStart(): Promise<string> {
+  const res = await fetch(`http://127.0.0.1:${env().metricsPort}/metrics`);
+  assert.equal(res.status, 200);
+  const line = (await res.text()).split("\n").find((l) => l.startsWith("process_start_time_seconds "));
+  assert.ok(line, "the manager exports process_start_time_seconds");
+  return line;
+}
+
+test(`${COUNT} hostile bodies to the manager's webhook port all get a well-formed answer or a 4xx, and the same process still injects pods`, async () => {
+  await createNamespace(env().clients, "hostile");
+  await createSidecarSet(env(), "hostile-agent", {
+    selector: { matchLabels: { app: APP } },
+    containers: [{ name: "agent", image: "registry.local/agent:1" }],
+  });
+  const startedBefore = await processStart();
+
+  const problems: string[] = [];
+  const statuses = new Map<number, number>();
+  for (const body of hostileBodies(COUNT)) {
+    const reply = await sendBody({ port: env().webhookPort, deadlineMs: 30_000 }, body);
+    statuses.set(reply.status, (statuses.get(reply.status) ?? 0) + 1);
+    const problem = answerProblem(body, reply, { maxBodyBytes: DEFAULT_MAX_BODY_BYTES });
+    if (problem) problems.push(`${problem}\n  body: ${describeBody(body).slice(0, 300)}\n  answer ${reply.status}: ${reply.body.slice(0, 300)}`);
+  }
+  assert.deepEqual(problems.slice(0, 5), [], `${problems.length} bad answers`);
+  assert.ok((statuses.get(200) ?? 0) > 0 && [...statuses.keys()].some((s) => s >= 400), `a mix of reviews and 4xx: ${JSON.stringify([...statuses])}`);
+
+  const ready = await fetch(`http://127.0.0.1:${env().metricsPort}/readyz`);
+  assert.equal(ready.status, 200, "the manager is still ready");
+  assert.equal(await processStart(), startedBefore, "the same manager process answered throughout");
+
+  const pod = await rawRequest<Pod>(env().clients.kc, "POST", "/api/v1/namespaces/hostile/pods", {
+    metadata: { name: "after-hostile", labels: { app: APP } },
+    spec: { containers: [{ name: "app", image: "registry.local/app:1" }] },
+  });
+  assert.deepEqual(pod.spec?.containers.map((c) => c.name), ["agent", "app"], "a pod created through the API server is still injected");
+});
