@@ -3,6 +3,7 @@
 // instead of a stuck test; a server that answers early (413) and closes while
 // the body is still going out is an answer, not an error.
 import https from "node:https";
+import tls from "node:tls";
 import type { HostileBody } from "./hostile-bodies.js";
 import type { WireReply } from "./admission-answers.js";
 
@@ -49,5 +50,29 @@ export function sendBody(target: WebhookTarget, body: HostileBody): Promise<Wire
       reject(e);
     });
     req.end(body.payload);
+  });
+}
+
+/**
+ * Writes `bytes` as they are over a TLS connection (no HTTP client to tidy
+ * them up) and gives back the status code of the first answer, or 0 when the
+ * server closed without one.
+ */
+export function sendRawHttp(target: Pick<WebhookTarget, "port" | "ca" | "deadlineMs">, bytes: string): Promise<{ status: number; head: string }> {
+  return new Promise((resolve, reject) => {
+    const socket = tls.connect({ host: "127.0.0.1", port: target.port, ...(target.ca ? { ca: target.ca } : { rejectUnauthorized: false }) }, () => socket.end(bytes));
+    const chunks: Buffer[] = [];
+    const timer = setTimeout(() => {
+      socket.destroy();
+      reject(new Error(`no answer within ${target.deadlineMs}ms`));
+    }, target.deadlineMs);
+    socket.on("data", (c: Buffer) => chunks.push(c));
+    socket.on("error", () => undefined); // a reset after the answer is the server closing, not a failure
+    socket.on("close", () => {
+      clearTimeout(timer);
+      const head = Buffer.concat(chunks).toString("latin1").split("\r\n")[0] ?? "";
+      const m = /^HTTP\/1\.[01] (\d{3})/.exec(head);
+      resolve({ status: m ? Number(m[1]) : 0, head });
+    });
   });
 }

@@ -30,7 +30,7 @@ import {
   type HostileBody,
 } from "../../support/hostile-bodies.js";
 import { applyJsonPatch, type PatchOperation } from "../../support/json-patch-apply.js";
-import { sendBody, type WebhookTarget } from "../../support/webhook-client.js";
+import { sendBody, sendRawHttp, type WebhookTarget } from "../../support/webhook-client.js";
 
 const TOTAL = Number(process.env.HOSTILE_BODIES ?? 10_000);
 const SEED = process.env.HOSTILE_SEED === undefined ? undefined : Number(process.env.HOSTILE_SEED);
@@ -100,6 +100,30 @@ for (const c of classes) {
       fc.asyncProperty(c.arb, check),
       { numRuns: runs, includeErrorInReport: true, ...(SEED === undefined ? {} : { seed: SEED }) },
     );
+  });
+}
+
+// Below the JSON: requests Node's HTTP parser refuses before any route runs.
+const HEAD = "POST /mutate-pod HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n";
+const malformedHttp: { name: string; bytes: string; status: number }[] = [
+  { name: "a Content-Length that is not a number", bytes: `${HEAD}Content-Length: abc\r\n\r\n{}`, status: 400 },
+  { name: "a negative Content-Length", bytes: `${HEAD}Content-Length: -1\r\n\r\n{}`, status: 400 },
+  { name: "a Content-Length past 2^64", bytes: `${HEAD}Content-Length: 99999999999999999999999\r\n\r\n{}`, status: 400 },
+  { name: "two different Content-Lengths", bytes: `${HEAD}Content-Length: 3\r\nContent-Length: 5\r\n\r\n{}`, status: 400 },
+  { name: "Content-Length with chunked encoding", bytes: `${HEAD}Content-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n`, status: 400 },
+  { name: "a chunk size that is not hex", bytes: `${HEAD}Transfer-Encoding: chunked\r\n\r\nzz\r\nabc\r\n0\r\n\r\n`, status: 400 },
+  { name: "a body shorter than its Content-Length", bytes: `${HEAD}Content-Length: 100\r\n\r\n{}`, status: 400 },
+  { name: "100 kB of headers", bytes: `${HEAD}X-Big: ${"a".repeat(100_000)}\r\nContent-Length: 2\r\n\r\n{}`, status: 431 },
+  { name: "a NUL in a header", bytes: `POST /mutate-pod HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\u0000\r\nContent-Length: 2\r\n\r\n{}`, status: 400 },
+  { name: "no Host header", bytes: "POST /mutate-pod HTTP/1.1\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}", status: 400 },
+  { name: "bytes that are not HTTP", bytes: "\u0000\u0001\u0002 GARBAGE\r\n\r\n", status: 400 },
+  { name: "an absolute URL as the target", bytes: "POST https://elsewhere/mutate-pod HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}", status: 404 },
+  { name: "OPTIONS *", bytes: "OPTIONS * HTTP/1.1\r\nHost: x\r\n\r\n", status: 404 },
+];
+for (const c of malformedHttp) {
+  test(`malformed HTTP: ${c.name} gets ${c.status}`, async () => {
+    const reply = await sendRawHttp(target, c.bytes);
+    assert.equal(reply.status, c.status, reply.head);
   });
 }
 
