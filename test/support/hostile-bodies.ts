@@ -18,6 +18,8 @@ export interface HostileBody {
   path: string;
   contentType: string;
   payload: Buffer;
+  /** Sent in chunks without a Content-Length, so the server learns the size only by reading. */
+  chunked?: boolean;
 }
 
 /** The label every golden pod gets, so that each only meets its own case's SidecarSets. */
@@ -525,13 +527,15 @@ export function deeplyNested(paths: readonly string[], seeds: HostileSeeds): fc.
   return fc.oneof(alone, inObject);
 }
 
-/** Bodies past the cap: a review padded with spaces, or one huge string. */
+/** Bodies past the cap: a review padded with spaces, or one huge string; with a declared length or chunked. */
 export function oversized(paths: readonly string[], maxBodyBytes: number): fc.Arbitrary<HostileBody> {
-  return fc.tuple(fc.constantFrom(...paths), fc.integer({ min: 1, max: 256 * 1024 }), fc.boolean()).map(([path, over, padded]) => {
+  return fc.tuple(fc.constantFrom(...paths), fc.integer({ min: 1, max: 256 * 1024 }), fc.boolean(), fc.boolean()).map(([path, over, padded, chunked]) => {
     const size = maxBodyBytes + over;
     const payload = padded ? Buffer.alloc(size, 0x20) : Buffer.from(`"${"x".repeat(size - 2)}"`);
     if (padded) payload.write(JSON.stringify(reviewOf({ uid: "big", operation: "CREATE" })));
-    return hostileBody("oversized body", path, "application/json", payload);
+    const body = hostileBody(`oversized body${chunked ? ", chunked" : ""}`, path, "application/json", payload);
+    if (chunked) body.chunked = true;
+    return body;
   });
 }
 

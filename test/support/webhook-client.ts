@@ -27,7 +27,7 @@ export function sendBody(target: WebhookTarget, body: HostileBody): Promise<Wire
         method: "POST",
         ...(target.ca ? { ca: target.ca } : { rejectUnauthorized: false }),
         agent: target.agent ?? false,
-        headers: { "content-type": body.contentType, "content-length": body.payload.length },
+        headers: { "content-type": body.contentType, ...(body.chunked ? {} : { "content-length": body.payload.length }) },
       },
       (res) => {
         answered = true;
@@ -49,7 +49,10 @@ export function sendBody(target: WebhookTarget, body: HostileBody): Promise<Wire
       clearTimeout(timer);
       reject(e);
     });
-    req.end(body.payload);
+    if (body.chunked) {
+      for (let i = 0; i < body.payload.length; i += 64 * 1024) req.write(body.payload.subarray(i, i + 64 * 1024));
+      req.end();
+    } else req.end(body.payload);
   });
 }
 

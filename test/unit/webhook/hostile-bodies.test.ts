@@ -90,7 +90,7 @@ const classes: { name: string; share: number; min?: number; max?: number; arb: f
   { name: "wrong content types", share: 0.05, arb: wrongContentType(PATHS, setReviewArb) },
   { name: "valid reviews carrying hostile pods", share: 0.27, arb: podReviewArb },
   { name: "valid reviews carrying hostile SidecarSets", share: 0.18, arb: setReviewArb },
-  { name: "bodies past the size cap", share: 0, min: 12, max: 12, arb: oversized(PATHS, DEFAULT_MAX_BODY_BYTES) },
+  { name: "bodies past the size cap, with a declared length or chunked", share: 0, min: 12, max: 12, arb: oversized(PATHS, DEFAULT_MAX_BODY_BYTES) },
 ];
 
 for (const c of classes) {
