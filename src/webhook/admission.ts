@@ -127,7 +127,7 @@ function checkGVK(value: unknown, path: string, errors: string[], last: "kind" |
 export const MAX_NESTING_DEPTH = 1000;
 
 /** Whether `value` nests deeper than `limit` levels. Iterative, so it cannot overflow on what it guards against. */
-export function nestsDeeperThan(value: unknown, limit: number): boolean {
+function nestsDeeperThan(value: unknown, limit: number): boolean {
   const stack: { node: unknown; depth: number }[] = [{ node: value, depth: 1 }];
   while (stack.length > 0) {
     const { node, depth } = stack.pop()!;
