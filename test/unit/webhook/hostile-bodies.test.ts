@@ -11,7 +11,7 @@ import https from "node:https";
 import { after, before, test } from "node:test";
 import fc from "fast-check";
 import { silentLogger } from "../../../src/observability/logger.js";
-import { admissionRoutes } from "../../../src/webhook/handlers/index.js";
+import { admissionRoutes, MUTATE_POD_PATH } from "../../../src/webhook/handlers/index.js";
 import { DEFAULT_MAX_BODY_BYTES, WebhookServer } from "../../../src/webhook/server.js";
 import { answerProblem } from "../../support/admission-answers.js";
 import { createLocalServingCertificate } from "../../support/certs.js";
@@ -40,7 +40,7 @@ const DEADLINE_MS = 30_000;
 const seeds = hostileSeeds();
 const routes = admissionRoutes({ cache: seeds.cache, now: () => GOLDEN_NOW, random: () => 0, logger: silentLogger() });
 const PATHS = Object.keys(routes);
-const POD_PATH = "/mutate-pod";
+const POD_PATH = MUTATE_POD_PATH;
 const SIDECARSET_PATHS = PATHS.filter((p) => p !== POD_PATH);
 
 let server: WebhookServer;
