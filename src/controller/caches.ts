@@ -1,24 +1,26 @@
-// The informer caches the manager reads: SidecarSets, Pods, Namespaces, and in
-// the manager namespace ControllerRevisions and the whitelist ConfigMap. The
-// admission handlers and the controller both read them; neither lists from the
-// API server on its hot path.
+// The controller's informer caches: SidecarSets, Pods, Namespaces and the
+// manager namespace's ControllerRevisions. They run only while this replica
+// holds the Lease (or at once without leader election); the admission
+// webhooks keep their own, pod-free caches on their own event loop
+// (src/webhook/caches.ts), so the reconciles never list from the API server
+// on their hot path and a standby replica never caches a pod.
 import type { ControllerRevision, Namespace, Pod } from "../api/kube-types.js";
-import { WHITELIST_CONFIGMAP, WHITELIST_CONFIGMAP_KEY, REVISION_SIDECARSET_NAME_LABEL } from "../api/keys.js";
 import type { SidecarSet } from "../api/types.js";
-import { Informer, rawListWatch } from "../kube/informer.js";
 import type { RawKubeClient } from "../kube/client.js";
+import {
+  DEFAULT_RESYNC_MS,
+  InformerGroup,
+  namespaceInformer,
+  podInformer,
+  revisionInformer,
+  sidecarSetInformer,
+} from "../kube/cluster-informers.js";
+import type { Informer } from "../kube/informer.js";
 import type { Logger } from "../observability/logger.js";
-
-interface ConfigMap {
-  metadata?: { name?: string; namespace?: string; resourceVersion?: string };
-  data?: Record<string, string>;
-}
-
-export const REVISION_OWNER_INDEX = "sidecarset";
 
 export interface CacheOptions {
   client: RawKubeClient;
-  /** Manager namespace: ControllerRevisions and the whitelist ConfigMap live there. */
+  /** Manager namespace: ControllerRevisions live there. */
   namespace: string;
   logger?: Logger;
   resyncMs?: number;
@@ -29,50 +31,24 @@ export class ManagerCaches {
   readonly pods: Informer<Pod>;
   readonly namespaces: Informer<Namespace>;
   readonly revisions: Informer<ControllerRevision>;
-  readonly configMaps: Informer<ConfigMap>;
-  private readonly all: Informer<never>[];
+  private readonly group: InformerGroup;
   /** Namespace labels by name; dropped on any Namespace event, rebuilt on the next read. */
   private namespaceLabelCache: Record<string, Record<string, string>> | undefined;
 
   constructor(private readonly opts: CacheOptions) {
-    const { client, namespace, logger } = opts;
-    const resyncMs = opts.resyncMs ?? 10 * 60_000;
-    const ns = encodeURIComponent(namespace);
-    this.sidecarSets = new Informer<SidecarSet>({
-      name: "sidecarsets",
-      source: rawListWatch(client, "/apis/apps.kruise.io/v1alpha1/sidecarsets"),
-      resyncMs,
-      ...(logger ? { logger } : {}),
-    });
-    this.pods = new Informer<Pod>({
-      name: "pods",
-      source: rawListWatch(client, "/api/v1/pods"),
-      resyncMs,
-      ...(logger ? { logger } : {}),
-    });
-    this.namespaces = new Informer<Namespace>({
-      name: "namespaces",
-      source: rawListWatch(client, "/api/v1/namespaces"),
-      resyncMs,
-      ...(logger ? { logger } : {}),
-    });
-    this.revisions = new Informer<ControllerRevision>({
-      name: "controllerrevisions",
-      source: rawListWatch(client, `/apis/apps/v1/namespaces/${ns}/controllerrevisions`),
-      indexers: { [REVISION_OWNER_INDEX]: (r) => [r.metadata?.labels?.[REVISION_SIDECARSET_NAME_LABEL] ?? ""] },
-      resyncMs,
-      ...(logger ? { logger } : {}),
-    });
-    this.configMaps = new Informer<ConfigMap>({
-      name: "configmaps",
-      source: rawListWatch(client, `/api/v1/namespaces/${ns}/configmaps`),
-      fieldSelector: `metadata.name=${WHITELIST_CONFIGMAP}`,
-      resyncMs,
-      ...(logger ? { logger } : {}),
-    });
+    const ctx = { client: opts.client, namespace: opts.namespace, resyncMs: opts.resyncMs ?? DEFAULT_RESYNC_MS, ...(opts.logger ? { logger: opts.logger } : {}) };
+    this.sidecarSets = sidecarSetInformer(ctx);
+    this.pods = podInformer(ctx);
+    this.namespaces = namespaceInformer(ctx);
+    this.revisions = revisionInformer(ctx);
     const forgetNamespaceLabels = () => (this.namespaceLabelCache = undefined);
     this.namespaces.addEventHandler({ add: forgetNamespaceLabels, update: forgetNamespaceLabels, delete: forgetNamespaceLabels });
-    this.all = [this.sidecarSets, this.pods, this.namespaces, this.revisions, this.configMaps] as unknown as Informer<never>[];
+    this.group = new InformerGroup({
+      sidecarsets: this.sidecarSets,
+      pods: this.pods,
+      namespaces: this.namespaces,
+      controllerrevisions: this.revisions,
+    });
   }
 
   get managerNamespace(): string {
@@ -80,19 +56,24 @@ export class ManagerCaches {
   }
 
   start(): void {
-    for (const i of this.all) i.start();
+    this.group.start();
   }
 
-  async waitForSync(signal?: AbortSignal): Promise<void> {
-    await Promise.all(this.all.map((i) => i.waitForSync(signal)));
+  waitForSync(signal?: AbortSignal): Promise<void> {
+    return this.group.waitForSync(signal);
   }
 
   hasSynced(): boolean {
-    return this.all.every((i) => i.hasSynced());
+    return this.group.hasSynced();
   }
 
-  async stop(): Promise<void> {
-    await Promise.all(this.all.map((i) => i.stop()));
+  stop(): Promise<void> {
+    return this.group.stop();
+  }
+
+  /** Cached objects per informer, for metrics. */
+  sizes(): Record<string, number> {
+    return this.group.sizes();
   }
 
   sidecarSetList(): SidecarSet[] {
@@ -101,11 +82,6 @@ export class ManagerCaches {
 
   sidecarSet(name: string): SidecarSet | undefined {
     return this.sidecarSets.get(name);
-  }
-
-  namespaceLabels(name: string): Record<string, string> | undefined {
-    const ns = this.namespaces.get(name);
-    return ns ? (ns.metadata?.labels ?? {}) : undefined;
   }
 
   /**
@@ -129,14 +105,5 @@ export class ManagerCaches {
 
   revisionList(): ControllerRevision[] {
     return this.revisions.list();
-  }
-
-  revisionsOf(setName: string): ControllerRevision[] {
-    return this.revisions.byIndex(REVISION_OWNER_INDEX, setName);
-  }
-
-  /** The whitelist JSON, or undefined when the ConfigMap or its key is missing (SPEC §4.5). */
-  whitelist(): string | undefined {
-    return this.configMaps.get(`${this.opts.namespace}/${WHITELIST_CONFIGMAP}`)?.data?.[WHITELIST_CONFIGMAP_KEY];
   }
 }

@@ -153,6 +153,11 @@ export class Informer<T extends KubeObject> {
     return this.store.changesSince(revision);
   }
 
+  /** Objects in the cache, without copying them out. */
+  get size(): number {
+    return this.store.size;
+  }
+
   /** Objects in one namespace (built-in index). */
   listInNamespace(namespace: string): T[] {
     return this.store.byIndex("namespace", namespace);

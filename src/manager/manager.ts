@@ -1,21 +1,25 @@
-// The manager process: admission webhooks on every replica, the SidecarSet
-// controller on the Lease holder only, metrics and health on their own port.
+// The manager process: two event loops. The webhook thread (webhook-thread.ts)
+// serves the admission webhooks on every replica from its own pod-free caches;
+// this thread runs leader election, the SidecarSet controller with its caches
+// (only while it holds the Lease), certificates, and metrics and health on
+// their own port. See docs/adr/0005-admission-event-loop.md.
 import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
 import { join } from "node:path";
-import { SidecarSetController } from "../controller/controller.js";
-import { ManagerCaches } from "../controller/caches.js";
+import type { Registry } from "prom-client";
 import { loadKubeConfig, RawKubeClient } from "../kube/client.js";
 import { EventRecorder, rawEventSink } from "../kube/events.js";
 import { LeaderElector, rawLeaseClient } from "../kube/leader-election.js";
 import { MUTATING_WEBHOOK_CONFIGURATION_NAME, VALIDATING_WEBHOOK_CONFIGURATION_NAME } from "../manifests/options.js";
 import { createLogger, errorFields, type Logger } from "../observability/logger.js";
 import { ObservabilityServer } from "../observability/http.js";
-import { createMetrics, observeWebhook, type ManagerMetrics } from "../observability/metrics.js";
+import { createMetrics, type ManagerMetrics } from "../observability/metrics.js";
 import { ensureCertificates, loadMountedCertificates, patchCaBundles, SECRET_KEYS, type CertBundle } from "../webhook/certs.js";
-import { admissionRoutes } from "../webhook/handlers/index.js";
-import { WebhookServer } from "../webhook/server.js";
+import { registerCacheMetrics } from "./cache-metrics.js";
+import { ControllerTerm } from "./controller-term.js";
 import type { ManagerOptions } from "./options.js";
+import type { PemPair, WebhookThreadState } from "./webhook-protocol.js";
+import { WebhookThread } from "./webhook-thread.js";
 import { installWebhookConfigurations } from "./webhook-configurations.js";
 
 const CERT_CHECK_INTERVAL_MS = 60 * 60_000;
@@ -23,7 +27,7 @@ const CERT_CHECK_INTERVAL_MS = 60 * 60_000;
 export interface RunningManager {
   webhookPort: number;
   metricsPort: number;
-  /** Resolves when the manager has stopped. */
+  /** Resolves when the manager has stopped; rejects when the webhook thread ended on its own. */
   stopped: Promise<void>;
   stop(): Promise<void>;
 }
@@ -32,10 +36,11 @@ export class Manager {
   private readonly logger: Logger;
   private readonly metrics: ManagerMetrics;
   private client!: RawKubeClient;
-  private caches!: ManagerCaches;
-  private webhook: WebhookServer | undefined;
+  private webhook: WebhookThread | undefined;
+  private webhookState: WebhookThreadState | undefined;
   private observability: ObservabilityServer | undefined;
-  private controller: SidecarSetController | undefined;
+  /** The controller and its caches while this replica runs them; undefined on a standby. */
+  private term: ControllerTerm | undefined;
   private elector: LeaderElector | undefined;
   private recorder!: EventRecorder;
   private readonly abort = new AbortController();
@@ -49,6 +54,11 @@ export class Manager {
   ) {
     this.logger = logger ?? createLogger({ level: opts.logLevel, base: { component: "sidecarset-manager" } });
     this.metrics = createMetrics({ defaultMetrics: true });
+    registerCacheMetrics(this.metrics.registry, {
+      webhook: () => this.webhookState?.cached,
+      controller: () => this.term?.caches.sizes(),
+      webhookEventLoopDelay: () => this.webhookState?.eventLoopDelay,
+    });
   }
 
   async start(): Promise<RunningManager> {
@@ -60,11 +70,17 @@ export class Manager {
     this.observability = new ObservabilityServer({
       port: opts.metricsPort,
       host: opts.metricsBindAddress,
-      registry: this.metrics.registry,
+      registry: this.scrapedRegistry(),
       logger,
     });
-    this.observability.addReadinessCheck("informers-synced", () => this.caches?.hasSynced() || "caches are not synced yet");
-    this.observability.addReadinessCheck("webhook-serving", () => Boolean(this.webhook) || "webhook server is not serving yet");
+    this.observability.addReadinessCheck("webhook-caches-synced", async () => {
+      if (!this.webhook) return "the webhook thread is not serving yet";
+      const state = await this.refreshWebhookState();
+      return (state.synced && state.serving) || "the webhook caches are not synced yet";
+    });
+    // A standby holds no controller caches and is ready; the Lease holder is
+    // ready once its pod cache synced.
+    this.observability.addReadinessCheck("controller-caches-synced", () => !this.term?.syncing() || "the controller caches are not synced yet");
     const metricsPort = await this.observability.start();
 
     this.recorder = new EventRecorder({
@@ -74,48 +90,57 @@ export class Manager {
       clusterScopedNamespace: "default",
       logger,
     });
-    this.caches = new ManagerCaches({ client: this.client, namespace: opts.namespace, logger });
-    this.caches.start();
-    logger.info("waiting for the caches to sync");
-    await this.caches.waitForSync(this.abort.signal);
-    logger.info("caches synced");
 
     const certificate = await this.certificates();
-    const routes = admissionRoutes({
-      cache: {
-        sidecarSets: () => this.caches.sidecarSetList(),
-        namespaceLabels: (n) => this.caches.namespaceLabels(n),
-        revisions: () => this.caches.revisionList(),
-        whitelist: () => this.caches.whitelist(),
+    logger.info("starting the webhook thread; waiting for its caches to sync");
+    const webhookStarting = WebhookThread.start({
+      config: {
+        ...(opts.kubeconfig ? { kubeconfig: opts.kubeconfig } : {}),
+        namespace: opts.namespace,
+        port: opts.webhookPort,
+        host: opts.webhookBindAddress,
+        certificate,
+        ...(opts.certMode === "files"
+          ? { certificateFiles: { certFile: join(opts.certDir, SECRET_KEYS.cert), keyFile: join(opts.certDir, SECRET_KEYS.key) } }
+          : {}),
+        logLevel: opts.logLevel,
+        sortInjectedContainersByName: opts.sortInjectedContainersByName,
+        allowPatchPodMetadataWithoutWhitelist: opts.allowPatchPodMetadataWithoutWhitelist,
       },
-      now: () => new Date(),
-      random: Math.random,
-      sortInjectedContainersByName: opts.sortInjectedContainersByName,
-      allowPatchPodMetadataWithoutWhitelist: opts.allowPatchPodMetadataWithoutWhitelist,
-      metrics: { onInjected: (names) => names.forEach((n) => this.metrics.injections.inc({ sidecarset: n })) },
       logger,
+      metrics: this.metrics,
     });
-    const webhook = new WebhookServer({
-      port: opts.webhookPort,
-      host: opts.webhookBindAddress,
-      certificate,
-      routes,
-      ready: () => this.caches.hasSynced(),
-      logger,
-      onRequestDone: ({ path, status, seconds }) => observeWebhook(this.metrics, path, status, seconds),
-    });
-    const webhookPort = await webhook.start();
+    // Without leader election the controller's caches sync alongside the webhook's.
+    const controllerStarting = opts.leaderElect ? Promise.resolve() : this.startTerm();
+    const [webhook] = await Promise.all([webhookStarting, controllerStarting]);
     this.webhook = webhook;
-    if (opts.certMode === "files") {
-      webhook.watchCertificateFiles(join(opts.certDir, SECRET_KEYS.cert), join(opts.certDir, SECRET_KEYS.key));
-    }
+    logger.info({ port: webhook.port }, "webhook thread serving");
 
-    const stopped = this.runController();
-    return { webhookPort, metricsPort, stopped, stop: () => this.stop() };
+    const stopped = this.run(webhook);
+    stopped.catch((e: unknown) => logger.error(errorFields(e), "the manager stopped on an error"));
+    return { webhookPort: webhook.port, metricsPort, stopped, stop: () => this.stop() };
+  }
+
+  /** The registry behind /metrics: the webhook thread's pending metrics are fetched before each scrape. */
+  private scrapedRegistry(): Pick<Registry, "metrics" | "contentType"> {
+    const registry = this.metrics.registry;
+    return {
+      contentType: registry.contentType,
+      metrics: async () => {
+        await this.refreshWebhookState().catch((e: unknown) => this.logger.warn(errorFields(e), "the webhook thread did not report its metrics"));
+        return registry.metrics();
+      },
+    };
+  }
+
+  private async refreshWebhookState(): Promise<WebhookThreadState> {
+    if (!this.webhook) throw new Error("the webhook thread is not running");
+    this.webhookState = await this.webhook.state();
+    return this.webhookState;
   }
 
   /** Serving certificate and CA, per --cert-mode; also writes the caBundle where the manager owns it. */
-  private async certificates(): Promise<{ cert: string; key: string }> {
+  private async certificates(): Promise<PemPair> {
     const { opts, logger } = this;
     if (opts.certMode === "files") {
       const mounted = await loadMountedCertificates(opts.certDir);
@@ -164,25 +189,44 @@ export class Manager {
     return bundle;
   }
 
-  private runController(): Promise<void> {
+  /** Until stopped; rejects when the webhook thread ends on its own (the process should then exit and restart). */
+  private run(webhook: WebhookThread): Promise<void> {
+    const crashed = webhook.exited.then((code) => {
+      if (!this.stopping) throw new Error(`the webhook thread exited unexpectedly (code ${code})`);
+    });
+    const controller = this.opts.leaderElect ? this.campaign() : new Promise<void>((resolve) => this.abort.signal.addEventListener("abort", () => resolve(), { once: true }));
+    return Promise.race([controller, crashed]);
+  }
+
+  /** A new controller term: its own caches, started now; resolves once the controller runs. */
+  private startTerm(): Promise<void> {
     const { opts, logger } = this;
-    const makeController = () =>
-      new SidecarSetController({
-        client: this.client,
-        caches: this.caches,
-        recorder: this.recorder,
-        logger,
-        namespace: opts.namespace,
-        workers: opts.workers,
-        expectationTimeoutMs: opts.expectationTimeoutMs,
-        metrics: this.metrics,
-      });
-    if (!opts.leaderElect) {
-      this.controller = makeController();
-      this.controller.start();
-      logger.info({ workers: opts.workers }, "controller started (no leader election)");
-      return new Promise((resolve) => this.abort.signal.addEventListener("abort", () => resolve(), { once: true }));
-    }
+    const term = new ControllerTerm({
+      client: this.client,
+      recorder: this.recorder,
+      logger,
+      namespace: opts.namespace,
+      workers: opts.workers,
+      expectationTimeoutMs: opts.expectationTimeoutMs,
+      metrics: this.metrics,
+    });
+    this.term = term;
+    logger.info("starting the controller caches");
+    return term.start();
+  }
+
+  private async endTerm(): Promise<void> {
+    const term = this.term;
+    this.term = undefined;
+    await term?.stop();
+  }
+
+  /**
+   * Campaigns for the Lease, runs a controller term while holding it, and
+   * campaigns again after losing it: the webhook thread keeps serving all along.
+   */
+  private campaign(): Promise<void> {
+    const { opts, logger } = this;
     this.elector = new LeaderElector({
       lease: rawLeaseClient(this.client, opts.namespace, opts.leaseName),
       name: opts.leaseName,
@@ -192,21 +236,21 @@ export class Manager {
       logger,
       onStartedLeading: (signal) => {
         this.metrics.leaderStatus.set({ name: opts.leaseName }, 1);
-        const controller = makeController();
-        this.controller = controller;
-        controller.start();
-        logger.info({ identity: opts.identity }, "became leader; controller started");
+        this.startTerm().catch((e: unknown) => logger.error(errorFields(e), "starting the controller failed"));
         signal.addEventListener("abort", () => {
-          void controller.stop();
+          void this.endTerm().then(() => logger.info("controller stopped; its pod cache is dropped"));
         });
       },
       onStoppedLeading: () => {
         this.metrics.leaderStatus.set({ name: opts.leaseName }, 0);
-        logger.info("leadership lost or released; controller stopped");
+        logger.info("leadership lost or released; controller stopping");
       },
       onNewLeader: (id) => logger.info({ leader: id }, "observed leader"),
     });
-    this.electionLoop = this.elector.run(this.abort.signal);
+    this.metrics.leaderStatus.set({ name: opts.leaseName }, 0);
+    this.electionLoop = (async () => {
+      while (!this.abort.signal.aborted) await this.elector!.run(this.abort.signal);
+    })();
     return this.electionLoop;
   }
 
@@ -217,12 +261,13 @@ export class Manager {
       logger.info("shutting down");
       this.observability?.markShuttingDown();
       if (this.certTimer) clearInterval(this.certTimer);
-      await this.controller?.stop();
-      this.abort.abort();
-      await this.electionLoop?.catch((e) => logger.warn(errorFields(e), "leader election ended with an error"));
-      await this.webhook?.stop();
+      const controllerDone = (async () => {
+        await this.endTerm();
+        this.abort.abort();
+        await this.electionLoop?.catch((e: unknown) => logger.warn(errorFields(e), "leader election ended with an error"));
+      })();
+      await Promise.all([controllerDone, this.webhook?.stop()]);
       await this.recorder?.flush();
-      await this.caches?.stop();
       await this.observability?.stop();
       this.client?.close();
       logger.info("stopped");

@@ -13,7 +13,8 @@ export type HealthCheck = () => boolean | string | void | Promise<boolean | stri
 export interface ObservabilityServerOptions {
   port: number;
   host?: string;
-  registry: Registry;
+  /** The registry (or a wrapper that refreshes it before rendering) behind /metrics. */
+  registry: Pick<Registry, "metrics" | "contentType">;
   logger?: Logger;
   /** Per check deadline; a check that hangs counts as failed. */
   checkTimeoutMs?: number;

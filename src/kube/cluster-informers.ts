@@ -1,0 +1,98 @@
+// The informers the manager keeps, one factory per kind, so the webhook side and
+// the controller side (each with its own caches, on its own event loop) watch
+// exactly the same collections with the same options.
+import type { ControllerRevision, Namespace, Pod } from "../api/kube-types.js";
+import { WHITELIST_CONFIGMAP } from "../api/keys.js";
+import type { SidecarSet } from "../api/types.js";
+import type { RawKubeClient } from "./raw-client.js";
+import { Informer, rawListWatch } from "./informer.js";
+import type { Logger } from "pino";
+
+export interface ConfigMap {
+  metadata?: { name?: string; namespace?: string; resourceVersion?: string };
+  data?: Record<string, string>;
+}
+
+export interface InformerContext {
+  client: RawKubeClient;
+  /** Manager namespace: ControllerRevisions and the whitelist ConfigMap live there. */
+  namespace: string;
+  resyncMs: number;
+  logger?: Logger;
+}
+
+export const DEFAULT_RESYNC_MS = 10 * 60_000;
+
+function common(ctx: InformerContext) {
+  return { resyncMs: ctx.resyncMs, ...(ctx.logger ? { logger: ctx.logger } : {}) };
+}
+
+function managerNamespacePath(ctx: InformerContext, collection: string, group = "/api/v1"): string {
+  return `${group}/namespaces/${encodeURIComponent(ctx.namespace)}/${collection}`;
+}
+
+export function sidecarSetInformer(ctx: InformerContext): Informer<SidecarSet> {
+  return new Informer<SidecarSet>({ name: "sidecarsets", source: rawListWatch(ctx.client, "/apis/apps.kruise.io/v1alpha1/sidecarsets"), ...common(ctx) });
+}
+
+export function podInformer(ctx: InformerContext): Informer<Pod> {
+  return new Informer<Pod>({ name: "pods", source: rawListWatch(ctx.client, "/api/v1/pods"), ...common(ctx) });
+}
+
+export function namespaceInformer(ctx: InformerContext): Informer<Namespace> {
+  return new Informer<Namespace>({ name: "namespaces", source: rawListWatch(ctx.client, "/api/v1/namespaces"), ...common(ctx) });
+}
+
+/** ControllerRevisions of the manager namespace (SidecarSet revisions). */
+export function revisionInformer(ctx: InformerContext): Informer<ControllerRevision> {
+  return new Informer<ControllerRevision>({
+    name: "controllerrevisions",
+    source: rawListWatch(ctx.client, managerNamespacePath(ctx, "controllerrevisions", "/apis/apps/v1")),
+    ...common(ctx),
+  });
+}
+
+/** Only the whitelist ConfigMap of the manager namespace (a field selector on its name). */
+export function whitelistInformer(ctx: InformerContext): Informer<ConfigMap> {
+  return new Informer<ConfigMap>({
+    name: "configmaps",
+    source: rawListWatch(ctx.client, managerNamespacePath(ctx, "configmaps")),
+    fieldSelector: `metadata.name=${WHITELIST_CONFIGMAP}`,
+    ...common(ctx),
+  });
+}
+
+/** What a group needs of an informer, whatever it caches. */
+export interface GroupMember {
+  start(): void;
+  waitForSync(signal?: AbortSignal): Promise<void>;
+  hasSynced(): boolean;
+  stop(): Promise<void>;
+  readonly size: number;
+}
+
+/** A set of informers started, synced and stopped together. */
+export class InformerGroup {
+  constructor(private readonly members: Record<string, GroupMember>) {}
+
+  start(): void {
+    for (const i of Object.values(this.members)) i.start();
+  }
+
+  async waitForSync(signal?: AbortSignal): Promise<void> {
+    await Promise.all(Object.values(this.members).map((i) => i.waitForSync(signal)));
+  }
+
+  hasSynced(): boolean {
+    return Object.values(this.members).every((i) => i.hasSynced());
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(Object.values(this.members).map((i) => i.stop()));
+  }
+
+  /** Cached objects per informer name, for metrics. */
+  sizes(): Record<string, number> {
+    return Object.fromEntries(Object.entries(this.members).map(([name, i]) => [name, i.size]));
+  }
+}

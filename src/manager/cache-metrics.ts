@@ -1,0 +1,42 @@
+// Gauges that show what each side of the manager caches and how responsive the
+// webhook thread is: a standby replica shows no controller series at all (it
+// holds no pod), and the webhook thread's event-loop delay is what every
+// admission pays on top of its handler.
+import { Gauge, type Registry } from "prom-client";
+
+export interface CacheMetricsSources {
+  /** Cached objects per informer of the webhook thread (its last reported state). */
+  webhook(): Record<string, number> | undefined;
+  /** Cached objects per informer of the controller; undefined while it does not run here. */
+  controller(): Record<string, number> | undefined;
+  /** Event-loop delay of the webhook thread over the last state period, in seconds. */
+  webhookEventLoopDelay(): { p99: number; max: number } | undefined;
+}
+
+export function registerCacheMetrics(registry: Registry, sources: CacheMetricsSources): void {
+  new Gauge({
+    name: "sidecarset_informer_objects",
+    help: "Objects in an informer cache, by side (webhook, controller) and informer; no controller series while this replica does not run the controller",
+    labelNames: ["side", "informer"],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const side of ["webhook", "controller"] as const) {
+        for (const [informer, n] of Object.entries(sources[side]() ?? {})) this.set({ side, informer }, n);
+      }
+    },
+  });
+  new Gauge({
+    name: "sidecarset_webhook_event_loop_delay_seconds",
+    help: "Event-loop delay of the webhook thread since the previous scrape (p99 and max)",
+    labelNames: ["stat"],
+    registers: [registry],
+    collect() {
+      this.reset();
+      const d = sources.webhookEventLoopDelay();
+      if (!d) return;
+      this.set({ stat: "p99" }, d.p99);
+      this.set({ stat: "max" }, d.max);
+    },
+  });
+}

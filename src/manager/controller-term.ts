@@ -1,0 +1,71 @@
+// One term of the controller on this replica: from winning the Lease (or from
+// the start, without leader election) until losing it or stopping. The term
+// owns the controller's informer caches, so a replica that does not lead never
+// lists or watches a pod, and a lost Lease drops the pod cache with the term.
+import { SidecarSetController } from "../controller/controller.js";
+import { ManagerCaches } from "../controller/caches.js";
+import type { RawKubeClient } from "../kube/client.js";
+import type { EventRecorder } from "../kube/events.js";
+import type { Logger } from "../observability/logger.js";
+import type { ManagerMetrics } from "../observability/metrics.js";
+
+export interface ControllerTermOptions {
+  client: RawKubeClient;
+  recorder: EventRecorder;
+  logger: Logger;
+  namespace: string;
+  workers: number;
+  expectationTimeoutMs: number;
+  metrics: ManagerMetrics;
+}
+
+export class ControllerTerm {
+  readonly caches: ManagerCaches;
+  private controller: SidecarSetController | undefined;
+  private readonly abort = new AbortController();
+  private stopping: Promise<void> | undefined;
+
+  constructor(private readonly opts: ControllerTermOptions) {
+    this.caches = new ManagerCaches({ client: opts.client, namespace: opts.namespace, logger: opts.logger });
+  }
+
+  /** Starts the caches and, once they synced, the controller. Resolves then, or when stopped first. */
+  async start(): Promise<void> {
+    const { opts } = this;
+    this.caches.start();
+    try {
+      await this.caches.waitForSync(this.abort.signal);
+    } catch (e) {
+      if (this.abort.signal.aborted) return;
+      throw e;
+    }
+    if (this.abort.signal.aborted) return;
+    this.controller = new SidecarSetController({
+      client: opts.client,
+      caches: this.caches,
+      recorder: opts.recorder,
+      logger: opts.logger,
+      namespace: opts.namespace,
+      workers: opts.workers,
+      expectationTimeoutMs: opts.expectationTimeoutMs,
+      metrics: opts.metrics,
+    });
+    this.controller.start();
+    opts.logger.info({ workers: opts.workers, cached: this.caches.sizes() }, "controller caches synced; controller started");
+  }
+
+  /** True while the caches are still syncing (the controller is not running yet). */
+  syncing(): boolean {
+    return !this.stopping && !this.caches.hasSynced();
+  }
+
+  /** In-flight reconciles (and their writes) finish, then the informers stop and their stores go with this term. */
+  stop(): Promise<void> {
+    this.stopping ??= (async () => {
+      this.abort.abort();
+      await this.controller?.stop();
+      await this.caches.stop();
+    })();
+    return this.stopping;
+  }
+}

@@ -1,0 +1,53 @@
+// Messages between the manager's main thread (controller, leader election,
+// certificates, /metrics and /readyz) and the webhook thread (the admission
+// server and its caches). Plain data only: they are structured-cloned.
+import type { LogLevel } from "../observability/logger.js";
+
+/** What the webhook thread is started with (its workerData). */
+export interface WebhookThreadConfig {
+  kubeconfig?: string;
+  /** Manager namespace: ControllerRevisions and the whitelist ConfigMap. */
+  namespace: string;
+  port: number;
+  host: string;
+  certificate: PemPair;
+  /** --cert-mode=files: the thread polls these itself, so rotation never waits on the main thread. */
+  certificateFiles?: { certFile: string; keyFile: string };
+  logLevel: LogLevel;
+  sortInjectedContainersByName: boolean;
+  allowPatchPodMetadataWithoutWhitelist: boolean;
+}
+
+export interface PemPair {
+  cert: string;
+  key: string;
+}
+
+/** Admissions served since the last batch: [path, HTTP status, seconds] each, and injections per SidecarSet. */
+export interface WebhookMetricsBatch {
+  requests: [string, number, number][];
+  injections: Record<string, number>;
+}
+
+export interface WebhookThreadState {
+  synced: boolean;
+  serving: boolean;
+  /** Cached objects per informer. */
+  cached: Record<string, number>;
+  /** Event-loop delay of the webhook thread since the previous state, in seconds. */
+  eventLoopDelay: { p99: number; max: number };
+}
+
+export type ToWebhookThread =
+  | { type: "certificate"; pair: PemPair }
+  /** Asks for the state; the pending metrics batch is sent first. */
+  | { type: "state"; id: number }
+  | { type: "stop" };
+
+export type FromWebhookThread =
+  | { type: "log"; line: string }
+  | { type: "metrics"; batch: WebhookMetricsBatch }
+  | { type: "serving"; port: number }
+  | { type: "failed"; message: string }
+  | { type: "state"; id: number; state: WebhookThreadState }
+  | { type: "stopped" };

@@ -1,0 +1,89 @@
+// The admission webhooks' own informer caches: exactly what admission reads
+// (SidecarSets, Namespaces, the manager namespace's ControllerRevisions and
+// the whitelist ConfigMap) and no pods, so they stay small on every replica
+// and are fed on the webhook's event loop, never behind the controller's work.
+import type { ControllerRevision, Namespace } from "../api/kube-types.js";
+import { WHITELIST_CONFIGMAP, WHITELIST_CONFIGMAP_KEY } from "../api/keys.js";
+import type { SidecarSet } from "../api/types.js";
+import type { RawKubeClient } from "../kube/client.js";
+import {
+  DEFAULT_RESYNC_MS,
+  InformerGroup,
+  namespaceInformer,
+  revisionInformer,
+  sidecarSetInformer,
+  whitelistInformer,
+  type ConfigMap,
+} from "../kube/cluster-informers.js";
+import type { Informer } from "../kube/informer.js";
+import type { Logger } from "../observability/logger.js";
+import type { AdmissionCache } from "./handlers/cache-view.js";
+
+export interface AdmissionCacheOptions {
+  client: RawKubeClient;
+  /** Manager namespace: ControllerRevisions and the whitelist ConfigMap live there. */
+  namespace: string;
+  logger?: Logger;
+  resyncMs?: number;
+}
+
+export class AdmissionCaches implements AdmissionCache {
+  private readonly sidecarSetInformer: Informer<SidecarSet>;
+  private readonly namespaceInformer: Informer<Namespace>;
+  private readonly revisionInformer: Informer<ControllerRevision>;
+  private readonly configMapInformer: Informer<ConfigMap>;
+  private readonly group: InformerGroup;
+
+  constructor(private readonly opts: AdmissionCacheOptions) {
+    const ctx = { client: opts.client, namespace: opts.namespace, resyncMs: opts.resyncMs ?? DEFAULT_RESYNC_MS, ...(opts.logger ? { logger: opts.logger } : {}) };
+    this.sidecarSetInformer = sidecarSetInformer(ctx);
+    this.namespaceInformer = namespaceInformer(ctx);
+    this.revisionInformer = revisionInformer(ctx);
+    this.configMapInformer = whitelistInformer(ctx);
+    this.group = new InformerGroup({
+      sidecarsets: this.sidecarSetInformer,
+      namespaces: this.namespaceInformer,
+      controllerrevisions: this.revisionInformer,
+      configmaps: this.configMapInformer,
+    });
+  }
+
+  start(): void {
+    this.group.start();
+  }
+
+  waitForSync(signal?: AbortSignal): Promise<void> {
+    return this.group.waitForSync(signal);
+  }
+
+  hasSynced(): boolean {
+    return this.group.hasSynced();
+  }
+
+  stop(): Promise<void> {
+    return this.group.stop();
+  }
+
+  /** Cached objects per informer, for metrics. */
+  sizes(): Record<string, number> {
+    return this.group.sizes();
+  }
+
+  sidecarSets(): SidecarSet[] {
+    return this.sidecarSetInformer.list();
+  }
+
+  namespaceLabels(name: string): Record<string, string> | undefined {
+    const ns = this.namespaceInformer.get(name);
+    return ns ? (ns.metadata?.labels ?? {}) : undefined;
+  }
+
+  revisions(): ControllerRevision[] {
+    return this.revisionInformer.list();
+  }
+
+  /** The whitelist JSON, or undefined when the ConfigMap or its key is missing. */
+  whitelist(): string | undefined {
+    return this.configMapInformer.get(`${this.opts.namespace}/${WHITELIST_CONFIGMAP}`)?.data?.[WHITELIST_CONFIGMAP_KEY];
+  }
+}
