@@ -1,0 +1,189 @@
+// Admission never waits for the controller (docs/adr/0005-admission-event-loop.md):
+// a replica that does not hold the Lease serves admissions through the API
+// server without ever listing or watching a pod, and admissions keep being
+// answered while the controller works through a burst of pod events.
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { createWriteStream, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { test } from "node:test";
+import type { Pod } from "../../src/api/kube-types.js";
+import { cliNodeArgs, MANAGER_NAMESPACE, REPO_ROOT, useEnvironment, waitFor, type Environment } from "../support/environment.js";
+import { apiErrorCode, createNamespace, MERGE_PATCH, rawRequest } from "../support/kube.js";
+import { freePorts } from "../support/ports.js";
+import { waitForStatus } from "../support/rollout.js";
+import { postSidecarSet, waitForObserved } from "../support/sidecarsets.js";
+
+const env = useEnvironment({ managerArgs: ["--leader-elect"] });
+
+const LEASE = "sidecarset-manager";
+
+/** The value of one series in Prometheus text format; undefined when absent. */
+function sample(metrics: string, name: string, labels: Record<string, string>): number | undefined {
+  const want = Object.entries(labels).map(([k, v]) => `${k}="${v}"`);
+  for (const line of metrics.split("\n")) {
+    if (!line.startsWith(`${name}{`)) continue;
+    const have = line.slice(name.length + 1, line.lastIndexOf("}")).split(",");
+    if (want.every((w) => have.includes(w))) return Number(line.slice(line.lastIndexOf(" ") + 1));
+  }
+  return undefined;
+}
+
+async function scrape(metricsPort: number): Promise<string> {
+  const res = await fetch(`http://127.0.0.1:${metricsPort}/metrics`);
+  assert.equal(res.status, 200);
+  return res.text();
+}
+
+async function leaseHolder(e: Environment): Promise<string | undefined> {
+  try {
+    const lease = await e.clients.coordination.readNamespacedLease({ name: LEASE, namespace: MANAGER_NAMESPACE });
+    return lease.spec?.holderIdentity || undefined;
+  } catch (err) {
+    if (apiErrorCode(err) === 404) return undefined;
+    throw err;
+  }
+}
+
+function podObject(name: string, labels: Record<string, string>): Record<string, unknown> {
+  return { metadata: { name, labels }, spec: { containers: [{ name: "app", image: "registry.local/app:1" }] } };
+}
+
+/** Runs `fn` over `items` with at most `limit` calls in flight. */
+async function inParallel<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
+}
+
+const range = (n: number, prefix: string) => Array.from({ length: n }, (_, i) => `${prefix}-${i}`);
+
+test("admissions keep being answered and injected while the controller works through a burst of pod events", async () => {
+  const ns = "burst";
+  const sets = range(4, "burst");
+  await waitFor("the manager to hold the Lease", () => leaseHolder(env()));
+  await createNamespace(env().clients, ns);
+  // Several SidecarSets select every pod, so each pod event costs the controller one reconcile per set.
+  for (const [i, name] of sets.entries()) {
+    await postSidecarSet(env(), name, {
+      namespace: ns,
+      selector: { matchLabels: { app: "burst" } },
+      containers: [{ name: `agent-${i}`, image: "registry.local/agent:1" }],
+    });
+  }
+  for (const name of sets) await waitForObserved(env(), name);
+  const sidecars = sets.map((_, i) => `agent-${i}`);
+  const create = (name: string) => rawRequest<Pod>(env().clients.kc, "POST", `/api/v1/namespaces/${ns}/pods`, podObject(name, { app: "burst" }));
+
+  // The burst: many pods at once (each an admission, then an add event, then
+  // the fake kubelet's binding and status updates) ...
+  const first = await inParallel(range(120, "first"), 24, create);
+  // ... and while the controller works through them, every one is relabelled
+  // (an update event per pod) as more pods are admitted.
+  const [, late] = await Promise.all([
+    inParallel(first, 24, (p) =>
+      rawRequest(env().clients.kc, "PATCH", `/api/v1/namespaces/${ns}/pods/${p.metadata?.name}`, { metadata: { labels: { round: "2" } } }, MERGE_PATCH),
+    ),
+    inParallel(range(40, "late"), 8, create),
+  ]);
+  for (const pod of [...first, ...late]) {
+    const names = pod.spec?.containers.map((c) => c.name) ?? [];
+    for (const sidecar of sidecars) assert.ok(names.includes(sidecar), `${pod.metadata?.name} was admitted with ${sidecar}: ${names.join(", ")}`);
+  }
+  // The controller did see the whole burst: every set counts every pod.
+  for (const name of sets) await waitForStatus(env(), name, { matchedPods: 160 }, { timeoutMs: 180_000 });
+});
+
+test("a replica that does not hold the Lease serves admissions through the API server and never lists or watches a pod", async () => {
+  const leader = await waitFor("the manager to hold the Lease", () => leaseHolder(env()));
+  const [webhookPort, metricsPort] = (await freePorts(2)) as [number, number];
+  const log = join(env().cluster.dir, "standby-manager.log");
+  // A second replica, as the first runs it; in out-of-cluster mode it points
+  // the webhook configurations at itself when it starts.
+  const child = spawn(
+    process.execPath,
+    cliNodeArgs([
+      "manager",
+      "--kubeconfig",
+      env().cluster.restrictedKubeconfigPath,
+      "--namespace",
+      MANAGER_NAMESPACE,
+      "--webhook-host",
+      "127.0.0.1",
+      "--webhook-bind-address",
+      "127.0.0.1",
+      "--webhook-port",
+      String(webhookPort),
+      "--metrics-bind-address",
+      "127.0.0.1",
+      "--metrics-port",
+      String(metricsPort),
+      "--log-level",
+      "debug",
+      "--leader-elect",
+    ]),
+    { cwd: REPO_ROOT, stdio: ["ignore", "pipe", "pipe"] },
+  );
+  const out = createWriteStream(log, { flags: "a" });
+  child.stdout.pipe(out);
+  child.stderr.pipe(out);
+  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  try {
+    await waitFor(
+      "the standby replica to be ready",
+      async () => (await fetch(`http://127.0.0.1:${metricsPort}/readyz`).catch(() => undefined))?.ok,
+      { timeoutMs: 60_000, intervalMs: 200 },
+    );
+    assert.equal(await leaseHolder(env()), leader, "the first replica still leads");
+
+    const ns = "standby";
+    await createNamespace(env().clients, ns);
+    await postSidecarSet(env(), "standby", {
+      namespace: ns,
+      selector: { matchLabels: { app: "standby" } },
+      containers: [{ name: "agent", image: "registry.local/agent:1" }],
+    });
+    await waitForObserved(env(), "standby");
+    // The API server switches to the new webhook URL once it has seen the
+    // updated configuration: dry runs go through the webhook and create nothing.
+    await waitFor("the API server to call the standby replica's webhook", async () => {
+      await rawRequest(env().clients.kc, "POST", `/api/v1/namespaces/${ns}/pods?dryRun=All`, podObject("dry", { app: "standby" }));
+      return (sample(await scrape(metricsPort), "controller_runtime_webhook_requests_total", { webhook: "/mutate-pod", code: "200" }) ?? 0) > 0;
+    });
+    const pod = await rawRequest<Pod>(env().clients.kc, "POST", `/api/v1/namespaces/${ns}/pods`, podObject("p", { app: "standby" }));
+    assert.deepEqual(pod.spec?.containers.map((c) => c.name), ["agent", "app"], "the pod is injected");
+
+    const standby = await scrape(metricsPort);
+    assert.equal(sample(standby, "sidecarset_injections_total", { sidecarset: "standby" }), 1, "the standby replica injected it");
+    assert.equal(sample(standby, "leader_election_master_status", { name: LEASE }), 0);
+    assert.ok((sample(standby, "sidecarset_informer_objects", { side: "webhook", informer: "sidecarsets" }) ?? 0) >= 1, "its webhook caches hold the SidecarSets");
+    assert.equal(sample(standby, "sidecarset_informer_objects", { informer: "pods" }), undefined, "it caches no pods");
+    assert.doesNotMatch(standby, /^sidecarset_informer_objects\{side="controller"/m, "it runs no controller caches");
+    const leading = await scrape(env().metricsPort);
+    assert.ok((sample(leading, "sidecarset_informer_objects", { side: "controller", informer: "pods" }) ?? 0) >= 1, "the Lease holder does cache pods");
+    // Every informer logs its list calls at debug level; the standby's never named pods.
+    const informers = new Set(
+      readFileSync(log, "utf8")
+        .split("\n")
+        .filter((l) => l.includes('"informer"'))
+        .map((l) => (JSON.parse(l) as { informer: string }).informer),
+    );
+    assert.ok(informers.has("sidecarsets"), `the standby's informers logged: ${[...informers].join(", ")}`);
+    assert.ok(!informers.has("pods"), "the standby never listed or watched pods");
+
+    child.kill("SIGTERM");
+    assert.equal(await exited, 0, "the standby drains and exits cleanly on SIGTERM");
+  } finally {
+    child.kill("SIGKILL");
+    await exited;
+    // Point the webhook configurations back at the first replica.
+    await env().restartManager();
+  }
+});
