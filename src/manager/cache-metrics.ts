@@ -9,7 +9,7 @@ export interface CacheMetricsSources {
   webhook(): Record<string, number> | undefined;
   /** Cached objects per informer of the controller; undefined while it does not run here. */
   controller(): Record<string, number> | undefined;
-  /** Event-loop delay of the webhook thread over the last state period, in seconds. */
+  /** Event-loop delay of the webhook thread since the previous scrape, in seconds. */
   webhookEventLoopDelay(): { p99: number; max: number } | undefined;
 }
 

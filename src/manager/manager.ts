@@ -127,15 +127,15 @@ export class Manager {
     return {
       contentType: registry.contentType,
       metrics: async () => {
-        await this.refreshWebhookState().catch((e: unknown) => this.logger.warn(errorFields(e), "the webhook thread did not report its metrics"));
+        await this.refreshWebhookState(true).catch((e: unknown) => this.logger.warn(errorFields(e), "the webhook thread did not report its metrics"));
         return registry.metrics();
       },
     };
   }
 
-  private async refreshWebhookState(): Promise<WebhookThreadState> {
+  private async refreshWebhookState(newWindow = false): Promise<WebhookThreadState> {
     if (!this.webhook) throw new Error("the webhook thread is not running");
-    this.webhookState = await this.webhook.state();
+    this.webhookState = await this.webhook.state({ newWindow });
     return this.webhookState;
   }
 

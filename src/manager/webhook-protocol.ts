@@ -34,14 +34,14 @@ export interface WebhookThreadState {
   serving: boolean;
   /** Cached objects per informer. */
   cached: Record<string, number>;
-  /** Event-loop delay of the webhook thread since the previous state, in seconds. */
+  /** Event-loop delay of the webhook thread since the previous state that started a new window, in seconds. */
   eventLoopDelay: { p99: number; max: number };
 }
 
 export type ToWebhookThread =
   | { type: "certificate"; pair: PemPair }
-  /** Asks for the state; the pending metrics batch is sent first. */
-  | { type: "state"; id: number }
+  /** Asks for the state; the pending metrics batch is sent first. `newWindow` restarts the event-loop delay window. */
+  | { type: "state"; id: number; newWindow: boolean }
   | { type: "stop" };
 
 export type FromWebhookThread =

@@ -36,14 +36,14 @@ export async function runWebhookSide(config: WebhookThreadConfig, port: MessageP
       post({ type: "stopped" });
     })());
 
-  const state = (): WebhookThreadState => {
+  const state = (newWindow: boolean): WebhookThreadState => {
     const s: WebhookThreadState = {
       synced: caches?.hasSynced() ?? false,
       serving: Boolean(server) && !stopping,
       cached: caches?.sizes() ?? {},
       eventLoopDelay: { p99: delay.percentile(99) / 1e9, max: delay.max / 1e9 },
     };
-    delay.reset();
+    if (newWindow) delay.reset();
     return s;
   };
 
@@ -58,7 +58,7 @@ export async function runWebhookSide(config: WebhookThreadConfig, port: MessageP
         return;
       case "state":
         batcher.flush();
-        post({ type: "state", id: m.id, state: state() });
+        post({ type: "state", id: m.id, state: state(m.newWindow) });
         return;
       case "stop":
         void stop();

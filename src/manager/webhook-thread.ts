@@ -82,9 +82,11 @@ export class WebhookThread {
 
   /**
    * The thread's state; its pending metrics reach the registry before this
-   * resolves (messages from one thread arrive in order).
+   * resolves (messages from one thread arrive in order). `newWindow` starts a
+   * new event-loop delay window (one per scrape).
    */
-  state(timeoutMs = STATE_TIMEOUT_MS): Promise<WebhookThreadState> {
+  state(opts: { newWindow?: boolean; timeoutMs?: number } = {}): Promise<WebhookThreadState> {
+    const timeoutMs = opts.timeoutMs ?? STATE_TIMEOUT_MS;
     const id = this.nextId++;
     return new Promise<WebhookThreadState>((resolve, reject) => {
       const timer = setTimeout(() => {
@@ -97,7 +99,7 @@ export class WebhookThread {
         if (s instanceof Error) reject(s);
         else resolve(s);
       });
-      this.send({ type: "state", id });
+      this.send({ type: "state", id, newWindow: opts.newWindow ?? false });
     });
   }
 
