@@ -9,6 +9,8 @@ export interface CacheMetricsSources {
   webhook(): Record<string, number> | undefined;
   /** Cached objects per informer of the controller; undefined while it does not run here. */
   controller(): Record<string, number> | undefined;
+  /** Whether a side's caches synced; undefined while that side does not run here. */
+  synced(side: "webhook" | "controller"): boolean | undefined;
   /** Event-loop delay of the webhook thread since the previous scrape, in seconds. */
   webhookEventLoopDelay(): { p99: number; max: number } | undefined;
 }
@@ -23,6 +25,19 @@ export function registerCacheMetrics(registry: Registry, sources: CacheMetricsSo
       this.reset();
       for (const side of ["webhook", "controller"] as const) {
         for (const [informer, n] of Object.entries(sources[side]() ?? {})) this.set({ side, informer }, n);
+      }
+    },
+  });
+  new Gauge({
+    name: "sidecarset_cache_synced",
+    help: "1 once a side's informer caches synced, 0 while they sync; no controller series while this replica does not run the controller",
+    labelNames: ["side"],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const side of ["webhook", "controller"] as const) {
+        const synced = sources.synced(side);
+        if (synced !== undefined) this.set({ side }, synced ? 1 : 0);
       }
     },
   });

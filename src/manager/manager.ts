@@ -57,6 +57,7 @@ export class Manager {
     registerCacheMetrics(this.metrics.registry, {
       webhook: () => this.webhookState?.cached,
       controller: () => this.term?.caches.sizes(),
+      synced: (side) => (side === "webhook" ? this.webhookState?.synced : this.term && !this.term.syncing()),
       webhookEventLoopDelay: () => this.webhookState?.eventLoopDelay,
     });
   }
@@ -78,9 +79,14 @@ export class Manager {
       const state = await this.refreshWebhookState();
       return (state.synced && state.serving) || "the webhook caches are not synced yet";
     });
-    // A standby holds no controller caches and is ready; the Lease holder is
-    // ready once its pod cache synced.
-    this.observability.addReadinessCheck("controller-caches-synced", () => !this.term?.syncing() || "the controller caches are not synced yet");
+    // Without leader election the controller's caches sync at start and gate
+    // readiness like the webhook's. A term that starts when the Lease is won
+    // does not: this replica keeps answering admissions while its pod cache
+    // syncs, which matters most when it is the only replica left.
+    this.observability.addReadinessCheck(
+      "controller-caches-synced",
+      () => this.opts.leaderElect || !this.term?.syncing() || "the controller caches are not synced yet",
+    );
     const metricsPort = await this.observability.start();
 
     this.recorder = new EventRecorder({
