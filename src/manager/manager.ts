@@ -118,7 +118,15 @@ export class Manager {
     });
     // Without leader election the controller's caches sync alongside the webhook's.
     const controllerStarting = opts.leaderElect ? Promise.resolve() : this.startTerm();
-    const [webhook] = await Promise.all([webhookStarting, controllerStarting]);
+    let webhook: WebhookThread;
+    try {
+      [webhook] = await Promise.all([webhookStarting, controllerStarting]);
+    } catch (e) {
+      // Leave nothing running behind a failed start (the caller exits).
+      void webhookStarting.then((w) => w.stop(), () => undefined);
+      await this.stop();
+      throw e;
+    }
     this.webhook = webhook;
     logger.info({ port: webhook.port }, "webhook thread serving");
 
@@ -197,8 +205,12 @@ export class Manager {
 
   /** Until stopped; rejects when the webhook thread ends on its own (the process should then exit and restart). */
   private run(webhook: WebhookThread): Promise<void> {
-    const crashed = webhook.exited.then((code) => {
-      if (!this.stopping) throw new Error(`the webhook thread exited unexpectedly (code ${code})`);
+    const crashed = webhook.exited.then(async (code) => {
+      if (this.stopping) return;
+      // Without its webhooks the replica is useless: stop everything, so the
+      // process can exit (and be restarted) instead of idling half alive.
+      await this.stop();
+      throw new Error(`the webhook thread exited unexpectedly (code ${code})`);
     });
     const controller = this.opts.leaderElect ? this.campaign() : new Promise<void>((resolve) => this.abort.signal.addEventListener("abort", () => resolve(), { once: true }));
     return Promise.race([controller, crashed]);

@@ -166,8 +166,11 @@ test("a replica that does not hold the Lease serves admissions through the API s
     assert.ok((sample(standby, "sidecarset_informer_objects", { side: "webhook", informer: "sidecarsets" }) ?? 0) >= 1, "its webhook caches hold the SidecarSets");
     assert.equal(sample(standby, "sidecarset_informer_objects", { informer: "pods" }), undefined, "it caches no pods");
     assert.doesNotMatch(standby, /^sidecarset_informer_objects\{side="controller"/m, "it runs no controller caches");
+    assert.equal(sample(standby, "sidecarset_cache_synced", { side: "webhook" }), 1, "its webhook caches synced");
+    assert.equal(sample(standby, "sidecarset_cache_synced", { side: "controller" }), undefined, "it has no controller side to sync");
     const leading = await scrape(env().metricsPort);
     assert.ok((sample(leading, "sidecarset_informer_objects", { side: "controller", informer: "pods" }) ?? 0) >= 1, "the Lease holder does cache pods");
+    assert.equal(sample(leading, "sidecarset_cache_synced", { side: "controller" }), 1);
     // Every informer logs its list calls at debug level; the standby's never named pods.
     const informers = new Set(
       readFileSync(log, "utf8")
