@@ -10,7 +10,6 @@
 // `patch()` here takes the content type as an argument instead.
 import http from "node:http";
 import https from "node:https";
-import type { KubeConfig } from "@kubernetes/client-node";
 import { apiErrorFromResponse, apiErrorFromStatus, KubeApiError } from "./errors.js";
 
 /** Patch content types the API server accepts. */
@@ -75,6 +74,16 @@ interface Prepared {
 }
 
 /**
+ * What the client needs of a KubeConfig (which is one): the server, and the
+ * credentials applied to every request. A thread that must not load the whole
+ * client library gets them relayed instead (relayed-credentials.ts).
+ */
+export interface KubeCredentials {
+  getCurrentCluster(): { server: string; proxyUrl?: string | undefined } | null;
+  applyToHTTPSOptions(options: https.RequestOptions): Promise<void>;
+}
+
+/**
  * Raw JSON access to the API server with the KubeConfig's credentials. Objects
  * come back exactly as the server sends them: unknown fields kept, timestamps
  * as strings. Non-2xx answers throw `KubeApiError`.
@@ -86,7 +95,7 @@ export class RawKubeClient {
   private agentKey = "";
 
   constructor(
-    readonly kubeConfig: KubeConfig,
+    readonly kubeConfig: KubeCredentials,
     opts: RawKubeClientOptions = {},
   ) {
     this.timeoutMs = opts.timeoutMs ?? 30_000;

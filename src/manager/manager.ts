@@ -10,6 +10,7 @@ import type { Registry } from "prom-client";
 import { loadKubeConfig, RawKubeClient } from "../kube/client.js";
 import { EventRecorder, rawEventSink } from "../kube/events.js";
 import { LeaderElector, rawLeaseClient } from "../kube/leader-election.js";
+import { resolveCredentials, sameCredentials, type ResolvedCredentials } from "../kube/relayed-credentials.js";
 import { MUTATING_WEBHOOK_CONFIGURATION_NAME, VALIDATING_WEBHOOK_CONFIGURATION_NAME } from "../manifests/options.js";
 import { createLogger, errorFields, type Logger } from "../observability/logger.js";
 import { ObservabilityServer } from "../observability/http.js";
@@ -23,6 +24,8 @@ import { WebhookThread } from "./webhook-thread.js";
 import { installWebhookConfigurations } from "./webhook-configurations.js";
 
 const CERT_CHECK_INTERVAL_MS = 60 * 60_000;
+/** How often the webhook thread's API credentials are re-resolved (tokens rotate within the hour). */
+const CREDENTIALS_REFRESH_MS = 30_000;
 
 export interface RunningManager {
   webhookPort: number;
@@ -45,6 +48,7 @@ export class Manager {
   private recorder!: EventRecorder;
   private readonly abort = new AbortController();
   private certTimer: NodeJS.Timeout | undefined;
+  private credentialsTimer: NodeJS.Timeout | undefined;
   private stopping: Promise<void> | undefined;
   private electionLoop: Promise<void> | undefined;
 
@@ -98,10 +102,11 @@ export class Manager {
     });
 
     const certificate = await this.certificates();
+    const credentials = await resolveCredentials(loaded.kubeConfig);
     logger.info("starting the webhook thread; waiting for its caches to sync");
     const webhookStarting = WebhookThread.start({
       config: {
-        ...(opts.kubeconfig ? { kubeconfig: opts.kubeconfig } : {}),
+        ...(credentials ? { credentials } : opts.kubeconfig ? { kubeconfig: opts.kubeconfig } : {}),
         namespace: opts.namespace,
         port: opts.webhookPort,
         host: opts.webhookBindAddress,
@@ -129,6 +134,7 @@ export class Manager {
     }
     this.webhook = webhook;
     logger.info({ port: webhook.port }, "webhook thread serving");
+    if (credentials) this.refreshCredentials(loaded.kubeConfig, credentials);
 
     const stopped = this.run(webhook);
     stopped.catch((e: unknown) => logger.error(errorFields(e), "the manager stopped on an error"));
@@ -201,6 +207,21 @@ export class Manager {
       if (result.updated.length) logger.info({ updated: result.updated }, "wrote the CA bundle into the webhook configurations");
     }
     return bundle;
+  }
+
+  /** Hands the webhook thread the API credentials again whenever they change. */
+  private refreshCredentials(source: Parameters<typeof resolveCredentials>[0], initial: ResolvedCredentials): void {
+    let last = initial;
+    this.credentialsTimer = setInterval(() => {
+      resolveCredentials(source)
+        .then((next) => {
+          if (!next || sameCredentials(next, last)) return;
+          last = next;
+          this.webhook?.setCredentials(next);
+        })
+        .catch((e: unknown) => this.logger.warn(errorFields(e), "resolving the API credentials failed; will retry"));
+    }, CREDENTIALS_REFRESH_MS);
+    this.credentialsTimer.unref();
   }
 
   /** Until stopped; rejects when the webhook thread ends on its own (the process should then exit and restart). */
@@ -279,6 +300,7 @@ export class Manager {
       logger.info("shutting down");
       this.observability?.markShuttingDown();
       if (this.certTimer) clearInterval(this.certTimer);
+      if (this.credentialsTimer) clearInterval(this.credentialsTimer);
       const controllerDone = (async () => {
         await this.endTerm();
         this.abort.abort();

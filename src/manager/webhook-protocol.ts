@@ -1,10 +1,14 @@
 // Messages between the manager's main thread (controller, leader election,
 // certificates, /metrics and /readyz) and the webhook thread (the admission
 // server and its caches). Plain data only: they are structured-cloned.
+import type { ResolvedCredentials } from "../kube/relayed-credentials.js";
 import type { LogLevel } from "../observability/logger.js";
 
 /** What the webhook thread is started with (its workerData). */
 export interface WebhookThreadConfig {
+  /** API server and credentials as the main thread resolved them; refreshed with "credentials" messages. */
+  credentials?: ResolvedCredentials;
+  /** Only when `credentials` cannot be relayed (a proxy): the thread loads the kubeconfig itself. */
   kubeconfig?: string;
   /** Manager namespace: ControllerRevisions and the whitelist ConfigMap. */
   namespace: string;
@@ -40,6 +44,7 @@ export interface WebhookThreadState {
 
 export type ToWebhookThread =
   | { type: "certificate"; pair: PemPair }
+  | { type: "credentials"; credentials: ResolvedCredentials }
   /** Asks for the state; the pending metrics batch is sent first. `newWindow` restarts the event-loop delay window. */
   | { type: "state"; id: number; newWindow: boolean }
   | { type: "stop" };

@@ -4,13 +4,14 @@
 // delays an admission (docs/adr/0005-admission-event-loop.md).
 import type { MessagePort } from "node:worker_threads";
 import { monitorEventLoopDelay } from "node:perf_hooks";
-import { loadKubeConfig, RawKubeClient } from "../kube/client.js";
+import { RawKubeClient, type KubeCredentials } from "../kube/raw-client.js";
+import { RelayedCredentials } from "../kube/relayed-credentials.js";
 import { createLogger, errorFields } from "../observability/logger.js";
 import { AdmissionCaches } from "../webhook/caches.js";
 import { admissionRoutes } from "../webhook/handlers/index.js";
 import { WebhookServer } from "../webhook/server.js";
 import { relayDestination } from "./log-relay.js";
-import { MetricsBatcher } from "./metrics-relay.js";
+import { MetricsBatcher } from "./metrics-batcher.js";
 import type { FromWebhookThread, ToWebhookThread, WebhookThreadConfig, WebhookThreadState } from "./webhook-protocol.js";
 
 export async function runWebhookSide(config: WebhookThreadConfig, port: MessagePort): Promise<void> {
@@ -21,6 +22,7 @@ export async function runWebhookSide(config: WebhookThreadConfig, port: MessageP
   delay.enable();
   const abort = new AbortController();
   let client: RawKubeClient | undefined;
+  const relayed = config.credentials ? new RelayedCredentials(config.credentials) : undefined;
   let caches: AdmissionCaches | undefined;
   let server: WebhookServer | undefined;
   let stopping: Promise<void> | undefined;
@@ -56,6 +58,9 @@ export async function runWebhookSide(config: WebhookThreadConfig, port: MessageP
           logger.error(errorFields(e), "the renewed webhook certificate was rejected; keeping the old one");
         }
         return;
+      case "credentials":
+        relayed?.update(m.credentials);
+        return;
       case "state":
         batcher.flush();
         post({ type: "state", id: m.id, state: state(m.newWindow) });
@@ -67,8 +72,7 @@ export async function runWebhookSide(config: WebhookThreadConfig, port: MessageP
   });
 
   try {
-    const loaded = loadKubeConfig(config.kubeconfig ? { kubeconfigPath: config.kubeconfig } : {});
-    client = new RawKubeClient(loaded.kubeConfig);
+    client = new RawKubeClient(relayed ?? (await loadOwnKubeConfig(config.kubeconfig)));
     caches = new AdmissionCaches({ client, namespace: config.namespace, logger });
     caches.start();
     await caches.waitForSync(abort.signal);
@@ -102,4 +106,10 @@ export async function runWebhookSide(config: WebhookThreadConfig, port: MessageP
     post({ type: "failed", message: errorFields(e).err });
     await stop();
   }
+}
+
+/** The whole client library, loaded only when the credentials could not be relayed. */
+async function loadOwnKubeConfig(kubeconfig: string | undefined): Promise<KubeCredentials> {
+  const { loadKubeConfig } = await import("../kube/client.js");
+  return loadKubeConfig(kubeconfig ? { kubeconfigPath: kubeconfig } : {}).kubeConfig;
 }

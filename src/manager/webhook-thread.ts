@@ -8,6 +8,7 @@ import type { Logger } from "../observability/logger.js";
 import type { ManagerMetrics } from "../observability/metrics.js";
 import { replayLogLine } from "./log-relay.js";
 import { applyMetricsBatch } from "./metrics-relay.js";
+import type { ResolvedCredentials } from "../kube/relayed-credentials.js";
 import type { FromWebhookThread, PemPair, ToWebhookThread, WebhookThreadConfig, WebhookThreadState } from "./webhook-protocol.js";
 
 export interface WebhookThreadOptions {
@@ -78,6 +79,11 @@ export class WebhookThread {
   /** Serves `pair` to new connections (a renewed self-signed certificate). */
   setCertificate(pair: PemPair): void {
     this.send({ type: "certificate", pair });
+  }
+
+  /** New API credentials (a rotated token or client certificate). */
+  setCredentials(credentials: ResolvedCredentials): void {
+    this.send({ type: "credentials", credentials });
   }
 
   /**

@@ -101,6 +101,37 @@ test("admissions keep being answered and injected while the controller works thr
   for (const name of sets) await waitForStatus(env(), name, { matchedPods: 160 }, { timeoutMs: 180_000 });
 });
 
+test("a replica that loses the Lease drops its pod cache and keeps admitting pods, and caches pods again once it leads again", async () => {
+  const leader = await waitFor("the manager to hold the Lease", () => leaseHolder(env()));
+  const controllerPods = async () => sample(await scrape(env().metricsPort), "sidecarset_informer_objects", { side: "controller", informer: "pods" });
+  await waitFor("the Lease holder to cache pods", async () => ((await controllerPods()) ?? 0) > 0);
+  const ns = "handover";
+  await createNamespace(env().clients, ns);
+  await postSidecarSet(env(), "handover", {
+    namespace: ns,
+    selector: { matchLabels: { app: "handover" } },
+    containers: [{ name: "agent", image: "registry.local/agent:1" }],
+  });
+  await waitForObserved(env(), "handover");
+
+  // Another candidate takes the Lease over, as one would once this replica had failed to renew in time.
+  const path = `/apis/coordination.k8s.io/v1/namespaces/${MANAGER_NAMESPACE}/leases/${LEASE}`;
+  const lease = await rawRequest<{ metadata: Record<string, unknown>; spec: Record<string, unknown> }>(env().clients.kc, "GET", path);
+  const now = new Date().toISOString().replace("Z", "000Z");
+  await rawRequest(env().clients.kc, "PUT", path, {
+    ...lease,
+    spec: { ...lease.spec, holderIdentity: "another-replica", acquireTime: now, renewTime: now, leaseDurationSeconds: 15, leaseTransitions: Number(lease.spec.leaseTransitions ?? 0) + 1 },
+  });
+  await waitFor("the former holder to drop its pod cache", async () => (await controllerPods()) === undefined, { timeoutMs: 60_000 });
+  const pod = await rawRequest<Pod>(env().clients.kc, "POST", `/api/v1/namespaces/${ns}/pods`, podObject("p", { app: "handover" }));
+  assert.deepEqual(pod.spec?.containers.map((c) => c.name), ["agent", "app"], "pods are still injected without the Lease");
+
+  // Nobody renews for "another-replica": the manager takes the Lease back and its controller caches pods again.
+  await waitFor("the manager to lead again", async () => (await leaseHolder(env())) === leader, { timeoutMs: 90_000 });
+  await waitFor("the controller to cache pods again", async () => ((await controllerPods()) ?? 0) > 0, { timeoutMs: 60_000 });
+  await waitForStatus(env(), "handover", { matchedPods: 1 });
+});
+
 test("a replica that does not hold the Lease serves admissions through the API server and never lists or watches a pod", async () => {
   const leader = await waitFor("the manager to hold the Lease", () => leaseHolder(env()));
   const [webhookPort, metricsPort] = (await freePorts(2)) as [number, number];

@@ -12,6 +12,7 @@ import tls from "node:tls";
 import { Worker } from "node:worker_threads";
 import { defaultSidecarSet } from "../../../src/api/defaults.js";
 import type { SidecarSet } from "../../../src/api/types.js";
+import { resolveCredentials } from "../../../src/kube/relayed-credentials.js";
 import { createMetrics } from "../../../src/observability/metrics.js";
 import { WebhookThread } from "../../../src/manager/webhook-thread.js";
 import { createLocalServingCertificate, type ServingCertificate } from "../../support/certs.js";
@@ -50,12 +51,11 @@ before(async () => {
     return { body: { kind: "List", metadata: { resourceVersion: "1" }, items } };
   });
   dir = fs.mkdtempSync(path.join(os.tmpdir(), "webhook-thread-"));
-  fs.writeFileSync(path.join(dir, "kubeconfig"), api.kubeConfig().exportConfig());
   certA = createLocalServingCertificate();
   certB = createLocalServingCertificate();
   thread = await WebhookThread.start({
     config: {
-      kubeconfig: path.join(dir, "kubeconfig"),
+      credentials: (await resolveCredentials(api.kubeConfig("first-token")))!,
       namespace: MANAGER_NAMESPACE,
       port: 0,
       host: "127.0.0.1",
@@ -170,3 +170,24 @@ test("a renewed certificate handed to the webhook thread is served to new connec
   await thread.state();
   assert.equal(await servedFingerprint(thread.port), new X509Certificate(certB.certPem).fingerprint256);
 });
+
+test("the webhook thread uses the API credentials the main thread resolved, and new ones once handed over", async () => {
+  const tokens = () => new Set(api.requests.map((r) => r.headers.authorization));
+  assert.deepEqual([...tokens()], ["Bearer first-token"]);
+  thread.setCredentials((await resolveCredentials(api.kubeConfig("rotated-token")))!);
+  await thread.state();
+  // The informers' next calls (after their watches end) carry the new token.
+  const open = api.watches.filter((w) => !w.closed);
+  for (const w of open) w.end();
+  await waitUntil(() => tokens().has("Bearer rotated-token"));
+  const after = api.requests.slice(-1)[0]!;
+  assert.equal(after.headers.authorization, "Bearer rotated-token");
+});
+
+async function waitUntil(probe: () => boolean, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!probe()) {
+    if (Date.now() > deadline) throw new Error("condition not met before the deadline");
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
