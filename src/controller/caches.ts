@@ -9,7 +9,7 @@ import type { SidecarSet } from "../api/types.js";
 import type { RawKubeClient } from "../kube/client.js";
 import {
   DEFAULT_RESYNC_MS,
-  InformerGroup,
+  InformerSet,
   namespaceInformer,
   podInformer,
   revisionInformer,
@@ -26,16 +26,16 @@ export interface CacheOptions {
   resyncMs?: number;
 }
 
-export class ManagerCaches {
+export class ManagerCaches extends InformerSet {
   readonly sidecarSets: Informer<SidecarSet>;
   readonly pods: Informer<Pod>;
   readonly namespaces: Informer<Namespace>;
   readonly revisions: Informer<ControllerRevision>;
-  private readonly group: InformerGroup;
   /** Namespace labels by name; dropped on any Namespace event, rebuilt on the next read. */
   private namespaceLabelCache: Record<string, Record<string, string>> | undefined;
 
   constructor(private readonly opts: CacheOptions) {
+    super();
     const ctx = { client: opts.client, namespace: opts.namespace, resyncMs: opts.resyncMs ?? DEFAULT_RESYNC_MS, ...(opts.logger ? { logger: opts.logger } : {}) };
     this.sidecarSets = sidecarSetInformer(ctx);
     this.pods = podInformer(ctx);
@@ -43,7 +43,7 @@ export class ManagerCaches {
     this.revisions = revisionInformer(ctx);
     const forgetNamespaceLabels = () => (this.namespaceLabelCache = undefined);
     this.namespaces.addEventHandler({ add: forgetNamespaceLabels, update: forgetNamespaceLabels, delete: forgetNamespaceLabels });
-    this.group = new InformerGroup({
+    this.track({
       sidecarsets: this.sidecarSets,
       pods: this.pods,
       namespaces: this.namespaces,
@@ -53,27 +53,6 @@ export class ManagerCaches {
 
   get managerNamespace(): string {
     return this.opts.namespace;
-  }
-
-  start(): void {
-    this.group.start();
-  }
-
-  waitForSync(signal?: AbortSignal): Promise<void> {
-    return this.group.waitForSync(signal);
-  }
-
-  hasSynced(): boolean {
-    return this.group.hasSynced();
-  }
-
-  stop(): Promise<void> {
-    return this.group.stop();
-  }
-
-  /** Cached objects per informer, for metrics. */
-  sizes(): Record<string, number> {
-    return this.group.sizes();
   }
 
   sidecarSetList(): SidecarSet[] {

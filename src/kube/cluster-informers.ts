@@ -71,9 +71,17 @@ export interface GroupMember {
   readonly size: number;
 }
 
-/** A set of informers started, synced and stopped together. */
-export class InformerGroup {
-  constructor(private readonly members: Record<string, GroupMember>) {}
+/**
+ * A set of informers started, synced and stopped together: the base of the
+ * webhook's and the controller's caches, which each add their own reads.
+ */
+export abstract class InformerSet {
+  private members: Record<string, GroupMember> = {};
+
+  /** Called once by the subclass's constructor with its informers, by name. */
+  protected track(members: Record<string, GroupMember>): void {
+    this.members = members;
+  }
 
   start(): void {
     for (const i of Object.values(this.members)) i.start();

@@ -8,7 +8,7 @@ import type { SidecarSet } from "../api/types.js";
 import type { RawKubeClient } from "../kube/client.js";
 import {
   DEFAULT_RESYNC_MS,
-  InformerGroup,
+  InformerSet,
   namespaceInformer,
   revisionInformer,
   sidecarSetInformer,
@@ -27,46 +27,25 @@ export interface AdmissionCacheOptions {
   resyncMs?: number;
 }
 
-export class AdmissionCaches implements AdmissionCache {
+export class AdmissionCaches extends InformerSet implements AdmissionCache {
   private readonly sidecarSetInformer: Informer<SidecarSet>;
   private readonly namespaceInformer: Informer<Namespace>;
   private readonly revisionInformer: Informer<ControllerRevision>;
   private readonly configMapInformer: Informer<ConfigMap>;
-  private readonly group: InformerGroup;
 
   constructor(private readonly opts: AdmissionCacheOptions) {
+    super();
     const ctx = { client: opts.client, namespace: opts.namespace, resyncMs: opts.resyncMs ?? DEFAULT_RESYNC_MS, ...(opts.logger ? { logger: opts.logger } : {}) };
     this.sidecarSetInformer = sidecarSetInformer(ctx);
     this.namespaceInformer = namespaceInformer(ctx);
     this.revisionInformer = revisionInformer(ctx);
     this.configMapInformer = whitelistInformer(ctx);
-    this.group = new InformerGroup({
+    this.track({
       sidecarsets: this.sidecarSetInformer,
       namespaces: this.namespaceInformer,
       controllerrevisions: this.revisionInformer,
       configmaps: this.configMapInformer,
     });
-  }
-
-  start(): void {
-    this.group.start();
-  }
-
-  waitForSync(signal?: AbortSignal): Promise<void> {
-    return this.group.waitForSync(signal);
-  }
-
-  hasSynced(): boolean {
-    return this.group.hasSynced();
-  }
-
-  stop(): Promise<void> {
-    return this.group.stop();
-  }
-
-  /** Cached objects per informer, for metrics. */
-  sizes(): Record<string, number> {
-    return this.group.sizes();
   }
 
   sidecarSets(): SidecarSet[] {
