@@ -8,7 +8,7 @@ import type { ControllerRevision, Namespace, Pod } from "../api/kube-types.js";
 import type { SidecarSet } from "../api/types.js";
 import type { RawKubeClient } from "../kube/client.js";
 import {
-  DEFAULT_RESYNC_MS,
+  informerContext,
   InformerSet,
   namespaceInformer,
   podInformer,
@@ -36,7 +36,7 @@ export class ManagerCaches extends InformerSet {
 
   constructor(private readonly opts: CacheOptions) {
     super();
-    const ctx = { client: opts.client, namespace: opts.namespace, resyncMs: opts.resyncMs ?? DEFAULT_RESYNC_MS, ...(opts.logger ? { logger: opts.logger } : {}) };
+    const ctx = informerContext(opts);
     this.sidecarSets = sidecarSetInformer(ctx);
     this.pods = podInformer(ctx);
     this.namespaces = namespaceInformer(ctx);

@@ -23,6 +23,11 @@ export interface InformerContext {
 
 export const DEFAULT_RESYNC_MS = 10 * 60_000;
 
+/** The context for the factories below, with the default resync period. */
+export function informerContext(opts: { client: RawKubeClient; namespace: string; logger?: Logger; resyncMs?: number }): InformerContext {
+  return { client: opts.client, namespace: opts.namespace, resyncMs: opts.resyncMs ?? DEFAULT_RESYNC_MS, ...(opts.logger ? { logger: opts.logger } : {}) };
+}
+
 function common(ctx: InformerContext) {
   return { resyncMs: ctx.resyncMs, ...(ctx.logger ? { logger: ctx.logger } : {}) };
 }

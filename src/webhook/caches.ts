@@ -7,7 +7,7 @@ import { WHITELIST_CONFIGMAP, WHITELIST_CONFIGMAP_KEY } from "../api/keys.js";
 import type { SidecarSet } from "../api/types.js";
 import type { RawKubeClient } from "../kube/client.js";
 import {
-  DEFAULT_RESYNC_MS,
+  informerContext,
   InformerSet,
   namespaceInformer,
   revisionInformer,
@@ -35,7 +35,7 @@ export class AdmissionCaches extends InformerSet implements AdmissionCache {
 
   constructor(private readonly opts: AdmissionCacheOptions) {
     super();
-    const ctx = { client: opts.client, namespace: opts.namespace, resyncMs: opts.resyncMs ?? DEFAULT_RESYNC_MS, ...(opts.logger ? { logger: opts.logger } : {}) };
+    const ctx = informerContext(opts);
     this.sidecarSetInformer = sidecarSetInformer(ctx);
     this.namespaceInformer = namespaceInformer(ctx);
     this.revisionInformer = revisionInformer(ctx);

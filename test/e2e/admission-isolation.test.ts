@@ -8,7 +8,7 @@ import { createWriteStream, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import type { Pod } from "../../src/api/kube-types.js";
-import { cliNodeArgs, MANAGER_NAMESPACE, REPO_ROOT, useEnvironment, waitFor, type Environment } from "../support/environment.js";
+import { cliNodeArgs, managerFlags, MANAGER_NAMESPACE, REPO_ROOT, useEnvironment, waitFor, type Environment } from "../support/environment.js";
 import { apiErrorCode, createNamespace, MERGE_PATCH, rawRequest } from "../support/kube.js";
 import { freePorts } from "../support/ports.js";
 import { waitForStatus } from "../support/rollout.js";
@@ -63,6 +63,18 @@ async function inParallel<T, R>(items: readonly T[], limit: number, fn: (item: T
   return out;
 }
 
+/** A namespace `name` and a SidecarSet `name` injecting "agent" into its pods labelled app=`name`, observed by the manager. */
+async function agentForApp(name: string): Promise<string> {
+  await createNamespace(env().clients, name);
+  await postSidecarSet(env(), name, {
+    namespace: name,
+    selector: { matchLabels: { app: name } },
+    containers: [{ name: "agent", image: "registry.local/agent:1" }],
+  });
+  await waitForObserved(env(), name);
+  return name;
+}
+
 const range = (n: number, prefix: string) => Array.from({ length: n }, (_, i) => `${prefix}-${i}`);
 
 test("admissions keep being answered and injected while the controller works through a burst of pod events", async () => {
@@ -105,14 +117,7 @@ test("a replica that loses the Lease drops its pod cache and keeps admitting pod
   const leader = await waitFor("the manager to hold the Lease", () => leaseHolder(env()));
   const controllerPods = async () => sample(await scrape(env().metricsPort), "sidecarset_informer_objects", { side: "controller", informer: "pods" });
   await waitFor("the Lease holder to cache pods", async () => ((await controllerPods()) ?? 0) > 0);
-  const ns = "handover";
-  await createNamespace(env().clients, ns);
-  await postSidecarSet(env(), "handover", {
-    namespace: ns,
-    selector: { matchLabels: { app: "handover" } },
-    containers: [{ name: "agent", image: "registry.local/agent:1" }],
-  });
-  await waitForObserved(env(), "handover");
+  const ns = await agentForApp("handover");
 
   // Another candidate takes the Lease over, as one would once this replica had failed to renew in time.
   const path = `/apis/coordination.k8s.io/v1/namespaces/${MANAGER_NAMESPACE}/leases/${LEASE}`;
@@ -140,26 +145,7 @@ test("a replica that does not hold the Lease serves admissions through the API s
   // the webhook configurations at itself when it starts.
   const child = spawn(
     process.execPath,
-    cliNodeArgs([
-      "manager",
-      "--kubeconfig",
-      env().cluster.restrictedKubeconfigPath,
-      "--namespace",
-      MANAGER_NAMESPACE,
-      "--webhook-host",
-      "127.0.0.1",
-      "--webhook-bind-address",
-      "127.0.0.1",
-      "--webhook-port",
-      String(webhookPort),
-      "--metrics-bind-address",
-      "127.0.0.1",
-      "--metrics-port",
-      String(metricsPort),
-      "--log-level",
-      "debug",
-      "--leader-elect",
-    ]),
+    cliNodeArgs([...managerFlags(env().cluster.restrictedKubeconfigPath, webhookPort, metricsPort), "--log-level", "debug", "--leader-elect"]),
     { cwd: REPO_ROOT, stdio: ["ignore", "pipe", "pipe"] },
   );
   const out = createWriteStream(log, { flags: "a" });
@@ -174,14 +160,7 @@ test("a replica that does not hold the Lease serves admissions through the API s
     );
     assert.equal(await leaseHolder(env()), leader, "the first replica still leads");
 
-    const ns = "standby";
-    await createNamespace(env().clients, ns);
-    await postSidecarSet(env(), "standby", {
-      namespace: ns,
-      selector: { matchLabels: { app: "standby" } },
-      containers: [{ name: "agent", image: "registry.local/agent:1" }],
-    });
-    await waitForObserved(env(), "standby");
+    const ns = await agentForApp("standby");
     // The API server switches to the new webhook URL once it has seen the
     // updated configuration: dry runs go through the webhook and create nothing.
     await waitFor("the API server to call the standby replica's webhook", async () => {

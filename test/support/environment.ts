@@ -45,6 +45,31 @@ export function cliNodeArgs(args: string[]): string[] {
   return ["--import", "tsx", join(REPO_ROOT, "src/cli/main.ts"), ...args];
 }
 
+/**
+ * `sidecarset manager` and the flags of a replica of the test installation:
+ * the manager namespace, and webhooks and metrics on 127.0.0.1 at the given
+ * ports (out-of-cluster mode: it points the webhook configurations at itself).
+ */
+export function managerFlags(kubeconfigPath: string, webhookPort: number, metricsPort: number): string[] {
+  return [
+    "manager",
+    "--kubeconfig",
+    kubeconfigPath,
+    "--namespace",
+    MANAGER_NAMESPACE,
+    "--webhook-host",
+    "127.0.0.1",
+    "--webhook-bind-address",
+    "127.0.0.1",
+    "--webhook-port",
+    String(webhookPort),
+    "--metrics-bind-address",
+    "127.0.0.1",
+    "--metrics-port",
+    String(metricsPort),
+  ];
+}
+
 /** This process's environment without the variables `names`, for a child that must not see them. */
 export function processEnvWithout(...names: string[]): NodeJS.ProcessEnv {
   const env = { ...process.env };
@@ -154,21 +179,7 @@ export async function startEnvironment(opts: EnvironmentOptions = {}): Promise<E
     const startManager = async (extra: string[]): Promise<ManagerProcess> => {
       const managerCommand = (rest: string[]): string[] => (opts.managerEntry ? [opts.managerEntry, ...rest] : cliNodeArgs(rest));
       const args = managerCommand([
-        "manager",
-        "--kubeconfig",
-        cluster.restrictedKubeconfigPath,
-        "--namespace",
-        MANAGER_NAMESPACE,
-        "--webhook-host",
-        "127.0.0.1",
-        "--webhook-bind-address",
-        "127.0.0.1",
-        "--webhook-port",
-        String(webhookPort),
-        "--metrics-bind-address",
-        "127.0.0.1",
-        "--metrics-port",
-        String(metricsPort),
+        ...managerFlags(cluster.restrictedKubeconfigPath, webhookPort, metricsPort),
         "--expectation-timeout",
         "20s",
         "--log-level",
