@@ -3,12 +3,12 @@
 // server without ever listing or watching a pod, and admissions keep being
 // answered while the controller works through a burst of pod events.
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { createWriteStream, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import type { Pod } from "../../src/api/kube-types.js";
-import { cliNodeArgs, managerFlags, MANAGER_NAMESPACE, REPO_ROOT, useEnvironment, waitFor, type Environment } from "../support/environment.js";
+import { managerFlags, MANAGER_NAMESPACE, REPO_ROOT, useEnvironment, waitFor, type Environment } from "../support/environment.js";
 import { apiErrorCode, createNamespace, MERGE_PATCH, rawRequest } from "../support/kube.js";
 import { freePorts } from "../support/ports.js";
 import { waitForStatus } from "../support/rollout.js";
@@ -137,15 +137,18 @@ test("a replica that loses the Lease drops its pod cache and keeps admitting pod
   await waitForStatus(env(), "handover", { matchedPods: 1 });
 });
 
-test("a replica that does not hold the Lease serves admissions through the API server and never lists or watches a pod", async () => {
+test("a replica that does not hold the Lease (the compiled build) serves admissions through the API server and never lists or watches a pod", async () => {
   const leader = await waitFor("the manager to hold the Lease", () => leaseHolder(env()));
   const [webhookPort, metricsPort] = (await freePorts(2)) as [number, number];
   const log = join(env().cluster.dir, "standby-manager.log");
-  // A second replica, as the first runs it; in out-of-cluster mode it points
-  // the webhook configurations at itself when it starts.
+  // A second replica, from the compiled build as it ships (the first runs
+  // from the TypeScript sources); in out-of-cluster mode it points the
+  // webhook configurations at itself when it starts.
+  const built = spawnSync("npm", ["run", "build"], { cwd: REPO_ROOT, encoding: "utf8" });
+  assert.equal(built.status, 0, `npm run build: ${built.stdout}${built.stderr}`);
   const child = spawn(
     process.execPath,
-    cliNodeArgs([...managerFlags(env().cluster.restrictedKubeconfigPath, webhookPort, metricsPort), "--log-level", "debug", "--leader-elect"]),
+    [join(REPO_ROOT, "dist/cli/main.js"), ...managerFlags(env().cluster.restrictedKubeconfigPath, webhookPort, metricsPort), "--log-level", "debug", "--leader-elect"],
     { cwd: REPO_ROOT, stdio: ["ignore", "pipe", "pipe"] },
   );
   const out = createWriteStream(log, { flags: "a" });
