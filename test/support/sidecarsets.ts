@@ -49,8 +49,10 @@ export function postSidecarSet(env: Environment, name: string, spec: Record<stri
 /**
  * Waits until the controller has written the SidecarSet's status for its
  * current generation. The webhooks read their own cache, fed by a watch of
- * their own that delivered the same change before the controller could act
- * on it and write the status, so a pod created afterwards is judged against it.
+ * their own: the API server sends the change to both watches at once, and the
+ * controller still had to reconcile and write the status, so by then the
+ * webhooks hold that generation too and a pod created afterwards is judged
+ * against it.
  */
 export function waitForObserved(env: Environment, name: string, description = `SidecarSet ${name} observed by the manager`, opts: WaitOptions = {}): Promise<SidecarSetObject> {
   return waitFor(
