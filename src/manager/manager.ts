@@ -101,39 +101,20 @@ export class Manager {
       logger,
     });
 
-    const certificate = await this.certificates();
-    const credentials = await resolveCredentials(loaded.kubeConfig);
-    logger.info("starting the webhook thread; waiting for its caches to sync");
-    const webhookStarting = WebhookThread.start({
-      config: {
-        ...(credentials ? { credentials } : opts.kubeconfig ? { kubeconfig: opts.kubeconfig } : {}),
-        namespace: opts.namespace,
-        port: opts.webhookPort,
-        host: opts.webhookBindAddress,
-        certificate,
-        ...(opts.certMode === "files"
-          ? { certificateFiles: { certFile: join(opts.certDir, SECRET_KEYS.cert), keyFile: join(opts.certDir, SECRET_KEYS.key) } }
-          : {}),
-        logLevel: opts.logLevel,
-        sortInjectedContainersByName: opts.sortInjectedContainersByName,
-        allowPatchPodMetadataWithoutWhitelist: opts.allowPatchPodMetadataWithoutWhitelist,
-      },
-      logger,
-      metrics: this.metrics,
-    });
-    // Without leader election the controller's caches sync alongside the webhook's.
-    const controllerStarting = opts.leaderElect ? Promise.resolve() : this.startTerm();
-    let webhook: WebhookThread;
+    let credentials: ResolvedCredentials | undefined;
     try {
-      [webhook] = await Promise.all([webhookStarting, controllerStarting]);
+      const certificate = await this.certificates();
+      credentials = await resolveCredentials(loaded.kubeConfig);
+      this.webhook = await this.startSides(certificate, credentials);
+      logger.info({ port: this.webhook.port }, "webhook thread serving");
+      // Only now that it answers may the API server be pointed at it (out-of-cluster mode).
+      if (certificate.caCert) await this.publishCaBundle(certificate.caCert);
     } catch (e) {
       // Leave nothing running behind a failed start (the caller exits).
-      void webhookStarting.then((w) => w.stop(), () => undefined);
       await this.stop();
       throw e;
     }
-    this.webhook = webhook;
-    logger.info({ port: webhook.port }, "webhook thread serving");
+    const webhook = this.webhook;
     if (credentials) this.refreshCredentials(loaded.kubeConfig, credentials);
 
     const stopped = this.run(webhook);
@@ -159,27 +140,67 @@ export class Manager {
     return this.webhookState;
   }
 
-  /** Serving certificate and CA, per --cert-mode; also writes the caBundle where the manager owns it. */
-  private async certificates(): Promise<PemPair> {
+  /**
+   * Starts the webhook thread and, without leader election, the controller's
+   * caches alongside; resolves when the thread serves (and the controller runs).
+   */
+  private async startSides(certificate: PemPair, credentials: ResolvedCredentials | undefined): Promise<WebhookThread> {
+    const { opts, logger } = this;
+    logger.info("starting the webhook thread; waiting for its caches to sync");
+    const webhookStarting = WebhookThread.start({
+      config: {
+        ...(credentials ? { credentials } : opts.kubeconfig ? { kubeconfig: opts.kubeconfig } : {}),
+        namespace: opts.namespace,
+        port: opts.webhookPort,
+        host: opts.webhookBindAddress,
+        certificate: { cert: certificate.cert, key: certificate.key },
+        ...(opts.certMode === "files"
+          ? { certificateFiles: { certFile: join(opts.certDir, SECRET_KEYS.cert), keyFile: join(opts.certDir, SECRET_KEYS.key) } }
+          : {}),
+        logLevel: opts.logLevel,
+        sortInjectedContainersByName: opts.sortInjectedContainersByName,
+        allowPatchPodMetadataWithoutWhitelist: opts.allowPatchPodMetadataWithoutWhitelist,
+      },
+      logger,
+      metrics: this.metrics,
+    });
+    const controllerStarting = opts.leaderElect ? Promise.resolve() : this.startTerm();
+    try {
+      const [webhook] = await Promise.all([webhookStarting, controllerStarting]);
+      return webhook;
+    } catch (e) {
+      void webhookStarting.then((w) => w.stop(), () => undefined);
+      throw e;
+    }
+  }
+
+  /**
+   * Serving certificate (and, in self-signed mode, the CA to publish), per
+   * --cert-mode; self-signed certificates are checked hourly and renewed.
+   */
+  private async certificates(): Promise<PemPair & { caCert?: string }> {
     const { opts, logger } = this;
     if (opts.certMode === "files") {
       const mounted = await loadMountedCertificates(opts.certDir);
       logger.info({ dir: opts.certDir, notAfter: mounted.notAfter.toISOString() }, "using mounted webhook certificates");
       return { cert: mounted.cert, key: mounted.key };
     }
-    const bundle = await this.refreshSelfSigned();
+    const bundle = await this.selfSigned();
     this.certTimer = setInterval(() => {
-      this.refreshSelfSigned()
-        .then((b) => this.webhook?.setCertificate({ cert: b.cert, key: b.key }))
+      this.selfSigned()
+        .then(async (b) => {
+          await this.publishCaBundle(b.caCert);
+          this.webhook?.setCertificate({ cert: b.cert, key: b.key });
+        })
         .catch((e) => logger.error(errorFields(e), "renewing the webhook certificate failed; will retry"));
     }, CERT_CHECK_INTERVAL_MS);
     this.certTimer.unref();
-    return { cert: bundle.cert, key: bundle.key };
+    return { cert: bundle.cert, key: bundle.key, caCert: bundle.caCert };
   }
 
-  private async refreshSelfSigned(): Promise<CertBundle> {
+  private selfSigned(): Promise<CertBundle> {
     const { opts, logger } = this;
-    const bundle = await ensureCertificates({
+    return ensureCertificates({
       client: this.client,
       namespace: opts.namespace,
       secretName: opts.certSecret,
@@ -188,25 +209,29 @@ export class Manager {
       now: new Date(),
       logger,
     });
+  }
+
+  /** Writes the CA into the webhook configurations (out-of-cluster mode: installs them, pointing here). */
+  private async publishCaBundle(caCert: string): Promise<void> {
+    const { opts, logger } = this;
     if (opts.webhookHost) {
       await installWebhookConfigurations(this.client, {
         namespace: opts.namespace,
         webhookHost: opts.webhookHost,
         webhookPort: opts.webhookPort,
-        caBundle: bundle.caCert,
+        caBundle: caCert,
       });
       logger.info({ url: `https://${opts.webhookHost}:${opts.webhookPort}` }, "installed the webhook configurations");
-    } else {
-      const result = await patchCaBundles({
-        client: this.client,
-        mutatingName: MUTATING_WEBHOOK_CONFIGURATION_NAME,
-        validatingName: VALIDATING_WEBHOOK_CONFIGURATION_NAME,
-        caBundle: bundle.caCert,
-      });
-      if (result.missing.length) logger.warn({ missing: result.missing }, "webhook configurations not found; apply deploy/webhook first");
-      if (result.updated.length) logger.info({ updated: result.updated }, "wrote the CA bundle into the webhook configurations");
+      return;
     }
-    return bundle;
+    const result = await patchCaBundles({
+      client: this.client,
+      mutatingName: MUTATING_WEBHOOK_CONFIGURATION_NAME,
+      validatingName: VALIDATING_WEBHOOK_CONFIGURATION_NAME,
+      caBundle: caCert,
+    });
+    if (result.missing.length) logger.warn({ missing: result.missing }, "webhook configurations not found; apply deploy/webhook first");
+    if (result.updated.length) logger.info({ updated: result.updated }, "wrote the CA bundle into the webhook configurations");
   }
 
   /** Hands the webhook thread the API credentials again whenever they change. */
