@@ -147,9 +147,9 @@ test("the defaulting webhook stores the defaulted spec and both hash annotations
   assert.deepEqual(volumes[1]!.emptyDir, {});
 
   // One `hash` run over both the CLI's defaulted object and the stored one.
-  const hashLines = (await env().cli(["hash", "-f", "-"], `${JSON.stringify(expected)}\n---\n${JSON.stringify(stored)}`)).trim().split("\n");
-  const annotated = `defaulted ${stored.metadata.annotations?.[HASH]} ${stored.metadata.annotations?.[HASH_WITHOUT_IMAGE]}`;
-  assert.deepEqual(hashLines, [annotated, annotated], "`sidecarset hash` of the defaulted and of the stored object gives the stored annotations");
+  const hashes = JSON.parse(await env().cli(["hash", "-f", "-", "-o", "json"], `${JSON.stringify(expected)}\n---\n${JSON.stringify(stored)}`)) as unknown[];
+  const annotated = { name: "defaulted", hash: stored.metadata.annotations?.[HASH], hashWithoutImage: stored.metadata.annotations?.[HASH_WITHOUT_IMAGE] };
+  assert.deepEqual(hashes, [annotated, annotated], "`sidecarset hash` of the defaulted and of the stored object gives the stored annotations");
 
   // Re-submitting the stored object changes nothing: defaulting is idempotent.
   // (The controller writes status meanwhile, so a conflict means: read again.)
