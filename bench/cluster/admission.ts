@@ -5,7 +5,8 @@
 // with a volume, shareVolumePolicy and transferEnv TZ). Pods are POSTed at a
 // fixed rate; each phase prints the share of calls in the API server's
 // ≤ 5 ms and ≤ 25 ms buckets, the calls over 100 ms, SidecarSet status writes
-// (from apiserver_request_total) and the manager's CPU and RSS. A phase of
+// (from apiserver_request_total), the manager's CPU and RSS, and the webhook
+// thread's event-loop delay over the phase. A phase of
 // pods that match nothing is the control: the machine's own floor.
 //
 //   npm run bench:cluster -- admission            every phase
@@ -55,6 +56,9 @@ interface Snapshot {
   statusWrites: number;
   managerCpuSeconds: number;
   managerRssBytes: number;
+  /** The webhook thread's event-loop delay since the previous scrape (seconds). */
+  webhookLoopP99: number;
+  webhookLoopMax: number;
 }
 
 /** The API server's own /metrics (Prometheus text). */
@@ -90,6 +94,8 @@ async function snapshot(env: Environment): Promise<Snapshot> {
     statusWrites,
     managerCpuSeconds: sum(parseMetrics(manager, "process_cpu_seconds_total"), () => true),
     managerRssBytes: sum(parseMetrics(manager, "process_resident_memory_bytes"), () => true),
+    webhookLoopP99: sum(parseMetrics(manager, "sidecarset_webhook_event_loop_delay_seconds"), (l) => l.stat === "p99"),
+    webhookLoopMax: sum(parseMetrics(manager, "sidecarset_webhook_event_loop_delay_seconds"), (l) => l.stat === "max"),
   };
 }
 
@@ -102,6 +108,8 @@ interface Row {
   statusWrites: number;
   cpuPer10s: number;
   rssMb: number;
+  loopP99Ms: number;
+  loopMaxMs: number;
   sent: number;
   failed: number;
 }
@@ -118,6 +126,8 @@ function row(phase: string, a: Snapshot, b: Snapshot, seconds: number, sent: num
     statusWrites: b.statusWrites - a.statusWrites,
     cpuPer10s: ((b.managerCpuSeconds - a.managerCpuSeconds) / seconds) * 10,
     rssMb: b.managerRssBytes / 2 ** 20,
+    loopP99Ms: b.webhookLoopP99 * 1000,
+    loopMaxMs: b.webhookLoopMax * 1000,
     sent,
     failed,
   };
@@ -191,10 +201,10 @@ async function phase(env: Environment, name: string, labels: Record<string, stri
 
 function print(rows: Row[]): void {
   const pct = (x: number) => `${(x * 100).toFixed(1)} %`;
-  console.log("PHASE                                         CALLS  ≤5MS     ≤25MS    >100MS  STATUS WRITES  MANAGER CPU/10S  RSS MB  FAILED");
+  console.log("PHASE                                         CALLS  ≤5MS     ≤25MS    >100MS  STATUS WRITES  MANAGER CPU/10S  RSS MB  WEBHOOK LOOP P99/MAX MS  FAILED");
   for (const r of rows) {
     console.log(
-      `${r.phase.padEnd(46)}${String(r.calls).padEnd(7)}${pct(r.le5).padEnd(9)}${pct(r.le25).padEnd(9)}${String(r.over100).padEnd(8)}${String(r.statusWrites).padEnd(15)}${r.cpuPer10s.toFixed(2).padEnd(17)}${r.rssMb.toFixed(0).padEnd(8)}${r.failed}/${r.sent}`,
+      `${r.phase.padEnd(46)}${String(r.calls).padEnd(7)}${pct(r.le5).padEnd(9)}${pct(r.le25).padEnd(9)}${String(r.over100).padEnd(8)}${String(r.statusWrites).padEnd(15)}${r.cpuPer10s.toFixed(2).padEnd(17)}${r.rssMb.toFixed(0).padEnd(8)}${`${r.loopP99Ms.toFixed(1)} / ${r.loopMaxMs.toFixed(1)}`.padEnd(24)}${r.failed}/${r.sent}`,
     );
   }
 }

@@ -1,0 +1,102 @@
+// Cluster benchmark: memory of the shipped build (dist/) of the manager, for
+// the Lease holder (webhooks + controller, pods cached) and a standby replica
+// (webhooks only, no pods), idle and with 1k and 10k pods in the cluster; and
+// the time a restarted Lease holder takes to be ready and to have its pod
+// cache synced with 10k pods.
+//
+//   npm run bench:cluster -- footprint [--pods 1000,10000]
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { performance } from "node:perf_hooks";
+import { managerFlags, REPO_ROOT, startEnvironment, type Environment } from "../../test/support/environment.js";
+import { createNamespace, rawRequest, waitFor } from "../../test/support/kube.js";
+import { freePorts } from "../../test/support/ports.js";
+import { sidecarSetManifest } from "../../test/support/rollout.js";
+import { applyYaml } from "../../test/support/environment.js";
+import { getSidecarSet, waitForObserved } from "../../test/support/sidecarsets.js";
+
+const arg = (name: string): string | undefined => {
+  const at = process.argv.indexOf(name);
+  return at >= 0 ? process.argv[at + 1] : undefined;
+};
+const STEPS = (arg("--pods") ?? "1000,10000").split(",").map(Number);
+const NS = "fleet";
+const SETTLE_MS = 20_000;
+
+async function metric(port: number, name: string, labels: Record<string, string> = {}): Promise<number | undefined> {
+  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  const want = Object.entries(labels).map(([k, v]) => `${k}="${v}"`);
+  for (const line of text.split("\n")) {
+    if (!line.startsWith(`${name}{`) && !line.startsWith(`${name} `)) continue;
+    if (want.every((w) => line.includes(w))) return Number(line.slice(line.lastIndexOf(" ") + 1));
+  }
+  return undefined;
+}
+
+const rssMb = async (port: number): Promise<number> => ((await metric(port, "process_resident_memory_bytes")) ?? 0) / 2 ** 20;
+
+async function startStandby(env: Environment, entry: string): Promise<{ child: ChildProcess; metricsPort: number }> {
+  const [webhookPort, metricsPort] = (await freePorts(2)) as [number, number];
+  const child = spawn(process.execPath, [entry, ...managerFlags(env.cluster.restrictedKubeconfigPath, webhookPort, metricsPort), "--leader-elect", "--log-level", "info"], {
+    cwd: REPO_ROOT,
+    stdio: "ignore",
+  });
+  await waitFor("the standby to be ready", async () => (await fetch(`http://127.0.0.1:${metricsPort}/readyz`).catch(() => undefined))?.ok, { timeoutMs: 120_000, intervalMs: 200 });
+  return { child, metricsPort };
+}
+
+let created = 0;
+async function createPods(env: Environment, upTo: number): Promise<void> {
+  const next = async (): Promise<void> => {
+    while (created < upTo) {
+      const i = created++;
+      await rawRequest(env.clients.kc, "POST", `/api/v1/namespaces/${NS}/pods`, {
+        metadata: { name: `p-${i}`, labels: { app: NS } },
+        spec: { terminationGracePeriodSeconds: 1, containers: [{ name: "app", image: "registry.local/app:1" }] },
+      });
+    }
+  };
+  await Promise.all(Array.from({ length: 32 }, next));
+}
+
+async function main(): Promise<void> {
+  const entry = join(REPO_ROOT, "dist/cli/main.js");
+  if (!existsSync(entry) || process.argv.includes("--build")) {
+    const built = spawnSync("npm", ["run", "build"], { cwd: REPO_ROOT, stdio: "inherit" });
+    if (built.status !== 0) throw new Error("npm run build failed");
+  }
+  const env = await startEnvironment({ managerEntry: entry, managerArgs: ["--leader-elect", "--log-level", "info"] });
+  const standby = await startStandby(env, entry);
+  const rows: string[] = [];
+  const measure = async (pods: number) => {
+    await new Promise((r) => setTimeout(r, SETTLE_MS));
+    rows.push(`${String(pods).padEnd(8)}${(await rssMb(env.metricsPort)).toFixed(0).padEnd(20)}${(await rssMb(standby.metricsPort)).toFixed(0).padEnd(20)}${String((await metric(standby.metricsPort, "sidecarset_informer_objects", { informer: "pods" })) ?? 0)}`);
+  };
+  try {
+    await measure(0);
+    await createNamespace(env.clients, NS);
+    await applyYaml(env.clients, sidecarSetManifest(NS, { namespace: NS, image: "registry.local/agent:1" }));
+    await waitForObserved(env, NS);
+    for (const n of STEPS) {
+      await createPods(env, n);
+      await waitFor(`${n} pods matched`, async () => (await getSidecarSet(env, NS)).status?.matchedPods === n, { timeoutMs: 1_800_000, intervalMs: 2_000 });
+      await measure(n);
+    }
+    // The standby would take the Lease over from a stopping holder: stop it first.
+    standby.child.kill("SIGTERM");
+    const t0 = performance.now();
+    await env.restartManager();
+    const readyS = (performance.now() - t0) / 1000;
+    await waitFor("the controller's caches to sync", async () => (await metric(env.metricsPort, "sidecarset_cache_synced", { side: "controller" })) === 1, { timeoutMs: 600_000, intervalMs: 100 });
+    const syncedS = (performance.now() - t0) / 1000;
+    console.log("PODS    HOLDER RSS MB       STANDBY RSS MB      STANDBY PODS CACHED");
+    for (const r of rows) console.log(r);
+    console.log(`restart of the Lease holder with ${created} pods: ready after ${readyS.toFixed(1)} s, pod cache synced after ${syncedS.toFixed(1)} s`);
+  } finally {
+    standby.child.kill("SIGKILL");
+    await env.stop();
+  }
+}
+
+await main();
