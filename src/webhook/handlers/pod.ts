@@ -45,6 +45,9 @@ function admitPod(req: AdmissionRequest, deps: PodHandlerDeps) {
   const pod = req.object as Pod;
   const namespace = effectiveNamespace(pod, req.namespace);
   const podName = pod.metadata?.name || (pod.metadata?.generateName ? `${pod.metadata.generateName}*` : "");
+  // A pod created from generateName has no name yet: the request uid ties the
+  // line to the API server's audit log and to the pod's events.
+  const logFields = { namespace, pod: podName, requestUid: req.uid };
   const result = injectPod({
     pod,
     requestNamespace: req.namespace,
@@ -60,12 +63,12 @@ function admitPod(req: AdmissionRequest, deps: PodHandlerDeps) {
     case "unchanged":
       return allowed(req.uid);
     case "denied":
-      deps.logger.warn({ namespace, pod: podName, sidecarset: result.sidecarSet, err: result.message }, "pod injection denied");
+      deps.logger.warn({ ...logFields, sidecarset: result.sidecarSet, err: result.message }, "pod injection denied");
       return denied(req.uid, 500, result.message);
     case "injected":
       if (!req.dryRun) {
         deps.metrics?.onInjected(result.injected);
-        deps.logger.info({ namespace, pod: podName, sidecarsets: result.injected }, "injected sidecars into pod");
+        deps.logger.info({ ...logFields, sidecarsets: result.injected }, "injected sidecars into pod");
       }
       return patched(req.uid, result.patch as JsonPatchOp[]);
   }

@@ -222,6 +222,7 @@ test("each injected pod is counted once with its SidecarSets and logged as one J
   assert.equal(injected.length, 1);
   assert.equal(injected[0]!.namespace, "shop");
   assert.equal(injected[0]!.pod, "web-7d9f-*");
+  assert.equal(injected[0]!.requestUid, "pod-uid", "the request uid names a pod that has no name yet");
   assert.deepEqual(injected[0]!.sidecarsets, ["log-agent", "mesh"]);
 });
 
