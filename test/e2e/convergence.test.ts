@@ -216,3 +216,15 @@ test("a reconcile that keeps failing shows the API server's message in a Warning
   await waitForStatus(env(), "failing", { matchedPods: 1 });
   assert.ok((await activePods(env(), ns, "failing")).every((p) => specImage(p) === "registry.local/agent:1"));
 });
+
+test("the manager's log never carries its token or a private key", async () => {
+  const { readFileSync } = await import("node:fs");
+  const { parse } = await import("yaml");
+  const kubeconfig = parse(readFileSync(env().cluster.restrictedKubeconfigPath, "utf8")) as { users: { user: { token: string } }[] };
+  const token = kubeconfig.users[0]!.user.token;
+  assert.ok(token.length >= 16, "the manager runs with a bearer token");
+  const log = readFileSync(env().managerLog, "utf8");
+  assert.ok(log.split("\n").length > 10, "the log has lines to look at");
+  assert.equal(log.includes(token), false, "no log line carries the token");
+  assert.doesNotMatch(log, /PRIVATE KEY/, "no log line carries a private key");
+});
