@@ -56,6 +56,8 @@ export interface ClusterOptions {
   keepDir?: boolean;
   controllers?: string[];
   extraApiserverArgs?: string[];
+  /** Have the apiserver log every write request (audit level Metadata) to `auditLogPath`. */
+  auditLog?: boolean;
   extraControllerManagerArgs?: string[];
   /** Progress lines; default writes to stderr. */
   log?: (line: string) => void;
@@ -67,6 +69,13 @@ export interface Cluster {
   server: string;
   kubeconfigPath: string;
   restrictedKubeconfigPath: string;
+  /**
+   * The manager's identity again, through a token of its own (another user
+   * uid): a second replica that uses it is told apart from the first in the audit log.
+   */
+  replicaKubeconfigPath: string;
+  /** Where the audit log goes when `auditLog` is set. */
+  auditLogPath: string;
   adminToken: string;
   restrictedToken: string;
   /** The CA that verifies the apiserver's serving certificate. */
@@ -177,6 +186,16 @@ function onSignal(signal: NodeJS.Signals): void {
   void Promise.allSettled(ours.map((e) => e.stop())).finally(() => process.exit(code));
 }
 
+// Who wrote what, not the bodies: one line per create/update/patch/delete once the response is sent.
+const AUDIT_POLICY = `apiVersion: audit.k8s.io/v1
+kind: Policy
+omitStages: ["RequestReceived", "ResponseStarted"]
+rules:
+  - level: Metadata
+    verbs: ["create", "update", "patch", "delete"]
+  - level: None
+`;
+
 const signalHandlers = (): number => [...live].filter((e) => e.handleSignals).length;
 
 function trackLive(entry: LiveCluster): void {
@@ -283,6 +302,7 @@ async function startOnce(binary: string, baseDir: string, opts: ClusterOptions, 
     const [etcdClient, etcdPeer, apiPort, kcmPort] = (await freePorts(4)) as [number, number, number, number];
     const adminToken = randomBytes(24).toString("hex");
     const restrictedToken = randomBytes(24).toString("hex");
+    const replicaToken = randomBytes(24).toString("hex");
     const saKey = generateKeyPairSync("rsa", {
       modulusLength: 2048,
       privateKeyEncoding: { type: "pkcs1", format: "pem" },
@@ -293,6 +313,7 @@ async function startOnce(binary: string, baseDir: string, opts: ClusterOptions, 
     writeFileSync(join(dir, "tokens.csv"), [
       `${adminToken},admin,admin-uid,"system:masters"`,
       `${restrictedToken},${RESTRICTED_USER},sidecarset-manager-uid,"${RESTRICTED_GROUPS.join(",")}"`,
+      `${replicaToken},${RESTRICTED_USER},sidecarset-manager-replica-uid,"${RESTRICTED_GROUPS.join(",")}"`,
     ].join("\n") + "\n", { mode: 0o600 });
 
     const etcdUrl = `http://127.0.0.1:${etcdClient}`;
@@ -310,6 +331,8 @@ async function startOnce(binary: string, baseDir: string, opts: ClusterOptions, 
 
     const certDir = join(dir, "apiserver-certs");
     mkdirSync(certDir);
+    const auditLogPath = join(dir, "audit.log");
+    if (opts.auditLog) writeFileSync(join(dir, "audit-policy.yaml"), AUDIT_POLICY);
     const server = `https://127.0.0.1:${apiPort}`;
     const apiserver = run("kube-apiserver", [
       `--etcd-servers=${etcdUrl}`,
@@ -325,6 +348,7 @@ async function startOnce(binary: string, baseDir: string, opts: ClusterOptions, 
       "--enable-admission-plugins=NamespaceLifecycle,ServiceAccount,DefaultTolerationSeconds,MutatingAdmissionWebhook,ValidatingAdmissionWebhook,ResourceQuota",
       "--allow-privileged=true",
       "--profiling=false",
+      ...(opts.auditLog ? [`--audit-policy-file=${join(dir, "audit-policy.yaml")}`, `--audit-log-path=${auditLogPath}`] : []),
       ...(opts.extraApiserverArgs ?? []),
     ]);
     const caPath = join(certDir, "apiserver.crt");
@@ -342,6 +366,8 @@ async function startOnce(binary: string, baseDir: string, opts: ClusterOptions, 
     const clusterName = opts.name ?? "sidecarset-test";
     writeFileSync(kubeconfigPath, kubeconfig(clusterName, server, caPem, "admin", adminToken), { mode: 0o600 });
     writeFileSync(restrictedKubeconfigPath, kubeconfig(clusterName, server, caPem, "sidecarset-manager", restrictedToken), { mode: 0o600 });
+    const replicaKubeconfigPath = join(dir, "replica.kubeconfig");
+    writeFileSync(replicaKubeconfigPath, kubeconfig(clusterName, server, caPem, "sidecarset-manager", replicaToken), { mode: 0o600 });
 
     const kcm = run("kube-controller-manager", [
       `--kubeconfig=${kubeconfigPath}`,
@@ -362,7 +388,7 @@ async function startOnce(binary: string, baseDir: string, opts: ClusterOptions, 
     const startupMs = Date.now() - started;
     log(`control plane ready in ${(startupMs / 1000).toFixed(1)}s at ${server} (dir ${dir})`);
     return {
-      binary, server, kubeconfigPath, restrictedKubeconfigPath, adminToken, restrictedToken, caPem, dir, startupMs,
+      binary, server, kubeconfigPath, restrictedKubeconfigPath, replicaKubeconfigPath, auditLogPath, adminToken, restrictedToken, caPem, dir, startupMs,
       logPaths: { etcd: etcd.logPath, "kube-apiserver": apiserver.logPath, "kube-controller-manager": kcm.logPath },
       stop: entry.stop,
     };

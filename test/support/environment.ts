@@ -8,7 +8,7 @@ import { after, before } from "node:test";
 import { fileURLToPath } from "node:url";
 import type { KubernetesObject } from "@kubernetes/client-node";
 import { parseAllDocuments } from "yaml";
-import { startCluster, type Cluster } from "./cluster.js";
+import { startCluster, type Cluster, type ClusterOptions } from "./cluster.js";
 import { startFakeKubelet, type FakeKubelet, type FakeKubeletOptions } from "./fake-kubelet.js";
 import { apiErrorCode, createNamespace, kubeClients, rawRequest, waitFor, type KubeClients } from "./kube.js";
 import { freePorts } from "./ports.js";
@@ -25,6 +25,19 @@ export interface EnvironmentOptions {
    * `dist/cli/main.js`); by default the TypeScript sources run through tsx.
    */
   managerEntry?: string;
+  /** Options of the control plane, e.g. an audit log. */
+  cluster?: ClusterOptions;
+}
+
+/** How a manager process is stopped: SIGTERM lets it drain and release its Lease, SIGKILL is a crash. */
+export type StopSignal = "SIGTERM" | "SIGKILL";
+
+/** A further manager process next to the environment's own, on its own webhook and metrics ports. */
+export interface ManagerReplica {
+  webhookPort: number;
+  metricsPort: number;
+  log: string;
+  stop(signal?: StopSignal): Promise<void>;
 }
 
 export interface Environment {
@@ -36,7 +49,16 @@ export interface Environment {
   managerLog: string;
   /** Runs the CLI and returns stdout (throws with stderr on a non-zero exit). */
   cli(args: string[], input?: string): Promise<string>;
-  restartManager(extraArgs?: string[]): Promise<void>;
+  /** Stops the manager (SIGTERM by default) and starts it again with the environment's flags plus `extraArgs`. */
+  restartManager(extraArgs?: string[], opts?: { signal?: StopSignal }): Promise<void>;
+  /** Stops the manager without starting another; restartManager starts it again. */
+  stopManager(signal?: StopSignal): Promise<void>;
+  /**
+   * Starts another manager with the environment's flags plus `extraArgs`, on
+   * its own ports and log, authenticated as `kubeconfig` (default: the
+   * manager's restricted identity). Stopped with the environment.
+   */
+  startReplica(extraArgs?: string[], opts?: { kubeconfig?: string }): Promise<ManagerReplica>;
   stop(): Promise<void>;
 }
 
@@ -156,10 +178,26 @@ interface ManagerProcess {
   exited: Promise<void>;
 }
 
+/** Ends a manager process; a SIGTERM that is not honoured within 15s becomes a SIGKILL. */
+async function stopProcess(process: ManagerProcess, signal: StopSignal): Promise<void> {
+  process.child.kill(signal);
+  const timer = setTimeout(() => process.child.kill("SIGKILL"), 15_000);
+  await process.exited;
+  clearTimeout(timer);
+}
+
+interface ManagerEndpoint {
+  kubeconfig: string;
+  webhookPort: number;
+  metricsPort: number;
+  log: string;
+}
+
 export async function startEnvironment(opts: EnvironmentOptions = {}): Promise<Environment> {
-  const cluster = await startCluster();
+  const cluster = await startCluster(opts.cluster);
   let kubelet: FakeKubelet | undefined;
   let manager: ManagerProcess | undefined;
+  const replicas = new Set<ManagerProcess>();
   try {
     const clients = kubeClients(cluster.kubeconfigPath);
     const [webhookPort, metricsPort] = (await freePorts(2)) as [number, number];
@@ -176,10 +214,11 @@ export async function startEnvironment(opts: EnvironmentOptions = {}): Promise<E
     await waitForCrd(clients);
     kubelet = await startFakeKubelet(cluster.kubeconfigPath, { startupDelayMs: 50, restartDelayMs: 300, ...opts.kubelet });
     const managerLog = join(cluster.dir, "manager.log");
-    const startManager = async (extra: string[]): Promise<ManagerProcess> => {
+    const primary: ManagerEndpoint = { kubeconfig: cluster.restrictedKubeconfigPath, webhookPort, metricsPort, log: managerLog };
+    const startManager = async (extra: string[], { kubeconfig, webhookPort, metricsPort, log: managerLog } = primary): Promise<ManagerProcess> => {
       const managerCommand = (rest: string[]): string[] => (opts.managerEntry ? [opts.managerEntry, ...rest] : cliNodeArgs(rest));
       const args = managerCommand([
-        ...managerFlags(cluster.restrictedKubeconfigPath, webhookPort, metricsPort),
+        ...managerFlags(kubeconfig, webhookPort, metricsPort),
         "--expectation-timeout",
         "20s",
         "--log-level",
@@ -208,12 +247,9 @@ export async function startEnvironment(opts: EnvironmentOptions = {}): Promise<E
       });
       return { child, exited };
     };
-    const stopManager = async () => {
+    const stopManager = async (signal: StopSignal = "SIGTERM") => {
       if (!manager) return;
-      manager.child.kill("SIGTERM");
-      const timer = setTimeout(() => manager?.child.kill("SIGKILL"), 15_000);
-      await manager.exited;
-      clearTimeout(timer);
+      await stopProcess(manager, signal);
       manager = undefined;
     };
     manager = await startManager([]);
@@ -225,11 +261,28 @@ export async function startEnvironment(opts: EnvironmentOptions = {}): Promise<E
       metricsPort,
       managerLog,
       cli,
-      restartManager: async (extra = []) => {
-        await stopManager();
+      restartManager: async (extra = [], { signal } = {}) => {
+        await stopManager(signal);
         manager = await startManager(extra);
       },
+      stopManager,
+      startReplica: async (extra = [], { kubeconfig = cluster.restrictedKubeconfigPath } = {}) => {
+        const [replicaWebhookPort, replicaMetricsPort] = (await freePorts(2)) as [number, number];
+        const endpoint = { kubeconfig, webhookPort: replicaWebhookPort, metricsPort: replicaMetricsPort, log: join(cluster.dir, `manager-${replicaMetricsPort}.log`) };
+        const replica = await startManager(extra, endpoint);
+        replicas.add(replica);
+        return {
+          webhookPort: endpoint.webhookPort,
+          metricsPort: endpoint.metricsPort,
+          log: endpoint.log,
+          stop: async (signal = "SIGTERM") => {
+            if (replicas.delete(replica)) await stopProcess(replica, signal);
+          },
+        };
+      },
       stop: async () => {
+        await Promise.all([...replicas].map((r) => stopProcess(r, "SIGTERM")));
+        replicas.clear();
         await stopManager();
         await kubelet?.stop();
         await cluster.stop();
@@ -238,6 +291,7 @@ export async function startEnvironment(opts: EnvironmentOptions = {}): Promise<E
     return env;
   } catch (e) {
     manager?.child.kill("SIGKILL");
+    for (const r of replicas) r.child.kill("SIGKILL");
     await kubelet?.stop().catch(() => undefined);
     await cluster.stop();
     throw e;

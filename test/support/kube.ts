@@ -236,13 +236,22 @@ export interface PodRecorder {
  * field selector such as "metadata.name=x"), so a test can assert on
  * transient states, e.g. "not ready while restarting", that polling could miss.
  */
-export async function recordPodEvents(kc: KubeConfig, namespace: string, fieldSelector?: string): Promise<PodRecorder> {
+export async function recordPodEvents(
+  kc: KubeConfig,
+  namespace: string,
+  fieldSelector?: string,
+  /** Also called with each event as it arrives, e.g. to check an invariant at every instant. */
+  onEvent?: (type: string, pod: Pod) => void,
+): Promise<PodRecorder> {
   const events: PodRecorder["events"] = [];
   let failure: unknown;
   const controller = await new Watch(kc).watch(
     `/api/v1/namespaces/${namespace}/pods`,
     fieldSelector ? { fieldSelector } : {},
-    (type, obj) => events.push({ type, pod: obj as Pod }),
+    (type, obj) => {
+      events.push({ type, pod: obj as Pod });
+      onEvent?.(type, obj as Pod);
+    },
     (err) => { failure = err; },
   );
   return {
