@@ -17,7 +17,7 @@ export interface RolloutInvariantOptions {
   newImage: string;
   /** Pods in the rollout: once this many exist, any further pod is a recreation. */
   pods: number;
-  /** Upgraded pods that may be unavailable at once. */
+  /** Pods upgraded in place that may be unavailable at once (a pod created on the new image is no upgrade). */
   maxUnavailable: number;
   /** Pods that must stay off the new image; setPartition changes it. */
   partition: number;
@@ -37,6 +37,8 @@ export class RolloutInvariants {
   events = 0;
   private readonly pods = new Map<string, Pod>();
   private readonly uids = new Map<string, string>();
+  /** Pods seen asking for another image before they asked for the new one. */
+  private readonly upgradedInPlace = new Set<string>();
   private partition: number;
 
   constructor(private readonly opts: RolloutInvariantOptions) {
@@ -77,7 +79,11 @@ export class RolloutInvariants {
     } else if (knownUid !== uid) {
       this.violations.push(`${at}: recreated (uid ${knownUid} became ${uid})`);
     }
-    this.checkPod(at, this.pods.get(name), pod);
+    const previous = this.pods.get(name);
+    this.checkPod(at, previous, pod);
+    if (previous && specImage(previous, this.opts.sidecar) !== this.opts.newImage && specImage(pod, this.opts.sidecar) === this.opts.newImage) {
+      this.upgradedInPlace.add(name);
+    }
     this.pods.set(name, pod);
     this.checkCounts(at);
   }
@@ -103,9 +109,9 @@ export class RolloutInvariants {
     const { sidecar, newImage } = this.opts;
     let unavailable = 0;
     let old = 0;
-    for (const pod of this.pods.values()) {
+    for (const [name, pod] of this.pods) {
       if (specImage(pod, sidecar) !== newImage) old++;
-      else if (!(isPodReady(pod) && statusOf(pod, sidecar)?.image === newImage)) unavailable++;
+      else if (this.upgradedInPlace.has(name) && !(isPodReady(pod) && statusOf(pod, sidecar)?.image === newImage)) unavailable++;
     }
     this.worstUnavailable = Math.max(this.worstUnavailable, unavailable);
     if (unavailable > this.opts.maxUnavailable) {
