@@ -179,10 +179,10 @@ interface ManagerProcess {
 }
 
 /** Ends a manager process; a SIGTERM that is not honoured within 15s becomes a SIGKILL. */
-async function stopProcess(process: ManagerProcess, signal: StopSignal): Promise<void> {
-  process.child.kill(signal);
-  const timer = setTimeout(() => process.child.kill("SIGKILL"), 15_000);
-  await process.exited;
+async function stopProcess(manager: ManagerProcess, signal: StopSignal): Promise<void> {
+  manager.child.kill(signal);
+  const timer = setTimeout(() => manager.child.kill("SIGKILL"), 15_000);
+  await manager.exited;
   clearTimeout(timer);
 }
 
@@ -291,7 +291,6 @@ export async function startEnvironment(opts: EnvironmentOptions = {}): Promise<E
     return env;
   } catch (e) {
     manager?.child.kill("SIGKILL");
-    for (const r of replicas) r.child.kill("SIGKILL");
     await kubelet?.stop().catch(() => undefined);
     await cluster.stop();
     throw e;
