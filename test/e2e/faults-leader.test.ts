@@ -47,7 +47,7 @@ test("the leader SIGKILLed mid-rollout: the other replica takes over and finishe
 
   // Out of the cluster each replica points the webhook configurations at itself when it starts: the newest one serves admissions.
   const second = await env().startReplica(["--leader-elect"], { kubeconfig: env().cluster.replicaKubeconfigPath });
-  assert.equal(await mutatingWebhookPort(env()), second.webhookPort, "admissions go to the second replica");
+  await waitFor("the webhook configurations to point at the second replica", async () => (await mutatingWebhookPort(env())) === second.webhookPort);
   assert.equal(await leaseHolder(env()), first, "the second replica waits for the Lease");
 
   const invariants = new RolloutInvariants({
