@@ -13,6 +13,8 @@ import { PART_OF_LABELS, type Manifest } from "./options.js";
 export type JSONSchemaProps = Record<string, unknown>;
 
 export const CRD_NAME = `${PLURAL}.${GROUP}`;
+/** Path of the conversion webhook on the manager's webhook server. */
+export const CONVERT_PATH = "/convert";
 
 const str = (description?: string): JSONSchemaProps => withDescription({ type: "string" }, description);
 const bool = (description?: string): JSONSchemaProps => withDescription({ type: "boolean" }, description);

@@ -1,9 +1,11 @@
 // The three admission webhooks and the routes that serve them.
 import { MUTATE_POD_PATH, MUTATE_SIDECARSET_PATH, VALIDATE_SIDECARSET_PATH } from "../../manifests/webhook.js";
+import { CONVERT_PATH } from "../../manifests/crd.js";
 import type { Logger } from "../../observability/logger.js";
 import { handleAdmission, type AdmissionHandler } from "../admission.js";
 import type { WebhookHandler } from "../server.js";
 import type { AdmissionCache } from "./cache-view.js";
+import { createConvertRoute } from "./convert.js";
 import { createPodHandler, type InjectionMetrics } from "./pod.js";
 import { createSidecarSetMutateHandler } from "./sidecarset-mutate.js";
 import { createSidecarSetValidateHandler } from "./sidecarset-validate.js";
@@ -12,7 +14,8 @@ export type { AdmissionCache } from "./cache-view.js";
 export { createPodHandler, podShapeProblems, type InjectionMetrics, type PodHandlerDeps } from "./pod.js";
 export { createSidecarSetMutateHandler, objectName, sidecarSetKindProblem, type SidecarSetMutateDeps } from "./sidecarset-mutate.js";
 export { createSidecarSetValidateHandler, type SidecarSetValidateDeps } from "./sidecarset-validate.js";
-export { MUTATE_POD_PATH, MUTATE_SIDECARSET_PATH, VALIDATE_SIDECARSET_PATH };
+export { createConvertRoute } from "./convert.js";
+export { CONVERT_PATH, MUTATE_POD_PATH, MUTATE_SIDECARSET_PATH, VALIDATE_SIDECARSET_PATH };
 
 export interface HandlerDeps {
   cache: AdmissionCache;
@@ -44,6 +47,14 @@ export function admissionRoutes(deps: HandlerDeps): Record<string, WebhookHandle
     [MUTATE_SIDECARSET_PATH]: admissionRoute(mutate, deps.logger),
     [VALIDATE_SIDECARSET_PATH]: admissionRoute(validate, deps.logger),
   };
+}
+
+/**
+ * The CRD conversion webhook. It reads no cache, so it is served from the
+ * start: the caches' own first list may need it.
+ */
+export function conversionRoutes(logger?: Logger): Record<string, WebhookHandler> {
+  return { [CONVERT_PATH]: createConvertRoute(logger) };
 }
 
 /**
