@@ -6,6 +6,7 @@ import { SIDECARSET_HASH_ANNOTATION } from "../api/keys.js";
 import { defaultSidecarSet } from "../api/defaults.js";
 import type { Pod } from "../api/kube-types.js";
 import { podInjectedList } from "../api/pod-records.js";
+import { STORAGE_VERSION } from "../api/storage-version.js";
 import { API_VERSION, KIND, type SidecarSet, type SidecarSetStatus } from "../api/types.js";
 import { upgradableCondition } from "../core/rollout/condition.js";
 import { flipHotUpgrade } from "../core/rollout/hot-upgrade-flip.js";
@@ -273,7 +274,7 @@ export class SidecarSetReconciler {
   private async patchStatus(name: string, status: Partial<SidecarSetStatus>, now: Date): Promise<void> {
     this.statusWrittenAt.set(name, now.getTime());
     await this.deps.client.patch(
-      resourcePath({ group: "apps.kruise.io", version: "v1alpha1", resource: "sidecarsets", name, subresource: "status" }),
+      resourcePath({ group: "apps.kruise.io", version: STORAGE_VERSION, resource: "sidecarsets", name, subresource: "status" }),
       { status },
       PatchType.merge,
     );

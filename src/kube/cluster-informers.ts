@@ -3,6 +3,7 @@
 // exactly the same collections with the same options.
 import type { ControllerRevision, Namespace, Pod } from "../api/kube-types.js";
 import { WHITELIST_CONFIGMAP } from "../api/keys.js";
+import { SIDECARSET_COLLECTION_PATH, sidecarSetFromStorage } from "../api/storage-version.js";
 import type { SidecarSet } from "../api/types.js";
 import type { RawKubeClient } from "./raw-client.js";
 import { Informer, rawListWatch } from "./informer.js";
@@ -37,7 +38,13 @@ function managerNamespacePath(ctx: InformerContext, collection: string, group = 
 }
 
 export function sidecarSetInformer(ctx: InformerContext): Informer<SidecarSet> {
-  return new Informer<SidecarSet>({ name: "sidecarsets", source: rawListWatch(ctx.client, "/apis/apps.kruise.io/v1alpha1/sidecarsets"), ...common(ctx) });
+  // The storage version, turned into the in-memory (v1alpha1) shape as it arrives.
+  return new Informer<SidecarSet>({
+    name: "sidecarsets",
+    source: rawListWatch(ctx.client, SIDECARSET_COLLECTION_PATH),
+    transform: sidecarSetFromStorage,
+    ...common(ctx),
+  });
 }
 
 export function podInformer(ctx: InformerContext): Informer<Pod> {

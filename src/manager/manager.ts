@@ -11,6 +11,7 @@ import { loadKubeConfig, RawKubeClient } from "../kube/client.js";
 import { EventRecorder, rawEventSink } from "../kube/events.js";
 import { LeaderElector, rawLeaseClient } from "../kube/leader-election.js";
 import { resolveCredentials, sameCredentials, type ResolvedCredentials } from "../kube/relayed-credentials.js";
+import { CRD_NAME } from "../manifests/crd.js";
 import { MUTATING_WEBHOOK_CONFIGURATION_NAME, VALIDATING_WEBHOOK_CONFIGURATION_NAME } from "../manifests/options.js";
 import { createLogger, errorFields, type Logger } from "../observability/logger.js";
 import { ObservabilityServer } from "../observability/http.js";
@@ -228,6 +229,7 @@ export class Manager {
       client: this.client,
       mutatingName: MUTATING_WEBHOOK_CONFIGURATION_NAME,
       validatingName: VALIDATING_WEBHOOK_CONFIGURATION_NAME,
+      crdName: CRD_NAME,
       caBundle: caCert,
     });
     if (result.missing.length) logger.warn({ missing: result.missing }, "webhook configurations not found; apply deploy/webhook first");

@@ -3,6 +3,7 @@
 import { mutatingWebhookConfiguration, validatingWebhookConfiguration } from "../manifests/webhook.js";
 import type { RawKubeClient } from "../kube/client.js";
 import { isNotFound } from "../kube/errors.js";
+import { pointCrdConversionAt } from "../webhook/crd-conversion.js";
 
 interface Named {
   metadata?: { name?: string; resourceVersion?: string };
@@ -33,4 +34,5 @@ export async function installWebhookConfigurations(
   const base = "/apis/admissionregistration.k8s.io/v1";
   await createOrReplace(client, `${base}/mutatingwebhookconfigurations`, mutatingWebhookConfiguration(options) as Named);
   await createOrReplace(client, `${base}/validatingwebhookconfigurations`, validatingWebhookConfiguration(options) as Named);
+  await pointCrdConversionAt(client, options);
 }

@@ -8,7 +8,7 @@ import { RawKubeClient, type KubeCredentials } from "../kube/raw-client.js";
 import { RelayedCredentials } from "../kube/relayed-credentials.js";
 import { createLogger, errorFields } from "../observability/logger.js";
 import { AdmissionCaches } from "../webhook/caches.js";
-import { admissionRoutes } from "../webhook/handlers/index.js";
+import { conversionRoutes, registerHandlers } from "../webhook/handlers/index.js";
 import { WebhookServer } from "../webhook/server.js";
 import { relayDestination } from "./log-relay.js";
 import { MetricsBatcher } from "./metrics-batcher.js";
@@ -73,19 +73,10 @@ export async function runWebhookSide(config: WebhookThreadConfig, port: MessageP
 
   try {
     client = new RawKubeClient(relayed ?? (await loadOwnKubeConfig(config.kubeconfig)));
-    caches = new AdmissionCaches({ client, namespace: config.namespace, logger });
-    caches.start();
-    await caches.waitForSync(abort.signal);
-    logger.info({ cached: caches.sizes() }, "webhook caches synced");
-    const routes = admissionRoutes({
-      cache: caches,
-      now: () => new Date(),
-      random: Math.random,
-      sortInjectedContainersByName: config.sortInjectedContainersByName,
-      allowPatchPodMetadataWithoutWhitelist: config.allowPatchPodMetadataWithoutWhitelist,
-      metrics: { onInjected: (names) => batcher.injected(names) },
-      logger,
-    });
+    // The conversion webhook is served before any cache lists: a SidecarSet
+    // stored in the other version reaches the informers (ours and the
+    // controller's) only through it. The admission routes follow the sync.
+    const routes = conversionRoutes(logger);
     const webhook = new WebhookServer({
       port: config.port,
       host: config.host,
@@ -100,6 +91,19 @@ export async function runWebhookSide(config: WebhookThreadConfig, port: MessageP
     if (abort.signal.aborted) return await webhook.stop();
     server = webhook;
     if (config.certificateFiles) webhook.watchCertificateFiles(config.certificateFiles.certFile, config.certificateFiles.keyFile);
+    caches = new AdmissionCaches({ client, namespace: config.namespace, logger });
+    caches.start();
+    await caches.waitForSync(abort.signal);
+    logger.info({ cached: caches.sizes() }, "webhook caches synced");
+    registerHandlers(routes, {
+      cache: caches,
+      now: () => new Date(),
+      random: Math.random,
+      sortInjectedContainersByName: config.sortInjectedContainersByName,
+      allowPatchPodMetadataWithoutWhitelist: config.allowPatchPodMetadataWithoutWhitelist,
+      metrics: { onInjected: (names) => batcher.injected(names) },
+      logger,
+    });
     post({ type: "serving", port: listening });
   } catch (e) {
     if (abort.signal.aborted) return;

@@ -7,8 +7,14 @@
 // API server would fill such values in and change hashes and revision data.
 // Container and volume entries declare the SidecarSet-specific fields and keep
 // every other Kubernetes field as given (x-kubernetes-preserve-unknown-fields).
+//
+// Both versions are served; v1beta1 is stored. They differ only in how a
+// SidecarSet names one namespace and its custom version (src/api/conversion.ts),
+// and the API server converts between them through the manager's `/convert`.
 import { GROUP, KIND, PLURAL, VERSION } from "../api/types.js";
-import { PART_OF_LABELS, type Manifest } from "./options.js";
+import { V1BETA1 } from "../api/v1beta1/types.js";
+import { PART_OF_LABELS, type Manifest, type ManifestOptions } from "./options.js";
+import { webhookClientConfig } from "./webhook.js";
 
 export type JSONSchemaProps = Record<string, unknown>;
 
@@ -111,12 +117,27 @@ function volumes(): JSONSchemaProps {
   );
 }
 
-function specSchema(): JSONSchemaProps {
+/** The fields in which the two versions differ. */
+function versionedSpecFields(version: string): Record<string, JSONSchemaProps> {
+  if (version === V1BETA1) {
+    return {
+      namespaceSelector: labelSelector(
+        "Only pods whose Namespace's labels match; kubernetes.io/metadata.name selects a namespace by name.",
+      ),
+      customVersion: str("Custom version of this spec, recorded on its ControllerRevision."),
+    };
+  }
+  return {
+    namespace: str("Only pods of this namespace."),
+    namespaceSelector: labelSelector("Only pods whose Namespace's labels match; exclusive with namespace."),
+  };
+}
+
+function specSchema(version: string): JSONSchemaProps {
   return object(
     {
       selector: labelSelector("Pods to inject; required and non-empty."),
-      namespace: str("Only pods of this namespace."),
-      namespaceSelector: labelSelector("Only pods whose Namespace's labels match; exclusive with namespace."),
+      ...versionedSpecFields(version),
       initContainers: sidecarContainer("Init containers injected when a pod is created."),
       containers: sidecarContainer("Sidecar containers; injected at creation and upgraded in place."),
       volumes: volumes(),
@@ -189,12 +210,12 @@ function statusSchema(): JSONSchemaProps {
   );
 }
 
-export function sidecarSetSchema(): JSONSchemaProps {
+export function sidecarSetSchema(version: string = VERSION): JSONSchemaProps {
   return object({
     apiVersion: str(),
     kind: str(),
     metadata: { type: "object" },
-    spec: specSchema(),
+    spec: specSchema(version),
     status: statusSchema(),
   });
 }
@@ -217,13 +238,24 @@ function version(name: string, served: boolean, storage: boolean): JSONSchemaPro
     name,
     served,
     storage,
-    schema: { openAPIV3Schema: sidecarSetSchema() },
+    schema: { openAPIV3Schema: sidecarSetSchema(name) },
     subresources: { status: {} },
     additionalPrinterColumns: PRINTER_COLUMNS.map((c) => ({ ...c })),
   };
 }
 
-export function sidecarSetCRD(): Manifest {
+/**
+ * `spec.conversion`: the API server calls `/convert` on the manager, through
+ * its Service or, with `webhookHost`, at its URL (ConversionReview v1 only).
+ */
+export function crdConversion(options: ManifestOptions = {}): Record<string, unknown> {
+  return {
+    strategy: "Webhook",
+    webhook: { conversionReviewVersions: ["v1"], clientConfig: webhookClientConfig(options, CONVERT_PATH) },
+  };
+}
+
+export function sidecarSetCRD(options: ManifestOptions = {}): Manifest {
   return {
     apiVersion: "apiextensions.k8s.io/v1",
     kind: "CustomResourceDefinition",
@@ -232,12 +264,11 @@ export function sidecarSetCRD(): Manifest {
       group: GROUP,
       names: { kind: KIND, listKind: `${KIND}List`, plural: PLURAL, singular: KIND.toLowerCase() },
       scope: "Cluster",
-      versions: [
-        version(VERSION, true, true),
-        // Listed but not served so that a cluster whose SidecarSets OpenKruise
-        // >= 1.9 stored as v1beta1 (status.storedVersions) can switch CRDs.
-        version("v1beta1", false, false),
-      ],
+      // v1beta1 is stored, as by OpenKruise >= 1.9, so its SidecarSets are
+      // taken over as they are; ones an earlier release stored as v1alpha1 are
+      // converted on read until they are next written.
+      versions: [version(VERSION, true, false), version(V1BETA1, true, true)],
+      conversion: crdConversion(options),
     },
   };
 }

@@ -23,6 +23,39 @@ export const HELM_NAMESPACE_EXPRESSION = '{{ include "sidecarset.namespace" . }}
 
 export const HELM_CHART_DIR = "deploy/helm/sidecarset";
 
+const HELM_CA_BUNDLE_PLACEHOLDER = "HELM_CA_BUNDLE_PLACEHOLDER";
+const HELM_CA_INJECTOR_PLACEHOLDER = "HELM_CA_INJECTOR_PLACEHOLDER";
+const CERTS_MODE = '(include "sidecarset.certsMode" .)';
+
+/**
+ * The CRD as a template, not under crds/: its conversion webhook names the
+ * release's namespace and CA (cert-manager's CA injector in that mode, the
+ * given bundle in secret mode; the manager writes it itself when
+ * self-signed). Helm applies CRDs before the other templates, and keeps this
+ * one on uninstall so the SidecarSets survive.
+ */
+function helmCrdTemplate(): string {
+  const crd = sidecarSetCRD({ namespace: HELM_NAMESPACE_PLACEHOLDER, caBundle: HELM_CA_BUNDLE_PLACEHOLDER });
+  const metadata = crd.metadata as Record<string, unknown>;
+  metadata.annotations = { "helm.sh/resource-policy": "keep", [HELM_CA_INJECTOR_PLACEHOLDER]: "" };
+  const text = toYaml([crd])
+    .replace(
+      new RegExp(`^( *)${HELM_CA_INJECTOR_PLACEHOLDER}: ""$`, "m"),
+      (_, indent: string) =>
+        `${indent}{{- if eq ${CERTS_MODE} "cert-manager" }}\n` +
+        `${indent}cert-manager.io/inject-ca-from: ${HELM_NAMESPACE_EXPRESSION}/{{ include "sidecarset.certificateName" . }}\n` +
+        `${indent}{{- end }}`,
+    )
+    .replace(
+      new RegExp(`^( *)caBundle: ${HELM_CA_BUNDLE_PLACEHOLDER}$`, "m"),
+      (_, indent: string) =>
+        `${indent}{{- if eq ${CERTS_MODE} "secret" }}\n` +
+        `${indent}caBundle: {{ required "certs.caBundle is required when certs.mode is secret" .Values.certs.caBundle }}\n` +
+        `${indent}{{- end }}`,
+    );
+  return HEADER + text.replaceAll(HELM_NAMESPACE_PLACEHOLDER, HELM_NAMESPACE_EXPRESSION);
+}
+
 function helmRbacTemplate(): string {
   const text = toYaml(rbacManifests({ namespace: HELM_NAMESPACE_PLACEHOLDER }));
   return HEADER + text.replaceAll(HELM_NAMESPACE_PLACEHOLDER, HELM_NAMESPACE_EXPRESSION);
@@ -37,7 +70,7 @@ export function generatedFiles(): GeneratedFile[] {
     { path: "deploy/manager/namespace.yaml", content: HEADER + toYaml([namespaceManifest()]) },
     { path: "deploy/manager/manager.yaml", content: HEADER + toYaml(manifestsOf("manager")) },
     { path: "deploy/all.yaml", content: HEADER + toYaml(allManifests()) },
-    { path: `${HELM_CHART_DIR}/crds/apps.kruise.io_sidecarsets.yaml`, content: crd },
+    { path: `${HELM_CHART_DIR}/templates/crd.yaml`, content: helmCrdTemplate() },
     { path: `${HELM_CHART_DIR}/templates/rbac.yaml`, content: helmRbacTemplate() },
   ];
 }

@@ -2,6 +2,7 @@
 // read and write, nothing more. Objects that live only in the manager's
 // namespace (ControllerRevisions, the certificate Secret, the whitelist
 // ConfigMap, the leader-election Lease) are granted by a namespaced Role.
+import { CRD_NAME } from "./crd.js";
 import {
   CLUSTER_ROLE_NAME,
   MUTATING_WEBHOOK_CONFIGURATION_NAME,
@@ -45,6 +46,13 @@ export const CLUSTER_RULES: readonly PolicyRule[] = [
     resources: ["validatingwebhookconfigurations"],
     resourceNames: [VALIDATING_WEBHOOK_CONFIGURATION_NAME],
     verbs: [...READ, "update", "patch"],
+  },
+  // ...and into the SidecarSet CRD's conversion webhook, which it serves.
+  {
+    apiGroups: ["apiextensions.k8s.io"],
+    resources: ["customresourcedefinitions"],
+    resourceNames: [CRD_NAME],
+    verbs: ["get", "update", "patch"],
   },
 ];
 

@@ -26,7 +26,7 @@ export function defaultParts(options: ManifestOptions = {}): ManifestPart[] {
 export function manifestsOf(part: ManifestPart, options: ManifestOptions = {}): Manifest[] {
   switch (part) {
     case "crd":
-      return [sidecarSetCRD()];
+      return [sidecarSetCRD(options)];
     case "namespace":
       return [namespaceManifest(options)];
     case "rbac":

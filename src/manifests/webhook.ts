@@ -3,7 +3,8 @@
 // kube-system, so the manager's own pods and the cluster's system pods start
 // even while no manager replica answers (failurePolicy is Fail).
 import { CONTROL_PLANE_LABEL } from "../api/keys.js";
-import { GROUP, PLURAL, VERSION } from "../api/types.js";
+import { SERVED_VERSIONS } from "../api/conversion.js";
+import { GROUP, PLURAL } from "../api/types.js";
 import {
   DEFAULT_WEBHOOK_SERVICE_PORT,
   DEFAULT_WEBHOOK_TIMEOUT_SECONDS,
@@ -38,6 +39,11 @@ export function podNamespaceSelector(managerNamespace: string): Record<string, u
   };
 }
 
+/** How the API server reaches `path` on the manager: through its Service, or at `webhookHost`. */
+export function webhookClientConfig(options: ManifestOptions, path: string): Record<string, unknown> {
+  return clientConfig(resolveOptions(options), path);
+}
+
 function clientConfig(o: ResolvedOptions, path: string): Record<string, unknown> {
   const config: Record<string, unknown> =
     o.webhookHost !== undefined
@@ -65,7 +71,9 @@ function sidecarSetRules(): Record<string, unknown>[] {
   return [
     {
       apiGroups: [GROUP],
-      apiVersions: [VERSION],
+      // Both versions, so each request is checked as the user sent it, with
+      // that version's field paths, and needs no conversion first.
+      apiVersions: [...SERVED_VERSIONS],
       resources: [PLURAL],
       operations: ["CREATE", "UPDATE"],
       scope: "Cluster",

@@ -397,6 +397,8 @@ export interface PatchCaBundlesOptions {
   client: WebhookConfigClient;
   mutatingName: string;
   validatingName: string;
+  /** The SidecarSet CRD, whose conversion webhook the manager serves too. */
+  crdName?: string;
   /** The CA as PEM text, or already base64-encoded as the API field holds it. */
   caBundle: string;
 }
@@ -431,32 +433,69 @@ export function caBundlePatch(config: WebhookConfiguration, value: string): Json
   return ops;
 }
 
-/** Writes the CA into every webhook of the two configurations the manager owns, where it differs. */
+export interface ConversionCrd {
+  spec?: { conversion?: { strategy?: string; webhook?: { clientConfig?: { caBundle?: string } } } };
+}
+
+/**
+ * JSON patch setting `value` as the caBundle of a CRD's conversion webhook;
+ * none when the CRD converts without a webhook (nothing of ours to trust) or
+ * already has it. Guarded by the strategy it was computed for.
+ */
+export function crdCaBundlePatch(crd: ConversionCrd, value: string): JsonPatchOp[] {
+  const conversion = crd.spec?.conversion;
+  if (conversion?.strategy !== "Webhook" || !conversion.webhook?.clientConfig) return [];
+  if (conversion.webhook.clientConfig.caBundle === value) return [];
+  return [
+    { op: "test", path: "/spec/conversion/strategy", value: "Webhook" },
+    { op: "add", path: "/spec/conversion/webhook/clientConfig/caBundle", value },
+  ];
+}
+
+/**
+ * Writes the CA into every webhook of the two configurations the manager
+ * owns, and into the SidecarSet CRD's conversion webhook, where it differs.
+ */
 export async function patchCaBundles(opts: PatchCaBundlesOptions): Promise<CaBundlePatchResult> {
   const value = caBundleValue(opts.caBundle);
   const result: CaBundlePatchResult = { updated: [], unchanged: [], missing: [] };
-  const targets = [
-    { name: opts.mutatingName, resource: "mutatingwebhookconfigurations" },
-    { name: opts.validatingName, resource: "validatingwebhookconfigurations" },
+  const targets: { name: string; patchOne: () => Promise<keyof CaBundlePatchResult> }[] = [
+    {
+      name: opts.mutatingName,
+      patchOne: () => patchOne(opts.client, webhookConfigurationPath("mutatingwebhookconfigurations", opts.mutatingName), value, caBundlePatch),
+    },
+    {
+      name: opts.validatingName,
+      patchOne: () => patchOne(opts.client, webhookConfigurationPath("validatingwebhookconfigurations", opts.validatingName), value, caBundlePatch),
+    },
   ];
-  for (const t of targets) {
-    const p = resourcePath({ group: "admissionregistration.k8s.io", version: "v1", resource: t.resource, name: t.name });
-    const outcome = await patchOne(opts.client, p, value);
-    result[outcome].push(t.name);
+  if (opts.crdName) {
+    const path = resourcePath({ group: "apiextensions.k8s.io", version: "v1", resource: "customresourcedefinitions", name: opts.crdName });
+    targets.push({ name: opts.crdName, patchOne: () => patchOne(opts.client, path, value, crdCaBundlePatch) });
   }
+  for (const t of targets) result[await t.patchOne()].push(t.name);
   return result;
 }
 
-async function patchOne(client: WebhookConfigClient, p: string, value: string): Promise<keyof CaBundlePatchResult> {
+function webhookConfigurationPath(resource: string, name: string): string {
+  return resourcePath({ group: "admissionregistration.k8s.io", version: "v1", resource, name });
+}
+
+async function patchOne<T>(
+  client: WebhookConfigClient,
+  p: string,
+  value: string,
+  patch: (object: T, value: string) => JsonPatchOp[],
+): Promise<keyof CaBundlePatchResult> {
   for (let attempt = 1; ; attempt++) {
-    let config: WebhookConfiguration;
+    let config: T;
     try {
-      config = await client.get<WebhookConfiguration>(p);
+      config = await client.get<T>(p);
     } catch (e) {
       if (isNotFound(e)) return "missing";
       throw e;
     }
-    const ops = caBundlePatch(config, value);
+    const ops = patch(config, value);
     if (ops.length === 0) return "unchanged";
     try {
       await client.patch(p, ops, PatchType.json);

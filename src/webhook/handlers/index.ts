@@ -9,6 +9,7 @@ import { createConvertRoute } from "./convert.js";
 import { createPodHandler, type InjectionMetrics } from "./pod.js";
 import { createSidecarSetMutateHandler } from "./sidecarset-mutate.js";
 import { createSidecarSetValidateHandler } from "./sidecarset-validate.js";
+import { servingBothVersions } from "./served-versions.js";
 
 export type { AdmissionCache } from "./cache-view.js";
 export { createPodHandler, podShapeProblems, type InjectionMetrics, type PodHandlerDeps } from "./pod.js";
@@ -44,8 +45,8 @@ export function admissionRoutes(deps: HandlerDeps): Record<string, WebhookHandle
   const mutate = createSidecarSetMutateHandler({ logger: deps.logger, validate });
   return {
     [MUTATE_POD_PATH]: admissionRoute(pod, deps.logger),
-    [MUTATE_SIDECARSET_PATH]: admissionRoute(mutate, deps.logger),
-    [VALIDATE_SIDECARSET_PATH]: admissionRoute(validate, deps.logger),
+    [MUTATE_SIDECARSET_PATH]: admissionRoute(servingBothVersions(mutate), deps.logger),
+    [VALIDATE_SIDECARSET_PATH]: admissionRoute(servingBothVersions(validate), deps.logger),
   };
 }
 

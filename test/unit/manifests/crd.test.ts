@@ -7,7 +7,8 @@ import type {
   SidecarSetStatus,
   SidecarSetUpdateStrategy,
 } from "../../../src/api/types.js";
-import { CRD_NAME, sidecarSetCRD, type JSONSchemaProps } from "../../../src/manifests/crd.js";
+import type { SidecarSetSpec as V1beta1Spec } from "../../../src/api/v1beta1/types.js";
+import { CONVERT_PATH, CRD_NAME, sidecarSetCRD, type JSONSchemaProps } from "../../../src/manifests/crd.js";
 
 type Version = {
   name: string;
@@ -24,6 +25,7 @@ const crd = sidecarSetCRD() as unknown as {
 };
 const versions = crd.spec.versions;
 const v1alpha1 = versions.find((v) => v.name === "v1alpha1")!;
+const v1beta1 = versions.find((v) => v.name === "v1beta1")!;
 const root = v1alpha1.schema.openAPIV3Schema;
 
 /** Every schema node with its dotted path (`[]` for array items, `{}` for map values). */
@@ -71,21 +73,70 @@ test("the CRD is sidecarsets.apps.kruise.io: cluster-scoped SidecarSet with Open
   });
 });
 
-test("v1alpha1 is the only served and stored version; v1beta1 is listed but neither served nor stored", () => {
+test("v1beta1 is served and the storage version; v1alpha1 is served", () => {
   assert.deepEqual(
     versions.map((v) => [v.name, v.served, v.storage]),
     [
-      ["v1alpha1", true, true],
-      ["v1beta1", false, false],
+      ["v1alpha1", true, false],
+      ["v1beta1", true, true],
     ],
   );
 });
 
-test("both versions carry the same schema, status subresource and printer columns", () => {
-  const v1beta1 = versions.find((v) => v.name === "v1beta1")!;
-  assert.deepEqual(v1beta1.schema, v1alpha1.schema);
+test("both versions carry the same status subresource and printer columns", () => {
   assert.deepEqual(v1beta1.subresources, v1alpha1.subresources);
   assert.deepEqual(v1beta1.additionalPrinterColumns, v1alpha1.additionalPrinterColumns);
+});
+
+test("the schemas differ only in spec.namespace (v1alpha1) and spec.customVersion (v1beta1)", () => {
+  const specOf = (v: Version) => ((v.schema.openAPIV3Schema.properties as Record<string, JSONSchemaProps>).spec!.properties as Record<string, JSONSchemaProps>);
+  const alphaSpec = { ...specOf(v1alpha1) };
+  const betaSpec = { ...specOf(v1beta1) };
+  assert.equal(alphaSpec.namespace?.type, "string");
+  assert.equal(betaSpec.customVersion?.type, "string");
+  assert.equal(betaSpec.namespace, undefined, "v1beta1 has no spec.namespace; the API server prunes it");
+  assert.equal(alphaSpec.customVersion, undefined);
+  for (const s of [alphaSpec, betaSpec]) {
+    delete s.namespace;
+    delete s.customVersion;
+    delete (s as Record<string, unknown>).namespaceSelector; // same shape, description names the version's way
+  }
+  assert.deepEqual(betaSpec, alphaSpec);
+  assert.deepEqual(
+    (specOf(v1beta1).namespaceSelector as JSONSchemaProps).properties,
+    (specOf(v1alpha1).namespaceSelector as JSONSchemaProps).properties,
+  );
+  const withoutSpec = (v: Version) => ({ ...(v.schema.openAPIV3Schema.properties as object), spec: undefined });
+  assert.deepEqual(withoutSpec(v1beta1), withoutSpec(v1alpha1));
+});
+
+// Typed so that a field added to the v1beta1 spec fails to compile here until listed.
+const v1beta1OnlyFields: Record<Exclude<keyof V1beta1Spec, keyof SidecarSetSpec>, string> = { customVersion: "string" };
+
+test("the v1beta1 schema declares every v1beta1-only spec field", () => {
+  for (const [field, type] of Object.entries(v1beta1OnlyFields)) {
+    const spec = (v1beta1.schema.openAPIV3Schema.properties as Record<string, JSONSchemaProps>).spec!;
+    assert.equal((spec.properties as Record<string, JSONSchemaProps>)[field]?.type, type, field);
+  }
+});
+
+test("conversion calls /convert on the manager's Service with ConversionReview v1", () => {
+  const conversion = (crd.spec as unknown as { conversion: unknown }).conversion;
+  assert.deepEqual(conversion, {
+    strategy: "Webhook",
+    webhook: {
+      conversionReviewVersions: ["v1"],
+      clientConfig: { service: { name: "sidecarset-webhook", namespace: "sidecarset-system", path: "/convert", port: 443 } },
+    },
+  });
+  assert.equal(CONVERT_PATH, "/convert");
+});
+
+test("with a webhook host, conversion calls the manager's URL, with the CA when given", () => {
+  const hosted = sidecarSetCRD({ webhookHost: "127.0.0.1", webhookPort: 19443, caBundle: "Q0E=" }) as unknown as {
+    spec: { conversion: { webhook: { clientConfig: unknown } } };
+  };
+  assert.deepEqual(hosted.spec.conversion.webhook.clientConfig, { url: "https://127.0.0.1:19443/convert", caBundle: "Q0E=" });
 });
 
 test("status is a subresource, so spec writes never change status and vice versa", () => {
@@ -115,9 +166,9 @@ test("enums and required fields are left to the validating webhook, which names 
   assert.ok(!keys.includes("required"));
 });
 
-test("the schema is structural: every node has a type, except int-or-string and preserved nodes", () => {
+test("both schemas are structural: every node has a type, except int-or-string and preserved nodes", () => {
   const problems: string[] = [];
-  walk(root, "", (node, path) => {
+  for (const v of versions) walk(v.schema.openAPIV3Schema, v.name, (node, path) => {
     if (path.endsWith("|")) return; // anyOf branches of an int-or-string
     const intOrString = node["x-kubernetes-int-or-string"] === true;
     if (typeof node.type !== "string" && !intOrString) problems.push(`${path}: no type`);

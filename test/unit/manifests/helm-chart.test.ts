@@ -144,7 +144,17 @@ test("the chart's Deployment keeps the hardening of the plain manifests", () => 
   assert.ok(d.includes("fieldPath: metadata.namespace"));
 });
 
-test("the CRD ships under crds/ so Helm installs it before the templates", () => {
-  const crd = parse(read("crds/apps.kruise.io_sidecarsets.yaml")) as { metadata: { name: string } };
-  assert.equal(crd.metadata.name, CRD_NAME);
+test("the CRD is a template, kept on uninstall, whose conversion webhook calls the release's Service", () => {
+  const text = templates.get("crd.yaml")!;
+  assert.match(text, new RegExp(`name: ${CRD_NAME.replaceAll(".", "\\.")}`));
+  assert.match(text, /helm\.sh\/resource-policy: keep/);
+  assert.match(text, /strategy: Webhook/);
+  assert.match(text, /path: \/convert/);
+  assert.match(text, /namespace: \{\{ include "sidecarset\.namespace" \. \}\}/);
+});
+
+test("the CRD's conversion CA comes from cert-manager's CA injector or from certs.caBundle, as for the webhooks", () => {
+  const text = templates.get("crd.yaml")!;
+  assert.match(text, /\{\{- if eq \(include "sidecarset\.certsMode" \.\) "cert-manager" \}\}\n\s+cert-manager\.io\/inject-ca-from: \{\{ include "sidecarset\.namespace" \. \}\}\/\{\{ include "sidecarset\.certificateName" \. \}\}/);
+  assert.match(text, /\{\{- if eq \(include "sidecarset\.certsMode" \.\) "secret" \}\}\n\s+caBundle: \{\{ required [^}]*\.Values\.certs\.caBundle \}\}/);
 });

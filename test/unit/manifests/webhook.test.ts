@@ -76,12 +76,12 @@ test("the pod webhook is not re-invoked after other mutating webhooks", () => {
   assert.equal(podWebhook.reinvocationPolicy, "Never");
 });
 
-test("the SidecarSet webhooks see v1alpha1 sidecarsets on CREATE and UPDATE", () => {
+test("the SidecarSet webhooks see sidecarsets of both served versions on CREATE and UPDATE, each as sent", () => {
   for (const name of [MUTATE_SIDECARSET_WEBHOOK, VALIDATE_SIDECARSET_WEBHOOK]) {
     assert.deepEqual(webhook(name).rules, [
       {
         apiGroups: ["apps.kruise.io"],
-        apiVersions: ["v1alpha1"],
+        apiVersions: ["v1alpha1", "v1beta1"],
         resources: ["sidecarsets"],
         operations: ["CREATE", "UPDATE"],
         scope: "Cluster",

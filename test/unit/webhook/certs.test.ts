@@ -11,6 +11,7 @@ import forge from "node-forge";
 import { KubeApiError } from "../../../src/kube/errors.js";
 import {
   caBundleValue,
+  crdCaBundlePatch,
   createCertBundle,
   createCertificateAuthority,
   ensureCertificates,
@@ -447,6 +448,31 @@ test("patchCaBundles re-reads when the webhooks were reordered between read and 
   assert.ok(reordered);
   assert.deepEqual(result.updated, ["m", "v"]);
   for (const w of api.objects.get(MUTATING)!.webhooks) assert.equal(w.clientConfig.caBundle, b64(CA_PEM));
+});
+
+const CRD = "/apis/apiextensions.k8s.io/v1/customresourcedefinitions/sidecarsets.apps.kruise.io";
+
+test("patchCaBundles writes the CA into the CRD's conversion webhook too, once", async () => {
+  const api = new FakeApi();
+  webhookConfigs(api, [b64(CA_PEM)], b64(CA_PEM));
+  api.put(CRD, {
+    metadata: { name: "sidecarsets.apps.kruise.io" },
+    spec: { conversion: { strategy: "Webhook", webhook: { conversionReviewVersions: ["v1"], clientConfig: { url: "https://127.0.0.1:9443/convert" } } } },
+  });
+  const opts = { client: api, mutatingName: "m", validatingName: "v", crdName: "sidecarsets.apps.kruise.io", caBundle: CA_PEM };
+  assert.deepEqual(await patchCaBundles(opts), { updated: ["sidecarsets.apps.kruise.io"], unchanged: ["m", "v"], missing: [] });
+  const crd = api.objects.get(CRD) as unknown as { spec: { conversion: { webhook: { clientConfig: Record<string, string> } } } };
+  assert.deepEqual(crd.spec.conversion.webhook.clientConfig, { url: "https://127.0.0.1:9443/convert", caBundle: b64(CA_PEM) });
+  assert.deepEqual(await patchCaBundles(opts), { updated: [], unchanged: ["m", "v", "sidecarsets.apps.kruise.io"], missing: [] });
+});
+
+test("a CRD converting without a webhook gets no caBundle, and a missing CRD is reported", async () => {
+  assert.deepEqual(crdCaBundlePatch({ spec: { conversion: { strategy: "None" } } }, "Q0E="), []);
+  assert.deepEqual(crdCaBundlePatch({ spec: {} }, "Q0E="), []);
+  const api = new FakeApi();
+  webhookConfigs(api, [b64(CA_PEM)], b64(CA_PEM));
+  const result = await patchCaBundles({ client: api, mutatingName: "m", validatingName: "v", crdName: "sidecarsets.apps.kruise.io", caBundle: CA_PEM });
+  assert.deepEqual(result.missing, ["sidecarsets.apps.kruise.io"]);
 });
 
 // ---- mounted certificates ----

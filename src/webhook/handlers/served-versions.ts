@@ -1,0 +1,44 @@
+// The SidecarSet webhooks are registered for both served versions, so each
+// request arrives in the version the user sent and needs no conversion webhook
+// on the way. The handlers work on the v1alpha1 shape: a v1beta1 request is
+// converted for them, and their answer is converted back — a defaulting patch
+// is recomputed against the object as submitted, so it never touches the
+// fields the versions name differently. Field paths need no mapping: the rules
+// check no field that v1beta1 renames (the custom version is a label in
+// v1alpha1, and labels are the API server's to check).
+import jsonpatch from "fast-json-patch";
+import { convertSidecarSet } from "../../api/conversion.js";
+import { GROUP, KIND, VERSION } from "../../api/types.js";
+import { V1BETA1 } from "../../api/v1beta1/types.js";
+import type { JsonPatchOp } from "../../kube/raw-client.js";
+import { patched, type AdmissionHandler, type AdmissionRequest, type AdmissionResponse } from "../admission.js";
+
+type Json = Record<string, unknown>;
+
+export function servingBothVersions(handler: AdmissionHandler): AdmissionHandler {
+  return async (req, signal) => {
+    const { group, version, kind } = req.kind;
+    if (group !== GROUP || kind !== KIND || version !== V1BETA1) return handler(req, signal);
+    const asAlpha = asV1alpha1(req);
+    const answer = await handler(asAlpha, signal);
+    return answer.patch && req.object && asAlpha.object ? repatch(answer, req.object, asAlpha.object) : answer;
+  };
+}
+
+function asV1alpha1(req: AdmissionRequest): AdmissionRequest {
+  const out: AdmissionRequest = { ...req, kind: { ...req.kind, version: VERSION } };
+  if (req.resource.version === V1BETA1) out.resource = { ...req.resource, version: VERSION };
+  if (req.object) out.object = convertSidecarSet(req.object, VERSION);
+  if (req.oldObject) out.oldObject = convertSidecarSet(req.oldObject, VERSION);
+  return out;
+}
+
+/** The handler's patch of the v1alpha1 form, as a patch of the submitted v1beta1 object. */
+function repatch(answer: AdmissionResponse, submitted: Json, submittedAsAlpha: Json): AdmissionResponse {
+  const ops = JSON.parse(Buffer.from(answer.patch!, "base64").toString("utf8")) as jsonpatch.Operation[];
+  const defaulted = jsonpatch.applyPatch(structuredClone(submittedAsAlpha), ops, false, false).newDocument;
+  const wanted = convertSidecarSet(defaulted, V1BETA1);
+  const { patch: _patch, patchType: _patchType, ...rest } = answer;
+  const out = patched(rest.uid, jsonpatch.compare(submitted, wanted) as JsonPatchOp[], rest.warnings);
+  return { ...rest, ...out };
+}
