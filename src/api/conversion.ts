@@ -70,8 +70,8 @@ function alphaToBeta(out: Json): void {
   const spec = isRecord(out.spec) ? out.spec : undefined;
   if (spec && typeof spec.namespace === "string") {
     // An empty namespace means "unset" in v1alpha1, as in OpenKruise.
-    if (spec.namespace !== "") spec.namespaceSelector = { matchLabels: { [NAMESPACE_NAME_LABEL]: spec.namespace } };
-    delete spec.namespace;
+    if (spec.namespace === "") delete spec.namespace;
+    else replaceKey(spec, "namespace", "namespaceSelector", { matchLabels: { [NAMESPACE_NAME_LABEL]: spec.namespace } });
   }
   const meta = isRecord(out.metadata) ? out.metadata : undefined;
   const labels = meta && isRecord(meta.labels) ? meta.labels : undefined;
@@ -94,6 +94,16 @@ function betaToAlpha(out: Json): void {
   const meta = isRecord(out.metadata) ? out.metadata : (out.metadata = {});
   const labels = isRecord(meta.labels) ? meta.labels : (meta.labels = {});
   labels[CUSTOM_VERSION_LABEL] = value;
+}
+
+/** Puts `value` under `newKey` where `oldKey` was, so a rewritten manifest keeps its field order. */
+function replaceKey(o: Json, oldKey: string, newKey: string, value: unknown): void {
+  const entries = Object.entries(o);
+  for (const k of Object.keys(o)) delete o[k];
+  for (const [k, v] of entries) {
+    if (k === oldKey) o[newKey] = value;
+    else if (k !== newKey) o[k] = v;
+  }
 }
 
 function specOf(out: Json): Json {

@@ -2,6 +2,7 @@
 // only parses arguments and prints; the decisions are in core/.
 import { Command, CommanderError } from "commander";
 import { basename } from "node:path";
+import { convertCommand } from "./convert.js";
 import { defaultsCommand } from "./defaults.js";
 import { demoCommand } from "./demo.js";
 import { hashCommand } from "./hash.js";
@@ -57,6 +58,7 @@ ${TOP_LEVEL_EXAMPLES.map((e) => `  ${e}`).join("\n")}`,
     validateCommand(),
     defaultsCommand(),
     hashCommand(),
+    convertCommand(),
     planCommand(),
     simulateCommand(),
     manifestsCommand(),

@@ -1,0 +1,227 @@
+// SidecarSet v1beta1 as the API server serves and stores it: both versions
+// read and written through the conversion webhook, injection and in-place
+// upgrades driven by a v1beta1 object, kubectl's columns, and a SidecarSet an
+// earlier release stored as v1alpha1 carried over with no rollout.
+import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { dirname, join } from "node:path";
+import { test } from "node:test";
+import { promisify } from "node:util";
+import type { ControllerRevision, Pod } from "../../src/api/kube-types.js";
+import { CUSTOM_VERSION_LABEL, SIDECARSET_HASH_ANNOTATION } from "../../src/api/keys.js";
+import { MANAGER_NAMESPACE, useEnvironment, waitFor } from "../support/environment.js";
+import { apiErrorCode, createNamespace, MERGE_PATCH, rawRequest } from "../support/kube.js";
+import {
+  activePods,
+  awaitTwoReconciles,
+  deploySettled,
+  deploymentManifest,
+  runsSpecImage,
+  setSidecarImage,
+  specImage,
+  waitForAppPods,
+  waitForStatus,
+} from "../support/rollout.js";
+import { applyYaml } from "../support/environment.js";
+import { waitForObserved, type SidecarSetObject } from "../support/sidecarsets.js";
+
+const env = useEnvironment();
+
+const ALPHA_PATH = "/apis/apps.kruise.io/v1alpha1/sidecarsets";
+const BETA_PATH = "/apis/apps.kruise.io/v1beta1/sidecarsets";
+const CRD_PATH = "/apis/apiextensions.k8s.io/v1/customresourcedefinitions/sidecarsets.apps.kruise.io";
+const NAME_LABEL = "kubernetes.io/metadata.name";
+const V1 = "registry.local/agent:1";
+const V2 = "registry.local/agent:2";
+
+interface AnySidecarSet extends SidecarSetObject {
+  apiVersion: string;
+  spec: SidecarSetObject["spec"] & { namespace?: string; namespaceSelector?: unknown; customVersion?: string };
+}
+
+function betaSidecarSet(name: string, namespace: string, image: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    apiVersion: "apps.kruise.io/v1beta1",
+    kind: "SidecarSet",
+    metadata: { name },
+    spec: {
+      selector: { matchLabels: { app: name } },
+      namespaceSelector: { matchLabels: { [NAME_LABEL]: namespace } },
+      containers: [{ name: "agent", image, command: ["sleep", "infinity"] }],
+      ...extra,
+    },
+  };
+}
+
+const read = (path: string, name: string) => rawRequest<AnySidecarSet>(env().clients.kc, "GET", `${path}/${name}`);
+
+test("a v1beta1 SidecarSet reads back as v1alpha1 and as v1beta1, and a v1alpha1 one as v1beta1", async () => {
+  const t0 = Date.now();
+  const created = await rawRequest<AnySidecarSet>(env().clients.kc, "POST", BETA_PATH, betaSidecarSet("beta-rw", "beta-rw", V1, { customVersion: "2024-06" }));
+  assert.equal(created.apiVersion, "apps.kruise.io/v1beta1");
+  assert.match(created.metadata.annotations?.[SIDECARSET_HASH_ANNOTATION] ?? "", /^[a-z0-9]{64}$/, "defaulted by the webhook in its v1beta1 form");
+
+  console.log("TIMING post", Date.now() - t0);
+  const alpha = await read(ALPHA_PATH, "beta-rw");
+  console.log("TIMING read", Date.now() - t0);
+  assert.equal(alpha.apiVersion, "apps.kruise.io/v1alpha1");
+  assert.equal(alpha.metadata.labels?.[CUSTOM_VERSION_LABEL], "2024-06");
+  assert.equal(alpha.spec.customVersion, undefined);
+  assert.deepEqual(alpha.spec.namespaceSelector, { matchLabels: { [NAME_LABEL]: "beta-rw" } });
+  assert.equal(alpha.spec.namespace, undefined);
+  assert.deepEqual(alpha.spec.containers, created.spec.containers);
+  assert.deepEqual(alpha.metadata.annotations, created.metadata.annotations);
+
+  // A write through v1alpha1 (the label) is read back through v1beta1 (the spec field).
+  await rawRequest(env().clients.kc, "PATCH", `${ALPHA_PATH}/beta-rw`, { metadata: { labels: { [CUSTOM_VERSION_LABEL]: "2024-07" } } }, MERGE_PATCH);
+  console.log("TIMING patch", Date.now() - t0);
+  const beta = await read(BETA_PATH, "beta-rw");
+  assert.equal(beta.spec.customVersion, "2024-07");
+  assert.equal(beta.metadata.labels?.[CUSTOM_VERSION_LABEL], undefined);
+  assert.equal(beta.metadata.generation, created.metadata.generation, "moving the custom version between label and spec is no spec change");
+
+  await rawRequest(env().clients.kc, "POST", ALPHA_PATH, {
+    apiVersion: "apps.kruise.io/v1alpha1",
+    kind: "SidecarSet",
+    metadata: { name: "alpha-rw" },
+    spec: { namespace: "alpha-rw", selector: { matchLabels: { app: "alpha-rw" } }, containers: [{ name: "agent", image: V1 }] },
+  });
+  console.log("TIMING post2", Date.now() - t0);
+  const asBeta = await read(BETA_PATH, "alpha-rw");
+  assert.deepEqual(asBeta.spec.namespaceSelector, { matchLabels: { [NAME_LABEL]: "alpha-rw" } });
+  assert.equal(asBeta.spec.namespace, undefined);
+  for (const name of ["beta-rw", "alpha-rw"]) await rawRequest(env().clients.kc, "DELETE", `${BETA_PATH}/${name}`);
+  console.log("TIMING delete", Date.now() - t0);
+});
+
+test("a v1beta1 SidecarSet is refused by validation with its own field paths", async () => {
+  const bad = betaSidecarSet("beta-invalid", "x", V1, { namespaceSelector: { matchExpressions: [{ key: "env", operator: "Sideways" }] } });
+  const err = await rawRequest(env().clients.kc, "POST", BETA_PATH, bad).then(
+    () => assert.fail("an invalid SidecarSet was admitted"),
+    (e: unknown) => e,
+  );
+  assert.equal(apiErrorCode(err), 422);
+  assert.match(String(err), /spec\.namespaceSelector/);
+});
+
+test("a v1beta1 SidecarSet injects new pods and upgrades them in place; its customVersion reaches the ControllerRevision", async () => {
+  const name = "beta-rollout";
+  await createNamespace(env().clients, name);
+  await rawRequest(env().clients.kc, "POST", BETA_PATH, betaSidecarSet(name, name, V1, { customVersion: "first", updateStrategy: { maxUnavailable: 3 } }));
+  const observed = await waitForObserved(env(), name);
+  await applyYaml(env().clients, deploymentManifest(name, name, 3, name));
+  const pods = await waitForAppPods(env(), name, name, 3);
+  assert.ok(pods.every((p) => specImage(p) === V1), "every pod got the sidecar");
+  const settled = await waitForStatus(env(), name, { matchedPods: 3, updatedPods: 3, readyPods: 3, updatedReadyPods: 3 });
+  assert.ok(observed.status?.latestRevision || settled.status?.latestRevision);
+  const revision = await rawRequest<ControllerRevision>(
+    env().clients.kc,
+    "GET",
+    `/apis/apps/v1/namespaces/${MANAGER_NAMESPACE}/controllerrevisions/${settled.status?.latestRevision}`,
+  );
+  assert.equal(revision.metadata?.labels?.[CUSTOM_VERSION_LABEL], "first");
+
+  const current = await read(BETA_PATH, name);
+  await rawRequest(
+    env().clients.kc,
+    "PATCH",
+    `${BETA_PATH}/${name}`,
+    { spec: { containers: current.spec.containers.map((c) => ({ ...c, image: V2 })) } },
+    MERGE_PATCH,
+  );
+  const upgraded = await waitForAppPods(env(), name, name, 3, (p) => specImage(p) === V2 && runsSpecImage(p));
+  assert.deepEqual(upgraded.map((p) => p.metadata?.name).sort(), pods.map((p) => p.metadata?.name).sort(), "upgraded in place, not recreated");
+  await waitForStatus(env(), name, { matchedPods: 3, updatedPods: 3, readyPods: 3, updatedReadyPods: 3 });
+});
+
+test("kubectl get sidecarsets shows the same columns in both versions", async () => {
+  const kubectl = join(dirname(env().cluster.binary), "kubectl");
+  const run = promisify(execFile);
+  for (const resource of ["sidecarsets", "sidecarsets.v1alpha1.apps.kruise.io", "sidecarsets.v1beta1.apps.kruise.io"]) {
+    const { stdout } = await run(kubectl, ["--kubeconfig", env().cluster.kubeconfigPath, "get", resource, "beta-rollout"]);
+    const [header, row] = stdout.trim().split("\n").map((l) => l.trim().split(/\s+/));
+    assert.deepEqual(header, ["NAME", "MATCHED", "UPDATED", "READY", "UPDATEDREADY", "AGE"], resource);
+    assert.deepEqual(row?.slice(0, 5), ["beta-rollout", "3", "3", "3", "3"], resource);
+  }
+});
+
+interface Crd {
+  metadata: { resourceVersion?: string };
+  spec: { versions: { name: string; storage: boolean }[] };
+  status?: { storedVersions?: string[] };
+}
+
+let probes = 0;
+
+/**
+ * Replaces the CRD with its storage version set to `storage`, and waits until
+ * the API server stores new SidecarSets that way: a probe created as v1alpha1
+ * keeps spec.namespace only when v1alpha1 is stored (v1beta1 has no such field).
+ */
+async function storeAs(storage: "v1alpha1" | "v1beta1"): Promise<void> {
+  const crd = await rawRequest<Crd>(env().clients.kc, "GET", CRD_PATH);
+  for (const v of crd.spec.versions) v.storage = v.name === storage;
+  await rawRequest(env().clients.kc, "PUT", CRD_PATH, crd);
+  await waitFor(`new SidecarSets to be stored as ${storage}`, async () => {
+    const name = `storage-probe-${++probes}`;
+    try {
+      await rawRequest(env().clients.kc, "POST", ALPHA_PATH, {
+        apiVersion: "apps.kruise.io/v1alpha1",
+        kind: "SidecarSet",
+        metadata: { name },
+        spec: { namespace: "storage-probe", selector: { matchLabels: { app: name } }, containers: [{ name: "c", image: V1 }] },
+      });
+      const stored = await read(ALPHA_PATH, name);
+      await rawRequest(env().clients.kc, "DELETE", `${ALPHA_PATH}/${name}`);
+      return (stored.spec.namespace === "storage-probe") === (storage === "v1alpha1");
+    } catch (e) {
+      // The API server rebuilds the resource's storage and answers 429 meanwhile.
+      if (apiErrorCode(e) === 429 || apiErrorCode(e) === 503) return false;
+      throw e;
+    }
+  });
+}
+
+/** What a rollout would change on a pod. */
+function podState(pods: Pod[]): unknown[] {
+  return pods
+    .map((p) => ({
+      name: p.metadata?.name,
+      uid: p.metadata?.uid,
+      hash: p.metadata?.annotations?.[SIDECARSET_HASH_ANNOTATION],
+      image: specImage(p),
+      restarts: p.status?.containerStatuses?.map((c) => [c.name, c.restartCount]),
+    }))
+    .sort((a, b) => String(a.name).localeCompare(String(b.name)));
+}
+
+test("a SidecarSet stored as v1alpha1 before the upgrade is read after it through conversion, with no rollout", async () => {
+  const name = "stored-alpha";
+  // What the previous release left: SidecarSets stored as v1alpha1, with spec.namespace.
+  await storeAs("v1alpha1");
+  const pods = await deploySettled(env(), name, { replicas: 3, image: V1, updateStrategy: { maxUnavailable: 3 } });
+  const before = podState(await activePods(env(), name, name));
+  // Still stored as v1alpha1, though its namespace already reads as a selector:
+  // the manager's status writes go through v1beta1, as OpenKruise's do.
+  const beforeSet = await read(ALPHA_PATH, name);
+
+  // The upgrade: this CRD (v1beta1 storage), then a manager that lists v1beta1
+  // from its start — which needs /convert for the object stored as v1alpha1.
+  await storeAs("v1beta1");
+  const crd = await rawRequest<Crd>(env().clients.kc, "GET", CRD_PATH);
+  assert.ok(crd.status?.storedVersions?.includes("v1alpha1"), "the API server recorded objects stored as v1alpha1");
+  await env().restartManager();
+
+  // Two full reconciles later, nothing about the pods changed.
+  await awaitTwoReconciles(env(), name);
+  await waitForStatus(env(), name, { matchedPods: 3, updatedPods: 3, readyPods: 3, updatedReadyPods: 3 });
+  assert.deepEqual(podState(await activePods(env(), name, name)), before);
+  const afterSet = await read(ALPHA_PATH, name);
+  assert.equal(afterSet.metadata.annotations?.[SIDECARSET_HASH_ANNOTATION], beforeSet.metadata.annotations?.[SIDECARSET_HASH_ANNOTATION]);
+  assert.equal(afterSet.status?.latestRevision, beforeSet.status?.latestRevision, "no new ControllerRevision");
+
+  // And it still rolls out when changed.
+  await setSidecarImage(env(), name, V2);
+  const upgraded = await waitForAppPods(env(), name, name, 3, (p) => specImage(p) === V2 && runsSpecImage(p));
+  assert.deepEqual(upgraded.map((p) => p.metadata?.name).sort(), pods.map((p) => p.metadata?.name).sort());
+});
