@@ -56,14 +56,11 @@ function betaSidecarSet(name: string, namespace: string, image: string, extra: R
 const read = (path: string, name: string) => rawRequest<AnySidecarSet>(env().clients.kc, "GET", `${path}/${name}`);
 
 test("a v1beta1 SidecarSet reads back as v1alpha1 and as v1beta1, and a v1alpha1 one as v1beta1", async () => {
-  const t0 = Date.now();
   const created = await rawRequest<AnySidecarSet>(env().clients.kc, "POST", BETA_PATH, betaSidecarSet("beta-rw", "beta-rw", V1, { customVersion: "2024-06" }));
   assert.equal(created.apiVersion, "apps.kruise.io/v1beta1");
   assert.match(created.metadata.annotations?.[SIDECARSET_HASH_ANNOTATION] ?? "", /^[a-z0-9]{64}$/, "defaulted by the webhook in its v1beta1 form");
 
-  console.log("TIMING post", Date.now() - t0);
   const alpha = await read(ALPHA_PATH, "beta-rw");
-  console.log("TIMING read", Date.now() - t0);
   assert.equal(alpha.apiVersion, "apps.kruise.io/v1alpha1");
   assert.equal(alpha.metadata.labels?.[CUSTOM_VERSION_LABEL], "2024-06");
   assert.equal(alpha.spec.customVersion, undefined);
@@ -74,7 +71,6 @@ test("a v1beta1 SidecarSet reads back as v1alpha1 and as v1beta1, and a v1alpha1
 
   // A write through v1alpha1 (the label) is read back through v1beta1 (the spec field).
   await rawRequest(env().clients.kc, "PATCH", `${ALPHA_PATH}/beta-rw`, { metadata: { labels: { [CUSTOM_VERSION_LABEL]: "2024-07" } } }, MERGE_PATCH);
-  console.log("TIMING patch", Date.now() - t0);
   const beta = await read(BETA_PATH, "beta-rw");
   assert.equal(beta.spec.customVersion, "2024-07");
   assert.equal(beta.metadata.labels?.[CUSTOM_VERSION_LABEL], undefined);
@@ -86,12 +82,10 @@ test("a v1beta1 SidecarSet reads back as v1alpha1 and as v1beta1, and a v1alpha1
     metadata: { name: "alpha-rw" },
     spec: { namespace: "alpha-rw", selector: { matchLabels: { app: "alpha-rw" } }, containers: [{ name: "agent", image: V1 }] },
   });
-  console.log("TIMING post2", Date.now() - t0);
   const asBeta = await read(BETA_PATH, "alpha-rw");
   assert.deepEqual(asBeta.spec.namespaceSelector, { matchLabels: { [NAME_LABEL]: "alpha-rw" } });
   assert.equal(asBeta.spec.namespace, undefined);
   for (const name of ["beta-rw", "alpha-rw"]) await rawRequest(env().clients.kc, "DELETE", `${BETA_PATH}/${name}`);
-  console.log("TIMING delete", Date.now() - t0);
 });
 
 test("a v1beta1 SidecarSet is refused by validation with its own field paths", async () => {
