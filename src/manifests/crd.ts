@@ -13,7 +13,7 @@
 // and the API server converts between them through the manager's `/convert`.
 import { GROUP, KIND, PLURAL, VERSION } from "../api/types.js";
 import { V1BETA1 } from "../api/v1beta1/types.js";
-import { PART_OF_LABELS, type Manifest, type ManifestOptions } from "./options.js";
+import { conversionServiceName, PART_OF_LABELS, resolveOptions, type Manifest, type ManifestOptions } from "./options.js";
 import { webhookClientConfig } from "./webhook.js";
 
 export type JSONSchemaProps = Record<string, unknown>;
@@ -246,12 +246,17 @@ function version(name: string, served: boolean, storage: boolean): JSONSchemaPro
 
 /**
  * `spec.conversion`: the API server calls `/convert` on the manager, through
- * its Service or, with `webhookHost`, at its URL (ConversionReview v1 only).
+ * its conversion Service or, with `webhookHost`, at its URL (ConversionReview
+ * v1 only).
  */
 export function crdConversion(options: ManifestOptions = {}): Record<string, unknown> {
+  const service = conversionServiceName(resolveOptions(options).webhookServiceName);
   return {
     strategy: "Webhook",
-    webhook: { conversionReviewVersions: ["v1"], clientConfig: webhookClientConfig(options, CONVERT_PATH) },
+    webhook: {
+      conversionReviewVersions: ["v1"],
+      clientConfig: webhookClientConfig({ ...options, webhookServiceName: service }, CONVERT_PATH),
+    },
   };
 }
 

@@ -2,6 +2,7 @@
 // Every replica serves the webhooks; the controller runs on the Lease holder.
 import { CONTROL_PLANE_LABEL, CONTROL_PLANE_LABEL_VALUE } from "../api/keys.js";
 import {
+  conversionServiceName,
   DEFAULT_METRICS_PORT,
   DEFAULT_WEBHOOK_SERVICE_PORT,
   MANAGER_NAME,
@@ -136,6 +137,15 @@ export function webhookService(options: ManifestOptions = {}): Manifest {
   };
 }
 
+/** In front of `/convert` only; it routes to not-ready pods too (see conversionServiceName). */
+export function conversionService(options: ManifestOptions = {}): Manifest {
+  const service = webhookService(options);
+  const metadata = service.metadata as { name: string };
+  metadata.name = conversionServiceName(metadata.name);
+  (service.spec as Record<string, unknown>).publishNotReadyAddresses = true;
+  return service;
+}
+
 /** Keeps one webhook server up during node drains; pointless (and blocking) with one replica. */
 export function podDisruptionBudget(options: ManifestOptions = {}): Manifest | undefined {
   const o = resolveOptions(options);
@@ -151,5 +161,5 @@ export function podDisruptionBudget(options: ManifestOptions = {}): Manifest | u
 /** Deployment, Service and disruption budget, in apply order. */
 export function managerManifests(options: ManifestOptions = {}): Manifest[] {
   const pdb = podDisruptionBudget(options);
-  return [webhookService(options), managerDeployment(options), ...(pdb ? [pdb] : [])];
+  return [webhookService(options), conversionService(options), managerDeployment(options), ...(pdb ? [pdb] : [])];
 }

@@ -14,6 +14,15 @@ export const SERVICE_ACCOUNT_NAME = MANAGER_NAME;
 export const CLUSTER_ROLE_NAME = MANAGER_NAME;
 export const ROLE_NAME = MANAGER_NAME;
 export const WEBHOOK_SERVICE_NAME = "sidecarset-webhook";
+/**
+ * The Service the CRD's conversion webhook calls. Unlike the webhook Service
+ * it also routes to manager pods that are not ready yet: a starting manager
+ * becomes ready only after its first list of SidecarSets, and SidecarSets an
+ * earlier release stored as v1alpha1 are listed only through `/convert`.
+ */
+export function conversionServiceName(webhookServiceName: string): string {
+  return `${webhookServiceName}-conversion`;
+}
 export const WEBHOOK_CERT_SECRET_NAME = "sidecarset-webhook-certs";
 export const MUTATING_WEBHOOK_CONFIGURATION_NAME = "sidecarset-mutating-webhook-configuration";
 export const VALIDATING_WEBHOOK_CONFIGURATION_NAME = "sidecarset-validating-webhook-configuration";

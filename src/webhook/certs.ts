@@ -16,6 +16,7 @@ import path from "node:path";
 import forge from "node-forge";
 import { isAlreadyExists, isConflict, isInvalid, isNotFound } from "../kube/errors.js";
 import { PatchType, resourcePath, type JsonPatchOp, type RawKubeClient } from "../kube/client.js";
+import { conversionServiceName } from "../manifests/options.js";
 import type { Logger } from "../observability/logger.js";
 
 export interface CertBundle {
@@ -44,11 +45,12 @@ const BACKDATE_MS = 60 * 60 * 1000;
 export const SECRET_KEYS = { cert: "tls.crt", key: "tls.key", caCert: "ca.crt", caKey: "ca.key" } as const;
 
 /**
- * The names the serving certificate must carry: the Service's DNS names and,
+ * The names the serving certificate must carry: the DNS names of the Service
+ * and of the conversion Service beside it (manifests/options.ts) and,
  * with `--webhook-host`, that host (an IP SAN for an address, a DNS SAN for a name).
  */
 export function servingNames(service: string, namespace: string, host?: string): ServingNames {
-  const dnsNames = [`${service}.${namespace}.svc`, `${service}.${namespace}.svc.cluster.local`, `${service}.${namespace}`];
+  const dnsNames = [service, conversionServiceName(service)].flatMap((s) => [`${s}.${namespace}.svc`, `${s}.${namespace}.svc.cluster.local`, `${s}.${namespace}`]);
   const ipAddresses: string[] = [];
   const h = host?.replace(/^\[(.*)\]$/, "$1");
   if (h) {

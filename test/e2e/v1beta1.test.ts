@@ -147,15 +147,20 @@ interface Crd {
 
 let probes = 0;
 
-/**
- * Replaces the CRD with its storage version set to `storage`, and waits until
- * the API server stores new SidecarSets that way: a probe created as v1alpha1
- * keeps spec.namespace only when v1alpha1 is stored (v1beta1 has no such field).
- */
-async function storeAs(storage: "v1alpha1" | "v1beta1"): Promise<void> {
+/** Replaces the CRD with its storage version set to `storage`. */
+async function setStorageVersion(storage: "v1alpha1" | "v1beta1"): Promise<void> {
   const crd = await rawRequest<Crd>(env().clients.kc, "GET", CRD_PATH);
   for (const v of crd.spec.versions) v.storage = v.name === storage;
   await rawRequest(env().clients.kc, "PUT", CRD_PATH, crd);
+}
+
+/**
+ * setStorageVersion, then waits until the API server stores new SidecarSets
+ * that way: a probe created as v1alpha1 keeps spec.namespace only when
+ * v1alpha1 is stored (v1beta1 has no such field).
+ */
+async function storeAs(storage: "v1alpha1" | "v1beta1"): Promise<void> {
+  await setStorageVersion(storage);
   await waitFor(`new SidecarSets to be stored as ${storage}`, async () => {
     const name = `storage-probe-${++probes}`;
     try {
@@ -199,12 +204,15 @@ test("a SidecarSet stored as v1alpha1 before the upgrade is read after it throug
   // the manager's status writes go through v1beta1, as OpenKruise's do.
   const beforeSet = await read(ALPHA_PATH, name);
 
-  // The upgrade: this CRD (v1beta1 storage), then a manager that lists v1beta1
+  // The upgrade: this CRD (v1beta1 storage) and a manager that lists v1beta1
   // from its start — which needs /convert for the object stored as v1alpha1.
-  await storeAs("v1beta1");
+  // The manager is down while the CRD changes, so the API server's rebuilt
+  // storage can list the object only once the starting manager serves /convert.
+  await env().stopManager();
+  await setStorageVersion("v1beta1");
+  await env().restartManager();
   const crd = await rawRequest<Crd>(env().clients.kc, "GET", CRD_PATH);
   assert.ok(crd.status?.storedVersions?.includes("v1alpha1"), "the API server recorded objects stored as v1alpha1");
-  await env().restartManager();
 
   // Two full reconciles later, nothing about the pods changed.
   await awaitTwoReconciles(env(), name);

@@ -34,6 +34,7 @@ test("without flags everything is printed in apply order", () => {
     "Role",
     "RoleBinding",
     "Service",
+    "Service",
     "Deployment",
     "PodDisruptionBudget",
     "MutatingWebhookConfiguration",
@@ -46,7 +47,7 @@ const onlyCases: { only: string; kinds: string[] }[] = [
   { only: "namespace", kinds: ["Namespace"] },
   { only: "rbac", kinds: ["ServiceAccount", "ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding"] },
   { only: "webhook", kinds: ["MutatingWebhookConfiguration", "ValidatingWebhookConfiguration"] },
-  { only: "manager", kinds: ["Service", "Deployment", "PodDisruptionBudget"] },
+  { only: "manager", kinds: ["Service", "Service", "Deployment", "PodDisruptionBudget"] },
   { only: "webhook,crd", kinds: ["CustomResourceDefinition", "MutatingWebhookConfiguration", "ValidatingWebhookConfiguration"] },
 ];
 for (const c of onlyCases) {

@@ -120,13 +120,13 @@ test("the v1beta1 schema declares every v1beta1-only spec field", () => {
   }
 });
 
-test("conversion calls /convert on the manager's Service with ConversionReview v1", () => {
+test("conversion calls /convert on the manager's conversion Service with ConversionReview v1", () => {
   const conversion = (crd.spec as unknown as { conversion: unknown }).conversion;
   assert.deepEqual(conversion, {
     strategy: "Webhook",
     webhook: {
       conversionReviewVersions: ["v1"],
-      clientConfig: { service: { name: "sidecarset-webhook", namespace: "sidecarset-system", path: "/convert", port: 443 } },
+      clientConfig: { service: { name: "sidecarset-webhook-conversion", namespace: "sidecarset-system", path: "/convert", port: 443 } },
     },
   });
   assert.equal(CONVERT_PATH, "/convert");

@@ -55,6 +55,7 @@ test("deploy/all.yaml lists Namespace and CRD first and the webhook configuratio
     "Role",
     "RoleBinding",
     "Service",
+    "Service",
     "Deployment",
     "PodDisruptionBudget",
     "MutatingWebhookConfiguration",

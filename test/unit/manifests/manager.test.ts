@@ -8,6 +8,7 @@ import {
   namespaceManifest,
   podDisruptionBudget,
   webhookService,
+  conversionService,
 } from "../../../src/manifests/manager.js";
 import { SERVICE_ACCOUNT_NAME, defaultImage } from "../../../src/manifests/options.js";
 
@@ -141,6 +142,17 @@ test("a disruption budget keeps one webhook server up, only when there are at le
   assert.equal(podDisruptionBudget({ replicas: 1 }), undefined);
   assert.deepEqual(
     managerManifests({ replicas: 1 }).map((m) => m.kind),
-    ["Service", "Deployment"],
+    ["Service", "Service", "Deployment"],
   );
+});
+
+test("the conversion Service routes to every manager pod, ready or not, on the webhook port", () => {
+  const webhook = webhookService() as unknown as { spec: Record<string, unknown> };
+  const conversion = conversionService() as unknown as { metadata: { name: string; namespace: string }; spec: Record<string, unknown> };
+  assert.equal(conversion.metadata.name, "sidecarset-webhook-conversion");
+  assert.equal(conversion.metadata.namespace, "sidecarset-system");
+  assert.equal(conversion.spec.publishNotReadyAddresses, true);
+  assert.deepEqual(conversion.spec.selector, webhook.spec.selector);
+  assert.deepEqual(conversion.spec.ports, webhook.spec.ports);
+  assert.equal(webhook.spec.publishNotReadyAddresses, undefined, "admission goes to ready (synced) pods only");
 });

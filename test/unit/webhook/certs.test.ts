@@ -31,7 +31,15 @@ const NOW = new Date("2026-01-02T03:04:05Z");
 const NS = "sidecarset-system";
 const SECRET = "sidecarset-webhook-certs";
 const SECRET_PATH = `/api/v1/namespaces/${NS}/secrets/${SECRET}`;
-const SERVICE_NAMES = ["sidecarset-webhook.sidecarset-system.svc", "sidecarset-webhook.sidecarset-system.svc.cluster.local", "sidecarset-webhook.sidecarset-system"];
+// The webhook Service's names, then those of the conversion Service beside it.
+const SERVICE_NAMES = [
+  "sidecarset-webhook.sidecarset-system.svc",
+  "sidecarset-webhook.sidecarset-system.svc.cluster.local",
+  "sidecarset-webhook.sidecarset-system",
+  "sidecarset-webhook-conversion.sidecarset-system.svc",
+  "sidecarset-webhook-conversion.sidecarset-system.svc.cluster.local",
+  "sidecarset-webhook-conversion.sidecarset-system",
+];
 
 // 2048-bit RSA key generation takes seconds on a busy machine; every test
 // draws from one pool of small keys (consecutive keys always differ), and one
@@ -72,7 +80,7 @@ function firstPem(pem: string): string {
 // ---- names and issuing ----
 
 const nameCases: { name: string; host?: string; dns: string[]; ips: string[] }[] = [
-  { name: "without a host: the three Service names", dns: SERVICE_NAMES, ips: [] },
+  { name: "without a host: the names of the webhook and conversion Services", dns: SERVICE_NAMES, ips: [] },
   { name: "an IP host becomes an IP SAN", host: "10.1.2.3", dns: SERVICE_NAMES, ips: ["10.1.2.3"] },
   { name: "a bracketed IPv6 host becomes an IP SAN", host: "[::1]", dns: SERVICE_NAMES, ips: ["::1"] },
   { name: "a host name becomes a DNS SAN", host: "webhook.example.com", dns: [...SERVICE_NAMES, "webhook.example.com"], ips: [] },
