@@ -3,6 +3,8 @@
 export * from "./api/types.js";
 export type * from "./api/kube-types.js";
 export * from "./api/keys.js";
+export type { SidecarSet as SidecarSetV1beta1, SidecarSetSpec as SidecarSetSpecV1beta1 } from "./api/v1beta1/types.js";
+export { convertSidecarSet, conversionProblem, type ServedVersion } from "./api/conversion.js";
 export type { FieldError } from "./api/errors.js";
 export { formatFieldError } from "./api/errors.js";
 export { defaultSidecarSet } from "./api/defaults.js";

@@ -4,8 +4,7 @@
 // `kubernetes.io/metadata.name` says the same) and the custom version, a
 // label in v1alpha1, is a spec field. The manager works on the v1alpha1 shape
 // in memory; src/api/conversion.ts maps between the two.
-import type { ObjectMeta } from "../kube-types.js";
-import { GROUP, type SidecarSetSpec as V1alpha1Spec, type SidecarSetStatus } from "../types.js";
+import { GROUP, type SidecarSet as V1alpha1SidecarSet, type SidecarSetSpec as V1alpha1Spec } from "../types.js";
 
 export const V1BETA1 = "v1beta1";
 export const V1BETA1_API_VERSION = `${GROUP}/${V1BETA1}`;
@@ -15,10 +14,7 @@ export interface SidecarSetSpec extends Omit<V1alpha1Spec, "namespace"> {
   customVersion?: string;
 }
 
-export interface SidecarSet {
-  apiVersion?: string;
-  kind?: string;
-  metadata: ObjectMeta;
+/** Metadata and status as in v1alpha1. */
+export interface SidecarSet extends Omit<V1alpha1SidecarSet, "spec"> {
   spec: SidecarSetSpec;
-  status?: SidecarSetStatus;
 }
