@@ -113,3 +113,14 @@ test("v1alpha1 requests are handled as before", async () => {
   const out = jsonpatch.applyPatch(structuredClone(alpha), patchOf(await answer(routes().mutate, body)), true, false).newDocument;
   assert.deepEqual(out, defaultSidecarSet(alpha as unknown as SidecarSet));
 });
+
+test("a v1beta1 customVersion that is no valid label value is refused at spec.customVersion", async () => {
+  const r = await answer(routes().validate, betaReview("CREATE", betaSet({ customVersion: "not a label value!" })));
+  assert.equal(r.allowed, false);
+  assert.equal(r.status?.code, 422);
+  const causes = r.status?.details?.causes ?? [];
+  assert.deepEqual(causes.map((c) => c.field), ["spec.customVersion"], JSON.stringify(r.status));
+  assert.match(causes[0]!.message, /v1alpha1 clients read it as label apps\.kruise\.io\/sidecarset-custom-version/);
+  assert.match(r.status?.message ?? "", /^SidecarSet\.apps\.kruise\.io "log-agent" is invalid: spec\.customVersion: /);
+  assert.doesNotMatch(r.status?.message ?? "", /metadata\.labels/);
+});
