@@ -1,13 +1,18 @@
 // SidecarSet v1beta1 as the API server serves and stores it: both versions
 // read and written through the conversion webhook, injection and in-place
-// upgrades driven by a v1beta1 object, kubectl's columns, and a SidecarSet an
-// earlier release stored as v1alpha1 carried over with no rollout.
+// upgrades driven by a v1beta1 object, kubectl's columns, a SidecarSet an
+// earlier release stored as v1alpha1 carried over with no rollout, and one
+// OpenKruise stored as v1beta1 taken over with the pods it injected.
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { dirname, join } from "node:path";
 import { test } from "node:test";
 import { promisify } from "node:util";
+import { convertSidecarSet } from "../../src/api/conversion.js";
+import { defaultSidecarSet } from "../../src/api/defaults.js";
 import type { ControllerRevision, Pod } from "../../src/api/kube-types.js";
+import type { SidecarSet } from "../../src/api/types.js";
+import { injectPod } from "../../src/core/inject/index.js";
 import { CUSTOM_VERSION_LABEL, SIDECARSET_HASH_ANNOTATION } from "../../src/api/keys.js";
 import { MANAGER_NAMESPACE, useEnvironment, waitFor } from "../support/environment.js";
 import { apiErrorCode, createNamespace, MERGE_PATCH, rawRequest } from "../support/kube.js";
@@ -23,7 +28,7 @@ import {
   waitForStatus,
 } from "../support/rollout.js";
 import { applyYaml } from "../support/environment.js";
-import { waitForObserved, type SidecarSetObject } from "../support/sidecarsets.js";
+import { getSidecarSet, waitForObserved, type SidecarSetObject } from "../support/sidecarsets.js";
 
 const env = useEnvironment();
 
@@ -226,4 +231,39 @@ test("a SidecarSet stored as v1alpha1 before the upgrade is read after it throug
   await setSidecarImage(env(), name, V2);
   const upgraded = await waitForAppPods(env(), name, name, 3, (p) => specImage(p) === V2 && runsSpecImage(p));
   assert.deepEqual(upgraded.map((p) => p.metadata?.name).sort(), pods.map((p) => p.metadata?.name).sort());
+});
+
+test("a SidecarSet OpenKruise stored as v1beta1, and the pods it injected, are taken over with no rollout", async () => {
+  const name = "kruise-takeover";
+  await createNamespace(env().clients, name);
+  // OpenKruise's state: the SidecarSet as its defaulting stored it, hash
+  // annotations included (bit-compatible with ours)...
+  const submitted = betaSidecarSet(name, name, V1, { customVersion: "kruise-1", updateStrategy: { maxUnavailable: 3 } });
+  const defaulted = defaultSidecarSet(convertSidecarSet(submitted, "v1alpha1") as unknown as SidecarSet);
+  // ...and pods its webhook injected, created before this manager knows the SidecarSet.
+  for (let i = 0; i < 3; i++) {
+    const pod: Pod = {
+      apiVersion: "v1",
+      kind: "Pod",
+      metadata: { name: `${name}-${i}`, namespace: name, labels: { app: name } },
+      spec: { containers: [{ name: "app", image: "registry.local/app:1" }], terminationGracePeriodSeconds: 1 },
+    };
+    const injected = injectPod({ pod, sidecarSets: [defaulted], namespaceLabels: () => ({ [NAME_LABEL]: name }), revisions: [], now: new Date(), random: Math.random });
+    assert.equal(injected.kind, "injected");
+    if (injected.kind !== "injected") return;
+    await rawRequest(env().clients.kc, "POST", `/api/v1/namespaces/${name}/pods`, injected.pod);
+  }
+  const pods = await waitForAppPods(env(), name, name, 3);
+  const before = podState(pods);
+
+  await rawRequest(env().clients.kc, "POST", BETA_PATH, convertSidecarSet(defaulted as unknown as Record<string, unknown>, "v1beta1"));
+  await waitForStatus(env(), name, { matchedPods: 3, updatedPods: 3, readyPods: 3, updatedReadyPods: 3 });
+  await awaitTwoReconciles(env(), name);
+  assert.deepEqual(podState(await activePods(env(), name, name)), before, "the pods are adopted as they are");
+  assert.equal((await getSidecarSet(env(), name)).status?.notInjectedPods, 0);
+
+  // Adopted: a new image reaches them in place.
+  await setSidecarImage(env(), name, V2);
+  const upgraded = await waitForAppPods(env(), name, name, 3, (p) => specImage(p) === V2 && runsSpecImage(p));
+  assert.deepEqual(podState(upgraded).map((p) => (p as { uid: string }).uid), (before as { uid: string }[]).map((p) => p.uid));
 });
