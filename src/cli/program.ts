@@ -10,6 +10,7 @@ import { injectCommand } from "./inject.js";
 import { managerCommand } from "./manager.js";
 import { manifestsCommand } from "./manifests.js";
 import { planCommand } from "./plan.js";
+import { preflightCommand } from "./preflight.js";
 import { simulateCommand } from "./simulate.js";
 import { startCommand } from "./start.js";
 import { validateCommand } from "./validate.js";
@@ -62,6 +63,7 @@ ${TOP_LEVEL_EXAMPLES.map((e) => `  ${e}`).join("\n")}`,
     planCommand(),
     simulateCommand(),
     manifestsCommand(),
+    preflightCommand(),
     managerCommand(),
     startCommand(),
     demoCommand(),

@@ -27,7 +27,7 @@ import {
   waitForAppPods,
   waitForStatus,
 } from "../support/rollout.js";
-import { applyYaml } from "../support/environment.js";
+import { applyYaml, cliNodeArgs, REPO_ROOT } from "../support/environment.js";
 import { getSidecarSet, waitForObserved, type SidecarSetObject } from "../support/sidecarsets.js";
 
 const env = useEnvironment();
@@ -266,4 +266,91 @@ test("a SidecarSet OpenKruise stored as v1beta1, and the pods it injected, are t
   await setSidecarImage(env(), name, V2);
   const upgraded = await waitForAppPods(env(), name, name, 3, (p) => specImage(p) === V2 && runsSpecImage(p));
   assert.deepEqual(podState(upgraded).map((p) => (p as { uid: string }).uid), (before as { uid: string }[]).map((p) => p.uid));
+});
+
+/** `sidecarset preflight` against the test cluster: exit code and output. */
+async function preflight(): Promise<{ code: number; stdout: string }> {
+  const args = ["preflight", "--kubeconfig", env().cluster.kubeconfigPath, "--namespace", MANAGER_NAMESPACE, "--webhook-host", "127.0.0.1", "--webhook-port", String(env().webhookPort)];
+  try {
+    const { stdout } = await promisify(execFile)(process.execPath, cliNodeArgs(args), { cwd: REPO_ROOT });
+    return { code: 0, stdout };
+  } catch (e) {
+    const failed = e as { code?: number; stdout?: string; stderr?: string };
+    assert.equal(failed.stderr ?? "", "", "preflight itself did not fail");
+    return { code: failed.code ?? -1, stdout: failed.stdout ?? "" };
+  }
+}
+
+const KRUISE_SERVICE = { name: "kruise-webhook-service", namespace: "kruise-system", port: 443 };
+const KRUISE_COMMON = { sideEffects: "None", admissionReviewVersions: ["v1"], failurePolicy: "Fail" };
+
+test("preflight names another SidecarSet manager's webhooks and CRD conversion; after the steps it gives, nothing is in the way", async () => {
+  assert.deepEqual(await preflight(), { code: 0, stdout: "ok: nothing stands in the way of this manager\n" });
+
+  // OpenKruise's objects, as data: its webhook configurations and its CRD's conversion.
+  await applyYaml(env().clients, JSON.stringify({
+    apiVersion: "admissionregistration.k8s.io/v1",
+    kind: "MutatingWebhookConfiguration",
+    metadata: { name: "kruise-mutating-webhook-configuration" },
+    webhooks: [
+      {
+        name: "mpod.kb.io",
+        clientConfig: { service: { ...KRUISE_SERVICE, path: "/mutate-pod" } },
+        rules: [{ apiGroups: [""], apiVersions: ["v1"], resources: ["pods"], operations: ["CREATE"] }],
+        namespaceSelector: { matchExpressions: [{ key: NAME_LABEL, operator: "NotIn", values: ["kube-system", "kruise-system"] }] },
+        ...KRUISE_COMMON,
+      },
+      {
+        name: "msidecarset.kb.io",
+        clientConfig: { service: { ...KRUISE_SERVICE, path: "/mutate-apps-kruise-io-v1alpha1-sidecarset" } },
+        rules: [{ apiGroups: ["apps.kruise.io"], apiVersions: ["v1alpha1", "v1beta1"], resources: ["sidecarsets"], operations: ["CREATE", "UPDATE"] }],
+        ...KRUISE_COMMON,
+      },
+    ],
+  }));
+  await applyYaml(env().clients, JSON.stringify({
+    apiVersion: "admissionregistration.k8s.io/v1",
+    kind: "ValidatingWebhookConfiguration",
+    metadata: { name: "kruise-validating-webhook-configuration" },
+    webhooks: [
+      {
+        name: "vsidecarset.kb.io",
+        clientConfig: { service: { ...KRUISE_SERVICE, path: "/validate-apps-kruise-io-v1alpha1-sidecarset" } },
+        rules: [{ apiGroups: ["apps.kruise.io"], apiVersions: ["v1alpha1", "v1beta1"], resources: ["sidecarsets"], operations: ["CREATE", "UPDATE"] }],
+        ...KRUISE_COMMON,
+      },
+    ],
+  }));
+  await rawRequest(env().clients.kc, "PATCH", CRD_PATH, [
+    { op: "replace", path: "/spec/conversion", value: { strategy: "Webhook", webhook: { conversionReviewVersions: ["v1"], clientConfig: { service: { ...KRUISE_SERVICE, path: "/convert" } } } } },
+  ], "application/json-patch+json");
+
+  const probePod = { apiVersion: "v1", kind: "Pod", metadata: { generateName: "preflight-", labels: { app: "preflight" } }, spec: { containers: [{ name: "app", image: "registry.local/app:1" }] } };
+  const refused = await rawRequest(env().clients.kc, "POST", "/api/v1/namespaces/kruise-takeover/pods", probePod).then(() => undefined, (e: unknown) => e);
+  assert.ok(refused, "OpenKruise's pod webhook, with its manager gone, refuses new pods");
+
+  const found = await preflight();
+  assert.equal(found.code, 1);
+  assert.match(found.stdout, /MutatingWebhookConfiguration kruise-mutating-webhook-configuration: webhook msidecarset\.kb\.io admit SidecarSets .*; webhook mpod\.kb\.io fail closed/);
+  assert.match(found.stdout, /fix: remove that manager and kubectl delete mutatingwebhookconfiguration kruise-mutating-webhook-configuration/);
+  assert.match(found.stdout, /ValidatingWebhookConfiguration kruise-validating-webhook-configuration: webhook vsidecarset\.kb\.io/);
+  assert.match(found.stdout, /CustomResourceDefinition sidecarsets\.apps\.kruise\.io: converts through service kruise-system\/kruise-webhook-service\/convert, not this manager/);
+
+  // The steps it gives: the other manager's configurations go, this release's CRD is applied, the manager restarts.
+  await rawRequest(env().clients.kc, "DELETE", "/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations/kruise-mutating-webhook-configuration");
+  await rawRequest(env().clients.kc, "DELETE", "/apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations/kruise-validating-webhook-configuration");
+  await applyYaml(env().clients, await env().cli(["manifests", "--only", "crd", "--webhook-host", "127.0.0.1", "--webhook-port", String(env().webhookPort)]));
+  await env().restartManager();
+
+  assert.deepEqual(await preflight(), { code: 0, stdout: "ok: nothing stands in the way of this manager\n" });
+  await waitFor("SidecarSets stored as v1beta1 to be read as v1alpha1 through this manager", async () => {
+    try {
+      return (await rawRequest<{ items: unknown[] }>(env().clients.kc, "GET", ALPHA_PATH)).items.length > 0;
+    } catch (e) {
+      if (apiErrorCode(e) === 429 || apiErrorCode(e) === 500 || apiErrorCode(e) === 503) return false;
+      throw e;
+    }
+  });
+  const created = await rawRequest<Pod>(env().clients.kc, "POST", "/api/v1/namespaces/kruise-takeover/pods", probePod);
+  await rawRequest(env().clients.kc, "DELETE", `/api/v1/namespaces/kruise-takeover/pods/${created.metadata?.name}`);
 });
