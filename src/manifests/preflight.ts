@@ -64,8 +64,10 @@ function otherSidecarSetWebhooks(config: WebhookConfigurationObject): PreflightF
   const closedPodHooks = webhooks.filter(
     (w) => (w.failurePolicy ?? "Fail") === "Fail" && (w.rules ?? []).some((r) => covers(r.apiGroups, "") && covers(r.resources, "pods") && covers(r.operations, "CREATE")),
   );
-  let problem = `${names(forSidecarSets)} admit SidecarSets for another manager (at ${target(forSidecarSets[0]!.clientConfig)})`;
-  if (closedPodHooks.length > 0) problem += `; ${names(closedPodHooks)} fail closed for every new pod once that manager is gone`;
+  let problem = `${names(forSidecarSets)} ${verb(forSidecarSets, "admits", "admit")} SidecarSets for another manager (at ${target(forSidecarSets[0]!.clientConfig)})`;
+  if (closedPodHooks.length > 0) {
+    problem += `; ${names(closedPodHooks)} ${verb(closedPodHooks, "fails", "fail")} closed for every new pod once that manager is gone`;
+  }
   return [
     {
       subject: `${config.kind} ${name}`,
@@ -78,6 +80,10 @@ function otherSidecarSetWebhooks(config: WebhookConfigurationObject): PreflightF
 function names(webhooks: { name?: string }[]): string {
   const list = webhooks.map((w) => w.name ?? "");
   return list.length === 1 ? `webhook ${list[0]}` : `webhooks ${list.join(", ")}`;
+}
+
+function verb(list: readonly unknown[], one: string, many: string): string {
+  return list.length === 1 ? one : many;
 }
 
 function target(c: ClientConfig | undefined): string {

@@ -331,7 +331,7 @@ test("preflight names another SidecarSet manager's webhooks and CRD conversion; 
 
   const found = await preflight();
   assert.equal(found.code, 1);
-  assert.match(found.stdout, /MutatingWebhookConfiguration kruise-mutating-webhook-configuration: webhook msidecarset\.kb\.io admit SidecarSets .*; webhook mpod\.kb\.io fail closed/);
+  assert.match(found.stdout, /MutatingWebhookConfiguration kruise-mutating-webhook-configuration: webhook msidecarset\.kb\.io admits SidecarSets .*; webhook mpod\.kb\.io fails closed/);
   assert.match(found.stdout, /fix: remove that manager and kubectl delete mutatingwebhookconfiguration kruise-mutating-webhook-configuration/);
   assert.match(found.stdout, /ValidatingWebhookConfiguration kruise-validating-webhook-configuration: webhook vsidecarset\.kb\.io/);
   assert.match(found.stdout, /CustomResourceDefinition sidecarsets\.apps\.kruise\.io: converts through service kruise-system\/kruise-webhook-service\/convert, not this manager/);

@@ -41,8 +41,8 @@ test("preflight: another SidecarSet manager's webhook configuration is named, wi
   const [finding, ...rest] = preflightFindings({ webhookConfigurations: [...ourWebhooks, kruiseMutating], crd: ourCrd });
   assert.deepEqual(rest, []);
   assert.equal(finding!.subject, "MutatingWebhookConfiguration kruise-mutating-webhook-configuration");
-  assert.match(finding!.problem, /webhook msidecarset\.kb\.io admit SidecarSets for another manager \(at service kruise-system\/kruise-webhook-service\/mutate-apps-kruise-io-v1alpha1-sidecarset\)/);
-  assert.match(finding!.problem, /webhook mpod\.kb\.io fail closed for every new pod/);
+  assert.match(finding!.problem, /webhook msidecarset\.kb\.io admits SidecarSets for another manager \(at service kruise-system\/kruise-webhook-service\/mutate-apps-kruise-io-v1alpha1-sidecarset\)/);
+  assert.match(finding!.problem, /webhook mpod\.kb\.io fails closed for every new pod/);
   assert.equal(finding!.fix, "remove that manager and kubectl delete mutatingwebhookconfiguration kruise-mutating-webhook-configuration");
 });
 
