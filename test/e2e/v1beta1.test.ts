@@ -284,6 +284,16 @@ async function preflight(): Promise<{ code: number; stdout: string }> {
 const KRUISE_SERVICE = { name: "kruise-webhook-service", namespace: "kruise-system", port: 443 };
 const KRUISE_COMMON = { sideEffects: "None", admissionReviewVersions: ["v1"], failurePolicy: "Fail" };
 
+/** One of OpenKruise's SidecarSet webhooks. */
+function kruiseSidecarSetWebhook(name: string, path: string): Record<string, unknown> {
+  return {
+    name,
+    clientConfig: { service: { ...KRUISE_SERVICE, path } },
+    rules: [{ apiGroups: ["apps.kruise.io"], apiVersions: ["v1alpha1", "v1beta1"], resources: ["sidecarsets"], operations: ["CREATE", "UPDATE"] }],
+    ...KRUISE_COMMON,
+  };
+}
+
 test("preflight names another SidecarSet manager's webhooks and CRD conversion; after the steps it gives, nothing is in the way", async () => {
   assert.deepEqual(await preflight(), { code: 0, stdout: "ok: nothing stands in the way of this manager\n" });
 
@@ -300,26 +310,14 @@ test("preflight names another SidecarSet manager's webhooks and CRD conversion; 
         namespaceSelector: { matchExpressions: [{ key: NAME_LABEL, operator: "NotIn", values: ["kube-system", "kruise-system"] }] },
         ...KRUISE_COMMON,
       },
-      {
-        name: "msidecarset.kb.io",
-        clientConfig: { service: { ...KRUISE_SERVICE, path: "/mutate-apps-kruise-io-v1alpha1-sidecarset" } },
-        rules: [{ apiGroups: ["apps.kruise.io"], apiVersions: ["v1alpha1", "v1beta1"], resources: ["sidecarsets"], operations: ["CREATE", "UPDATE"] }],
-        ...KRUISE_COMMON,
-      },
+      kruiseSidecarSetWebhook("msidecarset.kb.io", "/mutate-apps-kruise-io-v1alpha1-sidecarset"),
     ],
   }));
   await applyYaml(env().clients, JSON.stringify({
     apiVersion: "admissionregistration.k8s.io/v1",
     kind: "ValidatingWebhookConfiguration",
     metadata: { name: "kruise-validating-webhook-configuration" },
-    webhooks: [
-      {
-        name: "vsidecarset.kb.io",
-        clientConfig: { service: { ...KRUISE_SERVICE, path: "/validate-apps-kruise-io-v1alpha1-sidecarset" } },
-        rules: [{ apiGroups: ["apps.kruise.io"], apiVersions: ["v1alpha1", "v1beta1"], resources: ["sidecarsets"], operations: ["CREATE", "UPDATE"] }],
-        ...KRUISE_COMMON,
-      },
-    ],
+    webhooks: [kruiseSidecarSetWebhook("vsidecarset.kb.io", "/validate-apps-kruise-io-v1alpha1-sidecarset")],
   }));
   await rawRequest(env().clients.kc, "PATCH", CRD_PATH, [
     { op: "replace", path: "/spec/conversion", value: { strategy: "Webhook", webhook: { conversionReviewVersions: ["v1"], clientConfig: { service: { ...KRUISE_SERVICE, path: "/convert" } } } } },
