@@ -4,7 +4,7 @@
 import { Command, Option } from "commander";
 import { conversionProblem, convertSidecarSet, SERVED_VERSIONS, type ServedVersion } from "../api/conversion.js";
 import { KIND } from "../api/types.js";
-import { InputError, isRecord, readDocuments } from "./documents.js";
+import { expandPaths, InputError, isRecord, parseDocuments, readText } from "./documents.js";
 import { filenameOption, outputOption } from "./flags.js";
 import { formatObjects, OBJECT_FORMATS, PROCESS_IO, reportingInputErrors, type CommandIo, type ObjectFormat } from "./output.js";
 
@@ -29,7 +29,8 @@ Exit status: 0 on success, 1 when a file cannot be read or a SidecarSet is of a 
     )
     .action(
       reportingInputErrors(io, (opts: { filename: string[]; to: ServedVersion; output: ObjectFormat }) => {
-        const out = readDocuments(opts.filename).map((doc) => {
+        const docs = expandPaths(opts.filename).flatMap((file) => parseDocuments(readText(file), file, { asWritten: true }));
+        const out = docs.map((doc) => {
           if (!isRecord(doc.object) || doc.object.kind !== KIND) return doc.object;
           const problem = conversionProblem(doc.object);
           if (problem) throw new InputError(`${doc.file}:${doc.line}: ${problem}`);

@@ -4,6 +4,9 @@
 import { readFileSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { parseAllDocuments } from "yaml";
+import { convertSidecarSet, servedVersionOf } from "../api/conversion.js";
+import { KIND, VERSION } from "../api/types.js";
+import { V1BETA1 } from "../api/v1beta1/types.js";
 
 export interface SourceDocument {
   /** The file it came from (`-` for stdin). */
@@ -106,9 +109,10 @@ export function readText(file: string): string {
 /**
  * Parses every document of a YAML or JSON text. A `v1 List` (what `kubectl get
  * -o yaml` prints) and a top-level JSON array are flattened into their items;
- * empty documents are dropped.
+ * empty documents are dropped. v1beta1 SidecarSets come back in their v1alpha1
+ * form unless `asWritten` (for `sidecarset convert`).
  */
-export function parseDocuments(text: string, file: string): SourceDocument[] {
+export function parseDocuments(text: string, file: string, opts: { asWritten?: boolean } = {}): SourceDocument[] {
   const out: SourceDocument[] = [];
   const docs = parseAllDocuments(text, { prettyErrors: true });
   const list = Array.isArray(docs) ? docs : [docs];
@@ -121,7 +125,7 @@ export function parseDocuments(text: string, file: string): SourceDocument[] {
     const line = lineOf(text, doc.range?.[0] ?? 0);
     const value: unknown = doc.toJS({ maxAliasCount: 1000 });
     if (value === null || value === undefined) continue;
-    for (const object of flattenLists(value)) out.push({ file, line, object });
+    for (const object of flattenLists(value)) out.push({ file, line, object: opts.asWritten ? object : v1alpha1Form(object) });
   }
   return out;
 }
@@ -131,6 +135,11 @@ export function readDocuments(paths: readonly string[]): SourceDocument[] {
   const out: SourceDocument[] = [];
   for (const file of expandPaths(paths)) out.push(...parseDocuments(readText(file), file));
   return out;
+}
+
+/** A v1beta1 SidecarSet in its v1alpha1 form, the one every command works on (as the webhooks see it). */
+function v1alpha1Form(object: unknown): unknown {
+  return isRecord(object) && object.kind === KIND && servedVersionOf(object.apiVersion) === V1BETA1 ? convertSidecarSet(object, VERSION) : object;
 }
 
 function flattenLists(value: unknown): unknown[] {

@@ -3,8 +3,7 @@
 // through someone else) and what to do about each; exit 1 when anything does.
 import { Command } from "commander";
 import { DEFAULT_MANAGER_NAMESPACE } from "../api/keys.js";
-import { isNotFound } from "../kube/errors.js";
-import { loadKubeConfig, RawKubeClient } from "../kube/client.js";
+import type { RawKubeClient } from "../kube/client.js";
 import { CRD_NAME } from "../manifests/crd.js";
 import { preflightFindings, type CrdObject, type WebhookConfigurationObject } from "../manifests/preflight.js";
 import type { ManifestOptions } from "../manifests/options.js";
@@ -34,6 +33,9 @@ export function preflightCommand(): Command {
     .action(async (flags: PreflightFlags) => {
       let client: RawKubeClient | undefined;
       try {
+        // Loaded here: the client library costs seconds, which the offline commands must not pay.
+        const { loadKubeConfig, RawKubeClient } = await import("../kube/client.js");
+        const { isNotFound } = await import("../kube/errors.js");
         client = new RawKubeClient(loadKubeConfig(flags.kubeconfig ? { kubeconfigPath: flags.kubeconfig } : {}).kubeConfig);
         const [mutating, validating, crd] = await Promise.all([
           client.list<WebhookConfigurationObject>(`${ADMISSION}/mutatingwebhookconfigurations`),

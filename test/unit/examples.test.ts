@@ -2,16 +2,15 @@
 // every SidecarSet in them must pass validation as the webhook would run it:
 // defaulted first, then validated in the order examples/README.md applies them.
 import assert from "node:assert/strict";
-import { readdirSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
-import { convertSidecarSet } from "../../src/api/conversion.js";
 import { defaultSidecarSet } from "../../src/api/defaults.js";
 import type { Container, LabelSelector } from "../../src/api/kube-types.js";
 import type { SidecarSet } from "../../src/api/types.js";
 import { validateSidecarSet, type ValidationContext } from "../../src/api/validation/index.js";
-import { readDocuments } from "../../src/cli/documents.js";
+import { parseDocuments, readDocuments } from "../../src/cli/documents.js";
 import { selectorMatches } from "../../src/core/selector.js";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
@@ -39,11 +38,7 @@ interface Workload {
 const simulateDir = join(examplesDir, "simulate");
 const docs = yamlFiles(examplesDir).filter((f) => !f.startsWith(simulateDir)).flatMap((f) =>
   readDocuments([f]).map((d) => ({ file: relative(root, f), object: d.object as { kind: string; apiVersion: string; metadata: { name: string } } })),
-);
-// The webhooks see a v1beta1 SidecarSet in its v1alpha1 form; so do these checks.
-for (const d of docs) {
-  if (d.object.kind === "SidecarSet") d.object = convertSidecarSet(d.object as unknown as Record<string, unknown>, "v1alpha1") as unknown as typeof d.object;
-}
+);// readDocuments hands a v1beta1 SidecarSet over in its v1alpha1 form, as the webhooks see it.
 const sidecarSets = docs.filter((d) => d.object.kind === "SidecarSet") as { file: string; object: SidecarSet }[];
 const workloads = docs.filter((d) => d.object.kind === "Deployment").map((d) => d.object as unknown as Workload);
 const namespaces = new Set(docs.filter((d) => d.object.kind === "Namespace").map((d) => d.object.metadata.name));
@@ -97,7 +92,10 @@ const steps: { file: string; operation: "CREATE" | "UPDATE"; existing: string[];
 
 test("the examples show both served versions", () => {
   const versions = new Set(
-    yamlFiles(examplesDir).flatMap((f) => readDocuments([f]).map((d) => d.object as { kind: string; apiVersion: string })).filter((o) => o.kind === "SidecarSet").map((o) => o.apiVersion),
+    yamlFiles(examplesDir)
+      .flatMap((f) => parseDocuments(readFileSync(f, "utf8"), f, { asWritten: true }).map((d) => d.object as { kind: string; apiVersion: string }))
+      .filter((o) => o.kind === "SidecarSet")
+      .map((o) => o.apiVersion),
   );
   assert.deepEqual([...versions].sort(), ["apps.kruise.io/v1alpha1", "apps.kruise.io/v1beta1"]);
 });

@@ -2,6 +2,8 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { parseAllDocuments } from "yaml";
 import { convertCommand } from "../../../src/cli/convert.js";
+import { hashCommand } from "../../../src/cli/hash.js";
+import { validateCommand } from "../../../src/cli/validate.js";
 import { runCommand, tempFile } from "./capture.js";
 
 const MANIFEST = `# a comment that is not kept
@@ -73,4 +75,15 @@ test("convert reports a missing file", async () => {
   const r = await runCommand(convertCommand(), ["-f", "/nonexistent/x.yaml", "--to", "v1beta1"]);
   assert.equal(r.exitCode, 1);
   assert.match(r.stderr, /no such file/);
+});
+
+test("the other commands read a v1beta1 SidecarSet as its v1alpha1 form: the same hashes, and valid", async () => {
+  const alphaFile = tempFile("a.yaml", MANIFEST);
+  const betaFile = tempFile("b.yaml", (await runCommand(convertCommand(), ["-f", alphaFile, "--to", "v1beta1"])).stdout);
+  const alphaHash = await runCommand(hashCommand(), ["-f", alphaFile]);
+  const betaHash = await runCommand(hashCommand(), ["-f", betaFile]);
+  assert.equal(betaHash.exitCode, 0, betaHash.stderr);
+  assert.equal(betaHash.stdout, alphaHash.stdout);
+  const valid = await runCommand(validateCommand(), ["-f", betaFile]);
+  assert.equal(valid.exitCode, 0, valid.stdout + valid.stderr);
 });

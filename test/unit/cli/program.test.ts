@@ -44,12 +44,12 @@ test("version prints the package version, the SidecarSet API versions the CRD se
   const pkg = (await import("../../../package.json", { with: { type: "json" } })).default as { version: string };
   assert.equal(version, pkg.version);
   const info = versionInfo();
-  assert.deepEqual(info.servedApiVersions, ["apps.kruise.io/v1alpha1"]);
+  assert.deepEqual(info.servedApiVersions, ["apps.kruise.io/v1alpha1", "apps.kruise.io/v1beta1"]);
   assert.equal(info.build.from, "sources");
   const text = await captureOutput(() => run(["version"], "kubectl sidecarset"));
   assert.equal(
     text.stdout,
-    `kubectl sidecarset ${pkg.version}\nserves: apps.kruise.io/v1alpha1 SidecarSet\nbuild: TypeScript sources, Node.js ${process.version} ${process.platform}/${process.arch}\n`,
+    `kubectl sidecarset ${pkg.version}\nserves: apps.kruise.io/v1alpha1 SidecarSet, apps.kruise.io/v1beta1 SidecarSet\nbuild: TypeScript sources, Node.js ${process.version} ${process.platform}/${process.arch}\n`,
   );
 });
 
