@@ -7,11 +7,12 @@ import { EventRecorder } from "../../../src/kube/events.js";
 import { ControllerTerm } from "../../../src/manager/controller-term.js";
 import { silentLogger } from "../../../src/observability/logger.js";
 import { createMetrics } from "../../../src/observability/metrics.js";
+import { SIDECARSET_COLLECTION_PATH } from "../../../src/api/storage-version.js";
 import { StubApiServer } from "../kube/stub-apiserver.js";
 
 const pods = Array.from({ length: 3 }, (_, i) => ({ metadata: { name: `p${i}`, namespace: "default", resourceVersion: "1" } }));
 const LISTS: Record<string, unknown[]> = {
-  "/apis/apps.kruise.io/v1alpha1/sidecarsets": [],
+  [SIDECARSET_COLLECTION_PATH]: [],
   "/api/v1/pods": pods,
   "/api/v1/namespaces": [{ metadata: { name: "default", resourceVersion: "1" } }],
   "/apis/apps/v1/namespaces/sidecarset-system/controllerrevisions": [],

@@ -16,20 +16,22 @@ import { resolveCredentials } from "../../../src/kube/relayed-credentials.js";
 import { createMetrics } from "../../../src/observability/metrics.js";
 import { WebhookThread } from "../../../src/manager/webhook-thread.js";
 import { createLocalServingCertificate, type ServingCertificate } from "../../support/certs.js";
+import { SIDECARSET_COLLECTION_PATH } from "../../../src/api/storage-version.js";
 import { StubApiServer } from "../kube/stub-apiserver.js";
 import { capturingLogger, podReview } from "../webhook/handlers/fixtures.js";
 
 const MANAGER_NAMESPACE = "sidecarset-system";
 
 const logAgent = defaultSidecarSet({
-  apiVersion: "apps.kruise.io/v1alpha1",
+  // Served as the API server stores it, at the storage version.
+  apiVersion: "apps.kruise.io/v1beta1",
   kind: "SidecarSet",
   metadata: { name: "log-agent", resourceVersion: "1" },
   spec: { selector: { matchLabels: { app: "web" } }, containers: [{ name: "logtail", image: "logtail:1.0" }] },
 } as SidecarSet);
 
 const LISTS: Record<string, unknown[]> = {
-  "/apis/apps.kruise.io/v1alpha1/sidecarsets": [logAgent],
+  [SIDECARSET_COLLECTION_PATH]: [logAgent],
   "/api/v1/namespaces": [{ metadata: { name: "default", resourceVersion: "1" } }],
   [`/apis/apps/v1/namespaces/${MANAGER_NAMESPACE}/controllerrevisions`]: [],
   [`/api/v1/namespaces/${MANAGER_NAMESPACE}/configmaps`]: [],
