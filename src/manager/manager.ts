@@ -41,6 +41,8 @@ export class Manager {
   private readonly metrics: ManagerMetrics;
   private client!: RawKubeClient;
   private webhook: WebhookThread | undefined;
+  /** Whether the API server has been given this start's CA (webhook configurations and CRD conversion). */
+  private caPublished = false;
   private webhookState: WebhookThreadState | undefined;
   private observability: ObservabilityServer | undefined;
   /** The controller and its caches while this replica runs them; undefined on a standby. */
@@ -92,6 +94,9 @@ export class Manager {
       "controller-caches-synced",
       () => this.opts.leaderElect || !this.term?.syncing() || "the controller caches are not synced yet",
     );
+    // Ready only once the API server trusts this start's certificate: before,
+    // a SidecarSet written in the other version fails its conversion.
+    this.observability.addReadinessCheck("ca-bundle-published", () => this.caPublished || "the CA is not yet published to the API server");
     const metricsPort = await this.observability.start();
 
     this.recorder = new EventRecorder({
@@ -110,6 +115,7 @@ export class Manager {
       logger.info({ port: this.webhook.port }, "webhook thread serving");
       // Only now that it answers may the API server be pointed at it (out-of-cluster mode).
       if (certificate.caCert) await this.publishCaBundle(certificate.caCert);
+      this.caPublished = true;
     } catch (e) {
       // Leave nothing running behind a failed start (the caller exits).
       await this.stop();
