@@ -15,8 +15,8 @@
 // Never fails a build; needs the control-plane binary (npm run testbin).
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
-import { request as httpsRequest, type RequestOptions } from "node:https";
 import { join } from "node:path";
+import { apiServerMetrics } from "../support/api-server-metrics.js";
 import { performance } from "node:perf_hooks";
 import { applyYaml, REPO_ROOT, startEnvironment, type Environment } from "../../test/support/environment.js";
 import { createNamespace, rawRequest, waitFor } from "../../test/support/kube.js";
@@ -59,25 +59,6 @@ interface Snapshot {
   /** The webhook thread's event-loop delay since the previous scrape (seconds). */
   webhookLoopP99: number;
   webhookLoopMax: number;
-}
-
-/** The API server's own /metrics (Prometheus text). */
-async function apiServerMetrics(env: Environment): Promise<string> {
-  const kc = env.clients.kc;
-  const server = kc.getCurrentCluster()?.server;
-  if (!server) throw new Error("the kubeconfig has no current cluster");
-  const opts: RequestOptions = { method: "GET", headers: { accept: "text/plain" } };
-  await kc.applyToHTTPSOptions(opts);
-  return new Promise((resolve, reject) => {
-    const req = httpsRequest(new URL(`${server}/metrics`), opts, (res) => {
-      const chunks: Buffer[] = [];
-      res.on("data", (c: Buffer) => chunks.push(c));
-      res.on("end", () => (res.statusCode === 200 ? resolve(Buffer.concat(chunks).toString("utf8")) : reject(new Error(`GET /metrics: HTTP ${res.statusCode}`))));
-      res.on("error", reject);
-    });
-    req.on("error", reject);
-    req.end();
-  });
 }
 
 async function snapshot(env: Environment): Promise<Snapshot> {

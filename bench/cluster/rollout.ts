@@ -10,8 +10,8 @@
 //   npm run bench:cluster -- rollout [--pods N]
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
-import { request as httpsRequest, type RequestOptions } from "node:https";
 import { join } from "node:path";
+import { apiServerMetrics } from "../support/api-server-metrics.js";
 import { performance } from "node:perf_hooks";
 import { applyYaml, REPO_ROOT, startEnvironment, type Environment } from "../../test/support/environment.js";
 import { createNamespace, waitFor } from "../../test/support/kube.js";
@@ -25,24 +25,6 @@ const arg = (name: string): string | undefined => {
 const PODS = Number(arg("--pods") ?? 1000);
 const RESTART_MS = 1_000;
 const NAME = "fleet";
-
-async function apiServerMetrics(env: Environment): Promise<string> {
-  const kc = env.clients.kc;
-  const server = kc.getCurrentCluster()?.server;
-  if (!server) throw new Error("the kubeconfig has no current cluster");
-  const opts: RequestOptions = { method: "GET", headers: { accept: "text/plain" } };
-  await kc.applyToHTTPSOptions(opts);
-  return new Promise((resolve, reject) => {
-    const req = httpsRequest(new URL(`${server}/metrics`), opts, (res) => {
-      const chunks: Buffer[] = [];
-      res.on("data", (c: Buffer) => chunks.push(c));
-      res.on("end", () => (res.statusCode === 200 ? resolve(Buffer.concat(chunks).toString("utf8")) : reject(new Error(`GET /metrics: HTTP ${res.statusCode}`))));
-      res.on("error", reject);
-    });
-    req.on("error", reject);
-    req.end();
-  });
-}
 
 /** PATCH and UPDATE requests on pods (main resource) and pods/status. */
 async function podWrites(env: Environment): Promise<{ pods: number; status: number }> {
