@@ -76,7 +76,19 @@ async function main(): Promise<void> {
   try {
     await measure(0);
     await createNamespace(env.clients, NS);
-    await applyYaml(env.clients, sidecarSetManifest(NS, { namespace: NS, image: "registry.local/agent:1" }));
+    // A replica that starts re-points the webhook and conversion configuration at itself; the API server
+    // may refuse writes for a moment after that (reported, then retried).
+    let refused = 0;
+    await waitFor("the SidecarSet to be created", async () => {
+      try {
+        await applyYaml(env.clients, sidecarSetManifest(NS, { namespace: NS, image: "registry.local/agent:1" }));
+        return true;
+      } catch (e) {
+        if (refused++ === 0) console.log(`creating the SidecarSet was refused, retrying: ${String(e).slice(0, 300)}`);
+        return false;
+      }
+    }, { timeoutMs: 120_000, intervalMs: 1_000 });
+    if (refused > 0) console.log(`the SidecarSet was created after ${refused} refused attempt(s)`);
     await waitForObserved(env, NS);
     for (const n of STEPS) {
       await createPods(env, n);
