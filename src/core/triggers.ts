@@ -3,8 +3,7 @@
 import type { Pod } from "../api/kube-types.js";
 import type { SidecarSet } from "../api/types.js";
 import { isConsistent, isPodReadyCondition } from "./rollout/consistency.js";
-import { canaryBaseOf, carriesSidecarSet, podSelectorOf, type NamespaceLabels } from "./rollout/matching.js";
-import { parseSelector, requirementsMatch } from "./selector.js";
+import { canaryBaseOf, carriesSidecarSet, namespaceSelectorOf, podSelectorOf, type NamespaceLabels } from "./rollout/matching.js";
 
 /** A consistency flip is acted on after this delay, giving the kubelet time to settle. */
 export const CONSISTENCY_FLIP_DELAY_MS = 5_000;
@@ -91,13 +90,8 @@ export function namespaceTriggers(
 ): Trigger[] {
   const out: Trigger[] = [];
   for (const set of sets) {
-    if (set.spec.namespace || !set.spec.namespaceSelector) continue;
-    const verdict = (labels: Readonly<Record<string, string>> | undefined): boolean => {
-      if (labels === undefined) return false;
-      const parsed = parseSelector(set.spec.namespaceSelector);
-      return parsed.ok && requirementsMatch(parsed.requirements, labels);
-    };
-    if (verdict(oldLabels) !== verdict(newLabels)) out.push({ sidecarSet: set.metadata.name ?? "", delayMs: 0 });
+    const selects = namespaceSelectorOf(set);
+    if (selects && selects(oldLabels) !== selects(newLabels)) out.push({ sidecarSet: set.metadata.name ?? "", delayMs: 0 });
   }
   return unique(out);
 }

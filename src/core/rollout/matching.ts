@@ -153,6 +153,17 @@ export function canaryNamesOf(set: SidecarSet, all: readonly SidecarSet[]): stri
 }
 
 /**
+ * A predicate over a Namespace's labels (undefined: no such Namespace) for S's
+ * `namespaceSelector`, or undefined when S scopes by name or not at all. An
+ * unparseable selector selects no Namespace.
+ */
+export function namespaceSelectorOf(set: SidecarSet): ((labels: Readonly<Record<string, string>> | undefined) => boolean) | undefined {
+  if (set.spec.namespace || !set.spec.namespaceSelector) return undefined;
+  const parsed = parseSelector(set.spec.namespaceSelector);
+  return (labels) => parsed.ok && labels !== undefined && requirementsMatch(parsed.requirements, labels);
+}
+
+/**
  * A predicate for "selected by S" (SPEC §0): active, in S's namespace scope,
  * labels matching `spec.selector`. An empty or unparseable selector selects
  * nothing, so a broken SidecarSet never takes over every pod.
@@ -163,17 +174,16 @@ export function podSelectorOf(set: SidecarSet, namespaceLabels: NamespaceLabels 
   if (isEmptySelector(selector) || !parsed.ok) return () => false;
   const labelsMatch = compileRequirements(parsed.requirements);
   const onlyNamespace = set.spec.namespace || undefined;
+  const namespaceSelects = namespaceSelectorOf(set);
   let namespaceAllowed: ((ns: string) => boolean) | undefined;
   if (onlyNamespace !== undefined) {
     namespaceAllowed = (ns) => ns === onlyNamespace;
-  } else if (set.spec.namespaceSelector) {
-    const nsParsed = parseSelector(set.spec.namespaceSelector);
+  } else if (namespaceSelects) {
     const memo = new Map<string, boolean>();
     namespaceAllowed = (ns) => {
       let ok = memo.get(ns);
       if (ok === undefined) {
-        const labels = namespaceLabels[ns];
-        ok = nsParsed.ok && labels !== undefined && requirementsMatch(nsParsed.requirements, labels);
+        ok = namespaceSelects(namespaceLabels[ns]);
         memo.set(ns, ok);
       }
       return ok;
