@@ -352,3 +352,28 @@ test("preflight names another SidecarSet manager's webhooks and CRD conversion; 
   const created = await rawRequest<Pod>(env().clients.kc, "POST", "/api/v1/namespaces/kruise-takeover/pods", probePod);
   await rawRequest(env().clients.kc, "DELETE", `/api/v1/namespaces/kruise-takeover/pods/${created.metadata?.name}`);
 });
+
+test("a second replica starting (pointing the conversion webhook at itself) leaves both versions writable", async (t) => {
+  const replica = await env().startReplica(["--leader-elect"]);
+  t.after(() => replica.stop());
+  await waitFor("the CRD conversion webhook to point at the second replica", async () => {
+    const crd = await rawRequest<{ spec: { conversion?: { webhook?: { clientConfig?: { url?: string } } } } }>(env().clients.kc, "GET", CRD_PATH);
+    return new URL(crd.spec.conversion?.webhook?.clientConfig?.url ?? "https://x/").port === String(replica.webhookPort);
+  });
+  const created = await waitFor("a v1alpha1 SidecarSet to be written through conversion", async () => {
+    try {
+      return await rawRequest<AnySidecarSet>(env().clients.kc, "POST", ALPHA_PATH, {
+        apiVersion: "apps.kruise.io/v1alpha1",
+        kind: "SidecarSet",
+        metadata: { name: "after-replica" },
+        spec: { namespace: "after-replica", selector: { matchLabels: { app: "after-replica" } }, containers: [{ name: "agent", image: V1 }] },
+      });
+    } catch (e) {
+      t.diagnostic(`refused: ${String(e).slice(0, 300)}`);
+      return undefined;
+    }
+  }, { timeoutMs: 30_000, intervalMs: 1_000 });
+  assert.equal(created.apiVersion, "apps.kruise.io/v1alpha1");
+  assert.equal((await read(BETA_PATH, "after-replica")).spec.namespaceSelector !== undefined, true);
+  await rawRequest(env().clients.kc, "DELETE", `${ALPHA_PATH}/after-replica`);
+});
