@@ -4,9 +4,32 @@
 import type { DestinationStream } from "pino";
 import type { Logger } from "../observability/logger.js";
 
-/** A pino destination that hands every line to `send` (the thread's port). */
-export function relayDestination(send: (line: string) => void): DestinationStream {
-  return { write: (line: string) => send(line) };
+/**
+ * A pino destination that hands the lines to `send` (the thread's port) in
+ * one message per event-loop turn. A message to the other thread costs far
+ * more than a line: sent one by one, the line an admission logs would hold
+ * that admission's answer back; batched, it goes out after the answer.
+ */
+export class RelayDestination implements DestinationStream {
+  private pending: string[] = [];
+  private scheduled: NodeJS.Immediate | undefined;
+
+  constructor(private readonly send: (lines: string[]) => void) {}
+
+  write(line: string): void {
+    this.pending.push(line);
+    this.scheduled ??= setImmediate(() => this.flush());
+  }
+
+  /** Sends what is pending now, e.g. before the thread stops. */
+  flush(): void {
+    if (this.scheduled) clearImmediate(this.scheduled);
+    this.scheduled = undefined;
+    if (this.pending.length === 0) return;
+    const lines = this.pending;
+    this.pending = [];
+    this.send(lines);
+  }
 }
 
 const LEVELS = new Set(["trace", "debug", "info", "warn", "error", "fatal"]);

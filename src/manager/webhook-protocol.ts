@@ -50,7 +50,7 @@ export type ToWebhookThread =
   | { type: "stop" };
 
 export type FromWebhookThread =
-  | { type: "log"; line: string }
+  | { type: "log"; lines: string[] }
   | { type: "metrics"; batch: WebhookMetricsBatch }
   | { type: "serving"; port: number }
   | { type: "failed"; message: string }

@@ -10,13 +10,14 @@ import { createLogger, errorFields } from "../observability/logger.js";
 import { AdmissionCaches } from "../webhook/caches.js";
 import { conversionRoutes, registerHandlers } from "../webhook/handlers/index.js";
 import { WebhookServer } from "../webhook/server.js";
-import { relayDestination } from "./log-relay.js";
+import { RelayDestination } from "./log-relay.js";
 import { MetricsBatcher } from "./metrics-batcher.js";
 import type { FromWebhookThread, ToWebhookThread, WebhookThreadConfig, WebhookThreadState } from "./webhook-protocol.js";
 
 export async function runWebhookSide(config: WebhookThreadConfig, port: MessagePort): Promise<void> {
   const post = (m: FromWebhookThread) => port.postMessage(m);
-  const logger = createLogger({ level: config.logLevel, destination: relayDestination((line) => post({ type: "log", line })), base: { thread: "webhook" } });
+  const logLines = new RelayDestination((lines) => post({ type: "log", lines }));
+  const logger = createLogger({ level: config.logLevel, destination: logLines, base: { thread: "webhook" } });
   const batcher = new MetricsBatcher((batch) => post({ type: "metrics", batch }));
   const delay = monitorEventLoopDelay({ resolution: 10 });
   delay.enable();
@@ -35,6 +36,7 @@ export async function runWebhookSide(config: WebhookThreadConfig, port: MessageP
       client?.close();
       delay.disable();
       batcher.flush();
+      logLines.flush();
       post({ type: "stopped" });
     })());
 
@@ -107,6 +109,7 @@ export async function runWebhookSide(config: WebhookThreadConfig, port: MessageP
     post({ type: "serving", port: listening });
   } catch (e) {
     if (abort.signal.aborted) return;
+    logLines.flush();
     post({ type: "failed", message: errorFields(e).err });
     await stop();
   }

@@ -49,7 +49,8 @@ export class WebhookThread {
       worker.on("message", (m: FromWebhookThread) => {
         switch (m.type) {
           case "log":
-            return replayLogLine(logger, m.line);
+            for (const line of m.lines) replayLogLine(logger, line);
+            return;
           case "metrics":
             return applyMetricsBatch(metrics, m.batch);
           case "serving":

@@ -220,7 +220,11 @@ export class WebhookServer {
       timedOut = true;
       abort.abort();
     }, this.requestTimeoutMs);
-    res.on("close", () => abort.abort());
+    // "close" follows every answer; only a connection closed before the answer was written aborts the work
+    // (an abort costs a DOMException with its stack, at every admission otherwise).
+    res.on("close", () => {
+      if (!res.writableFinished) abort.abort();
+    });
     try {
       const raw = await readBody(req, this.maxBodyBytes, abort.signal);
       if (raw === TOO_LARGE) return await this.tooLarge(req, res);
