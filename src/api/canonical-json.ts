@@ -1,5 +1,5 @@
 // Go encoding/json output for the Kubernetes and SidecarSet types that feed
-// hashes and ControllerRevision data (SPEC §3.1, §3.2). OpenKruise marshals
+// hashes and ControllerRevision data (docs/behaviour.md §3.1, §3.2). OpenKruise marshals
 // its Go structs, so which keys appear, in which order and how values print
 // follow the struct declarations, not the input object. Those declarations are
 // data here: one line per type.

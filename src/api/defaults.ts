@@ -1,4 +1,4 @@
-// Defaulting of a SidecarSet (SPEC §2.6), as OpenKruise's mutating webhook
+// Defaulting of a SidecarSet (docs/behaviour.md §2.6), as OpenKruise's mutating webhook
 // does it: SidecarSet defaults, then the Kubernetes container and volume
 // defaults it borrows, then the two hash annotations computed from the result.
 //
@@ -210,21 +210,21 @@ function defaultVolumeInPlace(v: Obj): void {
 
 // ---- public API ----
 
-/** Kubernetes container defaults (SPEC §2.6 step 3) on a copy of `c`. */
+/** Kubernetes container defaults (docs/behaviour.md §2.6 step 3) on a copy of `c`. */
 export function defaultContainer<T extends Container>(c: T): T {
   const copy = structuredClone(c);
   defaultContainerInPlace(copy as Obj);
   return copy;
 }
 
-/** SidecarSet container defaults (SPEC §2.6 steps 2-3) on a copy of `c`. */
+/** SidecarSet container defaults (docs/behaviour.md §2.6 steps 2-3) on a copy of `c`. */
 export function defaultSidecarContainer(c: SidecarContainer, injectPolicy: PodInjectPolicy): SidecarContainer {
   const copy = structuredClone(c);
   defaultSidecarContainerInPlace(copy as unknown as Obj, injectPolicy);
   return copy;
 }
 
-/** Kubernetes volume defaults (SPEC §2.6 step 4) on a copy of `v`. */
+/** Kubernetes volume defaults (docs/behaviour.md §2.6 step 4) on a copy of `v`. */
 export function defaultVolume(v: Volume): Volume {
   const copy = structuredClone(v);
   defaultVolumeInPlace(copy as Obj);
@@ -239,7 +239,7 @@ export function defaultResourceList(list: Record<string, string>): Record<string
 }
 
 /**
- * The SidecarSet as the defaulting webhook leaves it (SPEC §2.6 steps 1-6, in
+ * The SidecarSet as the defaulting webhook leaves it (docs/behaviour.md §2.6 steps 1-6, in
  * order), including fresh hash annotations. The input is not modified.
  */
 export function defaultSidecarSet(set: SidecarSet): SidecarSet {

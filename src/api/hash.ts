@@ -1,4 +1,4 @@
-// The SidecarSet hash and hash-without-image (SPEC §3.1), bit-compatible with
+// The SidecarSet hash and hash-without-image (docs/behaviour.md §3.1), bit-compatible with
 // OpenKruise: pods it annotated keep matching, so adoption starts no rollout.
 import * as crypto from "node:crypto";
 import { encodeGoJsonList, type GoTypeName } from "./canonical-json.js";

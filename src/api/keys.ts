@@ -1,4 +1,4 @@
-// Well-known annotation, label, env and condition names (SPEC §1). They are
+// Well-known annotation, label, env and condition names (docs/behaviour.md §1). They are
 // OpenKruise's, byte for byte, so pods it manages are adopted unchanged.
 export const SIDECARSET_HASH_ANNOTATION = "kruise.io/sidecarset-hash";
 export const SIDECARSET_HASH_WITHOUT_IMAGE_ANNOTATION = "kruise.io/sidecarset-hash-without-image";

@@ -1,4 +1,4 @@
-// The per-SidecarSet records kept in pod annotations (SPEC §3.3): which hash of
+// The per-SidecarSet records kept in pod annotations (docs/behaviour.md §3.3): which hash of
 // each SidecarSet a pod runs, and which container images were replaced in
 // place. Serialization reproduces OpenKruise's Go structs byte for byte.
 import type { Pod } from "./kube-types.js";

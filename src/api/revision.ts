@@ -1,4 +1,4 @@
-// ControllerRevision data and names (SPEC §3.2), bit-compatible with
+// ControllerRevision data and names (docs/behaviour.md §3.2), bit-compatible with
 // OpenKruise so that revisions it created are found and reused.
 import { encodeGoJsonList, type GoJsonOptions } from "./canonical-json.js";
 import { safeEncode } from "./hash.js";

@@ -1,4 +1,4 @@
-// The SidecarSet API, apps.kruise.io/v1alpha1 (SPEC §2). Field names and
+// The SidecarSet API, apps.kruise.io/v1alpha1 (docs/behaviour.md §2). Field names and
 // shapes are OpenKruise's so that existing manifests apply unchanged.
 import type {
   Container,
@@ -53,7 +53,7 @@ export interface ResourcesPolicy {
   resourcesExpr: { limits?: ResourceExpr; requests?: ResourceExpr };
 }
 
-/** A Kubernetes Container plus the SidecarSet-specific fields (SPEC §2.3). */
+/** A Kubernetes Container plus the SidecarSet-specific fields (docs/behaviour.md §2.3). */
 export interface SidecarContainer extends Container {
   podInjectPolicy?: PodInjectPolicy;
   upgradeStrategy?: SidecarContainerUpgradeStrategy;

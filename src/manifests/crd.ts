@@ -1,4 +1,4 @@
-// The SidecarSet CustomResourceDefinition (SPEC §2.1).
+// The SidecarSet CustomResourceDefinition (docs/behaviour.md §2.1).
 //
 // The schema declares every SidecarSet field with its type only. Enum values,
 // required fields and ranges are left to the validating webhook, which

@@ -30,7 +30,7 @@ export function namespaceManifest(options: ManifestOptions = {}): Manifest {
     kind: "Namespace",
     metadata: {
       name: namespace,
-      // The pod webhook skips namespaces with this label (SPEC §5.1).
+      // The pod webhook skips namespaces with this label (docs/behaviour.md §5.1).
       labels: { ...PART_OF_LABELS, [CONTROL_PLANE_LABEL]: CONTROL_PLANE_LABEL_VALUE },
     },
   };

@@ -57,7 +57,7 @@ export const CLUSTER_RULES: readonly PolicyRule[] = [
 ];
 
 export const NAMESPACE_RULES: readonly PolicyRule[] = [
-  // Revision history (SPEC §6.12) lives in the manager namespace only.
+  // Revision history (docs/behaviour.md §6.12) lives in the manager namespace only.
   {
     apiGroups: ["apps"],
     resources: ["controllerrevisions"],
@@ -65,7 +65,7 @@ export const NAMESPACE_RULES: readonly PolicyRule[] = [
   },
   // The self-signed CA and serving certificate, shared by all replicas.
   { apiGroups: [""], resources: ["secrets"], verbs: [...READ, "create", "update", "patch"] },
-  // The patchPodMetadata whitelist (SPEC §4.5).
+  // The patchPodMetadata whitelist (docs/behaviour.md §4.5).
   { apiGroups: [""], resources: ["configmaps"], verbs: READ },
   { apiGroups: ["coordination.k8s.io"], resources: ["leases"], verbs: ["get", "create", "update", "patch"] },
 ];

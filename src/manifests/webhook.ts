@@ -1,4 +1,4 @@
-// The admission webhook configurations (SPEC §5.1, §7). The pod webhook is
+// The admission webhook configurations (docs/behaviour.md §5.1, §7). The pod webhook is
 // registered for CREATE only and never for the manager's namespace or
 // kube-system, so the manager's own pods and the cluster's system pods start
 // even while no manager replica answers (failurePolicy is Fail).

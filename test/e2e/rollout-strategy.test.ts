@@ -91,7 +91,7 @@ test("scatterStrategy {key: zone} with maxUnavailable 1: upgrades are spread acr
   assert.notEqual(zones[0], zones[1], `the first two upgrades are in different zones (zones in upgrade order: ${zones.join(" ")})`);
 
   // Each step: the pod the controller upgraded is the first of the scatter order
-  // `sidecarset plan` computes (SPEC §6.8) from the pods as they were just before.
+  // `sidecarset plan` computes (docs/behaviour.md §6.8) from the pods as they were just before.
   const set = await getSidecarSet(env(), name);
   const steps = snapshotsBeforeUpgrades(recorder, V2);
   const unscattered = { ...set, spec: { ...set.spec, updateStrategy: { ...set.spec.updateStrategy, scatterStrategy: [] } } };

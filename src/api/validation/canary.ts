@@ -1,4 +1,4 @@
-// Canary SidecarSets (SPEC §4.2 #2–#5, §5.4): a canary names a base it
+// Canary SidecarSets (docs/behaviour.md §4.2 #2–#5, §5.4): a canary names a base it
 // replaces on the pods it selects; the base must be another, regular
 // SidecarSet, the choice is fixed for the canary's life, and a canary never
 // upgrades pods in place.

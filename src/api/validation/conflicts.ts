@@ -1,4 +1,4 @@
-// Cross-SidecarSet conflicts (SPEC §4.4): two SidecarSets whose pods may
+// Cross-SidecarSet conflicts (docs/behaviour.md §4.4): two SidecarSets whose pods may
 // overlap must not inject containers of the same name, define a shared volume
 // differently, or fight over an annotation with Overwrite.
 import type { Volume } from "../kube-types.js";

@@ -1,4 +1,4 @@
-// Container env and envFrom (SPEC §4.3), and the downward-API selectors
+// Container env and envFrom (docs/behaviour.md §4.3), and the downward-API selectors
 // that env vars and downwardAPI volumes share.
 import type { Container, EnvVar } from "../kube-types.js";
 import type { Findings } from "./findings.js";

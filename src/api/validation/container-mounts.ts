@@ -1,4 +1,4 @@
-// volumeMounts and volumeDevices of a container (SPEC §4.3): they must name
+// volumeMounts and volumeDevices of a container (docs/behaviour.md §4.3): they must name
 // volumes of spec.volumes, paths are unique, and a path or volume used as a
 // mount cannot also be a device.
 import type { Container, Volume } from "../kube-types.js";

@@ -1,4 +1,4 @@
-// Probes and lifecycle hooks (SPEC §4.3): exactly one handler each, valid
+// Probes and lifecycle hooks (docs/behaviour.md §4.3): exactly one handler each, valid
 // ports and schemes, non-negative timings, and the per-probe rules Kubernetes
 // adds (liveness and startup need successThreshold 1, readiness takes no
 // terminationGracePeriodSeconds).

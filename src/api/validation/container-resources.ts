@@ -1,4 +1,4 @@
-// Container resources and resizePolicy (SPEC §4.3): known resource names,
+// Container resources and resizePolicy (docs/behaviour.md §4.3): known resource names,
 // valid non-negative quantities, requests ≤ limits (equal for extended
 // resources and hugepages, which cannot be overcommitted). Indivisible
 // hugepage sizes are allowed, as in OpenKruise.

@@ -1,4 +1,4 @@
-// Kubernetes container rules (SPEC §4.3) applied to a SidecarSet's
+// Kubernetes container rules (docs/behaviour.md §4.3) applied to a SidecarSet's
 // containers and initContainers as if they were one pod whose volumes are
 // spec.volumes — the pod OpenKruise validates them in.
 import type { Container, Volume } from "../kube-types.js";

@@ -1,4 +1,4 @@
-// Whether two SidecarSets may select pods of the same namespace (SPEC §4.4).
+// Whether two SidecarSets may select pods of the same namespace (docs/behaviour.md §4.4).
 // Symmetric: a namespace name is tested against the other side's
 // namespaceSelector whichever side sets which.
 import { selectorMatches } from "../../core/selector.js";

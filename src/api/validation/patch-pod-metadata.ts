@@ -1,4 +1,4 @@
-// spec.patchPodMetadata (SPEC §4.2 #22, without the whitelist of §4.5):
+// spec.patchPodMetadata (docs/behaviour.md §4.2 #22, without the whitelist of §4.5):
 // every entry sets annotations with a known policy, and each key is patched
 // by one entry only.
 import type { SidecarSetSpec } from "../types.js";

@@ -1,4 +1,4 @@
-// The SidecarSet schema used by the shape check (SPEC §4.1): which fields
+// The SidecarSet schema used by the shape check (docs/behaviour.md §4.1): which fields
 // exist and what type each has. Types are short strings so the whole table
 // reads like the API reference:
 //
@@ -91,7 +91,7 @@ const SIDECARSET_TYPES: TypeTable = {
     annotations: "annotations",
     patchPolicy: "enum:Retain|Overwrite|MergePatchJson",
   },
-  // The patchPodMetadata whitelist held in the manager's ConfigMap (SPEC §4.5).
+  // The patchPodMetadata whitelist held in the manager's ConfigMap (docs/behaviour.md §4.5).
   PatchPodMetadataWhitelist: { rules: "[]PatchPodMetadataWhitelistRule" },
   PatchPodMetadataWhitelistRule: { selector: "LabelSelector", allowedAnnotationKeyExprs: "[]string" },
 };

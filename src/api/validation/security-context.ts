@@ -1,4 +1,4 @@
-// Container securityContext (SPEC §4.3): user and group ids in range,
+// Container securityContext (docs/behaviour.md §4.3): user and group ids in range,
 // seccomp/AppArmor profiles consistent with their type, and the combinations
 // Kubernetes forbids.
 import type { Container } from "../kube-types.js";

@@ -1,4 +1,4 @@
-// Whether two label selectors may select the same pod (SPEC §4.4), with
+// Whether two label selectors may select the same pod (docs/behaviour.md §4.4), with
 // OpenKruise's conservative rule (pkg/util/selector.go): the selectors are
 // disjoint only when one of them, read as "allowed values per key", rules out
 // everything the other requires. Anything it cannot prove disjoint overlaps —

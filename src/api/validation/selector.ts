@@ -1,4 +1,4 @@
-// Label-selector syntax (SPEC §4.2 #7, #9, #12, #14): keys are qualified
+// Label-selector syntax (docs/behaviour.md §4.2 #7, #9, #12, #14): keys are qualified
 // names, values are label values, In/NotIn need values and Exists/DoesNotExist
 // take none. Selectors of a SidecarSet must also not be empty.
 import type { LabelSelector } from "../kube-types.js";

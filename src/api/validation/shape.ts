@@ -1,4 +1,4 @@
-// The shape check (SPEC §4.1): before any rule looks at a SidecarSet, every
+// The shape check (docs/behaviour.md §4.1): before any rule looks at a SidecarSet, every
 // value is compared with the schema. A value of the wrong type, an unknown
 // enum string or a malformed int-or-string becomes one error with its path
 // and what is allowed, and is removed from the copy the rules then read — so

@@ -1,4 +1,4 @@
-// The SidecarSet-specific container fields (SPEC §4.2 #17–#20): placement
+// The SidecarSet-specific container fields (docs/behaviour.md §4.2 #17–#20): placement
 // and volume sharing, transferEnv's source-name fieldRef, resourcesPolicy, and
 // the hot-upgrade warning.
 import { parseResourceExpr } from "../../core/inject/resource-expr.js";

@@ -1,4 +1,4 @@
-// updateStrategy and injectionStrategy (SPEC §4.2 #6, #10–#15). The update
+// updateStrategy and injectionStrategy (docs/behaviour.md §4.2 #6, #10–#15). The update
 // rules only apply to RollingUpdate: a NotUpdate SidecarSet never upgrades, so
 // its strategy fields are inert.
 import { CUSTOM_VERSION_LABEL, REVISION_SIDECARSET_NAME_LABEL } from "../keys.js";
@@ -90,7 +90,7 @@ function validateScatter(strategy: SidecarSetUpdateStrategy, f: Findings): void 
       f.error(childPath(p, "key"), "must not be empty; name the pod label to spread the upgrade over");
       return;
     }
-    // An empty or omitted value means every value of the key (SPEC §2.4), the same as "*".
+    // An empty or omitted value means every value of the key (docs/behaviour.md §2.4), the same as "*".
     const value = term.value ? term.value : "*";
     const id = JSON.stringify([term.key, value]);
     const first = seen.get(id);

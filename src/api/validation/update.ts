@@ -1,4 +1,4 @@
-// What may change on UPDATE (SPEC §4.2 #23, #24): no container may be added
+// What may change on UPDATE (docs/behaviour.md §4.2 #23, #24): no container may be added
 // or renamed, and an upgrade type once set is fixed. Everything else — images,
 // env, selectors, strategies, initContainers — may change.
 import type { SidecarSet } from "../types.js";

@@ -1,4 +1,4 @@
-// Validating a SidecarSet (SPEC §4): the shape check first, then every rule
+// Validating a SidecarSet (docs/behaviour.md §4): the shape check first, then every rule
 // on the well-formed parts, and the cross-SidecarSet conflicts only when
 // nothing else is wrong. Runs on the defaulted object, for the webhook and the
 // CLI alike, and never throws.
@@ -88,7 +88,7 @@ function nameOf(obj: unknown): string {
 }
 
 export interface ValidationOptions {
-  /** Leave out the cross-SidecarSet conflicts (§4.4), e.g. to find which of several SidecarSets a cluster would admit. */
+  /** Leave out the cross-SidecarSet conflicts (docs/behaviour.md §4.4), e.g. to find which of several SidecarSets a cluster would admit. */
   skipConflicts?: boolean;
 }
 

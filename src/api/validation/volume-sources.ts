@@ -1,4 +1,4 @@
-// The checks Kubernetes makes on each kind of volume source (SPEC §4.3,
+// The checks Kubernetes makes on each kind of volume source (docs/behaviour.md §4.3,
 // "volumes"): the fields a source cannot work without, file modes, and paths
 // that must stay inside the volume.
 import type { Volume } from "../kube-types.js";

@@ -1,4 +1,4 @@
-// spec.volumes (SPEC §4.3): each volume has a DNS-1123 label name, unique,
+// spec.volumes (docs/behaviour.md §4.3): each volume has a DNS-1123 label name, unique,
 // and exactly one source, itself valid.
 import type { Volume } from "../kube-types.js";
 import type { Findings } from "./findings.js";

@@ -1,4 +1,4 @@
-// The patchPodMetadata whitelist (SPEC §4.5): the cluster operator decides
+// The patchPodMetadata whitelist (docs/behaviour.md §4.5): the cluster operator decides
 // which pod annotations SidecarSets may write. Rules whose selector matches
 // the SidecarSet's labels (or that have none) contribute RE2 patterns; every
 // patched key must match one of them, unanchored.

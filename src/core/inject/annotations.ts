@@ -1,4 +1,4 @@
-// The pod annotations written at injection (SPEC §3.3, §5.6, §5.7 step 6, §5.8):
+// The pod annotations written at injection (docs/behaviour.md §3.3, §5.6, §5.7 step 6, §5.8):
 // per-SidecarSet hash records, the injected list, and the hot-upgrade state.
 import { fieldError, type FieldError } from "../../api/errors.js";
 import {

@@ -1,4 +1,4 @@
-// Building the containers of one SidecarSet for one pod (SPEC §5.6): each
+// Building the containers of one SidecarSet for one pod (docs/behaviour.md §5.6): each
 // (init)container gets its computed resources, shared mounts and devices,
 // `IS_INJECTED`, transferred and subPathExpr env vars, and becomes a hot-upgrade
 // pair where asked; the volumes it references are collected.

@@ -1,4 +1,4 @@
-// Canary SidecarSets (SPEC §5.4): a canary that applies to a pod replaces its
+// Canary SidecarSets (docs/behaviour.md §5.4): a canary that applies to a pod replaces its
 // base SidecarSet on that pod, so a new sidecar version can be tried on a few
 // pods while the base keeps serving the rest.
 import { CANARY_ANNOTATION, CANARY_BASE_ANNOTATION } from "../../api/keys.js";

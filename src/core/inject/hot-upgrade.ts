@@ -1,4 +1,4 @@
-// Hot upgrade at injection (SPEC §5.8): sidecar N becomes the pair N-1 (its
+// Hot upgrade at injection (docs/behaviour.md §5.8): sidecar N becomes the pair N-1 (its
 // image, working) and N-2 (the empty image, idle). Each learns its own version
 // and its partner's through env vars backed by pod annotations.
 import {

@@ -1,4 +1,4 @@
-// Sidecar injection into a pod being created (SPEC §5): which SidecarSets apply,
+// Sidecar injection into a pod being created (docs/behaviour.md §5): which SidecarSets apply,
 // their patchPodMetadata, the built sidecars placed into the pod, the
 // annotations, and the JSON patch. Pure: time and chance are arguments, and
 // nothing thrown inside escapes — it becomes a denial.
@@ -22,11 +22,11 @@ export interface InjectInput {
   sidecarSets: readonly SidecarSet[];
   /** Labels of a Namespace; undefined when it cannot be read (no namespaceSelector then matches). */
   namespaceLabels: (ns: string) => Readonly<Record<string, string>> | undefined;
-  /** ControllerRevisions in the manager namespace (pinned revisions, §5.3). */
+  /** ControllerRevisions in the manager namespace (pinned revisions, docs/behaviour.md §5.3). */
   revisions: readonly ControllerRevision[];
   now: Date;
   random: () => number;
-  /** `--sort-injected-containers-by-name` (§5.7 step 2). */
+  /** `--sort-injected-containers-by-name` (docs/behaviour.md §5.7 step 2). */
   sortInjectedContainersByName?: boolean;
 }
 
@@ -84,7 +84,7 @@ function inject(input: InjectInput, current: { name: string }): InjectResult {
   const match = matched.result;
   if (match.applied.length === 0) return { kind: "unchanged", match };
 
-  // patchPodMetadata of every SidecarSet first, in order (§5.5).
+  // patchPodMetadata of every SidecarSet first, in order (docs/behaviour.md §5.5).
   const annotations: Record<string, string> = { ...(pod.metadata?.annotations ?? {}) };
   for (const set of match.applied) {
     current.name = set.metadata.name ?? "";

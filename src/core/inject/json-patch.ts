@@ -1,4 +1,4 @@
-// The RFC 6902 patch the pod webhook answers with (SPEC §5.1): field-level
+// The RFC 6902 patch the pod webhook answers with (docs/behaviour.md §5.1): field-level
 // operations from the submitted pod to the mutated one. Lists the injection
 // touched are written whole; annotations key by key. The pod is never diffed
 // as a whole: that is slow on big pods and yields a huge patch when a

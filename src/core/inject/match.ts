@@ -1,7 +1,7 @@
-// Which SidecarSets apply to a new pod, and why the others do not (SPEC §5.2):
+// Which SidecarSets apply to a new pod, and why the others do not (docs/behaviour.md §5.2):
 // ascending name order; paused ones skipped; namespace, namespaceSelector and
-// selector must match; each match resolved to the version to inject (§5.3);
-// then bases replaced by matching canaries dropped (§5.4).
+// selector must match; each match resolved to the version to inject (docs/behaviour.md §5.3);
+// then bases replaced by matching canaries dropped (docs/behaviour.md §5.4).
 import { fieldError, type FieldError } from "../../api/errors.js";
 import type { ControllerRevision, Pod } from "../../api/kube-types.js";
 import type { SidecarSet } from "../../api/types.js";
@@ -27,7 +27,7 @@ export interface SkippedSidecarSet {
 }
 
 export interface MatchResult {
-  /** The versions to inject (a pinned revision restored where §5.3 says so), by ascending name. */
+  /** The versions to inject (a pinned revision restored where docs/behaviour.md §5.3 says so), by ascending name. */
   applied: SidecarSet[];
   skipped: SkippedSidecarSet[];
   /** SidecarSet name → ControllerRevision name, for those injected from a pinned revision. */
@@ -53,7 +53,7 @@ export type MatchOutcome = { ok: true; result: MatchResult } | { ok: false; deni
 
 type ScopeVerdict = { match: true } | { match: false; reason: SkipReason } | { error: FieldError };
 
-/** Whether S's namespace scope and selector take in the pod (§5.2 step 3). */
+/** Whether S's namespace scope and selector take in the pod (docs/behaviour.md §5.2 step 3). */
 export function podInScope(
   set: SidecarSet,
   pod: Pod,

@@ -1,4 +1,4 @@
-// Placing the built sidecars into the pod (SPEC §5.7). Every function returns
+// Placing the built sidecars into the pod (docs/behaviour.md §5.7). Every function returns
 // the pod's own list (same reference) when it changes nothing, which is how
 // the JSON patch knows which lists to write.
 import type { Container, LocalObjectReference, Volume } from "../../api/kube-types.js";

@@ -1,5 +1,5 @@
-// patchPodMetadata (SPEC §5.5): pod annotations a SidecarSet sets, with three
-// policies. Used at injection and again by the in-place upgrade (§6.9 step 4).
+// patchPodMetadata (docs/behaviour.md §5.5): pod annotations a SidecarSet sets, with three
+// policies. Used at injection and again by the in-place upgrade (docs/behaviour.md §6.9 step 4).
 import { fieldError, type FieldError } from "../../api/errors.js";
 import { goJsonEscape } from "../../api/pod-records.js";
 import type { SidecarSetPatchPodMetadata } from "../../api/types.js";

@@ -1,4 +1,4 @@
-// Syntax of the resourcesPolicy expression language (SPEC §5.9): tokens and a
+// Syntax of the resourcesPolicy expression language (docs/behaviour.md §5.9): tokens and a
 // recursive-descent parser producing a small tree. Evaluation is in
 // resource-expr.ts. Quantity literals are read exactly, in nano units, rounded
 // up as Kubernetes does when it parses a quantity.

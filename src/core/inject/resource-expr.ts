@@ -1,4 +1,4 @@
-// The expression language of `resourcesPolicy.resourcesExpr` (SPEC §5.9):
+// The expression language of `resourcesPolicy.resourcesExpr` (docs/behaviour.md §5.9):
 // `+ - * /`, parentheses, `max(a, b)`, `min(a, b)`, integers, decimals,
 // percentages (`50%` = 0.5), Kubernetes quantities (`200m`, `512Mi`) and one
 // variable (`cpu` or `memory`). Values are either plain numbers (float64, as
@@ -191,7 +191,7 @@ function findUnknownName(node: Node): string | undefined {
 }
 
 /**
- * The variable an expression binds (SPEC §5.9): `memory` when the word
+ * The variable an expression binds (docs/behaviour.md §5.9): `memory` when the word
  * `memory` appears in it, else `cpu` — whatever field it sits in.
  */
 export function exprVariable(expr: string): ExprVariable {

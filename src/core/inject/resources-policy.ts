@@ -1,4 +1,4 @@
-// resourcesPolicy (SPEC §5.9): a sidecar's resources computed at pod creation
+// resourcesPolicy (docs/behaviour.md §5.9): a sidecar's resources computed at pod creation
 // from the resources of the pod's own containers, e.g. "10% of the app's CPU,
 // at least 50m".
 import { RE2JS } from "re2js";

@@ -1,4 +1,4 @@
-// Which version of a SidecarSet a new pod gets (SPEC §5.3): the current spec, or
+// Which version of a SidecarSet a new pod gets (docs/behaviour.md §5.3): the current spec, or
 // the ControllerRevision pinned by `injectionStrategy.revision`. Randomness
 // (for `policy: Partial` with a percentage partition) comes in as an argument.
 import { sidecarSetHash, sidecarSetHashWithoutImage } from "../../api/hash.js";
@@ -28,7 +28,7 @@ function pinningOf(set: SidecarSet): InjectionRevision | undefined {
   return revision;
 }
 
-/** Chooses the version of `set` to inject into `pod`, first matching row of the §5.3 table. */
+/** Chooses the version of `set` to inject into `pod`, first matching row of the docs/behaviour.md §5.3 table. */
 export function chooseInjectedVersion(
   set: SidecarSet,
   pod: Pod,

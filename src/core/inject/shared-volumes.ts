@@ -1,4 +1,4 @@
-// shareVolumePolicy / shareVolumeDevicePolicy (SPEC §5.6 steps 2, 5, 7): a
+// shareVolumePolicy / shareVolumeDevicePolicy (docs/behaviour.md §5.6 steps 2, 5, 7): a
 // sidecar that shares volumes sees every mount (and device) of the pod's app
 // containers, plus the env vars those mounts' `subPathExpr` refer to.
 import { IS_INJECTED_ENV } from "../../api/keys.js";

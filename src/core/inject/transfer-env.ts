@@ -1,4 +1,4 @@
-// transferEnv (SPEC §5.6 step 3): env vars a sidecar copies from one of the
+// transferEnv (docs/behaviour.md §5.6 step 3): env vars a sidecar copies from one of the
 // pod's own containers, e.g. the app's TZ or a service name.
 import type { EnvVar, Pod } from "../../api/kube-types.js";
 import type { SidecarContainer, TransferEnvVar } from "../../api/types.js";

@@ -1,4 +1,4 @@
-// Which matched pods are candidates for an upgrade this round (SPEC §6.6).
+// Which matched pods are candidates for an upgrade this round (docs/behaviour.md §6.6).
 import type { Pod } from "../../api/kube-types.js";
 import type { SidecarSet } from "../../api/types.js";
 import { compileRequirements, parseSelector } from "../selector.js";

@@ -1,4 +1,4 @@
-// The `SidecarSetUpgradable` pod condition (SPEC §6.11): one entry per
+// The `SidecarSetUpgradable` pod condition (docs/behaviour.md §6.11): one entry per
 // SidecarSet in a JSON message, True only while every entry is true.
 import type { Pod, PodCondition } from "../../api/kube-types.js";
 import { REASON_ALL_UPGRADABLE, REASON_UPDATE_IMMUTABLE_FIELD, SIDECARSET_UPGRADABLE_CONDITION } from "../../api/keys.js";

@@ -1,4 +1,4 @@
-// Has an in-place update finished? (SPEC §6.5) The kubelet restarts a container
+// Has an in-place update finished? (docs/behaviour.md §6.5) The kubelet restarts a container
 // after its image changed; until then the pod's spec and status disagree. Digest
 // images are compared with the reported imageID; tag images fall back to the
 // imageIDs recorded just before the update in `kruise.io/sidecarset-inplace-update-state`.

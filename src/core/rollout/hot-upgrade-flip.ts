@@ -1,4 +1,4 @@
-// The hot-upgrade flip (SPEC §6.10): once the new container of a pair serves,
+// The hot-upgrade flip (docs/behaviour.md §6.10): once the new container of a pair serves,
 // the old one is parked on the empty image so the pair is ready for the next
 // upgrade and its resources are freed.
 import type { Container, Pod } from "../../api/kube-types.js";

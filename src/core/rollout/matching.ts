@@ -1,4 +1,4 @@
-// Which pods a SidecarSet manages (SPEC §0, §6.3): selected pods are active pods
+// Which pods a SidecarSet manages (docs/behaviour.md §0, §6.3): selected pods are active pods
 // in its namespace scope whose labels match its selector; matched pods are the
 // selected ones it injected and that still carry all of its sidecars.
 import type { Pod } from "../../api/kube-types.js";
@@ -164,7 +164,7 @@ export function namespaceSelectorOf(set: SidecarSet): ((labels: Readonly<Record<
 }
 
 /**
- * A predicate for "selected by S" (SPEC §0): active, in S's namespace scope,
+ * A predicate for "selected by S" (docs/behaviour.md §0): active, in S's namespace scope,
  * labels matching `spec.selector`. An empty or unparseable selector selects
  * nothing, so a broken SidecarSet never takes over every pod.
  */
@@ -224,7 +224,7 @@ export interface SelectionOptions {
   memo?: PlanMemo;
 }
 
-/** Splits the listed pods into matched and not-injected pods of S (SPEC §6.3). */
+/** Splits the listed pods into matched and not-injected pods of S (docs/behaviour.md §6.3). */
 export function selectPods(set: SidecarSet, pods: readonly Pod[], opts: SelectionOptions = {}): Selection {
   const isSelected = podSelectorOf(set, opts.namespaceLabels);
   const name = set.metadata.name ?? "";

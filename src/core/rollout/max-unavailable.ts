@@ -1,4 +1,4 @@
-// maxUnavailable (SPEC §6.7 step 5): the budget of pods an upgrade may take
+// maxUnavailable (docs/behaviour.md §6.7 step 5): the budget of pods an upgrade may take
 // out of service at once.
 import type { IntOrPercent } from "./partition.js";
 import { scaledPercent } from "./partition.js";

@@ -1,4 +1,4 @@
-// The upgrade order of waiting pods (SPEC §6.7 steps 1–3): a total default
+// The upgrade order of waiting pods (docs/behaviour.md §6.7 steps 1–3): a total default
 // order, priorityStrategy as a stable sort on top, then scatter. Keys are
 // computed once per pod into flat arrays, bucketed by group, then sorted.
 import type { Pod } from "../../api/kube-types.js";

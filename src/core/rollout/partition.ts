@@ -1,4 +1,4 @@
-// Partition (SPEC §6.7 step 4): how many matched pods stay on old versions.
+// Partition (docs/behaviour.md §6.7 step 4): how many matched pods stay on old versions.
 import type { FieldError } from "../../api/errors.js";
 import type { IntOrString } from "../../api/kube-types.js";
 

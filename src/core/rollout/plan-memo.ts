@@ -9,7 +9,7 @@ import type { SidecarSet } from "../../api/types.js";
 import type { Labels } from "../selector.js";
 import type { NamespaceLabels } from "./matching.js";
 
-/** How a pod stands to the SidecarSet's selection (SPEC §6.3), as bit flags. */
+/** How a pod stands to the SidecarSet's selection (docs/behaviour.md §6.3), as bit flags. */
 export const SELECTED = 1;
 export const MATCHED = 2;
 /** Selected, not matched, and carrying a canary of the SidecarSet. */

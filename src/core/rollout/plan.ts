@@ -1,4 +1,4 @@
-// The rollout decision of one reconcile (SPEC §6.2 steps 2, 4, 6–10): status,
+// The rollout decision of one reconcile (docs/behaviour.md §6.2 steps 2, 4, 6–10): status,
 // the upgrade order, and which pods to upgrade now — with a reason for every
 // pod that is left out.
 import type { FieldError } from "../../api/errors.js";
@@ -35,7 +35,7 @@ export interface PlanOptions {
 export type StopReason =
   | "not-update"
   | "paused"
-  /** Pods are mid hot-upgrade: park their idle containers first (SPEC §6.10). */
+  /** Pods are mid hot-upgrade: park their idle containers first (docs/behaviour.md §6.10). */
   | "hot-upgrade-flip"
   | "all-updated"
   | "invalid-strategy";

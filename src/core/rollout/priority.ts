@@ -1,4 +1,4 @@
-// priorityStrategy (SPEC §6.7 step 2): a stable sort on top of the default
+// priorityStrategy (docs/behaviour.md §6.7 step 2): a stable sort on top of the default
 // order, by summed weight or by the first ordered label key a pod carries.
 import type { UpdatePriorityStrategy } from "../../api/types.js";
 import { compileRequirements, parseSelector, type Labels } from "../selector.js";

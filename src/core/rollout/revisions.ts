@@ -1,4 +1,4 @@
-// ControllerRevision registration as pure decisions (SPEC §6.12): which
+// ControllerRevision registration as pure decisions (docs/behaviour.md §6.12): which
 // revision stands for the current spec (reuse, raise on rollback, or create),
 // how a name collision is resolved, and which old revisions to delete.
 import { isDeepStrictEqual } from "node:util";

@@ -1,4 +1,4 @@
-// scatterStrategy (SPEC §6.8): spread pods carrying a label value through the
+// scatterStrategy (docs/behaviour.md §6.8): spread pods carrying a label value through the
 // upgrade order so that the first waves do not all land on one zone, host or
 // version. Arithmetic follows OpenKruise's scatter sorter, including its
 // float32 density comparison, so both choose the same pods.

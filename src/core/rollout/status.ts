@@ -1,4 +1,4 @@
-// SidecarSet status counts (SPEC §6.4) and the "updated" test they rest on.
+// SidecarSet status counts (docs/behaviour.md §6.4) and the "updated" test they rest on.
 import type { Pod } from "../../api/kube-types.js";
 import { SIDECARSET_HASH_ANNOTATION, SIDECARSET_HASH_WITHOUT_IMAGE_ANNOTATION } from "../../api/keys.js";
 import type { SidecarSet } from "../../api/types.js";

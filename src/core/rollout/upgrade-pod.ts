@@ -1,6 +1,6 @@
-// The in-place upgrade of one pod (SPEC §6.9): only sidecar images change in
+// The in-place upgrade of one pod (docs/behaviour.md §6.9): only sidecar images change in
 // the spec; annotations record which hash the pod now runs and which imageIDs
-// it ran before, so consistency (§6.5) can tell when the kubelet has finished.
+// it ran before, so consistency (docs/behaviour.md §6.5) can tell when the kubelet has finished.
 import type { FieldError } from "../../api/errors.js";
 import type { Container, Pod } from "../../api/kube-types.js";
 import {

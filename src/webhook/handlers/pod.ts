@@ -1,4 +1,4 @@
-// `/mutate-pod` (SPEC §5.1): injects the sidecars of every applying SidecarSet
+// `/mutate-pod` (docs/behaviour.md §5.1): injects the sidecars of every applying SidecarSet
 // into a pod being created. Decode → injectPod with cached objects → encode;
 // the decisions live in core/inject. Nothing here calls the API server.
 import type { Pod } from "../../api/kube-types.js";
@@ -17,9 +17,9 @@ export interface PodHandlerDeps {
   cache: AdmissionCache;
   /** The clock written into hash records (`updateTimestamp`). */
   now: () => Date;
-  /** Chance for `injectionStrategy.revision.policy: Partial` (§5.3). */
+  /** Chance for `injectionStrategy.revision.policy: Partial` (docs/behaviour.md §5.3). */
   random: () => number;
-  /** `--sort-injected-containers-by-name` (§5.7 step 2). */
+  /** `--sort-injected-containers-by-name` (docs/behaviour.md §5.7 step 2). */
   sortInjectedContainersByName?: boolean;
   metrics?: InjectionMetrics;
   logger: Logger;

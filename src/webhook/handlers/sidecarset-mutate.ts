@@ -1,4 +1,4 @@
-// `/mutate-apps-kruise-io-sidecarset` (SPEC §2.6): fills in the defaults and
+// `/mutate-apps-kruise-io-sidecarset` (docs/behaviour.md §2.6): fills in the defaults and
 // the two hash annotations on CREATE and UPDATE, answering with a JSON patch
 // from the submitted object to the defaulted one — or no patch when nothing
 // changed.

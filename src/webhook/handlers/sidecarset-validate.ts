@@ -1,4 +1,4 @@
-// `/validate-apps-kruise-io-sidecarset` (SPEC §4): every rule, including the
+// `/validate-apps-kruise-io-sidecarset` (docs/behaviour.md §4): every rule, including the
 // conflicts with the other SidecarSets and the UPDATE rules, on the object the
 // defaulting webhook left. Everything the rules need about the cluster comes
 // from the caches.
@@ -11,7 +11,7 @@ import { objectName, sidecarSetKindProblem } from "./sidecarset-mutate.js";
 
 export interface SidecarSetValidateDeps {
   cache: AdmissionCache;
-  /** `--allow-patch-pod-metadata-without-whitelist` (§4.5). */
+  /** `--allow-patch-pod-metadata-without-whitelist` (docs/behaviour.md §4.5). */
   allowPatchPodMetadataWithoutWhitelist?: boolean;
 }
 

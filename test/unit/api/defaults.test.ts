@@ -28,7 +28,7 @@ function at(value: unknown, path: string): unknown {
 
 const c = (extra: Partial<SidecarContainer> = {}): SidecarContainer => ({ name: "c", image: "img:1", ...extra });
 
-// One row per SPEC §2.6 rule: the spec given, where to look, what defaulting leaves there.
+// One row per docs/behaviour.md §2.6 rule: the spec given, where to look, what defaulting leaves there.
 const rules: { rule: string; spec: SidecarSetSpec; path: string; want: unknown }[] = [
   // step 1
   { rule: "updateStrategy.type defaults to RollingUpdate", spec: {}, path: "updateStrategy.type", want: "RollingUpdate" },
@@ -134,7 +134,7 @@ test("image references split into tag and digest as Kubernetes does", () => {
   assert.equal(parseImageReference(`x${"a".repeat(300)}`), undefined);
 });
 
-test("defaulting writes both hash annotations computed from the defaulted object (SPEC §3.1 vectors)", () => {
+test("defaulting writes both hash annotations computed from the defaulted object (docs/behaviour.md §3.1 vectors)", () => {
   const out = defaulted({ containers: [{ name: "dns-f", image: "dns:1.0" }] });
   assert.equal(out.metadata.annotations?.[SIDECARSET_HASH_ANNOTATION], "6wbd76bd7984x24fb4f44fv9222cw9v9bcf85x766744wddd4zwx927zzz2zb684");
   assert.equal(out.metadata.annotations?.[SIDECARSET_HASH_WITHOUT_IMAGE_ANNOTATION], "82684vwf9d4cb4wz4vffx4ddfbb47ww4z4wwxdbwb8w2zbb7zvf4524cdd49bv94");

@@ -26,7 +26,7 @@ const dnsF: SidecarContainer = {
   shareVolumePolicy: { type: "disabled" },
 };
 
-// SPEC §3.1 verified vectors.
+// docs/behaviour.md §3.1 verified vectors.
 const specVectors = [
   {
     name: "container1 not defaulted",

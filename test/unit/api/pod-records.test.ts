@@ -21,7 +21,7 @@ const record = {
   controllerRevision: "b-set-788d67c95d",
 };
 
-test("hash records serialize with sorted names and fields in OpenKruise's order (SPEC §3.3)", () => {
+test("hash records serialize with sorted names and fields in OpenKruise's order (docs/behaviour.md §3.3)", () => {
   const out = serializeUpgradeRecords({ "b-set": record, "a-set": { ...record, sidecarSetName: "a-set", controllerRevision: undefined } }, "hash");
   assert.equal(
     out,

@@ -15,22 +15,22 @@ const dnsF = {
   shareVolumePolicy: { type: "disabled" as const },
 };
 
-const SPEC_EXAMPLE_DATA =
+const EXAMPLE_DATA =
   '{"spec":{"$patch":"replace","containers":[{"image":"dns:1.0","imagePullPolicy":"IfNotPresent","name":"dns-f",' +
   '"podInjectPolicy":"BeforeAppContainer","resources":{},"shareVolumePolicy":{"type":"disabled"},' +
   '"terminationMessagePath":"/dev/termination-log","terminationMessagePolicy":"File",' +
   '"upgradeStrategy":{"upgradeType":"ColdUpgrade"}}],"imagePullSecrets":null,"initContainers":null,' +
   '"patchPodMetadata":null,"volumes":null}}';
 
-test("revision data of the SPEC §3.2 example is byte-identical", () => {
+test("revision data of the docs/behaviour.md §3.2 example is byte-identical", () => {
   const set: SidecarSet = { metadata: { name: "sidecarset-test" }, spec: { containers: [dnsF] } };
-  assert.equal(revisionData(set), SPEC_EXAMPLE_DATA);
+  assert.equal(revisionData(set), EXAMPLE_DATA);
 });
 
-test("revision name of the SPEC §3.2 example uses 32-bit FNV-1 and SafeEncode", () => {
-  assert.equal(revisionFnv(SPEC_EXAMPLE_DATA, 0), 3448237518);
-  assert.equal(revisionHashSuffix(SPEC_EXAMPLE_DATA, 0), "788d67c95d");
-  assert.equal(revisionName("sidecarset-test", SPEC_EXAMPLE_DATA, 0), "sidecarset-test-788d67c95d");
+test("revision name of the docs/behaviour.md §3.2 example uses 32-bit FNV-1 and SafeEncode", () => {
+  assert.equal(revisionFnv(EXAMPLE_DATA, 0), 3448237518);
+  assert.equal(revisionHashSuffix(EXAMPLE_DATA, 0), "788d67c95d");
+  assert.equal(revisionName("sidecarset-test", EXAMPLE_DATA, 0), "sidecarset-test-788d67c95d");
 });
 
 /** FNV-1 written out with BigInt, independent of the implementation under test. */
@@ -50,7 +50,7 @@ const fnvInputs: { data: string; count: number }[] = [
   { data: "a", count: 7 },
   { data: '{"x":"ünï 😀"}', count: 12 },
   { data: "lone \ud800 surrogate", count: 1 },
-  { data: SPEC_EXAMPLE_DATA, count: 2147483647 },
+  { data: EXAMPLE_DATA, count: 2147483647 },
 ];
 for (const c of fnvInputs) {
   test(`FNV-1 (not 1a) runs over the UTF-8 data then the decimal collision count: ${JSON.stringify(c.data).slice(0, 30)}`, () => {
@@ -61,8 +61,8 @@ for (const c of fnvInputs) {
 }
 
 test("a collision count gives a different name for the same data", () => {
-  assert.notEqual(revisionName("s", SPEC_EXAMPLE_DATA, 0), revisionName("s", SPEC_EXAMPLE_DATA, 1));
-  assert.equal(revisionName("s", SPEC_EXAMPLE_DATA, 1), `s-${revisionHashSuffix(SPEC_EXAMPLE_DATA, 1)}`);
+  assert.notEqual(revisionName("s", EXAMPLE_DATA, 0), revisionName("s", EXAMPLE_DATA, 1));
+  assert.equal(revisionName("s", EXAMPLE_DATA, 1), `s-${revisionHashSuffix(EXAMPLE_DATA, 1)}`);
 });
 
 test("the name prefix is cut to 223 characters as Kubernetes does", () => {

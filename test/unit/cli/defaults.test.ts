@@ -28,7 +28,7 @@ spec:
           cpu: "0.1"
 `;
 
-test("defaults prints only the SidecarSets, defaulted, with the §3.1 hash annotations", async () => {
+test("defaults prints only the SidecarSets, defaulted, with the docs/behaviour.md §3.1 hash annotations", async () => {
   const file = tempFile("all.yaml", MANIFESTS.replace(/\n {6}resources:\n {8}limits:\n {10}cpu: "0.1"/, ""));
   const r = await runCommand(defaultsCommand(), ["-f", file]);
   assert.equal(r.exitCode, 0);

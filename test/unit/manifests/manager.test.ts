@@ -63,7 +63,7 @@ test("the webhook port option changes the container port and the flag together",
   assert.equal(c.ports?.find((p) => p.name === "webhook")?.containerPort, 10250);
 });
 
-test("POD_NAMESPACE comes from the pod's own namespace (SPEC §1: revisions and the whitelist live there)", () => {
+test("POD_NAMESPACE comes from the pod's own namespace (docs/behaviour.md §1: revisions and the whitelist live there)", () => {
   const env = container().env?.find((e) => e.name === "POD_NAMESPACE");
   assert.deepEqual(env?.valueFrom, { fieldRef: { fieldPath: "metadata.namespace" } });
 });

@@ -1,4 +1,4 @@
-// SPEC §4.4: conflicts with other SidecarSets whose pods overlap, and the
+// docs/behaviour.md §4.4: conflicts with other SidecarSets whose pods overlap, and the
 // namespace overlap they depend on.
 import assert from "node:assert/strict";
 import { test } from "node:test";

@@ -1,4 +1,4 @@
-// SPEC §4.3: Kubernetes container and volume rules on a SidecarSet's
+// docs/behaviour.md §4.3: Kubernetes container and volume rules on a SidecarSet's
 // containers, initContainers and volumes.
 import assert from "node:assert/strict";
 import { test } from "node:test";
@@ -257,7 +257,7 @@ const cases: Case[] = [
 ];
 
 for (const c of cases) {
-  test(`§4.3: ${c.name}`, () => {
+  test(`docs/behaviour.md §4.3: ${c.name}`, () => {
     const { errors } = validate(c.set);
     assert.deepEqual(
       errors.map((e) => e.path),
@@ -267,7 +267,7 @@ for (const c of cases) {
   });
 }
 
-test("§4.3: messages say what was given and what is allowed", () => {
+test("docs/behaviour.md §4.3: messages say what was given and what is allowed", () => {
   const { errors } = validate(withContainer({ ports: [{ containerPort: 70000, protocol: "TCP" }] }));
   assert.equal(errors[0]!.message, "70000 is not a port number; use 1 to 65535");
 });

@@ -1,4 +1,4 @@
-// SPEC §4.2: one row per rule, each rejected case next to an accepted neighbour.
+// docs/behaviour.md §4.2: one row per rule, each rejected case next to an accepted neighbour.
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { SidecarSet } from "../../../../src/api/types.js";

@@ -1,4 +1,4 @@
-// SPEC §4.4: label-selector overlap, conservative as OpenKruise's
+// docs/behaviour.md §4.4: label-selector overlap, conservative as OpenKruise's
 // pkg/util/selector.go — disjoint only when provably so.
 import assert from "node:assert/strict";
 import { test } from "node:test";

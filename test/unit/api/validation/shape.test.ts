@@ -1,4 +1,4 @@
-// SPEC §4.1: the shape check reports wrong types, unknown enum strings and
+// docs/behaviour.md §4.1: the shape check reports wrong types, unknown enum strings and
 // malformed int-or-strings with the path and what is allowed, keeps the rules
 // away from malformed parts, and nothing in any input makes validation throw.
 import assert from "node:assert/strict";

@@ -1,4 +1,4 @@
-// SPEC §4.5: the patchPodMetadata whitelist and the
+// docs/behaviour.md §4.5: the patchPodMetadata whitelist and the
 // --allow-patch-pod-metadata-without-whitelist flag.
 import assert from "node:assert/strict";
 import { test } from "node:test";

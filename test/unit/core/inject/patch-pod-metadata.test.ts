@@ -32,7 +32,7 @@ const cases: {
     want: { k: '{"b":2}' },
   },
   {
-    name: "MergePatchJson merges into a present key (SPEC example)",
+    name: "MergePatchJson merges into a present key (docs/behaviour.md §5.5 example)",
     existing: { k: '{"a":1}' },
     patches: [{ annotations: { k: '{"b":2}' }, patchPolicy: "MergePatchJson" }],
     want: { k: '{"a":1,"b":2}' },

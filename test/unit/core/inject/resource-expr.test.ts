@@ -20,7 +20,7 @@ function show(v: ExprValue): string {
 }
 
 const evaluations: { name: string; expr: string; vars?: Record<string, ExprValue>; want: string }[] = [
-  { name: "SPEC §5.9 example: 20% of 1500m, at least 50m", expr: "max(cpu*20%, 50m)", vars: { cpu: q("1500m") }, want: "300m" },
+  { name: "docs/behaviour.md §5.9 example: 20% of 1500m, at least 50m", expr: "max(cpu*20%, 50m)", vars: { cpu: q("1500m") }, want: "300m" },
   { name: "max picks the floor when the share is smaller", expr: "max(cpu*20%, 50m)", vars: { cpu: q("100m") }, want: "50m" },
   { name: "min caps the share", expr: "min(cpu*50%, 100m)", vars: { cpu: q("1") }, want: "100m" },
   { name: "nested functions", expr: "max(min(cpu*50%, 100m), 50m)", vars: { cpu: q("60m") }, want: "50m" },

@@ -19,7 +19,7 @@ const none = new Set<string>();
 
 const cases: { name: string; pod: Pod; policy: ResourcesPolicy; excluded?: Set<string>; want: unknown }[] = [
   {
-    name: "SPEC §5.9 example: requests 1 + 500m, sum, max(cpu*20%, 50m) → 300m",
+    name: "docs/behaviour.md §5.9 example: requests 1 + 500m, sum, max(cpu*20%, 50m) → 300m",
     pod: pod({ containers: [app("a", { cpu: "1" }), app("b", { cpu: "500m" })] }),
     policy: policy({ resourcesExpr: { requests: { cpu: "max(cpu*20%, 50m)" } } }),
     want: { requests: { cpu: "300m" } },

@@ -103,7 +103,7 @@ const table: {
 ];
 
 for (const c of table) {
-  test(`§5.3: ${c.name}`, () => {
+  test(`docs/behaviour.md §5.3: ${c.name}`, () => {
     const r = chooseInjectedVersion(set(c.spec), pod({ labels: c.labels ?? { app: "web" } }), revisions, () => c.random ?? 0.5);
     assert.ok(r.ok, r.ok ? "" : r.error.message);
     if (c.want === "current") {
@@ -116,7 +116,7 @@ for (const c of table) {
   });
 }
 
-test("§5.3: a pinned revision is loaded even when the current spec is chosen, so a missing one denies", () => {
+test("docs/behaviour.md §5.3: a pinned revision is loaded even when the current spec is chosen, so a missing one denies", () => {
   const r = chooseInjectedVersion(
     set({ injectionStrategy: { revision: { revisionName: "gone", policy: "Partial" } }, updateStrategy: { partition: 1 } }),
     pod({}),
@@ -130,7 +130,7 @@ test("§5.3: a pinned revision is loaded even when the current spec is chosen, s
   }
 });
 
-test("§5.3: an unparseable percentage partition with Partial denies", () => {
+test("docs/behaviour.md §5.3: an unparseable percentage partition with Partial denies", () => {
   const r = chooseInjectedVersion(
     set({ injectionStrategy: { revision: { ...pinnedByName, policy: "Partial" } }, updateStrategy: { partition: "thirty" } }),
     pod({}),
@@ -141,7 +141,7 @@ test("§5.3: an unparseable percentage partition with Partial denies", () => {
   if (!r.ok) assert.equal(r.error.path, "spec.updateStrategy.partition");
 });
 
-test("§5.3: an invalid updateStrategy.selector with Partial denies", () => {
+test("docs/behaviour.md §5.3: an invalid updateStrategy.selector with Partial denies", () => {
   const r = chooseInjectedVersion(
     set({
       injectionStrategy: { revision: { ...pinnedByName, policy: "Partial" } },
@@ -155,7 +155,7 @@ test("§5.3: an invalid updateStrategy.selector with Partial denies", () => {
   if (!r.ok) assert.equal(r.error.path, "spec.updateStrategy.selector");
 });
 
-test("§5.3: customVersion picks the highest .revision among S's revisions with that label", () => {
+test("docs/behaviour.md §5.3: customVersion picks the highest .revision among S's revisions with that label", () => {
   const revs = [
     revision("s-a", { custom: "v1", revision: 3 }),
     revision("s-b", { custom: "v1", revision: 5 }),
@@ -167,7 +167,7 @@ test("§5.3: customVersion picks the highest .revision among S's revisions with 
   assert.equal(r.pinnedRevision, "s-b");
 });
 
-test("§5.3: customVersion ties on .revision go to the newest, then the last name", () => {
+test("docs/behaviour.md §5.3: customVersion ties on .revision go to the newest, then the last name", () => {
   const revs = [
     revision("s-b", { custom: "v1", revision: 4, created: "2026-01-01T00:00:00Z" }),
     revision("s-a", { custom: "v1", revision: 4, created: "2026-01-02T00:00:00Z" }),
@@ -177,7 +177,7 @@ test("§5.3: customVersion ties on .revision go to the newest, then the last nam
   assert.equal(r.pinnedRevision, "s-a");
 });
 
-test("§5.3: a customVersion no revision carries denies, naming the labels looked for", () => {
+test("docs/behaviour.md §5.3: a customVersion no revision carries denies, naming the labels looked for", () => {
   const r = chooseInjectedVersion(set({ injectionStrategy: { revision: { customVersion: "v9" } } }), pod({}), revisions, () => 0);
   assert.equal(r.ok, false);
   if (!r.ok) {

@@ -47,7 +47,7 @@ function stored(set: SidecarSet, revision: number, collisionCount = 0, created =
   return r;
 }
 
-test("a new revision: SPEC §3.2 name, labels, annotations and a controller owner reference", () => {
+test("a new revision: docs/behaviour.md §3.2 name, labels, annotations and a controller owner reference", () => {
   const set = dnsSet();
   const r = buildRevision(set, { namespace: NS, revision: 1, collisionCount: 0 });
   assert.equal(r.metadata!.name, "sidecarset-test-788d67c95d");

@@ -74,7 +74,7 @@ test("golden cases exist for the webhook to replay", () => {
   assert.ok(goldenCaseNames().length >= 5);
 });
 
-// ---- when the webhook does nothing (SPEC §5.1) ----
+// ---- when the webhook does nothing (docs/behaviour.md §5.1) ----
 
 const noOps: { name: string; body: Record<string, unknown> }[] = [
   { name: "a request for a subresource (pods/status) is allowed unchanged", body: podReview(webPod(), { subResource: "status" }) },

@@ -38,7 +38,7 @@ test("a valid SidecarSet is allowed without warnings", async () => {
 });
 
 test("errors are a 422 Invalid denial with one cause per error and the API server's message format", async () => {
-  // SPEC E13
+  // docs/behaviour.md §8 E13
   const object = stored("bad", { namespace: "team-a", namespaceSelector: { matchLabels: { env: "prod" } } });
   (object.spec as Record<string, unknown>).selector = { matchLabels: ["app", "web"] };
   const r = await answer(fakeCache(), "CREATE", object);
@@ -91,7 +91,7 @@ test("namespace overlap uses the cached Namespace labels", async () => {
   assert.equal(dev.allowed, true);
 });
 
-test("UPDATE: adding a container is rejected (SPEC E11), the same object on CREATE is fine", async () => {
+test("UPDATE: adding a container is rejected (docs/behaviour.md §8 E11), the same object on CREATE is fine", async () => {
   const old = stored("log-agent", { containers: [{ name: "a", image: "a:1" }] });
   const next = stored("log-agent", { containers: [{ name: "a", image: "a:1" }, { name: "b", image: "b:1" }] });
   const update = await answer(fakeCache({ sidecarSets: [old] }), "UPDATE", next, old);
