@@ -27,7 +27,7 @@ import { errorFields, type Logger } from "../observability/logger.js";
 import type { ManagerCaches } from "./caches.js";
 import { forEachLimited } from "./limited.js";
 import { patchPodStatus, patchPodWithRetry } from "./pod-writer.js";
-import { registerRevision } from "./revision-registrar.js";
+import { RevisionRegistrar } from "./revision-registrar.js";
 
 /** Hooks for metrics; every one optional so tests can leave them out. */
 export interface ReconcileMetrics {
@@ -127,8 +127,12 @@ export class SidecarSetReconciler {
   /** Per SidecarSet: when its status was last written (ms since the epoch). */
   private readonly statusWrittenAt = new Map<string, number>();
 
+  /** Registers each SidecarSet's current revision, remembering registrations that wrote nothing. */
+  private readonly revisions: RevisionRegistrar;
+
   constructor(private readonly deps: ReconcilerDeps) {
     this.now = deps.now ?? (() => new Date());
+    this.revisions = new RevisionRegistrar(deps.client, deps.namespace);
   }
 
   async reconcile(name: string): Promise<WorkResult> {
@@ -140,6 +144,7 @@ export class SidecarSetReconciler {
       this.quietPlans.delete(name);
       this.announced.delete(name);
       this.statusWrittenAt.delete(name);
+      this.revisions.forget(name);
       this.deps.metrics?.forget?.(name);
       return;
     }
@@ -151,10 +156,7 @@ export class SidecarSetReconciler {
     // The plan reads no status, so it can come before the revision that the
     // upgrades record (status.latestRevision) is registered.
     const plan = this.plan(set, { now, namespaceLabels, canaryNames });
-    const registered = await registerRevision(this.deps.client, set, caches.revisionList(), () => plan.matched, {
-      namespace: this.deps.namespace,
-      logger: log,
-    });
+    const registered = await this.revisions.register(set, caches.revisionList(), () => plan.matched, log);
     set = { ...set, status: { ...(set.status ?? { matchedPods: 0, updatedPods: 0, readyPods: 0 }), ...registered } };
     const statusRetryMs = await this.writeStatus(set, plan, registered, now, log);
     this.announceMilestone(set, plan, registered.latestRevision);

@@ -36,7 +36,53 @@ export async function registerRevision(
   matched: () => readonly Pod[],
   opts: { namespace: string; logger: Logger },
 ): Promise<RegisteredRevision> {
-  const history = sortRevisions(revisionsOf(set, cached));
+  return (await register(client, set, sortRevisions(revisionsOf(set, cached)), matched, opts)).registered;
+}
+
+/**
+ * The revision step with a memory: when S's object and its revisions are the
+ * very ones of a registration that wrote nothing, the answer is that
+ * registration's again. Most reconciles are of that kind (a pod changed, the
+ * spec did not), and they then skip encoding the spec and comparing it with
+ * every revision.
+ */
+export class RevisionRegistrar {
+  private readonly settled = new Map<string, { set: SidecarSet; revisions: string; registered: RegisteredRevision }>();
+
+  constructor(
+    private readonly client: RawKubeClient,
+    private readonly namespace: string,
+  ) {}
+
+  async register(set: SidecarSet, cached: readonly ControllerRevision[], matched: () => readonly Pod[], logger: Logger): Promise<RegisteredRevision> {
+    const name = set.metadata.name ?? "";
+    const history = sortRevisions(revisionsOf(set, cached));
+    const revisions = historyKey(history);
+    const last = this.settled.get(name);
+    if (last && last.set === set && last.revisions === revisions) return last.registered;
+    const outcome = await register(this.client, set, history, matched, { namespace: this.namespace, logger });
+    if (outcome.settled) this.settled.set(name, { set, revisions, registered: outcome.registered });
+    else this.settled.delete(name);
+    return outcome.registered;
+  }
+
+  forget(name: string): void {
+    this.settled.delete(name);
+  }
+}
+
+/** Identifies a history as the cache holds it: any write to a revision changes its resourceVersion. */
+function historyKey(history: readonly ControllerRevision[]): string {
+  return history.map((r) => `${r.metadata?.name ?? ""}@${r.metadata?.resourceVersion ?? ""}#${r.revision ?? ""}`).join(",");
+}
+
+async function register(
+  client: RawKubeClient,
+  set: SidecarSet,
+  history: ControllerRevision[],
+  matched: () => readonly Pod[],
+  opts: { namespace: string; logger: Logger },
+): Promise<{ registered: RegisteredRevision; settled: boolean }> {
   let collisionCount = set.status?.collisionCount ?? 0;
   const choice = chooseRevision(set, history, { namespace: opts.namespace, collisionCount });
   let chosen: ControllerRevision;
@@ -96,7 +142,10 @@ export async function registerRevision(
       "revision history is over revisionHistoryLimit; the extra revisions are still referenced by pods or the injection strategy",
     );
   }
-  return { latestRevision: chosen.metadata?.name ?? "", collisionCount };
+  const registered = { latestRevision: chosen.metadata?.name ?? "", collisionCount };
+  // Nothing was written and nothing waits for pods to move off a revision: the same inputs give the same answer.
+  const settled = choice.action === "reuse" && !labelPatch && truncation.delete.length === 0 && truncation.overLimit === 0;
+  return { registered, settled };
 }
 
 /** Creates `candidate`, moving to the next name while another revision holds the name. */

@@ -1,8 +1,9 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import fc from "fast-check";
 import type { ControllerRevision } from "../../../src/api/kube-types.js";
 import type { SidecarSet } from "../../../src/api/types.js";
-import { registerRevision } from "../../../src/controller/revision-registrar.js";
+import { registerRevision, RevisionRegistrar } from "../../../src/controller/revision-registrar.js";
 import { buildRevision, revisionCreateBody } from "../../../src/core/rollout/revisions.js";
 import { EncodedJson, type RawKubeClient } from "../../../src/kube/client.js";
 import { apiErrorFromResponse } from "../../../src/kube/errors.js";
@@ -28,6 +29,12 @@ class RevisionServer {
   readonly objects = new Map<string, ControllerRevision>();
   readonly unwritable = new Set<string>();
   readonly calls: string[] = [];
+  private version = 0;
+
+  /** Stamps a stored object with the next resourceVersion, as every write does. */
+  private stamp(r: ControllerRevision): ControllerRevision {
+    return { ...r, metadata: { ...r.metadata, resourceVersion: String(++this.version) } };
+  }
 
   client(): RawKubeClient {
     return {
@@ -37,17 +44,19 @@ class RevisionServer {
         const name = r.metadata?.name ?? "";
         this.calls.push(`create ${name}`);
         if (this.objects.has(name)) throw apiErrorFromResponse(409, { reason: "AlreadyExists", message: "exists" });
-        this.objects.set(name, r);
-        return r;
+        const stored = this.stamp(r);
+        this.objects.set(name, stored);
+        return stored;
       },
-      patch: async (path: string, patch: { revision?: number }) => {
+      patch: async (path: string, patch: { revision?: number; metadata?: { labels?: Record<string, string> } }) => {
         const name = path.split("/").pop() ?? "";
         this.calls.push(`patch ${name}`);
         if (this.unwritable.has(name)) {
           throw apiErrorFromResponse(422, { reason: "Invalid", message: "data: Invalid value: field is immutable" });
         }
         const r = this.objects.get(name)!;
-        const updated = { ...r, ...(patch.revision ? { revision: patch.revision } : {}) };
+        const labels = patch.metadata?.labels ? { labels: { ...(r.metadata?.labels ?? {}), ...patch.metadata.labels } } : {};
+        const updated = this.stamp({ ...r, metadata: { ...r.metadata, ...labels }, ...(patch.revision ? { revision: patch.revision } : {}) });
         this.objects.set(name, updated);
         return updated;
       },
@@ -107,4 +116,87 @@ test("other write errors of a rollback are not hidden", async () => {
     throw apiErrorFromResponse(403, { reason: "Forbidden", message: "no" });
   };
   await assert.rejects(registerRevision(client, shellSet("busybox:1.36"), server.cached(), () => [], opts), /no/);
+});
+
+/**
+ * One step of the property below: a reconcile of the SidecarSet now holding
+ * `image` (and `customVersion`), or a revision deleted behind the manager's back.
+ */
+type Step = { kind: "reconcile"; image: number; customVersion: number } | { kind: "delete"; index: number };
+
+const stepArbitrary: fc.Arbitrary<Step> = fc.oneof(
+  { weight: 5, arbitrary: fc.record({ kind: fc.constant("reconcile" as const), image: fc.integer({ min: 0, max: 3 }), customVersion: fc.integer({ min: 0, max: 1 }) }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant("delete" as const), index: fc.nat() }) },
+);
+
+/**
+ * The SidecarSet objects as an informer holds them: the same object while
+ * nothing changed, a new one when the spec, a label or the status changed.
+ */
+class SetCache {
+  private readonly objects = new Map<string, SidecarSet>();
+
+  get(image: number, customVersion: number, collisionCount: number): SidecarSet {
+    const key = `${image}/${customVersion}/${collisionCount}`;
+    let set = this.objects.get(key);
+    if (!set) {
+      const base = shellSet(`busybox:1.3${image}`);
+      set = {
+        ...base,
+        metadata: { ...base.metadata, labels: customVersion ? { "apps.kruise.io/sidecarset-custom-version": "v1" } : {} },
+        spec: { ...base.spec, revisionHistoryLimit: 2 },
+        status: { matchedPods: 0, updatedPods: 0, readyPods: 0, collisionCount },
+      };
+      this.objects.set(key, set);
+    }
+    return set;
+  }
+}
+
+test("the registrar's memory answers as registering again would, with the same writes, over any sequence of specs and deletions", async () => {
+  await fc.assert(
+    fc.asyncProperty(fc.array(stepArbitrary, { minLength: 1, maxLength: 25 }), async (steps) => {
+      const plain = new RevisionServer();
+      const remembered = new RevisionServer();
+      const registrar = new RevisionRegistrar(remembered.client(), NS);
+      const sets = new SetCache();
+      let collisionCount = 0;
+      for (const step of steps) {
+        if (step.kind === "delete") {
+          const names = [...plain.objects.keys()].sort();
+          const name = names[step.index % Math.max(1, names.length)];
+          if (name) {
+            plain.objects.delete(name);
+            remembered.objects.delete(name);
+          }
+          continue;
+        }
+        const set = sets.get(step.image, step.customVersion, collisionCount);
+        plain.calls.length = 0;
+        remembered.calls.length = 0;
+        const want = await registerRevision(plain.client(), set, plain.cached(), () => [], opts);
+        const got = await registrar.register(set, remembered.cached(), () => [], silentLogger());
+        assert.deepEqual(got, want);
+        assert.deepEqual(remembered.calls, plain.calls, "the same writes");
+        collisionCount = want.collisionCount;
+      }
+      const stored = (server: RevisionServer) => [...server.objects.values()].map((r) => [r.metadata?.name, r.revision, r.metadata?.labels]).sort();
+      assert.deepEqual(stored(remembered), stored(plain));
+    }),
+    { numRuns: 200 },
+  );
+});
+
+test("a reconcile that changes nothing registers from memory: the revisions are not compared again", async () => {
+  const server = new RevisionServer();
+  const registrar = new RevisionRegistrar(server.client(), NS);
+  const set = shellSet("busybox:1.36");
+  await registrar.register(set, [], () => [], silentLogger());
+  const cached = server.cached();
+  const first = await registrar.register(set, cached, () => [], silentLogger());
+  server.calls.length = 0;
+  // Same objects, same resourceVersions: had the data been compared, this history would call for a new revision.
+  const misleading = cached.map((r) => ({ ...r, data: { changed: true } }));
+  assert.deepEqual(await registrar.register(set, misleading, () => [], silentLogger()), first);
+  assert.deepEqual(server.calls, []);
 });
