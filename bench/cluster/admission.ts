@@ -7,10 +7,13 @@
 // ≤ 5 ms and ≤ 25 ms buckets, the calls over 100 ms, SidecarSet status writes
 // (from apiserver_request_total), the manager's CPU and RSS, and the webhook
 // thread's event-loop delay over the phase. A phase of
-// pods that match nothing is the control: the machine's own floor.
+// pods that match nothing is the control: the machine's own floor. A phase of
+// matching pods with the controller standing by (another holder keeps the
+// Lease) is the second: what the admissions cost without controller work.
 //
 //   npm run bench:cluster -- admission            every phase
 //   npm run bench:cluster -- admission --quick    10 and 50 pods/s only, shorter
+//   … --cpu-prof DIR                               the manager's CPU profiles (main and webhook thread) into DIR
 //
 // Never fails a build; needs the control-plane binary (npm run testbin).
 import { spawnSync } from "node:child_process";
@@ -18,13 +21,14 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { apiServerMetrics } from "../support/api-server-metrics.js";
 import { performance } from "node:perf_hooks";
-import { applyYaml, REPO_ROOT, startEnvironment, type Environment } from "../../test/support/environment.js";
+import { applyYaml, MANAGER_NAMESPACE, REPO_ROOT, startEnvironment, type Environment } from "../../test/support/environment.js";
 import { createNamespace, rawRequest, waitFor } from "../../test/support/kube.js";
 import { deploymentManifest, setSidecarImage } from "../../test/support/rollout.js";
 import { getSidecarSet, sidecarSetObject } from "../../test/support/sidecarsets.js";
 import { MUTATE_POD_WEBHOOK } from "../../src/manifests/webhook.js";
 
 const quick = process.argv.includes("--quick");
+const cpuProfileDir = process.argv.includes("--cpu-prof") ? process.argv[process.argv.indexOf("--cpu-prof") + 1] : undefined;
 const NS = "bench";
 
 interface Sample {
@@ -190,6 +194,28 @@ function print(rows: Row[]): void {
   }
 }
 
+/**
+ * Runs `measure` with the manager's controller idle: the manager restarts
+ * with leader election while another holder keeps the Lease, so only its
+ * webhooks work (no reconcile, no status write). The second control: what
+ * admissions of matching pods cost the machine without any controller work.
+ */
+async function withControllerStandingBy(env: Environment, measure: () => Promise<Row>): Promise<Row> {
+  const lease = {
+    apiVersion: "coordination.k8s.io/v1",
+    kind: "Lease",
+    metadata: { name: "sidecarset-manager", namespace: MANAGER_NAMESPACE },
+    spec: { holderIdentity: "bench-holder-elsewhere", leaseDurationSeconds: 3600, renewTime: new Date().toISOString().replace("Z", "000Z") },
+  };
+  await applyYaml(env.clients, JSON.stringify(lease));
+  await env.restartManager(["--leader-elect"]);
+  try {
+    return await measure();
+  } finally {
+    await env.restartManager([]);
+  }
+}
+
 async function main(): Promise<void> {
   const entry = join(REPO_ROOT, "dist/cli/main.js");
   if (!existsSync(entry) || process.argv.includes("--build")) {
@@ -197,7 +223,10 @@ async function main(): Promise<void> {
     const built = spawnSync("npm", ["run", "build"], { cwd: REPO_ROOT, stdio: "inherit" });
     if (built.status !== 0) throw new Error("npm run build failed");
   }
-  const env = await startEnvironment({ managerEntry: entry, managerArgs: ["--log-level", "info"], kubelet: { restartDelayMs: 1_000 } });
+  const env = await startEnvironment({ managerEntry: entry, managerArgs: ["--log-level", "info"],
+    kubelet: { restartDelayMs: 1_000 },
+    ...(cpuProfileDir ? { managerNodeArgs: ["--cpu-prof", "--cpu-prof-dir", cpuProfileDir] } : {}),
+  });
   const rows: Row[] = [];
   try {
     const idle = await snapshot(env);
@@ -206,6 +235,7 @@ async function main(): Promise<void> {
     const seconds = quick ? 15 : 30;
     rows.push(await phase(env, "matching pods, 10/s", { app: "web" }, 10, seconds));
     rows.push(await phase(env, "pods matching nothing, 10/s (control)", { app: "none" }, 10, seconds));
+    rows.push(await withControllerStandingBy(env, () => phase(env, "matching pods, 10/s, controller standing by", { app: "web" }, 10, seconds)));
     rows.push(await phase(env, "matching pods, 50/s", { app: "web" }, 50, quick ? 20 : 60));
     rows.push(await phase(env, "pods matching nothing, 50/s (control)", { app: "none" }, 50, quick ? 20 : 60));
     if (!quick) {

@@ -25,6 +25,8 @@ export interface EnvironmentOptions {
    * `dist/cli/main.js`); by default the TypeScript sources run through tsx.
    */
   managerEntry?: string;
+  /** Node.js options of the manager process, e.g. `--cpu-prof` (not allowed in NODE_OPTIONS). */
+  managerNodeArgs?: string[];
   /** Options of the control plane, e.g. an audit log. */
   cluster?: ClusterOptions;
 }
@@ -227,7 +229,7 @@ export async function startEnvironment(opts: EnvironmentOptions = {}): Promise<E
         ...extra,
       ]);
       const out = createWriteStream(managerLog, { flags: "a" });
-      const child = spawn(process.execPath, args, { cwd: REPO_ROOT, stdio: ["ignore", "pipe", "pipe"] });
+      const child = spawn(process.execPath, [...(opts.managerNodeArgs ?? []), ...args], { cwd: REPO_ROOT, stdio: ["ignore", "pipe", "pipe"] });
       child.stdout!.pipe(out);
       child.stderr!.pipe(out);
       const exited = new Promise<void>((r) => child.on("exit", () => r()));
