@@ -17,6 +17,7 @@ import {
 } from "../kube/cluster-informers.js";
 import type { Informer } from "../kube/informer.js";
 import type { Logger } from "../observability/logger.js";
+import { trimPodForController } from "./pod-trim.js";
 
 export interface CacheOptions {
   client: RawKubeClient;
@@ -38,7 +39,7 @@ export class ManagerCaches extends InformerSet {
     super();
     const ctx = informerContext(opts);
     this.sidecarSets = sidecarSetInformer(ctx);
-    this.pods = podInformer(ctx);
+    this.pods = podInformer(ctx, { transform: trimPodForController });
     this.namespaces = namespaceInformer(ctx);
     this.revisions = revisionInformer(ctx);
     const forgetNamespaceLabels = () => (this.namespaceLabelCache = undefined);

@@ -47,8 +47,8 @@ export function sidecarSetInformer(ctx: InformerContext): Informer<SidecarSet> {
   });
 }
 
-export function podInformer(ctx: InformerContext): Informer<Pod> {
-  return new Informer<Pod>({ name: "pods", source: rawListWatch(ctx.client, "/api/v1/pods"), ...common(ctx) });
+export function podInformer(ctx: InformerContext, opts: { transform?: (pod: Pod) => Pod } = {}): Informer<Pod> {
+  return new Informer<Pod>({ name: "pods", source: rawListWatch(ctx.client, "/api/v1/pods"), ...common(ctx), ...opts });
 }
 
 export function namespaceInformer(ctx: InformerContext): Informer<Namespace> {
