@@ -84,6 +84,13 @@ export interface Cluster {
   logPaths: Record<ComponentName, string>;
   /** Wall time from the first spawn to a ready controller-manager. */
   startupMs: number;
+  /**
+   * Stops one component (SIGKILL: a crash) and starts it again with the same
+   * flags, data and certificates; resolves once it is ready again. For fault tests.
+   */
+  restart(name: "etcd" | "kube-apiserver", opts?: { signal?: "SIGTERM" | "SIGKILL"; downMs?: number }): Promise<void>;
+  /** Compacts etcd's history up to its current revision: older resourceVersions become unwatchable. */
+  compactEtcd(): Promise<number>;
   stop(): Promise<void>;
 }
 
@@ -284,7 +291,9 @@ async function startOnce(binary: string, baseDir: string, opts: ClusterOptions, 
   // The apiserver calls webhooks on 127.0.0.1; a proxy from the environment must never see that traffic.
   const noProxy = ["127.0.0.1", "localhost", process.env.NO_PROXY, process.env.no_proxy].filter(Boolean).join(",");
   const env = { ...process.env, NO_PROXY: noProxy, no_proxy: noProxy };
+  const argsOf = new Map<ComponentName, string[]>();
   const run = (name: ComponentName, args: string[]): Component => {
+    argsOf.set(name, args);
     const logPath = join(dir, `${name}.log`);
     const fd = openSync(logPath, "a");
     const child = spawn(binary, [name, ...args], { stdio: ["ignore", fd, fd], env, detached: opts.detached ?? false });
@@ -387,9 +396,49 @@ async function startOnce(binary: string, baseDir: string, opts: ClusterOptions, 
 
     const startupMs = Date.now() - started;
     log(`control plane ready in ${(startupMs / 1000).toFixed(1)}s at ${server} (dir ${dir})`);
+    const readiness: Record<"etcd" | "kube-apiserver", () => Promise<boolean>> = {
+      etcd: async () => {
+        const res = await probe(`${etcdUrl}/health`);
+        return res.status === 200 && res.body.includes('"health":"true"');
+      },
+      "kube-apiserver": async () => (await probe(`${server}/readyz`, { token: adminToken, ca: caPem })).status === 200,
+    };
+    const restart: Cluster["restart"] = async (name, { signal = "SIGTERM", downMs = 0 } = {}) => {
+      const at = components.findIndex((c) => c.name === name);
+      const old = components[at];
+      if (!old) throw new Error(`no ${name} is running`);
+      if (signal === "SIGKILL") {
+        old.child.kill("SIGKILL");
+        await old.exit;
+      } else {
+        await stopComponent(old);
+      }
+      components.splice(at, 1);
+      if (downMs > 0) await new Promise((r) => setTimeout(r, downMs));
+      const fresh = run(name, argsOf.get(name)!);
+      // etcd first in the list: stop() ends it last.
+      if (name === "etcd") components.unshift(components.pop()!);
+      await waitReady(fresh, readyTimeoutMs, readiness[name]);
+      log(`${name} restarted`);
+    };
+    const etcdCall = async (path: string, body: unknown): Promise<Record<string, unknown>> => {
+      const res = await fetch(`${etcdUrl}${path}`, { method: "POST", body: JSON.stringify(body) });
+      const out = (await res.json()) as Record<string, unknown>;
+      if (!res.ok) throw new Error(`etcd ${path}: ${res.status} ${JSON.stringify(out)}`);
+      return out;
+    };
+    const compactEtcd = async (): Promise<number> => {
+      // A range over one key answers with the store's current revision in its header.
+      const range = await etcdCall("/v3/kv/range", { key: Buffer.from("/").toString("base64") });
+      const revision = Number((range.header as { revision?: string } | undefined)?.revision);
+      await etcdCall("/v3/kv/compaction", { revision: String(revision), physical: true });
+      return revision;
+    };
     return {
       binary, server, kubeconfigPath, restrictedKubeconfigPath, replicaKubeconfigPath, auditLogPath, adminToken, restrictedToken, caPem, dir, startupMs,
       logPaths: { etcd: etcd.logPath, "kube-apiserver": apiserver.logPath, "kube-controller-manager": kcm.logPath },
+      restart,
+      compactEtcd,
       stop: entry.stop,
     };
   } catch (err) {

@@ -55,6 +55,8 @@ export interface Environment {
   restartManager(extraArgs?: string[], opts?: { signal?: StopSignal }): Promise<void>;
   /** Stops the manager without starting another; restartManager starts it again. */
   stopManager(signal?: StopSignal): Promise<void>;
+  /** Sends the running manager a signal, e.g. SIGSTOP and SIGCONT to freeze it for a while. */
+  signalManager(signal: NodeJS.Signals): void;
   /**
    * Starts another manager with the environment's flags plus `extraArgs`, on
    * its own ports and log, authenticated as `kubeconfig` (default: the
@@ -268,6 +270,10 @@ export async function startEnvironment(opts: EnvironmentOptions = {}): Promise<E
         manager = await startManager(extra);
       },
       stopManager,
+      signalManager: (signal) => {
+        if (!manager) throw new Error("no manager is running");
+        manager.child.kill(signal);
+      },
       startReplica: async (extra = [], { kubeconfig = cluster.restrictedKubeconfigPath } = {}) => {
         const [replicaWebhookPort, replicaMetricsPort] = (await freePorts(2)) as [number, number];
         const endpoint = { kubeconfig, webhookPort: replicaWebhookPort, metricsPort: replicaMetricsPort, log: join(cluster.dir, `manager-${replicaMetricsPort}.log`) };
