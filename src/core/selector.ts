@@ -96,7 +96,8 @@ export function labelSelectorQuery(selector: LabelSelector | undefined | null): 
   return parsed.requirements.map(requirementQuery).join(",");
 }
 
-function requirementQuery(req: Requirement): string {
+/** One requirement in the API's query syntax: `app=web`, `tier in (a,b)`, `canary`, `!canary`. */
+export function requirementQuery(req: Requirement): string {
   switch (req.operator) {
     case "In":
       return req.values.length === 1 ? `${req.key}=${req.values[0]}` : `${req.key} in (${req.values.join(",")})`;
