@@ -5,9 +5,8 @@
 // revisions, a halt shows in both commands, and undo writes an old revision
 // back into the spec. Missing objects are one line naming them, exit 1.
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { test } from "node:test";
-import { cliNodeArgs, REPO_ROOT, useEnvironment, waitFor } from "../support/environment.js";
+import { runCli, useEnvironment, waitFor } from "../support/environment.js";
 import { MERGE_PATCH, rawRequest } from "../support/kube.js";
 import { activePods, deploySettled, podName, setSidecarImage } from "../support/rollout.js";
 import { getSidecarSet, SIDECARSETS, waitForObserved } from "../support/sidecarsets.js";
@@ -19,23 +18,9 @@ const V2 = "registry.local/agent:2";
 const V3 = "registry.local/agent:3";
 const NAME = "explain-rollout";
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs the CLI as a user would, with the cluster's admin kubeconfig; never blocks this process (the fake kubelet runs in it). */
-function sidecarset(args: string[]): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, cliNodeArgs([...args, "--kubeconfig", env().cluster.kubeconfigPath]), { cwd: REPO_ROOT });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code: code ?? 1, stdout, stderr }));
-  });
+/** The CLI as a user runs it, with the cluster's admin kubeconfig, in its own process (the fake kubelet runs in this one). */
+function sidecarset(args: string[]): ReturnType<typeof runCli> {
+  return runCli([...args, "--kubeconfig", env().cluster.kubeconfigPath]);
 }
 
 interface Explanation {
