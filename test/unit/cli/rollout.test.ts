@@ -5,6 +5,8 @@ import type { SidecarSet } from "../../../src/api/types.js";
 import { planUpgrade } from "../../../src/core/rollout/plan.js";
 import { historyRows, pausePatch, resumePatch, rolloutProgress, undoPatch, undoTarget, type RolloutState } from "../../../src/cli/rollout-view.js";
 import { makePod, makeSet, NOW, SET, type PodState } from "../core/rollout/fixtures.js";
+import { run } from "../../../src/cli/program.js";
+import { captureOutput } from "./capture.js";
 
 function pods(n: number, state: (i: number) => PodState = () => ({})): Pod[] {
   return Array.from({ length: n }, (_, i) => makePod(`pod-${i}`, { createdAt: i, ...state(i) }));
@@ -149,4 +151,31 @@ test("pause sets updateStrategy.paused; resume clears it and stamps the resume t
     metadata: { annotations: { "sidecarset.io/resumed-at": "2026-03-04T05:06:07Z" } },
     spec: { updateStrategy: { paused: null } },
   });
+});
+
+const pluginHelp: { args: string[]; usage: RegExp; example?: RegExp }[] = [
+  { args: ["rollout", "status", "--help"], usage: /^Usage: kubectl sidecarset rollout status \[options\] <sidecarset>$/m, example: /^ {2}kubectl sidecarset rollout status log-agent --watch --timeout 10m$/m },
+  { args: ["rollout", "undo", "--help"], usage: /^Usage: kubectl sidecarset rollout undo \[options\] <sidecarset>$/m },
+  { args: ["explain", "--help"], usage: /^Usage: kubectl sidecarset explain \[options\] \[targets\.\.\.\]$/m, example: /^ {2}kubectl sidecarset explain pod\/web-0 -n shop$/m },
+  { args: ["plan", "--help"], usage: /^Usage: kubectl sidecarset plan \[options\] \[sidecarset\]$/m, example: /^ {2}kubectl sidecarset plan log-agent$/m },
+];
+for (const c of pluginHelp) {
+  test(`as a kubectl plugin, \`${c.args.join(" ")}\` shows kubectl sidecarset in its usage and examples`, async () => {
+    const r = await captureOutput(() => run(c.args, "kubectl sidecarset"));
+    assert.equal(r.exitCode, 0, r.stderr);
+    assert.match(r.stdout, c.usage);
+    if (c.example) assert.match(r.stdout, c.example);
+  });
+}
+
+test("rollout undo --to-revision takes a revision number only: anything else is a usage error", async () => {
+  const r = await captureOutput(() => run(["rollout", "undo", "web", "--to-revision", "latest"]));
+  assert.equal(r.exitCode, 2);
+  assert.match(r.stderr, /"latest" is not a revision number/);
+});
+
+test("explain without a pod or -f is a usage error saying which forms exist", async () => {
+  const r = await captureOutput(() => run(["explain"]));
+  assert.equal(r.exitCode, 2);
+  assert.match(r.stderr, /give either pod\/NAME \(live\) or -f FILE --sidecarsets DIR \(offline\)/);
 });
