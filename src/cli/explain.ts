@@ -155,7 +155,7 @@ async function explainLive(name: string, only: string | undefined, flags: Explai
   const [pod, all, namespaceLabels] = await Promise.all([
     live.readPod(client, namespace, name),
     live.listSidecarSets(client),
-    live.listNamespaceLabels(client),
+    live.listNamespaceLabels(client, [namespace]),
   ]);
   const sets = checkNamed(all, only);
   const revisions = await live.listRevisions(client, flags.managerNamespace).catch((e: unknown) => {

@@ -10,7 +10,7 @@ import { SIDECARSET_COLLECTION_PATH, sidecarSetFromStorage } from "../api/storag
 import type { SidecarSet } from "../api/types.js";
 import { effectiveSidecarSet } from "../controller/reconciler.js";
 import { loadKubeConfig, PatchType, RawKubeClient, resourcePath } from "../kube/client.js";
-import { isNotFound } from "../kube/errors.js";
+import { isForbidden, isNotFound } from "../kube/errors.js";
 import { labelSelectorQuery } from "../core/selector.js";
 import { canaryNamesOf, type NamespaceLabels } from "../core/rollout/matching.js";
 import { InputError } from "./documents.js";
@@ -67,10 +67,27 @@ export async function listPodsOf(client: RawKubeClient, set: SidecarSet): Promis
   return (await client.list<Pod>(path, selector ? { query: { labelSelector: selector } } : {})).items;
 }
 
-export async function listNamespaceLabels(client: RawKubeClient): Promise<NamespaceLabels> {
-  const list = await client.list<{ metadata?: { name?: string; labels?: Record<string, string> } }>("/api/v1/namespaces");
+type NamespaceObject = { metadata?: { name?: string; labels?: Record<string, string> } };
+
+/**
+ * Labels of every Namespace. A user who may not list Namespaces gets those of
+ * `fallback` alone (read one by one): enough for a pod's own injection verdict.
+ */
+export async function listNamespaceLabels(client: RawKubeClient, fallback: readonly string[] = []): Promise<NamespaceLabels> {
   const out: Record<string, Record<string, string>> = {};
-  for (const ns of list.items) if (ns.metadata?.name) out[ns.metadata.name] = ns.metadata.labels ?? {};
+  let items: NamespaceObject[];
+  try {
+    items = (await client.list<NamespaceObject>("/api/v1/namespaces")).items;
+  } catch (e) {
+    if (!isForbidden(e)) throw e;
+    items = [];
+    for (const name of fallback) {
+      const path = resourcePath({ group: "", version: "v1", resource: "namespaces", name });
+      const ns = await client.get<NamespaceObject>(path).catch((err: unknown) => (isNotFound(err) || isForbidden(err) ? undefined : Promise.reject(err)));
+      if (ns) items.push(ns);
+    }
+  }
+  for (const ns of items) if (ns.metadata?.name) out[ns.metadata.name] = ns.metadata.labels ?? {};
   return out;
 }
 
