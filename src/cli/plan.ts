@@ -194,7 +194,10 @@ export function planCommand(io: CommandIo = PROCESS_IO): Command {
     .addOption(outputOption(["table", "json"]));
   addClusterOptions(cmd).addHelpText("after", EXAMPLES);
   return cmd.action(async (name: string | undefined, flags: PlanFlags & SidecarSetsFlags & LiveFlags) => {
-    if (name !== undefined) return planLive(name, flags, io);
+    if (name !== undefined) {
+      if (flags.sidecarsets || flags.sidecarset || flags.pods) cmd.error("error: give a SidecarSet NAME (live) or --sidecarsets and --pods (files), not both");
+      return planLive(name, flags, io);
+    }
     return planFiles(cmd, flags, io);
   });
 }

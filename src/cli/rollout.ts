@@ -8,6 +8,7 @@ import { planUpgrade } from "../core/rollout/plan.js";
 import { InputError } from "./documents.js";
 import { addClusterOptions, withCluster, type LiveFlags } from "./live-command.js";
 import { parseDuration } from "./manager.js";
+import { outputOption } from "./flags.js";
 import { PROCESS_IO, renderTable, type CommandIo } from "./output.js";
 import { parseSidecarSetTarget } from "./explain.js";
 import { historyRows, pausePatch, resumePatch, rolloutProgress, undoPatch, undoTarget, type RolloutProgress } from "./rollout-view.js";
@@ -51,7 +52,7 @@ function statusCommand(io: CommandIo): Command {
     .argument("<sidecarset>", "the SidecarSet (NAME or sidecarset/NAME)", parseSidecarSetTarget)
     .option("-w, --watch", "keep printing progress until the rollout completes, halts or times out")
     .option("--timeout <duration>", "with --watch: give up after this long (e.g. 5m); default: never", parseDuration)
-    .option("-o, --output <format>", "text, or json (one object per progress change)", "text");
+    .addOption(outputOption(["text", "json"]));
   addClusterOptions(cmd).addHelpText("after", "\nExamples:\n  sidecarset rollout status log-agent --watch --timeout 10m");
   return cmd.action((name: string, flags: StatusFlags) =>
     withCluster(flags, io, async (client, reader) => {
@@ -83,7 +84,7 @@ function historyCommand(io: CommandIo): Command {
   const cmd = new Command("history")
     .description("List the SidecarSet's ControllerRevisions: revision, name, images, created; * marks the current one.")
     .argument("<sidecarset>", "the SidecarSet (NAME or sidecarset/NAME)", parseSidecarSetTarget)
-    .option("-o, --output <format>", "text or json", "text");
+    .addOption(outputOption(["text", "json"]));
   addClusterOptions(cmd);
   return cmd.action((name: string, flags: LiveFlags & { output: string }) =>
     withCluster(flags, io, async (client, reader) => {
