@@ -6,7 +6,7 @@
 import { Command, InvalidArgumentError } from "commander";
 import { planUpgrade } from "../core/rollout/plan.js";
 import { InputError } from "./documents.js";
-import { addClusterOptions, withCluster, type LiveFlags } from "./live-command.js";
+import { addClusterOptions, withCluster, type LiveCluster, type LiveFlags } from "./live-command.js";
 import { parseDuration } from "./manager.js";
 import { outputOption } from "./flags.js";
 import { PROCESS_IO, renderTable, type CommandIo } from "./output.js";
@@ -55,11 +55,20 @@ function statusCommand(io: CommandIo): Command {
     .addOption(outputOption(["text", "json"]));
   addClusterOptions(cmd).addHelpText("after", "\nExamples:\n  sidecarset rollout status log-agent --watch --timeout 10m");
   return cmd.action((name: string, flags: StatusFlags) =>
-    withCluster(flags, io, async (client, reader) => {
+    withCluster(flags, io, async (client, live) => {
       const deadline = flags.timeout === undefined ? undefined : Date.now() + flags.timeout;
       let printed = "";
       for (;;) {
-        const inputs = await reader.readPlanInputs(client, name);
+        let inputs: Awaited<ReturnType<LiveCluster["readPlanInputs"]>>;
+        try {
+          inputs = await live.readPlanInputs(client, name);
+        } catch (e) {
+          // A watch outlives a dropped connection or a restarting API server; a missing SidecarSet ends it.
+          if (!flags.watch || e instanceof InputError || (deadline !== undefined && Date.now() >= deadline)) throw e;
+          io.err.write(`warning: reading SidecarSet ${name} failed (${e instanceof Error ? e.message : String(e)}); retrying\n`);
+          await new Promise((r) => setTimeout(r, WATCH_INTERVAL_MS));
+          continue;
+        }
         const progress = rolloutProgress(inputs.set, planUpgrade(inputs.set, inputs.pods, { now: new Date(), namespaceLabels: inputs.namespaceLabels, canaryNames: inputs.canaryNames }));
         const text = formatProgress(progress, flags.output);
         if (text !== printed) io.out.write(text);
@@ -87,9 +96,9 @@ function historyCommand(io: CommandIo): Command {
     .addOption(outputOption(["text", "json"]));
   addClusterOptions(cmd);
   return cmd.action((name: string, flags: LiveFlags & { output: string }) =>
-    withCluster(flags, io, async (client, reader) => {
-      const set = await reader.readSidecarSet(client, name);
-      const rows = historyRows(set, await reader.listRevisions(client, flags.managerNamespace, name));
+    withCluster(flags, io, async (client, live) => {
+      const set = await live.readSidecarSet(client, name);
+      const rows = historyRows(set, await live.listRevisions(client, flags.managerNamespace, name));
       if (flags.output === "json") {
         io.out.write(`${JSON.stringify(rows, null, 2)}\n`);
         return 0;
@@ -112,10 +121,10 @@ function pauseCommand(io: CommandIo, verb: "pause" | "resume"): Command {
     .argument("<sidecarset>", "the SidecarSet (NAME or sidecarset/NAME)", parseSidecarSetTarget);
   addClusterOptions(cmd);
   return cmd.action((name: string, flags: LiveFlags) =>
-    withCluster(flags, io, async (client, reader) => {
-      await reader.readSidecarSet(client, name);
+    withCluster(flags, io, async (client, live) => {
+      await live.readSidecarSet(client, name);
       const patch = verb === "pause" ? pausePatch() : resumePatch(new Date());
-      await reader.patchSidecarSet(client, name, patch);
+      await live.patchSidecarSet(client, name, patch);
       io.out.write(`sidecarset/${name} ${verb === "pause" ? "paused" : "resumed"}\n`);
       return 0;
     }),
@@ -129,13 +138,13 @@ function undoCommand(io: CommandIo): Command {
     .option("--to-revision <n>", "the revision to go back to (default: the one before the current)", revisionNumber);
   addClusterOptions(cmd);
   return cmd.action((name: string, flags: UndoFlags) =>
-    withCluster(flags, io, async (client, reader) => {
-      const set = await reader.readSidecarSet(client, name);
-      const target = undoTarget(set, await reader.listRevisions(client, flags.managerNamespace, name), flags.toRevision);
+    withCluster(flags, io, async (client, live) => {
+      const set = await live.readSidecarSet(client, name);
+      const target = undoTarget(set, await live.listRevisions(client, flags.managerNamespace, name), flags.toRevision);
       if (!target.ok) throw new InputError(target.message);
       const patch = undoPatch(set, target.revision);
       if ("error" in patch) throw new InputError(`revision ${target.revision.revision ?? 0} cannot be restored: ${patch.error}`);
-      await reader.patchSidecarSet(client, name, patch);
+      await live.patchSidecarSet(client, name, patch);
       io.out.write(`sidecarset/${name} rolled back to revision ${target.revision.revision ?? 0} (${target.revision.metadata?.name ?? ""})\n`);
       return 0;
     }),
