@@ -60,7 +60,7 @@ function matchAll(input: ExplainInput): { result: MatchResult; denied: Map<strin
       namespace: effectiveNamespace(input.pod, undefined),
       namespaceLabels: (ns) => input.namespaceLabels[ns],
       revisions: input.revisions,
-      // A percentage partition under policy Partial pins with that chance; explain shows the pinned side.
+      // A percentage partition under policy Partial pins by chance: explain takes the pinned side and says the chance.
       random: () => 0,
     });
     if (outcome.ok) return { result: outcome.result, denied };
@@ -106,7 +106,14 @@ export function explainPod(input: ExplainInput): PodExplanation {
       };
     }
     const pinned = result.pinned[name];
-    if (pinned !== undefined) return { sidecarSet: name, injection: { verdict: `pinned to revision ${pinned}`, reason: "injectionStrategy.revision" } };
+    if (pinned !== undefined) {
+      const chance = result.pinChance?.[name];
+      const reason =
+        chance === undefined
+          ? "injectionStrategy.revision"
+          : `injectionStrategy.revision with policy Partial: a new pod gets it with chance ${Math.round(chance * 100)}%, else the current spec`;
+      return { sidecarSet: name, injection: { verdict: `pinned to revision ${pinned}`, reason } };
+    }
     return { sidecarSet: name, injection: { verdict: "would inject", reason: "namespace and selector match" } };
   });
   return { pod: podKey(pod), sidecarSets };

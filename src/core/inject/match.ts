@@ -40,6 +40,8 @@ export interface MatchResult {
   skipped: SkippedSidecarSet[];
   /** SidecarSet name → ControllerRevision name, for those injected from a pinned revision. */
   pinned: Record<string, string>;
+  /** SidecarSet name → probability of its pinned revision, for those where chance chose the version (§5.3). */
+  pinChance?: Record<string, number>;
 }
 
 export interface MatchContext {
@@ -121,6 +123,7 @@ export function matchSidecarSets(pod: Pod, all: readonly SidecarSet[], ctx: Matc
   const skipped: SkippedSidecarSet[] = [];
   const chosen: SidecarSet[] = [];
   const pinned: Record<string, string> = {};
+  let pinChance: Record<string, number> | undefined;
   for (const set of sortedByName(all)) {
     const name = set.metadata.name ?? "";
     if (set.spec.injectionStrategy?.paused) {
@@ -139,6 +142,7 @@ export function matchSidecarSets(pod: Pod, all: readonly SidecarSet[], ctx: Matc
     const version = chooseInjectedVersion(set, pod, ctx.revisions, ctx.random);
     if (!version.ok) return { ok: false, denial: { sidecarSet: name, error: version.error } };
     if (version.pinnedRevision !== undefined) pinned[name] = version.pinnedRevision;
+    if (version.pinChance !== undefined) (pinChance ??= {})[name] = version.pinChance;
     chosen.push(version.set);
   }
 
@@ -146,6 +150,7 @@ export function matchSidecarSets(pod: Pod, all: readonly SidecarSet[], ctx: Matc
   for (const r of replaced) {
     skipped.push({ name: r.name, reason: "replaced-by-canary", detail: r.by });
     delete pinned[r.name];
+    if (pinChance) delete pinChance[r.name];
   }
-  return { ok: true, result: { applied: kept, skipped, pinned } };
+  return { ok: true, result: { applied: kept, skipped, pinned, ...(pinChance ? { pinChance } : {}) } };
 }

@@ -96,6 +96,16 @@ const injectionCases: { name: string; input: ExplainInput; set: string; says: st
     says: "pinned to revision s-rev1 | injectionStrategy.revision",
   },
   {
+    name: "a revision pinned by chance says the chance",
+    input: explainInput(
+      newPod({ namespace: "shop" }),
+      [sidecarSet("s", { containers, injectionStrategy: { revision: { revisionName: "s-rev1", policy: "Partial" } }, updateStrategy: { partition: "30%" } })],
+      { revisions: [revision("s-rev1", "agent:0.9")] },
+    ),
+    set: "s",
+    says: "pinned to revision s-rev1 | injectionStrategy.revision with policy Partial: a new pod gets it with chance 30%, else the current spec",
+  },
+  {
     name: "a created pod that is selected but does not carry the SidecarSet was created without it",
     input: explainInput({ ...newPod({ namespace: "shop" }), metadata: { ...newPod({ namespace: "shop" }).metadata, creationTimestamp: at(0) } }, [sidecarSet("s", { containers })]),
     set: "s",
