@@ -10,6 +10,7 @@ import { planUpgrade, stopReasonText, type Plan } from "../core/rollout/plan.js"
 import { InputError, isRecord, nothingFound, readDocuments } from "./documents.js";
 import { addSidecarSetsOptions, nowOption, outputOption, podsOption, requiredSidecarSets, type SidecarSetsFlags } from "./flags.js";
 import { PROCESS_IO, renderTable, reportingInputErrors, type CommandIo } from "./output.js";
+import { addClusterOptions, withCluster, type LiveFlags } from "./live-command.js";
 import { readOneSidecarSet, where } from "./sidecarsets.js";
 
 export interface PlanFlags {
@@ -37,7 +38,11 @@ The SidecarSet is defaulted as the defaulting webhook would (hash annotations in
 Pods: multi-document YAML, a JSON array, or a v1 List such as kubectl prints. Without
 --namespaces, a namespaceSelector sees each namespace with only its kubernetes.io/metadata.name label.
 
+With a NAME instead of files, the SidecarSet, its pods and the Namespaces are read from the
+cluster with your kubeconfig (read-only).
+
 Examples:
+  sidecarset plan log-agent
   kubectl get pods -A -l app=web -o yaml > pods.yaml
   sidecarset plan --sidecarsets sidecarset.yaml --pods pods.yaml
   sidecarset plan --sidecarsets sidecarset.yaml --pods pods.yaml -o json | jq .upgrade
@@ -177,24 +182,45 @@ export function runPlan(flags: PlanFlags, now: Date = flags.now ?? new Date()): 
 }
 
 export function planCommand(io: CommandIo = PROCESS_IO): Command {
-  const cmd = new Command("plan");
+  const cmd = new Command("plan").argument("[sidecarset]", "live: the SidecarSet NAME in the cluster, instead of --sidecarsets and --pods");
   addSidecarSetsOptions(cmd, "the SidecarSet (exactly one)")
     .description(
       "Show what the controller would do now: the SidecarSet's status, the upgrade order of waiting pods, " +
         "which pods are upgraded this round, and why every other pod waits.",
     )
-    .addOption(podsOption("the pods: multi-document YAML, a JSON array or a v1 List (- for stdin)").makeOptionMandatory())
+    .addOption(podsOption("the pods: multi-document YAML, a JSON array or a v1 List (- for stdin)"))
     .option("--namespaces <paths...>", "Namespace objects, for a namespaceSelector")
     .addOption(nowOption("the time of the decision"))
-    .addOption(outputOption(["table", "json"]))
-    .addHelpText("after", EXAMPLES);
-  return cmd.action(
-    reportingInputErrors(io, (flags: PlanFlags & SidecarSetsFlags) => {
-      const sidecarsets = requiredSidecarSets(cmd, flags);
-      const r = runPlan({ ...flags, sidecarsets });
-      io.out.write(r.stdout);
-      if (r.stderr) io.err.write(r.stderr);
-      process.exitCode = r.exitCode;
-    }),
-  );
+    .addOption(outputOption(["table", "json"]));
+  addClusterOptions(cmd).addHelpText("after", EXAMPLES);
+  return cmd.action(async (name: string | undefined, flags: PlanFlags & SidecarSetsFlags & LiveFlags) => {
+    if (name !== undefined) {
+      if (flags.sidecarsets || flags.sidecarset || flags.pods) cmd.error("error: give a SidecarSet NAME (live) or --sidecarsets and --pods (files), not both");
+      return planLive(name, flags, io);
+    }
+    return planFiles(cmd, flags, io);
+  });
+}
+
+function planFiles(cmd: Command, flags: PlanFlags & SidecarSetsFlags, io: CommandIo): void {
+  reportingInputErrors(io, () => {
+    const sidecarsets = requiredSidecarSets(cmd, flags);
+    if (!flags.pods) cmd.error("error: required option '--pods <paths...>' not specified");
+    const r = runPlan({ ...flags, sidecarsets });
+    io.out.write(r.stdout);
+    if (r.stderr) io.err.write(r.stderr);
+    process.exitCode = r.exitCode;
+  })();
+}
+
+/** `plan NAME`: the same plan over the SidecarSet and pods as the cluster holds them now. */
+function planLive(name: string, flags: PlanFlags & LiveFlags, io: CommandIo): Promise<void> {
+  return withCluster(flags, io, async (client, live) => {
+    const inputs = await live.readPlanInputs(client, name);
+    const now = flags.now ?? new Date();
+    const plan = planUpgrade(inputs.set, inputs.pods, { now, namespaceLabels: inputs.namespaceLabels, canaryNames: inputs.canaryNames });
+    io.out.write(flags.output === "json" ? `${JSON.stringify(planJson(plan), null, 2)}\n` : planTable(inputs.set, plan, inputs.pods, now));
+    for (const e of plan.errors) io.err.write(`error: ${formatFieldError(e)}\n`);
+    return plan.errors.length > 0 ? 1 : 0;
+  });
 }

@@ -5,12 +5,14 @@ import { basename } from "node:path";
 import { convertCommand } from "./convert.js";
 import { defaultsCommand } from "./defaults.js";
 import { demoCommand } from "./demo.js";
+import { explainCommand } from "./explain.js";
 import { hashCommand } from "./hash.js";
 import { injectCommand } from "./inject.js";
 import { managerCommand } from "./manager.js";
 import { manifestsCommand } from "./manifests.js";
 import { planCommand } from "./plan.js";
 import { preflightCommand } from "./preflight.js";
+import { rolloutCommand } from "./rollout.js";
 import { simulateCommand } from "./simulate.js";
 import { startCommand } from "./start.js";
 import { validateCommand } from "./validate.js";
@@ -61,6 +63,8 @@ ${TOP_LEVEL_EXAMPLES.map((e) => `  ${e}`).join("\n")}`,
     hashCommand(),
     convertCommand(),
     planCommand(),
+    explainCommand(),
+    rolloutCommand(),
     simulateCommand(),
     manifestsCommand(),
     preflightCommand(),

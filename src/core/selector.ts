@@ -71,9 +71,43 @@ function requirementMatches(req: Requirement, labels: Record<string, string>): b
 
 /** Matches labels against already-parsed requirements (the hot path). */
 export function requirementsMatch(requirements: readonly Requirement[], labels: Labels): boolean {
+  return firstUnmetRequirement(requirements, labels) === undefined;
+}
+
+/**
+ * The first requirement the labels do not satisfy, or undefined when they
+ * satisfy all: the match decision together with its reason, for callers that
+ * say why an object was not selected.
+ */
+export function firstUnmetRequirement(requirements: readonly Requirement[], labels: Labels): Requirement | undefined {
   const l = labels ?? {};
-  for (const req of requirements) if (!requirementMatches(req, l)) return false;
-  return true;
+  for (const req of requirements) if (!requirementMatches(req, l)) return req;
+  return undefined;
+}
+
+/**
+ * The selector in the API's query syntax (`app=web,tier in (a,b),!canary`),
+ * for a `labelSelector` list parameter. Undefined for an absent or empty
+ * selector, which selects everything.
+ */
+export function labelSelectorQuery(selector: LabelSelector | undefined | null): string | undefined {
+  const parsed = parseSelector(selector);
+  if (!parsed.ok || parsed.matchesEverything) return undefined;
+  return parsed.requirements.map(requirementQuery).join(",");
+}
+
+/** One requirement in the API's query syntax: `app=web`, `tier in (a,b)`, `canary`, `!canary`. */
+export function requirementQuery(req: Requirement): string {
+  switch (req.operator) {
+    case "In":
+      return req.values.length === 1 ? `${req.key}=${req.values[0]}` : `${req.key} in (${req.values.join(",")})`;
+    case "NotIn":
+      return `${req.key} notin (${req.values.join(",")})`;
+    case "Exists":
+      return req.key;
+    case "DoesNotExist":
+      return `!${req.key}`;
+  }
 }
 
 /**

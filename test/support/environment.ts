@@ -103,7 +103,8 @@ export function processEnvWithout(...names: string[]): NodeJS.ProcessEnv {
   return env;
 }
 
-function runCli(args: string[], input?: string): Promise<{ code: number; stdout: string; stderr: string }> {
+/** Runs the CLI as its own process; resolves with its exit code and output, whatever the code. */
+export function runCli(args: string[], input?: string): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolvePromise, reject) => {
     const child = spawn(process.execPath, cliNodeArgs(args), {
       cwd: REPO_ROOT,

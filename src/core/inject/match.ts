@@ -5,7 +5,7 @@
 import { fieldError, type FieldError } from "../../api/errors.js";
 import type { ControllerRevision, Pod } from "../../api/kube-types.js";
 import type { SidecarSet } from "../../api/types.js";
-import { isEmptySelector, requirementsMatch } from "../selector.js";
+import { firstUnmetRequirement, isEmptySelector, type Requirement } from "../selector.js";
 import { dropCanaryBases } from "./canary.js";
 import { chooseInjectedVersion } from "./revision.js";
 import { cachedSelector } from "./selector-cache.js";
@@ -19,11 +19,19 @@ export type SkipReason =
   | "selector-mismatch"
   | "replaced-by-canary";
 
+/** The requirement of a selector that failed, and the label value it was checked against (undefined: no such label). */
+export interface UnmetRequirement {
+  requirement: Requirement;
+  value: string | undefined;
+}
+
 export interface SkippedSidecarSet {
   name: string;
   reason: SkipReason;
-  /** For `replaced-by-canary`: the canary's name. */
+  /** For `replaced-by-canary`: the canary's name; for `namespace-mismatch`: the SidecarSet's namespace. */
   detail?: string;
+  /** For `selector-mismatch` (pod labels) and `namespace-selector-mismatch` (Namespace labels). */
+  unmet?: UnmetRequirement;
 }
 
 export interface MatchResult {
@@ -32,6 +40,8 @@ export interface MatchResult {
   skipped: SkippedSidecarSet[];
   /** SidecarSet name → ControllerRevision name, for those injected from a pinned revision. */
   pinned: Record<string, string>;
+  /** SidecarSet name → probability of its pinned revision, for those where chance chose the version (§5.3). */
+  pinChance?: Record<string, number>;
 }
 
 export interface MatchContext {
@@ -51,7 +61,15 @@ export interface MatchDenial {
 
 export type MatchOutcome = { ok: true; result: MatchResult } | { ok: false; denial: MatchDenial };
 
-type ScopeVerdict = { match: true } | { match: false; reason: SkipReason } | { error: FieldError };
+type ScopeVerdict =
+  | { match: true }
+  | { match: false; reason: SkipReason; detail?: string; unmet?: UnmetRequirement }
+  | { error: FieldError };
+
+function unmetIn(requirement: Requirement, labels: Readonly<Record<string, string>> | undefined): UnmetRequirement {
+  const has = labels !== undefined && Object.prototype.hasOwnProperty.call(labels, requirement.key);
+  return { requirement, value: has ? labels[requirement.key] : undefined };
+}
 
 /** Whether S's namespace scope and selector take in the pod (docs/behaviour.md §5.2 step 3). */
 export function podInScope(
@@ -61,18 +79,20 @@ export function podInScope(
   namespaceLabels: (ns: string) => Readonly<Record<string, string>> | undefined,
 ): ScopeVerdict {
   const spec = set.spec;
-  if (spec.namespace && spec.namespace !== namespace) return { match: false, reason: "namespace-mismatch" };
+  if (spec.namespace && spec.namespace !== namespace) return { match: false, reason: "namespace-mismatch", detail: spec.namespace };
   if (spec.namespaceSelector) {
     const nsSelector = cachedSelector(spec.namespaceSelector);
     if (!nsSelector.ok) return { error: fieldError("spec.namespaceSelector", nsSelector.error) };
     const labels = namespaceLabels(namespace);
     if (labels === undefined) return { match: false, reason: "namespace-unreadable" };
-    if (!requirementsMatch(nsSelector.requirements, labels)) return { match: false, reason: "namespace-selector-mismatch" };
+    const unmetByNamespace = firstUnmetRequirement(nsSelector.requirements, labels);
+    if (unmetByNamespace) return { match: false, reason: "namespace-selector-mismatch", unmet: unmetIn(unmetByNamespace, labels) };
   }
   if (isEmptySelector(spec.selector)) return { match: false, reason: "selector-empty" };
   const selector = cachedSelector(spec.selector!);
   if (!selector.ok) return { error: fieldError("spec.selector", selector.error) };
-  if (!requirementsMatch(selector.requirements, pod.metadata?.labels)) return { match: false, reason: "selector-mismatch" };
+  const unmetByPod = firstUnmetRequirement(selector.requirements, pod.metadata?.labels);
+  if (unmetByPod) return { match: false, reason: "selector-mismatch", unmet: unmetIn(unmetByPod, pod.metadata?.labels) };
   return { match: true };
 }
 
@@ -103,6 +123,7 @@ export function matchSidecarSets(pod: Pod, all: readonly SidecarSet[], ctx: Matc
   const skipped: SkippedSidecarSet[] = [];
   const chosen: SidecarSet[] = [];
   const pinned: Record<string, string> = {};
+  let pinChance: Record<string, number> | undefined;
   for (const set of sortedByName(all)) {
     const name = set.metadata.name ?? "";
     if (set.spec.injectionStrategy?.paused) {
@@ -112,12 +133,16 @@ export function matchSidecarSets(pod: Pod, all: readonly SidecarSet[], ctx: Matc
     const verdict = podInScope(set, pod, ctx.namespace, namespaceLabels);
     if ("error" in verdict) return { ok: false, denial: { sidecarSet: name, error: verdict.error } };
     if (!verdict.match) {
-      skipped.push({ name, reason: verdict.reason });
+      const entry: SkippedSidecarSet = { name, reason: verdict.reason };
+      if (verdict.detail !== undefined) entry.detail = verdict.detail;
+      if (verdict.unmet) entry.unmet = verdict.unmet;
+      skipped.push(entry);
       continue;
     }
     const version = chooseInjectedVersion(set, pod, ctx.revisions, ctx.random);
     if (!version.ok) return { ok: false, denial: { sidecarSet: name, error: version.error } };
     if (version.pinnedRevision !== undefined) pinned[name] = version.pinnedRevision;
+    if (version.pinChance !== undefined) (pinChance ??= {})[name] = version.pinChance;
     chosen.push(version.set);
   }
 
@@ -125,6 +150,7 @@ export function matchSidecarSets(pod: Pod, all: readonly SidecarSet[], ctx: Matc
   for (const r of replaced) {
     skipped.push({ name: r.name, reason: "replaced-by-canary", detail: r.by });
     delete pinned[r.name];
+    if (pinChance) delete pinChance[r.name];
   }
-  return { ok: true, result: { applied: kept, skipped, pinned } };
+  return { ok: true, result: { applied: kept, skipped, pinned, ...(pinChance ? { pinChance } : {}) } };
 }

@@ -15,7 +15,13 @@ import { cachedSelector } from "./selector-cache.js";
 import { requirementsMatch } from "../selector.js";
 
 export type VersionChoice =
-  | { ok: true; set: SidecarSet; pinnedRevision?: string }
+  | {
+      ok: true;
+      set: SidecarSet;
+      pinnedRevision?: string;
+      /** When chance decided (policy Partial, percentage partition): the probability of the pinned revision. */
+      pinChance?: number;
+    }
   | { ok: false; error: FieldError };
 
 const REVISION_PATH = "spec.injectionStrategy.revision";
@@ -68,7 +74,7 @@ export function chooseInjectedVersion(
       ),
     };
   }
-  return random() <= probability ? pinned : current;
+  return random() <= probability ? { ...pinned, pinChance: probability } : { ...current, pinChance: probability };
 }
 
 function parsePercentage(s: string): number | undefined {

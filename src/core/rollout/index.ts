@@ -17,3 +17,5 @@ export * from "./hot-upgrade-flip.js";
 export * from "./condition.js";
 export * from "./revisions.js";
 export * from "./expectations.js";
+export * from "./halt.js";
+export * from "./changes-besides-images.js";

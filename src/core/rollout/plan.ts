@@ -90,6 +90,12 @@ export interface Plan {
   limitedBy: "partition" | "max-unavailable" | null;
   /** One entry per selected pod, in (namespace, name) order (computed when first read). */
   readonly pods: PodPlanEntry[];
+  /**
+   * The pods (`namespace/name`) that fill the maxUnavailable budget once this
+   * round's upgrades count: the unavailable updated ones, then the ready ones
+   * upgraded now. Why a pod waits for the budget (computed when first read).
+   */
+  readonly budgetUsedBy: string[];
   errors: FieldError[];
 }
 
@@ -193,6 +199,7 @@ export function planUpgrade(set: SidecarSet, pods: readonly Pod[], opts: PlanOpt
     return out;
   };
   let explained: PodPlanEntry[] | undefined;
+  let budgetUsers: string[] | undefined;
 
   return {
     at: formatTimestamp(opts.now),
@@ -215,8 +222,22 @@ export function planUpgrade(set: SidecarSet, pods: readonly Pod[], opts: PlanOpt
       explained ??= explain(selection.selected, selection.matched, facts, ordered, { taken, underPartition, partition, budget, stopped });
       return explained;
     },
+    get budgetUsedBy(): string[] {
+      budgetUsers ??= budgetUsersOf(selection.matched, facts, ordered, taken);
+      return budgetUsers;
+    },
     errors: parsed.errors,
   };
+}
+
+function budgetUsersOf(matched: readonly Pod[], facts: PodFacts, ordered: Int32Array, taken: number): string[] {
+  const users: string[] = [];
+  for (let rank = 0; rank < matched.length; rank++) {
+    if (updatedButUnavailable(facts.updated[rank] === 1, facts.consistent[rank] === 1, facts.ready[rank] === 1)) users.push(podKey(matched[rank]!));
+  }
+  // A not-ready pod upgraded now costs nothing (§6.7 step 5); a ready one takes a place.
+  for (let i = 0; i < taken; i++) if (facts.ready[ordered[i]!] === 1) users.push(podKey(matched[ordered[i]!]!));
+  return users;
 }
 
 interface ExplainContext {

@@ -155,6 +155,9 @@ function quietPlan(set: SidecarSet, tally: Tally, stopped: StopReason, opts: Pla
     get pods() {
       return fullPlan().pods;
     },
+    get budgetUsedBy() {
+      return fullPlan().budgetUsedBy;
+    },
     errors: [],
   };
 }

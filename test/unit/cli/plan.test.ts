@@ -11,6 +11,8 @@ import type { SidecarSet } from "../../../src/api/types.js";
 import { planCommand, runPlan } from "../../../src/cli/plan.js";
 import { readOneSidecarSet } from "../../../src/cli/sidecarsets.js";
 import { generatePods } from "../../../src/sim/generate.js";
+import { run } from "../../../src/cli/program.js";
+import { captureOutput } from "./capture.js";
 
 const dir = mkdtempSync(join(tmpdir(), "sidecarset-plan-"));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -181,4 +183,10 @@ test("--sidecarset, the older spelling, still works; --pods takes several files"
   const whole = await runCommand(["--sidecarsets", setFile, "--pods", all, "--now", "2026-03-01T00:00:00Z", "-o", "json"]);
   assert.equal(split.code, 0, split.err);
   assert.equal(split.out, whole.out);
+});
+
+test("plan NAME reads the cluster, so files given with it are a usage error", async () => {
+  const r = await captureOutput(() => run(["plan", "log-agent", "--pods", "pods.yaml"]));
+  assert.equal(r.exitCode, 2);
+  assert.match(r.stderr, /give a SidecarSet NAME \(live\) or --sidecarsets and --pods \(files\), not both/);
 });

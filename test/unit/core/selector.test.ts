@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { LabelSelector } from "../../../src/api/kube-types.js";
-import { isEmptySelector, parseSelector, selectorMatches } from "../../../src/core/selector.js";
+import { firstUnmetRequirement, isEmptySelector, labelSelectorQuery, parseSelector, selectorMatches } from "../../../src/core/selector.js";
 
 const cases: { name: string; selector: LabelSelector | undefined; labels: Record<string, string> | undefined; matches: boolean }[] = [
   { name: "an absent selector matches everything", selector: undefined, labels: { a: "b" }, matches: true },
@@ -23,6 +23,40 @@ const cases: { name: string; selector: LabelSelector | undefined; labels: Record
   { name: "an unknown operator matches nothing", selector: { matchExpressions: [{ key: "z", operator: "Near" }] }, labels: { z: "1" }, matches: false },
 ];
 for (const c of cases) test(c.name, () => assert.equal(selectorMatches(c.selector, c.labels), c.matches));
+
+for (const c of cases) {
+  if (!parseSelector(c.selector).ok) continue;
+  test(`the first unmet requirement agrees with the match: ${c.name}`, () => {
+    const parsed = parseSelector(c.selector);
+    assert.ok(parsed.ok);
+    const unmet = firstUnmetRequirement(parsed.requirements, c.labels);
+    assert.equal(unmet === undefined, c.matches);
+    if (unmet) assert.equal(selectorMatches({ matchExpressions: [unmetAsExpression(unmet)] }, c.labels), false, "the named requirement fails by itself");
+  });
+}
+
+function unmetAsExpression(r: NonNullable<ReturnType<typeof firstUnmetRequirement>>) {
+  return "values" in r ? { key: r.key, operator: r.operator, values: r.values } : { key: r.key, operator: r.operator };
+}
+
+const queries: { name: string; selector: LabelSelector | undefined; query: string | undefined }[] = [
+  { name: "an absent selector needs no query", selector: undefined, query: undefined },
+  { name: "an empty selector needs no query", selector: {}, query: undefined },
+  { name: "matchLabels become equalities", selector: { matchLabels: { app: "web", tier: "front" } }, query: "app=web,tier=front" },
+  {
+    name: "every operator has its query form",
+    selector: {
+      matchExpressions: [
+        { key: "a", operator: "In", values: ["x", "y"] },
+        { key: "b", operator: "NotIn", values: ["z"] },
+        { key: "c", operator: "Exists" },
+        { key: "d", operator: "DoesNotExist" },
+      ],
+    },
+    query: "a in (x,y),b notin (z),c,!d",
+  },
+];
+for (const c of queries) test(`label selector query: ${c.name}`, () => assert.equal(labelSelectorQuery(c.selector), c.query));
 
 test("In without values and Exists with values are errors, with the operator named", () => {
   const inEmpty = parseSelector({ matchExpressions: [{ key: "z", operator: "In", values: [] }] });

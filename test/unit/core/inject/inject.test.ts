@@ -233,7 +233,9 @@ test("patchPodMetadata with invalid JSON denies with the SidecarSet's name and f
 test("no-op: no SidecarSet matches ⇒ unchanged, with the reasons", () => {
   const r = inject(pod({ labels: { app: "db" } }), [sidecarSet("s", { containers: [sidecar("c")] })]);
   assert.equal(r.kind, "unchanged");
-  if (r.kind === "unchanged") assert.deepEqual(r.match.skipped, [{ name: "s", reason: "selector-mismatch" }]);
+  if (r.kind === "unchanged") assert.deepEqual(r.match.skipped, [
+      { name: "s", reason: "selector-mismatch", unmet: { requirement: { key: "app", operator: "In", values: ["web"] }, value: "db" } },
+    ]);
 });
 
 for (const [what, mutate] of [

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { SidecarSet } from "../../../../src/api/types.js";
-import { matchSidecarSets, type MatchContext } from "../../../../src/core/inject/match.js";
+import { matchSidecarSets, type MatchContext, type SkippedSidecarSet } from "../../../../src/core/inject/match.js";
 import { pod, sidecar, sidecarSet } from "./fixtures.js";
 
 function ctx(extra: Partial<MatchContext> = {}): MatchContext {
@@ -24,14 +24,20 @@ test("SidecarSets apply in ascending name order, whatever the input order", () =
   );
 });
 
-const scopeCases: { name: string; set: SidecarSet; ctx?: Partial<MatchContext>; reason?: string }[] = [
+/** `why`: what a skipped entry says besides its reason (the failed requirement and the value it saw). */
+const scopeCases: { name: string; set: SidecarSet; ctx?: Partial<MatchContext>; reason?: string; why?: Partial<SkippedSidecarSet>; labels?: Record<string, string> }[] = [
   { name: "matching selector applies", set: sidecarSet("x", { containers }) },
   {
     name: "paused injection skips the SidecarSet",
     set: sidecarSet("x", { containers, injectionStrategy: { paused: true } }),
     reason: "injection-paused",
   },
-  { name: "other namespace does not match", set: sidecarSet("x", { containers, namespace: "team-b" }), reason: "namespace-mismatch" },
+  {
+    name: "other namespace does not match",
+    set: sidecarSet("x", { containers, namespace: "team-b" }),
+    reason: "namespace-mismatch",
+    why: { detail: "team-b" },
+  },
   { name: "same namespace matches", set: sidecarSet("x", { containers, namespace: "team-a" }) },
   {
     name: "namespaceSelector matching the Namespace labels applies",
@@ -41,6 +47,13 @@ const scopeCases: { name: string; set: SidecarSet; ctx?: Partial<MatchContext>; 
     name: "namespaceSelector not matching the Namespace labels skips",
     set: sidecarSet("x", { containers, namespaceSelector: { matchLabels: { env: "dev" } } }),
     reason: "namespace-selector-mismatch",
+    why: { unmet: { requirement: { key: "env", operator: "In", values: ["dev"] }, value: "prod" } },
+  },
+  {
+    name: "a namespaceSelector requiring a label the Namespace lacks names that label, with no value",
+    set: sidecarSet("x", { containers, namespaceSelector: { matchExpressions: [{ key: "mesh", operator: "Exists" }] } }),
+    reason: "namespace-selector-mismatch",
+    why: { unmet: { requirement: { key: "mesh", operator: "Exists" }, value: undefined } },
   },
   {
     name: "an unreadable Namespace matches no namespaceSelector",
@@ -48,7 +61,22 @@ const scopeCases: { name: string; set: SidecarSet; ctx?: Partial<MatchContext>; 
     ctx: { namespaceLabels: () => undefined },
     reason: "namespace-unreadable",
   },
-  { name: "selector not matching pod labels skips", set: sidecarSet("x", { containers, selector: { matchLabels: { app: "db" } } }), reason: "selector-mismatch" },
+  {
+    name: "selector not matching pod labels skips",
+    set: sidecarSet("x", { containers, selector: { matchLabels: { app: "db" } } }),
+    reason: "selector-mismatch",
+    why: { unmet: { requirement: { key: "app", operator: "In", values: ["db"] }, value: "web" } },
+  },
+  {
+    name: "a selector names its first failed requirement, not one the pod satisfies",
+    set: sidecarSet("x", {
+      containers,
+      selector: { matchLabels: { app: "web" }, matchExpressions: [{ key: "track", operator: "NotIn", values: ["canary"] }, { key: "tier", operator: "DoesNotExist" }] },
+    }),
+    labels: { app: "web", track: "stable", tier: "front" },
+    reason: "selector-mismatch",
+    why: { unmet: { requirement: { key: "tier", operator: "DoesNotExist" }, value: "front" } },
+  },
   { name: "an empty selector matches nothing", set: sidecarSet("x", { containers, selector: {} }), reason: "selector-empty" },
   { name: "an absent selector matches nothing", set: sidecarSet("x", { containers, selector: undefined }), reason: "selector-empty" },
   {
@@ -59,10 +87,10 @@ const scopeCases: { name: string; set: SidecarSet; ctx?: Partial<MatchContext>; 
 
 for (const c of scopeCases) {
   test(`scope: ${c.name}`, () => {
-    const r = applied([c.set], ctx(c.ctx));
+    const r = applied([c.set], ctx(c.ctx), pod({ namespace: "team-a", ...(c.labels ? { labels: c.labels } : {}) }));
     if (c.reason) {
       assert.deepEqual(r.applied, []);
-      assert.deepEqual(r.skipped, [{ name: "x", reason: c.reason }]);
+      assert.deepEqual(r.skipped, [{ name: "x", reason: c.reason, ...c.why }]);
     } else {
       assert.deepEqual(r.applied.map((s) => s.metadata.name), ["x"]);
       assert.deepEqual(r.skipped, []);
@@ -116,7 +144,7 @@ test("a selector is not evaluated when the namespace already rules the SidecarSe
     selector: { matchExpressions: [{ key: "app", operator: "Near", values: ["web"] }] },
   });
   const r = applied([bad]);
-  assert.deepEqual(r.skipped, [{ name: "bad", reason: "namespace-mismatch" }]);
+  assert.deepEqual(r.skipped, [{ name: "bad", reason: "namespace-mismatch", detail: "elsewhere" }]);
 });
 
 const canary = (name: string, base: string, extra: Partial<SidecarSet["spec"]> = {}) =>

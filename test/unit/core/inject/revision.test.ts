@@ -56,6 +56,8 @@ const table: {
   labels?: Record<string, string>;
   random?: number;
   want: "current" | "pinned";
+  /** The probability the choice reports when chance made it. */
+  chance?: number;
 }[] = [
   { name: "no revision ⇒ current spec", spec: {}, want: "current" },
   { name: "revision without name or custom version ⇒ current spec", spec: { injectionStrategy: { revision: { policy: "Always" } } }, want: "current" },
@@ -93,12 +95,14 @@ const table: {
     spec: { injectionStrategy: { revision: { ...pinnedByName, policy: "Partial" } }, updateStrategy: { partition: "30%" } },
     random: 0.3,
     want: "pinned",
+    chance: 0.3,
   },
   {
     name: "Partial, 30% partition, random 0.31 ⇒ current",
     spec: { injectionStrategy: { revision: { ...pinnedByName, policy: "Partial" } }, updateStrategy: { partition: "30%" } },
     random: 0.31,
     want: "current",
+    chance: 0.3,
   },
 ];
 
@@ -113,6 +117,7 @@ for (const c of table) {
       assert.equal(imageOf(r.set), "s:s-old");
       assert.equal(r.pinnedRevision, "s-old");
     }
+    assert.equal(r.pinChance, c.chance, "the chance is reported exactly when chance chose");
   });
 }
 

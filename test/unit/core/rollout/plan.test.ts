@@ -42,6 +42,24 @@ test("E8: not-ready pods go first and cost nothing; the walk stops at the first 
   assert.match(entry.reason, /maxUnavailable 10 is used up/);
 });
 
+test("the budget is used by the unavailable updated pods, then the ready pods upgraded now; not-ready ones upgraded now use none", () => {
+  const list = Array.from({ length: 20 }, (_, i) =>
+    makePod(`pod-${i}`, { createdAt: i, updated: i < 10, consistent: i < 5, ready: i !== 10 && i !== 13 }),
+  );
+  const p = plan({ maxUnavailable: 10 }, list);
+  assert.deepEqual(
+    p.budgetUsedBy,
+    ["pod-5", "pod-6", "pod-7", "pod-8", "pod-9", "pod-19", "pod-18", "pod-17", "pod-16", "pod-15"].map((n) => `default/${n}`),
+  );
+  assert.equal(p.budgetUsedBy.length, p.unavailableAfter, "the budget users are the pods the walk counted");
+});
+
+test("a stopped rollout upgrades nothing, so only unavailable updated pods use the budget", () => {
+  const list = pods(4, (i) => (i === 0 ? { updated: true, ready: false } : {}));
+  const p = plan({ paused: true }, list);
+  assert.deepEqual(p.budgetUsedBy, ["default/pod-0000"]);
+});
+
 test("100 pods, partition 80, maxUnavailable 30: all 20 go in the first wave", () => {
   const p = plan({ maxUnavailable: 30, partition: 80 }, pods(100));
   assert.equal(p.upgrade.length, 20);
