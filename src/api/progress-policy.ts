@@ -13,7 +13,12 @@ export interface ProgressPolicy {
   deadlineSeconds: number;
   /** Failed pods of the current revision that halt the rollout. */
   maxFailed: number;
-  /** The last resume (ms since the epoch): pods patched at or before it no longer count. */
+  /**
+   * The last resume (ms since the epoch, whole seconds): pods patched before
+   * it no longer count. Patch times are whole seconds too, so a pod patched
+   * in the resume's own second — which is a pod the resumed rollout patched,
+   * since a halted one patches none — is judged.
+   */
   resumedAt?: number;
 }
 
@@ -60,7 +65,7 @@ export function readProgressPolicy(annotations: Readonly<Record<string, string>>
     policy: {
       deadlineSeconds: deadline,
       maxFailed: (maxFailed as number | undefined) ?? DEFAULT_MAX_FAILED_UPGRADES,
-      ...(resumedAt !== undefined ? { resumedAt: resumedAt as number } : {}),
+      ...(resumedAt !== undefined ? { resumedAt: Math.floor((resumedAt as number) / 1000) * 1000 } : {}),
     },
     errors,
   };

@@ -14,7 +14,7 @@ export type FailureReason = "CrashLoopBackOff" | "ImagePullBackOff" | "ErrImageP
 
 /** How one updated pod stands under the gate. */
 export type UpgradeHealth =
-  /** Not judged: given this revision at creation, patched before the last resume, or no patch time known. */
+  /** Not judged: given this revision at creation, patched before the last resume's second, or no patch time known. */
   | { kind: "untracked" }
   /** Ready on the new image, and no upgraded sidecar restarted since the patch. */
   | { kind: "healthy" }
@@ -43,7 +43,7 @@ export function upgradeHealth(pod: Pod, input: UpgradeHealthInput): UpgradeHealt
   if (patchedAt === 0) return { kind: "untracked" };
   const states = podInPlaceUpdateStates(pod);
   if (!states.ok || !states.value[input.setName]) return { kind: "untracked" };
-  if (input.policy.resumedAt !== undefined && patchedAt <= input.policy.resumedAt) return { kind: "untracked" };
+  if (input.policy.resumedAt !== undefined && patchedAt < input.policy.resumedAt) return { kind: "untracked" };
 
   const failure = containerFailure(pod, input.sidecarContainers, patchedAt);
   if (failure) return failure;

@@ -12,6 +12,12 @@ const cases: { name: string; annotations: Record<string, string> | undefined; po
   { name: "a deadline alone: at most one failed pod", annotations: { [DEADLINE]: "300" }, policy: { deadlineSeconds: 300, maxFailed: 1 }, errorPaths: [] },
   { name: "deadline and max-failed-upgrades", annotations: { [DEADLINE]: "60", [MAX]: "3" }, policy: { deadlineSeconds: 60, maxFailed: 3 }, errorPaths: [] },
   {
+    name: "a resume time with a fraction is read to its whole second, as patch times are",
+    annotations: { [DEADLINE]: "60", [RESUMED]: "2026-01-02T03:04:05.750+00:00" },
+    policy: { deadlineSeconds: 60, maxFailed: 1, resumedAt: Date.parse("2026-01-02T03:04:05Z") },
+    errorPaths: [],
+  },
+  {
     name: "a resume time is read as milliseconds",
     annotations: { [DEADLINE]: "60", [RESUMED]: "2026-01-02T03:04:05Z" },
     policy: { deadlineSeconds: 60, maxFailed: 1, resumedAt: Date.parse("2026-01-02T03:04:05Z") },
