@@ -94,13 +94,18 @@ test("with the annotation: the first failure halts the rollout; a resume lifts i
   const halted = await waitForProgressing(name, "False", "ProgressDeadlineExceeded");
   assert.match(progressing(halted)?.message ?? "", /failed on revision .*: deadline\/.* \(agent: (Restarted|CrashLoopBackOff)\)/);
 
-  // From the halt on, a recorded watch shows every pod write; two full reconciles later none gave the image to another pod.
+  // From the halt on, a recorded watch shows every pod write; two full reconciles later none gave the image to
+  // another pod — nor after the manager is killed and a new one, which remembers nothing, has reconciled twice.
   const recorder = await recordPodEvents(env().clients.kc, name);
   let badAtHalt: string[];
   try {
     badAtHalt = withBadImage(await activePods(env(), name, name));
     await awaitTwoReconciles(env(), name);
     assert.deepEqual(withBadImage(recorder.events.map((e) => e.pod)).filter((n) => !badAtHalt.includes(n)), [], "no pod was patched after the halt");
+    await env().restartManager([], { signal: "SIGKILL" });
+    await awaitTwoReconciles(env(), name);
+    assert.deepEqual(withBadImage(recorder.events.map((e) => e.pod)).filter((n) => !badAtHalt.includes(n)), [], "no pod was patched by the restarted manager");
+    assert.equal(progressing(await getSidecarSet(env(), name))?.reason, "ProgressDeadlineExceeded", "the restarted manager still reports the halt");
   } finally {
     recorder.stop();
   }
