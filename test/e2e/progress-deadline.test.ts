@@ -7,10 +7,10 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { Pod } from "../../src/api/kube-types.js";
-import { PROGRESS_DEADLINE_ANNOTATION, RESUMED_AT_ANNOTATION } from "../../src/api/keys.js";
+import { MAX_FAILED_UPGRADES_ANNOTATION, PROGRESS_DEADLINE_ANNOTATION, RESUMED_AT_ANNOTATION } from "../../src/api/keys.js";
 import { formatTimestamp } from "../../src/api/pod-records.js";
 import { useEnvironment, waitFor } from "../support/environment.js";
-import { recordPodEvents, type PodRecorder } from "../support/kube.js";
+import { MERGE_PATCH, rawRequest, recordPodEvents, type PodRecorder } from "../support/kube.js";
 import {
   activePods,
   awaitTwoReconciles,
@@ -30,7 +30,19 @@ import { getSidecarSet, patchSidecarSet, sidecarSetEvents, type SidecarSetObject
 // then down for a short back-off, and again. A fourth batch of five takes at
 // least three restarts (3 s); the first crash comes 2.5 s in. The pods are
 // ready most of the time, so maxUnavailable alone never holds the image back.
-const env = useEnvironment({ kubelet: { restartDelayMs: 1_000, crashLoop: { runsForMs: 1_500, backOffMs: 300 } } });
+// In namespace BAD_NODE_NS only the pods labelled as on a bad node crash.
+const BAD_NODE_NS = "bad-node";
+const BAD_NODE_LABEL = "example.com/bad-node";
+const env = useEnvironment({
+  kubelet: {
+    restartDelayMs: 1_000,
+    crashLoop: {
+      runsForMs: 1_500,
+      backOffMs: 300,
+      affects: (pod) => pod.metadata?.namespace !== BAD_NODE_NS || pod.metadata?.labels?.[BAD_NODE_LABEL] === "true",
+    },
+  },
+});
 
 const REPLICAS = 20;
 const STRATEGY = { maxUnavailable: 5 };
@@ -130,4 +142,42 @@ test("with the annotation: the first failure halts the rollout; a resume lifts i
   await waitForAppPods(env(), name, name, REPLICAS, (p) => specImage(p) === V3 && runsSpecImage(p));
   await waitForStatus(env(), name, { matchedPods: REPLICAS, updatedPods: REPLICAS, updatedReadyPods: REPLICAS });
   await waitForProgressing(name, "True", "Complete");
+});
+
+test("max-failed-upgrades 2, a bad node failing only its own pods: the first failure is tolerated, the second halts, healthy pods on the new image do not count", async () => {
+  const name = BAD_NODE_NS;
+  // Upgrade order by weight: the first pod on the bad node, three healthy ones, the second bad-node pod, the rest.
+  const RANK = "example.com/rank";
+  const weightPriority = [4, 3, 2].map((w) => ({ weight: w, matchSelector: { matchLabels: { [RANK]: String(w) } } }));
+  const pods = (await deploySettled(env(), name, { replicas: 10, image: V1, updateStrategy: { maxUnavailable: 1, priorityStrategy: { weightPriority } } })).map(podName);
+  const [first, second] = [pods[0]!, pods[4]!];
+  const labels: [string, Record<string, string>][] = pods.slice(0, 5).map((pod, i) => [pod, { [RANK]: i === 0 ? "4" : i === 4 ? "2" : "3" }]);
+  for (const [pod, rank] of labels) {
+    const bad = pod === first || pod === second ? { [BAD_NODE_LABEL]: "true" } : {};
+    await rawRequest(env().clients.kc, "PATCH", `/api/v1/namespaces/${name}/pods/${pod}`, { metadata: { labels: { ...rank, ...bad } } }, MERGE_PATCH);
+  }
+  await patchSidecarSet(env(), name, { metadata: { annotations: { [PROGRESS_DEADLINE_ANNOTATION]: "60", [MAX_FAILED_UPGRADES_ANNOTATION]: "2" } } });
+  await waitForProgressing(name, "True", "Complete");
+
+  const recorder = await recordPodEvents(env().clients.kc, name);
+  let message: string;
+  try {
+    await setSidecarImage(env(), name, CRASHING);
+    const halted = await waitForProgressing(name, "False", "ProgressDeadlineExceeded");
+    message = progressing(halted)?.message ?? "";
+    const crash = firstCrash(recorder);
+    assert.equal(podName(recorder.events[crash]!.pod), first, "the first crash is the first bad-node pod's");
+    assert.ok(patchedAfter(recorder, crash, CRASHING).includes(second), "one failure did not halt: the second bad-node pod was patched after the first crashed");
+  } finally {
+    recorder.stop();
+  }
+  assert.match(message, /^2 upgraded pod\(s\) failed/);
+  for (const pod of [first, second]) assert.ok(message.includes(`${name}/${pod}`), `the halt names ${pod} on the bad node: ${message}`);
+
+  await awaitTwoReconciles(env(), name);
+  const after = await activePods(env(), name, name);
+  const healthy = after.filter((p) => specImage(p) === CRASHING && ![first, second].includes(podName(p)));
+  assert.ok(healthy.length >= 3, `the three healthy pods ordered between the bad ones run the new image: ${healthy.map(podName).join(", ")}`);
+  for (const p of healthy) assert.ok(!message.includes(`${name}/${podName(p)}`), `${podName(p)} runs the image fine off the bad node and is not named`);
+  assert.ok(after.some((p) => specImage(p) === V1), "the halt kept some pods on the old image");
 });
