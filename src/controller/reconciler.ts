@@ -328,7 +328,7 @@ export class SidecarSetReconciler {
       notInjectedPods: plan.status.notInjectedPods,
       latestRevision: registered.latestRevision,
       collisionCount: registered.collisionCount,
-      conditions: this.conditionsOf(set, plan, cachedStatus?.conditions, registered.latestRevision, now),
+      conditions: this.conditionsOf(plan, cachedStatus?.conditions, registered.latestRevision, now),
     };
     this.deps.metrics?.status?.(set, status, plan.maxUnavailable);
     if (statusEqual(cachedStatus, status)) return undefined;
@@ -366,16 +366,13 @@ export class SidecarSetReconciler {
 
   /** `Reconciled=True`, and `Progressing` as the plan says (dropped when S has no progress deadline). */
   private conditionsOf(
-    set: SidecarSet,
     plan: Plan,
     cached: SidecarSetStatus["conditions"],
     latestRevision: string,
     now: Date,
   ): NonNullable<SidecarSetStatus["conditions"]> {
     const reconciled = withReconciledCondition(cached, { ok: true }, now) ?? cached ?? [];
-    const policy = readProgressPolicy(set.metadata.annotations).policy;
-    const progressing = progressingValue(plan, latestRevision, policy?.maxFailed ?? 0);
-    return withProgressingCondition(reconciled, progressing, now) ?? reconciled;
+    return withProgressingCondition(reconciled, progressingValue(plan, latestRevision), now) ?? reconciled;
   }
 
   private async markNotUpgradable(set: SidecarSet, plan: Plan, now: Date, log: Logger): Promise<void> {

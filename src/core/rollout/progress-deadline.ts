@@ -97,6 +97,8 @@ export interface ProgressVerdict {
    */
   unsettled: number;
   halted: boolean;
+  /** Failed pods that halt the rollout (`sidecarset.io/max-failed-upgrades`). */
+  maxFailed: number;
   /** The earliest deadline still ahead (ms), when a tracked pod is not ready yet: judge again then. */
   recheckAt?: number;
 }
@@ -128,6 +130,7 @@ export class ProgressTally {
       tracked: this.tracked,
       unsettled: this.unsettled,
       halted,
+      maxFailed: this.policy.maxFailed,
       // A halted rollout waits for a person or a new revision, not for a clock.
       ...(this.recheckAt !== undefined && !halted ? { recheckAt: this.recheckAt } : {}),
     };

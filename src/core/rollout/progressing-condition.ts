@@ -14,9 +14,10 @@ export const UPGRADING_REASON = "Upgrading";
 export const COMPLETE_REASON = "Complete";
 
 /** What the condition says about this plan; undefined when S has no progress deadline. */
-export function progressingValue(plan: Plan, latestRevision: string, maxFailed: number): ConditionValue | undefined {
+export function progressingValue(plan: Plan, latestRevision: string): ConditionValue | undefined {
   const progress = plan.progress;
   if (!progress) return undefined;
+  const maxFailed = progress.maxFailed;
   const { matchedPods, updatedPods, updatedReadyPods } = plan.status;
   if (progress.halted) {
     return {

@@ -143,6 +143,12 @@ function policyKey(set: SidecarSet): string {
   return JSON.stringify(readProgressPolicy(set.metadata.annotations).policy ?? null);
 }
 
+/** The verdict of a quiet plan: nothing judged is unhealthy (else it is not quiet), so nothing failed. */
+function progressOfQuiet(set: SidecarSet, tally: Tally): Plan["progress"] {
+  const policy = readProgressPolicy(set.metadata.annotations).policy;
+  return policy ? { failed: [], tracked: tally.tracked, unsettled: 0, halted: false, maxFailed: policy.maxFailed } : undefined;
+}
+
 /** A plan that writes no pod; its per-pod lists come from a full plan, computed only if read. */
 function quietPlan(set: SidecarSet, tally: Tally, stopped: StopReason, opts: PlanOptions, listing: () => readonly Pod[]): Plan {
   const parsed = readStrategy(set);
@@ -174,9 +180,7 @@ function quietPlan(set: SidecarSet, tally: Tally, stopped: StopReason, opts: Pla
     stopped,
     limitedBy: null,
     // Nothing judged is unhealthy (else the plan is not quiet), so nothing failed.
-    progress: readProgressPolicy(set.metadata.annotations).policy
-      ? { failed: [], tracked: tally.tracked, unsettled: 0, halted: false }
-      : undefined,
+    progress: progressOfQuiet(set, tally),
     get pods() {
       return fullPlan().pods;
     },

@@ -38,7 +38,7 @@ const cases: { name: string; set: SidecarSet; pods: ReturnType<typeof makePod>[]
 
 for (const c of cases) {
   test(c.name, () => {
-    const value = progressingValue(planUpgrade(c.set, c.pods, { now: NOW }), "rev-2", 1);
+    const value = progressingValue(planUpgrade(c.set, c.pods, { now: NOW }), "rev-2");
     if (!c.status) return assert.equal(value, undefined);
     assert.equal(value?.status, c.status);
     assert.equal(value?.reason, c.reason);
@@ -48,7 +48,7 @@ for (const c of cases) {
 
 test("the condition is added beside the others, and dropped once the SidecarSet no longer asks for a deadline", () => {
   const reconciled: SidecarSetCondition = { type: "Reconciled", status: "True", reason: "ReconcileSucceeded", lastTransitionTime: "2026-01-01T00:00:00Z" };
-  const value = progressingValue(planUpgrade(gated(), [crashing], { now: NOW }), "rev-2", 1)!;
+  const value = progressingValue(planUpgrade(gated(), [crashing], { now: NOW }), "rev-2")!;
   const halted = withProgressingCondition([reconciled], value, NOW)!;
   assert.deepEqual(halted.map((c) => c.type), ["Reconciled", "Progressing"]);
   assert.equal(isHaltedCondition(halted), true);
