@@ -13,7 +13,7 @@ import { orderKeysOfWaiting, upgradeOrderOfRanks } from "./order.js";
 import { isFieldError, parseIntOrPercent, partitionCount, upgradableUnderPartition, type IntOrPercent } from "./partition.js";
 import type { PlanMemo } from "./plan-memo.js";
 import { CANDIDATE_STATES, PodFacts, WAITING } from "./pod-facts.js";
-import { ProgressTally, upgradeHealth, type ProgressVerdict } from "./progress-deadline.js";
+import { judgeUpgrade, ProgressTally, upgradeFactsOf, type ProgressVerdict, type UpgradeFacts } from "./progress-deadline.js";
 import { tallyFacts, updatedButUnavailable, type RolloutStatus } from "./status.js";
 
 const NOT_UPGRADABLE = CANDIDATE_STATES.indexOf("not-upgradable");
@@ -159,9 +159,10 @@ export function planUpgrade(set: SidecarSet, pods: readonly Pod[], opts: PlanOpt
   let waitingCount = 0;
   const policy = readProgressPolicy(set.metadata.annotations).policy;
   const progress = policy ? new ProgressTally(policy) : undefined;
-  const healthInput = policy
-    ? { setName: set.metadata.name ?? "", sidecarContainers: sidecarPodContainerNames(set), policy, available: false, nowMs: opts.now.getTime() }
-    : undefined;
+  const healthInput = policy ? { policy, available: false, nowMs: opts.now.getTime() } : undefined;
+  const setName = set.metadata.name ?? "";
+  const sidecarContainers = policy ? sidecarPodContainerNames(set) : [];
+  const readUpgrade = (pod: Pod): UpgradeFacts => upgradeFactsOf(pod, setName, sidecarContainers);
   for (let rank = 0; rank < n; rank++) {
     const updated = facts.updated[rank] === 1;
     const consistent = facts.consistent[rank] === 1;
@@ -171,7 +172,7 @@ export function planUpgrade(set: SidecarSet, pods: readonly Pod[], opts: PlanOpt
     if (progress && healthInput && updated) {
       healthInput.available = consistent && ready;
       const pod = selection.matched[rank]!;
-      progress.add(pod, upgradeHealth(pod, healthInput));
+      progress.add(pod, judgeUpgrade(memo ? memo.upgradeFactsOf(pod, readUpgrade) : readUpgrade(pod), healthInput));
     }
     const state = facts.state[rank];
     if (state === WAITING) waitingCount++;

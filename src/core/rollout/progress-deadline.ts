@@ -33,23 +33,44 @@ export interface UpgradeHealthInput {
 }
 
 /**
- * Judges one pod that records S's current hash. A pod is judged only when
- * the controller patched it in place (S has an in-place update entry on it):
- * a pod created with this revision was never "upgraded".
+ * What a pod object says about its upgrade, whatever the time and the
+ * policy: so a plan can remember it per pod object (see PlanMemo).
  */
-export function upgradeHealth(pod: Pod, input: UpgradeHealthInput): UpgradeHealth {
-  const record = podHashRecords(pod)[input.setName];
-  const patchedAt = timeOf(record?.updateTimestamp ?? undefined);
-  if (patchedAt === 0) return { kind: "untracked" };
-  const states = podInPlaceUpdateStates(pod);
-  if (!states.ok || !states.value[input.setName]) return { kind: "untracked" };
-  if (input.policy.resumedAt !== undefined && patchedAt < input.policy.resumedAt) return { kind: "untracked" };
+export interface UpgradeFacts {
+  /** When S's current image was patched in (ms); 0 when the pod was not upgraded in place or the time is unknown. */
+  patchedAt: number;
+  /** A failure the kubelet already reports. */
+  failure: { reason: FailureReason; container?: string } | undefined;
+}
 
-  const failure = containerFailure(pod, input.sidecarContainers, patchedAt);
-  if (failure) return failure;
+/**
+ * The facts of one pod that records S's current hash. A pod is judged only
+ * when the controller patched it in place (S has an in-place update entry on
+ * it): a pod created with this revision was never "upgraded".
+ */
+export function upgradeFactsOf(pod: Pod, setName: string, sidecarContainers: readonly string[]): UpgradeFacts {
+  const record = podHashRecords(pod)[setName];
+  const patchedAt = timeOf(record?.updateTimestamp ?? undefined);
+  if (patchedAt === 0) return { patchedAt: 0, failure: undefined };
+  const states = podInPlaceUpdateStates(pod);
+  if (!states.ok || !states.value[setName]) return { patchedAt: 0, failure: undefined };
+  return { patchedAt, failure: containerFailure(pod, sidecarContainers, patchedAt) };
+}
+
+/** Judges a pod by its facts, under the policy, at `nowMs`. */
+export function judgeUpgrade(facts: UpgradeFacts, input: Omit<UpgradeHealthInput, "setName" | "sidecarContainers">): UpgradeHealth {
+  const { patchedAt } = facts;
+  if (patchedAt === 0) return { kind: "untracked" };
+  if (input.policy.resumedAt !== undefined && patchedAt < input.policy.resumedAt) return { kind: "untracked" };
+  if (facts.failure) return { kind: "failed", ...facts.failure };
   if (input.available) return { kind: "healthy" };
   const deadline = patchedAt + input.policy.deadlineSeconds * 1000;
   return input.nowMs >= deadline ? { kind: "failed", reason: "ProgressDeadlineExceeded" } : { kind: "pending", deadline };
+}
+
+/** Judges one pod that records S's current hash (upgradeFactsOf, then judgeUpgrade). */
+export function upgradeHealth(pod: Pod, input: UpgradeHealthInput): UpgradeHealth {
+  return judgeUpgrade(upgradeFactsOf(pod, input.setName, input.sidecarContainers), input);
 }
 
 /**
@@ -58,16 +79,16 @@ export function upgradeHealth(pod: Pod, input: UpgradeHealthInput): UpgradeHealt
  * (so it runs the new image) has already terminated. The instance the patch
  * itself replaced started before the patch and does not count.
  */
-function containerFailure(pod: Pod, names: readonly string[], patchedAt: number): UpgradeHealth | undefined {
+function containerFailure(pod: Pod, names: readonly string[], patchedAt: number): UpgradeFacts["failure"] {
   const statuses = pod.status?.containerStatuses ?? [];
   for (const name of names) {
     const status = statuses.find((s) => s.name === name);
     if (!status) continue;
     const waiting = status.state?.waiting?.reason;
     const restartedSincePatch = startedAfter(status.lastState?.terminated?.startedAt, patchedAt);
-    if (waiting === "ImagePullBackOff" || waiting === "ErrImagePull") return { kind: "failed", reason: waiting, container: name };
-    if (waiting === "CrashLoopBackOff" && restartedSincePatch) return { kind: "failed", reason: waiting, container: name };
-    if (restartedSincePatch) return { kind: "failed", reason: "Restarted", container: name };
+    if (waiting === "ImagePullBackOff" || waiting === "ErrImagePull") return { reason: waiting, container: name };
+    if (waiting === "CrashLoopBackOff" && restartedSincePatch) return { reason: waiting, container: name };
+    if (restartedSincePatch) return { reason: "Restarted", container: name };
   }
   return undefined;
 }
