@@ -34,3 +34,8 @@ export const CONTROL_PLANE_LABEL_VALUE = "sidecarset-manager";
 
 export const HOT_UPGRADE_EMPTY_VERSION = "0";
 export const HOT_UPGRADE_FIRST_VERSION = "1";
+
+// Our own SidecarSet annotations (docs/behaviour.md §7a.5): the health-gated rollout.
+export const PROGRESS_DEADLINE_ANNOTATION = "sidecarset.io/progress-deadline-seconds";
+export const MAX_FAILED_UPGRADES_ANNOTATION = "sidecarset.io/max-failed-upgrades";
+export const RESUMED_AT_ANNOTATION = "sidecarset.io/resumed-at";

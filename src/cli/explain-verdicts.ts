@@ -10,7 +10,7 @@ import { effectiveNamespace, isActivePod } from "../core/inject/inject.js";
 import { matchSidecarSets, type MatchResult, type SkippedSidecarSet, type UnmetRequirement } from "../core/inject/match.js";
 import { restoreFromRevision } from "../core/inject/revision.js";
 import { changesBesidesImages } from "../core/rollout/changes-besides-images.js";
-import { progressHalt } from "../core/rollout/halt.js";
+import { progressHalt } from "../core/rollout/progressing-condition.js";
 import { canaryNamesOf, isInjectedBy, podKey, type NamespaceLabels } from "../core/rollout/matching.js";
 import { planUpgrade, stopReasonText, type Plan, type PodPlanEntry } from "../core/rollout/plan.js";
 import { firstUnmetRequirement, parseSelector, requirementQuery, type Requirement } from "../core/selector.js";
@@ -218,6 +218,9 @@ function stoppedVerdict(plan: Plan, entry: PodPlanEntry, halted: (() => Verdict)
       return { verdict: "paused", reason: entry.reason };
     case "invalid-strategy":
       return { verdict: "waiting: invalid updateStrategy", reason: plan.errors.map((e) => `${e.path}: ${e.message}`).join("; ") };
+    case "progress-deadline":
+      // The controller's own plan halts the same way; its condition, when written, carries the fuller message.
+      return halted ? halted() : { verdict: "halted: progress deadline", reason: stopReasonText(plan.stopped) };
     default:
       if (halted) return halted();
       return { verdict: "waiting", reason: plan.stopped ? stopReasonText(plan.stopped) : entry.reason };

@@ -2,6 +2,7 @@
 // has the same flag, spelling and help everywhere.
 import { InvalidArgumentError, Option, type Command } from "commander";
 import { WHITELIST_CONFIGMAP, WHITELIST_CONFIGMAP_KEY } from "../api/keys.js";
+import { readRfc3339 } from "../api/rfc3339.js";
 
 /** `-f a.yaml b/ -f -`: variadic and repeatable; files, directories or stdin. */
 export function filenameOption(what: string): Option {
@@ -60,14 +61,12 @@ export function podsOption(what: string): Option {
   return new Option("--pods <paths...>", `${what} (repeatable)`);
 }
 
-const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/i;
-
 export function parseRfc3339(value: string): Date {
-  const d = new Date(value);
-  if (!RFC3339.test(value) || Number.isNaN(d.getTime())) {
+  const ms = readRfc3339(value);
+  if (ms === undefined) {
     throw new InvalidArgumentError(`"${value}" is not an RFC 3339 time like 2026-01-02T03:04:05Z`);
   }
-  return d;
+  return new Date(ms);
 }
 
 /** `--now`: commands that decide by the clock take the time as an argument, for reproducible output. */

@@ -6,7 +6,8 @@ import type { ControllerRevision } from "../api/kube-types.js";
 import { formatTimestamp } from "../api/pod-records.js";
 import type { SidecarSet, SidecarSetSpec } from "../api/types.js";
 import { restoreFromRevision } from "../core/inject/revision.js";
-import { progressHalt, RESUMED_AT_ANNOTATION } from "../core/rollout/halt.js";
+import { RESUMED_AT_ANNOTATION } from "../api/keys.js";
+import { progressHalt } from "../core/rollout/progressing-condition.js";
 import type { Plan } from "../core/rollout/plan.js";
 import { revisionsOf } from "../core/rollout/revisions.js";
 

@@ -20,6 +20,7 @@ import {
   forgetSidecarSet,
   observeReconcile,
   setKruiseSidecarSetState,
+  setProgressVerdict,
   setSidecarSetStatus,
   workqueueMetrics,
   type KruiseSidecarSetState,
@@ -95,6 +96,7 @@ export class SidecarSetController {
                 setKruiseSidecarSetState(metrics, kruiseStateOf(set, st, maxUnavailable));
               },
               forget: (s) => forgetSidecarSet(metrics, s),
+              progress: (s, verdict) => setProgressVerdict(metrics, s, verdict),
             },
           }
         : {}),

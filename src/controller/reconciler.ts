@@ -6,6 +6,7 @@ import { SIDECARSET_HASH_ANNOTATION } from "../api/keys.js";
 import { defaultSidecarSet } from "../api/defaults.js";
 import type { Pod } from "../api/kube-types.js";
 import { podInjectedList } from "../api/pod-records.js";
+import { readProgressPolicy } from "../api/progress-policy.js";
 import { STORAGE_VERSION } from "../api/storage-version.js";
 import { API_VERSION, KIND, type SidecarSet, type SidecarSetStatus } from "../api/types.js";
 import { upgradableCondition } from "../core/rollout/condition.js";
@@ -18,6 +19,8 @@ import { PlanMemo } from "../core/rollout/plan-memo.js";
 import { recordedHash, setHash } from "../core/rollout/status.js";
 import type { Expectations } from "../core/rollout/expectations.js";
 import { withReconciledCondition } from "../core/rollout/reconciled-condition.js";
+import { describeFailures, type ProgressVerdict } from "../core/rollout/progress-deadline.js";
+import { isHaltedCondition, progressingValue, withProgressingCondition } from "../core/rollout/progressing-condition.js";
 import { upgradePod } from "../core/rollout/upgrade-pod.js";
 import { PatchType, resourcePath, type RawKubeClient } from "../kube/client.js";
 import { describeError, isNotFound } from "../kube/errors.js";
@@ -35,6 +38,8 @@ export interface ReconcileMetrics {
   /** The status just computed, with the SidecarSet and its maxUnavailable as a pod count. */
   status?(set: SidecarSet, status: SidecarSetStatus, maxUnavailable: number): void;
   forget?(sidecarSet: string): void;
+  /** The progress deadline's verdict; undefined when the SidecarSet has none. */
+  progress?(sidecarSet: string, verdict: ProgressVerdict | undefined): void;
 }
 
 export interface ReconcilerDeps {
@@ -127,6 +132,9 @@ export class SidecarSetReconciler {
   /** Per SidecarSet: when its status was last written (ms since the epoch). */
   private readonly statusWrittenAt = new Map<string, number>();
 
+  /** Per SidecarSet: the unreadable progress-deadline annotations last warned about. */
+  private readonly warnedPolicy = new Map<string, string>();
+
   /** Registers each SidecarSet's current revision, remembering registrations that wrote nothing. */
   private readonly revisions: RevisionRegistrar;
 
@@ -144,6 +152,7 @@ export class SidecarSetReconciler {
       this.quietPlans.delete(name);
       this.announced.delete(name);
       this.statusWrittenAt.delete(name);
+      this.warnedPolicy.delete(name);
       this.revisions.forget(name);
       this.deps.metrics?.forget?.(name);
       return;
@@ -160,7 +169,26 @@ export class SidecarSetReconciler {
     set = { ...set, status: { ...(set.status ?? { matchedPods: 0, updatedPods: 0, readyPods: 0 }), ...registered } };
     const statusRetryMs = await this.writeStatus(set, plan, registered, now, log);
     this.announceMilestone(set, plan, registered.latestRevision);
-    return soonest(await this.act(set, plan, namespaceLabels, now, log), statusRetryMs);
+    this.warnUnreadablePolicy(set);
+    this.deps.metrics?.progress?.(name, plan.progress);
+    const result = soonest(await this.act(set, plan, namespaceLabels, now, log), statusRetryMs);
+    // An upgraded pod that is not ready yet fails at its deadline with no event to say so: look again then.
+    const recheckAt = plan.progress?.recheckAt;
+    return recheckAt === undefined ? result : soonest(result, Math.max(0, recheckAt - now.getTime()));
+  }
+
+  /**
+   * A progress-deadline annotation stored before validation refused such
+   * values leaves the gate off; say so once per value, where people look.
+   */
+  private warnUnreadablePolicy(set: SidecarSet): void {
+    const name = set.metadata.name ?? "";
+    const { errors } = readProgressPolicy(set.metadata.annotations);
+    const key = errors.map((e) => `${e.path}: ${e.message}`).join("; ");
+    if (this.warnedPolicy.get(name) === key) return;
+    this.warnedPolicy.set(name, key);
+    if (errors.length === 0) return;
+    this.deps.recorder.event(sidecarSetRef(set), "Warning", "InvalidProgressDeadline", `${key}; the progress deadline is off for this SidecarSet until the value is fixed`);
   }
 
   /**
@@ -302,7 +330,7 @@ export class SidecarSetReconciler {
       notInjectedPods: plan.status.notInjectedPods,
       latestRevision: registered.latestRevision,
       collisionCount: registered.collisionCount,
-      conditions: withReconciledCondition(cachedStatus?.conditions, { ok: true }, now) ?? cachedStatus?.conditions ?? [],
+      conditions: this.conditionsOf(plan, cachedStatus?.conditions, registered.latestRevision, now),
     };
     this.deps.metrics?.status?.(set, status, plan.maxUnavailable);
     if (statusEqual(cachedStatus, status)) return undefined;
@@ -316,6 +344,15 @@ export class SidecarSetReconciler {
       throw e;
     }
     log.debug({ status }, "status updated");
+    if (plan.progress?.halted && !isHaltedCondition(cachedStatus?.conditions)) {
+      this.deps.recorder.event(
+        sidecarSetRef(set),
+        "Warning",
+        "ProgressDeadlineExceeded",
+        `rollout of revision ${registered.latestRevision} halted: ${plan.progress.failed.length} upgraded pod(s) failed: ${describeFailures(plan.progress.failed)}`,
+      );
+      log.warn({ failed: plan.progress.failed }, "rollout halted by its progress deadline");
+    }
     if ((status.notInjectedPods ?? 0) > previousNotInjected) {
       this.deps.recorder.event(
         sidecarSetRef(set),
@@ -327,6 +364,17 @@ export class SidecarSetReconciler {
       );
     }
     return undefined;
+  }
+
+  /** `Reconciled=True`, and `Progressing` as the plan says (dropped when S has no progress deadline). */
+  private conditionsOf(
+    plan: Plan,
+    cached: SidecarSetStatus["conditions"],
+    latestRevision: string,
+    now: Date,
+  ): NonNullable<SidecarSetStatus["conditions"]> {
+    const reconciled = withReconciledCondition(cached, { ok: true }, now) ?? cached ?? [];
+    return withProgressingCondition(reconciled, progressingValue(plan, latestRevision), now) ?? reconciled;
   }
 
   private async markNotUpgradable(set: SidecarSet, plan: Plan, now: Date, log: Logger): Promise<void> {

@@ -1,9 +1,11 @@
 // Which SidecarSets must reconcile after a pod, Namespace or SidecarSet event.
 // Pure: the controller feeds it cached objects and queues what it returns.
 import type { Pod } from "../api/kube-types.js";
+import { readProgressPolicy } from "../api/progress-policy.js";
 import type { SidecarSet } from "../api/types.js";
 import { isConsistent, isPodReadyCondition } from "./rollout/consistency.js";
-import { canaryBaseOf, carriesSidecarSet, namespaceSelectorOf, podSelectorOf, type NamespaceLabels } from "./rollout/matching.js";
+import { canaryBaseOf, carriesSidecarSet, namespaceSelectorOf, podSelectorOf, sidecarPodContainerNames, type NamespaceLabels } from "./rollout/matching.js";
+import { sidecarHealthChanged } from "./rollout/progress-deadline.js";
 
 /** A consistency flip is acted on after this delay, giving the kubelet time to settle. */
 export const CONSISTENCY_FLIP_DELAY_MS = 5_000;
@@ -50,7 +52,9 @@ function labelsEqual(a: Record<string, string> | undefined, b: Record<string, st
  * Pod updated: every SidecarSet that counts the pod, before or after, whatever
  * its update type (status is kept for all of them, canaries included): now
  * when it started terminating, `Ready` flipped, its labels or the SidecarSets
- * that injected it changed; after a settle delay when only consistency
+ * that injected it changed, or (for a SidecarSet with a progress deadline,
+ * docs/behaviour.md §7a.5) one of its sidecars restarted or changed its
+ * waiting reason; after a settle delay when only consistency
  * flipped; not at all otherwise.
  */
 export function podUpdatedTriggers(oldPod: Pod, newPod: Pod, sets: readonly SidecarSet[], namespaceLabels: NamespaceLabels): Trigger[] {
@@ -73,10 +77,14 @@ export function podUpdatedTriggers(oldPod: Pod, newPod: Pod, sets: readonly Side
   const out: Trigger[] = [];
   for (const set of affected) {
     const name = set.metadata.name ?? "";
-    if (now) out.push({ sidecarSet: name, delayMs: 0 });
+    if (now || sidecarFailureMayHaveChanged(oldPod, newPod, set)) out.push({ sidecarSet: name, delayMs: 0 });
     else if (isConsistent(oldPod, set) !== isConsistent(newPod, set)) out.push({ sidecarSet: name, delayMs: CONSISTENCY_FLIP_DELAY_MS });
   }
   return unique(out);
+}
+
+function sidecarFailureMayHaveChanged(oldPod: Pod, newPod: Pod, set: SidecarSet): boolean {
+  return readProgressPolicy(set.metadata.annotations).policy !== undefined && sidecarHealthChanged(oldPod, newPod, sidecarPodContainerNames(set));
 }
 
 /**

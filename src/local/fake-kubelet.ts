@@ -5,7 +5,10 @@
 // container's image is changed in place it "restarts" that container after a
 // delay, the way the kubelet does: the old container is reported terminated
 // (not ready) until the new one runs with the new image, a new imageID and
-// restartCount + 1. Images judged broken run but never become ready.
+// restartCount + 1. Images judged broken run but never become ready; images
+// judged crashing run, pass readiness for a while, then exit and come back
+// after a back-off, again and again (CrashLoopBackOff), in every pod or only
+// in the pods a test picks, as a bad node would.
 //
 // Every pod has its own serial queue; events for a pod that is already queued
 // are coalesced, so a burst of hundreds of pods never builds a backlog of
@@ -24,8 +27,21 @@ export interface FakeKubeletOptions {
   restartDelayMs?: number;
   /** Images that run but never pass readiness; default: a tag ending in "-broken". */
   isBrokenImage?: (image: string) => boolean;
+  /** How crashing images behave; by default a tag ending in "-crashloop" crashes in every pod. */
+  crashLoop?: CrashLoopOptions;
   /** Reports failed API calls (they are retried); default: stderr. */
   log?: (line: string) => void;
+}
+
+export interface CrashLoopOptions {
+  /** Images that crash; default: a tag ending in "-crashloop". */
+  isCrashingImage?: (image: string) => boolean;
+  /** Pods in which they crash (elsewhere they run fine); default: every pod. */
+  affects?: (pod: Pod) => boolean;
+  /** How long each instance runs, ready, before it exits; default 1000 ms. */
+  runsForMs?: number;
+  /** How long the kubelet backs off before starting the next instance; default 1000 ms. */
+  backOffMs?: number;
 }
 
 export interface FakeKubelet {
@@ -43,6 +59,12 @@ interface Run {
   containerID: string;
   restartCount: number;
   startedAt: string;
+  /** `startedAt` in milliseconds, unrounded. */
+  startedMs: number;
+  /** Set while a crashed container waits out its back-off. */
+  backOffUntil?: number;
+  /** When this run next changes by itself (its crash or the end of its back-off). */
+  crashDueAt?: number;
   /** Set while the container restarts for a new image. */
   restart?: { finishedAt: string; dueAt: number };
   lastTerminated?: ContainerStatus["lastState"];
@@ -98,11 +120,19 @@ export function isBrokenByTag(image: string): boolean {
   return splitImage(image).tag?.endsWith("-broken") ?? false;
 }
 
+export function isCrashingByTag(image: string): boolean {
+  return splitImage(image).tag?.endsWith("-crashloop") ?? false;
+}
+
 export async function startFakeKubelet(kubeconfigPath: string, opts: FakeKubeletOptions = {}): Promise<FakeKubelet> {
   const nodeName = opts.nodeName ?? "fake-node";
   const startupDelayMs = opts.startupDelayMs ?? 0;
   const restartDelayMs = opts.restartDelayMs ?? 0;
   const isBroken = opts.isBrokenImage ?? isBrokenByTag;
+  const isCrashing = opts.crashLoop?.isCrashingImage ?? isCrashingByTag;
+  const crashAffects = opts.crashLoop?.affects ?? (() => true);
+  const runsForMs = opts.crashLoop?.runsForMs ?? 1000;
+  const backOffMs = opts.crashLoop?.backOffMs ?? 1000;
   const log = opts.log ?? ((line: string) => process.stderr.write(`[fake-kubelet] ${line}\n`));
   const client = new RawKubeClient(loadKubeConfig({ kubeconfigPath }).kubeConfig, { userAgent: "sidecarset-fake-kubelet" });
   await registerNode(client, nodeName);
@@ -199,7 +229,9 @@ export async function startFakeKubelet(kubeconfigPath: string, opts: FakeKubelet
       for (const cs of [...(st.containerStatuses ?? []), ...(st.initContainerStatuses ?? [])]) {
         const running = cs.state?.running?.startedAt;
         if (running && cs.imageID && cs.containerID) {
-          state.runs.set(cs.name, { image: cs.image, imageID: cs.imageID, containerID: cs.containerID, restartCount: cs.restartCount, startedAt: running, lastTerminated: cs.lastState });
+          state.runs.set(cs.name, {
+            image: cs.image, imageID: cs.imageID, containerID: cs.containerID, restartCount: cs.restartCount, startedAt: running, startedMs: Date.parse(running), lastTerminated: cs.lastState,
+          });
         }
       }
       for (const c of st.conditions ?? []) if (c.lastTransitionTime) state.transitions.set(c.type, { status: c.status, at: c.lastTransitionTime });
@@ -212,7 +244,7 @@ export async function startFakeKubelet(kubeconfigPath: string, opts: FakeKubelet
 
   const scheduleNext = (uid: string, state: PodState, now: number): void => {
     if (stopped) return;
-    const due = [...state.runs.values()].flatMap((r) => (r.restart ? [r.restart.dueAt] : []));
+    const due = [...state.runs.values()].flatMap((r) => [...(r.restart ? [r.restart.dueAt] : []), ...(r.crashDueAt !== undefined ? [r.crashDueAt] : [])]);
     if (state.runningAt > now) due.push(state.runningAt);
     clearTimeout(state.timer);
     state.timer = undefined;
@@ -227,7 +259,7 @@ export async function startFakeKubelet(kubeconfigPath: string, opts: FakeKubelet
       if (!running) return { name: c.name, image, imageID: "", ready: false, started: false, restartCount: 0, state: { waiting: { reason: "ContainerCreating" } } };
       let run = state.runs.get(c.name);
       if (!run) {
-        run = { image, imageID: imageIdFor(image), containerID: newContainerId(pod, c.name, 0), restartCount: 0, startedAt: stamp(state.runningAt) };
+        run = { image, imageID: imageIdFor(image), containerID: newContainerId(pod, c.name, 0), restartCount: 0, startedAt: stamp(state.runningAt), startedMs: state.runningAt };
         state.runs.set(c.name, run);
       }
       // A restart always shows at least one not-ready status, even with no delay:
@@ -236,12 +268,18 @@ export async function startFakeKubelet(kubeconfigPath: string, opts: FakeKubelet
       else if (run.restart && now >= run.restart.dueAt) {
         run.lastTerminated = { terminated: { exitCode: 0, reason: "Completed", startedAt: run.startedAt, finishedAt: run.restart.finishedAt, containerID: run.containerID } };
         run.restartCount++;
-        Object.assign(run, { image, imageID: imageIdFor(image), containerID: newContainerId(pod, c.name, run.restartCount), startedAt: stamp(now), restart: undefined });
+        Object.assign(run, { image, imageID: imageIdFor(image), containerID: newContainerId(pod, c.name, run.restartCount), startedAt: stamp(now), startedMs: now, restart: undefined, backOffUntil: undefined });
       }
+      if (!run.restart && isCrashing(run.image) && crashAffects(pod)) advanceCrashLoop(pod, c.name, run, now);
+      else run.crashDueAt = run.backOffUntil = undefined;
       const base = { name: c.name, image: run.image, imageID: run.imageID, containerID: run.containerID, restartCount: run.restartCount, ...(run.lastTerminated ? { lastState: run.lastTerminated } : {}) };
       if (run.restart) {
         // The old container has stopped; the kubelet keeps reporting it until the new one runs.
         return { ...base, ready: false, started: false, state: { terminated: { exitCode: 0, reason: "Completed", startedAt: run.startedAt, finishedAt: run.restart.finishedAt, containerID: run.containerID } } };
+      }
+      if (run.backOffUntil !== undefined) {
+        const message = `back-off ${Math.ceil(backOffMs / 1000)}s restarting failed container=${c.name} pod=${pod.metadata?.name}_${pod.metadata?.namespace}(${pod.metadata?.uid})`;
+        return { ...base, ready: false, started: false, state: { waiting: { reason: "CrashLoopBackOff", message } } };
       }
       return { ...base, ready: !isBroken(run.image), started: true, state: { running: { startedAt: run.startedAt } } };
     };
@@ -285,6 +323,22 @@ export async function startFakeKubelet(kubeconfigPath: string, opts: FakeKubelet
       containerStatuses,
       initContainerStatuses,
     };
+  };
+
+  /**
+   * One crashing container: a running instance exits `runsForMs` after it
+   * started (restartCount + 1, reported in lastState), waits out the back-off,
+   * then a new instance starts.
+   */
+  const advanceCrashLoop = (pod: Pod, name: string, run: Run, now: number): void => {
+    if (run.backOffUntil === undefined && now >= run.startedMs + runsForMs) {
+      run.lastTerminated = { terminated: { exitCode: 1, reason: "Error", startedAt: run.startedAt, finishedAt: stamp(now), containerID: run.containerID } };
+      run.restartCount++;
+      run.backOffUntil = now + backOffMs;
+    } else if (run.backOffUntil !== undefined && now >= run.backOffUntil) {
+      Object.assign(run, { containerID: newContainerId(pod, name, run.restartCount), startedAt: stamp(now), startedMs: now, backOffUntil: undefined });
+    }
+    run.crashDueAt = run.backOffUntil ?? run.startedMs + runsForMs;
   };
 
   // The informer restarts its watch by itself after any error, with backoff.

@@ -43,6 +43,8 @@ export interface ManagerMetrics {
   statusReady: Gauge<"sidecarset">;
   statusUpdatedReady: Gauge<"sidecarset">;
   statusNotInjected: Gauge<"sidecarset">;
+  rolloutHalted: Gauge<"sidecarset">;
+  failedUpgrades: Gauge<"sidecarset">;
   kruise: KruiseStateGauges;
 }
 
@@ -119,6 +121,8 @@ export function createMetrics(opts: MetricsOptions = {}): ManagerMetrics {
     statusReady: gauge("sidecarset_status_ready_pods", "status.readyPods of the SidecarSet", ["sidecarset"]),
     statusUpdatedReady: gauge("sidecarset_status_updated_ready_pods", "status.updatedReadyPods of the SidecarSet", ["sidecarset"]),
     statusNotInjected: gauge("sidecarset_status_not_injected_pods", "status.notInjectedPods: selected pods created without the SidecarSet's sidecars", ["sidecarset"]),
+    rolloutHalted: gauge("sidecarset_rollout_halted", "1 while the SidecarSet's rollout is halted by its progress deadline, else 0 (only for SidecarSets with sidecarset.io/progress-deadline-seconds)", ["sidecarset"]),
+    failedUpgrades: gauge("sidecarset_failed_upgrades", "Pods upgraded to the current revision that failed (not ready by the deadline, restarted, or stuck pulling or crash-looping)", ["sidecarset"]),
     kruise: {
       created: gauge("kruise_sidecarset_created", "Unix creation timestamp", ["namespace", "sidecarset"]),
       matched: gauge("kruise_sidecarset_status_replicas_matched", "The number of matched replicas per sidecarset.", ["namespace", "sidecarset"]),
@@ -195,10 +199,22 @@ export function setSidecarSetStatus(m: ManagerMetrics, sidecarset: string, s: Si
   m.statusNotInjected.set(labels, s.notInjectedPods);
 }
 
+/** The progress deadline's verdict for one SidecarSet; undefined (no deadline asked for) drops its series. */
+export function setProgressVerdict(m: ManagerMetrics, sidecarset: string, verdict: { halted: boolean; failed: readonly unknown[] } | undefined): void {
+  const labels = { sidecarset };
+  if (!verdict) {
+    m.rolloutHalted.remove(labels);
+    m.failedUpgrades.remove(labels);
+    return;
+  }
+  m.rolloutHalted.set(labels, verdict.halted ? 1 : 0);
+  m.failedUpgrades.set(labels, verdict.failed.length);
+}
+
 /** Drops every per-SidecarSet series of a deleted SidecarSet, so gauges do not report it forever. */
 export function forgetSidecarSet(m: ManagerMetrics, sidecarset: string): void {
   const labels = { sidecarset };
-  for (const metric of [m.injections, m.podsUpgraded, m.sidecarSetReconcileErrors, m.statusMatched, m.statusUpdated, m.statusReady, m.statusUpdatedReady, m.statusNotInjected]) {
+  for (const metric of [m.injections, m.podsUpgraded, m.sidecarSetReconcileErrors, m.statusMatched, m.statusUpdated, m.statusReady, m.statusUpdatedReady, m.statusNotInjected, m.rolloutHalted, m.failedUpgrades]) {
     metric.remove(labels);
   }
   const k = m.kruise;

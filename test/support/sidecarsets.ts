@@ -15,6 +15,7 @@ export interface SidecarSetStatus {
   updatedReadyPods?: number;
   notInjectedPods?: number;
   latestRevision?: string;
+  conditions?: { type: string; status: string; reason?: string; message?: string; lastTransitionTime?: string }[];
 }
 
 export interface SidecarSetObject {

@@ -11,6 +11,7 @@ import { validateContainers } from "./containers.js";
 import { Findings } from "./findings.js";
 import { validateMetadata } from "./metadata.js";
 import { validatePatchPodMetadata } from "./patch-pod-metadata.js";
+import { validateProgressPolicy } from "./progress-policy.js";
 import { validateLabelSelector } from "./selector.js";
 import { checkShape, got, isPlainObject, type ShapeResult } from "./shape.js";
 import { validateSidecarFields } from "./sidecar-fields.js";
@@ -110,6 +111,7 @@ function validate(obj: unknown, ctx: ValidationContext, options: ValidationOptio
   checkKind(set, f);
   validateMetadata(set.metadata, f);
   const old = ctx.operation === "UPDATE" && ctx.oldObject ? (checkShape(ctx.oldObject, "SidecarSet").value as SidecarSet) : undefined;
+  validateProgressPolicy(set, old, f);
   validateCanary(set, old, ctx.others ?? [], f);
   if (set.spec) {
     validateSpec(set, ctx, f);

@@ -17,5 +17,5 @@ export * from "./hot-upgrade-flip.js";
 export * from "./condition.js";
 export * from "./revisions.js";
 export * from "./expectations.js";
-export * from "./halt.js";
+export * from "./progressing-condition.js";
 export * from "./changes-besides-images.js";

@@ -8,6 +8,7 @@ import type { Pod } from "../../api/kube-types.js";
 import type { SidecarSet } from "../../api/types.js";
 import type { Labels } from "../selector.js";
 import type { NamespaceLabels } from "./matching.js";
+import type { UpgradeFacts } from "./progress-deadline.js";
 
 /** How a pod stands to the SidecarSet's selection (docs/behaviour.md §6.3), as bit flags. */
 export const SELECTED = 1;
@@ -46,6 +47,8 @@ export class PlanMemo {
   private context: string | undefined;
   private namespaceLabels: NamespaceLabels | undefined;
   private entries = new WeakMap<Pod, Entry>();
+  /** Upgrade facts for the progress deadline, only of pods it judged (updated ones, while it is on). */
+  private upgrades = new WeakMap<Pod, UpgradeFacts>();
   // The entry looked up last: a plan asks for a pod's facts right after its selection.
   private lastPod: Pod | undefined;
   private lastEntry: Entry | undefined;
@@ -73,6 +76,7 @@ export class PlanMemo {
     this.namespaceLabels = namespaceLabels;
     this.generation++;
     this.entries = new WeakMap();
+    this.upgrades = new WeakMap();
     this.lastPod = undefined;
     this.lastEntry = undefined;
   }
@@ -94,6 +98,13 @@ export class PlanMemo {
       this.lastEntry = entry;
     }
     return entry.flags;
+  }
+
+  /** The pod's upgrade facts, computed by `compute` the first time. */
+  upgradeFactsOf(pod: Pod, compute: (pod: Pod) => UpgradeFacts): UpgradeFacts {
+    let facts = this.upgrades.get(pod);
+    if (facts === undefined) this.upgrades.set(pod, (facts = compute(pod)));
+    return facts;
   }
 
   factsOf(pod: Pod): RememberedFacts | undefined {

@@ -4,14 +4,16 @@
 import type { FieldError } from "../../api/errors.js";
 import type { Pod } from "../../api/kube-types.js";
 import { formatTimestamp } from "../../api/pod-records.js";
+import { readProgressPolicy } from "../../api/progress-policy.js";
 import type { SidecarSet } from "../../api/types.js";
 import { updateSelectorOf } from "./candidates.js";
-import { podKey, selectPods, type NamespaceLabels } from "./matching.js";
+import { podKey, selectPods, sidecarPodContainerNames, type NamespaceLabels } from "./matching.js";
 import { maxUnavailableCount, walkUnavailableBudget } from "./max-unavailable.js";
 import { orderKeysOfWaiting, upgradeOrderOfRanks } from "./order.js";
 import { isFieldError, parseIntOrPercent, partitionCount, upgradableUnderPartition, type IntOrPercent } from "./partition.js";
 import type { PlanMemo } from "./plan-memo.js";
 import { CANDIDATE_STATES, PodFacts, WAITING } from "./pod-facts.js";
+import { judgeUpgrade, ProgressTally, upgradeFactsOf, type ProgressVerdict, type UpgradeFacts } from "./progress-deadline.js";
 import { tallyFacts, updatedButUnavailable, type RolloutStatus } from "./status.js";
 
 const NOT_UPGRADABLE = CANDIDATE_STATES.indexOf("not-upgradable");
@@ -37,6 +39,8 @@ export type StopReason =
   | "paused"
   /** Pods are mid hot-upgrade: park their idle containers first (docs/behaviour.md §6.10). */
   | "hot-upgrade-flip"
+  /** Too many pods failed on the current revision (docs/behaviour.md §7a.5). */
+  | "progress-deadline"
   | "all-updated"
   | "invalid-strategy";
 
@@ -88,6 +92,8 @@ export interface Plan {
   stopped: StopReason | null;
   /** What kept further waiting pods from this round, when something did. */
   limitedBy: "partition" | "max-unavailable" | null;
+  /** The progress deadline's verdict; undefined when S does not ask for one. */
+  progress: ProgressVerdict | undefined;
   /** One entry per selected pod, in (namespace, name) order (computed when first read). */
   readonly pods: PodPlanEntry[];
   /**
@@ -124,6 +130,8 @@ const STOP_REASONS: Record<StopReason, string> = {
   "not-update": "updateStrategy.type is NotUpdate: sidecars are injected, never upgraded",
   paused: "updateStrategy.paused is true",
   "hot-upgrade-flip": "hot-upgrade pods are parking their old containers first; upgrades resume after that",
+  "progress-deadline":
+    "halted: progress deadline; too many pods failed on this revision (see the Progressing condition); a new revision or the sidecarset.io/resumed-at annotation lifts it",
   "all-updated": "every matched pod is updated",
   "invalid-strategy": "updateStrategy is invalid (see errors)",
 };
@@ -155,12 +163,23 @@ export function planUpgrade(set: SidecarSet, pods: readonly Pod[], opts: PlanOpt
   const status: RolloutStatus = { matchedPods: 0, updatedPods: 0, readyPods: 0, updatedReadyPods: 0, notInjectedPods: selection.notInjected.length };
   let unavailable = 0;
   let waitingCount = 0;
+  const policy = readProgressPolicy(set.metadata.annotations).policy;
+  const progress = policy ? new ProgressTally(policy) : undefined;
+  const healthInput = policy ? { policy, available: false, nowMs: opts.now.getTime() } : undefined;
+  const setName = set.metadata.name ?? "";
+  const sidecarContainers = policy ? sidecarPodContainerNames(set) : [];
+  const readUpgrade = (pod: Pod): UpgradeFacts => upgradeFactsOf(pod, setName, sidecarContainers);
   for (let rank = 0; rank < n; rank++) {
     const updated = facts.updated[rank] === 1;
     const consistent = facts.consistent[rank] === 1;
     const ready = facts.ready[rank] === 1;
     tallyFacts(status, updated, consistent, ready);
     if (updatedButUnavailable(updated, consistent, ready)) unavailable++;
+    if (progress && healthInput && updated) {
+      healthInput.available = consistent && ready;
+      const pod = selection.matched[rank]!;
+      progress.add(pod, judgeUpgrade(memo ? memo.upgradeFactsOf(pod, readUpgrade) : readUpgrade(pod), healthInput));
+    }
     const state = facts.state[rank];
     if (state === WAITING) waitingCount++;
     else if (state === NOT_UPGRADABLE) notUpgradable.push(selection.matched[rank]!);
@@ -182,12 +201,14 @@ export function planUpgrade(set: SidecarSet, pods: readonly Pod[], opts: PlanOpt
   const readyKept: boolean[] = new Array(underPartition);
   for (let i = 0; i < underPartition; i++) readyKept[i] = facts.ready[ordered[i]!] === 1;
   const walk = walkUnavailableBudget(readyKept, budget, unavailable);
+  const verdict = progress?.verdict();
 
   let stopped: StopReason | null = null;
   if (strategy.type === "NotUpdate") stopped = "not-update";
   else if (parsed.errors.length > 0) stopped = "invalid-strategy";
   else if (strategy.paused) stopped = "paused";
   else if (flip.length > 0) stopped = "hot-upgrade-flip";
+  else if (verdict?.halted) stopped = "progress-deadline";
   else if (status.updatedPods >= status.matchedPods) stopped = "all-updated";
 
   const taken = stopped ? 0 : walk.taken;
@@ -216,6 +237,7 @@ export function planUpgrade(set: SidecarSet, pods: readonly Pod[], opts: PlanOpt
     unavailableAfter: stopped ? unavailable : walk.unavailableAfter,
     stopped,
     limitedBy,
+    progress: verdict,
     // Built when first read: a controller acting on the plan rarely needs a
     // reason per pod, and for 100k pods they are 100k objects.
     get pods(): PodPlanEntry[] {

@@ -5,10 +5,13 @@
 // what they count now is added, both computed by planUpgrade itself over just
 // those pods. Pod writes never come out of this path: when a change makes the
 // rollout act (a pod waits for an upgrade, a hot-upgrade flip), the caller
-// plans in full. Per pod event, the cost then follows the pods that changed,
+// plans in full. The same holds while the progress deadline (docs/behaviour.md
+// §7a.5) watches an upgraded pod that is not healthy: its verdict changes with
+// time alone, so only a full plan may judge it. Per pod event, the cost then follows the pods that changed,
 // not the pods that exist.
 import type { Pod } from "../../api/kube-types.js";
 import { formatTimestamp } from "../../api/pod-records.js";
+import { readProgressPolicy } from "../../api/progress-policy.js";
 import type { SidecarSet } from "../../api/types.js";
 import { maxUnavailableCount } from "./max-unavailable.js";
 import { partitionCount } from "./partition.js";
@@ -28,6 +31,9 @@ interface Tally {
   status: RolloutStatus;
   flips: number;
   unavailable: number;
+  /** Pods the progress deadline judges, and those of them not healthy (0 when S has no deadline). */
+  tracked: number;
+  unsettled: number;
 }
 
 interface Base {
@@ -37,6 +43,8 @@ interface Base {
   revision: number;
   /** When the last full plan ran (ms). */
   plannedAt: number;
+  /** The progress policy the base was judged under: a resume changes it without changing the memo's inputs. */
+  policy: string;
 }
 
 /** A full plan is run at least this often, whatever the changes: a carried status never drifts for long. */
@@ -45,17 +53,26 @@ export const FULL_PLAN_INTERVAL_MS = 60_000;
 const STATUS_KEYS = ["matchedPods", "updatedPods", "readyPods", "updatedReadyPods", "notInjectedPods"] as const;
 
 function tallyOf(plan: Plan): Tally {
-  return { status: { ...plan.status }, flips: plan.hotUpgradeFlip.length, unavailable: plan.unavailable };
+  return {
+    status: { ...plan.status },
+    flips: plan.hotUpgradeFlip.length,
+    unavailable: plan.unavailable,
+    tracked: plan.progress?.tracked ?? 0,
+    unsettled: plan.progress?.unsettled ?? 0,
+  };
 }
 
 function combine(base: Tally, minus: Tally, plus: Tally): Tally {
   const status = { ...base.status };
   for (const k of STATUS_KEYS) status[k] = base.status[k] - minus.status[k] + plus.status[k];
-  return { status, flips: base.flips - minus.flips + plus.flips, unavailable: base.unavailable - minus.unavailable + plus.unavailable };
+  const sum = (k: "flips" | "unavailable" | "tracked" | "unsettled"): number => base[k] - minus[k] + plus[k];
+  return { status, flips: sum("flips"), unavailable: sum("unavailable"), tracked: sum("tracked"), unsettled: sum("unsettled") };
 }
 
 /** The stop reason of a plan with this tally, or null when the rollout has something to do. */
 function quietReason(set: SidecarSet, tally: Tally): StopReason | null {
+  // A judged pod that is not healthy can fail by the clock alone, paused or not.
+  if (tally.unsettled > 0) return null;
   const strategy = set.spec.updateStrategy ?? {};
   if (strategy.type === "NotUpdate") return "not-update";
   if (readStrategy(set).errors.length > 0) return null;
@@ -78,7 +95,7 @@ export class QuietPlanner {
     const tally = tallyOf(plan);
     this.base =
       plan.stopped !== null && quietReason(set, tally) === plan.stopped
-        ? { tally, memoGeneration: memo.generation, revision, plannedAt: nowMs }
+        ? { tally, memoGeneration: memo.generation, revision, plannedAt: nowMs, policy: policyKey(set) }
         : undefined;
   }
 
@@ -103,7 +120,7 @@ export class QuietPlanner {
     const base = this.base;
     if (!base || nowMs - base.plannedAt >= FULL_PLAN_INTERVAL_MS) return undefined;
     opts.memo.begin(set, opts);
-    if (opts.memo.generation !== base.memoGeneration) return undefined;
+    if (opts.memo.generation !== base.memoGeneration || policyKey(set) !== base.policy) return undefined;
     const before: Pod[] = [];
     const after: Pod[] = [];
     for (const [key, old] of changes.previous) {
@@ -120,6 +137,16 @@ export class QuietPlanner {
     this.base = { ...base, tally, revision };
     return quietPlan(set, tally, stopped, opts, listing);
   }
+}
+
+function policyKey(set: SidecarSet): string {
+  return JSON.stringify(readProgressPolicy(set.metadata.annotations).policy ?? null);
+}
+
+/** The verdict of a quiet plan: nothing judged is unhealthy (else it is not quiet), so nothing failed. */
+function progressOfQuiet(set: SidecarSet, tally: Tally): Plan["progress"] {
+  const policy = readProgressPolicy(set.metadata.annotations).policy;
+  return policy ? { failed: [], tracked: tally.tracked, unsettled: 0, halted: false, maxFailed: policy.maxFailed } : undefined;
 }
 
 /** A plan that writes no pod; its per-pod lists come from a full plan, computed only if read. */
@@ -152,6 +179,8 @@ function quietPlan(set: SidecarSet, tally: Tally, stopped: StopReason, opts: Pla
     unavailableAfter: tally.unavailable,
     stopped,
     limitedBy: null,
+    // Nothing judged is unhealthy (else the plan is not quiet), so nothing failed.
+    progress: progressOfQuiet(set, tally),
     get pods() {
       return fullPlan().pods;
     },

@@ -130,3 +130,30 @@ test("a SidecarSet update reconciles on generation, label or annotation changes,
     true,
   );
 });
+
+const withDeadline = (set: SidecarSet): SidecarSet => ({
+  ...set,
+  metadata: { ...set.metadata, annotations: { ...set.metadata.annotations, "sidecarset.io/progress-deadline-seconds": "60" } },
+});
+
+const sidecarStatus = (p: Pod) => p.status!.containerStatuses!.find((s) => s.name === "sidecar")!;
+
+const sidecarChanges: { name: string; change: (p: Pod) => void }[] = [
+  { name: "restarted", change: (p) => (sidecarStatus(p).restartCount += 1) },
+  { name: "started waiting in ImagePullBackOff", change: (p) => (sidecarStatus(p).state = { waiting: { reason: "ImagePullBackOff" } }) },
+];
+
+for (const c of sidecarChanges) {
+  test(`a sidecar that ${c.name} without a Ready flip: now, for a SidecarSet with a progress deadline only`, () => {
+    const pod = makePod("p", { updated: true, ready: false });
+    const next = bump(pod, c.change);
+    assert.deepEqual(podUpdatedTriggers(pod, next, [withDeadline(makeSet())], {}), [{ sidecarSet: SET, delayMs: 0 }]);
+    assert.deepEqual(podUpdatedTriggers(pod, next, [makeSet()], {}), [], "without the annotation, as before");
+  });
+}
+
+test("an app container's restart is not a sidecar failure: no trigger even with a progress deadline", () => {
+  const pod = makePod("p", { updated: true });
+  const next = bump(pod, (p) => (p.status!.containerStatuses!.find((s) => s.name === "app")!.restartCount += 1));
+  assert.deepEqual(podUpdatedTriggers(pod, next, [withDeadline(makeSet())], {}), []);
+});

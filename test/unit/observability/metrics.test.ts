@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { WorkQueue } from "../../../src/kube/workqueue.js";
-import { createMetrics, forgetSidecarSet, observeReconcile, observeWebhook, setKruiseSidecarSetState, setSidecarSetStatus, workqueueMetrics } from "../../../src/observability/metrics.js";
+import { createMetrics, forgetSidecarSet, observeReconcile, observeWebhook, setKruiseSidecarSetState, setProgressVerdict, setSidecarSetStatus, workqueueMetrics } from "../../../src/observability/metrics.js";
 
 async function text(m: ReturnType<typeof createMetrics>): Promise<string> {
   return m.registry.metrics();
@@ -79,6 +79,22 @@ test("per-SidecarSet status gauges are set, and removed when the SidecarSet is f
   assert.match(out, /sidecarset_status_matched_pods\{sidecarset="log-agent"\} 20/);
   assert.match(out, /sidecarset_status_updated_ready_pods\{sidecarset="log-agent"\} 9/);
   assert.match(out, /sidecarset_status_not_injected_pods\{sidecarset="log-agent"\} 1/);
+  forgetSidecarSet(m, "log-agent");
+  out = await text(m);
+  assert.doesNotMatch(out, /sidecarset="log-agent"/);
+});
+
+test("the progress deadline's gauges: halted and failed pods while it is on, no series when it is off or forgotten", async () => {
+  const m = createMetrics();
+  setProgressVerdict(m, "log-agent", { halted: true, failed: [{}, {}] });
+  let out = await text(m);
+  assert.match(out, /sidecarset_rollout_halted\{sidecarset="log-agent"\} 1/);
+  assert.match(out, /sidecarset_failed_upgrades\{sidecarset="log-agent"\} 2/);
+  setProgressVerdict(m, "log-agent", { halted: false, failed: [] });
+  assert.match(await text(m), /sidecarset_rollout_halted\{sidecarset="log-agent"\} 0/);
+  setProgressVerdict(m, "log-agent", undefined);
+  assert.doesNotMatch(await text(m), /sidecarset_rollout_halted\{/);
+  setProgressVerdict(m, "log-agent", { halted: true, failed: [{}] });
   forgetSidecarSet(m, "log-agent");
   out = await text(m);
   assert.doesNotMatch(out, /sidecarset="log-agent"/);

@@ -51,6 +51,12 @@ export interface PodState {
   restarts?: number;
   nodeName?: string;
   phase?: string;
+  /** The sidecar's kubelet state: it exited at least once since it started on its current image, and may wait now. */
+  sidecar?: { restartedAt?: number; waiting?: string };
+  /** For updated pods: when the upgrade was patched, seconds after the epoch of `at` (default 0). */
+  patchedAt?: number;
+  /** Updated at creation (no in-place update record): never "upgraded". */
+  createdUpdated?: boolean;
 }
 
 const EPOCH = Date.parse("2026-01-01T00:00:00Z");
@@ -67,13 +73,13 @@ export function makePod(name: string, s: PodState = {}): Pod {
   const annotations: Record<string, string> = {
     "kruise.io/sidecarset-injected-list": SET,
     "kruise.io/sidecarset-hash": JSON.stringify({
-      [SET]: { updateTimestamp: at(0), hash: updated ? HASH : OLD_HASH, sidecarSetName: SET, sidecarList: ["sidecar"] },
+      [SET]: { updateTimestamp: at(s.patchedAt ?? 0), hash: updated ? HASH : OLD_HASH, sidecarSetName: SET, sidecarList: ["sidecar"] },
     }),
     "kruise.io/sidecarset-hash-without-image": JSON.stringify({
       [SET]: { updateTimestamp: at(0), hash: s.notUpgradable ? "without-image-old" : WITHOUT_IMAGE, sidecarSetName: SET, sidecarList: ["sidecar"] },
     }),
   };
-  if (updated || s.busy) {
+  if ((updated && !s.createdUpdated) || s.busy) {
     annotations["kruise.io/sidecarset-inplace-update-state"] = JSON.stringify({
       [SET]: { revision: HASH, updateTimestamp: at(0), lastContainerStatuses: { sidecar: { imageID: imageID(previous) } } },
     });
@@ -101,7 +107,17 @@ export function makePod(name: string, s: PodState = {}): Pod {
       conditions: [{ type: "Ready", status: ready ? "True" : "False", lastTransitionTime: at(s.readySince ?? 0) }],
       containerStatuses: [
         { name: "app", image: "app:v1", imageID: imageID("app:v1"), ready: true, restartCount: s.restarts ?? 0 },
-        { name: "sidecar", image: running, imageID: imageID(running), ready: true, restartCount: 0 },
+        {
+          name: "sidecar",
+          image: running,
+          imageID: imageID(running),
+          ready: true,
+          restartCount: s.sidecar?.restartedAt !== undefined ? 2 : 0,
+          ...(s.sidecar?.waiting ? { state: { waiting: { reason: s.sidecar.waiting } } } : {}),
+          ...(s.sidecar?.restartedAt !== undefined
+            ? { lastState: { terminated: { exitCode: 1, reason: "Error", startedAt: at(s.sidecar.restartedAt), finishedAt: at(s.sidecar.restartedAt + 1) } } }
+            : {}),
+        },
       ],
     },
   } as Pod;

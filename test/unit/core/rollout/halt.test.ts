@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { SidecarSet } from "../../../../src/api/types.js";
-import { progressHalt } from "../../../../src/core/rollout/halt.js";
+import { progressHalt } from "../../../../src/core/rollout/progressing-condition.js";
 import { makeSet } from "./fixtures.js";
 
 const conditions = (list: NonNullable<NonNullable<SidecarSet["status"]>["conditions"]>): SidecarSet => ({

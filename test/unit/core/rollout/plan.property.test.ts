@@ -7,7 +7,7 @@ import { isReadyForSidecarSet } from "../../../../src/core/rollout/consistency.j
 import { planUpgrade } from "../../../../src/core/rollout/plan.js";
 import { PlanMemo } from "../../../../src/core/rollout/plan-memo.js";
 import { isPodUpdated } from "../../../../src/core/rollout/status.js";
-import { makePod, makeSet, names, NOW, type PodState } from "./fixtures.js";
+import { at, makePod, makeSet, names, NOW, type PodState } from "./fixtures.js";
 
 const stateArb: fc.Arbitrary<PodState> = fc.oneof(
   fc.constant({}),
@@ -164,4 +164,42 @@ test("a memo forgets pods when the namespace labels change", () => {
   assert.equal(planUpgrade(set, pods, { now: NOW, memo, namespaceLabels: prod }).status.matchedPods, 1);
   assert.equal(planUpgrade(set, pods, { now: NOW, memo, namespaceLabels: { default: { env: "dev" } } }).status.matchedPods, 0);
   assert.equal(planUpgrade(set, pods, { now: NOW, memo, namespaceLabels: prod }).status.matchedPods, 1);
+});
+
+test("property: with a progress deadline, a plan with a memo judges upgraded pods exactly as a plan without one", () => {
+  const upgradedArb = fc.record({
+    updated: fc.boolean(),
+    ready: fc.boolean(),
+    consistent: fc.boolean(),
+    createdUpdated: fc.boolean(),
+    patchedAt: fc.constantFrom(0, 30, 90),
+    sidecar: fc.option(fc.record({ restartedAt: fc.constantFrom(undefined, -5, 40), waiting: fc.constantFrom(undefined, "CrashLoopBackOff", "ErrImagePull") }), {
+      nil: undefined,
+    }),
+  }) as fc.Arbitrary<PodState>;
+  const gate = fc.record({ deadline: fc.constantFrom("60", "100000"), maxFailed: fc.constantFrom("1", "3"), resumedAt: fc.constantFrom(undefined, 60) });
+  fc.assert(
+    fc.property(fc.array(fc.tuple(upgradedArb, fc.option(upgradedArb, { nil: undefined })), { maxLength: 30 }), gate, fc.integer({ min: 0, max: 200 }), (pairs, g, nowSeconds) => {
+      const set = makeSet({ maxUnavailable: 3 });
+      Object.assign(set.metadata.annotations!, {
+        "sidecarset.io/progress-deadline-seconds": g.deadline,
+        "sidecarset.io/max-failed-upgrades": g.maxFailed,
+        ...(g.resumedAt !== undefined ? { "sidecarset.io/resumed-at": at(g.resumedAt) } : {}),
+      });
+      const now = new Date(Date.parse(at(nowSeconds)));
+      const memo = new PlanMemo();
+      const before = pairs.map(([state], i) => makePod(`pod-${i}`, state));
+      planUpgrade(set, before, { now: NOW, memo });
+      // Some pods replaced by a new object in another state; the time moved on.
+      const after = before.map((pod, i) => {
+        const next = pairs[i]![1];
+        return next ? makePod(`pod-${i}`, next) : pod;
+      });
+      const remembered = planUpgrade(set, after, { now, memo });
+      const fresh = planUpgrade(set, after, { now });
+      assert.deepEqual(remembered.progress, fresh.progress);
+      assert.deepEqual(decisions(remembered), decisions(fresh));
+    }),
+    { numRuns: 300 },
+  );
 });

@@ -1,7 +1,9 @@
 // The carried-forward plan against its slow twin: after any sequence of pod
 // changes, a plan the QuietPlanner carries forward must have the status and
 // stop reason that a full plan over the same pods has, and it must decline
-// (so the caller plans in full) whenever the full plan would act.
+// (so the caller plans in full) whenever the full plan would act. With a
+// progress deadline, it must also reach the full plan's verdict: a halted
+// SidecarSet is never carried forward as a quiet one.
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import fc from "fast-check";
@@ -11,7 +13,8 @@ import { planUpgrade } from "../../../../src/core/rollout/plan.js";
 import { PlanMemo } from "../../../../src/core/rollout/plan-memo.js";
 import { FULL_PLAN_INTERVAL_MS, QuietPlanner } from "../../../../src/core/rollout/quiet-plan.js";
 import { Store } from "../../../../src/kube/store.js";
-import { makePod, makeSet, NOW, type PodState } from "./fixtures.js";
+import { PROGRESS_DEADLINE_ANNOTATION, RESUMED_AT_ANNOTATION } from "../../../../src/api/keys.js";
+import { at, makePod, makeSet, NOW, type PodState } from "./fixtures.js";
 
 const podState = fc.record({
   updated: fc.boolean(),
@@ -22,17 +25,32 @@ const podState = fc.record({
   namespace: fc.constantFrom("default", "other"),
   labels: fc.record({ app: fc.constantFrom("web", "db") }),
   phase: fc.constantFrom("Running", "Running", "Pending", "Succeeded"),
+  createdUpdated: fc.boolean(),
+  patchedAt: fc.constantFrom(0, 20),
+  sidecar: fc.option(fc.record({ restartedAt: fc.constantFrom(undefined, -5, 10), waiting: fc.constantFrom(undefined, "CrashLoopBackOff") }), { nil: undefined }),
 }) as fc.Arbitrary<PodState>;
+
+/** No gate; a deadline long past for every pod; one far ahead (pods stay pending). */
+const gate = fc.constantFrom<Record<string, string>>({}, { [PROGRESS_DEADLINE_ANNOTATION]: "60" }, { [PROGRESS_DEADLINE_ANNOTATION]: "999999999" });
 
 const strategy = fc.constantFrom<Parameters<typeof makeSet>[0]>({}, { paused: true }, { type: "NotUpdate" }, { maxUnavailable: 0 });
 
-type Op = { kind: "set"; index: number; state: PodState; terminating: boolean } | { kind: "delete"; index: number } | { kind: "spec" };
+type Op = { kind: "set"; index: number; state: PodState; terminating: boolean } | { kind: "delete"; index: number } | { kind: "spec" } | { kind: "resume" };
 
 const op: fc.Arbitrary<Op> = fc.oneof(
   { weight: 6, arbitrary: fc.record({ kind: fc.constant("set" as const), index: fc.nat(11), state: podState, terminating: fc.boolean() }) },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant("delete" as const), index: fc.nat(11) }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant("spec" as const) }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant("resume" as const) }) },
 );
+
+/** Sets a resume between the two patch times the pods use, or takes it away. */
+function toggleResume(set: SidecarSet): SidecarSet {
+  const annotations = { ...set.metadata.annotations };
+  if (annotations[RESUMED_AT_ANNOTATION]) delete annotations[RESUMED_AT_ANNOTATION];
+  else annotations[RESUMED_AT_ANNOTATION] = at(10);
+  return { ...set, metadata: { ...set.metadata, annotations } };
+}
 
 function podOf(index: number, state: PodState, terminating: boolean, version: number): Pod {
   const pod = makePod(`p${index}`, state);
@@ -44,8 +62,9 @@ function podOf(index: number, state: PodState, terminating: boolean, version: nu
 
 test("property: a carried-forward plan has the full plan's status and stop reason, and is declined whenever the full plan would act", () => {
   fc.assert(
-    fc.property(strategy, fc.array(fc.tuple(fc.nat(11), podState), { maxLength: 12 }), fc.array(fc.array(op, { minLength: 1, maxLength: 4 }), { minLength: 1, maxLength: 12 }), (s, initial, rounds) => {
-      let set: SidecarSet = makeSet(s);
+    fc.property(strategy, gate, fc.array(fc.tuple(fc.nat(11), podState), { maxLength: 12 }), fc.array(fc.array(op, { minLength: 1, maxLength: 4 }), { minLength: 1, maxLength: 12 }), (s, g, initial, rounds) => {
+      const base = makeSet(s);
+      let set: SidecarSet = { ...base, metadata: { ...base.metadata, annotations: { ...base.metadata.annotations, ...g } } };
       const store = new Store<Pod>();
       let version = 1;
       for (const [index, state] of initial) store.set(`${state.namespace ?? "default"}/p${index}`, podOf(index, state, false, version++));
@@ -68,6 +87,7 @@ test("property: a carried-forward plan has the full plan's status and stop reaso
           assert.equal(carried.maxUnavailable, expected.maxUnavailable);
           assert.deepEqual(carried.upgrade, []);
           assert.deepEqual(carried.matched.map((p) => p.metadata?.name), expected.matched.map((p) => p.metadata?.name));
+          assert.deepEqual(carried.progress, expected.progress);
           return;
         }
         const full = planUpgrade(set, store.list(), opts);
@@ -77,6 +97,10 @@ test("property: a carried-forward plan has the full plan's status and stop reaso
       reconcile();
       for (const round of rounds) {
         for (const o of round) {
+          if (o.kind === "resume") {
+            set = toggleResume(set);
+            continue;
+          }
           if (o.kind === "spec") {
             const image = set.spec.containers![0]!.image === "sidecar:v2" ? "sidecar:v3" : "sidecar:v2";
             set = { ...set, spec: { ...set.spec, containers: [{ ...set.spec.containers![0]!, image }] } };
