@@ -2,22 +2,7 @@
 // only parses arguments and prints; the decisions are in core/.
 import { Command, CommanderError } from "commander";
 import { basename } from "node:path";
-import { convertCommand } from "./convert.js";
-import { defaultsCommand } from "./defaults.js";
-import { demoCommand } from "./demo.js";
-import { explainCommand } from "./explain.js";
-import { hashCommand } from "./hash.js";
-import { injectCommand } from "./inject.js";
-import { managerCommand } from "./manager.js";
-import { manifestsCommand } from "./manifests.js";
-import { planCommand } from "./plan.js";
-import { preflightCommand } from "./preflight.js";
-import { rolloutCommand } from "./rollout.js";
-import { simulateCommand } from "./simulate.js";
-import { startCommand } from "./start.js";
-import { validateCommand } from "./validate.js";
 import { packageVersion } from "../manifests/options.js";
-import { versionCommand } from "./version.js";
 
 /** Exit code for wrong arguments, as most Unix tools use. */
 export const USAGE_EXIT_CODE = 2;
@@ -43,7 +28,58 @@ export const TOP_LEVEL_EXAMPLES = [
   "sidecarset manager --kubeconfig ~/.kube/config",
 ];
 
-export function buildProgram(name = "sidecarset"): Command {
+type CommandBuilder = (programName: string) => Command;
+
+/**
+ * Every command, in the order help lists them, each loaded only when asked
+ * for: a command's modules (the YAML reader, the client library, the engine)
+ * then cost nothing to the others, and a kubectl plugin call starts fast.
+ */
+export const COMMANDS: readonly { name: string; load: () => Promise<CommandBuilder> }[] = [
+  { name: "inject", load: async () => { const m = await import("./inject.js"); return () => m.injectCommand(); } },
+  { name: "validate", load: async () => { const m = await import("./validate.js"); return () => m.validateCommand(); } },
+  { name: "defaults", load: async () => { const m = await import("./defaults.js"); return () => m.defaultsCommand(); } },
+  { name: "hash", load: async () => { const m = await import("./hash.js"); return () => m.hashCommand(); } },
+  { name: "convert", load: async () => { const m = await import("./convert.js"); return () => m.convertCommand(); } },
+  { name: "plan", load: async () => { const m = await import("./plan.js"); return () => m.planCommand(); } },
+  { name: "explain", load: async () => { const m = await import("./explain.js"); return () => m.explainCommand(); } },
+  { name: "rollout", load: async () => { const m = await import("./rollout.js"); return () => m.rolloutCommand(); } },
+  { name: "simulate", load: async () => { const m = await import("./simulate.js"); return () => m.simulateCommand(); } },
+  { name: "manifests", load: async () => { const m = await import("./manifests.js"); return () => m.manifestsCommand(); } },
+  { name: "preflight", load: async () => { const m = await import("./preflight.js"); return () => m.preflightCommand(); } },
+  { name: "manager", load: async () => { const m = await import("./manager.js"); return () => m.managerCommand(); } },
+  { name: "start", load: async () => { const m = await import("./start.js"); return () => m.startCommand(); } },
+  { name: "demo", load: async () => { const m = await import("./demo.js"); return () => m.demoCommand(); } },
+  { name: "version", load: async () => (await import("./version.js")).versionCommand },
+];
+
+/** Builders already loaded: a second run in the same process builds its tree without waiting. */
+const loaded = new Map<string, CommandBuilder>();
+
+async function builderOf(entry: (typeof COMMANDS)[number]): Promise<CommandBuilder> {
+  let builder = loaded.get(entry.name);
+  if (!builder) loaded.set(entry.name, (builder = await entry.load()));
+  return builder;
+}
+
+/** The whole command tree (help, tests). */
+export async function buildProgram(name = "sidecarset"): Promise<Command> {
+  const builders = await Promise.all(COMMANDS.map(builderOf));
+  return programWith(name, builders.map((build) => build(name)));
+}
+
+/**
+ * The tree `argv` needs: only the command it names when it names one, else
+ * every command (top-level help and "unknown command" suggestions list them).
+ */
+async function programFor(argv: readonly string[], name: string): Promise<Command> {
+  const named = COMMANDS.find((c) => c.name === argv[0]);
+  if (!named) return buildProgram(name);
+  const build = loaded.get(named.name) ?? (await builderOf(named));
+  return programWith(name, [build(name)]);
+}
+
+function programWith(name: string, commands: Command[]): Command {
   const program = new Command(name)
     .description(
       "Inject sidecar containers into new Pods and upgrade them in place. " +
@@ -56,23 +92,6 @@ export function buildProgram(name = "sidecarset"): Command {
 Examples (from a checkout; examples/ holds separate scenarios that are valid together, see examples/README.md):
 ${TOP_LEVEL_EXAMPLES.map((e) => `  ${e}`).join("\n")}`,
     );
-  const commands = [
-    injectCommand(),
-    validateCommand(),
-    defaultsCommand(),
-    hashCommand(),
-    convertCommand(),
-    planCommand(),
-    explainCommand(),
-    rolloutCommand(),
-    simulateCommand(),
-    manifestsCommand(),
-    preflightCommand(),
-    managerCommand(),
-    startCommand(),
-    demoCommand(),
-    versionCommand(name),
-  ];
   for (const c of commands) program.addCommand(c);
   applyExitOverride(program, name);
   return program;
@@ -97,7 +116,13 @@ function applyExitOverride(cmd: Command, name: string): void {
 
 /** Runs the CLI and returns the process exit code; `name` is what the user typed to run it. */
 export async function run(argv: readonly string[], name = "sidecarset"): Promise<number> {
-  const program = buildProgram(name);
+  let program: Command;
+  try {
+    program = await programFor(argv, name);
+  } catch (e) {
+    process.stderr.write(`error: ${e instanceof Error ? e.message : String(e)}\n`);
+    return 1;
+  }
   try {
     await program.parseAsync([...argv], { from: "user" });
   } catch (e) {

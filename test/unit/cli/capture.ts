@@ -3,6 +3,12 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Command } from "commander";
+import { buildProgram } from "../../../src/cli/program.js";
+
+// The CLI loads a command's modules when it runs. Loaded once here, before any
+// output is captured, they come from the module cache afterwards: the test
+// runner's own output can then never fall between a command's writes.
+await buildProgram();
 
 export interface RunResult {
   stdout: string;

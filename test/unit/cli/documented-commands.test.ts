@@ -45,7 +45,7 @@ const documented: Documented[] = [
 
 test("the top-level help shows the examples run below", async () => {
   let help = "";
-  const program = buildProgram();
+  const program = await buildProgram();
   program.configureOutput({ writeOut: (s) => (help += s) });
   program.outputHelp();
   for (const e of TOP_LEVEL_EXAMPLES) assert.ok(help.split("\n").includes(`  ${e}`), e);

@@ -53,8 +53,8 @@ test("version prints the package version, the SidecarSet API versions the CRD se
   );
 });
 
-test("every command that reads manifests takes -f/--filename for several paths; every command that prints objects or results takes -o", () => {
-  const program = buildProgram();
+test("every command that reads manifests takes -f/--filename for several paths; every command that prints objects or results takes -o", async () => {
+  const program = await buildProgram();
   const byName = new Map(program.commands.map((c) => [c.name(), c]));
   for (const name of ["inject", "validate", "defaults", "hash"]) {
     const f = byName.get(name)!.options.find((o) => o.long === "--filename");
@@ -107,8 +107,19 @@ function staticImportGraph(entry: string): Map<string, string[]> {
 }
 
 test("the offline commands start without loading the Kubernetes client (it costs seconds to load)", () => {
-  const graph = staticImportGraph(fileURLToPath(new URL("../../../src/cli/program.ts", import.meta.url)));
+  // program.ts loads each command's module when that command runs: every one of them is an entry.
+  const program = fileURLToPath(new URL("../../../src/cli/program.ts", import.meta.url));
+  const commandModules = [...readFileSync(program, "utf8").matchAll(/import\("(\.\/[^"]+)"\)/g)].map((m) => resolve(dirname(program), m[1]!.replace(/\.js$/, ".ts")));
+  assert.ok(commandModules.length >= 15, "every command module is found");
+  const graph = new Map<string, string[]>();
+  for (const entry of [program, ...commandModules]) for (const [file, specifiers] of staticImportGraph(entry)) graph.set(file, specifiers);
   assert.ok(graph.size > 20, "the graph follows the imports");
   const loaders = [...graph].filter(([, specifiers]) => specifiers.some((s) => s.startsWith("@kubernetes/"))).map(([f]) => f);
   assert.deepEqual(loaders, []);
+});
+
+test("each entry of the command table loads the command of its name, and the tree holds them all in that order", async () => {
+  const { COMMANDS } = await import("../../../src/cli/program.js");
+  for (const c of COMMANDS) assert.equal((await c.load())("sidecarset").name(), c.name);
+  assert.deepEqual((await buildProgram()).commands.map((c) => c.name()), COMMANDS.map((c) => c.name));
 });
