@@ -8,6 +8,7 @@ import type { RawKubeClient } from "../kube/client.js";
 import type { EventRecorder } from "../kube/events.js";
 import type { Logger } from "../observability/logger.js";
 import type { ManagerMetrics } from "../observability/metrics.js";
+import { PodWebhookScope } from "./pod-webhook-scope.js";
 
 export interface ControllerTermOptions {
   client: RawKubeClient;
@@ -17,11 +18,14 @@ export interface ControllerTermOptions {
   workers: number;
   expectationTimeoutMs: number;
   metrics: ManagerMetrics;
+  /** The pod webhook's scope (docs/behaviour.md §7a.2), kept by whoever runs the controller. */
+  podWebhookScope: { enabled: boolean; graceMs: number };
 }
 
 export class ControllerTerm {
   readonly caches: ManagerCaches;
   private controller: SidecarSetController | undefined;
+  private scope: PodWebhookScope | undefined;
   private readonly abort = new AbortController();
   private stopping: Promise<void> | undefined;
 
@@ -51,6 +55,16 @@ export class ControllerTerm {
       metrics: opts.metrics,
     });
     this.controller.start();
+    this.scope = new PodWebhookScope({
+      client: opts.client,
+      sidecarSets: this.caches.sidecarSets,
+      recorder: opts.recorder,
+      metrics: opts.metrics,
+      logger: opts.logger,
+      enabled: opts.podWebhookScope.enabled,
+      graceMs: opts.podWebhookScope.graceMs,
+    });
+    this.scope.start();
     opts.logger.info({ workers: opts.workers, cached: this.caches.sizes() }, "controller caches synced; controller started");
   }
 
@@ -63,6 +77,7 @@ export class ControllerTerm {
   stop(): Promise<void> {
     this.stopping ??= (async () => {
       this.abort.abort();
+      await this.scope?.stop();
       await this.controller?.stop();
       await this.caches.stop();
     })();

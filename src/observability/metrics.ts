@@ -43,6 +43,8 @@ export interface ManagerMetrics {
   statusReady: Gauge<"sidecarset">;
   statusUpdatedReady: Gauge<"sidecarset">;
   statusNotInjected: Gauge<"sidecarset">;
+  podWebhookScoped: Gauge;
+  podWebhookScopeFallbacks: Counter<"reason">;
   kruise: KruiseStateGauges;
 }
 
@@ -119,6 +121,8 @@ export function createMetrics(opts: MetricsOptions = {}): ManagerMetrics {
     statusReady: gauge("sidecarset_status_ready_pods", "status.readyPods of the SidecarSet", ["sidecarset"]),
     statusUpdatedReady: gauge("sidecarset_status_updated_ready_pods", "status.updatedReadyPods of the SidecarSet", ["sidecarset"]),
     statusNotInjected: gauge("sidecarset_status_not_injected_pods", "status.notInjectedPods: selected pods created without the SidecarSet's sidecars", ["sidecarset"]),
+    podWebhookScoped: gauge("sidecarset_pod_webhook_scoped", "1 while the pod webhook's matchConditions limit it to pods a SidecarSet could select, 0 while it is called for every pod", []),
+    podWebhookScopeFallbacks: counter("sidecarset_pod_webhook_scope_fallbacks_total", "Times the pod webhook went back to every pod: the SidecarSets could not be expressed (cannot-express), the expression was too long (too-long), or the API server refused it (rejected)", ["reason"]),
     kruise: {
       created: gauge("kruise_sidecarset_created", "Unix creation timestamp", ["namespace", "sidecarset"]),
       matched: gauge("kruise_sidecarset_status_replicas_matched", "The number of matched replicas per sidecarset.", ["namespace", "sidecarset"]),
