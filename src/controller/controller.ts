@@ -59,6 +59,8 @@ export interface ControllerOptions {
   workers: number;
   expectationTimeoutMs: number;
   metrics?: ManagerMetrics;
+  /** See ReconcilerDeps.podWebhookCovers. */
+  podWebhookCovers?: (set: SidecarSet) => boolean;
 }
 
 export class SidecarSetController {
@@ -79,6 +81,7 @@ export class SidecarSetController {
       recorder: opts.recorder,
       logger: opts.logger,
       namespace: opts.namespace,
+      ...(opts.podWebhookCovers ? { podWebhookCovers: opts.podWebhookCovers } : {}),
       ...(metrics
         ? {
             metrics: {

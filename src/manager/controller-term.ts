@@ -37,6 +37,17 @@ export class ControllerTerm {
   async start(): Promise<void> {
     const { opts } = this;
     this.caches.start();
+    // Its one-object cache syncs alongside, so the first reconciles already see the installed scope.
+    this.scope = new PodWebhookScope({
+      client: opts.client,
+      sidecarSets: this.caches.sidecarSets,
+      recorder: opts.recorder,
+      metrics: opts.metrics,
+      logger: opts.logger,
+      enabled: opts.podWebhookScope.enabled,
+      graceMs: opts.podWebhookScope.graceMs,
+    });
+    this.scope.start();
     try {
       await this.caches.waitForSync(this.abort.signal);
     } catch (e) {
@@ -53,18 +64,9 @@ export class ControllerTerm {
       workers: opts.workers,
       expectationTimeoutMs: opts.expectationTimeoutMs,
       metrics: opts.metrics,
+      podWebhookCovers: (set) => this.scope?.covers(set) ?? true,
     });
     this.controller.start();
-    this.scope = new PodWebhookScope({
-      client: opts.client,
-      sidecarSets: this.caches.sidecarSets,
-      recorder: opts.recorder,
-      metrics: opts.metrics,
-      logger: opts.logger,
-      enabled: opts.podWebhookScope.enabled,
-      graceMs: opts.podWebhookScope.graceMs,
-    });
-    this.scope.start();
     opts.logger.info({ workers: opts.workers, cached: this.caches.sizes() }, "controller caches synced; controller started");
   }
 

@@ -6,7 +6,7 @@
 // core/pod-scope/transition.ts, this file reads, writes and reports.
 import type { SidecarSet } from "../api/types.js";
 import { isFallback, podScope, type PodScope } from "../core/pod-scope/expression.js";
-import { nextTransition } from "../core/pod-scope/transition.js";
+import { installedTerms, nextTransition } from "../core/pod-scope/transition.js";
 import type { RawKubeClient } from "../kube/client.js";
 import { describeError, isConflict, isInvalid, isNotFound } from "../kube/errors.js";
 import { referenceTo, type EventRecorder } from "../kube/events.js";
@@ -49,9 +49,12 @@ export class PodWebhookScope {
   private readonly rejected = new Map<string, string>();
   private running: Promise<void> | undefined;
   private again = false;
+  /** The last sync failed: the scope may lag behind the SidecarSets until a retry succeeds. */
+  private writeFailed = false;
   private stopped = false;
   private timer: NodeJS.Timeout | undefined;
   private removeHandler: (() => void) | undefined;
+  private readonly abort = new AbortController();
 
   constructor(private readonly opts: PodWebhookScopeOptions) {
     this.now = opts.now ?? Date.now;
@@ -70,15 +73,37 @@ export class PodWebhookScope {
     this.configurations.addEventHandler(handlers);
     this.removeHandler = this.opts.sidecarSets.addEventHandler(handlers);
     this.configurations.start();
-    this.kick();
+    // Events that arrive before both caches synced are not acted on: look once they have.
+    Promise.all([this.opts.sidecarSets.waitForSync(this.abort.signal), this.configurations.waitForSync(this.abort.signal)]).then(
+      () => this.kick(),
+      () => undefined,
+    );
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
+    this.abort.abort();
     if (this.timer) clearTimeout(this.timer);
     this.removeHandler?.();
     await this.configurations.stop();
     await this.running;
+  }
+
+  /**
+   * Whether the API server, as far as its configuration shows, already sends
+   * the pods `set` could select to the pod webhook. True when this cannot be
+   * known or helped (the flag is off, the configuration is not readable, or
+   * the last write failed), so that nothing waits on it forever.
+   */
+  covers(set: SidecarSet): boolean {
+    if (!this.opts.enabled || this.writeFailed || !this.configurations.hasSynced()) return true;
+    const config = this.configurations.list()[0];
+    const installed = config && installedScope(config);
+    if (!installed || installed.kind === "every-pod") return true;
+    const own = podScope([set]);
+    if (own.kind === "every-pod") return false;
+    const terms = new Set(installedTerms(installed));
+    return own.terms.every((t) => terms.has(t));
   }
 
   /** One sync at a time; events during a sync make one more. */
@@ -91,7 +116,8 @@ export class PodWebhookScope {
     this.running = (async () => {
       do {
         this.again = false;
-        await this.sync().catch((e: unknown) => {
+        await this.sync().then(() => (this.writeFailed = false), (e: unknown) => {
+          this.writeFailed = true;
           this.opts.logger.warn({ err: describeError(e) }, "updating the pod webhook's scope failed; will retry");
           this.retryIn(RETRY_MS);
         });
