@@ -3,6 +3,7 @@
 // webhook for all other pods. The expression may take in more pods than the
 // webhook would change (that only costs a call), never fewer: a pod it leaves
 // out would be created without its sidecars.
+import { NAMESPACE_NAME_LABEL } from "../../api/conversion.js";
 import type { SidecarSet } from "../../api/types.js";
 import { isEmptySelector, parseSelector, type Requirement } from "../selector.js";
 import { celStringLiteral } from "./cel-literal.js";
@@ -60,8 +61,9 @@ type Term = { ok: true; term: string | undefined } | { ok: false; reason: string
 /**
  * The pods the pod webhook must see for these SidecarSets (all of them, as
  * cached). Injection-paused SidecarSets and empty selectors inject into no
- * pod and add nothing; a `namespaceSelector` cannot be evaluated here (the
- * request carries no namespace labels) and is left out, which only widens.
+ * pod and add nothing; a `namespaceSelector` is evaluated only where it names
+ * namespaces (the request carries no namespace labels), the rest is left out,
+ * which only widens.
  */
 export function podScope(sidecarSets: readonly SidecarSet[]): PodScope {
   const terms: string[] = [];
@@ -78,9 +80,8 @@ function termOf(set: SidecarSet): Term {
   if (spec.injectionStrategy?.paused) return { ok: true, term: undefined };
   // An unreadable namespaceSelector makes the webhook refuse every pod of the
   // SidecarSet's namespaces, selected or not: only "every pod" lets it do so.
-  if (spec.namespaceSelector && !parseSelector(spec.namespaceSelector).ok) {
-    return { ok: false, reason: "spec.namespaceSelector cannot be evaluated" };
-  }
+  const namespaceSelector = spec.namespaceSelector ? parseSelector(spec.namespaceSelector) : undefined;
+  if (namespaceSelector && !namespaceSelector.ok) return { ok: false, reason: "spec.namespaceSelector cannot be evaluated" };
   if (isEmptySelector(spec.selector)) return { ok: true, term: undefined };
   const parsed = parseSelector(spec.selector);
   if (!parsed.ok) return { ok: false, reason: `spec.selector cannot be evaluated: ${parsed.error}` };
@@ -90,6 +91,11 @@ function termOf(set: SidecarSet): Term {
     const ns = celStringLiteral(spec.namespace);
     if (ns === undefined) return { ok: false, reason: "spec.namespace is not valid Unicode" };
     parts.push(`request.namespace == ${ns}`);
+  }
+  for (const r of namespaceSelector?.ok ? namespaceSelector.requirements : []) {
+    const c = namespaceNameCondition(r);
+    if (c === null) return { ok: false, reason: "spec.namespaceSelector: a namespace name is not valid Unicode" };
+    if (c !== undefined) parts.push(c);
   }
   const requirements: string[] = [];
   for (const r of parsed.requirements) {
@@ -103,6 +109,21 @@ function termOf(set: SidecarSet): Term {
   if (needsLabels) parts.push(HAS_LABELS, ...requirements);
   else parts.push(`(!${HAS_LABELS} || (${requirements.join(" && ")}))`);
   return { ok: true, term: parts.length === 1 ? parts[0]! : `(${parts.join(" && ")})` };
+}
+
+/**
+ * A namespaceSelector requirement the request alone can decide: a namespace's
+ * `kubernetes.io/metadata.name` label is its name, so `In` on it (matchLabels
+ * included) is a test of the request's namespace. Anything else needs the
+ * Namespace's labels and is left out (undefined), which only widens; NotIn is
+ * left out too, since a namespace without the label would match it. Null for
+ * a name that is not valid Unicode.
+ */
+function namespaceNameCondition(r: Requirement): string | null | undefined {
+  if (r.key !== NAMESPACE_NAME_LABEL || r.operator !== "In") return undefined;
+  const names = r.values.map(celStringLiteral);
+  if (names.some((n) => n === undefined)) return null;
+  return names.length === 1 ? `request.namespace == ${names[0]}` : `request.namespace in [${names.join(", ")}]`;
 }
 
 /** One label requirement over the labels map, which is known to be present. */

@@ -59,6 +59,26 @@ const writtenCases: { name: string; sets: SidecarSet[]; expression: string }[] =
     expression: `(has(${L}) && 'x' in ${L})`,
   },
   {
+    name: "namespaceSelector naming namespaces (kubernetes.io/metadata.name In): a test of the request's namespace",
+    sets: [
+      set("a", {
+        namespaceSelector: { matchLabels: { env: "prod" }, matchExpressions: [{ key: "kubernetes.io/metadata.name", operator: "In", values: ["a", "b"] }] },
+        selector: { matchExpressions: [{ key: "x", operator: "Exists" }] },
+      }),
+    ],
+    expression: `(request.namespace in ['a', 'b'] && has(${L}) && 'x' in ${L})`,
+  },
+  {
+    name: "namespaceSelector NotIn on the namespace name adds no condition (a namespace without the label matches it)",
+    sets: [
+      set("a", {
+        namespaceSelector: { matchExpressions: [{ key: "kubernetes.io/metadata.name", operator: "NotIn", values: ["a"] }] },
+        selector: { matchExpressions: [{ key: "x", operator: "Exists" }] },
+      }),
+    ],
+    expression: `(has(${L}) && 'x' in ${L})`,
+  },
+  {
     name: "several SidecarSets: an OR, sorted, the same scope written once",
     sets: [
       set("b", { selector: { matchExpressions: [{ key: "z", operator: "Exists" }] } }),
@@ -152,7 +172,14 @@ const selectorArb = fc.record(
 );
 const setArb = fc.record({
   namespace: fc.option(fc.constantFrom(...NAMESPACES), { nil: undefined }),
-  namespaceSelector: fc.option(fc.constant({ matchLabels: { env: "prod" } }), { nil: undefined }),
+  namespaceSelector: fc.option(
+    fc.constantFrom<LabelSelector>(
+      { matchLabels: { env: "prod" } },
+      { matchLabels: { env: "prod" }, matchExpressions: [{ key: "kubernetes.io/metadata.name", operator: "In", values: NAMESPACES.slice(1) }] },
+      { matchLabels: { "kubernetes.io/metadata.name": "team-a" } },
+    ),
+    { nil: undefined },
+  ),
   paused: fc.boolean(),
   selector: fc.option(selectorArb, { nil: undefined }),
 });
@@ -177,13 +204,13 @@ test("the expression never fails, and calls the webhook for exactly the pods som
       else delete p.metadata!.labels;
       const matched = matchSidecarSets(p, sets, {
         namespace,
-        namespaceLabels: (): Record<string, string> => (nsLabelsMatch ? { env: "prod" } : {}),
+        namespaceLabels: (ns): Record<string, string> => ({ "kubernetes.io/metadata.name": ns, ...(nsLabelsMatch ? { env: "prod" } : {}) }),
         revisions: [],
         random: () => 0,
       });
       const webhookActs = !matched.ok || matched.result.applied.length > 0;
       if (webhookActs) assert.equal(result, true, "a pod the webhook would change or refuse is sent to it");
-      if (nsLabelsMatch) assert.equal(result, webhookActs, "with the namespace selected, exactly those pods are sent");
+      if (nsLabelsMatch) assert.equal(result, webhookActs, "with the namespace's other labels matching, exactly those pods are sent");
     }),
     { numRuns: 3000 },
   );
