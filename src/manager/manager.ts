@@ -137,7 +137,11 @@ export class Manager {
   private async resolveSelfScoping(): Promise<boolean> {
     const { opts, logger } = this;
     if (opts.selfScopingWebhook !== undefined) return opts.selfScopingWebhook;
-    const version = await serverVersion(this.client);
+    const version = await serverVersion(this.client).catch((e: unknown) => {
+      logger.warn(errorFields(e), "the API server's version is unknown: the pod webhook is called for every pod (--self-scoping-webhook turns scoping on)");
+      return undefined;
+    });
+    if (!version) return false;
     const on = atLeast(version, 1, 30);
     logger.info({ serverVersion: version.gitVersion, selfScopingWebhook: on }, on
       ? "the pod webhook will be limited to pods a SidecarSet could select"
