@@ -153,6 +153,25 @@ test("a new SidecarSet's pods are injected once it is observed (the scope widens
   assert.equal(after.excluded - before.excluded, skipped.length);
 });
 
+test("a selector that only excludes labels takes in pods without any labels", async () => {
+  await createNamespace(env().clients, "scope-excluding");
+  const EXCLUDING = {
+    name: "scoped-excluding",
+    spec: {
+      namespace: "scope-excluding",
+      selector: { matchExpressions: [{ key: "legacy", operator: "DoesNotExist" }, { key: "track", operator: "NotIn", values: ["canary"] }] },
+    },
+  };
+  await createSidecarSet(env(), EXCLUDING.name, { ...EXCLUDING.spec, containers: [{ name: "excl-agent", image: "registry.local/agent:1" }] });
+  assert.deepEqual(containerNames(await createPod(env(), "scope-excluding", "no-labels", undefined)), ["excl-agent", "app"]);
+  assert.deepEqual(containerNames(await createPod(env(), "scope-excluding", "stable", { track: "stable" })), ["excl-agent", "app"]);
+  const before = await podWebhookCounts(env());
+  assert.deepEqual(containerNames(await createPod(env(), "scope-excluding", "legacy", { legacy: "yes" })), ["app"]);
+  assert.deepEqual(containerNames(await createPod(env(), "scope-excluding", "canary", { track: "canary" })), ["app"]);
+  const after = await podWebhookCounts(env());
+  assert.equal(after.calls, before.calls, "the excluded pods were not sent to the webhook");
+});
+
 test("a scope too long to write sends every pod to the webhook, with a Warning event and a metric; removing its cause narrows again", async () => {
   const longValues = (prefix: string) => Array.from({ length: 10 }, (_, i) => `${prefix}-${i}-${"v".repeat(50)}`);
   const spec = {
