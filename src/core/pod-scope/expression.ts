@@ -2,7 +2,8 @@
 // for every pod some SidecarSet could inject into, so the API server skips the
 // webhook for all other pods. The expression may take in more pods than the
 // webhook would change (that only costs a call), never fewer: a pod it leaves
-// out would be created without its sidecars.
+// out would be created without its sidecars. Only CREATE is registered, so
+// no update of an existing pod ever needs the webhook.
 import { NAMESPACE_NAME_LABEL } from "../../api/conversion.js";
 import type { SidecarSet } from "../../api/types.js";
 import { isEmptySelector, parseSelector, type Requirement } from "../selector.js";
