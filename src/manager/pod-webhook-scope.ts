@@ -233,17 +233,13 @@ export class PodWebhookScope {
   private reportFallback(config: WebhookConfiguration, scope: Extract<PodScope, { kind: "every-pod" }>): void {
     if (!isFallback(scope.cause) || this.reportedFallback === scope.reason) return;
     this.reportedFallback = scope.reason;
-    this.fellBack(config, scope.cause, scope.reason);
-  }
-
-  private fellBack(config: WebhookConfiguration, reason: string, message: string): void {
-    this.opts.metrics.podWebhookScopeFallbacks.inc({ reason });
-    this.opts.logger.warn({ reason, err: message }, "the pod webhook is called for every pod");
+    this.opts.metrics.podWebhookScopeFallbacks.inc({ reason: scope.cause });
+    this.opts.logger.warn({ reason: scope.cause, err: scope.reason }, "the pod webhook is called for every pod");
     this.opts.recorder.event(
       referenceTo(config, CONFIGURATION_KIND),
       "Warning",
       FALLBACK_EVENT_REASON,
-      `The pod webhook is called for every pod (${reason}): ${message}`,
+      `The pod webhook is called for every pod (${scope.cause}): ${scope.reason}`,
     );
   }
 }

@@ -82,7 +82,7 @@ class StoredConfiguration {
   }
 }
 
-function setup(stored: StoredConfiguration, sets: SidecarSet[], graceMs = 60_000) {
+function setup(stored: StoredConfiguration, sets: SidecarSet[], { graceMs = 60_000, enabled = true } = {}) {
   api.onRequest((req) => {
     const answer = stored.handle(req);
     if (answer) return answer;
@@ -100,7 +100,7 @@ function setup(stored: StoredConfiguration, sets: SidecarSet[], graceMs = 60_000
   });
   const metrics = createMetrics();
   const sidecarSets = sidecarSetInformer(informerContext({ client, namespace: "sidecarset-system" }));
-  const scope = new PodWebhookScope({ client, sidecarSets, recorder, metrics, logger, enabled: true, graceMs });
+  const scope = new PodWebhookScope({ client, sidecarSets, recorder, metrics, logger, enabled, graceMs });
   return {
     events,
     metrics,
@@ -185,6 +185,38 @@ test("covers(): a SidecarSet's pods count as covered only once the configuration
     stored.announce();
     await eventually("the written scope to be seen", () => t.scope.covers(a));
     assert.equal(t.scope.covers(sidecarSet("b", "db")), false, "another SidecarSet's pods are not covered");
+  } finally {
+    await t.stop();
+  }
+});
+
+test("SidecarSets that cannot be expressed are reported once, also when the webhook already is called for every pod", async () => {
+  const bad = { ...sidecarSet("bad", "web"), spec: { ...sidecarSet("bad", "web").spec, selector: { matchExpressions: [{ key: "a", operator: "Near" }] } } } as SidecarSet;
+  const stored = new StoredConfiguration(undefined);
+  const t = setup(stored, [bad]);
+  try {
+    await t.start();
+    await eventually("the Warning event", () => t.events.length > 0);
+    assert.match(t.events[0]!.message ?? "", /cannot-express.*sidecarset "bad": spec.selector cannot be evaluated/);
+    assert.equal(await counterValue(t.metrics, "cannot-express"), 1);
+    stored.announce();
+    await new Promise((r) => setTimeout(r, 100));
+    assert.equal(await counterValue(t.metrics, "cannot-express"), 1, "a lasting fall-back is reported once");
+    assert.equal(stored.puts.length, 0, "every pod is what is installed: nothing to write");
+  } finally {
+    await t.stop();
+  }
+});
+
+test("with the flag off, the condition the manager wrote is removed and a hand-written one is kept", async () => {
+  const stored = new StoredConfiguration("(x)");
+  stored.config.webhooks![0]!.matchConditions!.push({ name: "hand", expression: "true" });
+  const t = setup(stored, [sidecarSet("a", "web")], { enabled: false });
+  try {
+    await t.start();
+    await eventually("our condition to be removed", () => stored.puts.length === 1);
+    assert.deepEqual(stored.conditions(), [{ name: "hand", expression: "true" }]);
+    assert.equal(t.scope.covers(sidecarSet("a", "web")), true, "nothing waits for a scope that is not kept");
   } finally {
     await t.stop();
   }
