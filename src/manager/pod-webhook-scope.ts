@@ -42,7 +42,7 @@ export interface PodWebhookScopeOptions {
 export class PodWebhookScope {
   private readonly configurations: Informer<WebhookConfiguration>;
   private readonly now: () => number;
-  private readonly retiring = new Map<string, number>();
+  private readonly lastNeeded = new Map<string, number>();
   /** The fall-back last reported, so a lasting one is reported once. */
   private reportedFallback: string | undefined;
   /** Expressions the API server refused, with its message: not tried again. */
@@ -180,12 +180,12 @@ export class PodWebhookScope {
     const step = nextTransition({
       desired,
       installed,
-      retiring: this.retiring,
+      lastNeeded: this.lastNeeded,
       now: this.now(),
       graceMs: this.opts.graceMs,
     });
-    this.retiring.clear();
-    for (const [term, since] of step.retiring) this.retiring.set(term, since);
+    this.lastNeeded.clear();
+    for (const [term, at] of step.lastNeeded) this.lastNeeded.set(term, at);
     if (step.recheckAt !== undefined) this.retryIn(step.recheckAt - this.now());
     this.opts.metrics.podWebhookScoped.set(installed.kind === "expression" ? 1 : 0);
     const refusal = step.write?.kind === "selected" ? this.rejected.get(step.write.expression) : undefined;

@@ -5,8 +5,8 @@
 // webhook still caches, or whose request the API server already matched with
 // the old configuration, is not skipped. Level-based: the next step follows
 // from what the configuration holds and what is desired, plus the times at
-// which covered parts stopped being needed (lost on restart, which only
-// restarts their grace).
+// which terms were last needed (lost on restart, which only restarts their
+// grace).
 import { everyPod, NO_POD, scopeOfTerms, type PodScope } from "./expression.js";
 
 /** The pod webhook's match conditions as the API server has them. */
@@ -15,13 +15,16 @@ export type InstalledScope =
   /** Match conditions, ANDed into one expression when there are several. */
   | { kind: "expression"; expression: string };
 
-/** Part of the installed scope no longer desired, and since when (ms since the epoch). */
-export type Retiring = ReadonlyMap<string, number>;
+/**
+ * When each term was last needed (ms since the epoch): desired, or first seen
+ * installed. "Every pod" is the term `true`.
+ */
+export type LastNeeded = ReadonlyMap<string, number>;
 
 export interface TransitionInput {
   desired: PodScope;
   installed: InstalledScope;
-  retiring: Retiring;
+  lastNeeded: LastNeeded;
   now: number;
   graceMs: number;
 }
@@ -29,8 +32,8 @@ export interface TransitionInput {
 export interface Transition {
   /** What to write now; undefined when the installed scope is already right. */
   write: PodScope | undefined;
-  retiring: Map<string, number>;
-  /** When to look again, because a retiring part's grace ends then. */
+  lastNeeded: Map<string, number>;
+  /** When to look again, because a grace period ends then. */
   recheckAt: number | undefined;
 }
 
@@ -39,21 +42,25 @@ const EVERY_POD_TERM = "true";
 
 export function nextTransition(input: TransitionInput): Transition {
   const { desired, installed, now, graceMs } = input;
+  const current = installedTerms(installed);
+  const lastNeeded = new Map<string, number>();
+  // A term is remembered while it is installed or desired; one that is
+  // neither has been dropped, and is forgotten.
+  for (const term of current) lastNeeded.set(term, input.lastNeeded.get(term) ?? now);
+  for (const [term, at] of input.lastNeeded) if (!lastNeeded.has(term) && now - at < graceMs) lastNeeded.set(term, at);
   if (desired.kind === "every-pod") {
     // Nothing is narrowed: every pod is the widest scope there is.
-    return { write: installed.kind === "every-pod" ? undefined : desired, retiring: new Map(), recheckAt: undefined };
+    lastNeeded.set(EVERY_POD_TERM, now);
+    return { write: installed.kind === "every-pod" ? undefined : desired, lastNeeded, recheckAt: undefined };
   }
-  const current = installedTerms(installed);
+  for (const term of desired.terms) lastNeeded.set(term, now);
+
   const wanted = new Set(desired.terms);
-  const retiring = new Map<string, number>();
-  for (const term of current) {
-    if (!wanted.has(term)) retiring.set(term, input.retiring.get(term) ?? now);
-  }
   const kept: string[] = [];
   let recheckAt: number | undefined;
-  for (const [term, since] of retiring) {
-    const until = since + graceMs;
-    if (until <= now) continue;
+  for (const [term, at] of lastNeeded) {
+    const until = at + graceMs;
+    if (wanted.has(term) || until <= now) continue;
     kept.push(term);
     recheckAt = recheckAt === undefined ? until : Math.min(recheckAt, until);
   }
@@ -62,7 +69,7 @@ export function nextTransition(input: TransitionInput): Transition {
     : kept.length === 0
       ? desired
       : scopeOfTerms([...desired.terms, ...kept]);
-  return { write: sameScope(target, installed) ? undefined : target, retiring, recheckAt };
+  return { write: sameScope(target, installed) ? undefined : target, lastNeeded, recheckAt };
 }
 
 function sameScope(scope: PodScope, installed: InstalledScope): boolean {

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import fc from "fast-check";
 import { scopeOfTerms, type PodScope } from "../../../../src/core/pod-scope/expression.js";
 import { installedTerms, nextTransition, type InstalledScope, type TransitionInput } from "../../../../src/core/pod-scope/transition.js";
 
@@ -18,7 +19,7 @@ const installed = (...terms: string[]): InstalledScope => ({ kind: "expression",
 const EVERY: InstalledScope = { kind: "every-pod" };
 
 function step(over: Partial<TransitionInput> & Pick<TransitionInput, "desired" | "installed">) {
-  return nextTransition({ retiring: new Map(), now: T0, graceMs: GRACE, ...over });
+  return nextTransition({ lastNeeded: new Map(), now: T0, graceMs: GRACE, ...over });
 }
 
 /** What is written, in short: "every pod", an expression, or nothing. */
@@ -38,18 +39,18 @@ const cases: { name: string; input: Parameters<typeof step>[0]; writes: string |
   },
   {
     name: "after the grace period the scope narrows",
-    input: { desired: selected(A), installed: installed(A, B), retiring: new Map([[B, T0 - GRACE]]) },
+    input: { desired: selected(A), installed: installed(A, B), lastNeeded: new Map([[B, T0 - GRACE]]) },
     writes: selected(A).expression,
   },
   {
     name: "a selector changed: the new one at once, the old one kept until its grace ends",
-    input: { desired: selected(A, C), installed: installed(A, B), retiring: new Map([[B, T0 - 10_000]]) },
+    input: { desired: selected(A, C), installed: installed(A, B), lastNeeded: new Map([[B, T0 - 10_000]]) },
     writes: selected(A, B, C).expression,
     recheckAt: T0 + GRACE - 10_000,
   },
   {
-    name: "a removed SidecarSet that comes back is no longer retiring",
-    input: { desired: selected(A, B), installed: installed(A, B), retiring: new Map([[B, T0 - 10_000]]) },
+    name: "a removed SidecarSet that comes back is simply desired again",
+    input: { desired: selected(A, B), installed: installed(A, B), lastNeeded: new Map([[B, T0 - 10_000]]) },
     writes: undefined,
   },
   {
@@ -60,7 +61,7 @@ const cases: { name: string; input: Parameters<typeof step>[0]; writes: string |
   },
   {
     name: "from every pod, after the grace period, the scope is written",
-    input: { desired: selected(A), installed: EVERY, retiring: new Map([["true", T0 - GRACE]]) },
+    input: { desired: selected(A), installed: EVERY, lastNeeded: new Map([["true", T0 - GRACE]]) },
     writes: selected(A).expression,
   },
   {
@@ -86,8 +87,14 @@ const cases: { name: string; input: Parameters<typeof step>[0]; writes: string |
     writes: undefined,
   },
   {
+    name: "a SidecarSet added and removed while every pod was installed keeps its term for a grace period after its removal",
+    input: { desired: selected(), installed: EVERY, lastNeeded: new Map([["true", T0 - GRACE], [C, T0 - 1_000]]) },
+    writes: selected(C).expression,
+    recheckAt: T0 + GRACE - 1_000,
+  },
+  {
     name: "no SidecarSet: the constant false, once the old scope's grace has ended",
-    input: { desired: selected(), installed: installed(A), retiring: new Map([[A, T0 - GRACE]]) },
+    input: { desired: selected(), installed: installed(A), lastNeeded: new Map([[A, T0 - GRACE]]) },
     writes: "false",
   },
 ];
@@ -109,28 +116,36 @@ test("an OR of parenthesised terms is read back term by term; anything else is o
   assert.deepEqual(installedTerms({ kind: "expression", expression: "('a || (' == x) || ('\\')' == y)" }), ["('a || (' == x)", "('\\')' == y)"]);
 });
 
-test("a sequence of changes never leaves a pod uncovered before its grace period ends", () => {
-  // Each step's desired scope; the installed scope follows the writes.
-  const desires = [selected(A), selected(A, B), selected(B), selected(C), selected(A, C)];
-  let current: InstalledScope = EVERY;
-  let retiring = new Map<string, number>();
-  let now = T0;
-  const coveredSince = new Map<string, number>();
-  for (const desired of desires) {
-    for (let tick = 0; tick < 4; tick++) {
-      const s = nextTransition({ desired, installed: current, retiring, now, graceMs: GRACE });
-      retiring = s.retiring;
-      if (s.write) current = s.write.kind === "every-pod" ? EVERY : { kind: "expression", expression: s.write.expression };
-      const terms = new Set(installedTerms(current));
-      for (const t of desired.terms) {
-        assert.ok(terms.has(t) || terms.has("true"), `the desired term ${t} is installed at once`);
-        coveredSince.set(t, now);
+test("property: whatever the changes, a term stays installed until a grace period after it was last desired, and the scope settles on the desired one", () => {
+  const D = "(has(object.metadata.labels) && 'd' in object.metadata.labels)";
+  const TERMS = [A, B, C, D];
+  const step = fc.record({ desired: fc.subarray(TERMS), advanceMs: fc.integer({ min: 0, max: GRACE }) });
+  fc.assert(
+    fc.property(fc.option(fc.subarray(TERMS), { nil: undefined }), fc.array(step, { minLength: 1, maxLength: 12 }), (start, steps) => {
+      let current: InstalledScope = start === undefined ? EVERY : installed(...start);
+      let lastNeeded = new Map<string, number>();
+      let now = T0;
+      // When each term (and "every pod", as "true") was last desired or first seen installed.
+      const needed = new Map<string, number>(installedTerms(current).map((t) => [t, T0]));
+      const run = (desired: Extract<PodScope, { kind: "selected" }>) => {
+        const s = nextTransition({ desired, installed: current, lastNeeded, now, graceMs: GRACE });
+        lastNeeded = s.lastNeeded;
+        if (s.write) current = s.write.kind === "every-pod" ? EVERY : { kind: "expression", expression: s.write.expression };
+        for (const t of desired.terms) needed.set(t, now);
+        const terms = new Set(installedTerms(current));
+        for (const [t, at] of needed) {
+          if (now - at < GRACE) assert.ok(terms.has(t) || terms.has("true"), `${t} last needed ${now - at} ms ago is installed`);
+        }
+      };
+      for (const { desired, advanceMs } of steps) {
+        run(selected(...desired));
+        now += advanceMs;
       }
-      for (const [t, lastNeeded] of coveredSince) {
-        if (now - lastNeeded < GRACE) assert.ok(terms.has(t) || terms.has("true"), `${t} stays covered for the grace period`);
-      }
-      now += GRACE / 3;
-    }
-  }
-  assert.equal(current.kind === "expression" ? current.expression : "", selected(A, C).expression, "it settles on the desired scope");
+      const last = selected(...steps.at(-1)!.desired);
+      now += GRACE;
+      run(last);
+      assert.deepEqual(current, { kind: "expression", expression: last.expression }, "settled on the desired scope");
+    }),
+    { numRuns: 1000 },
+  );
 });
