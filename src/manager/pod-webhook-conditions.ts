@@ -21,9 +21,15 @@ export interface WebhookConfiguration {
   webhooks?: ({ name?: string; matchConditions?: MatchCondition[] } & Record<string, unknown>)[];
 }
 
+type Webhook = NonNullable<WebhookConfiguration["webhooks"]>[number];
+
+function podWebhook(config: WebhookConfiguration): Webhook | undefined {
+  return config.webhooks?.find((w) => w.name === MUTATE_POD_WEBHOOK);
+}
+
 /** The scope the API server applies to the pod webhook; undefined when the configuration has no pod webhook. */
 export function installedScope(config: WebhookConfiguration): InstalledScope | undefined {
-  const webhook = config.webhooks?.find((w) => w.name === MUTATE_POD_WEBHOOK);
+  const webhook = podWebhook(config);
   if (!webhook) return undefined;
   const conditions = webhook.matchConditions ?? [];
   if (conditions.length === 0) return { kind: "every-pod" };
@@ -51,7 +57,7 @@ export function withScope<T extends WebhookConfiguration>(config: T, scope: PodS
  * the scope the Lease holder keeps.
  */
 export function keepMatchConditions<T extends WebhookConfiguration>(existing: WebhookConfiguration, desired: T): T {
-  const kept = existing.webhooks?.find((w) => w.name === MUTATE_POD_WEBHOOK)?.matchConditions;
+  const kept = podWebhook(existing)?.matchConditions;
   if (!kept?.length) return desired;
   return {
     ...desired,
@@ -61,7 +67,7 @@ export function keepMatchConditions<T extends WebhookConfiguration>(existing: We
 
 /** The configuration without the match condition the manager writes (others are left alone). */
 export function withoutScopeCondition<T extends WebhookConfiguration>(config: T): T | undefined {
-  const webhook = config.webhooks?.find((w) => w.name === MUTATE_POD_WEBHOOK);
+  const webhook = podWebhook(config);
   if (!webhook?.matchConditions?.some((c) => c.name === SCOPE_CONDITION_NAME)) return undefined;
   return {
     ...config,
