@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { MUTATE_POD_WEBHOOK } from "../../../src/manifests/webhook.js";
+import { mutatingWebhookConfiguration, MUTATE_POD_WEBHOOK } from "../../../src/manifests/webhook.js";
 import {
   installedScope,
   keepMatchConditions,
@@ -53,4 +53,10 @@ test("withoutScopeCondition removes only the condition the manager writes; undef
   assert.deepEqual(withoutScopeCondition(config([ours("x")]))?.webhooks?.[0], { name: MUTATE_POD_WEBHOOK });
   assert.equal(withoutScopeCondition(config([{ name: "hand", expression: "z" }])), undefined);
   assert.equal(withoutScopeCondition(config()), undefined);
+});
+
+test("the shipped configuration has no matchConditions: every pod, until the Lease holder scopes it", () => {
+  for (const options of [{}, { webhookHost: "127.0.0.1", webhookPort: 9443 }]) {
+    assert.deepEqual(installedScope(mutatingWebhookConfiguration(options) as WebhookConfiguration), { kind: "every-pod" });
+  }
 });
