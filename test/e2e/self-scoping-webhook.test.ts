@@ -117,6 +117,12 @@ test("with the manager stopped under failurePolicy Fail, pods no SidecarSet sele
   } finally {
     await env().restartManager();
   }
+  // Out of the cluster a starting manager reinstalls the webhook configurations: the scope survives that.
+  assert.deepEqual(
+    (await podWebhookConditions(env()))?.map((c) => c.expression),
+    [expectedExpression([HOME])],
+    "the restarted manager kept the pod webhook's scope",
+  );
 });
 
 test("a new SidecarSet's pods are injected once it is observed (the scope widens at once), for every selector operator", async () => {
