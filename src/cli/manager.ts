@@ -48,6 +48,8 @@ interface ManagerFlags {
   logLevel?: string;
   sortInjectedContainersByName: boolean;
   allowPatchPodMetadataWithoutWhitelist: boolean;
+  selfScopingWebhook?: boolean;
+  scopeNarrowingGrace: number;
 }
 
 export function managerOptionsFromFlags(
@@ -75,6 +77,8 @@ export function managerOptionsFromFlags(
     logLevel: resolveLogLevel(flags.logLevel, env),
     sortInjectedContainersByName: flags.sortInjectedContainersByName,
     allowPatchPodMetadataWithoutWhitelist: flags.allowPatchPodMetadataWithoutWhitelist,
+    ...(flags.selfScopingWebhook !== undefined ? { selfScopingWebhook: flags.selfScopingWebhook } : {}),
+    scopeNarrowingGraceMs: flags.scopeNarrowingGrace,
     identity,
   };
 }
@@ -124,6 +128,16 @@ export function managerCommand(): Command {
       "--allow-patch-pod-metadata-without-whitelist",
       "accept patchPodMetadata when no whitelist ConfigMap (or no rule for the SidecarSet) exists",
       false,
+    )
+    .option(
+      "--self-scoping-webhook",
+      "limit the pod webhook with matchConditions to pods a SidecarSet could select (default: on when the API server is 1.30 or later)",
+    )
+    .option("--no-self-scoping-webhook", "call the pod webhook for every pod")
+    .addOption(
+      new Option("--scope-narrowing-grace <duration>", "how long the pod webhook keeps covering pods no SidecarSet selects any more before its scope narrows")
+        .argParser(parseDuration)
+        .default(d.scopeNarrowingGraceMs, formatDuration(d.scopeNarrowingGraceMs)),
     )
     .addHelpText(
       "after",

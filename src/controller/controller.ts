@@ -60,6 +60,8 @@ export interface ControllerOptions {
   workers: number;
   expectationTimeoutMs: number;
   metrics?: ManagerMetrics;
+  /** See ReconcilerDeps.podWebhookCovers. */
+  podWebhookCovers?: (set: SidecarSet) => boolean;
 }
 
 export class SidecarSetController {
@@ -80,6 +82,7 @@ export class SidecarSetController {
       recorder: opts.recorder,
       logger: opts.logger,
       namespace: opts.namespace,
+      ...(opts.podWebhookCovers ? { podWebhookCovers: opts.podWebhookCovers } : {}),
       ...(metrics
         ? {
             metrics: {

@@ -52,7 +52,17 @@ export interface ReconcilerDeps {
   namespace: string;
   now?: () => Date;
   metrics?: ReconcileMetrics;
+  /**
+   * Whether the API server already sends the SidecarSet's pods to the pod
+   * webhook (docs/behaviour.md §7a.2). Until it does, status.observedGeneration
+   * keeps its old value: once it shows a generation, a pod created then gets
+   * that generation's sidecars.
+   */
+  podWebhookCovers?: (set: SidecarSet) => boolean;
 }
+
+/** How soon a reconcile looks again whether the pod webhook's scope has caught up. */
+export const SCOPE_WAIT_REQUEUE_MS = 250;
 
 export const EXPECTATION_REQUEUE_MS = 1_000;
 
@@ -320,7 +330,9 @@ export class SidecarSetReconciler {
   ): Promise<number | undefined> {
     const name = set.metadata.name ?? "";
     const cachedStatus = this.deps.caches.sidecarSet(name)?.status;
-    const generation = set.metadata.generation ?? 0;
+    const covered = this.deps.podWebhookCovers?.(set) ?? true;
+    const scopeWait = covered ? undefined : SCOPE_WAIT_REQUEUE_MS;
+    const generation = covered ? (set.metadata.generation ?? 0) : 0;
     const status: SidecarSetStatus = {
       observedGeneration: Math.max(cachedStatus?.observedGeneration ?? 0, generation),
       matchedPods: plan.status.matchedPods,
@@ -333,7 +345,7 @@ export class SidecarSetReconciler {
       conditions: this.conditionsOf(plan, cachedStatus?.conditions, registered.latestRevision, now),
     };
     this.deps.metrics?.status?.(set, status, plan.maxUnavailable);
-    if (statusEqual(cachedStatus, status)) return undefined;
+    if (statusEqual(cachedStatus, status)) return scopeWait;
     const deferral = this.statusWriteDeferral(name, now);
     if (deferral !== undefined) return deferral;
     const previousNotInjected = cachedStatus?.notInjectedPods ?? 0;
@@ -363,7 +375,7 @@ export class SidecarSetReconciler {
           "they get the sidecars only when they are recreated",
       );
     }
-    return undefined;
+    return scopeWait;
   }
 
   /** `Reconciled=True`, and `Progressing` as the plan says (dropped when S has no progress deadline). */

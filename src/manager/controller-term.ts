@@ -8,6 +8,7 @@ import type { RawKubeClient } from "../kube/client.js";
 import type { EventRecorder } from "../kube/events.js";
 import type { Logger } from "../observability/logger.js";
 import type { ManagerMetrics } from "../observability/metrics.js";
+import { PodWebhookScope } from "./pod-webhook-scope.js";
 
 export interface ControllerTermOptions {
   client: RawKubeClient;
@@ -17,11 +18,14 @@ export interface ControllerTermOptions {
   workers: number;
   expectationTimeoutMs: number;
   metrics: ManagerMetrics;
+  /** The pod webhook's scope (docs/behaviour.md §7a.2), kept by whoever runs the controller. */
+  podWebhookScope: { enabled: boolean; graceMs: number };
 }
 
 export class ControllerTerm {
   readonly caches: ManagerCaches;
   private controller: SidecarSetController | undefined;
+  private scope: PodWebhookScope | undefined;
   private readonly abort = new AbortController();
   private stopping: Promise<void> | undefined;
 
@@ -33,6 +37,17 @@ export class ControllerTerm {
   async start(): Promise<void> {
     const { opts } = this;
     this.caches.start();
+    // Its one-object cache syncs alongside, so the first reconciles already see the installed scope.
+    this.scope = new PodWebhookScope({
+      client: opts.client,
+      sidecarSets: this.caches.sidecarSets,
+      recorder: opts.recorder,
+      metrics: opts.metrics,
+      logger: opts.logger,
+      enabled: opts.podWebhookScope.enabled,
+      graceMs: opts.podWebhookScope.graceMs,
+    });
+    this.scope.start();
     try {
       await this.caches.waitForSync(this.abort.signal);
     } catch (e) {
@@ -49,6 +64,7 @@ export class ControllerTerm {
       workers: opts.workers,
       expectationTimeoutMs: opts.expectationTimeoutMs,
       metrics: opts.metrics,
+      podWebhookCovers: (set) => this.scope?.covers(set) ?? true,
     });
     this.controller.start();
     opts.logger.info({ workers: opts.workers, cached: this.caches.sizes() }, "controller caches synced; controller started");
@@ -63,6 +79,7 @@ export class ControllerTerm {
   stop(): Promise<void> {
     this.stopping ??= (async () => {
       this.abort.abort();
+      await this.scope?.stop();
       await this.controller?.stop();
       await this.caches.stop();
     })();

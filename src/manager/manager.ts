@@ -11,6 +11,7 @@ import { loadKubeConfig, RawKubeClient } from "../kube/client.js";
 import { EventRecorder, rawEventSink } from "../kube/events.js";
 import { LeaderElector, rawLeaseClient } from "../kube/leader-election.js";
 import { resolveCredentials, sameCredentials, type ResolvedCredentials } from "../kube/relayed-credentials.js";
+import { atLeast, serverVersion } from "../kube/server-version.js";
 import { CRD_NAME } from "../manifests/crd.js";
 import { MUTATING_WEBHOOK_CONFIGURATION_NAME, VALIDATING_WEBHOOK_CONFIGURATION_NAME } from "../manifests/options.js";
 import { createLogger, errorFields, type Logger } from "../observability/logger.js";
@@ -44,6 +45,8 @@ export class Manager {
   private webhook: WebhookThread | undefined;
   /** Whether the API server has been given this start's CA (webhook configurations and CRD conversion). */
   private caPublished = false;
+  /** Whether the Lease holder scopes the pod webhook (docs/behaviour.md §7a.2); settled at start. */
+  private selfScopingWebhook = false;
   private webhookState: WebhookThreadState | undefined;
   private observability: ObservabilityServer | undefined;
   /** The controller and its caches while this replica runs them; undefined on a standby. */
@@ -110,6 +113,7 @@ export class Manager {
 
     let credentials: ResolvedCredentials | undefined;
     try {
+      this.selfScopingWebhook = await this.resolveSelfScoping();
       const certificate = await this.certificates();
       credentials = await resolveCredentials(loaded.kubeConfig);
       this.webhook = await this.startSides(certificate, credentials);
@@ -130,6 +134,22 @@ export class Manager {
     const stopped = this.run(webhook);
     stopped.catch((e: unknown) => logger.error(errorFields(e), "the manager stopped on an error"));
     return { webhookPort: webhook.port, metricsPort, stopped, stop: () => this.stop() };
+  }
+
+  /** `--self-scoping-webhook` as given, else on from Kubernetes 1.30 (matchConditions are GA there). */
+  private async resolveSelfScoping(): Promise<boolean> {
+    const { opts, logger } = this;
+    if (opts.selfScopingWebhook !== undefined) return opts.selfScopingWebhook;
+    const version = await serverVersion(this.client).catch((e: unknown) => {
+      logger.warn(errorFields(e), "the API server's version is unknown: the pod webhook is called for every pod (--self-scoping-webhook turns scoping on)");
+      return undefined;
+    });
+    if (!version) return false;
+    const on = atLeast(version, 1, 30);
+    logger.info({ serverVersion: version.gitVersion, selfScopingWebhook: on }, on
+      ? "the pod webhook will be limited to pods a SidecarSet could select"
+      : "the API server is older than 1.30: the pod webhook is called for every pod");
+    return on;
   }
 
   /** The registry behind /metrics: the webhook thread's pending metrics are fetched before each scrape. */
@@ -284,6 +304,7 @@ export class Manager {
       workers: opts.workers,
       expectationTimeoutMs: opts.expectationTimeoutMs,
       metrics: this.metrics,
+      podWebhookScope: { enabled: this.selfScopingWebhook, graceMs: opts.scopeNarrowingGraceMs },
     });
     this.term = term;
     logger.info("starting the controller caches");

@@ -32,6 +32,14 @@ export interface ManagerOptions {
   logLevel: LogLevel;
   sortInjectedContainersByName: boolean;
   allowPatchPodMetadataWithoutWhitelist: boolean;
+  /**
+   * `--self-scoping-webhook`: the Lease holder limits the pod webhook with
+   * matchConditions to pods a SidecarSet could select. Undefined: on when the
+   * API server is 1.30 or later.
+   */
+  selfScopingWebhook?: boolean;
+  /** `--scope-narrowing-grace`: how long a scope no longer needed stays covered. */
+  scopeNarrowingGraceMs: number;
   /** Identity in the Lease and in events; the pod name in a cluster. */
   identity: string;
 }
@@ -54,4 +62,5 @@ export const DEFAULT_MANAGER_OPTIONS: Omit<ManagerOptions, "identity"> = {
   logLevel: "info",
   sortInjectedContainersByName: false,
   allowPatchPodMetadataWithoutWhitelist: false,
+  scopeNarrowingGraceMs: 30_000,
 };

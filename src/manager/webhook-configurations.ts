@@ -4,6 +4,7 @@ import { mutatingWebhookConfiguration, validatingWebhookConfiguration } from "..
 import type { RawKubeClient } from "../kube/client.js";
 import { isNotFound } from "../kube/errors.js";
 import { pointCrdConversionAt } from "../webhook/crd-conversion.js";
+import { keepMatchConditions } from "./pod-webhook-conditions.js";
 
 interface Named {
   metadata?: { name?: string; resourceVersion?: string };
@@ -14,7 +15,9 @@ async function createOrReplace(client: RawKubeClient, collection: string, object
   try {
     const existing = await client.get<Named>(path);
     const rv = existing.metadata?.resourceVersion;
-    await client.replace(path, { ...object, metadata: { ...object.metadata, ...(rv ? { resourceVersion: rv } : {}) } });
+    // The pod webhook's scope belongs to the Lease holder: a reinstall keeps it.
+    const kept = keepMatchConditions(existing, object);
+    await client.replace(path, { ...kept, metadata: { ...kept.metadata, ...(rv ? { resourceVersion: rv } : {}) } });
   } catch (e) {
     if (!isNotFound(e)) throw e;
     await client.create(collection, object);

@@ -95,6 +95,8 @@ export function mutatingWebhookConfiguration(options: ManifestOptions = {}): Man
           { apiGroups: [""], apiVersions: ["v1"], resources: ["pods"], operations: ["CREATE"], scope: "Namespaced" },
         ],
         namespaceSelector: podNamespaceSelector(o.namespace),
+        // No matchConditions: the Lease holder keeps them at run time, like the
+        // caBundle (docs/behaviour.md §7a.2); until then every pod is sent.
         ...commonSettings(),
         // Sidecars are added once; a later webhook's change must not make us add them again.
         reinvocationPolicy: "Never",

@@ -45,6 +45,8 @@ export interface ManagerMetrics {
   statusNotInjected: Gauge<"sidecarset">;
   rolloutHalted: Gauge<"sidecarset">;
   failedUpgrades: Gauge<"sidecarset">;
+  podWebhookScoped: Gauge;
+  podWebhookScopeFallbacks: Counter<"reason">;
   kruise: KruiseStateGauges;
 }
 
@@ -123,6 +125,8 @@ export function createMetrics(opts: MetricsOptions = {}): ManagerMetrics {
     statusNotInjected: gauge("sidecarset_status_not_injected_pods", "status.notInjectedPods: selected pods created without the SidecarSet's sidecars", ["sidecarset"]),
     rolloutHalted: gauge("sidecarset_rollout_halted", "1 while the SidecarSet's rollout is halted by its progress deadline, else 0 (only for SidecarSets with sidecarset.io/progress-deadline-seconds)", ["sidecarset"]),
     failedUpgrades: gauge("sidecarset_failed_upgrades", "Pods upgraded to the current revision that failed (not ready by the deadline, restarted, or stuck pulling or crash-looping)", ["sidecarset"]),
+    podWebhookScoped: gauge("sidecarset_pod_webhook_scoped", "1 while the pod webhook's matchConditions limit it to pods a SidecarSet could select, 0 while it is called for every pod", []),
+    podWebhookScopeFallbacks: counter("sidecarset_pod_webhook_scope_fallbacks_total", "Times the pod webhook went back to every pod: the SidecarSets could not be expressed (cannot-express), the expression was too long (too-long), or the API server refused it (rejected)", ["reason"]),
     kruise: {
       created: gauge("kruise_sidecarset_created", "Unix creation timestamp", ["namespace", "sidecarset"]),
       matched: gauge("kruise_sidecarset_status_replicas_matched", "The number of matched replicas per sidecarset.", ["namespace", "sidecarset"]),

@@ -3,7 +3,7 @@ import { test } from "node:test";
 import { readFileSync } from "node:fs";
 import fc from "fast-check";
 import { InvalidArgumentError } from "commander";
-import { formatDuration as formatDurationOf, managerCommand, parseDuration } from "../../../src/cli/manager.js";
+import { formatDuration as formatDurationOf, managerCommand, managerOptionsFromFlags, parseDuration } from "../../../src/cli/manager.js";
 import { DEFAULT_MANAGER_OPTIONS } from "../../../src/manager/options.js";
 import { LOG_LEVELS, resolveLogLevel } from "../../../src/observability/logger.js";
 
@@ -86,3 +86,28 @@ test("--log-level: --help, docs/operations.md and the Helm values name the same 
   assert.match(helmValues, new RegExp(`^# ${levels}\\.\\nlogLevel: info$`, "m"));
   assert.equal(resolveLogLevel(undefined, {}), "info");
 });
+
+test("--scope-narrowing-grace: --help, docs/operations.md and the Helm values show the default as the duration it is", () => {
+  const shown = formatDurationOf(DEFAULT_MANAGER_OPTIONS.scopeNarrowingGraceMs);
+  assert.equal(shown, "30s");
+  assert.match(managerHelp, new RegExp(`--scope-narrowing-grace <duration> .*\\(default: ${shown}\\)`));
+  assert.equal(docsRow("--scope-narrowing-grace")[1], shown);
+  assert.match(helmValues, new RegExp(`^scopeNarrowingGrace: ${shown}$`, "m"));
+});
+
+const selfScopingCases: { args: string[]; selfScopingWebhook: boolean | undefined; graceMs: number }[] = [
+  { args: [], selfScopingWebhook: undefined, graceMs: 30_000 },
+  { args: ["--self-scoping-webhook"], selfScopingWebhook: true, graceMs: 30_000 },
+  { args: ["--no-self-scoping-webhook", "--scope-narrowing-grace", "5s"], selfScopingWebhook: false, graceMs: 5_000 },
+];
+for (const c of selfScopingCases) {
+  test(`manager ${c.args.join(" ") || "(no flags)"}: self-scoping ${c.selfScopingWebhook ?? "decided by the API server's version"}, grace ${c.graceMs} ms`, () => {
+    const cmd = managerCommand();
+    cmd.exitOverride();
+    cmd.action(() => undefined);
+    cmd.parse(c.args, { from: "user" });
+    const options = managerOptionsFromFlags(cmd.opts() as Parameters<typeof managerOptionsFromFlags>[0], "id", {});
+    assert.equal(options.selfScopingWebhook, c.selfScopingWebhook);
+    assert.equal(options.scopeNarrowingGraceMs, c.graceMs);
+  });
+}

@@ -33,6 +33,7 @@ test("a term lists and watches nothing until it starts, caches the pods once sta
     workers: 1,
     expectationTimeoutMs: 60_000,
     metrics: createMetrics(),
+    podWebhookScope: { enabled: true, graceMs: 30_000 },
   });
   assert.equal(api.requests.length, 0, "a term that has not started asks the API server nothing");
 
