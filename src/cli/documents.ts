@@ -14,6 +14,8 @@ export interface SourceDocument {
   /** 1-based line where the document starts. */
   line: number;
   object: unknown;
+  /** What reading it changed and the user should hear of (a field the API server would drop). */
+  notes?: string[];
 }
 
 /** A file or directory that cannot be read; the message is one line. */
@@ -125,7 +127,7 @@ export function parseDocuments(text: string, file: string, opts: { asWritten?: b
     const line = lineOf(text, doc.range?.[0] ?? 0);
     const value: unknown = doc.toJS({ maxAliasCount: 1000 });
     if (value === null || value === undefined) continue;
-    for (const object of flattenLists(value)) out.push({ file, line, object: opts.asWritten ? object : v1alpha1Form(object) });
+    for (const object of flattenLists(value)) out.push(opts.asWritten ? { file, line, object } : { file, line, ...v1alpha1Form(object) });
   }
   return out;
 }
@@ -137,9 +139,30 @@ export function readDocuments(paths: readonly string[]): SourceDocument[] {
   return out;
 }
 
-/** A v1beta1 SidecarSet in its v1alpha1 form, the one every command works on (as the webhooks see it). */
-function v1alpha1Form(object: unknown): unknown {
-  return isRecord(object) && object.kind === KIND && servedVersionOf(object.apiVersion) === V1BETA1 ? convertSidecarSet(object, VERSION) : object;
+/**
+ * A v1beta1 SidecarSet in its v1alpha1 form, the one every command works on
+ * (as the webhooks see it). v1beta1 has no `spec.namespace`: the API server
+ * drops it as an unknown field, so it is dropped here too,
+ * with a note, and the SidecarSet is read with the scope the cluster would give it.
+ */
+function v1alpha1Form(object: unknown): { object: unknown; notes?: string[] } {
+  if (!(isRecord(object) && object.kind === KIND && servedVersionOf(object.apiVersion) === V1BETA1)) return { object };
+  const spec = isRecord(object.spec) ? object.spec : undefined;
+  if (spec && spec.namespace !== undefined) {
+    const { namespace, ...rest } = spec;
+    const fix =
+      typeof namespace === "string" && namespace !== ""
+        ? `spec.namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: ${namespace}}}`
+        : "spec.namespaceSelector";
+    return {
+      object: convertSidecarSet({ ...object, spec: rest }, VERSION),
+      notes: [
+        `spec.namespace is not a field of ${String(object.apiVersion)}: the API server drops it (or refuses it, when the client asks for strict field validation as kubectl does), ` +
+          `and the SidecarSet then selects pods in every namespace; to keep one namespace write ${fix}`,
+      ],
+    };
+  }
+  return { object: convertSidecarSet(object, VERSION) };
 }
 
 function flattenLists(value: unknown): unknown[] {

@@ -174,6 +174,7 @@ export function checkSidecarSets(sets: readonly SourceDocument[], options: Valid
   const findings: Findings = { items: [], lines: [], checked: given.length, invalid: 0, errors: 0, warnings: 0 };
   given.forEach((g, i) => {
     const result = validateWithDefaults(g.doc.object, contextWith(othersInCluster(given, g, (o) => admissible.has(o)), g.name), defaultSidecarSet);
+    result.warnings.unshift(...(g.doc.notes ?? []));
     const duplicate = g.name === "" ? undefined : given.slice(0, i).find((o) => o.name === g.name);
     if (duplicate) {
       result.warnings.push(

@@ -263,3 +263,17 @@ test("a missing --whitelist file is the same one-line message as any missing inp
   assert.equal(err, `${missing}: no such file or directory\n`);
   assert.equal(process.exitCode, 1);
 });
+
+test("a v1beta1 SidecarSet with spec.namespace is read as the cluster would store it (every namespace), with a warning naming the fix", () => {
+  const f = file(
+    "beta-namespace.yaml",
+    manifest("scoped", { extra: "  namespace: demo\n" }).replace("apps.kruise.io/v1alpha1", "apps.kruise.io/v1beta1"),
+  );
+  const report = runValidate({ filename: [f] });
+  assert.equal(report.exitCode, 0);
+  assert.equal(report.lines.length, 1);
+  assert.match(report.lines[0]!, /^.*: scoped: warning: spec\.namespace is not a field of apps\.kruise\.io\/v1beta1: the API server drops it .*selects pods in every namespace; to keep one namespace write spec\.namespaceSelector: \{matchLabels: \{kubernetes\.io\/metadata\.name: demo\}\}$/);
+  // The same in v1alpha1 is the namespace scope itself: no warning.
+  const alpha = runValidate({ filename: [file("alpha-namespace.yaml", manifest("scoped", { extra: "  namespace: demo\n" }))] });
+  assert.deepEqual(alpha.lines, []);
+});
