@@ -14,6 +14,7 @@
 //   npm run bench:cluster -- admission            every phase
 //   npm run bench:cluster -- admission --quick    10 and 50 pods/s only, shorter
 //   … --cpu-prof DIR                               the manager's CPU profiles (main and webhook thread) into DIR
+//   … --manager-flag=--controller-nice=0           a further manager flag (repeatable), e.g. for a control run
 //
 // Never fails a build; needs the control-plane binary (npm run testbin).
 import { spawnSync } from "node:child_process";
@@ -29,6 +30,8 @@ import { MUTATE_POD_WEBHOOK } from "../../src/manifests/webhook.js";
 
 const quick = process.argv.includes("--quick");
 const cpuProfileDir = process.argv.includes("--cpu-prof") ? process.argv[process.argv.indexOf("--cpu-prof") + 1] : undefined;
+/** `--manager-flag F` (repeatable): a further flag for the manager, e.g. `--manager-flag=--controller-nice=0` for a control run. */
+const managerFlags = process.argv.flatMap((a, i) => (a === "--manager-flag" ? [process.argv[i + 1]!] : a.startsWith("--manager-flag=") ? [a.slice("--manager-flag=".length)] : []));
 const NS = "bench";
 
 interface Sample {
@@ -223,7 +226,7 @@ async function main(): Promise<void> {
     const built = spawnSync("npm", ["run", "build"], { cwd: REPO_ROOT, stdio: "inherit" });
     if (built.status !== 0) throw new Error("npm run build failed");
   }
-  const env = await startEnvironment({ managerEntry: entry, managerArgs: ["--log-level", "info"],
+  const env = await startEnvironment({ managerEntry: entry, managerArgs: ["--log-level", "info", ...managerFlags],
     kubelet: { restartDelayMs: 1_000 },
     ...(cpuProfileDir ? { managerNodeArgs: ["--cpu-prof", "--cpu-prof-dir", cpuProfileDir] } : {}),
   });
