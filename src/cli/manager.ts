@@ -43,7 +43,6 @@ interface ManagerFlags {
   certDir: string;
   webhookService: string;
   sidecarsetWorkers: number;
-  controllerNice: number;
   expectationTimeout: number;
   logLevel?: string;
   sortInjectedContainersByName: boolean;
@@ -72,7 +71,6 @@ export function managerOptionsFromFlags(
     certDir: flags.certDir,
     webhookServiceName: flags.webhookService,
     workers: flags.sidecarsetWorkers,
-    controllerNice: flags.controllerNice,
     expectationTimeoutMs: flags.expectationTimeout,
     logLevel: resolveLogLevel(flags.logLevel, env),
     sortInjectedContainersByName: flags.sortInjectedContainersByName,
@@ -111,12 +109,6 @@ export function managerCommand(): Command {
     .option("--cert-dir <dir>", "directory with tls.crt and tls.key for --cert-mode=files (reloaded when they change)", d.certDir)
     .option("--webhook-service <name>", "Service in front of the webhooks (its DNS names go into the certificate)", d.webhookServiceName)
     .option("--sidecarset-workers <n>", "SidecarSets reconciled in parallel", wholeNumber(1), d.workers)
-    .option(
-      "--controller-nice <n>",
-      "Linux: run the controller this many nice steps below the webhook thread, so admissions get the CPU first (0 to 19; 0 keeps them equal)",
-      wholeNumber(0, 19),
-      d.controllerNice,
-    )
     .addOption(
       new Option("--expectation-timeout <duration>", "how long to wait for the cache to show a pod write before going on (60s, 1m30s, 500ms)")
         .argParser(parseDuration)

@@ -24,7 +24,6 @@ import type { ManagerOptions } from "./options.js";
 import type { PemPair, WebhookThreadState } from "./webhook-protocol.js";
 import { WebhookThread } from "./webhook-thread.js";
 import { installWebhookConfigurations } from "./webhook-configurations.js";
-import { lowerCallingThreadPriority } from "./thread-priority.js";
 
 const CERT_CHECK_INTERVAL_MS = 60 * 60_000;
 /** How often the webhook thread's API credentials are re-resolved (tokens rotate within the hour). */
@@ -118,8 +117,6 @@ export class Manager {
       credentials = await resolveCredentials(loaded.kubeConfig);
       this.webhook = await this.startSides(certificate, credentials);
       logger.info({ port: this.webhook.port }, "webhook thread serving");
-      const nice = lowerCallingThreadPriority(opts.controllerNice, logger);
-      if (nice !== undefined) logger.info({ nice }, "controller thread runs below the webhook thread's CPU priority");
       // Only now that it answers may the API server be pointed at it (out-of-cluster mode).
       if (certificate.caCert) await this.publishCaBundle(certificate.caCert);
       this.caPublished = true;

@@ -26,8 +26,6 @@ export interface ManagerOptions {
   certDir: string;
   webhookServiceName: string;
   workers: number;
-  /** How much lower than the webhook thread the main thread's CPU priority is (nice steps, Linux; 0 keeps them equal). */
-  controllerNice: number;
   expectationTimeoutMs: number;
   logLevel: LogLevel;
   sortInjectedContainersByName: boolean;
@@ -57,7 +55,6 @@ export const DEFAULT_MANAGER_OPTIONS: Omit<ManagerOptions, "identity"> = {
   certDir: "/etc/sidecarset/certs",
   webhookServiceName: "sidecarset-webhook",
   workers: 3,
-  controllerNice: 10,
   expectationTimeoutMs: DEFAULT_EXPECTATION_TIMEOUT_MS,
   logLevel: "info",
   sortInjectedContainersByName: false,
