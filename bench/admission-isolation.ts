@@ -5,6 +5,9 @@
 //   same-loop      the server on the main event loop (the layout before the ADR);
 //   worker-thread  the manager's WebhookThread (its own caches, fed by a stub API server);
 //   child-process  the same server in a separate Node.js process.
+// `--one-cpu` runs each variant on one CPU (taskset), the load on another: the
+// main thread's spinning then competes with the webhook thread for that CPU, as
+// in a container with a one-CPU limit.
 // Each variant runs in its own process; the load comes from yet another
 // process at a fixed rate, so a blocked event loop cannot slow the sender.
 // Prints a table; never fails a build.
@@ -27,6 +30,12 @@ import { StubApiServer } from "../test/unit/kube/stub-apiserver.js";
 
 const SELF = fileURLToPath(import.meta.url);
 const VARIANTS = ["same-loop", "worker-thread", "child-process"] as const;
+const ONE_CPU = process.env.BENCH_ONE_CPU === "1" || process.argv.includes("--one-cpu");
+
+/** The command and arguments that run Node.js with `args`, pinned to `cpu` in --one-cpu mode. */
+function pinned(cpu: number, args: string[]): [string, string[]] {
+  return ONE_CPU ? ["taskset", ["-c", String(cpu), process.execPath, ...args]] : [process.execPath, args];
+}
 type Variant = (typeof VARIANTS)[number];
 const RATE_PER_S = 200;
 const DURATION_MS = 5_000;
@@ -126,7 +135,8 @@ async function serveChild(): Promise<void> {
 
 function runLoad(port: number, ca: string): Promise<{ latencies: number[]; failures: number }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", SELF, "--role=load", String(port)], { stdio: ["pipe", "pipe", "inherit"] });
+    const [command, args] = pinned(1, ["--import", "tsx", SELF, "--role=load", String(port)]);
+    const child = spawn(command, args, { stdio: ["pipe", "pipe", "inherit"] });
     let out = "";
     child.stdout.on("data", (d: Buffer) => (out += d.toString()));
     child.on("exit", (code) => (code === 0 ? resolve(JSON.parse(out) as { latencies: number[]; failures: number }) : reject(new Error(`load exited ${code}`))));
@@ -243,7 +253,8 @@ async function main(): Promise<void> {
   console.log("variant        | main loop | answered  | p50 ms | p99 ms | max ms | ≤ 5 ms | added RSS");
   for (const name of VARIANTS.filter((v) => only.length === 0 || only.includes(v))) {
     const out = await new Promise<string>((resolve, reject) => {
-      const child = spawn(process.execPath, ["--import", "tsx", SELF, "--role=variant", name], { stdio: ["ignore", "pipe", "inherit"] });
+      const [command, args] = pinned(0, ["--import", "tsx", SELF, "--role=variant", name]);
+      const child = spawn(command, args, { stdio: ["ignore", "pipe", "inherit"], env: { ...process.env, BENCH_ONE_CPU: ONE_CPU ? "1" : "" } });
       let text = "";
       child.stdout.on("data", (d: Buffer) => (text += d.toString()));
       child.on("exit", (code) => (code === 0 ? resolve(text) : reject(new Error(`${name} exited ${code}`))));

@@ -14,7 +14,7 @@
 //   npm run bench:cluster -- admission            every phase
 //   npm run bench:cluster -- admission --quick    10 and 50 pods/s only, shorter
 //   … --cpu-prof DIR                               the manager's CPU profiles (main and webhook thread) into DIR
-//   … --manager-flag=--controller-nice=0           a further manager flag (repeatable), e.g. for a control run
+//   … --manager-flag=--sidecarset-workers=1       a further manager flag (repeatable), e.g. for a control run
 //
 // Never fails a build; needs the control-plane binary (npm run testbin).
 import { spawnSync } from "node:child_process";
@@ -30,7 +30,7 @@ import { MUTATE_POD_WEBHOOK } from "../../src/manifests/webhook.js";
 
 const quick = process.argv.includes("--quick");
 const cpuProfileDir = process.argv.includes("--cpu-prof") ? process.argv[process.argv.indexOf("--cpu-prof") + 1] : undefined;
-/** `--manager-flag F` (repeatable): a further flag for the manager, e.g. `--manager-flag=--controller-nice=0` for a control run. */
+/** `--manager-flag F` (repeatable): a further flag for the manager, e.g. `--manager-flag=--sidecarset-workers=1` for a control run. */
 const managerFlags = process.argv.flatMap((a, i) => (a === "--manager-flag" ? [process.argv[i + 1]!] : a.startsWith("--manager-flag=") ? [a.slice("--manager-flag=".length)] : []));
 const NS = "bench";
 
