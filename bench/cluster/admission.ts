@@ -240,6 +240,7 @@ async function main(): Promise<void> {
     rows.push(await phase(env, "pods matching nothing, 10/s (control)", { app: "none" }, 10, seconds));
     rows.push(await withControllerStandingBy(env, () => phase(env, "matching pods, 10/s, controller standing by", { app: "web" }, 10, seconds)));
     rows.push(await phase(env, "matching pods, 50/s", { app: "web" }, 50, quick ? 20 : 60));
+    rows.push(await withControllerStandingBy(env, () => phase(env, "matching pods, 50/s, controller standing by", { app: "web" }, 50, quick ? 20 : 60)));
     rows.push(await phase(env, "pods matching nothing, 50/s (control)", { app: "none" }, 50, quick ? 20 : 60));
     if (!quick) {
       rows.push(await phase(env, "matching pods, 100/s", { app: "web" }, 100, 30));

@@ -68,7 +68,9 @@ function admitPod(req: AdmissionRequest, deps: PodHandlerDeps) {
     case "injected":
       if (!req.dryRun) {
         deps.metrics?.onInjected(result.injected);
-        deps.logger.info({ ...logFields, sidecarsets: result.injected }, "injected sidecars into pod");
+        // One line per pod creation would be the loudest line of a busy cluster (and cost it CPU); the
+        // pod's injected-list annotation and sidecarset_injections_total say the same at info level.
+        deps.logger.debug({ ...logFields, sidecarsets: result.injected }, "injected sidecars into pod");
       }
       return patched(req.uid, result.patch as JsonPatchOp[]);
   }

@@ -110,7 +110,7 @@ export function patchOf(r: AdmissionResponse): Operation[] {
 }
 
 /** A logger whose JSON lines the test can read back. */
-export function capturingLogger(): { logger: Logger; lines: () => Record<string, unknown>[] } {
+export function capturingLogger(level: "info" | "debug" = "info"): { logger: Logger; lines: () => Record<string, unknown>[] } {
   const chunks: string[] = [];
   const destination = new Writable({
     write(chunk: Buffer | string, _enc, cb) {
@@ -118,7 +118,7 @@ export function capturingLogger(): { logger: Logger; lines: () => Record<string,
       cb();
     },
   });
-  const logger = createLogger({ level: "info", destination });
+  const logger = createLogger({ level, destination });
   return {
     logger,
     lines: () =>

@@ -211,9 +211,9 @@ for (const c of badRequests) {
 
 // ---- metrics and logs ----
 
-test("each injected pod is counted once with its SidecarSets and logged as one JSON line", async () => {
+test("each injected pod is counted once with its SidecarSets and logged at debug level as one JSON line", async () => {
   const counted: string[][] = [];
-  const { logger, lines } = capturingLogger();
+  const { logger, lines } = capturingLogger("debug");
   const h = handler([logAgent(), logAgent({}, "mesh")], { metrics: { onInjected: (names) => counted.push(names) }, logger });
   const pod = { ...webPod({ namespace: "shop" }), metadata: { generateName: "web-7d9f-", namespace: "shop", labels: { app: "web" } } };
   await run(h, podReview(pod));
@@ -228,7 +228,7 @@ test("each injected pod is counted once with its SidecarSets and logged as one J
 
 test("a dry run gets the patch but is neither counted nor logged as an injection", async () => {
   const counted: string[][] = [];
-  const { logger, lines } = capturingLogger();
+  const { logger, lines } = capturingLogger("debug");
   const h = handler([logAgent()], { metrics: { onInjected: (names) => counted.push(names) }, logger });
   const r = responseOf(await run(h, podReview(webPod(), { dryRun: true })));
   assert.ok(patchOf(r).length > 0);
