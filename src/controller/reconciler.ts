@@ -4,14 +4,10 @@
 import { isDeepStrictEqual } from "node:util";
 import { SIDECARSET_HASH_ANNOTATION } from "../api/keys.js";
 import { defaultSidecarSet } from "../api/defaults.js";
-import type { Pod } from "../api/kube-types.js";
-import { podInjectedList } from "../api/pod-records.js";
 import { readProgressPolicy } from "../api/progress-policy.js";
 import { STORAGE_VERSION } from "../api/storage-version.js";
-import { API_VERSION, KIND, type SidecarSet, type SidecarSetStatus } from "../api/types.js";
-import { upgradableCondition } from "../core/rollout/condition.js";
-import { flipHotUpgrade } from "../core/rollout/hot-upgrade-flip.js";
-import { canaryNamesOf, podKey, podMatcherOf } from "../core/rollout/matching.js";
+import type { SidecarSet, SidecarSetStatus } from "../api/types.js";
+import { canaryNamesOf, podMatcherOf } from "../core/rollout/matching.js";
 import { planUpgrade, stopReasonText, type Plan, type PlanOptions } from "../core/rollout/plan.js";
 import { QuietPlanner } from "../core/rollout/quiet-plan.js";
 import { rolloutMilestone } from "../core/rollout/milestones.js";
@@ -21,16 +17,15 @@ import type { Expectations } from "../core/rollout/expectations.js";
 import { withReconciledCondition } from "../core/rollout/reconciled-condition.js";
 import { describeFailures, type ProgressVerdict } from "../core/rollout/progress-deadline.js";
 import { isHaltedCondition, progressingValue, withProgressingCondition } from "../core/rollout/progressing-condition.js";
-import { upgradePod } from "../core/rollout/upgrade-pod.js";
 import { PatchType, resourcePath, type RawKubeClient } from "../kube/client.js";
 import { describeError, isNotFound } from "../kube/errors.js";
-import type { EventRecorder, ObjectReference } from "../kube/events.js";
+import type { EventRecorder } from "../kube/events.js";
 import type { WorkResult } from "../kube/workqueue.js";
 import { errorFields, type Logger } from "../observability/logger.js";
 import type { ManagerCaches } from "./caches.js";
-import { forEachLimited } from "./limited.js";
-import { patchPodStatus, patchPodWithRetry } from "./pod-writer.js";
 import { RevisionRegistrar } from "./revision-registrar.js";
+import { sidecarSetRef } from "./object-refs.js";
+import { RoundWriter } from "./round-writer.js";
 
 /** Hooks for metrics; every one optional so tests can leave them out. */
 export interface ReconcileMetrics {
@@ -66,9 +61,6 @@ export const SCOPE_WAIT_REQUEUE_MS = 250;
 
 export const EXPECTATION_REQUEUE_MS = 1_000;
 
-/** Pod upgrades of one round written side by side. */
-export const POD_WRITE_CONCURRENCY = 8;
-
 /**
  * At most one status write per SidecarSet in this interval: under pod churn
  * the counts change with every event, and each write is an API call plus a
@@ -90,26 +82,6 @@ function soonest(a: WorkResult, b: number | undefined): WorkResult {
  */
 export function effectiveSidecarSet(set: SidecarSet): SidecarSet {
   return set.metadata.annotations?.[SIDECARSET_HASH_ANNOTATION] ? set : defaultSidecarSet(set);
-}
-
-export function sidecarSetRef(set: SidecarSet): ObjectReference {
-  return {
-    apiVersion: API_VERSION,
-    kind: KIND,
-    name: set.metadata.name ?? "",
-    ...(set.metadata.uid ? { uid: set.metadata.uid } : {}),
-    ...(set.metadata.resourceVersion ? { resourceVersion: set.metadata.resourceVersion } : {}),
-  };
-}
-
-export function podRef(pod: Pod): ObjectReference {
-  return {
-    apiVersion: "v1",
-    kind: "Pod",
-    name: pod.metadata?.name ?? "",
-    namespace: pod.metadata?.namespace ?? "",
-    ...(pod.metadata?.uid ? { uid: pod.metadata.uid } : {}),
-  };
 }
 
 function statusEqual(a: SidecarSetStatus | undefined, b: SidecarSetStatus): boolean {
@@ -148,9 +120,19 @@ export class SidecarSetReconciler {
   /** Registers each SidecarSet's current revision, remembering registrations that wrote nothing. */
   private readonly revisions: RevisionRegistrar;
 
+  /** The pod writes of a round. */
+  private readonly rounds: RoundWriter;
+
   constructor(private readonly deps: ReconcilerDeps) {
     this.now = deps.now ?? (() => new Date());
     this.revisions = new RevisionRegistrar(deps.client, deps.namespace);
+    this.rounds = new RoundWriter({
+      client: deps.client,
+      expectations: deps.expectations,
+      recorder: deps.recorder,
+      now: this.now,
+      podsUpgraded: (set, count) => deps.metrics?.podsUpgraded?.(set, count),
+    });
   }
 
   async reconcile(name: string): Promise<WorkResult> {
@@ -287,7 +269,7 @@ export class SidecarSetReconciler {
     }
 
     if (plan.stopped === "hot-upgrade-flip") {
-      await this.flipHotUpgrades(set, plan.hotUpgradeFlip, log);
+      await this.rounds.flipHotUpgrades(set, plan.hotUpgradeFlip, log);
       return;
     }
     if (plan.stopped) {
@@ -298,8 +280,8 @@ export class SidecarSetReconciler {
       }
       return;
     }
-    await this.markNotUpgradable(set, plan, now, log);
-    await this.upgrade(set, plan, log);
+    await this.rounds.markNotUpgradable(set, plan, now, log);
+    await this.rounds.upgrade(set, plan, log);
     return;
   }
 
@@ -389,96 +371,4 @@ export class SidecarSetReconciler {
     return withProgressingCondition(reconciled, progressingValue(plan, latestRevision), now) ?? reconciled;
   }
 
-  private async markNotUpgradable(set: SidecarSet, plan: Plan, now: Date, log: Logger): Promise<void> {
-    const name = set.metadata.name ?? "";
-    if (plan.notUpgradable.length === 0) return;
-    for (const pod of plan.notUpgradable) {
-      const update = upgradableCondition(pod, name, false, now);
-      if (!update.changed) continue;
-      try {
-        await patchPodStatus(this.deps.client, pod, update.patch);
-      } catch (e) {
-        if (isNotFound(e)) continue;
-        throw e;
-      }
-    }
-    this.deps.recorder.event(
-      sidecarSetRef(set),
-      "Normal",
-      "NotUpgradablePods",
-      `SidecarSet in-place update detected ${plan.notUpgradable.length} not upgradable pod(s) in this round, will skip them.`,
-    );
-    log.info({ pods: plan.notUpgradable.map(podKey) }, "pods not upgradable in place: something besides images changed");
-  }
-
-  private async upgrade(set: SidecarSet, plan: Plan, log: Logger): Promise<void> {
-    const name = set.metadata.name ?? "";
-    const hash = setHash(set);
-    let upgraded = 0;
-    await forEachLimited(plan.upgrade, POD_WRITE_CONCURRENCY, async (pod) => {
-      const key = podKey(pod);
-      const podLog = log.child({ namespace: pod.metadata?.namespace, pod: pod.metadata?.name });
-      let written;
-      try {
-        written = await patchPodWithRetry(this.deps.client, pod, (current) => {
-          if (recordedHash(current, name) === hash) return null;
-          const injectedList = podInjectedList(current);
-          const result = upgradePod(set, current, { now: this.now(), ...(injectedList.length ? { injectedList } : {}) });
-          if (!result.ok) throw new Error(`${result.error.path}: ${result.error.message}`);
-          return { patch: result.patch, result: result.changedContainers };
-        });
-      } catch (e) {
-        if (isNotFound(e)) {
-          podLog.info("pod was deleted before its upgrade");
-          return;
-        }
-        this.deps.recorder.event(podRef(pod), "Warning", "SidecarUpgradeFailed", `failed to upgrade sidecars of SidecarSet ${name}: ${describeError(e)}`);
-        this.deps.recorder.event(sidecarSetRef(set), "Warning", "SidecarUpgradeFailed", `failed to upgrade pod ${key}: ${describeError(e)}`);
-        podLog.error(errorFields(e), "in-place sidecar upgrade failed");
-        throw e;
-      }
-      if (!written) return;
-      this.deps.expectations.expectUpdate(name, key, hash, this.now());
-      upgraded++;
-      const containers = written.result;
-      const message = containers.length
-        ? `upgraded sidecar container(s) ${containers.join(", ")} of SidecarSet ${name} in place`
-        : `recorded SidecarSet ${name}'s new revision (no image changed)`;
-      this.deps.recorder.event(podRef(written.pod), "Normal", "SidecarUpgraded", message);
-      podLog.info({ containers }, "sidecar upgraded in place");
-      const condition = upgradableCondition(written.pod, name, true, this.now());
-      if (condition.changed) {
-        try {
-          await patchPodStatus(this.deps.client, written.pod, condition.patch);
-        } catch (e) {
-          if (!isNotFound(e)) podLog.warn(errorFields(e), "could not update the SidecarSetUpgradable condition");
-        }
-      }
-    });
-    if (upgraded > 0) {
-      this.deps.metrics?.podsUpgraded?.(name, upgraded);
-      this.deps.recorder.event(sidecarSetRef(set), "Normal", "SidecarUpgraded", `upgraded ${upgraded} pod(s) in place`);
-      log.info({ upgraded, limitedBy: plan.limitedBy, unavailableAfter: plan.unavailableAfter }, "rollout round done");
-    }
-  }
-
-  private async flipHotUpgrades(set: SidecarSet, pods: readonly Pod[], log: Logger): Promise<void> {
-    const name = set.metadata.name ?? "";
-    for (const pod of pods) {
-      try {
-        const written = await patchPodWithRetry(this.deps.client, pod, (current) => {
-          const flip = flipHotUpgrade(set, current, { now: this.now() });
-          return flip ? { patch: flip.patch, result: flip.changedContainers } : null;
-        });
-        if (!written) continue;
-        this.deps.expectations.expectResourceVersion(name, podKey(pod), written.pod.metadata?.resourceVersion ?? "", this.now());
-        this.deps.recorder.event(podRef(pod), "Normal", "ResetContainerSucceed", "reset sidecar container image empty successfully");
-      } catch (e) {
-        if (isNotFound(e)) continue;
-        this.deps.recorder.event(podRef(pod), "Warning", "ResetContainerFailed", `reset sidecar container image empty failed: ${describeError(e)}`);
-        log.error({ ...errorFields(e), pod: podKey(pod) }, "hot-upgrade flip failed");
-        throw e;
-      }
-    }
-  }
 }
