@@ -7,16 +7,7 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import {
-  AdmissionregistrationV1Api,
-  ApiextensionsV1Api,
-  AppsV1Api,
-  CoordinationV1Api,
-  CoreV1Api,
-  CustomObjectsApi,
-  EventsV1Api,
-  KubeConfig,
-} from "@kubernetes/client-node";
+import { KubeConfig } from "@kubernetes/client-node";
 
 export * from "./raw-client.js";
 
@@ -110,28 +101,6 @@ function withEnv(env: NodeJS.ProcessEnv, fn: () => void): void {
     if (saved.port === undefined) delete process.env.KUBERNETES_SERVICE_PORT;
     else process.env.KUBERNETES_SERVICE_PORT = saved.port;
   }
-}
-
-export interface KubeApis {
-  core: CoreV1Api;
-  apps: AppsV1Api;
-  customObjects: CustomObjectsApi;
-  coordination: CoordinationV1Api;
-  events: EventsV1Api;
-  admissionregistration: AdmissionregistrationV1Api;
-  apiextensions: ApiextensionsV1Api;
-}
-
-export function makeKubeApis(kc: KubeConfig): KubeApis {
-  return {
-    core: kc.makeApiClient(CoreV1Api),
-    apps: kc.makeApiClient(AppsV1Api),
-    customObjects: kc.makeApiClient(CustomObjectsApi),
-    coordination: kc.makeApiClient(CoordinationV1Api),
-    events: kc.makeApiClient(EventsV1Api),
-    admissionregistration: kc.makeApiClient(AdmissionregistrationV1Api),
-    apiextensions: kc.makeApiClient(ApiextensionsV1Api),
-  };
 }
 
 export interface ResourceRef {

@@ -3,10 +3,8 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { after, before, test } from "node:test";
-import { CoordinationV1Api, CoreV1Api } from "@kubernetes/client-node";
 import {
   loadKubeConfig,
-  makeKubeApis,
   PatchType,
   RawKubeClient,
   resourcePath,
@@ -246,9 +244,3 @@ test("--context selects a context and an unknown one names the known ones", () =
   }
 });
 
-test("makeKubeApis builds the typed clients for the current cluster", () => {
-  const apis = makeKubeApis(stub.kubeConfig());
-  assert.ok(apis.core instanceof CoreV1Api);
-  assert.ok(apis.coordination instanceof CoordinationV1Api);
-  for (const client of Object.values(apis)) assert.ok(client);
-});
