@@ -10,7 +10,7 @@ import type { SidecarSet } from "../api/types.js";
 import { isInjectedBy, podNamespace } from "../core/rollout/matching.js";
 import { InputError, isRecord, readDocuments } from "./documents.js";
 import { explainPod, explanationText, type PodExplanation } from "./explain-verdicts.js";
-import { addSidecarSetsOptions, namespaceOption, nowOption, outputOption, type SidecarSetsFlags } from "./flags.js";
+import { addSidecarSetsOptions, filenameOption, namespaceOption, nowOption, outputOption, type SidecarSetsFlags } from "./flags.js";
 import { parseLabelList } from "./inject.js";
 import { addClusterOptions, withCluster, type LiveCluster, type LiveFlags } from "./live-command.js";
 import type { RawKubeClient } from "../kube/client.js";
@@ -85,7 +85,7 @@ export function explainCommand(io: CommandIo = PROCESS_IO): Command {
         "the webhook and the controller decide by. Live: pod/NAME -n NS. Offline: -f pod.yaml --sidecarsets DIR.",
     )
     .argument("[targets...]", "pod/NAME in the cluster (live), and sidecarset/NAME to explain only that SidecarSet")
-    .option("-f, --filename <paths...>", "offline: the pod(s), YAML/JSON files, - for stdin");
+    .addOption(filenameOption("offline: the pod(s)", { optional: true }));
   addSidecarSetsOptions(cmd, "offline: the SidecarSets (and ControllerRevisions of pinned revisions)")
     .addOption(namespaceOption("live: the pod's namespace"))
     .option("--namespace-labels <labels>", "offline: labels every namespace carries, as k=v,k2=v2 (for namespaceSelector)", parseLabelList)

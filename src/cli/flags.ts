@@ -5,8 +5,9 @@ import { WHITELIST_CONFIGMAP, WHITELIST_CONFIGMAP_KEY } from "../api/keys.js";
 import { readRfc3339 } from "../api/rfc3339.js";
 
 /** `-f a.yaml b/ -f -`: variadic and repeatable; files, directories or stdin. */
-export function filenameOption(what: string): Option {
-  return new Option("-f, --filename <paths...>", `${what}: YAML/JSON files or directories, - for stdin (repeatable)`).makeOptionMandatory();
+export function filenameOption(what: string, opts: { optional?: boolean } = {}): Option {
+  const option = new Option("-f, --filename <paths...>", `${what}: YAML/JSON files or directories, - for stdin (repeatable)`);
+  return opts.optional ? option : option.makeOptionMandatory();
 }
 
 /**
