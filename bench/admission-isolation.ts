@@ -193,6 +193,7 @@ async function variant(name: Variant): Promise<void> {
         logLevel: "warn",
         sortInjectedContainersByName: false,
         allowPatchPodMetadataWithoutWhitelist: false,
+        nativeSidecarInPlaceUpgrade: false,
       },
       logger: silentLogger(),
       metrics: createMetrics(),

@@ -9,6 +9,7 @@ import type { SidecarSet } from "../api/types.js";
 import { effectiveNamespace, isActivePod } from "../core/inject/inject.js";
 import { matchSidecarSets, type MatchResult, type SkippedSidecarSet, type UnmetRequirement } from "../core/inject/match.js";
 import { restoreFromRevision } from "../core/inject/revision.js";
+import { isNotUpgradable } from "../core/rollout/candidates.js";
 import { changesBesidesImages } from "../core/rollout/changes-besides-images.js";
 import { progressHalt } from "../core/rollout/progressing-condition.js";
 import { canaryNamesOf, isInjectedBy, podKey, type NamespaceLabels } from "../core/rollout/matching.js";
@@ -45,6 +46,8 @@ export interface ExplainInput {
   /** The pods a SidecarSet's rollout plans over (the pod itself among them). */
   podsOf: (set: SidecarSet) => readonly Pod[];
   now: Date;
+  /** As the manager's `--native-sidecar-in-place-upgrade`. */
+  nativeSidecarInPlaceUpgrade?: boolean;
 }
 
 /**
@@ -169,6 +172,7 @@ function rolloutVerdict(set: SidecarSet, input: ExplainInput, skip: SkippedSidec
     now: input.now,
     namespaceLabels: input.namespaceLabels,
     canaryNames: canaryNamesOf(set, input.sidecarSets),
+    nativeSidecarInPlaceUpgrade: input.nativeSidecarInPlaceUpgrade === true,
   });
   const key = podKey(input.pod);
   const entry = plan.pods.find((e) => e.pod === key);
@@ -229,6 +233,8 @@ function stoppedVerdict(plan: Plan, entry: PodPlanEntry, halted: (() => Verdict)
 
 /** Names what changed besides images, comparing the revision the pod records with the current spec. */
 function notUpgradableVerdict(set: SidecarSet, input: ExplainInput, entry: PodPlanEntry): Verdict {
+  // Only images changed, one of them a native sidecar's, and the manager does not upgrade those in place.
+  if (!isNotUpgradable(set, input.pod)) return { verdict: "not upgradable: a native sidecar's image changed", reason: entry.reason };
   const name = set.metadata.name ?? "";
   const recorded = podHashRecords(input.pod)[name]?.controllerRevision;
   const revision = recorded ? input.revisions.find((r) => r.metadata?.name === recorded) : undefined;

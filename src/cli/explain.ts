@@ -10,7 +10,7 @@ import type { SidecarSet } from "../api/types.js";
 import { isInjectedBy, podNamespace } from "../core/rollout/matching.js";
 import { InputError, isRecord, readDocuments } from "./documents.js";
 import { explainPod, explanationText, type PodExplanation } from "./explain-verdicts.js";
-import { addSidecarSetsOptions, filenameOption, namespaceOption, nowOption, outputOption, type SidecarSetsFlags } from "./flags.js";
+import { addSidecarSetsOptions, filenameOption, namespaceOption, nativeSidecarOption, nowOption, outputOption, type SidecarSetsFlags } from "./flags.js";
 import { parseLabelList } from "./inject.js";
 import { addClusterOptions, withCluster, type LiveCluster, type LiveFlags } from "./live-command.js";
 import type { RawKubeClient } from "../kube/client.js";
@@ -24,6 +24,7 @@ interface ExplainFlags extends SidecarSetsFlags, LiveFlags {
   namespaceLabels?: Record<string, string>;
   now?: Date;
   output: "text" | "json";
+  nativeSidecarInPlaceUpgrade?: boolean;
 }
 
 const HELP = `
@@ -90,6 +91,7 @@ export function explainCommand(io: CommandIo = PROCESS_IO): Command {
     .addOption(namespaceOption("live: the pod's namespace"))
     .option("--namespace-labels <labels>", "offline: labels every namespace carries, as k=v,k2=v2 (for namespaceSelector)", parseLabelList)
     .addOption(nowOption("offline: the time of the decision"))
+    .addOption(nativeSidecarOption())
     .addOption(outputOption(["text", "json"]));
   addClusterOptions(cmd).addHelpText("after", HELP);
   return cmd.action(async (targets: string[], flags: ExplainFlags) => {
@@ -130,7 +132,7 @@ function onlyOne(e: PodExplanation, only: string | undefined): PodExplanation {
 }
 
 export function explainOffline(
-  flags: { filename: string[]; sidecarsets: string[]; namespaceLabels?: Record<string, string>; now?: Date },
+  flags: { filename: string[]; sidecarsets: string[]; namespaceLabels?: Record<string, string>; now?: Date; nativeSidecarInPlaceUpgrade?: boolean },
   only?: string,
 ): PodExplanation[] {
   const { pods } = loadPods(flags.filename);
@@ -147,7 +149,10 @@ export function explainOffline(
     namespaceLabels[ns] = { ...(flags.namespaceLabels ?? {}), "kubernetes.io/metadata.name": ns };
   }
   const now = flags.now ?? new Date();
-  return pods.map((pod) => onlyOne(explainPod({ pod, sidecarSets: sets, namespaceLabels, revisions, podsOf: () => pods, now }), only));
+  const nativeSidecarInPlaceUpgrade = flags.nativeSidecarInPlaceUpgrade === true;
+  return pods.map((pod) =>
+    onlyOne(explainPod({ pod, sidecarSets: sets, namespaceLabels, revisions, podsOf: () => pods, now, nativeSidecarInPlaceUpgrade }), only),
+  );
 }
 
 async function explainLive(name: string, only: string | undefined, flags: ExplainFlags, client: RawKubeClient, live: LiveCluster, io: CommandIo): Promise<PodExplanation> {
@@ -175,6 +180,7 @@ async function explainLive(name: string, only: string | undefined, flags: Explai
     revisions,
     podsOf: (set) => podsBySet.get(set.metadata.name ?? "") ?? [pod],
     now: new Date(),
+    nativeSidecarInPlaceUpgrade: flags.nativeSidecarInPlaceUpgrade === true,
   });
   return onlyOne(explanation, only);
 }

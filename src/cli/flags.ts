@@ -54,7 +54,16 @@ export function validationOptions(): Option[] {
       "--allow-patch-pod-metadata-without-whitelist",
       "accept patchPodMetadata when no whitelist (or no rule for the SidecarSet) exists, as the manager flag does",
     ),
+    nativeSidecarOption(),
   ];
+}
+
+/** The manager's `--native-sidecar-in-place-upgrade`, for commands that judge or plan offline as it would. */
+export function nativeSidecarOption(): Option {
+  return new Option(
+    "--native-sidecar-in-place-upgrade",
+    "as the manager flag does: native sidecars (initContainers with restartPolicy: Always) may be RollingUpdate and are upgraded in place",
+  );
 }
 
 /** `--pods`: the pods a rollout command plans or simulates over. */

@@ -31,6 +31,7 @@ export interface InjectFlags {
   sortInjectedContainersByName?: boolean;
   whitelist?: string;
   allowPatchPodMetadataWithoutWhitelist?: boolean;
+  nativeSidecarInPlaceUpgrade?: boolean;
 }
 
 export interface InjectReport {
@@ -148,6 +149,7 @@ function readCluster(paths: readonly string[], flags: InjectFlags): Cluster | { 
   const findings = checkSidecarSets(setDocs, {
     whitelist: flags.whitelist === undefined ? undefined : readWhitelist(flags.whitelist),
     allowPatchPodMetadataWithoutWhitelist: flags.allowPatchPodMetadataWithoutWhitelist === true,
+    nativeSidecarInPlaceUpgrade: flags.nativeSidecarInPlaceUpgrade === true,
     revisions,
   });
   if (findings.invalid > 0) {

@@ -47,6 +47,7 @@ interface ManagerFlags {
   logLevel?: string;
   sortInjectedContainersByName: boolean;
   allowPatchPodMetadataWithoutWhitelist: boolean;
+  nativeSidecarInPlaceUpgrade: boolean;
   selfScopingWebhook?: boolean;
   scopeNarrowingGrace: number;
 }
@@ -75,6 +76,7 @@ export function managerOptionsFromFlags(
     logLevel: resolveLogLevel(flags.logLevel, env),
     sortInjectedContainersByName: flags.sortInjectedContainersByName,
     allowPatchPodMetadataWithoutWhitelist: flags.allowPatchPodMetadataWithoutWhitelist,
+    nativeSidecarInPlaceUpgrade: flags.nativeSidecarInPlaceUpgrade,
     ...(flags.selfScopingWebhook !== undefined ? { selfScopingWebhook: flags.selfScopingWebhook } : {}),
     scopeNarrowingGraceMs: flags.scopeNarrowingGrace,
     identity,
@@ -119,6 +121,11 @@ export function managerCommand(): Command {
     .option(
       "--allow-patch-pod-metadata-without-whitelist",
       "accept patchPodMetadata when no whitelist ConfigMap (or no rule for the SidecarSet) exists",
+      false,
+    )
+    .option(
+      "--native-sidecar-in-place-upgrade",
+      "allow RollingUpdate for SidecarSets with native sidecars (initContainers with restartPolicy: Always) and roll their image changes out in place; needs kubelets of Kubernetes 1.32 or later",
       false,
     )
     .option(

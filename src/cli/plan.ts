@@ -8,7 +8,7 @@ import type { SidecarSet } from "../api/types.js";
 import { podKey, podNamespace, type NamespaceLabels } from "../core/rollout/matching.js";
 import { planUpgrade, stopReasonText, type Plan } from "../core/rollout/plan.js";
 import { InputError, isRecord, nothingFound, readDocuments } from "./documents.js";
-import { addSidecarSetsOptions, nowOption, outputOption, podsOption, requiredSidecarSets, type SidecarSetsFlags } from "./flags.js";
+import { addSidecarSetsOptions, nativeSidecarOption, nowOption, outputOption, podsOption, requiredSidecarSets, type SidecarSetsFlags } from "./flags.js";
 import { PROCESS_IO, renderTable, reportingInputErrors, type CommandIo } from "./output.js";
 import { addClusterOptions, withCluster, type LiveFlags } from "./live-command.js";
 import { readOneSidecarSet, where } from "./sidecarsets.js";
@@ -19,6 +19,7 @@ export interface PlanFlags {
   namespaces?: string[];
   now?: Date;
   output: "table" | "json";
+  nativeSidecarInPlaceUpgrade?: boolean;
 }
 
 /** The JSON form of a plan: pods as `namespace/name`. */
@@ -175,7 +176,7 @@ export function runPlan(flags: PlanFlags, now: Date = flags.now ?? new Date()): 
   const set = readOneSidecarSet(flags.sidecarsets);
   const { pods, skipped } = loadPods(flags.pods);
   const namespaceLabels: NamespaceLabels = flags.namespaces ? loadNamespaceLabels(flags.namespaces) : namespacesOfPods(pods);
-  const plan = planUpgrade(set, pods, { now, namespaceLabels });
+  const plan = planUpgrade(set, pods, { now, namespaceLabels, nativeSidecarInPlaceUpgrade: flags.nativeSidecarInPlaceUpgrade === true });
   const stdout = flags.output === "json" ? `${JSON.stringify(planJson(plan), null, 2)}\n` : planTable(set, plan, pods, now);
   const stderr = [...skipped, ...plan.errors.map((e) => `error: ${formatFieldError(e)}`)].map((l) => `${l}\n`).join("");
   return { stdout, stderr, exitCode: plan.errors.length > 0 ? 1 : 0 };
@@ -191,6 +192,7 @@ export function planCommand(io: CommandIo = PROCESS_IO): Command {
     .addOption(podsOption("the pods: multi-document YAML, a JSON array or a v1 List (- for stdin)"))
     .option("--namespaces <paths...>", "Namespace objects, for a namespaceSelector")
     .addOption(nowOption("the time of the decision"))
+    .addOption(nativeSidecarOption())
     .addOption(outputOption(["table", "json"]));
   addClusterOptions(cmd).addHelpText("after", EXAMPLES);
   return cmd.action(async (name: string | undefined, flags: PlanFlags & SidecarSetsFlags & LiveFlags) => {
@@ -218,7 +220,12 @@ function planLive(name: string, flags: PlanFlags & LiveFlags, io: CommandIo): Pr
   return withCluster(flags, io, async (client, live) => {
     const inputs = await live.readPlanInputs(client, name);
     const now = flags.now ?? new Date();
-    const plan = planUpgrade(inputs.set, inputs.pods, { now, namespaceLabels: inputs.namespaceLabels, canaryNames: inputs.canaryNames });
+    const plan = planUpgrade(inputs.set, inputs.pods, {
+      now,
+      namespaceLabels: inputs.namespaceLabels,
+      canaryNames: inputs.canaryNames,
+      nativeSidecarInPlaceUpgrade: flags.nativeSidecarInPlaceUpgrade === true,
+    });
     io.out.write(flags.output === "json" ? `${JSON.stringify(planJson(plan), null, 2)}\n` : planTable(inputs.set, plan, inputs.pods, now));
     for (const e of plan.errors) io.err.write(`error: ${formatFieldError(e)}\n`);
     return plan.errors.length > 0 ? 1 : 0;

@@ -8,7 +8,7 @@ import { planUpgrade } from "../core/rollout/plan.js";
 import { InputError } from "./documents.js";
 import { addClusterOptions, withCluster, type LiveCluster, type LiveFlags } from "./live-command.js";
 import { parseDuration } from "./manager.js";
-import { outputOption } from "./flags.js";
+import { nativeSidecarOption, outputOption } from "./flags.js";
 import { PROCESS_IO, renderTable, type CommandIo } from "./output.js";
 import { parseSidecarSetTarget } from "./explain.js";
 import { historyRows, pausePatch, resumePatch, rolloutProgress, undoPatch, undoTarget, type RolloutProgress } from "./rollout-view.js";
@@ -20,6 +20,7 @@ interface StatusFlags extends LiveFlags {
   watch?: boolean;
   timeout?: number;
   output: "text" | "json";
+  nativeSidecarInPlaceUpgrade?: boolean;
 }
 
 interface UndoFlags extends LiveFlags {
@@ -52,6 +53,7 @@ function statusCommand(io: CommandIo): Command {
     .argument("<sidecarset>", "the SidecarSet (NAME or sidecarset/NAME)", parseSidecarSetTarget)
     .option("-w, --watch", "keep printing progress until the rollout completes, halts or times out")
     .option("--timeout <duration>", "with --watch: give up after this long (e.g. 5m); default: never", parseDuration)
+    .addOption(nativeSidecarOption())
     .addOption(outputOption(["text", "json"]));
   addClusterOptions(cmd).addHelpText("after", "\nExamples:\n  sidecarset rollout status log-agent --watch --timeout 10m");
   return cmd.action((name: string, flags: StatusFlags) =>
@@ -69,7 +71,13 @@ function statusCommand(io: CommandIo): Command {
           await new Promise((r) => setTimeout(r, WATCH_INTERVAL_MS));
           continue;
         }
-        const progress = rolloutProgress(inputs.set, planUpgrade(inputs.set, inputs.pods, { now: new Date(), namespaceLabels: inputs.namespaceLabels, canaryNames: inputs.canaryNames }));
+        const plan = planUpgrade(inputs.set, inputs.pods, {
+          now: new Date(),
+          namespaceLabels: inputs.namespaceLabels,
+          canaryNames: inputs.canaryNames,
+          nativeSidecarInPlaceUpgrade: flags.nativeSidecarInPlaceUpgrade === true,
+        });
+        const progress = rolloutProgress(inputs.set, plan);
         const text = formatProgress(progress, flags.output);
         if (text !== printed) io.out.write(text);
         printed = text;

@@ -24,6 +24,7 @@ export interface ValidateFlags {
   /** A file holding the whitelist JSON, or the ConfigMap that carries it. */
   whitelist?: string;
   allowPatchPodMetadataWithoutWhitelist?: boolean;
+  nativeSidecarInPlaceUpgrade?: boolean;
 }
 
 export interface ValidateReport {
@@ -105,6 +106,7 @@ export interface ValidationOptions {
   /** The whitelist JSON (see readWhitelist). */
   whitelist?: string;
   allowPatchPodMetadataWithoutWhitelist?: boolean;
+  nativeSidecarInPlaceUpgrade?: boolean;
   /** The ControllerRevisions that pinned revisions may name; unknown when none were given. */
   revisions?: ControllerRevision[];
   /** What the cluster holds now (`--current`). */
@@ -161,6 +163,7 @@ export function checkSidecarSets(sets: readonly SourceDocument[], options: Valid
     revisions: options.revisions ?? "unknown",
     whitelist: options.whitelist,
     allowPatchPodMetadataWithoutWhitelist: options.allowPatchPodMetadataWithoutWhitelist === true,
+    nativeSidecarInPlaceUpgrade: options.nativeSidecarInPlaceUpgrade === true,
   });
   // Only SidecarSets the cluster would admit can conflict with others; an invalid one would not be there.
   const admissible = new Set(
@@ -210,6 +213,7 @@ export function runValidate(flags: ValidateFlags): ValidateReport {
   const findings = checkSidecarSets(sets, {
     whitelist,
     allowPatchPodMetadataWithoutWhitelist: flags.allowPatchPodMetadataWithoutWhitelist === true,
+    nativeSidecarInPlaceUpgrade: flags.nativeSidecarInPlaceUpgrade === true,
     current: currentSidecarSets(currentDocs, defaultForOthers),
   });
   const summary = summarize(findings, unreadable, skipped, flags.filename);

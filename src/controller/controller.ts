@@ -62,6 +62,8 @@ export interface ControllerOptions {
   metrics?: ManagerMetrics;
   /** See ReconcilerDeps.podWebhookCovers. */
   podWebhookCovers?: (set: SidecarSet) => boolean;
+  /** `--native-sidecar-in-place-upgrade` (docs/behaviour.md §7a.6): native sidecars' image changes are rolled out in place. */
+  nativeSidecarInPlaceUpgrade?: boolean;
 }
 
 export class SidecarSetController {
@@ -83,6 +85,7 @@ export class SidecarSetController {
       logger: opts.logger,
       namespace: opts.namespace,
       ...(opts.podWebhookCovers ? { podWebhookCovers: opts.podWebhookCovers } : {}),
+      nativeSidecarInPlaceUpgrade: opts.nativeSidecarInPlaceUpgrade === true,
       ...(metrics
         ? {
             metrics: {

@@ -47,6 +47,9 @@ export interface ReconcilerDeps {
   namespace: string;
   now?: () => Date;
   metrics?: ReconcileMetrics;
+  /** `--native-sidecar-in-place-upgrade` (docs/behaviour.md §7a.6): native sidecars' image changes are rolled out in place. */
+  nativeSidecarInPlaceUpgrade?: boolean;
+
   /**
    * Whether the API server already sends the SidecarSet's pods to the pod
    * webhook (docs/behaviour.md §7a.2). Until it does, status.observedGeneration
@@ -156,7 +159,7 @@ export class SidecarSetReconciler {
     const canaryNames = canaryNamesOf(set, caches.sidecarSetList());
     // The plan reads no status, so it can come before the revision that the
     // upgrades record (status.latestRevision) is registered.
-    const plan = this.plan(set, { now, namespaceLabels, canaryNames });
+    const plan = this.plan(set, { now, namespaceLabels, canaryNames, nativeSidecarInPlaceUpgrade: this.deps.nativeSidecarInPlaceUpgrade === true });
     const registered = await this.revisions.register(set, caches.revisionList(), () => plan.matched, log);
     set = { ...set, status: { ...(set.status ?? { matchedPods: 0, updatedPods: 0, readyPods: 0 }), ...registered } };
     const statusRetryMs = await this.writeStatus(set, plan, registered, now, log);

@@ -20,6 +20,8 @@ export interface ControllerTermOptions {
   metrics: ManagerMetrics;
   /** The pod webhook's scope (docs/behaviour.md §7a.2), kept by whoever runs the controller. */
   podWebhookScope: { enabled: boolean; graceMs: number };
+  /** `--native-sidecar-in-place-upgrade` (docs/behaviour.md §7a.6): native sidecars' image changes are rolled out in place. */
+  nativeSidecarInPlaceUpgrade?: boolean;
 }
 
 export class ControllerTerm {
@@ -65,6 +67,7 @@ export class ControllerTerm {
       expectationTimeoutMs: opts.expectationTimeoutMs,
       metrics: opts.metrics,
       podWebhookCovers: (set) => this.scope?.covers(set) ?? true,
+      nativeSidecarInPlaceUpgrade: opts.nativeSidecarInPlaceUpgrade === true,
     });
     this.controller.start();
     opts.logger.info({ workers: opts.workers, cached: this.caches.sizes() }, "controller caches synced; controller started");

@@ -113,6 +113,7 @@ export class Manager {
     let credentials: ResolvedCredentials | undefined;
     try {
       this.selfScopingWebhook = await this.resolveSelfScoping();
+      if (opts.nativeSidecarInPlaceUpgrade) await this.checkNativeSidecarRestarts();
       const certificate = await this.certificates();
       credentials = await resolveCredentials(loaded.kubeConfig);
       this.webhook = await this.startSides(certificate, credentials);
@@ -147,6 +148,21 @@ export class Manager {
       ? "the pod webhook will be limited to pods a SidecarSet could select"
       : "the API server is older than 1.30: the pod webhook is called for every pod");
     return on;
+  }
+
+  /**
+   * Kubelets restart a running native sidecar whose image changed from
+   * Kubernetes 1.32 on; older ones keep the old container, and such pods would
+   * never finish their upgrade. The API server's version stands in for the
+   * kubelets' (they may not be newer than it).
+   */
+  private async checkNativeSidecarRestarts(): Promise<void> {
+    const version = await serverVersion(this.client).catch(() => undefined);
+    const fields = { serverVersion: version?.gitVersion ?? "unknown", nativeSidecarInPlaceUpgrade: true };
+    if (!version) this.logger.warn(fields, "the API server's version is unknown: native sidecars are upgraded in place only where kubelets are 1.32 or later");
+    else if (!atLeast(version, 1, 32)) {
+      this.logger.warn(fields, "the cluster is older than 1.32: its kubelets do not restart a native sidecar whose image changed, so those upgrades will not finish");
+    } else this.logger.info(fields, "native sidecars are upgraded in place");
   }
 
   /** The registry behind /metrics: the webhook thread's pending metrics are fetched before each scrape. */
@@ -187,6 +203,7 @@ export class Manager {
         logLevel: opts.logLevel,
         sortInjectedContainersByName: opts.sortInjectedContainersByName,
         allowPatchPodMetadataWithoutWhitelist: opts.allowPatchPodMetadataWithoutWhitelist,
+        nativeSidecarInPlaceUpgrade: opts.nativeSidecarInPlaceUpgrade,
       },
       logger,
       metrics: this.metrics,
@@ -302,6 +319,7 @@ export class Manager {
       expectationTimeoutMs: opts.expectationTimeoutMs,
       metrics: this.metrics,
       podWebhookScope: { enabled: this.selfScopingWebhook, graceMs: opts.scopeNarrowingGraceMs },
+      nativeSidecarInPlaceUpgrade: opts.nativeSidecarInPlaceUpgrade,
     });
     this.term = term;
     logger.info("starting the controller caches");

@@ -31,6 +31,11 @@ export interface ManagerOptions {
   sortInjectedContainersByName: boolean;
   allowPatchPodMetadataWithoutWhitelist: boolean;
   /**
+   * `--native-sidecar-in-place-upgrade` (docs/behaviour.md §7a.6): SidecarSets with native
+   * sidecars may be RollingUpdate, and their image changes are rolled out in place.
+   */
+  nativeSidecarInPlaceUpgrade: boolean;
+  /**
    * `--self-scoping-webhook`: the Lease holder limits the pod webhook with
    * matchConditions to pods a SidecarSet could select. Undefined: on when the
    * API server is 1.30 or later.
@@ -59,5 +64,6 @@ export const DEFAULT_MANAGER_OPTIONS: Omit<ManagerOptions, "identity"> = {
   logLevel: "info",
   sortInjectedContainersByName: false,
   allowPatchPodMetadataWithoutWhitelist: false,
+  nativeSidecarInPlaceUpgrade: false,
   scopeNarrowingGraceMs: 30_000,
 };

@@ -20,6 +20,7 @@ export interface WebhookThreadConfig {
   logLevel: LogLevel;
   sortInjectedContainersByName: boolean;
   allowPatchPodMetadataWithoutWhitelist: boolean;
+  nativeSidecarInPlaceUpgrade: boolean;
 }
 
 export interface PemPair {

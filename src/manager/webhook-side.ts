@@ -103,6 +103,7 @@ export async function runWebhookSide(config: WebhookThreadConfig, port: MessageP
       random: Math.random,
       sortInjectedContainersByName: config.sortInjectedContainersByName,
       allowPatchPodMetadataWithoutWhitelist: config.allowPatchPodMetadataWithoutWhitelist,
+      nativeSidecarInPlaceUpgrade: config.nativeSidecarInPlaceUpgrade,
       metrics: { onInjected: (names) => batcher.injected(names) },
       logger,
     });

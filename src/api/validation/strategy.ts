@@ -11,14 +11,17 @@ import { validateLabelSelector } from "./selector.js";
 const PERCENT = /^[0-9]+%$/;
 const UPDATE = "spec.updateStrategy";
 
-/** Rule 6: native sidecars are never upgraded in place, so RollingUpdate cannot cover them. */
+/**
+ * Rule 6: without `--native-sidecar-in-place-upgrade` native sidecars are
+ * never upgraded in place, so RollingUpdate cannot cover them.
+ */
 export function validateNativeSidecarsNotRolling(set: SidecarSet, f: Findings): void {
   if (set.spec?.updateStrategy?.type !== "RollingUpdate") return;
   (set.spec.initContainers ?? []).forEach((c, i) => {
     if (c?.restartPolicy !== "Always") return;
     f.error(
       `spec.initContainers[${i}].restartPolicy`,
-      `makes ${JSON.stringify(c.name ?? "")} a native sidecar, which is never upgraded in place; set spec.updateStrategy.type to NotUpdate (or drop restartPolicy)`,
+      `makes ${JSON.stringify(c.name ?? "")} a native sidecar, which is upgraded in place only when the manager runs with --native-sidecar-in-place-upgrade; set spec.updateStrategy.type to NotUpdate, drop restartPolicy, or turn that flag on`,
     );
   });
 }

@@ -33,6 +33,8 @@ export interface ValidationContext {
   /** Raw value of the whitelist ConfigMap key; undefined when the ConfigMap or key is missing. */
   whitelist?: string;
   allowPatchPodMetadataWithoutWhitelist?: boolean;
+  /** `--native-sidecar-in-place-upgrade`: RollingUpdate may cover native sidecars (docs/behaviour.md §7a.6). */
+  nativeSidecarInPlaceUpgrade?: boolean;
 }
 
 export interface ValidationResult {
@@ -140,7 +142,7 @@ function checkKind(set: SidecarSet, f: Findings): void {
 
 function validateSpec(set: SidecarSet, ctx: ValidationContext, f: Findings): void {
   const spec = set.spec;
-  validateNativeSidecarsNotRolling(set, f);
+  if (ctx.nativeSidecarInPlaceUpgrade !== true) validateNativeSidecarsNotRolling(set, f);
   if (spec.selector) {
     validateLabelSelector(spec.selector, "spec.selector", f, { emptyWouldSelect: "every pod" });
   } else if (!f.hasShapeErrorWithin("spec.selector")) {

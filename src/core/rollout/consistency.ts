@@ -6,7 +6,7 @@ import type { ContainerStatus, Pod } from "../../api/kube-types.js";
 import { SIDECARSET_INPLACE_UPDATE_STATE_ANNOTATION } from "../../api/keys.js";
 import { readWorkingHotUpgradeContainers } from "../../api/pod-records.js";
 import type { SidecarSet } from "../../api/types.js";
-import { hotUpgradeContainers, isHotUpgradeContainer, sidecarPodContainerNames } from "./matching.js";
+import { hotUpgradeContainers, isHotUpgradeContainer, nativeSidecarNames, sidecarPodContainerNames } from "./matching.js";
 
 interface ImageReference {
   repository: string;
@@ -129,12 +129,16 @@ export function readRecordedImageIDs(pod: Pod, setName: string): RecordedImageID
 export interface SidecarNames {
   list: readonly string[];
   set: ReadonlySet<string>;
+  /** Those of them that are native-sidecar initContainers (reported in initContainerStatuses). */
+  native: ReadonlySet<string>;
 }
 
 export function sidecarNamesOf(set: SidecarSet): SidecarNames {
   const list = sidecarPodContainerNames(set);
-  return { list, set: new Set(list) };
+  return { list, set: new Set(list), native: new Set(nativeSidecarNames(set)) };
 }
+
+type SpecAndStatuses = readonly [specs: readonly { name: string; image?: string }[], statuses: readonly ContainerStatus[]];
 
 /**
  * Consistency checks of one pod against one SidecarSet. The annotation is read
@@ -144,6 +148,7 @@ export class PodConsistency {
   private recorded: RecordedImageIDs | undefined;
   readonly allNames: readonly string[];
   private readonly all: ReadonlySet<string>;
+  private readonly native: ReadonlySet<string>;
 
   private current: Pod;
 
@@ -155,6 +160,7 @@ export class PodConsistency {
     this.current = pod;
     this.allNames = names.list;
     this.all = names.set;
+    this.native = names.native;
   }
 
   get pod(): Pod {
@@ -196,10 +202,12 @@ export class PodConsistency {
     if (this.plain === undefined) {
       let plain = this.pod.metadata?.annotations?.[SIDECARSET_INPLACE_UPDATE_STATE_ANNOTATION] === undefined;
       if (plain) {
-        for (const c of this.pod.spec?.containers ?? []) {
-          if (this.all.has(c.name) && (c.image ?? "").includes("@")) {
-            plain = false;
-            break;
+        for (const [specs] of this.lists()) {
+          for (const c of specs) {
+            if (this.all.has(c.name) && (c.image ?? "").includes("@")) {
+              plain = false;
+              break;
+            }
           }
         }
       }
@@ -208,43 +216,65 @@ export class PodConsistency {
     return this.plain;
   }
 
+  /**
+   * The containers and their statuses; when S has native sidecars, also the
+   * initContainers and theirs. (Plain initContainers are never S's to check.)
+   */
+  private lists(): SpecAndStatuses[] {
+    const spec = this.pod.spec;
+    const status = this.pod.status;
+    const containers: SpecAndStatuses = [spec?.containers ?? [], status?.containerStatuses ?? []];
+    if (this.native.size === 0) return [containers];
+    return [containers, [spec?.initContainers ?? [], status?.initContainerStatuses ?? []]];
+  }
+
+  /** The kubelet reports a status for every container of each list. */
   private sameCount(): boolean {
-    return (this.pod.spec?.containers ?? []).length === (this.pod.status?.containerStatuses ?? []).length;
+    const spec = this.pod.spec;
+    const status = this.pod.status;
+    if ((spec?.containers ?? []).length !== (status?.containerStatuses ?? []).length) return false;
+    return this.native.size === 0 || (spec?.initContainers ?? []).length === (status?.initContainerStatuses ?? []).length;
   }
 
   private evaluate(wantedSet: ReadonlySet<string> | null, one: string | null): boolean {
-    const containers = this.pod.spec?.containers ?? [];
-    const statuses = this.pod.status?.containerStatuses ?? [];
-    if (containers.length !== statuses.length) return false;
+    if (!this.sameCount()) return false;
+    const wanted = (name: string): boolean => (one !== null ? name === one : wantedSet!.has(name));
+    const lists = this.lists();
     let allDigests = true;
-    for (const c of containers) {
-      if (one !== null ? c.name !== one : !wantedSet!.has(c.name)) continue;
-      if (!isDigestImage(c.image ?? "")) {
-        allDigests = false;
-        break;
+    digests: for (const [specs, statuses] of lists) {
+      for (const c of specs) {
+        if (!wanted(c.name)) continue;
+        if (!isDigestImage(c.image ?? "")) {
+          allDigests = false;
+          break digests;
+        }
+        const status = statusOf(statuses, c.name);
+        if (!status || !digestImageMatches(c.image ?? "", status.imageID ?? "")) return false;
       }
-      const status = statusOf(statuses, c.name);
-      if (!status || !digestImageMatches(c.image ?? "", status.imageID ?? "")) return false;
     }
     if (allDigests) return true;
     this.recorded ??= readRecordedImageIDs(this.pod, this.set.metadata.name ?? "");
     if (this.recorded.kind === "absent") return true;
     if (this.recorded.kind === "invalid") return false;
-    for (const status of statuses) {
-      if (one !== null ? status.name !== one : !wantedSet!.has(status.name)) continue;
-      const before = this.recorded.imageIDs.get(status.name);
-      // The kubelet has not restarted the container while it still reports the
-      // pre-update imageID for an image string the spec no longer names.
-      if (before !== undefined && before === (status.imageID ?? "") && specImageOf(containers, status.name) !== status.image) {
-        return false;
+    for (const [specs, statuses] of lists) {
+      for (const status of statuses) {
+        if (!wanted(status.name)) continue;
+        const before = this.recorded.imageIDs.get(status.name);
+        // The kubelet has not restarted the container while it still reports the
+        // pre-update imageID for an image string the spec no longer names.
+        if (before !== undefined && before === (status.imageID ?? "") && specImageOf(specs, status.name) !== status.image) {
+          return false;
+        }
       }
     }
     return true;
   }
 
-  /** Whether the named container reports `ready` in containerStatuses. */
+  /** Whether the named container reports `ready` (in initContainerStatuses for a native sidecar). */
   containerReady(name: string): boolean {
-    return statusOf(this.pod.status?.containerStatuses ?? [], name)?.ready === true;
+    const status = this.pod.status;
+    const statuses = this.native.has(name) ? status?.initContainerStatuses : status?.containerStatuses;
+    return statusOf(statuses ?? [], name)?.ready === true;
   }
 }
 

@@ -48,13 +48,26 @@ export function hasHotUpgradeContainer(set: SidecarSet): boolean {
   return (set.spec.containers ?? []).some(isHotUpgradeContainer);
 }
 
-/** Names of the pod containers S's `spec.containers` become (a hot-upgrade sidecar contributes its pair). */
+/**
+ * Names of the pod containers S runs beside the app: what its `spec.containers`
+ * become (a hot-upgrade sidecar contributes its pair), then its native-sidecar
+ * initContainers, which the kubelet also restarts in place on an image change
+ * (docs/behaviour.md §7a.6). Pod container names are unique across both lists.
+ */
 export function sidecarPodContainerNames(set: SidecarSet): string[] {
   const names: string[] = [];
   for (const c of set.spec.containers ?? []) {
     if (isHotUpgradeContainer(c)) names.push(...hotUpgradePairNames(c.name));
     else names.push(c.name);
   }
+  names.push(...nativeSidecarNames(set));
+  return names;
+}
+
+/** Names of S's initContainers that are native sidecars, in spec order. */
+export function nativeSidecarNames(set: SidecarSet): string[] {
+  const names: string[] = [];
+  for (const c of set.spec.initContainers ?? []) if (isNativeSidecar(c)) names.push(c.name);
   return names;
 }
 

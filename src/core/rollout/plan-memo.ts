@@ -34,6 +34,7 @@ export interface RememberedFacts {
 export interface PlanInputs {
   namespaceLabels?: NamespaceLabels | undefined;
   canaryNames?: readonly string[] | undefined;
+  nativeSidecarInPlaceUpgrade?: boolean | undefined;
 }
 
 /**
@@ -67,6 +68,7 @@ export class PlanMemo {
       annotations[SIDECARSET_HASH_WITHOUT_IMAGE_ANNOTATION],
       set.spec,
       inputs.canaryNames ?? [],
+      inputs.nativeSidecarInPlaceUpgrade === true,
     ]);
     // Without a namespaceSelector the namespace labels decide nothing: a
     // Namespace being labelled then costs no re-read of every pod.

@@ -6,7 +6,7 @@ import type { Pod } from "../../api/kube-types.js";
 import { formatTimestamp } from "../../api/pod-records.js";
 import { readProgressPolicy } from "../../api/progress-policy.js";
 import type { SidecarSet } from "../../api/types.js";
-import { updateSelectorOf } from "./candidates.js";
+import { isNotUpgradable, nativeSidecarImageChanged, updateSelectorOf } from "./candidates.js";
 import { podKey, selectPods, sidecarPodContainerNames, type NamespaceLabels } from "./matching.js";
 import { maxUnavailableCount, walkUnavailableBudget } from "./max-unavailable.js";
 import { orderKeysOfWaiting, upgradeOrderOfRanks } from "./order.js";
@@ -31,6 +31,8 @@ export interface PlanOptions {
    * never mutated (an informer's cache): a pod object must keep its content.
    */
   memo?: PlanMemo;
+  /** `--native-sidecar-in-place-upgrade` (docs/behaviour.md §7a.6): native sidecars' images are upgraded in place too. */
+  nativeSidecarInPlaceUpgrade?: boolean;
 }
 
 /** Why nothing is upgraded this round, before any budget is looked at. */
@@ -146,7 +148,8 @@ export function planUpgrade(set: SidecarSet, pods: readonly Pod[], opts: PlanOpt
   const parsed = readStrategy(set);
   const memo = opts.memo;
   memo?.begin(set, opts);
-  const facts = new PodFacts(set, pods.length, memo);
+  const nativeInPlace = opts.nativeSidecarInPlaceUpgrade === true;
+  const facts = new PodFacts(set, pods.length, memo, nativeInPlace);
   const selection = selectPods(set, pods, {
     ...(opts.namespaceLabels ? { namespaceLabels: opts.namespaceLabels } : {}),
     ...(opts.canaryNames ? { canaryNames: opts.canaryNames } : {}),
@@ -241,7 +244,10 @@ export function planUpgrade(set: SidecarSet, pods: readonly Pod[], opts: PlanOpt
     // Built when first read: a controller acting on the plan rarely needs a
     // reason per pod, and for 100k pods they are 100k objects.
     get pods(): PodPlanEntry[] {
-      explained ??= explain(selection.selected, selection.matched, facts, ordered, { taken, underPartition, partition, budget, stopped });
+      explained ??= explain(selection.selected, selection.matched, facts, ordered, {
+        taken, underPartition, partition, budget, stopped,
+        nativeSidecarWaits: nativeInPlace ? undefined : (pod) => !isNotUpgradable(set, pod) && nativeSidecarImageChanged(set, pod),
+      });
       return explained;
     },
     get budgetUsedBy(): string[] {
@@ -268,6 +274,8 @@ interface ExplainContext {
   partition: number;
   budget: number;
   stopped: StopReason | null;
+  /** Without in-place upgrade of native sidecars: whether a pod waits only for that. */
+  nativeSidecarWaits: ((pod: Pod) => boolean) | undefined;
 }
 
 function explain(selected: readonly Pod[], matched: readonly Pod[], facts: PodFacts, ordered: Int32Array, ctx: ExplainContext): PodPlanEntry[] {
@@ -281,6 +289,8 @@ function explain(selected: readonly Pod[], matched: readonly Pod[], facts: PodFa
     notReady: "updated; not ready yet, so it counts as unavailable",
     notSelected: "updateStrategy.selector does not select it",
     notUpgradable: "something other than images changed (hash-without-image differs); only recreating the pod applies it",
+    nativeSidecarOff:
+      "a native sidecar's image changed, and this manager upgrades native sidecars in place only with --native-sidecar-in-place-upgrade; recreating the pod applies it",
     busy: "a sidecar is still restarting from a previous update; retried next round",
     partition: `partition keeps ${ctx.partition} waiting pod(s) on the old version`,
     budget: `maxUnavailable ${ctx.budget} is used up; waits for upgraded pods to become ready`,
@@ -313,7 +323,7 @@ function explain(selected: readonly Pod[], matched: readonly Pod[], facts: PodFa
         break;
       case "not-upgradable":
         state = "not-upgradable";
-        reason = text.notUpgradable;
+        reason = ctx.nativeSidecarWaits?.(pod) ? text.nativeSidecarOff : text.notUpgradable;
         break;
       case "busy":
         state = "busy";

@@ -51,6 +51,7 @@ export class PodFacts {
     private readonly set: SidecarSet,
     capacity: number,
     private readonly memo?: PlanMemo,
+    private readonly nativeSidecarsInPlace = false,
   ) {
     const strategy = set.spec.updateStrategy ?? {};
     this.consistency = new PodConsistency({}, set, sidecarNamesOf(set));
@@ -89,7 +90,12 @@ export class PodFacts {
     // An updated pod is classified without the selector or the other checks.
     const state = updated
       ? UPDATED
-      : CANDIDATE_STATES.indexOf(classifyCandidate(set, pod, { updated, selectedForUpdate: this.selectedForUpdate(pod), consistency }));
+      : CANDIDATE_STATES.indexOf(classifyCandidate(set, pod, {
+          updated,
+          selectedForUpdate: this.selectedForUpdate(pod),
+          consistency,
+          nativeSidecarsInPlace: this.nativeSidecarsInPlace,
+        }));
     this.updated[slot] = updated ? 1 : 0;
     this.consistent[slot] = consistency.check() ? 1 : 0;
     this.ready[slot] = isReadyForSidecarSet(pod, set) ? 1 : 0;

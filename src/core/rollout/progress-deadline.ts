@@ -4,7 +4,7 @@
 // the `updateTimestamp` of its hash record, written with the patch — so a halt
 // holds across manager restarts and needs no memory of its own. Time is an
 // argument; nothing here reads a clock.
-import type { Pod } from "../../api/kube-types.js";
+import type { ContainerStatus, Pod } from "../../api/kube-types.js";
 import { podHashRecords, podInPlaceUpdateStates } from "../../api/pod-records.js";
 import type { ProgressPolicy } from "../../api/progress-policy.js";
 import { podKey } from "./matching.js";
@@ -80,9 +80,8 @@ export function upgradeHealth(pod: Pod, input: UpgradeHealthInput): UpgradeHealt
  * itself replaced started before the patch and does not count.
  */
 function containerFailure(pod: Pod, names: readonly string[], patchedAt: number): UpgradeFacts["failure"] {
-  const statuses = pod.status?.containerStatuses ?? [];
   for (const name of names) {
-    const status = statuses.find((s) => s.name === name);
+    const status = containerStatusOf(pod, name);
     if (!status) continue;
     const waiting = status.state?.waiting?.reason;
     const restartedSincePatch = startedAfter(status.lastState?.terminated?.startedAt, patchedAt);
@@ -172,12 +171,16 @@ export function describeFailures(failed: readonly FailedUpgrade[], limit = 10): 
  * leaves an unready pod unready).
  */
 export function sidecarHealthChanged(oldPod: Pod, newPod: Pod, names: readonly string[]): boolean {
-  const before = oldPod.status?.containerStatuses ?? [];
-  const after = newPod.status?.containerStatuses ?? [];
   for (const name of names) {
-    const a = before.find((s) => s.name === name);
-    const b = after.find((s) => s.name === name);
+    const a = containerStatusOf(oldPod, name);
+    const b = containerStatusOf(newPod, name);
     if (a?.restartCount !== b?.restartCount || a?.state?.waiting?.reason !== b?.state?.waiting?.reason) return true;
   }
   return false;
+}
+
+/** The named container's status; a native sidecar's is among the initContainerStatuses. */
+function containerStatusOf(pod: Pod, name: string): ContainerStatus | undefined {
+  const status = pod.status;
+  return status?.containerStatuses?.find((s) => s.name === name) ?? status?.initContainerStatuses?.find((s) => s.name === name);
 }

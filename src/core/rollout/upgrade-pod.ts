@@ -2,6 +2,7 @@
 // the spec; annotations record which hash the pod now runs and which imageIDs
 // it ran before, so consistency (docs/behaviour.md §6.5) can tell when the kubelet has finished.
 import type { FieldError } from "../../api/errors.js";
+import { isNativeSidecar } from "../../api/hash.js";
 import type { Container, Pod } from "../../api/kube-types.js";
 import {
   SIDECARSET_HASH_ANNOTATION,
@@ -105,6 +106,7 @@ export function recordPreUpdateImageIDs(
   const state = states[name] ?? { revision: setHash(set), updateTimestamp: formatTimestamp(now), lastContainerStatuses: {} };
   const imageIDs = new Map<string, string>();
   for (const s of pod.status?.containerStatuses ?? []) imageIDs.set(s.name, s.imageID ?? "");
+  for (const s of pod.status?.initContainerStatuses ?? []) imageIDs.set(s.name, s.imageID ?? "");
   for (const c of changed) state.lastContainerStatuses[c] = { imageID: imageIDs.get(c) ?? "" };
   states[name] = state;
   annotations[SIDECARSET_INPLACE_UPDATE_STATE_ANNOTATION] = serializeInPlaceUpdateStates(states);
@@ -183,6 +185,17 @@ export function upgradePod(set: SidecarSet, pod: Pod, opts: UpgradeOptions): Pod
       annotations[versionAltAnnotation(other)] = resourceVersion;
     }
   }
+  // Native sidecars (docs/behaviour.md §7a.6): the planner offers such a pod
+  // only when the manager upgrades them in place; the kubelet restarts a
+  // restartable initContainer whose image changed, as it does a container.
+  const initByName = new Map((next.spec?.initContainers ?? []).map((c) => [c.name, c] as const));
+  for (const sidecar of set.spec.initContainers ?? []) {
+    if (!isNativeSidecar(sidecar)) continue;
+    const container = initByName.get(sidecar.name);
+    if (!container || !isNativeSidecar(container) || container.image === sidecar.image) continue;
+    container.image = sidecar.image;
+    changed.push(sidecar.name);
+  }
 
   rewriteHashRecords(annotations, set, opts.now);
   recordPreUpdateImageIDs(annotations, set, pod, changed, opts.now);
@@ -203,18 +216,24 @@ export function escapePointer(segment: string): string {
 
 /**
  * The JSON patch from `before` to `after` for an in-place change: container
- * images by index (each guarded by a `test` of the container's name, so a
- * pod whose containers moved fails instead of being corrupted) and the
- * annotations that were added or changed.
+ * (or native-sidecar initContainer) images by index, each guarded by a `test`
+ * of the container's name, so a pod whose containers moved fails instead of
+ * being corrupted, and the annotations that were added or changed.
  */
 export function podPatch(before: Pod, after: Pod, changedContainers: readonly string[]): JsonPatchOperation[] {
   const ops: JsonPatchOperation[] = [];
-  const containers = after.spec?.containers ?? [];
+  const lists = [
+    ["containers", after.spec?.containers ?? []],
+    ["initContainers", after.spec?.initContainers ?? []],
+  ] as const;
   for (const name of changedContainers) {
-    const i = containers.findIndex((c) => c.name === name);
-    if (i < 0) continue;
-    ops.push({ op: "test", path: `/spec/containers/${i}/name`, value: name });
-    ops.push({ op: "replace", path: `/spec/containers/${i}/image`, value: containers[i]!.image });
+    for (const [field, containers] of lists) {
+      const i = containers.findIndex((c) => c.name === name);
+      if (i < 0) continue;
+      ops.push({ op: "test", path: `/spec/${field}/${i}/name`, value: name });
+      ops.push({ op: "replace", path: `/spec/${field}/${i}/image`, value: containers[i]!.image });
+      break;
+    }
   }
   const old = before.metadata?.annotations;
   const now = after.metadata?.annotations ?? {};

@@ -24,6 +24,7 @@ export interface HandlerDeps {
   random: () => number;
   sortInjectedContainersByName?: boolean;
   allowPatchPodMetadataWithoutWhitelist?: boolean;
+  nativeSidecarInPlaceUpgrade?: boolean;
   metrics?: InjectionMetrics;
   logger: Logger;
 }

@@ -13,6 +13,8 @@ export interface SidecarSetValidateDeps {
   cache: AdmissionCache;
   /** `--allow-patch-pod-metadata-without-whitelist` (docs/behaviour.md §4.5). */
   allowPatchPodMetadataWithoutWhitelist?: boolean;
+  /** `--native-sidecar-in-place-upgrade` (docs/behaviour.md §7a.6). */
+  nativeSidecarInPlaceUpgrade?: boolean;
 }
 
 export function createSidecarSetValidateHandler(deps: SidecarSetValidateDeps): AdmissionHandler {
@@ -51,6 +53,7 @@ function validationContext(req: AdmissionRequest, name: string, deps: SidecarSet
     revisions: cache.revisions(),
     whitelist: cache.whitelist(),
     allowPatchPodMetadataWithoutWhitelist: deps.allowPatchPodMetadataWithoutWhitelist === true,
+    nativeSidecarInPlaceUpgrade: deps.nativeSidecarInPlaceUpgrade === true,
   };
   if (req.operation === "UPDATE" && req.oldObject) ctx.oldObject = req.oldObject as unknown as SidecarSet;
   return ctx;

@@ -65,6 +65,7 @@ before(async () => {
       logLevel: "info",
       sortInjectedContainersByName: false,
       allowPatchPodMetadataWithoutWhitelist: false,
+      nativeSidecarInPlaceUpgrade: false,
     },
     logger: log.logger,
     metrics,

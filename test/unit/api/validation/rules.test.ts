@@ -104,7 +104,14 @@ const cases: Case[] = [
     name: "a native sidecar initContainer under RollingUpdate is rejected",
     set: withSet((s) => (s.spec.initContainers = [initContainer("init-a"), initContainer("native", { restartPolicy: "Always" })])),
     reject: "spec.initContainers[1].restartPolicy",
-    message: /NotUpdate/,
+    message: /--native-sidecar-in-place-upgrade.*NotUpdate/,
+  },
+  {
+    rule: 6,
+    name: "a native sidecar initContainer under RollingUpdate is accepted when the manager upgrades native sidecars in place",
+    set: withSet((s) => (s.spec.initContainers = [initContainer("init-a"), initContainer("native", { restartPolicy: "Always" })])),
+    ctx: { nativeSidecarInPlaceUpgrade: true },
+    reject: null,
   },
   {
     rule: 6,

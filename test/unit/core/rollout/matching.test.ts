@@ -23,8 +23,8 @@ const hotSet = makeSet({}, {
   initContainers: [{ name: "init", image: "i" }, { name: "native", image: "n", restartPolicy: "Always" }],
 });
 
-test("a hot-upgrade sidecar contributes its -1/-2 pair to the pod container names", () => {
-  assert.deepEqual(sidecarPodContainerNames(hotSet), ["envoy-1", "envoy-2", "log"]);
+test("a hot-upgrade sidecar contributes its -1/-2 pair to the pod container names; native sidecars follow, plain initContainers do not count", () => {
+  assert.deepEqual(sidecarPodContainerNames(hotSet), ["envoy-1", "envoy-2", "log", "native"]);
 });
 
 test("sidecarList holds logical names plus native-sidecar initContainers, sorted", () => {
