@@ -66,8 +66,9 @@ type ScopeVerdict =
   | { match: false; reason: SkipReason; detail?: string; unmet?: UnmetRequirement }
   | { error: FieldError };
 
-function unmetIn(requirement: Requirement, labels: Readonly<Record<string, string>> | undefined): UnmetRequirement {
-  const has = labels !== undefined && Object.prototype.hasOwnProperty.call(labels, requirement.key);
+function unmetIn(requirement: Requirement, labels: Readonly<Record<string, string>> | null | undefined): UnmetRequirement {
+  // A pod as submitted may carry `labels: null`.
+  const has = labels !== undefined && labels !== null && Object.prototype.hasOwnProperty.call(labels, requirement.key);
   return { requirement, value: has ? labels[requirement.key] : undefined };
 }
 

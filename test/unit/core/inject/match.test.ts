@@ -202,3 +202,13 @@ test("a pinned base replaced by its canary is not reported as pinned", () => {
   assert.deepEqual(r.applied.map((s) => s.metadata.name), ["base-canary"]);
   assert.deepEqual(r.pinned, {});
 });
+
+test("a pod submitted with labels: null is skipped by a selector, naming the label it lacks", () => {
+  const p = pod({ namespace: "team-a" });
+  (p.metadata as Record<string, unknown>).labels = null;
+  const r = matchSidecarSets(p, [sidecarSet("x", { containers })], ctx());
+  assert.ok(r.ok, r.ok ? "" : r.denial.error.message);
+  assert.deepEqual(r.result.applied, []);
+  assert.equal(r.result.skipped[0]?.reason, "selector-mismatch");
+  assert.equal(r.result.skipped[0]?.unmet?.value, undefined);
+});
