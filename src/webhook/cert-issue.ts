@@ -1,7 +1,7 @@
 // Issuing the webhook's certificates: a CA, and serving certificates it signs.
 // New keys are ECDSA P-256 signed with SHA-256. Key generation and signing go
-// through WebCrypto, whose work runs on libuv's thread pool: issuing never
-// holds up the event loop that also runs leader election and the controller.
+// through WebCrypto, whose work runs on libuv's thread pool: the event loop,
+// which also runs leader election and the controller, only does the encoding.
 // A CA stored by earlier releases has an RSA key; it keeps signing (PKCS#1
 // v1.5, SHA-256) until it is renewed, and is then replaced by a P-256 one.
 import { createPrivateKey, webcrypto } from "node:crypto";
