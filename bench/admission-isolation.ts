@@ -23,7 +23,7 @@ import type { SidecarSet } from "../src/api/types.js";
 import { WebhookThread } from "../src/manager/webhook-thread.js";
 import { createMetrics } from "../src/observability/metrics.js";
 import { silentLogger } from "../src/observability/logger.js";
-import { createCertBundle } from "../src/webhook/certs.js";
+import { createCertBundle } from "../src/webhook/cert-issue.js";
 import { admissionRoutes } from "../src/webhook/handlers/index.js";
 import { WebhookServer } from "../src/webhook/server.js";
 import { StubApiServer } from "../test/unit/kube/stub-apiserver.js";
@@ -166,7 +166,7 @@ async function blockMainLoop(how: "spin" | "sleep", stop: { done: boolean }): Pr
 
 /** One variant in this process: idle run, blocked run, memory. Prints one JSON line. */
 async function variant(name: Variant): Promise<void> {
-  const bundle = createCertBundle({ dnsNames: ["localhost"], ipAddresses: ["127.0.0.1"] }, new Date());
+  const bundle = await createCertBundle({ dnsNames: ["localhost"], ipAddresses: ["127.0.0.1"] }, new Date());
   const cert = { cert: bundle.cert, key: bundle.key };
   const rssBefore = process.memoryUsage().rss;
   let port: number;

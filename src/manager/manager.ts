@@ -17,7 +17,8 @@ import { MUTATING_WEBHOOK_CONFIGURATION_NAME, VALIDATING_WEBHOOK_CONFIGURATION_N
 import { createLogger, errorFields, type Logger } from "../observability/logger.js";
 import { ObservabilityServer } from "../observability/http.js";
 import { createMetrics, type ManagerMetrics } from "../observability/metrics.js";
-import { ensureCertificates, loadMountedCertificates, patchCaBundles, SECRET_KEYS, type CertBundle } from "../webhook/certs.js";
+import type { CertBundle } from "../webhook/cert-issue.js";
+import { ensureCertificates, loadMountedCertificates, patchCaBundles, SECRET_KEYS } from "../webhook/certs.js";
 import { registerCacheMetrics } from "./cache-metrics.js";
 import { ControllerTerm } from "./controller-term.js";
 import type { ManagerOptions } from "./options.js";

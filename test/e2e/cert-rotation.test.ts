@@ -11,7 +11,7 @@ import { test } from "node:test";
 import { connect } from "node:tls";
 import { MUTATE_POD_WEBHOOK } from "../../src/manifests/webhook.js";
 import { MUTATING_WEBHOOK_CONFIGURATION_NAME } from "../../src/manifests/options.js";
-import { createCertificateAuthority, issueServingCertificate } from "../../src/webhook/certs.js";
+import { createCertificateAuthority, issueServingCertificate } from "../../src/webhook/cert-issue.js";
 import { applyYaml, MANAGER_NAMESPACE, useEnvironment, waitFor } from "../support/environment.js";
 import { createNamespace, rawRequest } from "../support/kube.js";
 import { sidecarSetManifest } from "../support/rollout.js";
@@ -36,12 +36,12 @@ function servedFingerprint(port: number): Promise<string> {
 test("a short-lived serving certificate replaced on disk is served within seconds, and no admission fails meanwhile", async (t) => {
   const dir = mkdtempSync(join(tmpdir(), "sidecarset-certs-"));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
-  const ca = createCertificateAuthority(new Date());
+  const ca = await createCertificateAuthority(new Date());
   const write = (pair: { cert: string; key: string }) => {
     writeFileSync(join(dir, "tls.key"), pair.key);
     writeFileSync(join(dir, "tls.crt"), pair.cert);
   };
-  const first = issueServingCertificate(ca, NAMES, new Date(), { validityDays: VALIDITY_DAYS });
+  const first = await issueServingCertificate(ca, NAMES, new Date(), { validityDays: VALIDITY_DAYS });
   write(first);
 
   // A replica that only serves webhooks: another holder keeps the Lease, so it runs no controller.
@@ -96,7 +96,7 @@ test("a short-lived serving certificate replaced on disk is served within second
 
   try {
     await waitFor("admissions through the first certificate", () => created >= 10);
-    const next = issueServingCertificate(ca, NAMES, new Date(), { validityDays: VALIDITY_DAYS });
+    const next = await issueServingCertificate(ca, NAMES, new Date(), { validityDays: VALIDITY_DAYS });
     write(next);
     const wanted = new X509Certificate(next.cert).fingerprint256;
     await waitFor("the replica to serve the new certificate", async () => (await servedFingerprint(replica.webhookPort)) === wanted, { timeoutMs: 30_000, intervalMs: 200 });

@@ -249,7 +249,7 @@ describe("admission webhooks", () => {
   after(() => new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve())));
 
   test("the apiserver calls a mutating webhook on 127.0.0.1 over TLS with a caBundle and applies its patch", async () => {
-    const tls = createLocalServingCertificate();
+    const tls = await createLocalServingCertificate();
     const seen: { operation: string; kind: string; dryRun: boolean }[] = [];
     server = createServer({ cert: tls.certPem, key: tls.keyPem }, (req, res) => {
       let body = "";

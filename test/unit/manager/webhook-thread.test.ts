@@ -53,8 +53,8 @@ before(async () => {
     return { body: { kind: "List", metadata: { resourceVersion: "1" }, items } };
   });
   dir = fs.mkdtempSync(path.join(os.tmpdir(), "webhook-thread-"));
-  certA = createLocalServingCertificate();
-  certB = createLocalServingCertificate();
+  certA = await createLocalServingCertificate();
+  certB = await createLocalServingCertificate();
   thread = await WebhookThread.start({
     config: {
       credentials: (await resolveCredentials(api.kubeConfig("first-token")))!,

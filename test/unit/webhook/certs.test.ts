@@ -1,73 +1,28 @@
 import assert from "node:assert/strict";
-import { generateKeyPairSync } from "node:crypto";
+import { X509Certificate } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import https from "node:https";
-import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { test } from "node:test";
 import jsonpatch from "fast-json-patch";
-import forge from "node-forge";
 import { KubeApiError } from "../../../src/kube/errors.js";
+import { createCertBundle, issueServingCertificate, servingNames, type CertBundle } from "../../../src/webhook/cert-issue.js";
 import {
   caBundleValue,
   crdCaBundlePatch,
-  createCertBundle,
-  createCertificateAuthority,
   ensureCertificates,
-  generateRsaKey,
-  issueServingCertificate,
   loadMountedCertificates,
   patchCaBundles,
-  renewalNeeded,
-  servingNames,
-  type CertBundle,
   type SecretClient,
   type WebhookConfigClient,
 } from "../../../src/webhook/certs.js";
+import { RSA_SECRET_ISSUED_AT, rsaSecret, sans, SERVICE_NAMES, signedBy } from "../../support/certs.js";
 
 const DAY = 24 * 60 * 60 * 1000;
 const NOW = new Date("2026-01-02T03:04:05Z");
 const NS = "sidecarset-system";
 const SECRET = "sidecarset-webhook-certs";
 const SECRET_PATH = `/api/v1/namespaces/${NS}/secrets/${SECRET}`;
-// The webhook Service's names, then those of the conversion Service beside it.
-const SERVICE_NAMES = [
-  "sidecarset-webhook.sidecarset-system.svc",
-  "sidecarset-webhook.sidecarset-system.svc.cluster.local",
-  "sidecarset-webhook.sidecarset-system",
-  "sidecarset-webhook-conversion.sidecarset-system.svc",
-  "sidecarset-webhook-conversion.sidecarset-system.svc.cluster.local",
-  "sidecarset-webhook-conversion.sidecarset-system",
-];
-
-// 2048-bit RSA key generation takes seconds on a busy machine; every test
-// draws from one pool of small keys (consecutive keys always differ), and one
-// test covers the real generator.
-const KEYS = Array.from({ length: 3 }, () =>
-  generateKeyPairSync("rsa", {
-    modulusLength: 1024,
-    privateKeyEncoding: { type: "pkcs1", format: "pem" },
-    publicKeyEncoding: { type: "spki", format: "pem" },
-  }).privateKey,
-);
-let drawn = 0;
-const newKey = () => KEYS[drawn++ % KEYS.length]!;
-
-function sans(pem: string): { dns: string[]; ips: string[] } {
-  const cert = forge.pki.certificateFromPem(pem);
-  const ext = cert.getExtension("subjectAltName") as { altNames: { type: number; value?: string; ip?: string }[] } | undefined;
-  const alt = ext?.altNames ?? [];
-  return { dns: alt.filter((a) => a.type === 2).map((a) => a.value!), ips: alt.filter((a) => a.type === 7).map((a) => a.ip!) };
-}
-
-function verifies(caPem: string, certPem: string): boolean {
-  try {
-    return forge.pki.certificateFromPem(caPem).verify(forge.pki.certificateFromPem(certPem));
-  } catch {
-    return false;
-  }
-}
 
 function pemCount(pem: string): number {
   return (pem.match(/-----BEGIN CERTIFICATE-----/g) ?? []).length;
@@ -76,98 +31,6 @@ function pemCount(pem: string): number {
 function firstPem(pem: string): string {
   return pem.slice(0, pem.indexOf("-----END CERTIFICATE-----") + "-----END CERTIFICATE-----".length) + "\n";
 }
-
-// ---- names and issuing ----
-
-const nameCases: { name: string; host?: string; dns: string[]; ips: string[] }[] = [
-  { name: "without a host: the names of the webhook and conversion Services", dns: SERVICE_NAMES, ips: [] },
-  { name: "an IP host becomes an IP SAN", host: "10.1.2.3", dns: SERVICE_NAMES, ips: ["10.1.2.3"] },
-  { name: "a bracketed IPv6 host becomes an IP SAN", host: "[::1]", dns: SERVICE_NAMES, ips: ["::1"] },
-  { name: "a host name becomes a DNS SAN", host: "webhook.example.com", dns: [...SERVICE_NAMES, "webhook.example.com"], ips: [] },
-];
-for (const c of nameCases) {
-  test(`serving names ${c.name}`, () => {
-    assert.deepEqual(servingNames("sidecarset-webhook", NS, c.host), { dnsNames: c.dns, ipAddresses: c.ips });
-  });
-}
-
-test("a new bundle: the serving cert verifies against the CA and carries every SAN", () => {
-  const names = servingNames("sidecarset-webhook", NS, "127.0.0.1");
-  const b = createCertBundle(names, NOW, newKey);
-  assert.ok(verifies(b.caCert, b.cert));
-  assert.deepEqual(sans(b.cert), { dns: SERVICE_NAMES, ips: ["127.0.0.1"] });
-  const ca = forge.pki.certificateFromPem(b.caCert);
-  assert.equal((ca.getExtension("basicConstraints") as { cA?: boolean }).cA, true);
-  const serving = forge.pki.certificateFromPem(b.cert);
-  assert.equal((serving.getExtension("basicConstraints") as { cA?: boolean }).cA, false);
-  assert.equal((serving.getExtension("extKeyUsage") as { serverAuth?: boolean }).serverAuth, true);
-});
-
-test("the CA is valid for 10 years and the serving cert for 1 year from the injected clock", () => {
-  const b = createCertBundle(servingNames("s", "n"), NOW, newKey);
-  const ca = forge.pki.certificateFromPem(b.caCert);
-  const serving = forge.pki.certificateFromPem(b.cert);
-  assert.equal(ca.validity.notAfter.getTime(), NOW.getTime() + 3650 * DAY);
-  assert.equal(serving.validity.notAfter.getTime(), NOW.getTime() + 365 * DAY);
-  assert.equal(b.notAfter.getTime(), NOW.getTime() + 365 * DAY);
-  assert.ok(serving.validity.notBefore.getTime() <= NOW.getTime(), "usable at once, even with a clock slightly behind");
-});
-
-test("a serving cert does not verify against another CA", () => {
-  const b = createCertBundle(servingNames("s", "n"), NOW, newKey);
-  const other = createCertificateAuthority(NOW, { newKey });
-  assert.equal(verifies(other.cert, b.cert), false);
-});
-
-test("a serving cert never outlives its CA", () => {
-  const ca = createCertificateAuthority(NOW, { validityDays: 100, newKey });
-  const serving = issueServingCertificate(ca, servingNames("s", "n"), NOW, { newKey });
-  assert.equal(serving.notAfter.getTime(), NOW.getTime() + 100 * DAY);
-});
-
-test("with the default key source, a TLS client trusting only the CA connects to a server with the 2048-bit serving cert by IP", async () => {
-  const b = createCertBundle(servingNames("s", "n", "127.0.0.1"), new Date());
-  for (const pem of [b.caCert, b.cert]) {
-    assert.equal((forge.pki.certificateFromPem(pem).publicKey as forge.pki.rsa.PublicKey).n.bitLength(), 2048);
-  }
-  const server = https.createServer({ cert: b.cert, key: b.key, minVersion: "TLSv1.2" }, (_req, res) => res.end("ok"));
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  try {
-    const port = (server.address() as AddressInfo).port;
-    const body = await new Promise<string>((resolve, reject) => {
-      https
-        .get({ host: "127.0.0.1", port, ca: b.caCert, agent: false }, (res) => {
-          let text = "";
-          res.on("data", (c) => (text += c));
-          res.on("end", () => resolve(text));
-        })
-        .on("error", reject);
-    });
-    assert.equal(body, "ok");
-  } finally {
-    server.close();
-  }
-});
-
-// ---- renewal decisions ----
-
-test("renewal: none for a fresh bundle; serving when near expiry, lacking a name, or signed by another CA; all when the CA is unusable or expiring", () => {
-  const names = servingNames("s", "n");
-  const b = createCertBundle(names, NOW, newKey);
-  const window = 30 * DAY;
-  assert.deepEqual(renewalNeeded(b, names, NOW, window), { renew: "none" });
-  assert.equal(renewalNeeded(b, names, new Date(NOW.getTime() + 340 * DAY), window).renew, "serving");
-  assert.equal(renewalNeeded(b, names, new Date(NOW.getTime() + 300 * DAY), window).renew, "none");
-  assert.equal(renewalNeeded(b, servingNames("s", "n", "10.0.0.9"), NOW, window).renew, "serving");
-  const foreign = issueServingCertificate(createCertificateAuthority(NOW, { newKey }), names, NOW, { newKey });
-  assert.equal(renewalNeeded({ ...b, cert: foreign.cert, key: foreign.key }, names, NOW, window).renew, "serving");
-  assert.equal(renewalNeeded({ ...b, key: foreign.key }, names, NOW, window).renew, "serving");
-  assert.equal(renewalNeeded({ ...b, cert: undefined }, names, NOW, window).renew, "serving");
-  assert.equal(renewalNeeded({ ...b, caKey: "junk" }, names, NOW, window).renew, "all");
-  assert.equal(renewalNeeded({ ...b, caCert: undefined }, names, NOW, window).renew, "all");
-  assert.equal(renewalNeeded({ ...b, caCert: b.cert }, names, NOW, window).renew, "all", "a leaf certificate is no CA");
-  assert.equal(renewalNeeded(b, names, new Date(NOW.getTime() + 3640 * DAY), window).renew, "all");
-});
 
 // ---- the Secret ----
 
@@ -258,7 +121,6 @@ const ensureOpts = (api: FakeApi, now = NOW, host?: string) => ({
   secretName: SECRET,
   service: "sidecarset-webhook",
   now,
-  newKey,
   ...(host === undefined ? {} : { host }),
 });
 
@@ -273,14 +135,14 @@ test("ensureCertificates creates a kubernetes.io/tls Secret with ca.crt and ca.k
   assert.deepEqual(Object.keys(secret.data).sort(), ["ca.crt", "ca.key", "tls.crt", "tls.key"]);
   const { notAfter, ...pems } = bundle;
   assert.deepEqual(storedBundle(api), pems);
-  assert.ok(verifies(bundle.caCert, bundle.cert));
+  assert.ok(signedBy(bundle.caCert, bundle.cert));
   assert.deepEqual(sans(bundle.cert).dns, SERVICE_NAMES);
   assert.equal(notAfter.getTime(), NOW.getTime() + 365 * DAY);
 });
 
 test("ensureCertificates reuses a valid Secret without writing", async () => {
   const api = new FakeApi();
-  const existing = createCertBundle(servingNames("sidecarset-webhook", NS), NOW, newKey);
+  const existing = await createCertBundle(servingNames("sidecarset-webhook", NS), NOW);
   api.put(SECRET_PATH, secretOf(existing));
   const bundle = await ensureCertificates(ensureOpts(api, new Date(NOW.getTime() + 100 * DAY)));
   assert.equal(api.writes.length, 0);
@@ -289,7 +151,7 @@ test("ensureCertificates reuses a valid Secret without writing", async () => {
 
 test("ensureCertificates renews a serving cert that expires within 30 days, keeping the CA, with the read resourceVersion", async () => {
   const api = new FakeApi();
-  const existing = createCertBundle(servingNames("sidecarset-webhook", NS), NOW, newKey);
+  const existing = await createCertBundle(servingNames("sidecarset-webhook", NS), NOW);
   api.put(SECRET_PATH, secretOf(existing));
   const readVersion = api.objects.get(SECRET_PATH)!.metadata.resourceVersion;
   const later = new Date(existing.notAfter.getTime() - 10 * DAY);
@@ -301,14 +163,14 @@ test("ensureCertificates renews a serving cert that expires within 30 days, keep
   assert.equal(bundle.caKey, existing.caKey);
   assert.notEqual(bundle.cert, existing.cert);
   assert.equal(bundle.notAfter.getTime(), later.getTime() + 365 * DAY);
-  assert.ok(verifies(existing.caCert, bundle.cert));
+  assert.ok(signedBy(existing.caCert, bundle.cert));
   const { notAfter: _n, ...pems } = bundle;
   assert.deepEqual(storedBundle(api), pems);
 });
 
 test("the renewal window is configurable", async () => {
   const api = new FakeApi();
-  const existing = createCertBundle(servingNames("sidecarset-webhook", NS), NOW, newKey);
+  const existing = await createCertBundle(servingNames("sidecarset-webhook", NS), NOW);
   api.put(SECRET_PATH, secretOf(existing));
   const later = new Date(existing.notAfter.getTime() - 10 * DAY);
   await ensureCertificates({ ...ensureOpts(api, later), renewBefore: 5 * DAY });
@@ -317,7 +179,7 @@ test("the renewal window is configurable", async () => {
 
 test("ensureCertificates reissues the serving cert when the --webhook-host is not among its SANs", async () => {
   const api = new FakeApi();
-  api.put(SECRET_PATH, secretOf(createCertBundle(servingNames("sidecarset-webhook", NS), NOW, newKey)));
+  api.put(SECRET_PATH, secretOf(await createCertBundle(servingNames("sidecarset-webhook", NS), NOW)));
   const bundle = await ensureCertificates(ensureOpts(api, NOW, "192.168.5.6"));
   assert.equal(api.writes.length, 1);
   assert.deepEqual(sans(bundle.cert).ips, ["192.168.5.6"]);
@@ -325,7 +187,7 @@ test("ensureCertificates reissues the serving cert when the --webhook-host is no
 
 test("an update keeps the Secret's type and its other data keys", async () => {
   const api = new FakeApi();
-  const existing = createCertBundle(servingNames("sidecarset-webhook", NS), NOW, newKey);
+  const existing = await createCertBundle(servingNames("sidecarset-webhook", NS), NOW);
   const secret = secretOf(existing, { type: "Opaque" });
   secret.data.extra = b64("keep me");
   api.put(SECRET_PATH, secret);
@@ -337,19 +199,19 @@ test("an update keeps the Secret's type and its other data keys", async () => {
 
 test("a CA near expiry is replaced, and the old CA stays trusted beside the new one", async () => {
   const api = new FakeApi();
-  const existing = createCertBundle(servingNames("sidecarset-webhook", NS), NOW, newKey);
+  const existing = await createCertBundle(servingNames("sidecarset-webhook", NS), NOW);
   api.put(SECRET_PATH, secretOf(existing));
   const later = new Date(NOW.getTime() + 3640 * DAY);
   const bundle = await ensureCertificates(ensureOpts(api, later));
   assert.notEqual(bundle.caKey, existing.caKey);
   assert.equal(pemCount(bundle.caCert), 2);
   assert.ok(bundle.caCert.endsWith(existing.caCert), "the previous CA follows the new one");
-  assert.ok(verifies(firstPem(bundle.caCert), bundle.cert));
-  assert.ok(verifies(existing.caCert, existing.cert), "old serving certs still chain to a trusted CA");
+  assert.ok(signedBy(firstPem(bundle.caCert), bundle.cert));
+  assert.ok(signedBy(existing.caCert, existing.cert), "old serving certs still chain to a trusted CA");
   // The next serving renewal signs with the new CA; by then the old CA has expired and is dropped.
   const next = await ensureCertificates(ensureOpts(api, new Date(bundle.notAfter.getTime() - DAY)));
   assert.equal(next.caCert, firstPem(bundle.caCert));
-  assert.ok(verifies(next.caCert, next.cert));
+  assert.ok(signedBy(next.caCert, next.cert));
 });
 
 test("unreadable Secret data is replaced by a new CA and serving cert", async () => {
@@ -357,12 +219,12 @@ test("unreadable Secret data is replaced by a new CA and serving cert", async ()
   api.put(SECRET_PATH, { apiVersion: "v1", kind: "Secret", metadata: { name: SECRET, namespace: NS }, type: "kubernetes.io/tls", data: { "tls.crt": b64("junk") } });
   const bundle = await ensureCertificates(ensureOpts(api));
   assert.equal(api.writes.length, 1);
-  assert.ok(verifies(bundle.caCert, bundle.cert));
+  assert.ok(signedBy(bundle.caCert, bundle.cert));
 });
 
 test("losing the create race (AlreadyExists) returns the certificates the other replica stored", async () => {
   const api = new FakeApi();
-  const theirs = createCertBundle(servingNames("sidecarset-webhook", NS), NOW, newKey);
+  const theirs = await createCertBundle(servingNames("sidecarset-webhook", NS), NOW);
   api.beforeWrite = (method) => {
     if (method === "POST" && !api.objects.has(SECRET_PATH)) api.put(SECRET_PATH, secretOf(theirs));
   };
@@ -373,10 +235,10 @@ test("losing the create race (AlreadyExists) returns the certificates the other 
 
 test("losing the renewal race (Conflict) re-reads and uses the other replica's renewal", async () => {
   const api = new FakeApi();
-  const existing = createCertBundle(servingNames("sidecarset-webhook", NS), NOW, newKey);
+  const existing = await createCertBundle(servingNames("sidecarset-webhook", NS), NOW);
   api.put(SECRET_PATH, secretOf(existing));
   const later = new Date(existing.notAfter.getTime() - DAY);
-  const renewedElsewhere = issueServingCertificate({ cert: existing.caCert, key: existing.caKey }, servingNames("sidecarset-webhook", NS), later, { newKey });
+  const renewedElsewhere = await issueServingCertificate({ cert: existing.caCert, key: existing.caKey }, servingNames("sidecarset-webhook", NS), later);
   let raced = false;
   api.beforeWrite = (method) => {
     if (method === "PUT" && !raced) {
@@ -396,6 +258,56 @@ test("API errors other than NotFound, AlreadyExists and Conflict are not swallow
     throw new KubeApiError(403, "Forbidden", "secrets is forbidden");
   };
   await assert.rejects(ensureCertificates(ensureOpts(api)), /forbidden/);
+});
+
+// ---- a Secret of earlier releases (RSA keys) ----
+
+const afterRsaIssue = (days: number) => new Date(RSA_SECRET_ISSUED_AT.getTime() + days * DAY);
+
+function keyType(pem: string): string {
+  const key = new X509Certificate(pem).publicKey;
+  return [key.asymmetricKeyType, key.asymmetricKeyDetails?.namedCurve ?? key.asymmetricKeyDetails?.modulusLength].join(" ");
+}
+
+test("a Secret written by earlier releases, with RSA keys, is served as it is while valid", async () => {
+  const api = new FakeApi();
+  const { secret, pems } = rsaSecret();
+  api.put(SECRET_PATH, secret);
+  const bundle = await ensureCertificates(ensureOpts(api, afterRsaIssue(100)));
+  assert.equal(api.writes.length, 0);
+  assert.deepEqual(bundle, { ...pems, notAfter: afterRsaIssue(365) });
+  assert.equal(keyType(bundle.cert), "rsa 2048");
+});
+
+test("when the serving certificate of an RSA Secret is due, the RSA CA stays and signs a new P-256 serving certificate", async () => {
+  const api = new FakeApi();
+  const { secret, pems } = rsaSecret();
+  api.put(SECRET_PATH, secret);
+  const now = afterRsaIssue(350);
+  const bundle = await ensureCertificates(ensureOpts(api, now));
+  assert.equal(api.writes.length, 1);
+  assert.equal(bundle.caCert, pems.caCert, "the caBundle is unchanged");
+  assert.equal(bundle.caKey, pems.caKey);
+  assert.equal(keyType(bundle.cert), "ec prime256v1");
+  assert.match(bundle.key, /^-----BEGIN PRIVATE KEY-----/);
+  assert.ok(signedBy(pems.caCert, bundle.cert));
+  assert.deepEqual(sans(bundle.cert).dns, SERVICE_NAMES);
+  assert.equal(bundle.notAfter.getTime(), now.getTime() + 365 * DAY);
+  const { notAfter: _n, ...stored } = bundle;
+  assert.deepEqual(storedBundle(api), stored);
+});
+
+test("when the CA of an RSA Secret is due, a P-256 CA replaces it and the RSA CA stays trusted beside it", async () => {
+  const api = new FakeApi();
+  const { secret, pems } = rsaSecret();
+  api.put(SECRET_PATH, secret);
+  const bundle = await ensureCertificates(ensureOpts(api, afterRsaIssue(3640)));
+  assert.equal(pemCount(bundle.caCert), 2);
+  assert.equal(keyType(bundle.caCert), "ec prime256v1");
+  assert.ok(bundle.caCert.endsWith(pems.caCert), "the RSA CA follows the new one");
+  assert.match(bundle.caKey, /^-----BEGIN PRIVATE KEY-----/);
+  assert.equal(keyType(bundle.cert), "ec prime256v1");
+  assert.ok(signedBy(firstPem(bundle.caCert), bundle.cert));
 });
 
 // ---- caBundle ----
@@ -492,7 +404,7 @@ function withDir(files: Record<string, string>, fn: (dir: string) => Promise<voi
 }
 
 test("mounted certificates are read with ca.crt, their expiry and file paths", async () => {
-  const b = createCertBundle(servingNames("s", "n"), NOW, newKey);
+  const b = await createCertBundle(servingNames("s", "n"), NOW);
   await withDir({ "tls.crt": b.cert, "tls.key": b.key, "ca.crt": b.caCert }, async (dir) => {
     const m = await loadMountedCertificates(dir);
     assert.equal(m.cert, b.cert);
@@ -504,16 +416,25 @@ test("mounted certificates are read with ca.crt, their expiry and file paths", a
   });
 });
 
+test("mounted RSA certificates are read as well", async () => {
+  const { pems } = rsaSecret();
+  await withDir({ "tls.crt": pems.cert, "tls.key": pems.key, "ca.crt": pems.caCert }, async (dir) => {
+    const m = await loadMountedCertificates(dir);
+    assert.equal(m.key, pems.key);
+    assert.equal(m.notAfter.getTime(), afterRsaIssue(365).getTime());
+  });
+});
+
 test("a mounted pair without ca.crt is accepted (the CA is injected elsewhere)", async () => {
-  const b = createCertBundle(servingNames("s", "n"), NOW, newKey);
+  const b = await createCertBundle(servingNames("s", "n"), NOW);
   await withDir({ "tls.crt": b.cert, "tls.key": b.key }, async (dir) => {
     assert.equal((await loadMountedCertificates(dir)).caCert, undefined);
   });
 });
 
 test("unusable mounted certificates are an error naming the file", async () => {
-  const a = createCertBundle(servingNames("s", "n"), NOW, newKey);
-  const other = issueServingCertificate({ cert: a.caCert, key: a.caKey }, servingNames("s", "n"), NOW, { newKey });
+  const a = await createCertBundle(servingNames("s", "n"), NOW);
+  const other = await issueServingCertificate({ cert: a.caCert, key: a.caKey }, servingNames("s", "n"), NOW);
   const cases: { name: string; files: Record<string, string>; error: RegExp }[] = [
     { name: "missing key", files: { "tls.crt": a.cert }, error: /tls\.key: no such file/ },
     { name: "missing cert", files: { "tls.key": a.key }, error: /tls\.crt: no such file/ },

@@ -54,7 +54,7 @@ const sent = new Map<string, number>();
 before(async () => {
   process.on("uncaughtException", onCrash);
   process.on("unhandledRejection", onCrash);
-  const cert = createLocalServingCertificate();
+  const cert = await createLocalServingCertificate();
   server = new WebhookServer({ port: 0, host: "127.0.0.1", certificate: { cert: cert.certPem, key: cert.keyPem }, routes });
   const port = await server.start();
   target = { port, ca: cert.caPem, agent: new https.Agent({ keepAlive: true, maxSockets: 4, ca: cert.caPem }), deadlineMs: DEADLINE_MS };

@@ -12,9 +12,9 @@ import { createLocalServingCertificate, type ServingCertificate } from "../../su
 
 let certA: ServingCertificate;
 let certB: ServingCertificate;
-before(() => {
-  certA = createLocalServingCertificate();
-  certB = createLocalServingCertificate();
+before(async () => {
+  certA = await createLocalServingCertificate();
+  certB = await createLocalServingCertificate();
 });
 
 const servers: WebhookServer[] = [];
