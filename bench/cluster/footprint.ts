@@ -60,6 +60,19 @@ async function createPods(env: Environment, upTo: number): Promise<void> {
   await Promise.all(Array.from({ length: 32 }, next));
 }
 
+/**
+ * What a process holds before any manager code runs: Node.js alone, and with
+ * the Kubernetes client library loaded (the main thread needs it to read
+ * kubeconfigs and credentials), after a full GC.
+ */
+function controlRss(): { bare: string; clientNode: string } {
+  const rss = (script: string): string => {
+    const run = spawnSync(process.execPath, ["--expose-gc", "--input-type=module", "-e", `${script}; gc(); console.log((process.memoryUsage().rss / 2 ** 20).toFixed(0))`], { cwd: REPO_ROOT, encoding: "utf8" });
+    return run.stdout.trim() || `failed: ${run.stderr.trim().slice(0, 200)}`;
+  };
+  return { bare: rss(""), clientNode: rss("await import('@kubernetes/client-node')") };
+}
+
 async function main(): Promise<void> {
   const entry = join(REPO_ROOT, "dist/cli/main.js");
   if (!existsSync(entry) || process.argv.includes("--build")) {
@@ -105,6 +118,8 @@ async function main(): Promise<void> {
     console.log("PODS    HOLDER RSS MB       STANDBY RSS MB      STANDBY PODS CACHED");
     for (const r of rows) console.log(r);
     console.log(`restart of the Lease holder with ${created} pods: ready after ${readyS.toFixed(1)} s, pod cache synced after ${syncedS.toFixed(1)} s`);
+    const floor = controlRss();
+    console.log(`control (no manager): Node.js alone ${floor.bare} MB; Node.js with @kubernetes/client-node loaded ${floor.clientNode} MB`);
   } finally {
     standby.child.kill("SIGKILL");
     await env.stop();
