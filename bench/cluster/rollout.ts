@@ -7,15 +7,23 @@
 // manager's pod writes per upgraded pod (API server request counts, less the
 // kubelet's own status writes).
 //
-//   npm run bench:cluster -- rollout [--pods N]
+// `--control` runs the same rollout with the SidecarSet on NotUpdate and the
+// bench itself as the controller: it keeps maxUnavailable pods in flight,
+// patches the next pod's image the moment one is back, and writes the same two
+// pod writes per pod. Nothing plans, records or waits, so its wall time is
+// what this machine's control plane and kubelet allow; the difference to the
+// manager's is ours.
+//
+//   npm run bench:cluster -- rollout [--pods N] [--control]
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { apiServerMetrics } from "../support/api-server-metrics.js";
 import { performance } from "node:perf_hooks";
 import { applyYaml, REPO_ROOT, startEnvironment, type Environment } from "../../test/support/environment.js";
-import { createNamespace, waitFor } from "../../test/support/kube.js";
-import { deploymentManifest, setSidecarImage, sidecarSetManifest } from "../../test/support/rollout.js";
+import type { Pod } from "../../src/api/kube-types.js";
+import { createNamespace, isPodReady, listPods, rawRequest, recordPodEvents, waitFor } from "../../test/support/kube.js";
+import { deploymentManifest, SIDECAR, setSidecarImage, sidecarSetManifest, specImage, statusImage } from "../../test/support/rollout.js";
 import { getSidecarSet, waitForObserved } from "../../test/support/sidecarsets.js";
 
 const arg = (name: string): string | undefined => {
@@ -25,6 +33,59 @@ const arg = (name: string): string | undefined => {
 const PODS = Number(arg("--pods") ?? 1000);
 const RESTART_MS = 1_000;
 const NAME = "fleet";
+const CONTROL = process.argv.includes("--control");
+const V1 = "registry.local/agent:1";
+const V2 = "registry.local/agent:2";
+
+/**
+ * The control: an instant rollout driver with the manager's budget and the
+ * same two writes per pod (the image by JSON patch, then a pod condition).
+ * Resolves when every pod runs V2 and is ready.
+ */
+async function idealRollout(env: Environment, budget: number): Promise<void> {
+  const pods = await listPods(env.clients.kc, NAME, `app=${NAME}`);
+  const waiting = pods.map((p) => p.metadata!.name!).sort();
+  const inFlight = new Set<string>();
+  let done = 0;
+  let failure: unknown;
+  let finish: () => void = () => undefined;
+  const finished = new Promise<void>((resolve) => (finish = resolve));
+  const index = new Map(pods.map((p) => [p.metadata!.name!, p.spec!.containers.findIndex((c) => c.name === SIDECAR)]));
+  const upgrade = async (name: string): Promise<void> => {
+    const path = `/api/v1/namespaces/${NAME}/pods/${name}`;
+    const i = index.get(name)!;
+    await rawRequest(env.clients.kc, "PATCH", path, [
+      { op: "test", path: `/spec/containers/${i}/name`, value: SIDECAR },
+      { op: "replace", path: `/spec/containers/${i}/image`, value: V2 },
+    ], "application/json-patch+json");
+    const condition = { type: "SidecarSetUpgradable", status: "True", lastTransitionTime: new Date().toISOString().replace(/\.\d{3}Z$/, "Z") };
+    await rawRequest(env.clients.kc, "PATCH", `${path}/status`, { status: { conditions: [condition] } }, "application/strategic-merge-patch+json");
+  };
+  const pump = (): void => {
+    while (inFlight.size < budget && waiting.length > 0) {
+      const name = waiting.shift()!;
+      inFlight.add(name);
+      upgrade(name).catch((e: unknown) => {
+        failure = e;
+        finish();
+      });
+    }
+  };
+  const recorder = await recordPodEvents(env.clients.kc, NAME, undefined, (_type, pod: Pod) => {
+    const name = pod.metadata?.name ?? "";
+    if (!inFlight.has(name) || specImage(pod) !== V2 || statusImage(pod) !== V2 || !isPodReady(pod)) return;
+    inFlight.delete(name);
+    if (++done === pods.length) finish();
+    pump();
+  });
+  try {
+    pump();
+    await finished;
+    if (failure) throw failure;
+  } finally {
+    recorder.stop();
+  }
+}
 
 /** PATCH and UPDATE requests on pods (main resource) and pods/status. */
 async function podWrites(env: Environment): Promise<{ pods: number; status: number }> {
@@ -51,7 +112,8 @@ async function main(): Promise<void> {
   const env = await startEnvironment({ managerEntry: entry, managerArgs: ["--log-level", "info"], kubelet: { restartDelayMs: RESTART_MS } });
   try {
     await createNamespace(env.clients, NAME);
-    await applyYaml(env.clients, sidecarSetManifest(NAME, { namespace: NAME, image: "registry.local/agent:1", updateStrategy: { maxUnavailable: "10%" } }));
+    const updateStrategy = CONTROL ? { type: "NotUpdate" } : { maxUnavailable: "10%" };
+    await applyYaml(env.clients, sidecarSetManifest(NAME, { namespace: NAME, image: V1, updateStrategy }));
     await waitForObserved(env, NAME);
     await applyYaml(env.clients, deploymentManifest(NAME, NAME, PODS, NAME));
     await waitFor(`${PODS} pods ready with the sidecar`, async () => (await getSidecarSet(env, NAME)).status?.readyPods === PODS, { timeoutMs: 900_000, intervalMs: 1_000 });
@@ -59,8 +121,9 @@ async function main(): Promise<void> {
     const before = await podWrites(env);
     const kubeletBefore = env.kubelet.statusWrites();
     const t0 = performance.now();
-    await setSidecarImage(env, NAME, "registry.local/agent:2", { maxUnavailable: "10%" });
-    await waitFor(
+    if (CONTROL) await idealRollout(env, Math.ceil(PODS * 0.1));
+    else await setSidecarImage(env, NAME, V2, { maxUnavailable: "10%" });
+    if (!CONTROL) await waitFor(
       "every pod updated and ready",
       async () => {
         const set = await getSidecarSet(env, NAME);
@@ -75,6 +138,7 @@ async function main(): Promise<void> {
     const managerWrites = after.pods - before.pods + (after.status - before.status - kubeletWrites);
     const waves = Math.ceil(PODS / Math.ceil(PODS * 0.1));
     const limitMs = waves * RESTART_MS;
+    if (CONTROL) console.log("control: the bench drives the rollout itself (no planning, no records); the manager only keeps status");
     console.log("PODS  MAXUNAVAILABLE  RESTART  WAVES  WALL S  LIMIT S  RATIO  POD WRITES/POD (spec + status)  TARGET");
     console.log(
       `${String(PODS).padEnd(6)}${"10%".padEnd(16)}${`${RESTART_MS / 1000} s`.padEnd(9)}${String(waves).padEnd(7)}${(wallMs / 1000).toFixed(1).padEnd(8)}${(limitMs / 1000).toFixed(1).padEnd(9)}${(wallMs / limitMs).toFixed(2).padEnd(7)}${`${(managerWrites / PODS).toFixed(2)} (${((after.pods - before.pods) / PODS).toFixed(2)} + ${((after.status - before.status - kubeletWrites) / PODS).toFixed(2)})`.padEnd(32)}ratio ≤ 1.15, ≤ 2 writes/pod`,
