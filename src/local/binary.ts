@@ -13,11 +13,19 @@ const buildScript = join(repoRoot, "hack/build-testbin.sh");
 
 /** The cached binary ($SIDECARSET_TESTBIN first), or undefined when it is not built yet. */
 export function locateControlPlane(): string | undefined {
-  const fromEnv = process.env.SIDECARSET_TESTBIN;
+  return locateCachedBuild(buildScript, "SIDECARSET_TESTBIN");
+}
+
+/**
+ * The binary a hack/build-*.sh script keeps in its cache, or the one the
+ * environment variable names; undefined when neither exists.
+ */
+export function locateCachedBuild(script: string, envVar: string): string | undefined {
+  const fromEnv = process.env[envVar];
   if (fromEnv && existsSync(fromEnv)) return fromEnv;
-  if (!existsSync(buildScript)) return undefined;
+  if (!existsSync(script)) return undefined;
   try {
-    const out = execFileSync("bash", [buildScript, "--check"], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] });
+    const out = execFileSync("bash", [script, "--check"], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] });
     const path = lastLine(out);
     if (path && existsSync(path)) return path;
   } catch {

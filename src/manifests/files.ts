@@ -56,9 +56,24 @@ function helmCrdTemplate(): string {
   return HEADER + text.replaceAll(HELM_NAMESPACE_PLACEHOLDER, HELM_NAMESPACE_EXPRESSION);
 }
 
+const HELM_SERVICE_ACCOUNT_PLACEHOLDER = "HELM_SERVICE_ACCOUNT_PLACEHOLDER";
+export const HELM_SERVICE_ACCOUNT_EXPRESSION = '{{ include "sidecarset.serviceAccountName" . }}';
+
+/**
+ * The plain RBAC without its ServiceAccount, which templates/serviceaccount.yaml
+ * creates or not (serviceAccount.create); the bindings name whichever is used.
+ */
 function helmRbacTemplate(): string {
-  const text = toYaml(rbacManifests({ namespace: HELM_NAMESPACE_PLACEHOLDER }));
-  return HEADER + text.replaceAll(HELM_NAMESPACE_PLACEHOLDER, HELM_NAMESPACE_EXPRESSION);
+  const manifests = rbacManifests({ namespace: HELM_NAMESPACE_PLACEHOLDER }).filter((m) => m.kind !== "ServiceAccount");
+  for (const m of manifests) {
+    for (const subject of (m.subjects as { name: string }[] | undefined) ?? []) subject.name = HELM_SERVICE_ACCOUNT_PLACEHOLDER;
+  }
+  return (
+    HEADER +
+    toYaml(manifests)
+      .replaceAll(HELM_NAMESPACE_PLACEHOLDER, HELM_NAMESPACE_EXPRESSION)
+      .replaceAll(HELM_SERVICE_ACCOUNT_PLACEHOLDER, HELM_SERVICE_ACCOUNT_EXPRESSION)
+  );
 }
 
 export function generatedFiles(): GeneratedFile[] {

@@ -43,6 +43,12 @@ test("the package holds the compiled code, the manifests and the examples, and n
   assert.ok(!existsSync(join(installed(), "node_modules", "tsx")), "no development dependency is installed with it");
 });
 
+test("the installed build script finds the control plane the checkout built (its cache key and helpers are packed)", () => {
+  const check = spawnSync("bash", [join(installed(), "hack", "build-testbin.sh"), "--check"], { encoding: "utf8" });
+  assert.equal(check.status, 0, check.stderr);
+  assert.equal(check.stdout.trim(), locateControlPlane());
+});
+
 test("the installed sidecarset runs the compiled code and the offline commands work from the installed examples", () => {
   const version = sidecarset(["version", "-o", "json"]);
   assert.equal(version.status, 0, version.stderr);

@@ -1,20 +1,21 @@
 // Entry point of `npm run test:e2e`: makes sure the control-plane binary
-// exists (building it, with progress, when it does not), then runs the e2e
-// test files one at a time, each against its own control plane.
+// exists (building it, with progress, when it does not), and the helm binary
+// when a selected file uses it, then runs the e2e test files one at a time,
+// each against its own control plane.
 //
 //   npm run test:e2e                       all of test/e2e/**/*.test.ts
 //   npm run test:e2e -- test/e2e/x.test.ts only the given files
 //
 // In CI (CI=true) a missing toolchain or a failed build is a failure. Outside
-// CI, a machine without Go and without a cached binary skips the e2e tests
-// with a message saying so.
+// CI, a machine without Go and without a cached control plane skips the e2e
+// tests with a message saying so; without a cached helm only the files that
+// use it fail, each saying how to build it.
 import { spawn, spawnSync } from "node:child_process";
-import { readdirSync } from "node:fs";
+import { readFileSync, readdirSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
-const buildScript = join(repoRoot, "hack/build-testbin.sh");
 const inCI = /^(1|true|yes)$/i.test(process.env.CI ?? "");
 
 function testFiles(dir: string): string[] {
@@ -28,28 +29,57 @@ function lastLine(text: string): string {
   return text.trim().split("\n").pop()?.trim() ?? "";
 }
 
-function ensureBinary(): string | undefined {
-  const cached = spawnSync("bash", [buildScript, "--check"], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+interface Build {
+  script: string;
+  /** The binary, in messages. */
+  what: string;
+  /** What CI needs it for, in messages. */
+  neededFor: string;
+  /** Builds it alone, for the message that asks a user to. */
+  command: string;
+}
+
+const CONTROL_PLANE: Build = {
+  script: "hack/build-testbin.sh",
+  what: "control-plane",
+  neededFor: "start the control plane",
+  command: "npm run testbin",
+};
+const HELM: Build = { script: "hack/build-helm.sh", what: "helm", neededFor: "install the Helm chart", command: "bash hack/build-helm.sh" };
+
+/** The binary's path, building it first when needed; undefined when there is no Go to build it (outside CI). */
+function ensureBuilt(b: Build): string | undefined {
+  const script = join(repoRoot, b.script);
+  const cached = spawnSync("bash", [script, "--check"], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
   if (cached.status === 0) return lastLine(cached.stdout);
 
   const go = spawnSync("go", ["version"], { encoding: "utf8" });
   if (go.error || go.status !== 0) {
-    const why = "the control-plane binary is not built and there is no Go toolchain (Go 1.26) to build it";
+    const why = `the ${b.what} binary is not built and there is no Go toolchain (Go 1.26) to build it`;
     if (inCI) {
-      console.error(`e2e: FAILED: ${why}; CI must be able to start the control plane`);
+      console.error(`e2e: FAILED: ${why}; CI must be able to ${b.neededFor}`);
       process.exit(1);
     }
-    console.error(`e2e: SKIPPED: ${why}. Install Go 1.26 and run \`npm run testbin\`, then \`npm run test:e2e\`.`);
+    console.error(`e2e: ${b === CONTROL_PLANE ? "SKIPPED" : "WARNING"}: ${why}. Install Go 1.26 and run \`${b.command}\`, then \`npm run test:e2e\`.`);
     return undefined;
   }
-  console.error("e2e: building the control-plane binary first (progress below)");
+  console.error(`e2e: building the ${b.what} binary first (progress below)`);
   // Progress goes to stderr as it happens; the path comes back on stdout's last line.
-  const build = spawnSync("bash", [buildScript], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
+  const build = spawnSync("bash", [script], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
   if (build.status !== 0) {
-    console.error("e2e: FAILED: the control-plane build failed (see the log lines above)");
+    console.error(`e2e: FAILED: the ${b.what} build failed (see the log lines above)`);
     process.exit(1);
   }
   return lastLine(build.stdout);
+}
+
+/** A test file that runs helm imports the support module that finds it. */
+function usesHelm(file: string): boolean {
+  try {
+    return /from "\.\.\/support\/helm\.js"/.test(readFileSync(resolve(repoRoot, file), "utf8"));
+  } catch {
+    return false; // node --test reports the missing file
+  }
 }
 
 function main(): void {
@@ -59,13 +89,17 @@ function main(): void {
     console.error("e2e: no test files under test/e2e");
     process.exit(1);
   }
-  const binary = ensureBinary();
+  const binary = ensureBuilt(CONTROL_PLANE);
   if (!binary) return;
+  const env: NodeJS.ProcessEnv = { ...process.env, SIDECARSET_TESTBIN: binary };
+  // Without it those files fail, saying how to build it; the others still run.
+  const helm = files.some(usesHelm) ? ensureBuilt(HELM) : undefined;
+  if (helm) env.SIDECARSET_HELM = helm;
 
   const child = spawn(
     process.execPath,
     ["--import", "tsx", "--test", "--test-concurrency=1", "--test-reporter=spec", ...files],
-    { cwd: repoRoot, stdio: "inherit", env: { ...process.env, SIDECARSET_TESTBIN: binary } },
+    { cwd: repoRoot, stdio: "inherit", env },
   );
   // The test processes stop their control planes on SIGINT/SIGTERM; pass the signal on and wait.
   const forward = (signal: NodeJS.Signals): void => void child.kill(signal);

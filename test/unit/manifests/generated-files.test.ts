@@ -4,7 +4,8 @@ import { join } from "node:path";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { parseAllDocuments } from "yaml";
-import { GENERATOR_COMMAND, generatedFiles } from "../../../src/manifests/files.js";
+import { GENERATOR_COMMAND, HELM_NAMESPACE_EXPRESSION, HELM_SERVICE_ACCOUNT_EXPRESSION, generatedFiles } from "../../../src/manifests/files.js";
+import { SERVICE_ACCOUNT_NAME } from "../../../src/manifests/options.js";
 import { allManifests, selectManifests, toYaml } from "../../../src/manifests/render.js";
 
 const root = fileURLToPath(new URL("../../../", import.meta.url));
@@ -73,8 +74,13 @@ test("parts come out in apply order whatever order they are asked in", () => {
   assert.deepEqual(kinds, ["CustomResourceDefinition", "MutatingWebhookConfiguration", "ValidatingWebhookConfiguration"]);
 });
 
-test("the Helm chart's RBAC template is the plain RBAC with the namespace templated", () => {
+test("the Helm chart's RBAC template is the plain RBAC without its ServiceAccount, the namespace and the account's name templated", () => {
   const plain = files.find((f) => f.path === "deploy/rbac/rbac.yaml")!.content;
   const helm = files.find((f) => f.path.endsWith("/templates/rbac.yaml"))!.content;
-  assert.equal(helm.replaceAll('{{ include "sidecarset.namespace" . }}', "sidecarset-system"), plain);
+  const [header, serviceAccount, ...rest] = plain.split(/^(?=apiVersion: )/m);
+  assert.match(serviceAccount!, /^kind: ServiceAccount$/m);
+  const instantiated = helm
+    .replaceAll(HELM_NAMESPACE_EXPRESSION, "sidecarset-system")
+    .replaceAll(HELM_SERVICE_ACCOUNT_EXPRESSION, SERVICE_ACCOUNT_NAME);
+  assert.equal(instantiated, header! + rest.join(""));
 });

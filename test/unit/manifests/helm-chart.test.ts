@@ -1,13 +1,15 @@
-// There is no helm binary in the test environment, so the chart is checked
-// structurally: its YAML files parse, every value a template reads exists,
-// every value is read, template actions are balanced, and the webhook
-// template says what the plain manifests say.
+// The chart's structure, checked without rendering it: its YAML files parse,
+// every value a template reads exists, every value is read and documented,
+// template actions are balanced, and the templates say what the plain
+// manifests say. test/e2e/helm-chart.test.ts renders it with the real helm
+// and installs it.
 import assert from "node:assert/strict";
 import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
-import { parse } from "yaml";
+import { isMap, parse, parseDocument, type YAMLMap } from "yaml";
+import { SERVED_VERSIONS } from "../../../src/api/conversion.js";
 import { CRD_NAME } from "../../../src/manifests/crd.js";
 import {
   MUTATE_POD_PATH,
@@ -19,6 +21,7 @@ import {
 } from "../../../src/manifests/webhook.js";
 import {
   MUTATING_WEBHOOK_CONFIGURATION_NAME,
+  SERVICE_ACCOUNT_NAME,
   VALIDATING_WEBHOOK_CONFIGURATION_NAME,
   WEBHOOK_CERT_SECRET_NAME,
   WEBHOOK_SERVICE_NAME,
@@ -74,12 +77,54 @@ test("every value in values.yaml is read by some template (no setting that does 
   assert.deepEqual(unread, []);
 });
 
-test("the defaults match the plain manifests: 2 replicas, self-signed certificates, webhook on 9443, fail closed", () => {
+test("the defaults match the plain manifests: 2 replicas, self-signed certificates, webhook on 9443, fail closed, one ServiceAccount", () => {
   assert.equal(values.replicas, 2);
   assert.deepEqual(values.certs, { mode: "self-signed", secretName: WEBHOOK_CERT_SECRET_NAME, caBundle: "" });
-  assert.deepEqual(values.webhook, { port: 9443, failurePolicy: "Fail", timeoutSeconds: 10 });
-  assert.deepEqual(values.namespace, { name: "sidecarset-system", create: true });
+  assert.deepEqual(values.webhook, {
+    port: 9443,
+    failurePolicy: "Fail",
+    timeoutSeconds: 10,
+    namespaceSelector: { matchLabels: {}, matchExpressions: [] },
+    objectSelector: {},
+  });
   assert.equal(values.leaderElect, true);
+  assert.deepEqual(values.serviceAccount, { create: true, name: SERVICE_ACCOUNT_NAME, annotations: {} });
+});
+
+test("by default everything goes to the release namespace, which the chart does not create itself", () => {
+  assert.deepEqual(values.namespace, { name: "", create: false });
+  assert.match(templates.get("_helpers.tpl")!, /default \.Release\.Namespace \.Values\.namespace\.name/);
+  assert.match(templates.get("namespace.yaml")!, /fail "namespace\.create needs a namespace\.name other than the release namespace/);
+});
+
+test("every namespaced object of every template is put in the manager's namespace", () => {
+  const clusterScoped = new Set(["Namespace", "ClusterRole", "ClusterRoleBinding", "CustomResourceDefinition", "MutatingWebhookConfiguration", "ValidatingWebhookConfiguration"]);
+  const unplaced: string[] = [];
+  for (const [name, text] of templates) {
+    for (const doc of text.split(/^---$/m)) {
+      const kind = /^kind: (\S+)$/m.exec(doc)?.[1];
+      if (!kind || clusterScoped.has(kind)) continue;
+      if (!/^ {2}namespace: \{\{ include "sidecarset\.namespace" \. \}\}$/m.test(doc)) unplaced.push(`${name}: ${kind}`);
+    }
+  }
+  assert.deepEqual(unplaced, []);
+});
+
+/** Keys with no comment of their own whose subkeys are not all commented either. */
+function undocumented(map: YAMLMap, prefix = ""): string[] {
+  return map.items.flatMap((pair, i) => {
+    const key = String((pair.key as { value?: unknown }).value);
+    // The comment above a map's first key belongs to the map node.
+    const comment = (pair.key as { commentBefore?: string }).commentBefore ?? (i === 0 ? map.commentBefore : undefined);
+    if (comment) return [];
+    return isMap(pair.value) ? undocumented(pair.value, `${prefix}${key}.`) : [`${prefix}${key}`];
+  });
+}
+
+test("every value in values.yaml is documented by a comment (its own, or one on each of its keys)", () => {
+  const doc = parseDocument(read("values.yaml"));
+  assert.ok(isMap(doc.contents));
+  assert.deepEqual(undocumented(doc.contents), []);
 });
 
 for (const [name, text] of templates) {
@@ -127,6 +172,51 @@ test("the chart's pod webhook is CREATE-only, side-effect free and skips control
   assert.ok(pod.includes("- kube-system"));
   assert.equal(text.match(/sideEffects: None/g)?.length, 3);
   assert.equal(text.match(/admissionReviewVersions: \["v1"\]/g)?.length, 3);
+});
+
+test("webhook.namespaceSelector and objectSelector narrow the pod webhook only, after the exclusions that always apply", () => {
+  const text = templates.get("webhooks.yaml")!;
+  const pod = text.slice(text.indexOf(MUTATE_POD_WEBHOOK), text.indexOf(MUTATE_SIDECARSET_WEBHOOK));
+  const builtIn = pod.indexOf("key: kubernetes.io/metadata.name");
+  const added = pod.indexOf("{{- with .Values.webhook.namespaceSelector.matchExpressions }}");
+  assert.ok(builtIn > 0 && added > builtIn, "the chart's exclusions come first, the user's expressions are added to them");
+  assert.ok(pod.includes("{{- with .Values.webhook.namespaceSelector.matchLabels }}"));
+  assert.ok(pod.includes("{{- with .Values.webhook.objectSelector }}\n    objectSelector:"));
+  assert.equal(text.match(/\.Values\.webhook\.(namespace|object)Selector\b/g)?.length, 3, "no SidecarSet webhook reads them");
+});
+
+test("the SidecarSet webhooks take every served version, as in the plain manifests", () => {
+  const text = templates.get("webhooks.yaml")!;
+  const versions = `apiVersions: [${SERVED_VERSIONS.map((v) => JSON.stringify(v)).join(", ")}]`;
+  assert.equal(text.split(versions).length - 1, 2, versions);
+});
+
+test("the ServiceAccount is created only when asked, and the Deployment and the bindings name the configured one", () => {
+  assert.match(templates.get("serviceaccount.yaml")!, /^\{\{- if \.Values\.serviceAccount\.create \}\}/);
+  assert.match(templates.get("deployment.yaml")!, /serviceAccountName: \{\{ include "sidecarset\.serviceAccountName" \. \}\}/);
+  const rbac = templates.get("rbac.yaml")!;
+  assert.ok(!rbac.includes("kind: ServiceAccount\nmetadata"), "rbac.yaml does not create the ServiceAccount");
+  assert.equal(rbac.split('name: {{ include "sidecarset.serviceAccountName" . }}').length - 1, 2);
+});
+
+test("the ServiceMonitor is opt-in and scrapes the metrics Service's named port", () => {
+  const monitor = templates.get("servicemonitor.yaml")!;
+  assert.match(monitor, /^\{\{- if \.Values\.metrics\.serviceMonitor\.enabled \}\}/);
+  assert.match(monitor, /- port: metrics\n\s+path: \/metrics/);
+  assert.match(monitor, /matchLabels:\n\s+\{\{- include "sidecarset\.metricsLabels" \. \| nindent 6 \}\}/);
+  assert.equal((values.metrics as { serviceMonitor: { enabled: boolean } }).serviceMonitor.enabled, false);
+  const service = templates.get("service.yaml")!;
+  const metrics = service.slice(service.indexOf("{{- if .Values.metrics.service.enabled }}"));
+  assert.match(metrics, /- name: metrics\n\s+port: \{\{ \.Values\.metrics\.service\.port \}\}\n\s+targetPort: metrics/);
+  assert.match(metrics, /app\.kubernetes\.io\/component: metrics/);
+});
+
+test("the Deployment appends extraArgs and env after the chart's own, and podLabels cannot replace its selector labels", () => {
+  const d = templates.get("deployment.yaml")!;
+  assert.ok(d.indexOf("{{- range .Values.extraArgs }}") > d.indexOf("--cert-dir="));
+  assert.ok(d.indexOf("{{- with .Values.env }}") > d.indexOf("fieldPath: metadata.name"));
+  assert.match(d, /labels:\n\s+\{\{- include "sidecarset\.podLabels" \. \| nindent 8 \}\}/);
+  assert.match(templates.get("_helpers.tpl")!, /merge \(include "sidecarset\.selectorLabels" \. \| fromYaml\) \.Values\.podLabels/);
 });
 
 test("the chart's Deployment keeps the hardening of the plain manifests", () => {

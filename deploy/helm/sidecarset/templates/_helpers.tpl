@@ -20,6 +20,23 @@ app.kubernetes.io/component: manager
 control-plane: sidecarset-manager
 {{- end -}}
 
+{{/* The pod template's labels: podLabels never replace a selector label, or the Deployment would lose its pods. */}}
+{{- define "sidecarset.podLabels" -}}
+{{- toYaml (merge (include "sidecarset.selectorLabels" . | fromYaml) .Values.podLabels) -}}
+{{- end -}}
+
+{{/* The ServiceMonitor's selector: the metrics Service of this release (it carries these among the chart's labels). */}}
+{{- define "sidecarset.metricsLabels" -}}
+app.kubernetes.io/name: sidecarset
+app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/component: metrics
+{{- end -}}
+
+{{/* The manager's ServiceAccount, created by the chart or not; the RBAC bindings name it. */}}
+{{- define "sidecarset.serviceAccountName" -}}
+{{- required "serviceAccount.name is required" .Values.serviceAccount.name -}}
+{{- end -}}
+
 {{- define "sidecarset.image" -}}
 {{- printf "%s:%s" .Values.image.repository (default .Chart.AppVersion .Values.image.tag) -}}
 {{- end -}}
