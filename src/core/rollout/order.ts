@@ -7,25 +7,7 @@ import type { Labels } from "../selector.js";
 import { comparePriority, priorityScorerOf, weightPriorityKey, weightSumOf, type PriorityKey } from "./priority.js";
 import { scatterOrderOfStrategy, type ScatterCodes } from "./scatter.js";
 
-/** Sort fields of the default order; every field sorts ascending. */
-export interface DefaultOrderKey {
-  /** 0 = no nodeName yet. */
-  scheduled: number;
-  /** Pending (or other) 0 < Unknown 1 < Running 2. */
-  phase: number;
-  /** `Ready` condition: 0 = not True. */
-  ready: number;
-  /** Both ready: later Ready transition first, unknown time first (−∞). */
-  readySince: number;
-  /** Negated max restartCount: more restarts first. */
-  restarts: number;
-  /** Negated creation time: newer first, unknown first (−∞). */
-  created: number;
-  /** Position in (namespace, name) order: the final tie-breaker. */
-  rank: number;
-}
-
-export function phaseRank(phase: string | undefined): number {
+function phaseRank(phase: string | undefined): number {
   return phase === "Running" ? 2 : phase === "Unknown" ? 1 : 0;
 }
 
@@ -101,60 +83,8 @@ function maxRestartCount(pod: Pod): number {
   return restarts;
 }
 
-export function defaultOrderKey(pod: Pod, rank: number): DefaultOrderKey {
-  const condition = readyCondition(pod);
-  const ready = condition?.status === "True";
-  return {
-    scheduled: pod.spec?.nodeName ? 1 : 0,
-    phase: phaseRank(pod.status?.phase),
-    ready: ready ? 1 : 0,
-    readySince: ready ? laterFirst(timeOf(condition.lastTransitionTime)) : 0,
-    restarts: -maxRestartCount(pod),
-    created: laterFirst(timeOf(pod.metadata?.creationTimestamp)),
-    rank,
-  };
-}
-
-/** Negative when `a` is upgraded before `b`; never 0 for different pods. */
-export function compareDefaultOrder(a: DefaultOrderKey, b: DefaultOrderKey): number {
-  return (
-    a.scheduled - b.scheduled ||
-    a.phase - b.phase ||
-    a.ready - b.ready ||
-    // Only both-ready pods differ here: not-ready pods carry 0.
-    cmp(a.readySince, b.readySince) ||
-    a.restarts - b.restarts ||
-    cmp(a.created, b.created) ||
-    a.rank - b.rank
-  );
-}
-
 function cmp(a: number, b: number): number {
   return a < b ? -1 : a > b ? 1 : 0;
-}
-
-export interface OrderItem {
-  pod: Pod;
-  /** Position of the pod in the (namespace, name)-sorted matched list. */
-  rank: number;
-}
-
-/**
- * Orders waiting pods for upgrade. `matched` is every matched pod in
- * (namespace, name) order; scatter counts and expands terms over it.
- */
-export function upgradeOrder<T extends OrderItem>(
-  strategy: SidecarSetUpdateStrategy | undefined,
-  waiting: readonly T[],
-  matched: readonly Pod[],
-): T[] {
-  const byRank = new Map<number, T>();
-  const ranks = new Int32Array(waiting.length);
-  waiting.forEach((w, i) => {
-    ranks[i] = w.rank;
-    byRank.set(w.rank, w);
-  });
-  return Array.from(upgradeOrderOfRanks(strategy, ranks, matched), (r) => byRank.get(r)!);
 }
 
 /**
@@ -175,7 +105,7 @@ export function emptyOrderKeys(n: number): OrderKeys {
   return { group: new Float64Array(n), readySince: new Float64Array(n), restarts: new Float64Array(n), created: new Float64Array(n) };
 }
 
-/** Writes the fields of `defaultOrderKey(pod)` into slot i. */
+/** Writes the default-order key fields of `pod` into slot i. */
 export function writeOrderKey(keys: OrderKeys, i: number, pod: Pod): void {
   const condition = readyCondition(pod);
   const ready = condition?.status === "True";
@@ -236,9 +166,11 @@ function sortedIndexes(keys: OrderKeys, waiting: Int32Array): Int32Array {
 }
 
 /**
- * The same over ranks: `waiting` holds the positions in `matched` of the
- * waiting pods; the result holds them in upgrade order. The planner's form:
- * numbers in flat arrays, nothing allocated per pod that outlives the call.
+ * Orders waiting pods for upgrade. `matched` is every matched pod in
+ * (namespace, name) order (scatter counts and expands terms over it);
+ * `waiting` holds the positions in `matched` of the waiting pods; the result
+ * holds them in upgrade order. Numbers in flat arrays, nothing allocated per
+ * pod that outlives the call.
  * `known` holds what a caller already computed while reading each pod (the
  * planner does, to read each pod once): every matched pod's labels by rank,
  * the waiting pods' default-order keys (slot i for `waiting[i]`), and the
