@@ -4,7 +4,6 @@
 import type { Pod } from "./kube-types.js";
 import {
   SIDECARSET_HASH_ANNOTATION,
-  SIDECARSET_HASH_WITHOUT_IMAGE_ANNOTATION,
   SIDECARSET_INJECTED_LIST_ANNOTATION,
   SIDECARSET_INPLACE_UPDATE_STATE_ANNOTATION,
   SIDECARSET_WORKING_HOT_UPGRADE_CONTAINER_ANNOTATION,
@@ -204,10 +203,6 @@ export function serializeStringMap(m: Record<string, string>): string {
 
 export function podHashRecords(pod: Pod): UpgradeRecords {
   return readUpgradeRecords(pod.metadata?.annotations?.[SIDECARSET_HASH_ANNOTATION]);
-}
-
-export function podHashWithoutImageRecords(pod: Pod): UpgradeRecords {
-  return readUpgradeRecords(pod.metadata?.annotations?.[SIDECARSET_HASH_WITHOUT_IMAGE_ANNOTATION]);
 }
 
 export function podInjectedList(pod: Pod): string[] {

@@ -165,10 +165,6 @@ export function isForbidden(e: unknown): boolean {
   return toKubeApiError(e)?.code === 403;
 }
 
-export function isTooManyRequests(e: unknown): boolean {
-  return toKubeApiError(e)?.code === 429;
-}
-
 /** One line for logs: "409 Conflict: the object has been modified…", or the plain message. */
 export function describeError(e: unknown): string {
   const err = toKubeApiError(e);

@@ -227,7 +227,6 @@ export interface SelectionOptions {
 /** Splits the listed pods into matched and not-injected pods of S (docs/behaviour.md §6.3). */
 export function selectPods(set: SidecarSet, pods: readonly Pod[], opts: SelectionOptions = {}): Selection {
   const isSelected = podSelectorOf(set, opts.namespaceLabels);
-  const name = set.metadata.name ?? "";
   const canaries = opts.canaryNames ?? [];
   const onMatched = opts.onMatched;
   const memo = opts.memo;
