@@ -8,9 +8,8 @@ import { RE2JS } from "re2js";
 import { goFieldNames } from "./canonical-json.js";
 import { sidecarSetHash, sidecarSetHashWithoutImage } from "./hash.js";
 import { SIDECARSET_HASH_ANNOTATION, SIDECARSET_HASH_WITHOUT_IMAGE_ANNOTATION } from "./keys.js";
-import type { Container, Volume } from "./kube-types.js";
 import { defaultQuantity } from "./quantity.js";
-import type { PodInjectPolicy, SidecarContainer, SidecarSet } from "./types.js";
+import type { PodInjectPolicy, SidecarSet } from "./types.js";
 
 export const DEFAULT_REVISION_HISTORY_LIMIT = 10;
 export const DEFAULT_TARGET_CONTAINERS_NAME_REGEX = ".*";
@@ -209,34 +208,6 @@ function defaultVolumeInPlace(v: Obj): void {
 }
 
 // ---- public API ----
-
-/** Kubernetes container defaults (docs/behaviour.md §2.6 step 3) on a copy of `c`. */
-export function defaultContainer<T extends Container>(c: T): T {
-  const copy = structuredClone(c);
-  defaultContainerInPlace(copy as Obj);
-  return copy;
-}
-
-/** SidecarSet container defaults (docs/behaviour.md §2.6 steps 2-3) on a copy of `c`. */
-export function defaultSidecarContainer(c: SidecarContainer, injectPolicy: PodInjectPolicy): SidecarContainer {
-  const copy = structuredClone(c);
-  defaultSidecarContainerInPlace(copy as unknown as Obj, injectPolicy);
-  return copy;
-}
-
-/** Kubernetes volume defaults (docs/behaviour.md §2.6 step 4) on a copy of `v`. */
-export function defaultVolume(v: Volume): Volume {
-  const copy = structuredClone(v);
-  defaultVolumeInPlace(copy as Obj);
-  return copy;
-}
-
-/** A resource list with every quantity rounded up to milli units and rewritten canonically. */
-export function defaultResourceList(list: Record<string, string>): Record<string, string> {
-  const copy = { ...list };
-  defaultResourceListInPlace(copy);
-  return copy;
-}
 
 /**
  * The SidecarSet as the defaulting webhook leaves it (docs/behaviour.md §2.6 steps 1-6, in
