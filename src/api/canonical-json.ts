@@ -4,7 +4,7 @@
 // follow the struct declarations, not the input object. Those declarations are
 // data here: one line per type.
 import { goJsonEscape } from "./pod-records.js";
-import { formatQuantity, parseQuantity } from "./quantity.js";
+import { normalizeQuantity } from "./quantity.js";
 
 // Field syntax: `key[:kind][mark]`.
 //   kind: s string (default), i integer, b bool, q quantity, ios int-or-string,
@@ -366,8 +366,8 @@ function encodeQuantity(v: unknown, sorted: boolean): string {
   if (typeof v !== "string" && typeof v !== "number") return encodeAny(v, sorted);
   let text = QUANTITY_TEXT.get(v);
   if (text === undefined) {
-    const r = parseQuantity(v);
-    text = goJsonString(r.ok ? formatQuantity(r.value) : String(v));
+    const r = normalizeQuantity(v);
+    text = goJsonString(r.ok ? r.value : String(v));
     // The same few quantities recur in every spec; the bound keeps odd inputs from growing the cache.
     if (QUANTITY_TEXT.size >= QUANTITY_CACHE_LIMIT) QUANTITY_TEXT.clear();
     QUANTITY_TEXT.set(v, text);
@@ -402,11 +402,6 @@ export interface GoJsonOptions {
    * follows the struct rules.
    */
   sortKeys?: boolean;
-}
-
-/** Go's json.Marshal of `value` read as the Go type `type`. */
-export function encodeGoJson(value: unknown, type: GoTypeName, opts: GoJsonOptions = {}): string {
-  return encodeStruct(value, STRUCTS.get(type)!, opts.sortKeys === true);
 }
 
 /** Go's json.Marshal of a slice of `type`: absent is `null`, empty is `[]`. */
