@@ -11,7 +11,8 @@ import {
 } from "../api/keys.js";
 import { formatTimestamp, serializeStringMap, serializeUpgradeRecords } from "../api/pod-records.js";
 import type { SidecarSet } from "../api/types.js";
-import { hotUpgradePairNames, isHotUpgradeContainer, sidecarListOf, type NamespaceLabels } from "../core/rollout/matching.js";
+import { hotUpgradePairNames, isHotUpgradeContainer, sidecarListOf } from "../api/sidecar-containers.js";
+import type { NamespaceLabels } from "../core/rollout/matching.js";
 import { isKeyOnlyTerm } from "../core/rollout/scatter.js";
 import { setHashWithoutImage } from "../core/rollout/status.js";
 import { versionAltAnnotation, versionAnnotation } from "../core/rollout/upgrade-pod.js";

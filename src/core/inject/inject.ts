@@ -6,6 +6,7 @@ import type { Operation } from "fast-json-patch";
 import { formatFieldError, type FieldError } from "../../api/errors.js";
 import type { ControllerRevision, LocalObjectReference, Pod, PodSpec, Volume } from "../../api/kube-types.js";
 import type { SidecarSet } from "../../api/types.js";
+import { isActivePod } from "../pods.js";
 import { injectionAnnotations, readExistingRecords, type ProcessedSidecarSet } from "./annotations.js";
 import { buildContext, buildSidecarSet, type EmittedContainer } from "./build-sidecar.js";
 import { podPatch } from "./json-patch.js";
@@ -45,12 +46,6 @@ export type InjectResult =
 /** The namespace a pod is created in: its own, else the request's, else `default`. */
 export function effectiveNamespace(pod: Pod, requestNamespace: string | undefined): string {
   return pod.metadata?.namespace || requestNamespace || "default";
-}
-
-/** Active: phase not Succeeded/Failed and no deletionTimestamp (only active pods get sidecars). */
-export function isActivePod(pod: Pod): boolean {
-  const phase = pod.status?.phase;
-  return phase !== "Succeeded" && phase !== "Failed" && !pod.metadata?.deletionTimestamp;
 }
 
 function denied(sidecarSet: string, error: FieldError): InjectResult {

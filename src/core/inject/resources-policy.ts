@@ -6,7 +6,7 @@ import { formatScaledValue, parseQuantity, quantityScaledValue } from "../../api
 import type { Container, Pod, ResourceRequirements } from "../../api/kube-types.js";
 import type { ResourcesPolicy } from "../../api/types.js";
 import { evaluateResourceExpr, exprVariable, type ExprValue, type QuantityFormat } from "./resource-expr.js";
-import { isNativeSidecar } from "./hot-upgrade.js";
+import { isNativeSidecar } from "../../api/sidecar-containers.js";
 
 type Quantity = { nano: bigint; format: QuantityFormat };
 const NANO_SCALE = -9;

@@ -6,7 +6,8 @@ import type { ContainerStatus, Pod } from "../../api/kube-types.js";
 import { SIDECARSET_INPLACE_UPDATE_STATE_ANNOTATION } from "../../api/keys.js";
 import { readWorkingHotUpgradeContainers } from "../../api/pod-records.js";
 import type { SidecarSet } from "../../api/types.js";
-import { hotUpgradeContainers, isHotUpgradeContainer, sidecarPodContainerNames } from "./matching.js";
+import { isHotUpgradeContainer } from "../../api/sidecar-containers.js";
+import { hotUpgradeContainers, sidecarPodContainerNames } from "./matching.js";
 
 interface ImageReference {
   repository: string;

@@ -6,7 +6,8 @@ import { HOT_UPGRADE_EMPTY_VERSION } from "../../api/keys.js";
 import { readWorkingHotUpgradeContainers } from "../../api/pod-records.js";
 import type { SidecarSet } from "../../api/types.js";
 import { PodConsistency, isRunningAndReady } from "./consistency.js";
-import { hotUpgradeContainers, isHotUpgradeContainer } from "./matching.js";
+import { isHotUpgradeContainer } from "../../api/sidecar-containers.js";
+import { hotUpgradeContainers } from "./matching.js";
 import {
   podPatch,
   recordPreUpdateImageIDs,

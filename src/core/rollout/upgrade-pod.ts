@@ -26,7 +26,8 @@ import {
 import type { SidecarContainer, SidecarSet } from "../../api/types.js";
 import { applyPatchPodMetadata } from "../inject/patch-pod-metadata.js";
 import { PodConsistency } from "./consistency.js";
-import { hotUpgradeContainers, hotUpgradePairNames, isHotUpgradeContainer, sidecarListOf } from "./matching.js";
+import { hotUpgradePairNames, isHotUpgradeContainer, sidecarListOf } from "../../api/sidecar-containers.js";
+import { hotUpgradeContainers } from "./matching.js";
 import { setHash } from "./status.js";
 
 /** One RFC 6902 operation. */

@@ -2,12 +2,12 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { compareGoStrings, encodeGoJsonList, goJsonString, type GoTypeName } from "../../../src/api/canonical-json.js";
 import {
-  isNativeSidecar,
   safeEncode,
   sidecarSetHash,
   sidecarSetHashInput,
   sidecarSetHashWithoutImage,
 } from "../../../src/api/hash.js";
+import { isNativeSidecar } from "../../../src/api/sidecar-containers.js";
 import type { SidecarContainer, SidecarSet } from "../../../src/api/types.js";
 import { richContainer } from "./fixtures.js";
 
