@@ -3,7 +3,6 @@
 // its Go structs, so which keys appear, in which order and how values print
 // follow the struct declarations, not the input object. Those declarations are
 // data here: one line per type.
-import { goJsonEscape } from "./pod-records.js";
 import { normalizeQuantity } from "./quantity.js";
 
 // Field syntax: `key[:kind][mark]`.
@@ -261,6 +260,16 @@ function isPlainAscii(s: string): boolean {
   return true;
 }
 
+/** Go's encoding/json escapes HTML-sensitive characters and the JS line separators. */
+function goJsonEscape(json: string): string {
+  return json
+    .replace(/</g, "\\u003c")
+    .replace(/>/g, "\\u003e")
+    .replace(/&/g, "\\u0026")
+    .replace(/\u2028/g, "\\u2028")
+    .replace(/\u2029/g, "\\u2029");
+}
+
 /** A JSON string literal exactly as Go's encoding/json writes it. */
 export function goJsonString(s: string): string {
   // Most strings in a spec are plain ASCII; they skip the regex work below.
@@ -393,6 +402,15 @@ function encodeAny(v: unknown, sorted: boolean): string {
     return `{${parts.join(",")}}`;
   }
   return "null";
+}
+
+/**
+ * Free JSON as Go marshals it after decoding into generic maps (stored
+ * ControllerRevision data, a merged annotation value): keys sorted at every
+ * level, strings escaped as Go escapes them.
+ */
+export function canonicalJson(value: unknown): string {
+  return encodeAny(value, true);
 }
 
 export interface GoJsonOptions {

@@ -6,7 +6,7 @@ export { chooseInjectedVersion, findPinnedRevision, restoreFromRevision } from "
 export type { VersionChoice, PinnedRevision, Restored } from "./revision.js";
 export { canaryBaseOf, dropCanaryBases } from "./canary.js";
 export type { CanaryReplacement } from "./canary.js";
-export { applyPatchPodMetadata, mergePatchJson, jsonMergePatch, canonicalJson } from "./patch-pod-metadata.js";
+export { applyPatchPodMetadata, mergePatchJson, jsonMergePatch } from "./patch-pod-metadata.js";
 export type { MergeOutcome } from "./patch-pod-metadata.js";
 export { appVolumeMounts, appVolumeDevices, isInjectedContainer, mergeVolumeMounts, mergeVolumeDevices } from "./shared-volumes.js";
 export type { AppVolumeMounts } from "./shared-volumes.js";

@@ -1,7 +1,7 @@
 // patchPodMetadata (docs/behaviour.md §5.5): pod annotations a SidecarSet sets, with three
 // policies. Used at injection and again by the in-place upgrade (docs/behaviour.md §6.9 step 4).
 import { fieldError, type FieldError } from "../../api/errors.js";
-import { goJsonEscape } from "../../api/pod-records.js";
+import { canonicalJson } from "../../api/canonical-json.js";
 import type { SidecarSetPatchPodMetadata } from "../../api/types.js";
 
 /**
@@ -97,18 +97,3 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
-/** Compact JSON with object keys sorted at every level and Go's HTML-safe escaping. */
-export function canonicalJson(value: unknown): string {
-  return goJsonEscape(writeSorted(value));
-}
-
-// Written by hand because a JS object lists integer-like keys first whatever
-// their insertion order, so sorting into a new object would not stick.
-function writeSorted(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map((v) => (v === undefined ? "null" : writeSorted(v))).join(",")}]`;
-  if (!isPlainObject(value)) return JSON.stringify(value) ?? "null";
-  const keys = Object.keys(value)
-    .filter((k) => value[k] !== undefined)
-    .sort();
-  return `{${keys.map((k) => `${JSON.stringify(k)}:${writeSorted(value[k])}`).join(",")}}`;
-}

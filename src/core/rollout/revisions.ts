@@ -11,7 +11,7 @@ import {
 import type { ControllerRevision, Pod } from "../../api/kube-types.js";
 import { podHashRecords } from "../../api/pod-records.js";
 import { API_VERSION, KIND, type SidecarSet } from "../../api/types.js";
-import { canonicalJson } from "../inject/patch-pod-metadata.js";
+import { canonicalJson } from "../../api/canonical-json.js";
 
 export const DEFAULT_REVISION_HISTORY_LIMIT = 10;
 
