@@ -4,10 +4,10 @@
 //
 // Every function returns a new object and leaves its input untouched. Values
 // of an unexpected shape are left as they are; validation reports them.
-import { RE2JS } from "re2js";
 import { goFieldNames } from "./canonical-json.js";
 import { sidecarSetHash, sidecarSetHashWithoutImage } from "./hash.js";
 import { SIDECARSET_HASH_ANNOTATION, SIDECARSET_HASH_WITHOUT_IMAGE_ANNOTATION } from "./keys.js";
+import { parseImageReference } from "./image-reference.js";
 import { defaultQuantity } from "./quantity.js";
 import type { PodInjectPolicy, SidecarSet } from "./types.js";
 
@@ -52,62 +52,6 @@ function objects(list: unknown): Obj[] {
 function ensureChild(o: Obj, key: string): Obj | undefined {
   if (isAbsent(o[key])) o[key] = {};
   return child(o, key);
-}
-
-// ---- image references (distribution/reference, as Kubernetes' ParseImageName uses it) ----
-
-const DOMAIN_COMPONENT = "(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])";
-const DOMAIN_AND_PORT = `(?:${DOMAIN_COMPONENT}(?:\\.${DOMAIN_COMPONENT})*|\\[(?:[a-fA-F0-9:]+)\\])(?::[0-9]+)?`;
-const PATH_COMPONENT = "[a-z0-9]+(?:(?:[._]|__|[-]+)[a-z0-9]+)*";
-const REMOTE_NAME = `${PATH_COMPONENT}(?:/${PATH_COMPONENT})*`;
-const TAG = "[\\w][\\w.-]{0,127}";
-const DIGEST = "[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*[:][[:xdigit:]]{32,}";
-// RE2 (linear time, Go's submatch rules): image strings come from users.
-const REFERENCE = RE2JS.compile(`^((?:${DOMAIN_AND_PORT}/)?${REMOTE_NAME})(?::(${TAG}))?(?:@(${DIGEST}))?$`);
-const NAME = RE2JS.compile(`^(?:(${DOMAIN_AND_PORT})/)?(${REMOTE_NAME})$`);
-const HEX_IDENTIFIER = /^[a-f0-9]{64}$/;
-const SUPPORTED_DIGESTS = /^(?:sha256:[a-f0-9]{64}|sha384:[a-f0-9]{96}|sha512:[a-f0-9]{128})$/;
-const MAX_REPOSITORY_PATH = 255;
-
-export interface ImageReference {
-  /** The tag; `latest` when the reference has neither tag nor digest. */
-  tag: string;
-  digest: string;
-}
-
-/** Docker Hub names without a registry: `nginx` is `docker.io/library/nginx`. */
-function splitDockerDomain(name: string): [string, string] {
-  const slash = name.indexOf("/");
-  if (slash < 0) return ["docker.io", `library/${name}`];
-  const maybeDomain = name.slice(0, slash);
-  const rest = name.slice(slash + 1);
-  let domain = "docker.io";
-  let remote = name;
-  if (maybeDomain === "index.docker.io") {
-    remote = rest;
-  } else if (maybeDomain === "localhost" || /[.:]/.test(maybeDomain) || maybeDomain.toLowerCase() !== maybeDomain) {
-    [domain, remote] = [maybeDomain, rest];
-  }
-  if (domain === "docker.io" && !remote.includes("/")) remote = `library/${remote}`;
-  return [domain, remote];
-}
-
-/** Parses an image reference as Kubernetes does; `undefined` when it is not a valid reference. */
-export function parseImageReference(image: string): ImageReference | undefined {
-  if (HEX_IDENTIFIER.test(image)) return undefined;
-  const [domain, remainder] = splitDockerDomain(image);
-  const colon = remainder.indexOf(":");
-  const repository = colon < 0 ? remainder : remainder.slice(0, colon);
-  if (repository.toLowerCase() !== repository) return undefined;
-  const m = REFERENCE.matcher(`${domain}/${remainder}`);
-  if (!m.matches()) return undefined;
-  const name = NAME.matcher(m.group(1) ?? "");
-  const path = name.matches() ? (name.group(2) ?? "") : (m.group(1) ?? "");
-  if (path.length > MAX_REPOSITORY_PATH) return undefined;
-  const tag = m.group(2) ?? "";
-  const digest = m.group(3) ?? "";
-  if (digest !== "" && !SUPPORTED_DIGESTS.test(digest)) return undefined;
-  return { tag: tag === "" && digest === "" ? "latest" : tag, digest };
 }
 
 /**

@@ -2,6 +2,7 @@
 // SidecarSet selects and injected at an earlier version, so every one of them
 // has an upgrade waiting. Scatter keys get spread values, so scatter has
 // something to do.
+import { splitImageReference } from "../api/image-reference.js";
 import type { Pod } from "../api/kube-types.js";
 import {
   SIDECARSET_HASH_ANNOTATION,
@@ -20,11 +21,8 @@ import { simulatedImageID } from "./kubelet.js";
 
 /** The image a pod ran before this version: the tag gets a `-previous` suffix. */
 export function previousImage(image: string): string {
-  const at = image.indexOf("@");
-  const name = at >= 0 ? image.slice(0, at) : image;
-  const colon = name.lastIndexOf(":");
-  if (colon > name.lastIndexOf("/")) return `${name}-previous`;
-  return `${name}:previous`;
+  const { repository, tag } = splitImageReference(image);
+  return tag ? `${repository}:${tag}-previous` : `${repository}:previous`;
 }
 
 /** Labels that satisfy a selector's matchLabels, `In` and `Exists` terms. */

@@ -4,44 +4,11 @@
 // imageIDs recorded just before the update in `kruise.io/sidecarset-inplace-update-state`.
 import type { ContainerStatus, Pod } from "../../api/kube-types.js";
 import { SIDECARSET_INPLACE_UPDATE_STATE_ANNOTATION } from "../../api/keys.js";
+import { parseImageReferenceAsWritten } from "../../api/image-reference.js";
 import { readWorkingHotUpgradeContainers } from "../../api/pod-records.js";
 import type { SidecarSet } from "../../api/types.js";
 import { isHotUpgradeContainer } from "../../api/sidecar-containers.js";
 import { hotUpgradeContainers, sidecarPodContainerNames } from "./matching.js";
-
-interface ImageReference {
-  repository: string;
-  tag: string;
-  digest: string;
-}
-
-const DIGEST = /^[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}$/;
-const SHA256 = /^sha256:[0-9a-f]{64}$/;
-const TAG = /^[\w][\w.-]{0,127}$/;
-
-/**
- * Splits `repo[:tag][@digest]` as written (no registry normalisation, so
- * `nginx` and `docker.io/library/nginx` differ). Null when it is not a reference.
- */
-export function parseImageReference(image: string): ImageReference | null {
-  let rest = image;
-  let digest = "";
-  const at = rest.indexOf("@");
-  if (at >= 0) {
-    digest = rest.slice(at + 1);
-    rest = rest.slice(0, at);
-    if (!DIGEST.test(digest) || (digest.startsWith("sha256:") && !SHA256.test(digest))) return null;
-  }
-  let tag = "";
-  const colon = rest.lastIndexOf(":");
-  if (colon > rest.lastIndexOf("/")) {
-    tag = rest.slice(colon + 1);
-    rest = rest.slice(0, colon);
-    if (!TAG.test(tag)) return null;
-  }
-  if (rest === "" || /\s/.test(rest)) return null;
-  return { repository: rest, tag, digest };
-}
 
 // Pods repeat the same few images; parsing each once per process keeps the
 // planner linear in pods rather than in image-string work. Bounded so a
@@ -55,7 +22,7 @@ export function isDigestImage(image: string): boolean {
   if (!image.includes("@")) return false;
   let digest = digestMemo.get(image);
   if (digest === undefined) {
-    digest = (parseImageReference(image)?.digest ?? "") !== "";
+    digest = (parseImageReferenceAsWritten(image)?.digest ?? "") !== "";
     if (digestMemo.size >= DIGEST_MEMO_LIMIT) digestMemo.clear();
     digestMemo.set(image, digest);
   }
@@ -70,8 +37,8 @@ export function stripImageIdScheme(imageID: string): string {
 
 /** A digest image runs when the reported imageID has the same repository and digest. */
 export function digestImageMatches(image: string, imageID: string): boolean {
-  const spec = parseImageReference(image);
-  const running = parseImageReference(stripImageIdScheme(imageID));
+  const spec = parseImageReferenceAsWritten(image);
+  const running = parseImageReferenceAsWritten(stripImageIdScheme(imageID));
   if (!spec || !running || spec.digest === "" || running.digest === "") return false;
   return spec.repository === running.repository && spec.digest === running.digest;
 }

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { defaultImagePullPolicy, defaultSidecarSet, parseImageReference } from "../../../src/api/defaults.js";
+import { defaultImagePullPolicy, defaultSidecarSet } from "../../../src/api/defaults.js";
 import { sidecarSetHash, sidecarSetHashWithoutImage } from "../../../src/api/hash.js";
 import { SIDECARSET_HASH_ANNOTATION, SIDECARSET_HASH_WITHOUT_IMAGE_ANNOTATION } from "../../../src/api/keys.js";
 import type { SidecarContainer, SidecarSet, SidecarSetSpec } from "../../../src/api/types.js";
@@ -117,12 +117,6 @@ for (const p of pullPolicies) {
 
 test("a given imagePullPolicy is kept", () => {
   assert.equal(at(defaulted({ containers: [c({ image: "nginx", imagePullPolicy: "Never" })] }).spec, "containers.0.imagePullPolicy"), "Never");
-});
-
-test("image references split into tag and digest as Kubernetes does", () => {
-  assert.deepEqual(parseImageReference(`reg.io:5000/a/b:v2@${DIGEST}`), { tag: "v2", digest: DIGEST });
-  assert.deepEqual(parseImageReference("busybox"), { tag: "latest", digest: "" });
-  assert.equal(parseImageReference(`x${"a".repeat(300)}`), undefined);
 });
 
 test("defaulting writes both hash annotations computed from the defaulted object (docs/behaviour.md §3.1 vectors)", () => {
