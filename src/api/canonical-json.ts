@@ -3,6 +3,7 @@
 // its Go structs, so which keys appear, in which order and how values print
 // follow the struct declarations, not the input object. Those declarations are
 // data here: one line per type.
+import { isRecord } from "./is-record.js";
 import { normalizeQuantity } from "./quantity.js";
 
 // Field syntax: `key[:kind][mark]`.
@@ -278,10 +279,6 @@ export function goJsonString(s: string): string {
   const text = SURROGATE.test(s) ? s.replace(LONE_SURROGATE, "\ufffd") : s;
   const json = JSON.stringify(text);
   return NEEDS_HTML_ESCAPE.test(json) ? goJsonEscape(json) : json;
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
 function isEmptyValue(v: unknown): boolean {

@@ -6,6 +6,7 @@
 // of an unexpected shape are left as they are; validation reports them.
 import { goFieldNames } from "./canonical-json.js";
 import { sidecarSetHash, sidecarSetHashWithoutImage } from "./hash.js";
+import { isRecord } from "./is-record.js";
 import { SIDECARSET_HASH_ANNOTATION, SIDECARSET_HASH_WITHOUT_IMAGE_ANNOTATION } from "./keys.js";
 import { parseImageReference } from "./image-reference.js";
 import { defaultQuantity } from "./quantity.js";
@@ -19,10 +20,6 @@ export const DEFAULT_VOLUME_FILE_MODE = 420;
 export const DEFAULT_TOKEN_EXPIRATION_SECONDS = 3600;
 
 type Obj = Record<string, unknown>;
-
-function isObj(v: unknown): v is Obj {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
 
 /** Go's zero value for an optional string or pointer: nothing to keep. */
 function isUnset(v: unknown): boolean {
@@ -39,13 +36,13 @@ function isUnsetNumber(v: unknown): boolean {
 }
 
 function child(o: unknown, key: string): Obj | undefined {
-  if (!isObj(o)) return undefined;
+  if (!isRecord(o)) return undefined;
   const v = o[key];
-  return isObj(v) ? v : undefined;
+  return isRecord(v) ? v : undefined;
 }
 
 function objects(list: unknown): Obj[] {
-  return Array.isArray(list) ? list.filter(isObj) : [];
+  return Array.isArray(list) ? list.filter(isRecord) : [];
 }
 
 /** A struct field Go always has: created when absent so that its defaults can be set. */
@@ -159,7 +156,7 @@ function defaultVolumeInPlace(v: Obj): void {
  */
 export function defaultSidecarSet(set: SidecarSet): SidecarSet {
   const out = structuredClone(set);
-  if (!isObj(out.spec)) out.spec = {};
+  if (!isRecord(out.spec)) out.spec = {};
   const spec = out.spec as Obj;
 
   const strategy = ensureChild(spec, "updateStrategy");
@@ -176,9 +173,9 @@ export function defaultSidecarSet(set: SidecarSet): SidecarSet {
   const revision = child(child(spec, "injectionStrategy"), "revision");
   if (revision !== undefined && isUnset(revision.policy)) revision.policy = "Always";
 
-  if (!isObj(out.metadata)) out.metadata = {};
+  if (!isRecord(out.metadata)) out.metadata = {};
   out.metadata.annotations = {
-    ...(isObj(out.metadata.annotations) ? (out.metadata.annotations as Record<string, string>) : {}),
+    ...(isRecord(out.metadata.annotations) ? (out.metadata.annotations as Record<string, string>) : {}),
     [SIDECARSET_HASH_ANNOTATION]: sidecarSetHash(out),
     [SIDECARSET_HASH_WITHOUT_IMAGE_ANNOTATION]: sidecarSetHashWithoutImage(out),
   };

@@ -2,6 +2,7 @@
 // policies. Used at injection and again by the in-place upgrade (docs/behaviour.md §6.9 step 4).
 import { fieldError, type FieldError } from "../../api/errors.js";
 import { canonicalJson } from "../../api/canonical-json.js";
+import { isRecord } from "../../api/is-record.js";
 import type { SidecarSetPatchPodMetadata } from "../../api/types.js";
 
 /**
@@ -84,16 +85,12 @@ function truncate(s: string): string {
 
 /** RFC 7386: objects merge key by key, `null` removes a key, anything else replaces. */
 export function jsonMergePatch(target: unknown, patch: unknown): unknown {
-  if (!isPlainObject(patch)) return patch;
-  const result: Record<string, unknown> = isPlainObject(target) ? { ...target } : {};
+  if (!isRecord(patch)) return patch;
+  const result: Record<string, unknown> = isRecord(target) ? { ...target } : {};
   for (const [k, v] of Object.entries(patch)) {
     if (v === null) delete result[k];
     else result[k] = jsonMergePatch(result[k], v);
   }
   return result;
-}
-
-function isPlainObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 

@@ -2,6 +2,7 @@
 // after its image changed; until then the pod's spec and status disagree. Digest
 // images are compared with the reported imageID; tag images fall back to the
 // imageIDs recorded just before the update in `kruise.io/sidecarset-inplace-update-state`.
+import { isRecord } from "../../api/is-record.js";
 import type { ContainerStatus, Pod } from "../../api/kube-types.js";
 import { SIDECARSET_INPLACE_UPDATE_STATE_ANNOTATION } from "../../api/keys.js";
 import { parseImageReferenceAsWritten } from "../../api/image-reference.js";
@@ -50,7 +51,6 @@ export type RecordedImageIDs = { kind: "absent" } | { kind: "invalid" } | { kind
 const ABSENT: RecordedImageIDs = Object.freeze({ kind: "absent" });
 const INVALID: RecordedImageIDs = Object.freeze({ kind: "invalid" });
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 
 /**
  * Reads S's pre-update imageIDs. The value must decode into OpenKruise's
@@ -68,23 +68,23 @@ export function readRecordedImageIDs(pod: Pod, setName: string): RecordedImageID
   }
   const imageIDs = new Map<string, string>();
   if (parsed === null) return { kind: "recorded", imageIDs };
-  if (!isObject(parsed)) return INVALID;
+  if (!isRecord(parsed)) return INVALID;
   // for…in over JSON.parse output (plain objects, own keys only): no entry arrays per pod.
   for (const name in parsed) {
     const entry = parsed[name];
     if (entry === null) continue;
-    if (!isObject(entry)) return INVALID;
+    if (!isRecord(entry)) return INVALID;
     if (entry.revision !== undefined && entry.revision !== null && typeof entry.revision !== "string") return INVALID;
     const statuses = entry.lastContainerStatuses;
     if (statuses === undefined || statuses === null) continue;
-    if (!isObject(statuses)) return INVALID;
+    if (!isRecord(statuses)) return INVALID;
     for (const container in statuses) {
       const status = statuses[container];
       if (status === null) {
         if (name === setName) imageIDs.set(container, "");
         continue;
       }
-      if (!isObject(status)) return INVALID;
+      if (!isRecord(status)) return INVALID;
       const id = status.imageID;
       if (id !== undefined && id !== null && typeof id !== "string") return INVALID;
       if (name === setName) imageIDs.set(container, typeof id === "string" ? id : "");
