@@ -21,4 +21,4 @@ export type { ExprValue, ExprResult, ExprVariable, QuantityFormat } from "./reso
 export { mergeContainers, mergeVolumes, mergeImagePullSecrets, sortEmittedByName } from "./merge.js";
 export { readExistingRecords, injectionAnnotations } from "./annotations.js";
 export type { ExistingRecords, ProcessedSidecarSet } from "./annotations.js";
-export { podPatch, escapePointerSegment } from "./json-patch.js";
+export { podPatch } from "./json-patch.js";

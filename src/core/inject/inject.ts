@@ -2,8 +2,8 @@
 // their patchPodMetadata, the built sidecars placed into the pod, the
 // annotations, and the JSON patch. Pure: time and chance are arguments, and
 // nothing thrown inside escapes — it becomes a denial.
-import type { Operation } from "fast-json-patch";
 import { formatFieldError, type FieldError } from "../../api/errors.js";
+import type { JsonPatchOp } from "../../api/json-patch.js";
 import type { ControllerRevision, LocalObjectReference, Pod, PodSpec, Volume } from "../../api/kube-types.js";
 import type { SidecarSet } from "../../api/types.js";
 import { isActivePod } from "../pods.js";
@@ -33,7 +33,7 @@ export interface InjectInput {
 
 export type InjectResult =
   | { kind: "unchanged"; match: MatchResult }
-  | { kind: "injected"; pod: Pod; patch: Operation[]; match: MatchResult; injected: string[] }
+  | { kind: "injected"; pod: Pod; patch: JsonPatchOp[]; match: MatchResult; injected: string[] }
   | {
       kind: "denied";
       /** `sidecarset "<name>": <field>: <reason>` */

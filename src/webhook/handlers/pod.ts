@@ -4,7 +4,6 @@
 import { isRecord } from "../../api/is-record.js";
 import type { Pod } from "../../api/kube-types.js";
 import { effectiveNamespace, injectPod } from "../../core/inject/inject.js";
-import type { JsonPatchOp } from "../../kube/client.js";
 import type { Logger } from "../../observability/logger.js";
 import { allowed, denied, patched, type AdmissionHandler, type AdmissionRequest } from "../admission.js";
 import type { AdmissionCache } from "./cache-view.js";
@@ -73,7 +72,7 @@ function admitPod(req: AdmissionRequest, deps: PodHandlerDeps) {
         // pod's injected-list annotation and sidecarset_injections_total say the same at info level.
         deps.logger.debug({ ...logFields, sidecarsets: result.injected }, "injected sidecars into pod");
       }
-      return patched(req.uid, result.patch as JsonPatchOp[]);
+      return patched(req.uid, result.patch);
   }
 }
 
