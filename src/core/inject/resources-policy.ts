@@ -1,12 +1,12 @@
 // resourcesPolicy (docs/behaviour.md §5.9): a sidecar's resources computed at pod creation
 // from the resources of the pod's own containers, e.g. "10% of the app's CPU,
 // at least 50m".
-import { compileRe2 } from "../../api/validation/regex.js";
-import { formatScaledValue, parseQuantity, quantityScaledValue } from "../../api/quantity.js";
 import type { Container, Pod, ResourceRequirements } from "../../api/kube-types.js";
-import type { ResourcesPolicy } from "../../api/types.js";
-import { evaluateResourceExpr, exprVariable, type ExprValue, type QuantityFormat } from "./resource-expr.js";
+import { formatScaledValue, parseQuantity, quantityScaledValue } from "../../api/quantity.js";
 import { isNativeSidecar } from "../../api/sidecar-containers.js";
+import type { ResourcesPolicy } from "../../api/types.js";
+import { compileRe2 } from "../../api/validation/regex.js";
+import { evaluateResourceExpr, exprVariable, type ExprValue, type QuantityFormat } from "./resource-expr.js";
 
 type Quantity = { nano: bigint; format: QuantityFormat };
 const NANO_SCALE = -9;

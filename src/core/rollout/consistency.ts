@@ -2,13 +2,13 @@
 // after its image changed; until then the pod's spec and status disagree. Digest
 // images are compared with the reported imageID; tag images fall back to the
 // imageIDs recorded just before the update in `kruise.io/sidecarset-inplace-update-state`.
+import { parseImageReferenceAsWritten } from "../../api/image-reference.js";
 import { isRecord } from "../../api/is-record.js";
 import type { ContainerStatus, Pod } from "../../api/kube-types.js";
 import { SIDECARSET_INPLACE_UPDATE_STATE_ANNOTATION } from "../../api/keys.js";
-import { parseImageReferenceAsWritten } from "../../api/image-reference.js";
 import { readWorkingHotUpgradeContainers } from "../../api/pod-records.js";
-import type { SidecarSet } from "../../api/types.js";
 import { isHotUpgradeContainer } from "../../api/sidecar-containers.js";
+import type { SidecarSet } from "../../api/types.js";
 import { hotUpgradeContainers, sidecarPodContainerNames } from "./matching.js";
 
 // Pods repeat the same few images; parsing each once per process keeps the
