@@ -172,7 +172,9 @@ export class ScatterCodes {
     for (let k = 0; k < this.keyList.length; k++) {
       const { codes, ids } = this.perKey[k]!;
       const v = labels?.[this.keyList[k]!];
-      if (v === undefined) {
+      // A string can only be an own label: an inherited property (a pod without
+      // a `constructor` label still has labels.constructor) is no label.
+      if (typeof v !== "string") {
         codes[i] = -1;
         continue;
       }

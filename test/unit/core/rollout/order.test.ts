@@ -91,6 +91,8 @@ const podArb = fc.record({
       zone: fc.constantFrom("a", "b", "c", ""),
       rack: fc.constantFrom("r1", "r2"),
       tier: fc.constantFrom("gold", "std", "v1", "v12", "v9223372036854775808"),
+      // A valid label key that every object inherits a property under.
+      constructor: fc.constantFrom("c1", "c2"),
     },
     { requiredKeys: [] },
   ),
@@ -119,6 +121,7 @@ const strategyArb = fc.record(
     priorityStrategy: fc.oneof(
       fc.constant({ weightPriority: [{ weight: 40, matchSelector: { matchLabels: { tier: "gold" } } }, { weight: 5, matchSelector: { matchLabels: { zone: "a" } } }] }),
       fc.constant({ orderPriority: [{ orderedKey: "tier" }, { orderedKey: "rack" }] }),
+      fc.constant({ orderPriority: [{ orderedKey: "constructor" }, { orderedKey: "tier" }] }),
     ),
     scatterStrategy: fc.oneof(
       fc.constant([{ key: "zone" }]),
@@ -126,6 +129,7 @@ const strategyArb = fc.record(
       fc.constant([{ key: "zone", value: "*" }, { key: "rack", value: "r1" }, { key: "zone", value: "b" }]),
       fc.constant([{ key: "rack", value: "r2" }, { key: "tier", value: "gold" }, { key: "none", value: "x" }]),
       fc.constant([{ key: "zone", value: "" }, { key: "tier" }]),
+      fc.constant([{ key: "constructor" }, { key: "zone", value: "a" }]),
     ),
   },
   { requiredKeys: [] },

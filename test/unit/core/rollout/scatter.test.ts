@@ -126,13 +126,15 @@ const labelsArb: fc.Arbitrary<L> = fc.record(
     zone: fc.constantFrom("a", "b", "c", ""),
     rack: fc.constantFrom("r1", "r2", "r3"),
     host: fc.constantFrom("h1", "h2", "h3", "h4", "h5", "h6", "h7", "h8", "h9", "h10"),
+    // A valid label key that every object inherits a property under.
+    constructor: fc.constantFrom("x", "y"),
   },
   { requiredKeys: [] },
 );
 
 const termArb: fc.Arbitrary<ScatterTerm> = fc.oneof(
-  fc.record({ key: fc.constantFrom("zone", "rack", "host", "none") }),
-  fc.record({ key: fc.constantFrom("zone", "rack", "host"), value: fc.constantFrom("*", "", "a", "b", "r1", "r2", "h3", "absent") }),
+  fc.record({ key: fc.constantFrom("zone", "rack", "host", "none", "constructor") }),
+  fc.record({ key: fc.constantFrom("zone", "rack", "host", "constructor"), value: fc.constantFrom("*", "", "a", "b", "r1", "r2", "h3", "x", "absent") }),
 );
 
 /** Every item of `all`, some of them waiting, in an order the earlier sort left them in. */
