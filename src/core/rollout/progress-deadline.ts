@@ -8,7 +8,7 @@ import type { Pod } from "../../api/kube-types.js";
 import { podHashRecords, podInPlaceUpdateStates } from "../../api/pod-records.js";
 import type { ProgressPolicy } from "../../api/progress-policy.js";
 import { podKey } from "./matching.js";
-import { timeOf } from "./order.js";
+import { timeOf } from "../../api/rfc3339.js";
 
 export type FailureReason = "CrashLoopBackOff" | "ImagePullBackOff" | "ErrImagePull" | "Restarted" | "ProgressDeadlineExceeded";
 
