@@ -1,7 +1,7 @@
 // Image references, `[registry/]repository[:tag][@digest]`, read three ways:
 // split as written, split and checked as written (the consistency check
 // compares repositories without registry normalisation, docs/behaviour.md §6.5),
-// and read as Kubernetes reads them (the pull-policy default, §2.6).
+// and read as Kubernetes reads them (the pull-policy default, docs/behaviour.md §2.6).
 import { RE2JS } from "re2js";
 
 export interface ImageReference {

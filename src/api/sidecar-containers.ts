@@ -12,12 +12,12 @@ export function isHotUpgradeContainer(c: SidecarContainer): boolean {
   return c.upgradeStrategy?.upgradeType === "HotUpgrade";
 }
 
-/** The two pod containers a HotUpgrade sidecar becomes (§5.8); injection makes the first the working one. */
+/** The two pod containers a HotUpgrade sidecar becomes (docs/behaviour.md §5.8); injection makes the first the working one. */
 export function hotUpgradePairNames(sidecarName: string): [first: string, second: string] {
   return [`${sidecarName}-1`, `${sidecarName}-2`];
 }
 
-/** The `sidecarList` of a hash record (§3.3): logical container names plus native-sidecar initContainers, sorted. */
+/** The `sidecarList` of a hash record (docs/behaviour.md §3.3): logical container names plus native-sidecar initContainers, sorted. */
 export function sidecarListOf(set: SidecarSet): string[] {
   const names = new Set<string>();
   for (const c of set.spec.initContainers ?? []) if (isNativeSidecar(c)) names.add(c.name);
