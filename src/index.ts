@@ -15,5 +15,5 @@ export type { ValidationContext, ValidationResult } from "./api/validation/index
 export { selectorMatches } from "./core/selector.js";
 export { injectPod, matchSidecarSets } from "./core/inject/index.js";
 export type { InjectInput, InjectResult, MatchResult } from "./core/inject/index.js";
-export { planUpgrade, upgradePod, computeStatus, isConsistent } from "./core/rollout/index.js";
+export { planUpgrade, upgradePod, isConsistent } from "./core/rollout/index.js";
 export type { Plan, PlanOptions, PodUpgrade } from "./core/rollout/index.js";

@@ -3,8 +3,8 @@
 // its Go structs, so which keys appear, in which order and how values print
 // follow the struct declarations, not the input object. Those declarations are
 // data here: one line per type.
-import { goJsonEscape } from "./pod-records.js";
-import { formatQuantity, parseQuantity } from "./quantity.js";
+import { isRecord } from "./is-record.js";
+import { normalizeQuantity } from "./quantity.js";
 
 // Field syntax: `key[:kind][mark]`.
 //   kind: s string (default), i integer, b bool, q quantity, ios int-or-string,
@@ -261,6 +261,16 @@ function isPlainAscii(s: string): boolean {
   return true;
 }
 
+/** Go's encoding/json escapes HTML-sensitive characters and the JS line separators. */
+function goJsonEscape(json: string): string {
+  return json
+    .replace(/</g, "\\u003c")
+    .replace(/>/g, "\\u003e")
+    .replace(/&/g, "\\u0026")
+    .replace(/\u2028/g, "\\u2028")
+    .replace(/\u2029/g, "\\u2029");
+}
+
 /** A JSON string literal exactly as Go's encoding/json writes it. */
 export function goJsonString(s: string): string {
   // Most strings in a spec are plain ASCII; they skip the regex work below.
@@ -269,10 +279,6 @@ export function goJsonString(s: string): string {
   const text = SURROGATE.test(s) ? s.replace(LONE_SURROGATE, "\ufffd") : s;
   const json = JSON.stringify(text);
   return NEEDS_HTML_ESCAPE.test(json) ? goJsonEscape(json) : json;
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
 function isEmptyValue(v: unknown): boolean {
@@ -366,8 +372,8 @@ function encodeQuantity(v: unknown, sorted: boolean): string {
   if (typeof v !== "string" && typeof v !== "number") return encodeAny(v, sorted);
   let text = QUANTITY_TEXT.get(v);
   if (text === undefined) {
-    const r = parseQuantity(v);
-    text = goJsonString(r.ok ? formatQuantity(r.value) : String(v));
+    const r = normalizeQuantity(v);
+    text = goJsonString(r.ok ? r.value : String(v));
     // The same few quantities recur in every spec; the bound keeps odd inputs from growing the cache.
     if (QUANTITY_TEXT.size >= QUANTITY_CACHE_LIMIT) QUANTITY_TEXT.clear();
     QUANTITY_TEXT.set(v, text);
@@ -395,6 +401,15 @@ function encodeAny(v: unknown, sorted: boolean): string {
   return "null";
 }
 
+/**
+ * Free JSON as Go marshals it after decoding into generic maps (stored
+ * ControllerRevision data, a merged annotation value): keys sorted at every
+ * level, strings escaped as Go escapes them.
+ */
+export function canonicalJson(value: unknown): string {
+  return encodeAny(value, true);
+}
+
 export interface GoJsonOptions {
   /**
    * Sort object keys at every level, as Go does when it re-marshals a struct
@@ -402,11 +417,6 @@ export interface GoJsonOptions {
    * follows the struct rules.
    */
   sortKeys?: boolean;
-}
-
-/** Go's json.Marshal of `value` read as the Go type `type`. */
-export function encodeGoJson(value: unknown, type: GoTypeName, opts: GoJsonOptions = {}): string {
-  return encodeStruct(value, STRUCTS.get(type)!, opts.sortKeys === true);
 }
 
 /** Go's json.Marshal of a slice of `type`: absent is `null`, empty is `[]`. */

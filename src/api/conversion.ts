@@ -10,6 +10,7 @@
 // v1beta1 → v1alpha1: `spec.customVersion` moves back to the label; the
 //   namespaceSelector stays a selector (it cannot be told apart from one the
 //   user wrote).
+import { isRecord } from "./is-record.js";
 import { CUSTOM_VERSION_LABEL } from "./keys.js";
 import { API_VERSION, GROUP, KIND, VERSION } from "./types.js";
 import { V1BETA1, V1BETA1_API_VERSION } from "./v1beta1/types.js";
@@ -21,10 +22,6 @@ export const SERVED_VERSIONS: readonly ServedVersion[] = [VERSION, V1BETA1];
 export const NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name";
 
 type Json = Record<string, unknown>;
-
-function isRecord(v: unknown): v is Json {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
 
 /** "apps.kruise.io/v1beta1" → "v1beta1"; undefined for another group or an unserved version. */
 export function servedVersionOf(apiVersion: unknown): ServedVersion | undefined {

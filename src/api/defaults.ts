@@ -4,13 +4,13 @@
 //
 // Every function returns a new object and leaves its input untouched. Values
 // of an unexpected shape are left as they are; validation reports them.
-import { RE2JS } from "re2js";
 import { goFieldNames } from "./canonical-json.js";
 import { sidecarSetHash, sidecarSetHashWithoutImage } from "./hash.js";
+import { isRecord } from "./is-record.js";
 import { SIDECARSET_HASH_ANNOTATION, SIDECARSET_HASH_WITHOUT_IMAGE_ANNOTATION } from "./keys.js";
-import type { Container, Volume } from "./kube-types.js";
+import { parseImageReference } from "./image-reference.js";
 import { defaultQuantity } from "./quantity.js";
-import type { PodInjectPolicy, SidecarContainer, SidecarSet } from "./types.js";
+import type { PodInjectPolicy, SidecarSet } from "./types.js";
 
 export const DEFAULT_REVISION_HISTORY_LIMIT = 10;
 export const DEFAULT_TARGET_CONTAINERS_NAME_REGEX = ".*";
@@ -20,10 +20,6 @@ export const DEFAULT_VOLUME_FILE_MODE = 420;
 export const DEFAULT_TOKEN_EXPIRATION_SECONDS = 3600;
 
 type Obj = Record<string, unknown>;
-
-function isObj(v: unknown): v is Obj {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
 
 /** Go's zero value for an optional string or pointer: nothing to keep. */
 function isUnset(v: unknown): boolean {
@@ -40,75 +36,19 @@ function isUnsetNumber(v: unknown): boolean {
 }
 
 function child(o: unknown, key: string): Obj | undefined {
-  if (!isObj(o)) return undefined;
+  if (!isRecord(o)) return undefined;
   const v = o[key];
-  return isObj(v) ? v : undefined;
+  return isRecord(v) ? v : undefined;
 }
 
 function objects(list: unknown): Obj[] {
-  return Array.isArray(list) ? list.filter(isObj) : [];
+  return Array.isArray(list) ? list.filter(isRecord) : [];
 }
 
 /** A struct field Go always has: created when absent so that its defaults can be set. */
 function ensureChild(o: Obj, key: string): Obj | undefined {
   if (isAbsent(o[key])) o[key] = {};
   return child(o, key);
-}
-
-// ---- image references (distribution/reference, as Kubernetes' ParseImageName uses it) ----
-
-const DOMAIN_COMPONENT = "(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])";
-const DOMAIN_AND_PORT = `(?:${DOMAIN_COMPONENT}(?:\\.${DOMAIN_COMPONENT})*|\\[(?:[a-fA-F0-9:]+)\\])(?::[0-9]+)?`;
-const PATH_COMPONENT = "[a-z0-9]+(?:(?:[._]|__|[-]+)[a-z0-9]+)*";
-const REMOTE_NAME = `${PATH_COMPONENT}(?:/${PATH_COMPONENT})*`;
-const TAG = "[\\w][\\w.-]{0,127}";
-const DIGEST = "[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*[:][[:xdigit:]]{32,}";
-// RE2 (linear time, Go's submatch rules): image strings come from users.
-const REFERENCE = RE2JS.compile(`^((?:${DOMAIN_AND_PORT}/)?${REMOTE_NAME})(?::(${TAG}))?(?:@(${DIGEST}))?$`);
-const NAME = RE2JS.compile(`^(?:(${DOMAIN_AND_PORT})/)?(${REMOTE_NAME})$`);
-const HEX_IDENTIFIER = /^[a-f0-9]{64}$/;
-const SUPPORTED_DIGESTS = /^(?:sha256:[a-f0-9]{64}|sha384:[a-f0-9]{96}|sha512:[a-f0-9]{128})$/;
-const MAX_REPOSITORY_PATH = 255;
-
-export interface ImageReference {
-  /** The tag; `latest` when the reference has neither tag nor digest. */
-  tag: string;
-  digest: string;
-}
-
-/** Docker Hub names without a registry: `nginx` is `docker.io/library/nginx`. */
-function splitDockerDomain(name: string): [string, string] {
-  const slash = name.indexOf("/");
-  if (slash < 0) return ["docker.io", `library/${name}`];
-  const maybeDomain = name.slice(0, slash);
-  const rest = name.slice(slash + 1);
-  let domain = "docker.io";
-  let remote = name;
-  if (maybeDomain === "index.docker.io") {
-    remote = rest;
-  } else if (maybeDomain === "localhost" || /[.:]/.test(maybeDomain) || maybeDomain.toLowerCase() !== maybeDomain) {
-    [domain, remote] = [maybeDomain, rest];
-  }
-  if (domain === "docker.io" && !remote.includes("/")) remote = `library/${remote}`;
-  return [domain, remote];
-}
-
-/** Parses an image reference as Kubernetes does; `undefined` when it is not a valid reference. */
-export function parseImageReference(image: string): ImageReference | undefined {
-  if (HEX_IDENTIFIER.test(image)) return undefined;
-  const [domain, remainder] = splitDockerDomain(image);
-  const colon = remainder.indexOf(":");
-  const repository = colon < 0 ? remainder : remainder.slice(0, colon);
-  if (repository.toLowerCase() !== repository) return undefined;
-  const m = REFERENCE.matcher(`${domain}/${remainder}`);
-  if (!m.matches()) return undefined;
-  const name = NAME.matcher(m.group(1) ?? "");
-  const path = name.matches() ? (name.group(2) ?? "") : (m.group(1) ?? "");
-  if (path.length > MAX_REPOSITORY_PATH) return undefined;
-  const tag = m.group(2) ?? "";
-  const digest = m.group(3) ?? "";
-  if (digest !== "" && !SUPPORTED_DIGESTS.test(digest)) return undefined;
-  return { tag: tag === "" && digest === "" ? "latest" : tag, digest };
 }
 
 /**
@@ -210,41 +150,13 @@ function defaultVolumeInPlace(v: Obj): void {
 
 // ---- public API ----
 
-/** Kubernetes container defaults (docs/behaviour.md §2.6 step 3) on a copy of `c`. */
-export function defaultContainer<T extends Container>(c: T): T {
-  const copy = structuredClone(c);
-  defaultContainerInPlace(copy as Obj);
-  return copy;
-}
-
-/** SidecarSet container defaults (docs/behaviour.md §2.6 steps 2-3) on a copy of `c`. */
-export function defaultSidecarContainer(c: SidecarContainer, injectPolicy: PodInjectPolicy): SidecarContainer {
-  const copy = structuredClone(c);
-  defaultSidecarContainerInPlace(copy as unknown as Obj, injectPolicy);
-  return copy;
-}
-
-/** Kubernetes volume defaults (docs/behaviour.md §2.6 step 4) on a copy of `v`. */
-export function defaultVolume(v: Volume): Volume {
-  const copy = structuredClone(v);
-  defaultVolumeInPlace(copy as Obj);
-  return copy;
-}
-
-/** A resource list with every quantity rounded up to milli units and rewritten canonically. */
-export function defaultResourceList(list: Record<string, string>): Record<string, string> {
-  const copy = { ...list };
-  defaultResourceListInPlace(copy);
-  return copy;
-}
-
 /**
  * The SidecarSet as the defaulting webhook leaves it (docs/behaviour.md §2.6 steps 1-6, in
  * order), including fresh hash annotations. The input is not modified.
  */
 export function defaultSidecarSet(set: SidecarSet): SidecarSet {
   const out = structuredClone(set);
-  if (!isObj(out.spec)) out.spec = {};
+  if (!isRecord(out.spec)) out.spec = {};
   const spec = out.spec as Obj;
 
   const strategy = ensureChild(spec, "updateStrategy");
@@ -261,9 +173,9 @@ export function defaultSidecarSet(set: SidecarSet): SidecarSet {
   const revision = child(child(spec, "injectionStrategy"), "revision");
   if (revision !== undefined && isUnset(revision.policy)) revision.policy = "Always";
 
-  if (!isObj(out.metadata)) out.metadata = {};
+  if (!isRecord(out.metadata)) out.metadata = {};
   out.metadata.annotations = {
-    ...(isObj(out.metadata.annotations) ? (out.metadata.annotations as Record<string, string>) : {}),
+    ...(isRecord(out.metadata.annotations) ? (out.metadata.annotations as Record<string, string>) : {}),
     [SIDECARSET_HASH_ANNOTATION]: sidecarSetHash(out),
     [SIDECARSET_HASH_WITHOUT_IMAGE_ANNOTATION]: sidecarSetHashWithoutImage(out),
   };

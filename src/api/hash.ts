@@ -2,6 +2,7 @@
 // OpenKruise: pods it annotated keep matching, so adoption starts no rollout.
 import * as crypto from "node:crypto";
 import { encodeGoJsonList, type GoTypeName } from "./canonical-json.js";
+import { isNativeSidecar } from "./sidecar-containers.js";
 import type { SidecarContainer, SidecarSet } from "./types.js";
 
 const SAFE_ALPHABET = "bcdfghjklmnpqrstvwxz2456789";
@@ -15,11 +16,6 @@ export function safeEncode(s: string): string {
   let out = "";
   for (const ch of s) out += SAFE_ALPHABET[ch.codePointAt(0)! % SAFE_ALPHABET.length];
   return out;
-}
-
-/** An initContainer with `restartPolicy: Always` runs beside the app: a native sidecar. */
-export function isNativeSidecar(c: { restartPolicy?: string } | null | undefined): boolean {
-  return c?.restartPolicy === "Always";
 }
 
 /**

@@ -1,10 +1,10 @@
 // The per-SidecarSet records kept in pod annotations (docs/behaviour.md §3.3): which hash of
 // each SidecarSet a pod runs, and which container images were replaced in
 // place. Serialization reproduces OpenKruise's Go structs byte for byte.
+import { compareGoStrings, goJsonString } from "./canonical-json.js";
 import type { Pod } from "./kube-types.js";
 import {
   SIDECARSET_HASH_ANNOTATION,
-  SIDECARSET_HASH_WITHOUT_IMAGE_ANNOTATION,
   SIDECARSET_INJECTED_LIST_ANNOTATION,
   SIDECARSET_INPLACE_UPDATE_STATE_ANNOTATION,
   SIDECARSET_WORKING_HOT_UPGRADE_CONTAINER_ANNOTATION,
@@ -80,37 +80,21 @@ export function readUpgradeRecords(value: string | undefined): UpgradeRecords {
   return r.ok ? r.value : {};
 }
 
-function encodeString(s: string): string {
-  return goJsonEscape(JSON.stringify(s));
-}
-
-/** Go's encoding/json escapes HTML-sensitive characters and the JS line separators. */
-export function goJsonEscape(json: string): string {
-  // Most values have none of these characters; skip five regex passes then.
-  if (!/[<>&\u2028\u2029]/.test(json)) return json;
-  return json
-    .replace(/</g, "\\u003c")
-    .replace(/>/g, "\\u003e")
-    .replace(/&/g, "\\u0026")
-    .replace(/\u2028/g, "\\u2028")
-    .replace(/\u2029/g, "\\u2029");
-}
-
 function encodeRecord(r: SidecarSetUpgradeRecord, withRevision: boolean): string {
   const parts = [
-    `"updateTimestamp":${r.updateTimestamp === null ? "null" : encodeString(r.updateTimestamp)}`,
-    `"hash":${encodeString(r.hash)}`,
-    `"sidecarSetName":${encodeString(r.sidecarSetName)}`,
-    `"sidecarList":${r.sidecarList === null ? "null" : `[${r.sidecarList.map(encodeString).join(",")}]`}`,
+    `"updateTimestamp":${r.updateTimestamp === null ? "null" : goJsonString(r.updateTimestamp)}`,
+    `"hash":${goJsonString(r.hash)}`,
+    `"sidecarSetName":${goJsonString(r.sidecarSetName)}`,
+    `"sidecarList":${r.sidecarList === null ? "null" : `[${r.sidecarList.map((s) => goJsonString(s)).join(",")}]`}`,
   ];
-  if (withRevision && r.controllerRevision) parts.push(`"controllerRevision":${encodeString(r.controllerRevision)}`);
+  if (withRevision && r.controllerRevision) parts.push(`"controllerRevision":${goJsonString(r.controllerRevision)}`);
   return `{${parts.join(",")}}`;
 }
 
 /** Serializes records as Go does a map of structs: keys sorted, fields in declaration order. */
 export function serializeUpgradeRecords(records: UpgradeRecords, kind: "hash" | "without-image"): string {
-  const names = Object.keys(records).sort();
-  const body = names.map((n) => `${encodeString(n)}:${encodeRecord(records[n]!, kind === "hash")}`);
+  const names = Object.keys(records).sort(compareGoStrings);
+  const body = names.map((n) => `${goJsonString(n)}:${encodeRecord(records[n]!, kind === "hash")}`);
   return `{${body.join(",")}}`;
 }
 
@@ -162,19 +146,19 @@ export function parseInPlaceUpdateStates(value: string | undefined): ParseResult
 }
 
 export function serializeInPlaceUpdateStates(states: InPlaceUpdateStates): string {
-  const names = Object.keys(states).sort();
+  const names = Object.keys(states).sort(compareGoStrings);
   const body = names.map((n) => {
     const s = states[n]!;
-    const containers = Object.keys(s.lastContainerStatuses).sort();
+    const containers = Object.keys(s.lastContainerStatuses).sort(compareGoStrings);
     const statuses = containers
       .map((c) => {
         // Go's `imageID,omitempty`: an unknown imageID is left out.
         const id = s.lastContainerStatuses[c]!.imageID;
-        return `${encodeString(c)}:{${id ? `"imageID":${encodeString(id)}` : ""}}`;
+        return `${goJsonString(c)}:{${id ? `"imageID":${goJsonString(id)}` : ""}}`;
       })
       .join(",");
-    const ts = s.updateTimestamp === null ? "null" : encodeString(s.updateTimestamp);
-    return `${encodeString(n)}:{"revision":${encodeString(s.revision)},"updateTimestamp":${ts},"lastContainerStatuses":{${statuses}}}`;
+    const ts = s.updateTimestamp === null ? "null" : goJsonString(s.updateTimestamp);
+    return `${goJsonString(n)}:{"revision":${goJsonString(s.revision)},"updateTimestamp":${ts},"lastContainerStatuses":{${statuses}}}`;
   });
   return `{${body.join(",")}}`;
 }
@@ -197,17 +181,13 @@ export function readWorkingHotUpgradeContainers(pod: Pod): Record<string, string
 /** Go marshals map[string]string with sorted keys. */
 export function serializeStringMap(m: Record<string, string>): string {
   return `{${Object.keys(m)
-    .sort()
-    .map((k) => `${encodeString(k)}:${encodeString(m[k]!)}`)
+    .sort(compareGoStrings)
+    .map((k) => `${goJsonString(k)}:${goJsonString(m[k]!)}`)
     .join(",")}}`;
 }
 
 export function podHashRecords(pod: Pod): UpgradeRecords {
   return readUpgradeRecords(pod.metadata?.annotations?.[SIDECARSET_HASH_ANNOTATION]);
-}
-
-export function podHashWithoutImageRecords(pod: Pod): UpgradeRecords {
-  return readUpgradeRecords(pod.metadata?.annotations?.[SIDECARSET_HASH_WITHOUT_IMAGE_ANNOTATION]);
 }
 
 export function podInjectedList(pod: Pod): string[] {

@@ -331,21 +331,6 @@ export function quantityScaledValue(q: Quantity, scale: number): bigint {
   return roundAwayFromZero(q.unscaled, scale - q.exponent);
 }
 
-/** The value in milli-units, rounded up. */
-export function quantityMilliValue(q: Quantity): bigint {
-  return quantityScaledValue(q, MILLI_SCALE);
-}
-
-/** Canonical text of a milli-unit amount, e.g. 1500n → `1500m`, 2000n → `2`; binary keeps binary suffixes when whole. */
-export function formatMilliValue(milli: bigint, format: QuantityFormat = "DecimalSI"): string {
-  return formatScaledValue(milli, MILLI_SCALE, format);
-}
-
-/** A quantity of `unscaled × 10^exponent` in a format, with no input text. */
-export function quantityOf(unscaled: bigint, exponent: number, format: QuantityFormat = "DecimalSI"): Quantity {
-  return { unscaled, exponent, format };
-}
-
 export function compareQuantities(a: Quantity, b: Quantity): number {
   return compareScaled(a.unscaled, a.exponent, b.unscaled, b.exponent);
 }

@@ -3,8 +3,9 @@
 // through unchanged, so a file that also holds a Deployment stays whole.
 import { Command, Option } from "commander";
 import { conversionProblem, convertSidecarSet, SERVED_VERSIONS, type ServedVersion } from "../api/conversion.js";
+import { isRecord } from "../api/is-record.js";
 import { KIND } from "../api/types.js";
-import { expandPaths, InputError, isRecord, parseDocuments, readText } from "./documents.js";
+import { expandPaths, InputError, parseDocuments, readText } from "./documents.js";
 import { filenameOption, outputOption } from "./flags.js";
 import { formatObjects, OBJECT_FORMATS, PROCESS_IO, reportingInputErrors, type CommandIo, type ObjectFormat } from "./output.js";
 

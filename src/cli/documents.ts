@@ -5,6 +5,7 @@ import { readFileSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { parseAllDocuments } from "yaml";
 import { convertSidecarSet, servedVersionOf } from "../api/conversion.js";
+import { isRecord } from "../api/is-record.js";
 import { KIND, VERSION } from "../api/types.js";
 import { V1BETA1 } from "../api/v1beta1/types.js";
 
@@ -179,6 +180,3 @@ function lineOf(text: string, offset: number): number {
   return line;
 }
 
-export function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}

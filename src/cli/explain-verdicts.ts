@@ -6,7 +6,8 @@
 import { podHashRecords } from "../api/pod-records.js";
 import type { ControllerRevision, Pod } from "../api/kube-types.js";
 import type { SidecarSet } from "../api/types.js";
-import { effectiveNamespace, isActivePod } from "../core/inject/inject.js";
+import { effectiveNamespace } from "../core/inject/inject.js";
+import { isActivePod } from "../core/pods.js";
 import { matchSidecarSets, type MatchResult, type SkippedSidecarSet, type UnmetRequirement } from "../core/inject/match.js";
 import { restoreFromRevision } from "../core/inject/revision.js";
 import { isNotUpgradable } from "../core/rollout/candidates.js";

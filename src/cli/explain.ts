@@ -5,10 +5,11 @@
 // --sidecarsets DIR`).
 import { Command, InvalidArgumentError } from "commander";
 import { defaultSidecarSet } from "../api/defaults.js";
+import { isRecord } from "../api/is-record.js";
 import type { ControllerRevision, Pod } from "../api/kube-types.js";
 import type { SidecarSet } from "../api/types.js";
 import { isInjectedBy, podNamespace } from "../core/rollout/matching.js";
-import { InputError, isRecord, readDocuments } from "./documents.js";
+import { InputError, readDocuments } from "./documents.js";
 import { explainPod, explanationText, type PodExplanation } from "./explain-verdicts.js";
 import { addSidecarSetsOptions, filenameOption, namespaceOption, nativeSidecarOption, nowOption, outputOption, type SidecarSetsFlags } from "./flags.js";
 import { parseLabelList } from "./inject.js";

@@ -3,10 +3,11 @@
 // bare Pods and into the pod templates of workloads.
 import { Command, InvalidArgumentError } from "commander";
 import { defaultSidecarSet } from "../api/defaults.js";
+import { isRecord } from "../api/is-record.js";
 import type { ControllerRevision, Pod } from "../api/kube-types.js";
 import { KIND, type SidecarSet } from "../api/types.js";
 import { injectPod } from "../core/inject/index.js";
-import { isRecord, nothingFound, readDocuments, readErrorMessage, type SourceDocument } from "./documents.js";
+import { nothingFound, readDocuments, readErrorMessage, type SourceDocument } from "./documents.js";
 import {
   addSidecarSetsOptions,
   filenameOption,

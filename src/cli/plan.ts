@@ -3,11 +3,12 @@
 // why every other pod waits.
 import { Command } from "commander";
 import { formatFieldError } from "../api/errors.js";
+import { isRecord } from "../api/is-record.js";
 import type { Pod } from "../api/kube-types.js";
 import type { SidecarSet } from "../api/types.js";
 import { podKey, podNamespace, type NamespaceLabels } from "../core/rollout/matching.js";
 import { planUpgrade, stopReasonText, type Plan } from "../core/rollout/plan.js";
-import { InputError, isRecord, nothingFound, readDocuments } from "./documents.js";
+import { InputError, nothingFound, readDocuments } from "./documents.js";
 import { addSidecarSetsOptions, nativeSidecarOption, nowOption, outputOption, podsOption, requiredSidecarSets, type SidecarSetsFlags } from "./flags.js";
 import { PROCESS_IO, renderTable, reportingInputErrors, type CommandIo } from "./output.js";
 import { addClusterOptions, withCluster, type LiveFlags } from "./live-command.js";

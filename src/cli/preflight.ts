@@ -7,6 +7,7 @@ import type { RawKubeClient } from "../kube/client.js";
 import { CRD_NAME } from "../manifests/crd.js";
 import { preflightFindings, type CrdObject, type WebhookConfigurationObject } from "../manifests/preflight.js";
 import type { ManifestOptions } from "../manifests/options.js";
+import { port } from "./arguments.js";
 
 const ADMISSION = "/apis/admissionregistration.k8s.io/v1";
 
@@ -15,7 +16,7 @@ interface PreflightFlags {
   namespace: string;
   webhookService?: string;
   webhookHost?: string;
-  webhookPort?: string;
+  webhookPort?: number;
 }
 
 export function preflightCommand(): Command {
@@ -28,7 +29,7 @@ export function preflightCommand(): Command {
     .option("-n, --namespace <namespace>", "namespace of the manager", DEFAULT_MANAGER_NAMESPACE)
     .option("--webhook-service <name>", "Service in front of the webhooks, when not the default")
     .option("--webhook-host <host>", "the manager runs outside the cluster at this host (as for `sidecarset manifests`)")
-    .option("--webhook-port <port>", "its webhook port, with --webhook-host")
+    .option("--webhook-port <port>", "its webhook port, with --webhook-host", port({ zeroPicksFree: false }))
     .addHelpText("after", "\nSee docs/migration.md for switching over from OpenKruise.")
     .action(async (flags: PreflightFlags) => {
       let client: RawKubeClient | undefined;
@@ -71,6 +72,6 @@ function manifestOptions(flags: PreflightFlags): ManifestOptions {
   const options: ManifestOptions = { namespace: flags.namespace };
   if (flags.webhookService) options.webhookServiceName = flags.webhookService;
   if (flags.webhookHost) options.webhookHost = flags.webhookHost;
-  if (flags.webhookPort) options.webhookPort = Number(flags.webhookPort);
+  if (flags.webhookPort !== undefined) options.webhookPort = flags.webhookPort;
   return options;
 }

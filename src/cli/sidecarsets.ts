@@ -4,12 +4,13 @@
 // to store (`partition: abc`, a map for `containers`).
 import { defaultSidecarSet } from "../api/defaults.js";
 import { formatFieldError, type FieldError } from "../api/errors.js";
+import { isRecord } from "../api/is-record.js";
 import { KIND, type SidecarSet } from "../api/types.js";
 import { checkShape } from "../api/validation/index.js";
 import { Findings } from "../api/validation/findings.js";
 import { MalformedPaths } from "../api/validation/shape.js";
 import { validateUpdateStrategy } from "../api/validation/strategy.js";
-import { InputError, isRecord, nothingFound, readDocuments, type SourceDocument } from "./documents.js";
+import { InputError, nothingFound, readDocuments, type SourceDocument } from "./documents.js";
 
 export interface ReadSidecarSet {
   doc: SourceDocument;

@@ -2,8 +2,9 @@
 // `kubectl get sidecarsets -o yaml`). A given SidecarSet with the name of a
 // current one is checked as an UPDATE of it, as the webhook checks a change;
 // the other current ones are existing SidecarSets it must not conflict with.
+import { isRecord } from "../api/is-record.js";
 import { KIND } from "../api/types.js";
-import { isRecord, type SourceDocument } from "./documents.js";
+import type { SourceDocument } from "./documents.js";
 
 export interface CurrentSidecarSets {
   /** The stored version of `name`, when the cluster holds one. */

@@ -5,6 +5,7 @@ import { Command } from "commander";
 import { parseAllDocuments } from "yaml";
 import { defaultSidecarSet } from "../api/defaults.js";
 import { formatFieldError } from "../api/errors.js";
+import { isRecord } from "../api/is-record.js";
 import { WHITELIST_CONFIGMAP, WHITELIST_CONFIGMAP_KEY } from "../api/keys.js";
 import type { ControllerRevision } from "../api/kube-types.js";
 import { KIND, type SidecarSet } from "../api/types.js";
@@ -12,7 +13,7 @@ import { checkShape, validateWithDefaults, type ValidationContext } from "../api
 import { currentSidecarSets, type CurrentSidecarSets } from "./validate-current.js";
 import { filenameOption, outputOption, validationOptions } from "./flags.js";
 import { plural, PROCESS_IO, reportingInputErrors, type CommandIo } from "./output.js";
-import { expandPaths, isRecord, nothingFound, parseDocuments, readErrorMessage, readText, type SourceDocument } from "./documents.js";
+import { expandPaths, nothingFound, parseDocuments, readErrorMessage, readText, type SourceDocument } from "./documents.js";
 
 /** `out` gets one line per finding, `err` the summary. */
 export type ValidateIo = CommandIo;

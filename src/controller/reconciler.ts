@@ -21,7 +21,7 @@ import { PatchType, resourcePath, type RawKubeClient } from "../kube/client.js";
 import { describeError, isNotFound } from "../kube/errors.js";
 import type { EventRecorder } from "../kube/events.js";
 import type { WorkResult } from "../kube/workqueue.js";
-import { errorFields, type Logger } from "../observability/logger.js";
+import { errorFields, sidecarSetLogger, type Logger } from "../observability/logger.js";
 import type { ManagerCaches } from "./caches.js";
 import { RevisionRegistrar } from "./revision-registrar.js";
 import { sidecarSetRef } from "./object-refs.js";
@@ -152,7 +152,7 @@ export class SidecarSetReconciler {
       this.deps.metrics?.forget?.(name);
       return;
     }
-    const log = logger.child({ sidecarset: name });
+    const log = sidecarSetLogger(logger, name);
     let set = effectiveSidecarSet(cached);
     const now = this.now();
     const namespaceLabels = caches.allNamespaceLabels();

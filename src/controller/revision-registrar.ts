@@ -28,17 +28,6 @@ function revisionPath(namespace: string, name?: string): string {
   return resourcePath({ group: "apps", version: "v1", resource: "controllerrevisions", namespace, ...(name ? { name } : {}) });
 }
 
-export async function registerRevision(
-  client: RawKubeClient,
-  set: SidecarSet,
-  cached: readonly ControllerRevision[],
-  /** The matched pods; read only when the history is over its limit. */
-  matched: () => readonly Pod[],
-  opts: { namespace: string; logger: Logger },
-): Promise<RegisteredRevision> {
-  return (await register(client, set, sortRevisions(revisionsOf(set, cached)), matched, opts)).registered;
-}
-
 /**
  * The revision step with a memory: when S's object and its revisions are the
  * very ones of a registration that wrote nothing, the answer is that

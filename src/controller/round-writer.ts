@@ -16,7 +16,7 @@ import { upgradePod } from "../core/rollout/upgrade-pod.js";
 import type { RawKubeClient } from "../kube/client.js";
 import { describeError, isNotFound } from "../kube/errors.js";
 import type { EventRecorder } from "../kube/events.js";
-import { errorFields, type Logger } from "../observability/logger.js";
+import { errorFields, podLogger, type Logger } from "../observability/logger.js";
 import { forEachLimited } from "./limited.js";
 import { patchPodStatus, patchPodWithRetry } from "./pod-writer.js";
 import { podRef, sidecarSetRef } from "./object-refs.js";
@@ -68,7 +68,7 @@ export class RoundWriter {
     let upgraded = 0;
     await forEachLimited(plan.upgrade, POD_WRITE_CONCURRENCY, async (pod) => {
       const key = podKey(pod);
-      const podLog = log.child({ namespace: pod.metadata?.namespace, pod: pod.metadata?.name });
+      const podLog = podLogger(log, pod.metadata?.namespace, pod.metadata?.name);
       let written;
       try {
         written = await patchPodWithRetry(this.deps.client, pod, (current) => {

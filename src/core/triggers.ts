@@ -4,7 +4,8 @@ import type { Pod } from "../api/kube-types.js";
 import { readProgressPolicy } from "../api/progress-policy.js";
 import type { SidecarSet } from "../api/types.js";
 import { isConsistent, isPodReadyCondition } from "./rollout/consistency.js";
-import { canaryBaseOf, carriesSidecarSet, namespaceSelectorOf, podSelectorOf, sidecarPodContainerNames, type NamespaceLabels } from "./rollout/matching.js";
+import { canaryBaseOf } from "./inject/canary.js";
+import { carriesSidecarSet, namespaceSelectorOf, podSelectorOf, sidecarPodContainerNames, type NamespaceLabels } from "./rollout/matching.js";
 import { sidecarHealthChanged } from "./rollout/progress-deadline.js";
 
 /** A consistency flip is acted on after this delay, giving the kubelet time to settle. */

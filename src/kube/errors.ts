@@ -4,6 +4,7 @@
 // callers test `isNotFound(e)` without knowing which path failed.
 // ApiException is recognised by shape (numeric `code`, `body`), which keeps
 // this module free of the client library's load time.
+import { isRecord } from "../api/is-record.js";
 
 /** metav1.Status as the API server sends it (all fields optional on the wire). */
 export interface KubeStatus {
@@ -71,10 +72,6 @@ export class KubeApiError extends Error {
   get retryAfterSeconds(): number | undefined {
     return this.status?.details?.retryAfterSeconds;
   }
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
 function parseStatus(body: unknown): KubeStatus | undefined {
@@ -163,10 +160,6 @@ export function isInvalid(e: unknown): boolean {
 
 export function isForbidden(e: unknown): boolean {
   return toKubeApiError(e)?.code === 403;
-}
-
-export function isTooManyRequests(e: unknown): boolean {
-  return toKubeApiError(e)?.code === 429;
 }
 
 /** One line for logs: "409 Conflict: the object has been modified…", or the plain message. */

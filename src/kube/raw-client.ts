@@ -22,12 +22,7 @@ export const PatchType = {
 } as const;
 export type PatchContentType = (typeof PatchType)[keyof typeof PatchType];
 
-export interface JsonPatchOp {
-  op: "add" | "remove" | "replace" | "move" | "copy" | "test";
-  path: string;
-  value?: unknown;
-  from?: string;
-}
+export type { JsonPatchOp } from "../api/json-patch.js";
 
 export type QueryParams = Record<string, string | number | boolean | undefined>;
 

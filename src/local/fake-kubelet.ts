@@ -14,10 +14,12 @@
 // are coalesced, so a burst of hundreds of pods never builds a backlog of
 // stale work.
 import { createHash } from "node:crypto";
+import { splitImageReference } from "../api/image-reference.js";
 import type { Container, ContainerStatus, Pod } from "../api/kube-types.js";
 import { loadKubeConfig, PatchType, RawKubeClient } from "../kube/client.js";
 import { statusCodeOf } from "../kube/errors.js";
 import { Informer, rawListWatch } from "../kube/informer.js";
+import { simulatedImageID } from "../sim/kubelet.js";
 
 export interface FakeKubeletOptions {
   nodeName?: string;
@@ -101,27 +103,14 @@ function limiter(max: number): <T>(task: () => Promise<T>) => Promise<T> {
 /** Kubernetes timestamps carry whole seconds. */
 const stamp = (ms: number): string => new Date(Math.floor(ms / 1000) * 1000).toISOString().replace(".000Z", "Z");
 
-function splitImage(image: string): { repo: string; tag?: string; digest?: string } {
-  const at = image.indexOf("@");
-  const named = at >= 0 ? image.slice(0, at) : image;
-  const digest = at >= 0 ? image.slice(at + 1) : undefined;
-  const colon = named.lastIndexOf(":");
-  const hasTag = colon > named.lastIndexOf("/");
-  return { repo: hasTag ? named.slice(0, colon) : named, tag: hasTag ? named.slice(colon + 1) : undefined, digest };
-}
-
-/** The imageID a container runtime reports: the digest for a digest image, else one derived from the name. */
-export function imageIdFor(image: string): string {
-  const { repo, digest } = splitImage(image);
-  return `docker-pullable://${repo}@${digest ?? `sha256:${createHash("sha256").update(image).digest("hex")}`}`;
-}
+export { simulatedImageID as imageIdFor };
 
 export function isBrokenByTag(image: string): boolean {
-  return splitImage(image).tag?.endsWith("-broken") ?? false;
+  return splitImageReference(image).tag.endsWith("-broken");
 }
 
 export function isCrashingByTag(image: string): boolean {
-  return splitImage(image).tag?.endsWith("-crashloop") ?? false;
+  return splitImageReference(image).tag.endsWith("-crashloop");
 }
 
 export async function startFakeKubelet(kubeconfigPath: string, opts: FakeKubeletOptions = {}): Promise<FakeKubelet> {
@@ -259,7 +248,7 @@ export async function startFakeKubelet(kubeconfigPath: string, opts: FakeKubelet
       if (!running) return { name: c.name, image, imageID: "", ready: false, started: false, restartCount: 0, state: { waiting: { reason: "ContainerCreating" } } };
       let run = state.runs.get(c.name);
       if (!run) {
-        run = { image, imageID: imageIdFor(image), containerID: newContainerId(pod, c.name, 0), restartCount: 0, startedAt: stamp(state.runningAt), startedMs: state.runningAt };
+        run = { image, imageID: simulatedImageID(image), containerID: newContainerId(pod, c.name, 0), restartCount: 0, startedAt: stamp(state.runningAt), startedMs: state.runningAt };
         state.runs.set(c.name, run);
       }
       // A restart always shows at least one not-ready status, even with no delay:
@@ -268,7 +257,7 @@ export async function startFakeKubelet(kubeconfigPath: string, opts: FakeKubelet
       else if (run.restart && now >= run.restart.dueAt) {
         run.lastTerminated = { terminated: { exitCode: 0, reason: "Completed", startedAt: run.startedAt, finishedAt: run.restart.finishedAt, containerID: run.containerID } };
         run.restartCount++;
-        Object.assign(run, { image, imageID: imageIdFor(image), containerID: newContainerId(pod, c.name, run.restartCount), startedAt: stamp(now), startedMs: now, restart: undefined, backOffUntil: undefined });
+        Object.assign(run, { image, imageID: simulatedImageID(image), containerID: newContainerId(pod, c.name, run.restartCount), startedAt: stamp(now), startedMs: now, restart: undefined, backOffUntil: undefined });
       }
       if (!run.restart && isCrashing(run.image) && crashAffects(pod)) advanceCrashLoop(pod, c.name, run, now);
       else run.crashDueAt = run.backOffUntil = undefined;
@@ -287,7 +276,7 @@ export async function startFakeKubelet(kubeconfigPath: string, opts: FakeKubelet
       if (c.restartPolicy === "Always") return statusOf(c); // a native sidecar runs alongside the app
       const at = stamp(state.runningAt);
       return {
-        name: c.name, image: c.image ?? "", imageID: running ? imageIdFor(c.image ?? "") : "", ready: running, started: false, restartCount: 0,
+        name: c.name, image: c.image ?? "", imageID: running ? simulatedImageID(c.image ?? "") : "", ready: running, started: false, restartCount: 0,
         state: running ? { terminated: { exitCode: 0, reason: "Completed", startedAt: at, finishedAt: at } } : { waiting: { reason: "PodInitializing" } },
       };
     };

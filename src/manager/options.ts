@@ -1,6 +1,7 @@
 // Everything the manager process can be told, with its defaults.
 import { DEFAULT_MANAGER_NAMESPACE } from "../api/keys.js";
 import { DEFAULT_EXPECTATION_TIMEOUT_MS } from "../core/rollout/expectations.js";
+import { WEBHOOK_CERT_SECRET_NAME, WEBHOOK_SERVICE_NAME } from "../manifests/options.js";
 import type { LogLevel } from "../observability/logger.js";
 
 export type CertMode = "self-signed" | "files";
@@ -56,9 +57,9 @@ export const DEFAULT_MANAGER_OPTIONS: Omit<ManagerOptions, "identity"> = {
   leaderElect: false,
   leaseName: "sidecarset-manager",
   certMode: "self-signed",
-  certSecret: "sidecarset-webhook-certs",
+  certSecret: WEBHOOK_CERT_SECRET_NAME,
   certDir: "/etc/sidecarset/certs",
-  webhookServiceName: "sidecarset-webhook",
+  webhookServiceName: WEBHOOK_SERVICE_NAME,
   workers: 3,
   expectationTimeoutMs: DEFAULT_EXPECTATION_TIMEOUT_MS,
   logLevel: "info",

@@ -51,11 +51,13 @@ export function silentLogger(): Logger {
   return pino({ level: "silent" });
 }
 
+/** A reconcile's lines carry the SidecarSet, so one rollout can be picked out of a busy log. */
 export function sidecarSetLogger(base: Logger, sidecarset: string): Logger {
   return base.child({ sidecarset });
 }
 
-export function podLogger(base: Logger, namespace: string, pod: string): Logger {
+/** Likewise a pod write's lines carry the pod. */
+export function podLogger(base: Logger, namespace: string | undefined, pod: string | undefined): Logger {
   return base.child({ namespace, pod });
 }
 

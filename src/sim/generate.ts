@@ -2,6 +2,7 @@
 // SidecarSet selects and injected at an earlier version, so every one of them
 // has an upgrade waiting. Scatter keys get spread values, so scatter has
 // something to do.
+import { splitImageReference } from "../api/image-reference.js";
 import type { Pod } from "../api/kube-types.js";
 import {
   SIDECARSET_HASH_ANNOTATION,
@@ -11,7 +12,8 @@ import {
 } from "../api/keys.js";
 import { formatTimestamp, serializeStringMap, serializeUpgradeRecords } from "../api/pod-records.js";
 import type { SidecarSet } from "../api/types.js";
-import { hotUpgradePairNames, isHotUpgradeContainer, sidecarListOf, type NamespaceLabels } from "../core/rollout/matching.js";
+import { hotUpgradePairNames, isHotUpgradeContainer, sidecarListOf } from "../api/sidecar-containers.js";
+import type { NamespaceLabels } from "../core/rollout/matching.js";
 import { isKeyOnlyTerm } from "../core/rollout/scatter.js";
 import { setHashWithoutImage } from "../core/rollout/status.js";
 import { versionAltAnnotation, versionAnnotation } from "../core/rollout/upgrade-pod.js";
@@ -19,11 +21,8 @@ import { simulatedImageID } from "./kubelet.js";
 
 /** The image a pod ran before this version: the tag gets a `-previous` suffix. */
 export function previousImage(image: string): string {
-  const at = image.indexOf("@");
-  const name = at >= 0 ? image.slice(0, at) : image;
-  const colon = name.lastIndexOf(":");
-  if (colon > name.lastIndexOf("/")) return `${name}-previous`;
-  return `${name}:previous`;
+  const { repository, tag } = splitImageReference(image);
+  return tag ? `${repository}:${tag}-previous` : `${repository}:previous`;
 }
 
 /** Labels that satisfy a selector's matchLabels, `In` and `Exists` terms. */

@@ -4,6 +4,7 @@
 // marked as failing never get the new image running: the container stays not
 // ready with no imageID, as with an image that cannot be pulled.
 import { createHash } from "node:crypto";
+import { splitImageReference } from "../api/image-reference.js";
 import type { ContainerStatus, Pod } from "../api/kube-types.js";
 import { podKey } from "../core/rollout/matching.js";
 
@@ -16,11 +17,14 @@ export interface KubeletOptions {
 
 type KubeletEvent = { at: number; pod: string; container: string; kind: "restart" | "ready" };
 
-/** A stable fake imageID for an image, with the scheme prefix the runtime adds. */
+/**
+ * The imageID a container runtime reports, scheme included: a digest image's
+ * own digest (so the consistency check sees it running), else a stable one
+ * derived from the image.
+ */
 export function simulatedImageID(image: string): string {
-  const at = image.indexOf("@");
-  const repo = at >= 0 ? image.slice(0, at) : image.replace(/:[^:/]*$/, "");
-  return `docker-pullable://${repo}@sha256:${createHash("sha256").update(image).digest("hex")}`;
+  const { repository, digest } = splitImageReference(image);
+  return `docker-pullable://${repository}@${digest || `sha256:${createHash("sha256").update(image).digest("hex")}`}`;
 }
 
 export class ModelKubelet {

@@ -4,6 +4,7 @@
 // otherwise), and a handler that throws becomes a 500 denial naming the object.
 import type { FieldError } from "../api/errors.js";
 import { formatFieldError } from "../api/errors.js";
+import { isRecord } from "../api/is-record.js";
 import type { JsonPatchOp } from "../kube/raw-client.js";
 
 export const ADMISSION_API_VERSION = "admission.k8s.io/v1";
@@ -85,10 +86,6 @@ export type DecodeResult =
   | { ok: true; request: AdmissionRequest }
   /** `uid` is set when the review carried one, so the answer can still be an AdmissionReview. */
   | { ok: false; uid?: string; error: string };
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
 
 function describe(v: unknown): string {
   if (v === undefined) return "missing";

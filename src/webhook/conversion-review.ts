@@ -4,6 +4,7 @@
 // saying what was wrong, under the request's uid when it has one (the API
 // server discards an answer with another uid, and reports our message).
 import { conversionProblem, convertSidecarSet, servedVersionOf, type ServedVersion } from "../api/conversion.js";
+import { isRecord } from "../api/is-record.js";
 import { API_VERSION } from "../api/types.js";
 import { V1BETA1_API_VERSION } from "../api/v1beta1/types.js";
 
@@ -18,10 +19,6 @@ export interface ConversionReview {
   apiVersion: typeof CONVERSION_REVIEW_API_VERSION;
   kind: "ConversionReview";
   response: { uid: string; convertedObjects: unknown[]; result: ConversionResult };
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
 function review(uid: string, convertedObjects: unknown[], result: ConversionResult): ConversionReview {

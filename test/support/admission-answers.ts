@@ -3,6 +3,7 @@
 // JSON patch that applies to the object), or a 4xx Status saying why.
 // Anything else (5xx, a hang, a review without the uid, a patch that does not
 // apply, an internal error dressed as a denial) is a problem.
+import { isRecord } from "../../src/api/is-record.js";
 import { ADMISSION_API_VERSION, type HostileBody } from "./hostile-bodies.js";
 import { applyJsonPatch, type PatchOperation } from "./json-patch-apply.js";
 
@@ -13,10 +14,6 @@ export interface WireReply {
 
 export interface AnswerRules {
   maxBodyBytes: number;
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
 function parse(text: string): { ok: true; value: unknown } | { ok: false } {

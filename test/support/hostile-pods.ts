@@ -2,6 +2,7 @@
 // containers, prototype keys, junk in kruise.io annotations…), each applied
 // to a golden pod on top of random mutations.
 import fc from "fast-check";
+import { isRecord } from "../../src/api/is-record.js";
 import type { Pod } from "../../src/api/kube-types.js";
 import { applyMutation, deep, hostileKey, hostileValue, listToMap, mutation, pollution, PROTOTYPE_KEYS, serializeBody, setOwn } from "./hostile-values.js";
 
@@ -9,10 +10,6 @@ type PodObject = Record<string, unknown> & { metadata?: Record<string, unknown>;
 
 function copyPod(pod: Pod): PodObject {
   return JSON.parse(JSON.stringify(pod)) as PodObject;
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
 /** `parent[key]` as an object to write into, made one when a mutation left something else there. */

@@ -5,6 +5,7 @@
 // Values too deep for JSON.stringify travel as marker strings and are spliced
 // into the serialized text (`serializeBody`); JSON.parse reads any depth.
 import fc from "fast-check";
+import { isRecord } from "../../src/api/is-record.js";
 
 const DEEP_MARKER = /"\\u0000deep:(\d+):([ao])"/g;
 
@@ -123,7 +124,7 @@ export function applyMutation(root: Record<string, unknown>, m: Mutation): void 
   const all = slots(root);
   if (m.how === "insert") {
     const objects = [root, ...all.map((s) => (s.parent as Record<string, unknown>)[s.key as string])].filter(
-      (v): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v),
+      isRecord,
     );
     setOwn(objects[m.at % objects.length]!, m.key, m.value);
     return;

@@ -2,17 +2,17 @@
 // replaces on the pods it selects; the base must be another, regular
 // SidecarSet, the choice is fixed for the canary's life, and a canary never
 // upgrades pods in place.
+import { isRecord } from "../is-record.js";
 import { CANARY_ANNOTATION, CANARY_BASE_ANNOTATION } from "../keys.js";
 import type { SidecarSet } from "../types.js";
 import type { Findings } from "./findings.js";
 import { keyPath } from "./paths.js";
-import { isPlainObject } from "./shape.js";
 
 const BASE_PATH = keyPath("metadata.annotations", CANARY_BASE_ANNOTATION);
 
 /** The base a canary replaces, or undefined when `annotations` do not make a canary. */
 export function canaryBase(annotations: unknown): string | undefined {
-  if (!isPlainObject(annotations)) return undefined;
+  if (!isRecord(annotations)) return undefined;
   const canary = annotations[CANARY_ANNOTATION];
   const base = annotations[CANARY_BASE_ANNOTATION];
   return canary === "true" && typeof base === "string" && base !== "" ? base : undefined;
@@ -56,8 +56,8 @@ export function validateCanary(
 }
 
 function checkBaseExists(base: string, others: readonly unknown[], f: Findings): void {
-  const found = others.find((o) => isPlainObject(o) && isPlainObject(o.metadata) && o.metadata.name === base);
-  if (!found || !isPlainObject(found)) {
+  const found = others.find((o) => isRecord(o) && isRecord(o.metadata) && o.metadata.name === base);
+  if (!found || !isRecord(found)) {
     f.error(BASE_PATH, `names SidecarSet ${JSON.stringify(base)}, which does not exist; create the base first or fix the name`);
     return;
   }

@@ -2,6 +2,7 @@
 // containers and initContainers as if they were one pod whose volumes are
 // spec.volumes — the pod OpenKruise validates them in.
 import type { Container, Volume } from "../kube-types.js";
+import { isNativeSidecar } from "../sidecar-containers.js";
 import type { SidecarContainer, SidecarSetSpec } from "../types.js";
 import { validateEnv } from "./container-env.js";
 import { validateMountsAndDevices } from "./container-mounts.js";
@@ -29,10 +30,6 @@ export function listContainers(spec: SidecarSetSpec | undefined): ContainerAt[] 
     if (c) out.push({ c, path: indexPath("spec.initContainers", i), isInit: true });
   });
   return out;
-}
-
-export function isNativeSidecar(c: Container): boolean {
-  return c.restartPolicy === "Always";
 }
 
 export function validateContainers(spec: SidecarSetSpec, volumes: Map<string, Volume>, f: Findings): void {

@@ -5,6 +5,7 @@
 // the rules only ever see well-formed values and never crash on junk. Unknown
 // fields become warnings (the API server prunes them) and are left out too.
 import { fieldError, type FieldError } from "../errors.js";
+import { isRecord } from "../is-record.js";
 import { SCHEMA, type FieldSpec, type TypeTable } from "./schema.js";
 import { childPath, indexPath, keyPath } from "./paths.js";
 
@@ -129,7 +130,7 @@ function checkList(v: unknown, item: FieldSpec, path: string, st: State): Checke
 }
 
 function checkMap(v: unknown, item: FieldSpec, path: string, st: State, what: string): Checked | typeof DROP {
-  if (!isPlainObject(v)) return fail(st, path, `must be ${what}, got ${got(v)}`);
+  if (!isRecord(v)) return fail(st, path, `must be ${what}, got ${got(v)}`);
   const out: Record<string, unknown> = {};
   for (const [k, el] of Object.entries(v)) {
     const p = keyPath(path, k);
@@ -146,7 +147,7 @@ function checkMap(v: unknown, item: FieldSpec, path: string, st: State, what: st
 function checkObject(v: unknown, typeName: string, path: string, st: State): Checked | typeof DROP {
   const fields = st.table[typeName];
   if (!fields) throw new Error(`schema has no type ${typeName}`);
-  if (!isPlainObject(v)) return fail(st, path, `must be ${describe(typeName)}, got ${got(v)}`);
+  if (!isRecord(v)) return fail(st, path, `must be ${describe(typeName)}, got ${got(v)}`);
   const out: Record<string, unknown> = {};
   for (const [k, el] of Object.entries(v)) {
     const p = childPath(path, k);
@@ -171,10 +172,6 @@ function checkInteger(v: unknown, min: number, max: number, path: string, st: St
 
 function isInteger(v: unknown, min: number, max: number): v is number {
   return typeof v === "number" && Number.isInteger(v) && v >= min && v <= max;
-}
-
-export function isPlainObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
 /** Defines an own property even for keys such as `__proto__`. */

@@ -3,7 +3,8 @@
 // the hot-upgrade warning.
 import { parseResourceExpr } from "../../core/inject/resource-expr.js";
 import type { SidecarContainer, SidecarSetSpec } from "../types.js";
-import { isNativeSidecar, listContainers } from "./containers.js";
+import { isNativeSidecar } from "../sidecar-containers.js";
+import { listContainers } from "./containers.js";
 import type { Findings } from "./findings.js";
 import { childPath, indexPath } from "./paths.js";
 import { splitSubscript } from "./container-env.js";

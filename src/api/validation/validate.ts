@@ -3,6 +3,7 @@
 // nothing else is wrong. Runs on the defaulted object, for the webhook and the
 // CLI alike, and never throws.
 import { fieldError, type FieldError } from "../errors.js";
+import { isRecord } from "../is-record.js";
 import type { ControllerRevision } from "../kube-types.js";
 import { API_VERSION, KIND, type SidecarSet } from "../types.js";
 import { validateCanary } from "./canary.js";
@@ -13,7 +14,7 @@ import { validateMetadata } from "./metadata.js";
 import { validatePatchPodMetadata } from "./patch-pod-metadata.js";
 import { validateProgressPolicy } from "./progress-policy.js";
 import { validateLabelSelector } from "./selector.js";
-import { checkShape, got, isPlainObject, type ShapeResult } from "./shape.js";
+import { checkShape, got, type ShapeResult } from "./shape.js";
 import { validateSidecarFields } from "./sidecar-fields.js";
 import { validateInjectionStrategy, validateNativeSidecarsNotRolling, validateUpdateStrategy } from "./strategy.js";
 import { validateUpdate } from "./update.js";
@@ -62,7 +63,7 @@ export function validateWithDefaults(
   options: ValidationOptions = {},
 ): ValidationResult {
   try {
-    if (!isPlainObject(obj)) return validate(obj, ctx, options);
+    if (!isRecord(obj)) return validate(obj, ctx, options);
     const given = checkShape(obj, "SidecarSet");
     let defaulted: SidecarSet;
     try {
@@ -86,7 +87,7 @@ function internalFailure(obj: unknown, e: unknown): ValidationResult {
 }
 
 function nameOf(obj: unknown): string {
-  if (isPlainObject(obj) && isPlainObject(obj.metadata) && typeof obj.metadata.name === "string") return obj.metadata.name;
+  if (isRecord(obj) && isRecord(obj.metadata) && typeof obj.metadata.name === "string") return obj.metadata.name;
   return "";
 }
 
@@ -97,7 +98,7 @@ export interface ValidationOptions {
 
 /** `given`: the shape check of the object before defaulting, when `obj` is its defaulted copy. */
 function validate(obj: unknown, ctx: ValidationContext, options: ValidationOptions = {}, given?: ShapeResult): ValidationResult {
-  if (!isPlainObject(obj)) {
+  if (!isRecord(obj)) {
     return { errors: [fieldError("", `a SidecarSet must be an object with metadata and spec, got ${got(obj)}`)], warnings: [] };
   }
   const shape = checkShape(obj, "SidecarSet");

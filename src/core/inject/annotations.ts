@@ -17,8 +17,9 @@ import {
   serializeUpgradeRecords,
   type UpgradeRecords,
 } from "../../api/pod-records.js";
+import { hotUpgradePairNames } from "../../api/sidecar-containers.js";
 import type { SidecarSet } from "../../api/types.js";
-import { hotUpgradeNames, hotUpgradeVersionAnnotations } from "./hot-upgrade.js";
+import { hotUpgradeVersionAnnotations } from "./hot-upgrade.js";
 
 export interface ExistingRecords {
   hash: UpgradeRecords;
@@ -91,7 +92,7 @@ export function injectionAnnotations(
     for (const sidecar of hotUpgraded) {
       Object.assign(out, hotUpgradeVersionAnnotations(sidecar));
       working ??= readWorkingHotUpgradeContainers({ metadata: { annotations: { ...annotations } } });
-      working[sidecar] = hotUpgradeNames(sidecar)[0];
+      working[sidecar] = hotUpgradePairNames(sidecar)[0];
     }
   }
 

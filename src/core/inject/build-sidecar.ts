@@ -12,9 +12,10 @@ import type {
   Volume,
   VolumeDevice,
 } from "../../api/kube-types.js";
+import { isHotUpgradeContainer, isNativeSidecar, sidecarListOf } from "../../api/sidecar-containers.js";
 import type { SidecarContainer, SidecarSet } from "../../api/types.js";
 import { cloneJson } from "./clone.js";
-import { hotUpgradePair, isHotUpgrade, isNativeSidecar } from "./hot-upgrade.js";
+import { hotUpgradePair } from "./hot-upgrade.js";
 import { computeSidecarResources } from "./resources-policy.js";
 import {
   appVolumeDevices,
@@ -94,7 +95,7 @@ export function buildSidecarSet(set: SidecarSet, ctx: BuildContext): SidecarSetB
       for (const mount of sidecar.volumeMounts ?? []) pushVolume(build.volumes, volumesByName, mount.name);
       for (const device of sidecar.volumeDevices ?? []) pushVolume(build.volumes, volumesByName, device.name);
       const pairable = field === "containers" || isNativeSidecar(sidecar);
-      if (pairable && isHotUpgrade(sidecar)) {
+      if (pairable && isHotUpgradeContainer(sidecar)) {
         for (const c of hotUpgradePair(built.container, sidecar.upgradeStrategy?.hotUpgradeEmptyImage)) {
           target.push({ container: c, injectPolicy: sidecar.podInjectPolicy });
         }
@@ -111,13 +112,6 @@ export function buildSidecarSet(set: SidecarSet, ctx: BuildContext): SidecarSetB
 function pushVolume(out: Volume[], byName: ReadonlyMap<string, Volume>, name: string): void {
   const volume = byName.get(name);
   if (volume) out.push(volume);
-}
-
-export function sidecarListOf(set: SidecarSet): string[] {
-  const names = new Set<string>();
-  for (const c of set.spec.initContainers ?? []) if (isNativeSidecar(c)) names.add(c.name);
-  for (const c of set.spec.containers ?? []) names.add(c.name);
-  return [...names].sort();
 }
 
 export type ContainerBuildOutcome = { ok: true; container: Container } | { ok: false; error: FieldError };

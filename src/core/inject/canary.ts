@@ -4,9 +4,9 @@
 import { CANARY_ANNOTATION, CANARY_BASE_ANNOTATION } from "../../api/keys.js";
 import type { SidecarSet } from "../../api/types.js";
 
-/** The base a canary replaces, or undefined when `set` is not a canary. */
-export function canaryBaseOf(set: SidecarSet): string | undefined {
-  const annotations = set.metadata?.annotations;
+/** The base a canary replaces (both annotations set), or undefined when `set` is not a canary. */
+export function canaryBaseOf(set: SidecarSet | undefined): string | undefined {
+  const annotations = set?.metadata?.annotations;
   if (annotations?.[CANARY_ANNOTATION] !== "true") return undefined;
   const base = annotations[CANARY_BASE_ANNOTATION];
   return base ? base : undefined;

@@ -10,21 +10,8 @@ import {
   SIDECARSET_VERSION_ENV,
 } from "../../api/keys.js";
 import type { Container, EnvVar } from "../../api/kube-types.js";
-import type { SidecarContainer } from "../../api/types.js";
+import { hotUpgradePairNames } from "../../api/sidecar-containers.js";
 import { cloneJson } from "./clone.js";
-
-export function isHotUpgrade(c: SidecarContainer): boolean {
-  return c.upgradeStrategy?.upgradeType === "HotUpgrade";
-}
-
-/** A native sidecar: an initContainer with `restartPolicy: Always`. */
-export function isNativeSidecar(c: Container): boolean {
-  return c.restartPolicy === "Always";
-}
-
-export function hotUpgradeNames(name: string): [working: string, idle: string] {
-  return [`${name}-1`, `${name}-2`];
-}
 
 function versionEnvs(podContainerName: string): EnvVar[] {
   return [
@@ -47,7 +34,7 @@ function versionEnvs(podContainerName: string): EnvVar[] {
  * refuse the pod (validation warns about this).
  */
 export function hotUpgradePair(built: Container, emptyImage: string | undefined): [Container, Container] {
-  const [workingName, idleName] = hotUpgradeNames(built.name);
+  const [workingName, idleName] = hotUpgradePairNames(built.name);
   const working: Container = { ...built, name: workingName, env: [...(built.env ?? []), ...versionEnvs(workingName)] };
   // The idle copy is deep so that no object appears twice in the pod.
   const idle: Container = { ...cloneJson(built), name: idleName };
@@ -59,7 +46,7 @@ export function hotUpgradePair(built: Container, emptyImage: string | undefined)
 
 /** The version annotations of a freshly injected pair: N-1 runs version 1, N-2 is empty. */
 export function hotUpgradeVersionAnnotations(name: string): Record<string, string> {
-  const [working, idle] = hotUpgradeNames(name);
+  const [working, idle] = hotUpgradePairNames(name);
   return {
     [`${SIDECARSET_VERSION_ANNOTATION_PREFIX}${working}`]: HOT_UPGRADE_FIRST_VERSION,
     [`${SIDECARSET_VERSION_ALT_ANNOTATION_PREFIX}${working}`]: HOT_UPGRADE_EMPTY_VERSION,

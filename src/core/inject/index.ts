@@ -1,4 +1,4 @@
-export { injectPod, effectiveNamespace, isActivePod } from "./inject.js";
+export { injectPod, effectiveNamespace } from "./inject.js";
 export type { InjectInput, InjectResult } from "./inject.js";
 export { matchSidecarSets, podInScope } from "./match.js";
 export type { MatchResult, MatchContext, MatchOutcome, MatchDenial, SkipReason, SkippedSidecarSet } from "./match.js";
@@ -6,14 +6,14 @@ export { chooseInjectedVersion, findPinnedRevision, restoreFromRevision } from "
 export type { VersionChoice, PinnedRevision, Restored } from "./revision.js";
 export { canaryBaseOf, dropCanaryBases } from "./canary.js";
 export type { CanaryReplacement } from "./canary.js";
-export { applyPatchPodMetadata, mergePatchJson, jsonMergePatch, canonicalJson } from "./patch-pod-metadata.js";
+export { applyPatchPodMetadata, mergePatchJson, jsonMergePatch } from "./patch-pod-metadata.js";
 export type { MergeOutcome } from "./patch-pod-metadata.js";
 export { appVolumeMounts, appVolumeDevices, isInjectedContainer, mergeVolumeMounts, mergeVolumeDevices } from "./shared-volumes.js";
 export type { AppVolumeMounts } from "./shared-volumes.js";
 export { transferEnvs, sourceContainerName, splitSubscriptedPath, isQualifiedName } from "./transfer-env.js";
-export { buildContext, buildSidecarSet, buildSidecarContainer, sidecarListOf } from "./build-sidecar.js";
+export { buildContext, buildSidecarSet, buildSidecarContainer } from "./build-sidecar.js";
 export type { BuildContext, EmittedContainer, SidecarSetBuild, SidecarSetBuildOutcome, ContainerBuildOutcome } from "./build-sidecar.js";
-export { hotUpgradePair, hotUpgradeNames, hotUpgradeVersionAnnotations, isHotUpgrade, isNativeSidecar } from "./hot-upgrade.js";
+export { hotUpgradePair, hotUpgradeVersionAnnotations } from "./hot-upgrade.js";
 export { computeSidecarResources, parseNanoQuantity, formatNanoQuantity } from "./resources-policy.js";
 export type { ResourcesOutcome } from "./resources-policy.js";
 export { evaluateResourceExpr, parseResourceExpr, exprVariable } from "./resource-expr.js";
@@ -21,4 +21,4 @@ export type { ExprValue, ExprResult, ExprVariable, QuantityFormat } from "./reso
 export { mergeContainers, mergeVolumes, mergeImagePullSecrets, sortEmittedByName } from "./merge.js";
 export { readExistingRecords, injectionAnnotations } from "./annotations.js";
 export type { ExistingRecords, ProcessedSidecarSet } from "./annotations.js";
-export { podPatch, escapePointerSegment } from "./json-patch.js";
+export { podPatch } from "./json-patch.js";

@@ -2,10 +2,11 @@
 // their patchPodMetadata, the built sidecars placed into the pod, the
 // annotations, and the JSON patch. Pure: time and chance are arguments, and
 // nothing thrown inside escapes — it becomes a denial.
-import type { Operation } from "fast-json-patch";
 import { formatFieldError, type FieldError } from "../../api/errors.js";
+import type { JsonPatchOp } from "../../api/json-patch.js";
 import type { ControllerRevision, LocalObjectReference, Pod, PodSpec, Volume } from "../../api/kube-types.js";
 import type { SidecarSet } from "../../api/types.js";
+import { isActivePod } from "../pods.js";
 import { injectionAnnotations, readExistingRecords, type ProcessedSidecarSet } from "./annotations.js";
 import { buildContext, buildSidecarSet, type EmittedContainer } from "./build-sidecar.js";
 import { podPatch } from "./json-patch.js";
@@ -32,7 +33,7 @@ export interface InjectInput {
 
 export type InjectResult =
   | { kind: "unchanged"; match: MatchResult }
-  | { kind: "injected"; pod: Pod; patch: Operation[]; match: MatchResult; injected: string[] }
+  | { kind: "injected"; pod: Pod; patch: JsonPatchOp[]; match: MatchResult; injected: string[] }
   | {
       kind: "denied";
       /** `sidecarset "<name>": <field>: <reason>` */
@@ -45,12 +46,6 @@ export type InjectResult =
 /** The namespace a pod is created in: its own, else the request's, else `default`. */
 export function effectiveNamespace(pod: Pod, requestNamespace: string | undefined): string {
   return pod.metadata?.namespace || requestNamespace || "default";
-}
-
-/** Active: phase not Succeeded/Failed and no deletionTimestamp (only active pods get sidecars). */
-export function isActivePod(pod: Pod): boolean {
-  const phase = pod.status?.phase;
-  return phase !== "Succeeded" && phase !== "Failed" && !pod.metadata?.deletionTimestamp;
 }
 
 function denied(sidecarSet: string, error: FieldError): InjectResult {

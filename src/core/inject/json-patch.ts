@@ -3,22 +3,17 @@
 // touched are written whole; annotations key by key. The pod is never diffed
 // as a whole: that is slow on big pods and yields a huge patch when a
 // container is prepended.
-import type { Operation } from "fast-json-patch";
+import { escapePointerSegment, type JsonPatchOp } from "../../api/json-patch.js";
 import type { Pod } from "../../api/kube-types.js";
 
 const SPEC_LISTS = ["initContainers", "containers", "volumes", "imagePullSecrets"] as const;
-
-/** RFC 6901 escaping of one path segment: `~` → `~0`, `/` → `~1`. */
-export function escapePointerSegment(segment: string): string {
-  return segment.replace(/~/g, "~0").replace(/\//g, "~1");
-}
 
 /**
  * Operations turning `original` into `mutated`, where `mutated` shares every
  * untouched list with `original` (a changed list is a new array).
  */
-export function podPatch(original: Pod, mutated: Pod): Operation[] {
-  const ops: Operation[] = [];
+export function podPatch(original: Pod, mutated: Pod): JsonPatchOp[] {
+  const ops: JsonPatchOp[] = [];
   const origSpec = original.spec as Record<string, unknown> | undefined;
   const newSpec = mutated.spec as Record<string, unknown> | undefined;
   if (newSpec && !origSpec) {

@@ -1,7 +1,8 @@
 // patchPodMetadata (docs/behaviour.md §5.5): pod annotations a SidecarSet sets, with three
 // policies. Used at injection and again by the in-place upgrade (docs/behaviour.md §6.9 step 4).
 import { fieldError, type FieldError } from "../../api/errors.js";
-import { goJsonEscape } from "../../api/pod-records.js";
+import { canonicalJson } from "../../api/canonical-json.js";
+import { isRecord } from "../../api/is-record.js";
 import type { SidecarSetPatchPodMetadata } from "../../api/types.js";
 
 /**
@@ -84,8 +85,8 @@ function truncate(s: string): string {
 
 /** RFC 7386: objects merge key by key, `null` removes a key, anything else replaces. */
 export function jsonMergePatch(target: unknown, patch: unknown): unknown {
-  if (!isPlainObject(patch)) return patch;
-  const result: Record<string, unknown> = isPlainObject(target) ? { ...target } : {};
+  if (!isRecord(patch)) return patch;
+  const result: Record<string, unknown> = isRecord(target) ? { ...target } : {};
   for (const [k, v] of Object.entries(patch)) {
     if (v === null) delete result[k];
     else result[k] = jsonMergePatch(result[k], v);
@@ -93,22 +94,3 @@ export function jsonMergePatch(target: unknown, patch: unknown): unknown {
   return result;
 }
 
-function isPlainObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
-
-/** Compact JSON with object keys sorted at every level and Go's HTML-safe escaping. */
-export function canonicalJson(value: unknown): string {
-  return goJsonEscape(writeSorted(value));
-}
-
-// Written by hand because a JS object lists integer-like keys first whatever
-// their insertion order, so sorting into a new object would not stick.
-function writeSorted(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map((v) => (v === undefined ? "null" : writeSorted(v))).join(",")}]`;
-  if (!isPlainObject(value)) return JSON.stringify(value) ?? "null";
-  const keys = Object.keys(value)
-    .filter((k) => value[k] !== undefined)
-    .sort();
-  return `{${keys.map((k) => `${JSON.stringify(k)}:${writeSorted(value[k])}`).join(",")}}`;
-}

@@ -1,12 +1,12 @@
 // resourcesPolicy (docs/behaviour.md §5.9): a sidecar's resources computed at pod creation
 // from the resources of the pod's own containers, e.g. "10% of the app's CPU,
 // at least 50m".
-import { RE2JS } from "re2js";
-import { formatScaledValue, parseQuantity, quantityScaledValue } from "../../api/quantity.js";
 import type { Container, Pod, ResourceRequirements } from "../../api/kube-types.js";
+import { formatScaledValue, parseQuantity, quantityScaledValue } from "../../api/quantity.js";
+import { isNativeSidecar } from "../../api/sidecar-containers.js";
 import type { ResourcesPolicy } from "../../api/types.js";
+import { compileRe2 } from "../../api/validation/regex.js";
 import { evaluateResourceExpr, exprVariable, type ExprValue, type QuantityFormat } from "./resource-expr.js";
-import { isNativeSidecar } from "./hot-upgrade.js";
 
 type Quantity = { nano: bigint; format: QuantityFormat };
 const NANO_SCALE = -9;
@@ -30,10 +30,8 @@ export function computeSidecarResources(
   excludedNames: ReadonlySet<string>,
 ): ResourcesOutcome {
   const source = policy.targetContainersNameRegex ?? ".*";
-  const regex = compileCached(source);
-  if (!regex.ok) {
-    return { ok: false, path: "resourcesPolicy.targetContainersNameRegex", message: `${JSON.stringify(source)} ${regex.error}` };
-  }
+  const regex = compileRe2(source);
+  if (!regex.ok) return { ok: false, path: "resourcesPolicy.targetContainersNameRegex", message: regex.error };
   const targets: { container: Container; path: string }[] = [];
   const pick = (list: Container[] | undefined, field: string, nativeOnly: boolean) =>
     (list ?? []).forEach((c, i) => {
@@ -121,22 +119,6 @@ function toQuantity(v: ExprValue, variable: "cpu" | "memory"): Quantity {
   return { nano: BigInt(Math.trunc(v.value)) * 1_000_000_000n, format: "DecimalSI" };
 }
 
-type CompiledRegex = { ok: true; re: RE2JS } | { ok: false; error: string };
-const regexCache = new Map<string, CompiledRegex>();
-const REGEX_CACHE_LIMIT = 256;
-
-function compileCached(source: string): CompiledRegex {
-  let hit = regexCache.get(source);
-  if (hit) return hit;
-  try {
-    hit = { ok: true, re: RE2JS.compile(source) };
-  } catch (e) {
-    hit = { ok: false, error: `is not a valid RE2 regular expression (${e instanceof Error ? e.message : String(e)})` };
-  }
-  if (regexCache.size >= REGEX_CACHE_LIMIT) regexCache.clear();
-  regexCache.set(source, hit);
-  return hit;
-}
 
 /** A Kubernetes quantity in exact nano units, keeping the format it prints in. */
 export function parseNanoQuantity(raw: unknown): Quantity | undefined {

@@ -3,6 +3,7 @@
 // (for `policy: Partial` with a percentage partition) comes in as an argument.
 import { sidecarSetHash, sidecarSetHashWithoutImage } from "../../api/hash.js";
 import { fieldError, type FieldError } from "../../api/errors.js";
+import { isRecord } from "../../api/is-record.js";
 import {
   CUSTOM_VERSION_LABEL,
   REVISION_SIDECARSET_NAME_LABEL,
@@ -188,11 +189,8 @@ function revisionSpec(data: unknown): Record<string, unknown> | undefined {
       return undefined;
     }
   }
-  if (!isObject(value)) return undefined;
+  if (!isRecord(value)) return undefined;
   const spec = value.spec;
-  return isObject(spec) ? spec : undefined;
+  return isRecord(spec) ? spec : undefined;
 }
 
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}

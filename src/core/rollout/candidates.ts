@@ -1,7 +1,7 @@
 // Which matched pods are candidates for an upgrade this round (docs/behaviour.md §6.6).
 import type { Pod } from "../../api/kube-types.js";
 import type { SidecarSet } from "../../api/types.js";
-import { isNativeSidecar } from "../../api/hash.js";
+import { isNativeSidecar } from "../../api/sidecar-containers.js";
 import { compileRequirements, parseSelector } from "../selector.js";
 import { PodConsistency } from "./consistency.js";
 import { SIDECARSET_HASH_WITHOUT_IMAGE_ANNOTATION } from "../../api/keys.js";

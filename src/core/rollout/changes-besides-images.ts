@@ -6,7 +6,7 @@
 // initContainers when any of them is a native sidecar.
 import { isDeepStrictEqual } from "node:util";
 import type { SidecarContainer, SidecarSet } from "../../api/types.js";
-import { isNativeSidecar } from "../inject/hot-upgrade.js";
+import { isNativeSidecar } from "../../api/sidecar-containers.js";
 
 /**
  * Field paths that differ between `before` and `after` besides `image`, as

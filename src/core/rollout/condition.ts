@@ -2,7 +2,8 @@
 // SidecarSet in a JSON message, True only while every entry is true.
 import type { Pod, PodCondition } from "../../api/kube-types.js";
 import { REASON_ALL_UPGRADABLE, REASON_UPDATE_IMMUTABLE_FIELD, SIDECARSET_UPGRADABLE_CONDITION } from "../../api/keys.js";
-import { formatTimestamp, goJsonEscape } from "../../api/pod-records.js";
+import { compareGoStrings, goJsonString } from "../../api/canonical-json.js";
+import { formatTimestamp } from "../../api/pod-records.js";
 
 /**
  * Reads the message: SidecarSet name → upgradable. A message that is not a
@@ -28,8 +29,8 @@ export function parseUpgradableMessage(message: string | undefined): Record<stri
 /** Compact JSON with sorted keys, as Go marshals a map[string]bool. */
 export function formatUpgradableMessage(entries: Record<string, boolean>): string {
   const body = Object.keys(entries)
-    .sort()
-    .map((k) => `${goJsonEscape(JSON.stringify(k))}:${entries[k] ? "true" : "false"}`);
+    .sort(compareGoStrings)
+    .map((k) => `${goJsonString(k)}:${entries[k] ? "true" : "false"}`);
   return `{${body.join(",")}}`;
 }
 

@@ -2,45 +2,14 @@
 // after its image changed; until then the pod's spec and status disagree. Digest
 // images are compared with the reported imageID; tag images fall back to the
 // imageIDs recorded just before the update in `kruise.io/sidecarset-inplace-update-state`.
+import { parseImageReferenceAsWritten } from "../../api/image-reference.js";
+import { isRecord } from "../../api/is-record.js";
 import type { ContainerStatus, Pod } from "../../api/kube-types.js";
 import { SIDECARSET_INPLACE_UPDATE_STATE_ANNOTATION } from "../../api/keys.js";
 import { readWorkingHotUpgradeContainers } from "../../api/pod-records.js";
+import { isHotUpgradeContainer } from "../../api/sidecar-containers.js";
 import type { SidecarSet } from "../../api/types.js";
-import { hotUpgradeContainers, isHotUpgradeContainer, nativeSidecarNames, sidecarPodContainerNames } from "./matching.js";
-
-interface ImageReference {
-  repository: string;
-  tag: string;
-  digest: string;
-}
-
-const DIGEST = /^[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}$/;
-const SHA256 = /^sha256:[0-9a-f]{64}$/;
-const TAG = /^[\w][\w.-]{0,127}$/;
-
-/**
- * Splits `repo[:tag][@digest]` as written (no registry normalisation, so
- * `nginx` and `docker.io/library/nginx` differ). Null when it is not a reference.
- */
-export function parseImageReference(image: string): ImageReference | null {
-  let rest = image;
-  let digest = "";
-  const at = rest.indexOf("@");
-  if (at >= 0) {
-    digest = rest.slice(at + 1);
-    rest = rest.slice(0, at);
-    if (!DIGEST.test(digest) || (digest.startsWith("sha256:") && !SHA256.test(digest))) return null;
-  }
-  let tag = "";
-  const colon = rest.lastIndexOf(":");
-  if (colon > rest.lastIndexOf("/")) {
-    tag = rest.slice(colon + 1);
-    rest = rest.slice(0, colon);
-    if (!TAG.test(tag)) return null;
-  }
-  if (rest === "" || /\s/.test(rest)) return null;
-  return { repository: rest, tag, digest };
-}
+import { hotUpgradeContainers, nativeSidecarNames, sidecarPodContainerNames } from "./matching.js";
 
 // Pods repeat the same few images; parsing each once per process keeps the
 // planner linear in pods rather than in image-string work. Bounded so a
@@ -54,7 +23,7 @@ export function isDigestImage(image: string): boolean {
   if (!image.includes("@")) return false;
   let digest = digestMemo.get(image);
   if (digest === undefined) {
-    digest = (parseImageReference(image)?.digest ?? "") !== "";
+    digest = (parseImageReferenceAsWritten(image)?.digest ?? "") !== "";
     if (digestMemo.size >= DIGEST_MEMO_LIMIT) digestMemo.clear();
     digestMemo.set(image, digest);
   }
@@ -69,8 +38,8 @@ export function stripImageIdScheme(imageID: string): string {
 
 /** A digest image runs when the reported imageID has the same repository and digest. */
 export function digestImageMatches(image: string, imageID: string): boolean {
-  const spec = parseImageReference(image);
-  const running = parseImageReference(stripImageIdScheme(imageID));
+  const spec = parseImageReferenceAsWritten(image);
+  const running = parseImageReferenceAsWritten(stripImageIdScheme(imageID));
   if (!spec || !running || spec.digest === "" || running.digest === "") return false;
   return spec.repository === running.repository && spec.digest === running.digest;
 }
@@ -82,7 +51,6 @@ export type RecordedImageIDs = { kind: "absent" } | { kind: "invalid" } | { kind
 const ABSENT: RecordedImageIDs = Object.freeze({ kind: "absent" });
 const INVALID: RecordedImageIDs = Object.freeze({ kind: "invalid" });
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 
 /**
  * Reads S's pre-update imageIDs. The value must decode into OpenKruise's
@@ -100,23 +68,23 @@ export function readRecordedImageIDs(pod: Pod, setName: string): RecordedImageID
   }
   const imageIDs = new Map<string, string>();
   if (parsed === null) return { kind: "recorded", imageIDs };
-  if (!isObject(parsed)) return INVALID;
+  if (!isRecord(parsed)) return INVALID;
   // for…in over JSON.parse output (plain objects, own keys only): no entry arrays per pod.
   for (const name in parsed) {
     const entry = parsed[name];
     if (entry === null) continue;
-    if (!isObject(entry)) return INVALID;
+    if (!isRecord(entry)) return INVALID;
     if (entry.revision !== undefined && entry.revision !== null && typeof entry.revision !== "string") return INVALID;
     const statuses = entry.lastContainerStatuses;
     if (statuses === undefined || statuses === null) continue;
-    if (!isObject(statuses)) return INVALID;
+    if (!isRecord(statuses)) return INVALID;
     for (const container in statuses) {
       const status = statuses[container];
       if (status === null) {
         if (name === setName) imageIDs.set(container, "");
         continue;
       }
-      if (!isObject(status)) return INVALID;
+      if (!isRecord(status)) return INVALID;
       const id = status.imageID;
       if (id !== undefined && id !== null && typeof id !== "string") return INVALID;
       if (name === setName) imageIDs.set(container, typeof id === "string" ? id : "");

@@ -1,18 +1,19 @@
 // The hot-upgrade flip (docs/behaviour.md §6.10): once the new container of a pair serves,
 // the old one is parked on the empty image so the pair is ready for the next
 // upgrade and its resources are freed.
+import type { JsonPatchOp } from "../../api/json-patch.js";
 import type { Container, Pod } from "../../api/kube-types.js";
 import { HOT_UPGRADE_EMPTY_VERSION } from "../../api/keys.js";
 import { readWorkingHotUpgradeContainers } from "../../api/pod-records.js";
+import { isHotUpgradeContainer } from "../../api/sidecar-containers.js";
 import type { SidecarSet } from "../../api/types.js";
 import { PodConsistency, isRunningAndReady } from "./consistency.js";
-import { hotUpgradeContainers, isHotUpgradeContainer } from "./matching.js";
+import { hotUpgradeContainers } from "./matching.js";
 import {
   podPatch,
   recordPreUpdateImageIDs,
   versionAltAnnotation,
   versionAnnotation,
-  type JsonPatchOperation,
 } from "./upgrade-pod.js";
 
 interface IdleContainer {
@@ -56,7 +57,7 @@ export function isMidHotUpgrade(set: SidecarSet, pod: Pod, consistency = new Pod
 
 export interface PodFlip {
   pod: Pod;
-  patch: JsonPatchOperation[];
+  patch: JsonPatchOp[];
   changedContainers: string[];
 }
 

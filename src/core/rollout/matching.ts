@@ -2,14 +2,12 @@
 // in its namespace scope whose labels match its selector; matched pods are the
 // selected ones it injected and that still carry all of its sidecars.
 import type { Pod } from "../../api/kube-types.js";
-import {
-  CANARY_ANNOTATION,
-  CANARY_BASE_ANNOTATION,
-  SIDECARSET_INJECTED_LIST_ANNOTATION,
-  SIDECARSET_WORKING_HOT_UPGRADE_CONTAINER_ANNOTATION,
-} from "../../api/keys.js";
+import { SIDECARSET_INJECTED_LIST_ANNOTATION, SIDECARSET_WORKING_HOT_UPGRADE_CONTAINER_ANNOTATION } from "../../api/keys.js";
 import { readWorkingHotUpgradeContainers } from "../../api/pod-records.js";
-import type { SidecarContainer, SidecarSet } from "../../api/types.js";
+import { hotUpgradePairNames, isHotUpgradeContainer, isNativeSidecar } from "../../api/sidecar-containers.js";
+import type { SidecarSet } from "../../api/types.js";
+import { canaryBaseOf } from "../inject/canary.js";
+import { isActivePod } from "../pods.js";
 import { compileRequirements, isEmptySelector, parseSelector, requirementsMatch } from "../selector.js";
 import { CARRIES_CANARY, MATCHED, SELECTED, type PlanMemo } from "./plan-memo.js";
 
@@ -28,20 +26,6 @@ export function podName(pod: Pod): string {
 /** `namespace/name`, the identity used in plans, expectations and output. */
 export function podKey(pod: Pod): string {
   return `${podNamespace(pod)}/${podName(pod)}`;
-}
-
-/** Phase not Succeeded/Failed and no deletionTimestamp. */
-export function isActivePod(pod: Pod): boolean {
-  const phase = pod.status?.phase;
-  return phase !== "Succeeded" && phase !== "Failed" && !pod.metadata?.deletionTimestamp;
-}
-
-export function isHotUpgradeContainer(c: SidecarContainer): boolean {
-  return c.upgradeStrategy?.upgradeType === "HotUpgrade";
-}
-
-export function hotUpgradePairNames(sidecarName: string): [string, string] {
-  return [`${sidecarName}-1`, `${sidecarName}-2`];
 }
 
 export function hasHotUpgradeContainer(set: SidecarSet): boolean {
@@ -69,18 +53,6 @@ export function nativeSidecarNames(set: SidecarSet): string[] {
   const names: string[] = [];
   for (const c of set.spec.initContainers ?? []) if (isNativeSidecar(c)) names.push(c.name);
   return names;
-}
-
-function isNativeSidecar(c: SidecarContainer): boolean {
-  return c.restartPolicy === "Always";
-}
-
-/** The `sidecarList` of a hash record: logical container names plus native-sidecar initContainers, sorted. */
-export function sidecarListOf(set: SidecarSet): string[] {
-  const names = new Set<string>();
-  for (const c of set.spec.initContainers ?? []) if (isNativeSidecar(c)) names.add(c.name);
-  for (const c of set.spec.containers ?? []) names.add(c.name);
-  return [...names].sort();
 }
 
 /**
@@ -145,13 +117,6 @@ export function carriesSidecarSet(pod: Pod, set: SidecarSet): boolean {
 export function podMatcherOf(set: SidecarSet, namespaceLabels: NamespaceLabels = {}): (pod: Pod) => boolean {
   const isSelected = podSelectorOf(set, namespaceLabels);
   return (pod) => isSelected(pod) && carriesSidecarSet(pod, set);
-}
-
-/** The base a SidecarSet names when it is a canary (both annotations set), else undefined. */
-export function canaryBaseOf(set: SidecarSet | undefined): string | undefined {
-  const a = set?.metadata.annotations;
-  if (a?.[CANARY_ANNOTATION] !== "true") return undefined;
-  return a[CANARY_BASE_ANNOTATION] || undefined;
 }
 
 /** S is a canary of `base` when it says so with both annotations. */
@@ -240,7 +205,6 @@ export interface SelectionOptions {
 /** Splits the listed pods into matched and not-injected pods of S (docs/behaviour.md §6.3). */
 export function selectPods(set: SidecarSet, pods: readonly Pod[], opts: SelectionOptions = {}): Selection {
   const isSelected = podSelectorOf(set, opts.namespaceLabels);
-  const name = set.metadata.name ?? "";
   const canaries = opts.canaryNames ?? [];
   const onMatched = opts.onMatched;
   const memo = opts.memo;

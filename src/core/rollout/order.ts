@@ -3,85 +3,13 @@
 // computed once per pod into flat arrays, bucketed by group, then sorted.
 import type { Pod } from "../../api/kube-types.js";
 import type { SidecarSetUpdateStrategy } from "../../api/types.js";
+import { timeOf } from "../../api/rfc3339.js";
 import type { Labels } from "../selector.js";
 import { comparePriority, priorityScorerOf, weightPriorityKey, weightSumOf, type PriorityKey } from "./priority.js";
 import { scatterOrderOfStrategy, type ScatterCodes } from "./scatter.js";
 
-/** Sort fields of the default order; every field sorts ascending. */
-export interface DefaultOrderKey {
-  /** 0 = no nodeName yet. */
-  scheduled: number;
-  /** Pending (or other) 0 < Unknown 1 < Running 2. */
-  phase: number;
-  /** `Ready` condition: 0 = not True. */
-  ready: number;
-  /** Both ready: later Ready transition first, unknown time first (−∞). */
-  readySince: number;
-  /** Negated max restartCount: more restarts first. */
-  restarts: number;
-  /** Negated creation time: newer first, unknown first (−∞). */
-  created: number;
-  /** Position in (namespace, name) order: the final tie-breaker. */
-  rank: number;
-}
-
-export function phaseRank(phase: string | undefined): number {
+function phaseRank(phase: string | undefined): number {
   return phase === "Running" ? 2 : phase === "Unknown" ? 1 : 0;
-}
-
-/** The two-digit number at `at`, or -1 when either character is not a digit. */
-function twoDigits(s: string, at: number): number {
-  const a = s.charCodeAt(at) - 48;
-  const b = s.charCodeAt(at + 1) - 48;
-  return a >= 0 && a <= 9 && b >= 0 && b <= 9 ? a * 10 + b : -1;
-}
-
-/**
- * Milliseconds of an RFC 3339 time; 0 for a missing or unreadable one (Go's
- * zero time). The API server's `YYYY-MM-DDTHH:MM:SSZ` is read by hand (it
- * is read twice per pod per plan, and Date.parse is slow); anything else
- * goes through Date.parse.
- */
-export function timeOf(value: string | undefined): number {
-  if (!value) return 0;
-  if (
-    value.length === 20 &&
-    value.charCodeAt(4) === 45 /* - */ &&
-    value.charCodeAt(7) === 45 &&
-    value.charCodeAt(10) === 84 /* T */ &&
-    value.charCodeAt(13) === 58 /* : */ &&
-    value.charCodeAt(16) === 58 &&
-    value.charCodeAt(19) === 90 /* Z */
-  ) {
-    const century = twoDigits(value, 0);
-    const yy = twoDigits(value, 2);
-    const mo = twoDigits(value, 5);
-    const d = twoDigits(value, 8);
-    const h = twoDigits(value, 11);
-    const mi = twoDigits(value, 14);
-    const sec = twoDigits(value, 17);
-    // Years below 100 are left to Date.parse: Date.UTC reads them as 19xx.
-    if (century >= 1 && yy >= 0 && mo >= 1 && mo <= 12 && d >= 1 && d <= 31 && h >= 0 && h <= 23 && mi >= 0 && mi <= 59 && sec >= 0 && sec <= 59) {
-      return dayOf(century * 100 + yy, mo, d) + ((h * 60 + mi) * 60 + sec) * 1000;
-    }
-  }
-  const ms = Date.parse(value);
-  return Number.isNaN(ms) ? 0 : ms;
-}
-
-/**
- * Milliseconds at the start of the day, as Date.UTC(y, mo - 1, d) for years
- * from 100 on (a day past the month's end rolls over the same way), counted
- * from the civil date directly: Date.UTC is the costly part of reading a time.
- */
-function dayOf(y: number, mo: number, d: number): number {
-  // Years start in March, so that the leap day ends a year.
-  const year = mo <= 2 ? y - 1 : y;
-  const era = Math.floor(year / 400);
-  const yearOfEra = year - era * 400;
-  const dayOfYear = Math.floor((153 * (mo > 2 ? mo - 3 : mo + 9) + 2) / 5) + d - 1;
-  const dayOfEra = yearOfEra * 365 + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100) + dayOfYear;
-  return (era * 146_097 + dayOfEra - 719_468) * 86_400_000;
 }
 
 /** Later first, zero first: as a key that sorts ascending. */
@@ -101,60 +29,8 @@ function maxRestartCount(pod: Pod): number {
   return restarts;
 }
 
-export function defaultOrderKey(pod: Pod, rank: number): DefaultOrderKey {
-  const condition = readyCondition(pod);
-  const ready = condition?.status === "True";
-  return {
-    scheduled: pod.spec?.nodeName ? 1 : 0,
-    phase: phaseRank(pod.status?.phase),
-    ready: ready ? 1 : 0,
-    readySince: ready ? laterFirst(timeOf(condition.lastTransitionTime)) : 0,
-    restarts: -maxRestartCount(pod),
-    created: laterFirst(timeOf(pod.metadata?.creationTimestamp)),
-    rank,
-  };
-}
-
-/** Negative when `a` is upgraded before `b`; never 0 for different pods. */
-export function compareDefaultOrder(a: DefaultOrderKey, b: DefaultOrderKey): number {
-  return (
-    a.scheduled - b.scheduled ||
-    a.phase - b.phase ||
-    a.ready - b.ready ||
-    // Only both-ready pods differ here: not-ready pods carry 0.
-    cmp(a.readySince, b.readySince) ||
-    a.restarts - b.restarts ||
-    cmp(a.created, b.created) ||
-    a.rank - b.rank
-  );
-}
-
 function cmp(a: number, b: number): number {
   return a < b ? -1 : a > b ? 1 : 0;
-}
-
-export interface OrderItem {
-  pod: Pod;
-  /** Position of the pod in the (namespace, name)-sorted matched list. */
-  rank: number;
-}
-
-/**
- * Orders waiting pods for upgrade. `matched` is every matched pod in
- * (namespace, name) order; scatter counts and expands terms over it.
- */
-export function upgradeOrder<T extends OrderItem>(
-  strategy: SidecarSetUpdateStrategy | undefined,
-  waiting: readonly T[],
-  matched: readonly Pod[],
-): T[] {
-  const byRank = new Map<number, T>();
-  const ranks = new Int32Array(waiting.length);
-  waiting.forEach((w, i) => {
-    ranks[i] = w.rank;
-    byRank.set(w.rank, w);
-  });
-  return Array.from(upgradeOrderOfRanks(strategy, ranks, matched), (r) => byRank.get(r)!);
 }
 
 /**
@@ -175,7 +51,7 @@ export function emptyOrderKeys(n: number): OrderKeys {
   return { group: new Float64Array(n), readySince: new Float64Array(n), restarts: new Float64Array(n), created: new Float64Array(n) };
 }
 
-/** Writes the fields of `defaultOrderKey(pod)` into slot i. */
+/** Writes the default-order key fields of `pod` into slot i. */
 export function writeOrderKey(keys: OrderKeys, i: number, pod: Pod): void {
   const condition = readyCondition(pod);
   const ready = condition?.status === "True";
@@ -236,9 +112,11 @@ function sortedIndexes(keys: OrderKeys, waiting: Int32Array): Int32Array {
 }
 
 /**
- * The same over ranks: `waiting` holds the positions in `matched` of the
- * waiting pods; the result holds them in upgrade order. The planner's form:
- * numbers in flat arrays, nothing allocated per pod that outlives the call.
+ * Orders waiting pods for upgrade. `matched` is every matched pod in
+ * (namespace, name) order (scatter counts and expands terms over it);
+ * `waiting` holds the positions in `matched` of the waiting pods; the result
+ * holds them in upgrade order. Numbers in flat arrays, nothing allocated per
+ * pod that outlives the call.
  * `known` holds what a caller already computed while reading each pod (the
  * planner does, to read each pod once): every matched pod's labels by rank,
  * the waiting pods' default-order keys (slot i for `waiting[i]`), and the

@@ -77,7 +77,8 @@ export function priorityScorerOf(strategy: UpdatePriorityStrategy | undefined): 
       const l = labels ?? {};
       for (let i = 0; i < keys.length; i++) {
         const v = l[keys[i]!];
-        if (v !== undefined) return { primary: i, trailing: trailingInteger(v) };
+        // Only an own label is a string; `constructor` and the like are inherited functions.
+        if (typeof v === "string") return { primary: i, trailing: trailingInteger(v) };
       }
       return { primary: -1, trailing: "" };
     };

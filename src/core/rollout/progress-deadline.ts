@@ -8,7 +8,7 @@ import type { ContainerStatus, Pod } from "../../api/kube-types.js";
 import { podHashRecords, podInPlaceUpdateStates } from "../../api/pod-records.js";
 import type { ProgressPolicy } from "../../api/progress-policy.js";
 import { podKey } from "./matching.js";
-import { timeOf } from "./order.js";
+import { timeOf } from "../../api/rfc3339.js";
 
 export type FailureReason = "CrashLoopBackOff" | "ImagePullBackOff" | "ErrImagePull" | "Restarted" | "ProgressDeadlineExceeded";
 
@@ -23,9 +23,6 @@ export type UpgradeHealth =
   | { kind: "failed"; reason: FailureReason; container?: string };
 
 export interface UpgradeHealthInput {
-  setName: string;
-  /** The pod containers S's sidecars became. */
-  sidecarContainers: readonly string[];
   policy: ProgressPolicy;
   /** The pod is consistent and ready in the SidecarSet sense. */
   available: boolean;
@@ -58,7 +55,7 @@ export function upgradeFactsOf(pod: Pod, setName: string, sidecarContainers: rea
 }
 
 /** Judges a pod by its facts, under the policy, at `nowMs`. */
-export function judgeUpgrade(facts: UpgradeFacts, input: Omit<UpgradeHealthInput, "setName" | "sidecarContainers">): UpgradeHealth {
+export function judgeUpgrade(facts: UpgradeFacts, input: UpgradeHealthInput): UpgradeHealth {
   const { patchedAt } = facts;
   if (patchedAt === 0) return { kind: "untracked" };
   if (input.policy.resumedAt !== undefined && patchedAt < input.policy.resumedAt) return { kind: "untracked" };
@@ -66,11 +63,6 @@ export function judgeUpgrade(facts: UpgradeFacts, input: Omit<UpgradeHealthInput
   if (input.available) return { kind: "healthy" };
   const deadline = patchedAt + input.policy.deadlineSeconds * 1000;
   return input.nowMs >= deadline ? { kind: "failed", reason: "ProgressDeadlineExceeded" } : { kind: "pending", deadline };
-}
-
-/** Judges one pod that records S's current hash (upgradeFactsOf, then judgeUpgrade). */
-export function upgradeHealth(pod: Pod, input: UpgradeHealthInput): UpgradeHealth {
-  return judgeUpgrade(upgradeFactsOf(pod, input.setName, input.sidecarContainers), input);
 }
 
 /**

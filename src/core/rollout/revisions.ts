@@ -11,14 +11,9 @@ import {
 import type { ControllerRevision, Pod } from "../../api/kube-types.js";
 import { podHashRecords } from "../../api/pod-records.js";
 import { API_VERSION, KIND, type SidecarSet } from "../../api/types.js";
-import { canonicalJson } from "../inject/patch-pod-metadata.js";
-
-export const DEFAULT_REVISION_HISTORY_LIMIT = 10;
-
-function timeOf(value: string | undefined): number {
-  const ms = value ? Date.parse(value) : 0;
-  return Number.isNaN(ms) ? 0 : ms;
-}
+import { canonicalJson } from "../../api/canonical-json.js";
+import { DEFAULT_REVISION_HISTORY_LIMIT } from "../../api/defaults.js";
+import { timeOf } from "../../api/rfc3339.js";
 
 /** By `.revision`, then creation time, then name: the order the history is read in. */
 export function sortRevisions(revisions: readonly ControllerRevision[]): ControllerRevision[] {

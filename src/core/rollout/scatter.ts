@@ -16,26 +16,6 @@ export function isKeyOnlyTerm(term: ScatterTerm): boolean {
 }
 
 /**
- * Expands key-only terms into one term per distinct value of the key on the
- * matched pods (first occurrence in their (namespace, name) order), then drops
- * repeated (key, value) pairs, keeping the first.
- */
-export function expandScatterTerms<A>(
-  terms: readonly ScatterTerm[],
-  all: readonly A[],
-  labelsOf: (a: A) => Labels,
-): ResolvedScatterTerm[] {
-  return resolveTerms(terms, (key) => {
-    const distinct = new Set<string>();
-    for (const a of all) {
-      const v = labelsOf(a)?.[key];
-      if (v !== undefined) distinct.add(v);
-    }
-    return distinct;
-  });
-}
-
-/**
  * The terms with each key-only term replaced by one term per value of its key
  * (`valuesOf`, asked once per key, in first-occurrence order), repeated
  * (key, value) pairs dropped, the first kept.
@@ -192,7 +172,9 @@ export class ScatterCodes {
     for (let k = 0; k < this.keyList.length; k++) {
       const { codes, ids } = this.perKey[k]!;
       const v = labels?.[this.keyList[k]!];
-      if (v === undefined) {
+      // A string can only be an own label: an inherited property (a pod without
+      // a `constructor` label still has labels.constructor) is no label.
+      if (typeof v !== "string") {
         codes[i] = -1;
         continue;
       }
@@ -253,10 +235,6 @@ function codesOfKeys(labels: readonly Labels[], terms: readonly { key: string }[
   return codes.byKey();
 }
 
-function codesOf(labels: readonly Labels[], key: string): KeyCodes {
-  return codesOfKeys(labels, [{ key }]).get(key)!;
-}
-
 /**
  * How many of the first `count` entries carry each value of one key: `byCode[code + 1]`, so that
  * slot 0 counts the entries without the label. Scattering reorders the
@@ -278,56 +256,6 @@ function countTerm(term: ResolvedScatterTerm, key: KeyCodes, counts: Int32Array,
   const target = key.ids.get(term.value);
   const present = target === undefined ? 0 : counts[target + 1]!;
   return !requirePresent && term.value === "" ? present + counts[0]! : present;
-}
-
-/** One term applied to the waiting list. `totalMatched` counts all matched pods with the value. */
-export function scatterByTerm<T>(
-  term: ResolvedScatterTerm,
-  waiting: readonly T[],
-  totalPods: number,
-  totalMatched: number,
-  labelsOf: (t: T) => Labels,
-): T[] {
-  const key = codesOf(waiting.map(labelsOf), term.key);
-  const target = key.ids.get(term.value) ?? -2;
-  const order = scatterIndexes(identityOrder(waiting.length), key.codes, target, term.value === "", totalPods, totalMatched);
-  return Array.from(order, (i) => waiting[i]!);
-}
-
-/**
- * Applies resolved terms to the ordered waiting list `waiting`; `all` is every
- * matched pod. With several terms, those matching no waiting pod are dropped
- * and the rest applied by descending number of waiting pods they match.
- */
-export function scatter<T, A>(
-  terms: readonly ResolvedScatterTerm[],
-  waiting: readonly T[],
-  all: readonly A[],
-  labelsOfWaiting: (t: T) => Labels,
-  labelsOfAll: (a: A) => Labels,
-): T[] {
-  if (terms.length === 0 || waiting.length <= 1) return [...waiting];
-  // The generic form: waiting items listed after all items in one label list.
-  const labels = [...all.map(labelsOfAll), ...waiting.map(labelsOfWaiting)];
-  const positions = new Int32Array(waiting.length);
-  for (let i = 0; i < waiting.length; i++) positions[i] = all.length + i;
-  const order = scatterOrder(terms, positions, labels, all.length);
-  return Array.from(order, (i) => waiting[i]!);
-}
-
-/**
- * `scatter` over label lists: the new order as indexes into the waiting list.
- * `waiting` holds, for each waiting pod in order, its position in `allLabels`
- * (waiting pods are matched pods), so labels are read once per pod and key.
- */
-export function scatterOrder(
-  terms: readonly ResolvedScatterTerm[],
-  waiting: Int32Array,
-  allLabels: readonly Labels[],
-  /** How many leading entries of `allLabels` are the matched pods (default: all). */
-  allCount: number = allLabels.length,
-): Int32Array {
-  return scatterWithCodes(terms, waiting, codesOfKeys(allLabels, terms), allCount);
 }
 
 /**

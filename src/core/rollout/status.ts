@@ -2,7 +2,6 @@
 import type { Pod } from "../../api/kube-types.js";
 import { SIDECARSET_HASH_ANNOTATION, SIDECARSET_HASH_WITHOUT_IMAGE_ANNOTATION } from "../../api/keys.js";
 import type { SidecarSet } from "../../api/types.js";
-import { isReadyForSidecarSet, PodConsistency } from "./consistency.js";
 
 export interface RolloutStatus {
   matchedPods: number;
@@ -58,10 +57,6 @@ function readHashInRecords(value: string, setName: string): string {
 /** The hash of S the pod records (empty when it has no entry or the annotation is unreadable). */
 export function recordedHash(pod: Pod, setName: string): string {
   return hashInRecords(pod.metadata?.annotations?.[SIDECARSET_HASH_ANNOTATION], setName);
-}
-
-export function recordedHashWithoutImage(pod: Pod, setName: string): string {
-  return hashInRecords(pod.metadata?.annotations?.[SIDECARSET_HASH_WITHOUT_IMAGE_ANNOTATION], setName);
 }
 
 /** Characters that JSON never escapes and that a regex takes literally once "." is escaped. */
@@ -157,27 +152,7 @@ export function isPodUpdated(set: SidecarSet, pod: Pod): boolean {
   return recordsHold(pod.metadata?.annotations?.[SIDECARSET_HASH_ANNOTATION], set.metadata.name ?? "", setHash(set));
 }
 
-/** The per-pod facts the counts need; the planner computes them once per pod. */
-export interface PodRolloutFacts {
-  updated: boolean;
-  consistent: boolean;
-  ready: boolean;
-}
-
-export function podRolloutFacts(set: SidecarSet, pod: Pod): PodRolloutFacts {
-  return {
-    updated: isPodUpdated(set, pod),
-    consistent: new PodConsistency(pod, set).check(),
-    ready: isReadyForSidecarSet(pod, set),
-  };
-}
-
 /** Adds one matched pod to the counts: ready = consistent ∧ ready; updatedReady = updated ∧ that. */
-export function tallyPod(status: RolloutStatus, f: PodRolloutFacts): void {
-  tallyFacts(status, f.updated, f.consistent, f.ready);
-}
-
-/** `tallyPod` over the facts as flags: the planner keeps no object per pod. */
 export function tallyFacts(status: RolloutStatus, updated: boolean, consistent: boolean, ready: boolean): void {
   status.matchedPods++;
   if (updated) status.updatedPods++;
@@ -187,25 +162,7 @@ export function tallyFacts(status: RolloutStatus, updated: boolean, consistent: 
   }
 }
 
-export function countStatus(facts: Iterable<PodRolloutFacts>, notInjectedPods: number): RolloutStatus {
-  const status: RolloutStatus = { matchedPods: 0, updatedPods: 0, readyPods: 0, updatedReadyPods: 0, notInjectedPods };
-  for (const f of facts) tallyPod(status, f);
-  return status;
-}
-
-/** Status of S over its matched pods. */
-export function computeStatus(set: SidecarSet, matched: readonly Pod[], notInjectedPods = 0): RolloutStatus {
-  return countStatus(
-    matched.map((p) => podRolloutFacts(set, p)),
-    notInjectedPods,
-  );
-}
-
 /** Matched pods that are updated but not yet serving it: they use the maxUnavailable budget. */
-export function isUpdatedButUnavailable(f: PodRolloutFacts): boolean {
-  return updatedButUnavailable(f.updated, f.consistent, f.ready);
-}
-
 export function updatedButUnavailable(updated: boolean, consistent: boolean, ready: boolean): boolean {
   return updated && (!consistent || !ready);
 }

@@ -2,7 +2,7 @@
 // the spec; annotations record which hash the pod now runs and which imageIDs
 // it ran before, so consistency (docs/behaviour.md §6.5) can tell when the kubelet has finished.
 import type { FieldError } from "../../api/errors.js";
-import { isNativeSidecar } from "../../api/hash.js";
+import { escapePointerSegment, type JsonPatchOp } from "../../api/json-patch.js";
 import type { Container, Pod } from "../../api/kube-types.js";
 import {
   SIDECARSET_HASH_ANNOTATION,
@@ -24,16 +24,12 @@ import {
   serializeUpgradeRecords,
   type UpgradeRecords,
 } from "../../api/pod-records.js";
+import { hotUpgradePairNames, isHotUpgradeContainer, isNativeSidecar, sidecarListOf } from "../../api/sidecar-containers.js";
 import type { SidecarContainer, SidecarSet } from "../../api/types.js";
 import { applyPatchPodMetadata } from "../inject/patch-pod-metadata.js";
 import { PodConsistency } from "./consistency.js";
-import { hotUpgradeContainers, hotUpgradePairNames, isHotUpgradeContainer, sidecarListOf } from "./matching.js";
+import { hotUpgradeContainers } from "./matching.js";
 import { setHash } from "./status.js";
-
-/** One RFC 6902 operation. */
-export type JsonPatchOperation =
-  | { op: "add" | "replace" | "test"; path: string; value: unknown }
-  | { op: "remove"; path: string };
 
 export type PodUpgrade =
   | {
@@ -41,7 +37,7 @@ export type PodUpgrade =
       /** The pod as it should be written (a copy; the input is not modified). */
       pod: Pod;
       /** The same change as a JSON patch against the input pod. */
-      patch: JsonPatchOperation[];
+      patch: JsonPatchOp[];
       /** Pod containers whose image changed. */
       changedContainers: string[];
     }
@@ -209,19 +205,14 @@ export function upgradePod(set: SidecarSet, pod: Pod, opts: UpgradeOptions): Pod
   return { ok: true, pod: next, patch: podPatch(pod, next, changed), changedContainers: changed };
 }
 
-/** RFC 6901 escaping of one path segment. */
-export function escapePointer(segment: string): string {
-  return segment.replace(/~/g, "~0").replace(/\//g, "~1");
-}
-
 /**
  * The JSON patch from `before` to `after` for an in-place change: container
  * (or native-sidecar initContainer) images by index, each guarded by a `test`
  * of the container's name, so a pod whose containers moved fails instead of
  * being corrupted, and the annotations that were added or changed.
  */
-export function podPatch(before: Pod, after: Pod, changedContainers: readonly string[]): JsonPatchOperation[] {
-  const ops: JsonPatchOperation[] = [];
+export function podPatch(before: Pod, after: Pod, changedContainers: readonly string[]): JsonPatchOp[] {
+  const ops: JsonPatchOp[] = [];
   const lists = [
     ["containers", after.spec?.containers ?? []],
     ["initContainers", after.spec?.initContainers ?? []],
@@ -243,7 +234,7 @@ export function podPatch(before: Pod, after: Pod, changedContainers: readonly st
   }
   for (const key of Object.keys(now).sort()) {
     if (old[key] === now[key]) continue;
-    ops.push({ op: key in old ? "replace" : "add", path: `/metadata/annotations/${escapePointer(key)}`, value: now[key] });
+    ops.push({ op: key in old ? "replace" : "add", path: `/metadata/annotations/${escapePointerSegment(key)}`, value: now[key] });
   }
   return ops;
 }

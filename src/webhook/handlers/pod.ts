@@ -1,9 +1,9 @@
 // `/mutate-pod` (docs/behaviour.md §5.1): injects the sidecars of every applying SidecarSet
 // into a pod being created. Decode → injectPod with cached objects → encode;
 // the decisions live in core/inject. Nothing here calls the API server.
+import { isRecord } from "../../api/is-record.js";
 import type { Pod } from "../../api/kube-types.js";
 import { effectiveNamespace, injectPod } from "../../core/inject/inject.js";
-import type { JsonPatchOp } from "../../kube/client.js";
 import type { Logger } from "../../observability/logger.js";
 import { allowed, denied, patched, type AdmissionHandler, type AdmissionRequest } from "../admission.js";
 import type { AdmissionCache } from "./cache-view.js";
@@ -72,7 +72,7 @@ function admitPod(req: AdmissionRequest, deps: PodHandlerDeps) {
         // pod's injected-list annotation and sidecarset_injections_total say the same at info level.
         deps.logger.debug({ ...logFields, sidecarsets: result.injected }, "injected sidecars into pod");
       }
-      return patched(req.uid, result.patch as JsonPatchOp[]);
+      return patched(req.uid, result.patch);
   }
 }
 
@@ -95,10 +95,6 @@ function podKindProblem(req: AdmissionRequest): string | undefined {
 // callers that are not the API server. They cover every field injection reads
 // at the top of the pod; null counts as absent, as in Kubernetes' JSON.
 type Problems = string[];
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
 
 function given(v: unknown): string {
   if (Array.isArray(v)) return "a list";

@@ -1,17 +1,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import {
-  defaultContainer,
-  defaultImagePullPolicy,
-  defaultResourceList,
-  defaultSidecarContainer,
-  defaultSidecarSet,
-  defaultVolume,
-  parseImageReference,
-} from "../../../src/api/defaults.js";
+import { defaultImagePullPolicy, defaultSidecarSet } from "../../../src/api/defaults.js";
 import { sidecarSetHash, sidecarSetHashWithoutImage } from "../../../src/api/hash.js";
 import { SIDECARSET_HASH_ANNOTATION, SIDECARSET_HASH_WITHOUT_IMAGE_ANNOTATION } from "../../../src/api/keys.js";
-import type { Container } from "../../../src/api/kube-types.js";
 import type { SidecarContainer, SidecarSet, SidecarSetSpec } from "../../../src/api/types.js";
 import { richContainer } from "./fixtures.js";
 
@@ -128,12 +119,6 @@ test("a given imagePullPolicy is kept", () => {
   assert.equal(at(defaulted({ containers: [c({ image: "nginx", imagePullPolicy: "Never" })] }).spec, "containers.0.imagePullPolicy"), "Never");
 });
 
-test("image references split into tag and digest as Kubernetes does", () => {
-  assert.deepEqual(parseImageReference(`reg.io:5000/a/b:v2@${DIGEST}`), { tag: "v2", digest: DIGEST });
-  assert.deepEqual(parseImageReference("busybox"), { tag: "latest", digest: "" });
-  assert.equal(parseImageReference(`x${"a".repeat(300)}`), undefined);
-});
-
 test("defaulting writes both hash annotations computed from the defaulted object (docs/behaviour.md §3.1 vectors)", () => {
   const out = defaulted({ containers: [{ name: "dns-f", image: "dns:1.0" }] });
   assert.equal(out.metadata.annotations?.[SIDECARSET_HASH_ANNOTATION], "6wbd76bd7984x24fb4f44fv9222cw9v9bcf85x766744wddd4zwx927zzz2zb684");
@@ -179,20 +164,4 @@ test("a SidecarSet without spec or metadata is defaulted without throwing", () =
   const out = defaultSidecarSet({} as SidecarSet);
   assert.equal(out.spec.revisionHistoryLimit, 10);
   assert.equal(typeof out.metadata.annotations?.[SIDECARSET_HASH_ANNOTATION], "string");
-});
-
-test("the exported pieces default copies: container, sidecar container, volume, resource list", () => {
-  const container: Container = { name: "c", image: "nginx", ports: [{ containerPort: 80 }] };
-  const d = defaultContainer(container);
-  assert.equal(d.imagePullPolicy, "Always");
-  assert.equal(d.ports?.[0]?.protocol, "TCP");
-  assert.equal((d as SidecarContainer).podInjectPolicy, undefined);
-  assert.equal(container.ports?.[0]?.protocol, undefined);
-
-  const sc = defaultSidecarContainer({ name: "c", image: "img:1" }, "AfterAppContainer");
-  assert.equal(sc.podInjectPolicy, "AfterAppContainer");
-  assert.deepEqual(sc.upgradeStrategy, { upgradeType: "ColdUpgrade" });
-
-  assert.deepEqual(defaultVolume({ name: "v", configMap: { name: "c" } }), { name: "v", configMap: { name: "c", defaultMode: 420 } });
-  assert.deepEqual(defaultResourceList({ cpu: "0.5", memory: "1024Ki" }), { cpu: "500m", memory: "1Mi" });
 });

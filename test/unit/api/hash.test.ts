@@ -1,15 +1,18 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { compareGoStrings, encodeGoJson, goJsonString } from "../../../src/api/canonical-json.js";
+import { compareGoStrings, encodeGoJsonList, goJsonString, type GoTypeName } from "../../../src/api/canonical-json.js";
 import {
-  isNativeSidecar,
   safeEncode,
   sidecarSetHash,
   sidecarSetHashInput,
   sidecarSetHashWithoutImage,
 } from "../../../src/api/hash.js";
+import { isNativeSidecar } from "../../../src/api/sidecar-containers.js";
 import type { SidecarContainer, SidecarSet } from "../../../src/api/types.js";
 import { richContainer } from "./fixtures.js";
+
+/** One struct as Go marshals it: the single element of a one-element slice. */
+const encodeGoJson = (value: unknown, type: GoTypeName): string => encodeGoJsonList([value], type).slice(1, -1);
 
 function set(spec: SidecarSet["spec"], name = "s"): SidecarSet {
   return { metadata: { name }, spec };

@@ -3,7 +3,6 @@ import { test } from "node:test";
 import {
   formatInjectedList,
   formatTimestamp,
-  goJsonEscape,
   parseInPlaceUpdateStates,
   parseInjectedList,
   parseUpgradeRecords,
@@ -80,9 +79,13 @@ test("the injected list is sorted, de-duplicated and comma-joined", () => {
   assert.deepEqual(parseInjectedList(undefined), []);
 });
 
-test("Go escapes <, >, & and the JS line separators; plain text is untouched", () => {
-  assert.equal(goJsonEscape(JSON.stringify("a<b>&\u2028\u2029")), '"a\\u003cb\\u003e\\u0026\\u2028\\u2029"');
-  assert.equal(goJsonEscape('"plain"'), '"plain"');
+test("records escape <, >, & and the JS line separators as Go does; plain text is untouched", () => {
+  const escaped = { updateTimestamp: null, hash: "a<b>&\u2028\u2029", sidecarSetName: "plain", sidecarList: null };
+  assert.equal(
+    serializeUpgradeRecords({ s: escaped }, "hash"),
+    '{"s":{"updateTimestamp":null,"hash":"a\\u003cb\\u003e\\u0026\\u2028\\u2029","sidecarSetName":"plain","sidecarList":null}}',
+  );
+  assert.equal(serializeStringMap({ "k<": "v&" }), '{"k\\u003c":"v\\u0026"}');
 });
 
 test("in-place update state serializes sorted, and an unknown imageID is omitted like Go's omitempty", () => {

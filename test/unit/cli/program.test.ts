@@ -78,6 +78,7 @@ test("the same kind of value is refused with the same words in every command", a
     { args: ["manifests", "--webhook-port", "70000"], message: '"70000" is not a port number between 1 and 65535' },
     { args: ["start", "--webhook-port", "70000"], message: '"70000" is not a port number between 1 and 65535' },
     { args: ["manager", "--webhook-port", "70000"], message: '"70000" is not a port number between 0 and 65535 (0 picks a free one)' },
+    { args: ["preflight", "--webhook-port", "70000"], message: '"70000" is not a port number between 1 and 65535' },
     { args: ["manifests", "--replicas", "0"], message: '"0" is not a whole number of at least 1' },
     { args: ["manager", "--sidecarset-workers", "0"], message: '"0" is not a whole number of at least 1' },
     { args: ["demo", "--replicas", "0"], message: '"0" is not a whole number of at least 1' },

@@ -1,15 +1,26 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import fc from "fast-check";
-import type { ControllerRevision } from "../../../src/api/kube-types.js";
+import type { ControllerRevision, Pod } from "../../../src/api/kube-types.js";
 import type { SidecarSet } from "../../../src/api/types.js";
-import { registerRevision, RevisionRegistrar } from "../../../src/controller/revision-registrar.js";
+import { RevisionRegistrar, type RegisteredRevision } from "../../../src/controller/revision-registrar.js";
 import { buildRevision, revisionCreateBody } from "../../../src/core/rollout/revisions.js";
 import { EncodedJson, type RawKubeClient } from "../../../src/kube/client.js";
 import { apiErrorFromResponse } from "../../../src/kube/errors.js";
-import { silentLogger } from "../../../src/observability/logger.js";
+import { silentLogger, type Logger } from "../../../src/observability/logger.js";
 
 const NS = "sidecarset-system";
+
+/** A registration with nothing remembered: what the registrar's memory must agree with. */
+function registerRevision(
+  client: RawKubeClient,
+  set: SidecarSet,
+  cached: readonly ControllerRevision[],
+  matched: () => readonly Pod[],
+  opts: { namespace: string; logger: Logger },
+): Promise<RegisteredRevision> {
+  return new RevisionRegistrar(client, opts.namespace).register(set, cached, matched, opts.logger);
+}
 
 function shellSet(image: string): SidecarSet {
   return {

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { Pod } from "../../../src/api/kube-types.js";
+import { isConsistent } from "../../../src/core/rollout/consistency.js";
 import { ModelKubelet, simulatedImageID } from "../../../src/sim/kubelet.js";
 
 const clock = (t: number): string => `t${t}`;
@@ -52,4 +53,17 @@ test("a container already out of step with its spec is restarted at the start", 
   p.spec!.containers[0]!.image = "a:2";
   const k = new ModelKubelet([p], { restartSeconds: 2, readySeconds: 0, fails: () => false }, clock);
   assert.equal(k.nextEventTime(), 2);
+});
+
+test("a digest image runs under its own digest, so the rollout sees it running (docs/behaviour.md §6.5)", () => {
+  const digest = `sha256:${"c".repeat(64)}`;
+  assert.equal(simulatedImageID(`reg:5000/a:2@${digest}`), `docker-pullable://reg:5000/a@${digest}`);
+  assert.match(simulatedImageID("reg:5000/a:2"), /^docker-pullable:\/\/reg:5000\/a@sha256:[0-9a-f]{64}$/);
+  const k = new ModelKubelet([pod()], { restartSeconds: 1, readySeconds: 1, fails: () => false }, clock);
+  const next = structuredClone(pod());
+  next.spec!.containers[0]!.image = `a@${digest}`;
+  k.write(next, 0);
+  k.advance(1);
+  const set = { metadata: { name: "s" }, spec: { selector: {}, containers: [{ name: "a", image: `a@${digest}` }] } };
+  assert.equal(isConsistent(k.get("ns/p")!, set), true);
 });

@@ -1,12 +1,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { canonicalJson } from "../../../../src/api/canonical-json.js";
 import type { SidecarSetPatchPodMetadata } from "../../../../src/api/types.js";
-import {
-  applyPatchPodMetadata,
-  canonicalJson,
-  jsonMergePatch,
-  mergePatchJson,
-} from "../../../../src/core/inject/patch-pod-metadata.js";
+import { applyPatchPodMetadata, jsonMergePatch, mergePatchJson } from "../../../../src/core/inject/patch-pod-metadata.js";
 
 const cases: {
   name: string;

@@ -1,17 +1,15 @@
 // Builders for SidecarSets and pods in the states the rollout rules talk about.
-import { createHash } from "node:crypto";
 import type { Pod } from "../../../../src/api/kube-types.js";
 import type { SidecarSet, SidecarSetUpdateStrategy } from "../../../../src/api/types.js";
+import { simulatedImageID } from "../../../../src/sim/kubelet.js";
 
 export const SET = "sidecarset-a";
 export const HASH = "hash-current";
 export const OLD_HASH = "hash-old";
 export const WITHOUT_IMAGE = "without-image-current";
 
-export function imageID(image: string): string {
-  const repo = image.split(":")[0]!;
-  return `docker-pullable://${repo}@sha256:${createHash("sha256").update(image).digest("hex")}`;
-}
+/** The imageID the kubelet reports for an image. */
+export const imageID = simulatedImageID;
 
 export function makeSet(strategy: SidecarSetUpdateStrategy = {}, extra: Partial<SidecarSet["spec"]> = {}): SidecarSet {
   return {

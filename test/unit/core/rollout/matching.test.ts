@@ -1,16 +1,16 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { Pod } from "../../../../src/api/kube-types.js";
+import { sidecarListOf } from "../../../../src/api/sidecar-containers.js";
 import type { SidecarSet } from "../../../../src/api/types.js";
+import { isActivePod } from "../../../../src/core/pods.js";
 import {
   canaryNamesOf,
   hasAllSidecarContainers,
   hotUpgradeContainers,
-  isActivePod,
   isInjectedBy,
   podKey,
   selectPods,
-  sidecarListOf,
   sidecarPodContainerNames,
 } from "../../../../src/core/rollout/matching.js";
 import { makePod, makeSet, names, SET } from "./fixtures.js";

@@ -1,15 +1,29 @@
+// The upgrade order (docs/behaviour.md §6.7 steps 1–3): the planner's slot-based
+// sort against the rule stated plainly in test/support/order-oracle.ts.
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import fc from "fast-check";
 import type { Pod } from "../../../../src/api/kube-types.js";
-import { compareDefaultOrder, defaultOrderKey, upgradeOrder } from "../../../../src/core/rollout/order.js";
-import { makePod, names, type PodState } from "./fixtures.js";
+import type { SidecarSetUpdateStrategy } from "../../../../src/api/types.js";
+import { upgradeOrderOfRanks } from "../../../../src/core/rollout/order.js";
+import { planUpgrade } from "../../../../src/core/rollout/plan.js";
+import { byNamespaceAndName, compareDefaultOrder, upgradeOrder as oracleOrder } from "../../../support/order-oracle.js";
+import { makePod, makeSet, names, NOW, type PodState } from "./fixtures.js";
 
-function first(a: PodState, b: PodState): string {
-  const pa = makePod("a", a);
-  const pb = makePod("b", b);
-  const c = compareDefaultOrder(defaultOrderKey(pa, 0), defaultOrderKey(pb, 1));
-  return c < 0 ? "a" : "b";
+/** The production order of `waiting` among `matched` (both in any order). */
+function upgradeOrder(strategy: SidecarSetUpdateStrategy | undefined, waiting: readonly Pod[], matched: readonly Pod[]): Pod[] {
+  const sorted = byNamespaceAndName(matched);
+  const rank = new Map(sorted.map((p, i) => [p, i]));
+  const ranks = Int32Array.from(waiting, (p) => rank.get(p)!);
+  return Array.from(upgradeOrderOfRanks(strategy, ranks, sorted), (r) => sorted[r]!);
+}
+
+/** Which of two pods goes first, by the planner and by the oracle; they must agree. */
+function first(pa: Pod, pb: Pod): string {
+  const byOracle = compareDefaultOrder(pa, pb) < 0 ? pa : pb;
+  const byPlanner = upgradeOrder({}, [pa, pb], [pa, pb])[0]!;
+  assert.equal(byPlanner.metadata?.name, byOracle.metadata?.name, "the planner and the oracle disagree");
+  return byPlanner.metadata!.name!;
 }
 
 const rules: { name: string; a: PodState; b: PodState; first: "a" | "b" }[] = [
@@ -24,70 +38,120 @@ const rules: { name: string; a: PodState; b: PodState; first: "a" | "b" }[] = [
   { name: "namespace breaks remaining ties", a: {}, b: {}, first: "a" },
   { name: "not ready pods ignore ready times", a: { ready: false, readySince: 1, createdAt: 5 }, b: { ready: false, readySince: 9, createdAt: 1 }, first: "a" },
 ];
-for (const r of rules) test(`default order: ${r.name}`, () => assert.equal(first(r.a, r.b), r.first));
+for (const r of rules) test(`default order: ${r.name}`, () => assert.equal(first(makePod("a", r.a), makePod("b", r.b)), r.first));
+
+test("default order: the namespace comes before the name", () => {
+  assert.equal(first(makePod("a", { namespace: "z" }), makePod("b", { namespace: "y" })), "b");
+});
 
 test("default order: a missing ready time or creation time sorts first", () => {
   const a = makePod("a", { readySince: 5 });
   const b = makePod("b");
   delete b.status!.conditions![0]!.lastTransitionTime;
-  assert.ok(compareDefaultOrder(defaultOrderKey(b, 1), defaultOrderKey(a, 0)) < 0);
+  assert.equal(first(a, b), "b");
   const c = makePod("c");
   delete c.metadata!.creationTimestamp;
-  assert.ok(compareDefaultOrder(defaultOrderKey(c, 1), defaultOrderKey(makePod("d", { createdAt: 100 }), 0)) < 0);
+  assert.equal(first(makePod("d", { createdAt: 100 }), c), "c");
 });
 
 test("E8 order: not-ready newer first, then ready newer first", () => {
   const pods: Pod[] = [];
   for (let i = 10; i < 20; i++) pods.push(makePod(`pod-${i}`, { createdAt: i, ready: i !== 10 && i !== 13 }));
-  const items = pods.map((pod, rank) => ({ pod, rank }));
-  const ordered = upgradeOrder({}, items, pods);
-  assert.deepEqual(names(ordered.map((o) => o.pod)), ["pod-13", "pod-10", "pod-19", "pod-18", "pod-17", "pod-16", "pod-15", "pod-14", "pod-12", "pod-11"]);
+  const want = ["pod-13", "pod-10", "pod-19", "pod-18", "pod-17", "pod-16", "pod-15", "pod-14", "pod-12", "pod-11"];
+  assert.deepEqual(names(upgradeOrder({}, pods, pods)), want);
+  assert.deepEqual(names(oracleOrder({}, pods, pods)), want);
 });
 
 test("priority sorts on top of the default order and keeps it within a priority", () => {
   const pods = [0, 1, 2, 3].map((i) => makePod(`p${i}`, { createdAt: i, labels: { tier: i % 2 ? "gold" : "std" } }));
-  const items = pods.map((pod, rank) => ({ pod, rank }));
   const strategy = { priorityStrategy: { weightPriority: [{ weight: 10, matchSelector: { matchLabels: { tier: "gold" } } }] } };
-  assert.deepEqual(names(upgradeOrder(strategy, items, pods).map((o) => o.pod)), ["p3", "p1", "p2", "p0"]);
+  assert.deepEqual(names(upgradeOrder(strategy, pods, pods)), ["p3", "p1", "p2", "p0"]);
+  assert.deepEqual(names(oracleOrder(strategy, pods, pods)), ["p3", "p1", "p2", "p0"]);
 });
 
 test("scatter applies after the default order, counting over all matched pods", () => {
   const pods = [0, 1, 2, 3, 4, 5].map((i) => makePod(`p${i}`, { createdAt: 10 - i, labels: { zone: i < 3 ? "a" : "b" } }));
-  const items = pods.map((pod, rank) => ({ pod, rank }));
-  const out = names(upgradeOrder({ scatterStrategy: [{ key: "zone", value: "a" }] }, items, pods).map((o) => o.pod));
+  const strategy = { scatterStrategy: [{ key: "zone", value: "a" }] };
   // Default order p0..p5 (newest first). Zone a: M = [p0, p1] + tail p2, U = [p3, p4, p5]; G(2,3) = 1:2.
-  assert.deepEqual(out, ["p0", "p3", "p4", "p1", "p5", "p2"]);
+  assert.deepEqual(names(upgradeOrder(strategy, pods, pods)), ["p0", "p3", "p4", "p1", "p5", "p2"]);
+  assert.deepEqual(names(oracleOrder(strategy, pods, pods)), ["p0", "p3", "p4", "p1", "p5", "p2"]);
 });
 
-test("RFC 3339 times read by hand agree with Date.parse", async () => {
-  const { timeOf } = await import("../../../../src/core/rollout/order.js");
-  for (const v of ["2026-01-02T03:04:05Z", "1999-12-31T23:59:59Z", "2024-02-29T12:00:00Z", "2026-01-02T03:04:05.123Z", "2026-01-02T03:04:05+02:00"]) {
-    assert.equal(timeOf(v), Date.parse(v), v);
-  }
-  assert.equal(timeOf(undefined), 0);
-  assert.equal(timeOf("garbage"), 0);
-  assert.equal(timeOf("2026-13-02T03:04:05Z"), 0, "month 13 falls back to Date.parse, which rejects it");
-  assert.equal(timeOf("2026x01-02T03:04:05Z"), 0, "a wrong separator falls back to Date.parse, which rejects it");
-  assert.equal(timeOf("0042-01-02T03:04:05Z"), Date.parse("0042-01-02T03:04:05Z"), "years below 100 are not 19xx");
+const podArb = fc.record({
+  namespace: fc.constantFrom("default", "apps", "web"),
+  scheduled: fc.boolean(),
+  phase: fc.constantFrom("Running", "Pending", "Unknown", "Failed-ish"),
+  ready: fc.boolean(),
+  /** Seconds, or null for a missing time. */
+  readySince: fc.option(fc.integer({ min: 0, max: 6 }), { nil: null }),
+  createdAt: fc.option(fc.integer({ min: 0, max: 6 }), { nil: null }),
+  restarts: fc.integer({ min: 0, max: 2 }),
+  labels: fc.record(
+    {
+      zone: fc.constantFrom("a", "b", "c", ""),
+      rack: fc.constantFrom("r1", "r2"),
+      tier: fc.constantFrom("gold", "std", "v1", "v12", "v9223372036854775808"),
+      // A valid label key that every object inherits a property under.
+      constructor: fc.constantFrom("c1", "c2"),
+    },
+    { requiredKeys: [] },
+  ),
 });
 
-test("property: any string reads as Date.parse would (0 where it cannot)", async () => {
-  const { timeOf } = await import("../../../../src/core/rollout/order.js");
-  const canonical = fc
-    .integer({ min: Date.UTC(0, 0, 1) - 1900 * 365.25 * 86_400_000, max: Date.UTC(9999, 11, 31) })
-    .map((ms) => new Date(Math.floor(ms / 1000) * 1000).toISOString().replace(".000Z", "Z"))
-    .filter((v) => v.length === 20);
-  const altered = fc.tuple(canonical, fc.nat(19), fc.constantFrom(..."0123456789-:TZ x")).map(([v, at, c]) => v.slice(0, at) + c + v.slice(at + 1));
-  const pad = (n: number, width: number): string => String(n).padStart(width, "0");
-  // Any day 1–31 in any month: a day past the month's end rolls over as Date.parse does.
-  const anyDay = fc
-    .tuple(fc.integer({ min: 0, max: 9999 }), fc.integer({ min: 1, max: 12 }), fc.integer({ min: 1, max: 31 }), fc.integer({ min: 0, max: 86_399 }))
-    .map(([y, mo, d, s]) => `${pad(y, 4)}-${pad(mo, 2)}-${pad(d, 2)}T${pad(Math.floor(s / 3600), 2)}:${pad(Math.floor(s / 60) % 60, 2)}:${pad(s % 60, 2)}Z`);
+function buildPods(specs: readonly (typeof podArb extends fc.Arbitrary<infer T> ? T : never)[]): Pod[] {
+  return specs.map((s, i) => {
+    const pod = makePod(`pod-${(i * 7) % specs.length}-${i}`, {
+      namespace: s.namespace,
+      nodeName: s.scheduled ? "node" : "",
+      phase: s.phase,
+      ready: s.ready,
+      readySince: s.readySince ?? 0,
+      createdAt: s.createdAt ?? 0,
+      restarts: s.restarts,
+      labels: s.labels,
+    });
+    if (s.readySince === null) delete pod.status!.conditions![0]!.lastTransitionTime;
+    if (s.createdAt === null) delete pod.metadata!.creationTimestamp;
+    return pod;
+  });
+}
+
+const strategyArb = fc.record(
+  {
+    priorityStrategy: fc.oneof(
+      fc.constant({ weightPriority: [{ weight: 40, matchSelector: { matchLabels: { tier: "gold" } } }, { weight: 5, matchSelector: { matchLabels: { zone: "a" } } }] }),
+      fc.constant({ orderPriority: [{ orderedKey: "tier" }, { orderedKey: "rack" }] }),
+      fc.constant({ orderPriority: [{ orderedKey: "constructor" }, { orderedKey: "tier" }] }),
+    ),
+    scatterStrategy: fc.oneof(
+      fc.constant([{ key: "zone" }]),
+      fc.constant([{ key: "zone", value: "a" }]),
+      fc.constant([{ key: "zone", value: "*" }, { key: "rack", value: "r1" }, { key: "zone", value: "b" }]),
+      fc.constant([{ key: "rack", value: "r2" }, { key: "tier", value: "gold" }, { key: "none", value: "x" }]),
+      fc.constant([{ key: "zone", value: "" }, { key: "tier" }]),
+      fc.constant([{ key: "constructor" }, { key: "zone", value: "a" }]),
+    ),
+  },
+  { requiredKeys: [] },
+) as fc.Arbitrary<SidecarSetUpdateStrategy>;
+
+test("property: the planner orders waiting pods as the plain rule does", () => {
   fc.assert(
-    fc.property(fc.oneof(canonical, altered, anyDay), (v) => {
-      const parsed = Date.parse(v);
-      assert.equal(timeOf(v), Number.isNaN(parsed) ? 0 : parsed, v);
+    fc.property(fc.array(podArb, { maxLength: 40 }), fc.array(fc.boolean(), { minLength: 40, maxLength: 40 }), strategyArb, (specs, waits, strategy) => {
+      const matched = buildPods(specs);
+      const waiting = matched.filter((_, i) => waits[i]);
+      assert.deepEqual(names(upgradeOrder(strategy, waiting, matched)), names(oracleOrder(strategy, waiting, matched)));
     }),
-    { numRuns: 2000 },
+    { numRuns: 500 },
+  );
+});
+
+test("property: a plan's order, from the keys it read while matching pods, is the plain rule's", () => {
+  fc.assert(
+    fc.property(fc.array(podArb, { maxLength: 40 }), strategyArb, (specs, strategy) => {
+      const plan = planUpgrade(makeSet({ ...strategy, partition: 0 }), buildPods(specs), { now: NOW });
+      assert.deepEqual(names(plan.order), names(oracleOrder(strategy, plan.order, plan.matched)));
+    }),
+    { numRuns: 300 },
   );
 });

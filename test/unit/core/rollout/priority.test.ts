@@ -37,6 +37,11 @@ test("orderPriority: earlier key first, larger trailing integer first, pods with
   assert.deepEqual(order(strategy, labels), [3, 2, 1, 4, 0]);
 });
 
+test("orderPriority: a key every object inherits a property under counts only where the pod carries the label", () => {
+  const strategy = { orderPriority: [{ orderedKey: "constructor" }, { orderedKey: "toString" }] };
+  assert.deepEqual(order(strategy, [{ constructor: "v1" }, {}, { toString: "v3" }, { constructor: "v2" }]), [1, 3, 0, 2]);
+});
+
 test("trailing integers: none or int64 overflow read as 0; exact beyond 2^53", () => {
   assert.equal(trailingInteger("abc"), "");
   assert.equal(trailingInteger("v007"), "7");

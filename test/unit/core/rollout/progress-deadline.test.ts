@@ -7,7 +7,7 @@ import { PROGRESS_DEADLINE_ANNOTATION, MAX_FAILED_UPGRADES_ANNOTATION, RESUMED_A
 import type { ProgressPolicy } from "../../../../src/api/progress-policy.js";
 import type { SidecarSet } from "../../../../src/api/types.js";
 import { planUpgrade } from "../../../../src/core/rollout/plan.js";
-import { upgradeHealth, type UpgradeHealth } from "../../../../src/core/rollout/progress-deadline.js";
+import { judgeUpgrade, upgradeFactsOf, type UpgradeHealth } from "../../../../src/core/rollout/progress-deadline.js";
 import { at, makePod, makeSet, names, NOW, SET, type PodState } from "./fixtures.js";
 
 const EPOCH = Date.parse(at(0));
@@ -16,7 +16,7 @@ const POLICY: ProgressPolicy = { deadlineSeconds: 60, maxFailed: 1 };
 function judge(state: PodState, nowSeconds: number, policy: ProgressPolicy = POLICY): UpgradeHealth {
   const pod = makePod("p", { updated: true, ...state });
   const available = (state.consistent ?? true) && (state.ready ?? true);
-  return upgradeHealth(pod, { setName: SET, sidecarContainers: ["sidecar"], policy, available, nowMs: EPOCH + nowSeconds * 1000 });
+  return judgeUpgrade(upgradeFactsOf(pod, SET, ["sidecar"]), { policy, available, nowMs: EPOCH + nowSeconds * 1000 });
 }
 
 const healthCases: { name: string; state: PodState; now: number; policy?: ProgressPolicy; expected: UpgradeHealth }[] = [

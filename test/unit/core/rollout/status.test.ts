@@ -1,7 +1,20 @@
+// SidecarSet status (docs/behaviour.md §6.4): the planner's counts against the
+// plain count in test/support/status-oracle.ts.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { computeStatus, isPodUpdated, recordedHash } from "../../../../src/core/rollout/status.js";
-import { HASH, makePod, makeSet, SET } from "./fixtures.js";
+import fc from "fast-check";
+import type { Pod } from "../../../../src/api/kube-types.js";
+import { SIDECARSET_INJECTED_LIST_ANNOTATION } from "../../../../src/api/keys.js";
+import { planUpgrade } from "../../../../src/core/rollout/plan.js";
+import { isPodUpdated, recordedHash } from "../../../../src/core/rollout/status.js";
+import { rolloutStatus } from "../../../support/status-oracle.js";
+import { HASH, makePod, makeSet, NOW, SET, type PodState } from "./fixtures.js";
+
+function notInjected(name: string): Pod {
+  const pod = makePod(name);
+  delete pod.metadata!.annotations![SIDECARSET_INJECTED_LIST_ANNOTATION];
+  return pod;
+}
 
 test("status: ready = consistent ∧ ready; updatedReady = updated ∧ consistent ∧ ready", () => {
   const pods = [
@@ -10,14 +23,61 @@ test("status: ready = consistent ∧ ready; updatedReady = updated ∧ consisten
     makePod("updated-not-ready", { updated: true, ready: false }),
     makePod("old-ready"),
     makePod("old-not-ready", { ready: false }),
+    notInjected("created-before-the-sidecarset"),
+    notInjected("created-while-the-webhook-was-down"),
   ];
-  assert.deepEqual(computeStatus(makeSet(), pods, 2), {
-    matchedPods: 5,
-    updatedPods: 3,
-    readyPods: 2,
-    updatedReadyPods: 1,
-    notInjectedPods: 2,
-  });
+  const want = { matchedPods: 5, updatedPods: 3, readyPods: 2, updatedReadyPods: 1, notInjectedPods: 2 };
+  assert.deepEqual(planUpgrade(makeSet(), pods, { now: NOW }).status, want);
+  assert.deepEqual(rolloutStatus(makeSet(), pods), want);
+});
+
+const stateArb: fc.Arbitrary<PodState> = fc.record(
+  {
+    updated: fc.boolean(),
+    consistent: fc.boolean(),
+    ready: fc.boolean(),
+    notUpgradable: fc.boolean(),
+    busy: fc.boolean(),
+    createdUpdated: fc.boolean(),
+    phase: fc.constantFrom("Running", "Pending", "Succeeded"),
+    sidecar: fc.record({ restartedAt: fc.constantFrom(undefined, 5), waiting: fc.constantFrom(undefined, "CrashLoopBackOff") }),
+  },
+  { requiredKeys: [] },
+);
+
+const podArb = fc.record({
+  state: stateArb,
+  injected: fc.boolean(),
+  selected: fc.boolean(),
+  /** The sidecar named by digest, which the kubelet reports as running or not. */
+  digest: fc.constantFrom(undefined, "match", "other"),
+  /** The kubelet reports the sidecar's status. */
+  reported: fc.boolean(),
+});
+
+const DIGEST = `sha256:${"a".repeat(64)}`;
+
+function buildPod(spec: typeof podArb extends fc.Arbitrary<infer T> ? T : never, i: number): Pod {
+  const pod = makePod(`pod-${i}`, spec.state);
+  if (!spec.injected) delete pod.metadata!.annotations![SIDECARSET_INJECTED_LIST_ANNOTATION];
+  if (!spec.selected) pod.metadata!.labels!.app = "other";
+  if (spec.digest) {
+    pod.spec!.containers[1]!.image = `sidecar@${DIGEST}`;
+    pod.status!.containerStatuses![1]!.imageID = `docker-pullable://sidecar@${spec.digest === "match" ? DIGEST : `sha256:${"b".repeat(64)}`}`;
+  }
+  if (!spec.reported) pod.status!.containerStatuses!.pop();
+  return pod;
+}
+
+test("property: the planner's status is the plain count over the pods", () => {
+  fc.assert(
+    fc.property(fc.array(podArb, { maxLength: 40 }), fc.boolean(), (specs, reversed) => {
+      const pods = specs.map(buildPod);
+      if (reversed) pods.reverse();
+      assert.deepEqual(planUpgrade(makeSet(), pods, { now: NOW }).status, rolloutStatus(makeSet(), pods));
+    }),
+    { numRuns: 500 },
+  );
 });
 
 test("updated compares the recorded hash of S with S's hash annotation", () => {
