@@ -45,13 +45,23 @@ export function sourceContainerName(entry: TransferEnvVar, pod: Pod): string | u
   switch (split.path) {
     case "metadata.annotations":
       if (!isQualifiedName(split.key.toLowerCase())) return undefined;
-      return pod.metadata?.annotations?.[split.key] ?? "";
+      return ownString(pod.metadata?.annotations, split.key);
     case "metadata.labels":
       if (!isQualifiedName(split.key)) return undefined;
-      return pod.metadata?.labels?.[split.key] ?? "";
+      return ownString(pod.metadata?.labels, split.key);
     default:
       return undefined;
   }
+}
+
+/**
+ * The map's own string value at `key`, else "". A label named like an Object
+ * method (`constructor` is a valid key) must not read the inherited function.
+ */
+function ownString(map: Readonly<Record<string, string>> | null | undefined, key: string): string {
+  if (map === null || map === undefined || !Object.prototype.hasOwnProperty.call(map, key)) return "";
+  const value: unknown = map[key];
+  return typeof value === "string" ? value : "";
 }
 
 /** `metadata.labels['app']` → {path: "metadata.labels", key: "app"}. */

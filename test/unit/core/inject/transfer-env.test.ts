@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { Pod } from "../../../../src/api/kube-types.js";
 import type { TransferEnvVar } from "../../../../src/api/types.js";
-import { isQualifiedName, splitSubscriptedPath, transferEnvs } from "../../../../src/core/inject/transfer-env.js";
+import { isQualifiedName, sourceContainerName, splitSubscriptedPath, transferEnvs } from "../../../../src/core/inject/transfer-env.js";
 import { pod, sidecar } from "./fixtures.js";
 
 const appPod: Pod = pod({
@@ -107,4 +107,14 @@ test("subscripted field paths split into path and key", () => {
 test("qualified names follow Kubernetes rules", () => {
   for (const ok of ["app", "a.b_c-d", "example.com/app", "A1"]) assert.equal(isQualifiedName(ok), true, ok);
   for (const bad of ["", "-a", "a-", "a b", "/a", "a/b/c", "Example.com/a", "x".repeat(64)]) assert.equal(isQualifiedName(bad), false, bad);
+});
+
+test("a label or annotation named like an Object method names no container unless the pod has it", () => {
+  for (const path of ["metadata.labels", "metadata.annotations"]) {
+    const entry: TransferEnvVar = { sourceContainerNameFrom: { fieldRef: { fieldPath: `${path}['constructor']` } }, envName: "hello2" };
+    assert.equal(sourceContainerName(entry, appPod), "", path);
+  }
+  const labelled = pod({ labels: { constructor: "nginx" }, containers: appPod.spec!.containers });
+  const entry: TransferEnvVar = { sourceContainerNameFrom: { fieldRef: { fieldPath: "metadata.labels['constructor']" } }, envName: "hello2" };
+  assert.equal(sourceContainerName(entry, labelled), "nginx");
 });
