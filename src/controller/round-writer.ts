@@ -22,7 +22,7 @@ import { patchPodStatus, patchPodWithRetry } from "./pod-writer.js";
 import { podRef, sidecarSetRef } from "./object-refs.js";
 
 /** Pod upgrades of one round written side by side. */
-export const POD_WRITE_CONCURRENCY = 8;
+export const POD_WRITE_CONCURRENCY = 32;
 
 export interface RoundWriterDeps {
   client: RawKubeClient;

@@ -53,6 +53,7 @@ interface ServiceMonitor extends Obj {
 /** A value for every setting the chart has besides the plain manifests' ones. */
 const EVERY_VALUE = {
   extraArgs: ["--lease-name=platform-leader", "--log-level=debug"],
+  nativeSidecarInPlaceUpgrade: true,
   env: [{ name: "UV_THREADPOOL_SIZE", value: "8" }],
   podLabels: { team: "payments", "control-plane": "not-the-selector" },
   podAnnotations: { "example.com/owner": "platform-team" },
@@ -206,6 +207,7 @@ test("helm template puts every value where it belongs", async () => {
   const { template, manager } = managerOf(deployment);
   assert.deepEqual(manager.args?.slice(-2), EVERY_VALUE.extraArgs, "extraArgs come after the chart's own, so they win");
   assert.ok(manager.args?.includes("--leader-elect"));
+  assert.ok(manager.args?.includes("--native-sidecar-in-place-upgrade"), "nativeSidecarInPlaceUpgrade turns the manager flag on");
   assert.deepEqual(manager.env?.map((e) => e.name), ["POD_NAMESPACE", "POD_NAME", "UV_THREADPOOL_SIZE"]);
   assert.deepEqual(manager.env?.[0]?.valueFrom, { fieldRef: { fieldPath: "metadata.namespace" } }, "the manager learns its namespace from its pod");
   assert.deepEqual(template.metadata?.labels, { ...selector, team: "payments" }, "podLabels are added; the selector labels stay");
