@@ -5,11 +5,38 @@ import { readProgressPolicy } from "../api/progress-policy.js";
 import type { SidecarSet } from "../api/types.js";
 import { isConsistent, isPodReadyCondition } from "./rollout/consistency.js";
 import { canaryBaseOf } from "./inject/canary.js";
-import { carriesSidecarSet, namespaceSelectorOf, podSelectorOf, sidecarPodContainerNames, type NamespaceLabels } from "./rollout/matching.js";
+import { carriesSidecarSet, hasHotUpgradeContainer, namespaceSelectorOf, podSelectorOf, sidecarPodContainerNames, type NamespaceLabels } from "./rollout/matching.js";
+import { isPodUpdated } from "./rollout/status.js";
 import { sidecarHealthChanged } from "./rollout/progress-deadline.js";
 
 /** A consistency flip is acted on after this delay, giving the kubelet time to settle. */
 export const CONSISTENCY_FLIP_DELAY_MS = 5_000;
+
+/**
+ * A pod event that can change only S's counts is reconciled after this delay:
+ * S's status is written at most once a second anyway, so a burst of pod
+ * creations or readiness changes costs one reconcile per second, not one per event.
+ */
+export const COUNTS_ONLY_DELAY_MS = 1_000;
+
+/**
+ * Whether a pod event can change nothing of S but its status counts: S's last
+ * status, for its current generation, has every matched pod updated (no
+ * rollout under way whose budget the pod could free), S has no hot-upgrade
+ * sidecar (whose flips follow readiness), and the pod itself runs S's
+ * current revision.
+ */
+function countsOnly(set: SidecarSet, pod: Pod): boolean {
+  const status = set.status;
+  const generation = set.metadata.generation;
+  if (!status || generation === undefined || status.observedGeneration !== generation) return false;
+  if (status.updatedPods < status.matchedPods || hasHotUpgradeContainer(set)) return false;
+  return isPodUpdated(set, pod);
+}
+
+function eventDelay(set: SidecarSet, pod: Pod): number {
+  return countsOnly(set, pod) ? COUNTS_ONLY_DELAY_MS : 0;
+}
 
 export interface Trigger {
   sidecarSet: string;
@@ -35,10 +62,10 @@ function unique(triggers: Trigger[]): Trigger[] {
   return [...best].sort((a, b) => (a[0] < b[0] ? -1 : 1)).map(([sidecarSet, delayMs]) => ({ sidecarSet, delayMs }));
 }
 
-/** Pod added or deleted: R plus every SidecarSet selecting it, now. */
+/** Pod added or deleted: R plus every SidecarSet selecting it, now, or after a second when only counts can change. */
 export function podAddedOrDeletedTriggers(pod: Pod, sets: readonly SidecarSet[], namespaceLabels: NamespaceLabels): Trigger[] {
   const names = [...injectingSidecarSets(pod, sets), ...selectingSidecarSets(pod, sets, namespaceLabels)];
-  return unique(names.map((s) => ({ sidecarSet: s.metadata.name ?? "", delayMs: 0 })));
+  return unique(names.map((s) => ({ sidecarSet: s.metadata.name ?? "", delayMs: eventDelay(s, pod) })));
 }
 
 function labelsEqual(a: Record<string, string> | undefined, b: Record<string, string> | undefined): boolean {
@@ -56,7 +83,8 @@ function labelsEqual(a: Record<string, string> | undefined, b: Record<string, st
  * that injected it changed, or (for a SidecarSet with a progress deadline,
  * docs/behaviour.md §7a.5) one of its sidecars restarted or changed its
  * waiting reason; after a settle delay when only consistency
- * flipped; not at all otherwise.
+ * flipped; not at all otherwise. A termination or Ready flip that can change
+ * only the counts waits a second (countsOnly).
  */
 export function podUpdatedTriggers(oldPod: Pod, newPod: Pod, sets: readonly SidecarSet[], namespaceLabels: NamespaceLabels): Trigger[] {
   if (oldPod.metadata?.resourceVersion === newPod.metadata?.resourceVersion) return [];
@@ -67,7 +95,8 @@ export function podUpdatedTriggers(oldPod: Pod, newPod: Pod, sets: readonly Side
   const before = injectingSidecarSets(oldPod, sets);
   const after = injectingSidecarSets(newPod, sets);
   const injectionChanged = before.length !== after.length || before.some((s, i) => s !== after[i]);
-  const now = startedTerminating || readyFlipped || labelsChanged || injectionChanged;
+  const scopeChanged = labelsChanged || injectionChanged;
+  const now = startedTerminating || readyFlipped || scopeChanged;
   const affected = new Set<SidecarSet>([...before, ...after]);
   // Selection follows labels and activity; a pod that left (or joined) a
   // selector changes the counts of SidecarSets that never injected it.
@@ -78,7 +107,8 @@ export function podUpdatedTriggers(oldPod: Pod, newPod: Pod, sets: readonly Side
   const out: Trigger[] = [];
   for (const set of affected) {
     const name = set.metadata.name ?? "";
-    if (now || sidecarFailureMayHaveChanged(oldPod, newPod, set)) out.push({ sidecarSet: name, delayMs: 0 });
+    if (sidecarFailureMayHaveChanged(oldPod, newPod, set)) out.push({ sidecarSet: name, delayMs: 0 });
+    else if (now) out.push({ sidecarSet: name, delayMs: scopeChanged ? 0 : eventDelay(set, newPod) });
     else if (isConsistent(oldPod, set) !== isConsistent(newPod, set)) out.push({ sidecarSet: name, delayMs: CONSISTENCY_FLIP_DELAY_MS });
   }
   return unique(out);

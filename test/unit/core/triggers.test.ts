@@ -5,6 +5,7 @@ import type { SidecarSet } from "../../../src/api/types.js";
 import {
   canaryBaseTriggers,
   CONSISTENCY_FLIP_DELAY_MS,
+  COUNTS_ONLY_DELAY_MS,
   namespaceTriggers,
   podAddedOrDeletedTriggers,
   podUpdatedTriggers,
@@ -156,4 +157,36 @@ test("an app container's restart is not a sidecar failure: no trigger even with 
   const pod = makePod("p", { updated: true });
   const next = bump(pod, (p) => (p.status!.containerStatuses!.find((s) => s.name === "app")!.restartCount += 1));
   assert.deepEqual(podUpdatedTriggers(pod, next, [withDeadline(makeSet())], {}), []);
+});
+
+/** A SidecarSet whose last status, for its generation, has every matched pod updated. */
+function settledSet(status: { matched: number; updated: number } = { matched: 10, updated: 10 }): SidecarSet {
+  const set = makeSet();
+  set.metadata.generation = 3;
+  set.status = { ...set.status!, observedGeneration: 3, matchedPods: status.matched, updatedPods: status.updated, readyPods: status.matched };
+  return set;
+}
+
+test("with no rollout under way, events of pods on the current revision wait a second: they change only counts", () => {
+  const pod = makePod("p", { updated: true });
+  assert.deepEqual(podAddedOrDeletedTriggers(pod, [settledSet()], {}), [{ sidecarSet: SET, delayMs: COUNTS_ONLY_DELAY_MS }]);
+  assert.deepEqual(podUpdatedTriggers(pod, bump(pod, (p) => setReady(p, false)), [settledSet()], {}), [{ sidecarSet: SET, delayMs: COUNTS_ONLY_DELAY_MS }]);
+  const terminating = bump(pod, (p) => (p.metadata!.deletionTimestamp = "2026-01-01T00:00:00Z"));
+  assert.deepEqual(podUpdatedTriggers(pod, terminating, [settledSet()], {}), [{ sidecarSet: SET, delayMs: COUNTS_ONLY_DELAY_MS }]);
+});
+
+test("events that can move a rollout or the pod's scope are queued at once", () => {
+  const updated = makePod("p", { updated: true });
+  const ready = (p: Pod) => bump(p, (n) => setReady(n, false));
+  assert.deepEqual(podUpdatedTriggers(updated, ready(updated), [settledSet({ matched: 10, updated: 9 })], {}), [{ sidecarSet: SET, delayMs: 0 }], "a rollout is under way: a pod back frees budget");
+  const old = makePod("p");
+  assert.deepEqual(podUpdatedTriggers(old, ready(old), [settledSet()], {}), [{ sidecarSet: SET, delayMs: 0 }], "the pod is not on the current revision");
+  const stale = settledSet();
+  stale.metadata.generation = 4;
+  assert.deepEqual(podUpdatedTriggers(updated, ready(updated), [stale], {}), [{ sidecarSet: SET, delayMs: 0 }], "the status is of an older generation");
+  const relabelled = bump(updated, (p) => (p.metadata!.labels = { ...p.metadata!.labels, tier: "x" }));
+  assert.deepEqual(podUpdatedTriggers(updated, relabelled, [settledSet()], {}), [{ sidecarSet: SET, delayMs: 0 }], "labels changed");
+  const hot = settledSet();
+  hot.spec.containers = [{ name: "sidecar", image: "sidecar:v2", upgradeStrategy: { upgradeType: "HotUpgrade", hotUpgradeEmptyImage: "empty" } }];
+  assert.deepEqual(podAddedOrDeletedTriggers(updated, [hot], {}).map((t) => t.delayMs), [0], "hot-upgrade flips follow readiness");
 });
