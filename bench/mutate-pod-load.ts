@@ -1,0 +1,126 @@
+// Benchmark: the pod webhook under direct load over loopback. The production
+// HTTPS server and admission routes run in a process of their own on one CPU
+// (taskset, where available); autocannon, on the other CPU, posts the same
+// AdmissionReview (a pod that 10 of 100 SidecarSets inject) over keep-alive
+// connections, 1 to 64 at a time. Prints admissions per second and latency
+// percentiles (autocannon's histogram counts whole milliseconds). Then the
+// control: a bare Node.js HTTPS server on the same CPU answering every request
+// with the webhook's own answer bytes, i.e. the cost of TLS, HTTP and the
+// bytes alone; the difference is the webhook's work.
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { existsSync } from "node:fs";
+import { request } from "node:https";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import autocannon from "autocannon";
+import { createCertBundle, servingNames } from "../src/webhook/cert-issue.js";
+import { MUTATE_POD_PATH } from "../src/webhook/handlers/index.js";
+import { pod } from "./support/admission-workload.js";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const CONNECTIONS = [1, 4, 16, 64];
+const SECONDS = Number(process.env.LOAD_SECONDS ?? 5);
+const TARGET = { perSecond: 5_000, p99Ms: 2 };
+const TASKSET = "/usr/bin/taskset";
+const pinned = existsSync(TASKSET) && spawnSync(TASKSET, ["-c", "0", "true"]).status === 0 && spawnSync(TASKSET, ["-c", "1", "true"]).status === 0;
+
+// The load generator runs on the second CPU; the server gets the first to itself.
+if (pinned && process.env.MUTATE_POD_LOAD_PINNED === undefined) {
+  const self = spawnSync(TASKSET, ["-c", "1", process.execPath, ...process.execArgv, fileURLToPath(import.meta.url)], {
+    stdio: "inherit",
+    env: { ...process.env, MUTATE_POD_LOAD_PINNED: "1" },
+  });
+  process.exit(self.status ?? 1);
+}
+
+async function startServer(certificate: { cert: string; key: string; answer?: string }): Promise<{ child: ChildProcess; port: number }> {
+  const node = [process.execPath, "--import", "tsx", join(here, "support/mutate-pod-server.ts")];
+  const [cmd, ...args] = pinned ? [TASKSET, "-c", "0", ...node] : node;
+  const child = spawn(cmd!, args, { stdio: ["pipe", "pipe", "inherit"] });
+  child.stdin!.end(JSON.stringify(certificate));
+  const port = await new Promise<number>((resolve, reject) => {
+    let out = "";
+    child.stdout!.on("data", (d: Buffer) => {
+      out += d.toString();
+      if (out.includes("\n")) resolve(Number(out.trim()));
+    });
+    child.once("exit", (code) => reject(new Error(`the webhook server exited (${code}) before listening`)));
+  });
+  return { child, port };
+}
+
+function review(uid: string): string {
+  return JSON.stringify({
+    apiVersion: "admission.k8s.io/v1",
+    kind: "AdmissionReview",
+    request: {
+      uid,
+      kind: { group: "", version: "v1", kind: "Pod" },
+      resource: { group: "", version: "v1", resource: "pods" },
+      namespace: "demo",
+      operation: "CREATE",
+      userInfo: { username: "bench" },
+      object: pod(),
+    },
+  });
+}
+
+/** One admission, to check the setup: allowed, with a patch. Returns the answer. */
+function checkOnce(port: number, ca: string, body: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: "127.0.0.1", port, path: MUTATE_POD_PATH, method: "POST", ca, headers: { "content-type": "application/json" } }, (res) => {
+      let text = "";
+      res.on("data", (d: Buffer) => (text += d.toString()));
+      res.on("end", () => {
+        const answer = JSON.parse(text) as { response?: { allowed?: boolean; patch?: string } };
+        if (res.statusCode === 200 && answer.response?.allowed && answer.response.patch) resolve(text);
+        else reject(new Error(`benchmark setup is wrong: ${res.statusCode} ${text.slice(0, 300)}`));
+      });
+    });
+    req.on("error", reject);
+    req.end(body);
+  });
+}
+
+function load(port: number, ca: string, body: string, connections: number, seconds: number): Promise<autocannon.Result> {
+  return autocannon({
+    url: `https://127.0.0.1:${port}${MUTATE_POD_PATH}`,
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body,
+    connections,
+    duration: seconds,
+    tlsOptions: { ca },
+  } as autocannon.Options);
+}
+
+async function measure(title: string, port: number, ca: string, body: string): Promise<void> {
+  await load(port, ca, body, 16, 2); // warm-up: JIT and connections
+  const rows = [["CONNECTIONS", "ADMISSIONS/S", "P50 MS", "P99 MS", "MAX MS", "NON-2XX", "ERRORS", "TARGET"]];
+  for (const c of CONNECTIONS) {
+    const r = await load(port, ca, body, c, SECONDS);
+    const met = r.requests.average >= TARGET.perSecond && r.latency.p99 <= TARGET.p99Ms ? "met" : "not met";
+    rows.push([String(c), r.requests.average.toFixed(0), String(r.latency.p50), String(r.latency.p99), String(r.latency.max), String(r.non2xx), String(r.errors), `≥ ${TARGET.perSecond}/s, p99 ≤ ${TARGET.p99Ms} ms: ${met}`]);
+  }
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));
+  process.stdout.write(`${title}\n`);
+  for (const row of rows) process.stdout.write(row.map((cell, i) => cell.padEnd(widths[i]!)).join("  ").trimEnd() + "\n");
+}
+
+const bundle = await createCertBundle(servingNames("sidecarset-webhook", "sidecarset-system", "127.0.0.1"), new Date());
+const body = review("00000000-0000-4000-8000-000000000001");
+const where = pinned ? "server pinned to CPU 0, load on CPU 1" : "server and load unpinned (no taskset)";
+let answer: string;
+const webhook = await startServer({ cert: bundle.cert, key: bundle.key });
+try {
+  answer = await checkOnce(webhook.port, bundle.caCert, body);
+  await measure(`/mutate-pod over loopback, ${SECONDS} s per row; ${where}; request ${body.length} B, answer ${answer.length} B`, webhook.port, bundle.caCert, body);
+} finally {
+  webhook.child.kill("SIGTERM");
+}
+const control = await startServer({ cert: bundle.cert, key: bundle.key, answer });
+try {
+  await measure("control: a bare Node.js HTTPS server writing the same answer bytes, no admission work", control.port, bundle.caCert, body);
+} finally {
+  control.child.kill("SIGTERM");
+}

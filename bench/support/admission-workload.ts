@@ -1,0 +1,63 @@
+// The admission workload the benchmarks share: 100 SidecarSets of which 10
+// select the pod (shared volumes, transferEnv, a volume each), and that pod.
+import { defaultSidecarSet } from "../../src/api/defaults.js";
+import type { Pod } from "../../src/api/kube-types.js";
+import type { SidecarSet } from "../../src/api/types.js";
+
+/** 100 SidecarSets: every tenth selects `app: web`, the rest other apps. */
+export function sidecarSets(): SidecarSet[] {
+  const sets: SidecarSet[] = [];
+  for (let i = 0; i < 100; i++) {
+    const matches = i % 10 === 0;
+    sets.push(
+      defaultSidecarSet({
+        metadata: { name: `sidecar-${String(i).padStart(3, "0")}` },
+        spec: {
+          selector: { matchLabels: { app: matches ? "web" : `other-${i}` } },
+          containers: [
+            {
+              name: `agent-${i}`,
+              image: `registry.local/agent-${i}:1.0`,
+              podInjectPolicy: i % 20 === 0 ? "BeforeAppContainer" : "AfterAppContainer",
+              shareVolumePolicy: { type: i % 3 === 0 ? "enabled" : "disabled" },
+              transferEnv: [{ sourceContainerName: "web-server", envName: "TZ" }],
+              volumeMounts: [{ name: `agent-${i}-data`, mountPath: `/var/lib/agent-${i}` }],
+              env: [{ name: "AGENT_ID", value: String(i) }],
+              resources: { requests: { cpu: "10m", memory: "16Mi" }, limits: { memory: "32Mi" } },
+            },
+          ],
+          volumes: [{ name: `agent-${i}-data`, emptyDir: {} }],
+        },
+      }),
+    );
+  }
+  return sets;
+}
+
+export function pod(): Pod {
+  return {
+    apiVersion: "v1",
+    kind: "Pod",
+    metadata: { generateName: "web-", namespace: "demo", labels: { app: "web", "pod-template-hash": "abc" } },
+    spec: {
+      containers: [
+        {
+          name: "web-server",
+          image: "registry.local/web:1.0",
+          env: [
+            { name: "TZ", value: "Europe/Berlin" },
+            { name: "POD_NAME", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } },
+          ],
+          volumeMounts: [
+            { name: "app-logs", mountPath: "/var/log/app" },
+            { name: "config", mountPath: "/etc/app", readOnly: true },
+          ],
+        },
+      ],
+      volumes: [
+        { name: "app-logs", emptyDir: {} },
+        { name: "config", configMap: { name: "web-config" } },
+      ],
+    },
+  };
+}
