@@ -168,20 +168,20 @@ export class PodConsistency {
    */
   private isPlain(): boolean {
     if (this.plain === undefined) {
-      let plain = this.pod.metadata?.annotations?.[SIDECARSET_INPLACE_UPDATE_STATE_ANNOTATION] === undefined;
-      if (plain) {
-        for (const [specs] of this.lists()) {
-          for (const c of specs) {
-            if (this.all.has(c.name) && (c.image ?? "").includes("@")) {
-              plain = false;
-              break;
-            }
-          }
-        }
-      }
-      this.plain = plain;
+      const spec = this.pod.spec;
+      // Asked for every pod of every plan: no allocation here.
+      this.plain =
+        this.pod.metadata?.annotations?.[SIDECARSET_INPLACE_UPDATE_STATE_ANNOTATION] === undefined &&
+        !this.namesDigestImage(spec?.containers) &&
+        (this.native.size === 0 || !this.namesDigestImage(spec?.initContainers));
     }
     return this.plain;
+  }
+
+  /** Some container of the list that is one of S's names its image by digest. */
+  private namesDigestImage(containers: readonly { name: string; image?: string }[] | undefined): boolean {
+    for (const c of containers ?? []) if (this.all.has(c.name) && (c.image ?? "").includes("@")) return true;
+    return false;
   }
 
   /**
