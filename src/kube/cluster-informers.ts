@@ -20,17 +20,31 @@ export interface InformerContext {
   namespace: string;
   resyncMs: number;
   logger?: Logger;
+  /** How soon a failed list or watch is tried again (the informer's default when absent). */
+  backoff?: { initialMs: number; maxMs: number };
 }
 
 export const DEFAULT_RESYNC_MS = 10 * 60_000;
 
 /** The context for the factories below, with the default resync period. */
-export function informerContext(opts: { client: RawKubeClient; namespace: string; logger?: Logger; resyncMs?: number }): InformerContext {
-  return { client: opts.client, namespace: opts.namespace, resyncMs: opts.resyncMs ?? DEFAULT_RESYNC_MS, ...(opts.logger ? { logger: opts.logger } : {}) };
+export function informerContext(opts: {
+  client: RawKubeClient;
+  namespace: string;
+  logger?: Logger;
+  resyncMs?: number;
+  backoff?: { initialMs: number; maxMs: number };
+}): InformerContext {
+  return {
+    client: opts.client,
+    namespace: opts.namespace,
+    resyncMs: opts.resyncMs ?? DEFAULT_RESYNC_MS,
+    ...(opts.logger ? { logger: opts.logger } : {}),
+    ...(opts.backoff ? { backoff: opts.backoff } : {}),
+  };
 }
 
 function common(ctx: InformerContext) {
-  return { resyncMs: ctx.resyncMs, ...(ctx.logger ? { logger: ctx.logger } : {}) };
+  return { resyncMs: ctx.resyncMs, ...(ctx.logger ? { logger: ctx.logger } : {}), ...(ctx.backoff ? { backoff: ctx.backoff } : {}) };
 }
 
 function managerNamespacePath(ctx: InformerContext, collection: string, group = "/api/v1"): string {

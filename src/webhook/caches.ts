@@ -27,6 +27,14 @@ export interface AdmissionCacheOptions {
   resyncMs?: number;
 }
 
+/**
+ * After the API server was unreachable, the webhooks serve from these caches
+ * whatever they hold, so they come back sooner than the controller's: a
+ * SidecarSet created meanwhile must not wait out a long backoff before pods
+ * get it. Lists of these few small objects are cheap to retry.
+ */
+export const ADMISSION_CACHE_BACKOFF = { initialMs: 200, maxMs: 2_000 };
+
 export class AdmissionCaches extends InformerSet implements AdmissionCache {
   private readonly sidecarSetInformer: Informer<SidecarSet>;
   private readonly namespaceInformer: Informer<Namespace>;
@@ -35,7 +43,7 @@ export class AdmissionCaches extends InformerSet implements AdmissionCache {
 
   constructor(private readonly opts: AdmissionCacheOptions) {
     super();
-    const ctx = informerContext(opts);
+    const ctx = informerContext({ ...opts, backoff: ADMISSION_CACHE_BACKOFF });
     this.sidecarSetInformer = sidecarSetInformer(ctx);
     this.namespaceInformer = namespaceInformer(ctx);
     this.revisionInformer = revisionInformer(ctx);

@@ -156,7 +156,23 @@ export async function deployWithSidecarSet(env: Environment, name: string, app: 
   await applyYaml(env.clients, sidecarSetManifest(name, { namespace: name, image: app.image, updateStrategy: app.updateStrategy, containers: app.containers }));
   // A pod created before the manager's cache holds the SidecarSet is, rightly, not injected.
   await waitForObserved(env, name);
+  await waitForInjection(env, name, name);
   await applyYaml(env.clients, deploymentManifest(name, name, app.replicas, name, {}, app.podSpec));
+}
+
+/**
+ * Waits until the pod webhook injects SidecarSet `name` into a pod of app=<app>,
+ * asked with a server-side dry run (nothing is created). The status shows what
+ * the controller saw; right after the API server itself restarted, the
+ * webhook's own watch may come back a moment later than the controller's.
+ */
+export function waitForInjection(env: Environment, namespace: string, name: string, app = name): Promise<Pod> {
+  const probe = { apiVersion: "v1", kind: "Pod", metadata: { generateName: "injection-probe-", labels: { app } }, spec: { containers: [{ name: "app", image: "registry.local/app:1" }] } };
+  return waitFor(`the pod webhook to inject ${name} into pods of app=${app}`, async () => {
+    const pod = await rawRequest<Pod>(env.clients.kc, "POST", `/api/v1/namespaces/${namespace}/pods?dryRun=All`, probe);
+    const injected = (pod.metadata?.annotations?.["kruise.io/sidecarset-injected-list"] ?? "").split(",");
+    return injected.includes(name) ? pod : undefined;
+  });
 }
 
 /**
