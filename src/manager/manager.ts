@@ -135,11 +135,19 @@ export class Manager {
     return { webhookPort: webhook.port, metricsPort, stopped, stop: () => this.stop() };
   }
 
+  private versionRequest: ReturnType<typeof serverVersion> | undefined;
+
+  /** The API server's version, asked once per start whatever needs it. */
+  private apiServerVersion(): ReturnType<typeof serverVersion> {
+    this.versionRequest ??= serverVersion(this.client);
+    return this.versionRequest;
+  }
+
   /** `--self-scoping-webhook` as given, else on from Kubernetes 1.30 (matchConditions are GA there). */
   private async resolveSelfScoping(): Promise<boolean> {
     const { opts, logger } = this;
     if (opts.selfScopingWebhook !== undefined) return opts.selfScopingWebhook;
-    const version = await serverVersion(this.client).catch((e: unknown) => {
+    const version = await this.apiServerVersion().catch((e: unknown) => {
       logger.warn(errorFields(e), "the API server's version is unknown: the pod webhook is called for every pod (--self-scoping-webhook turns scoping on)");
       return undefined;
     });
@@ -158,7 +166,7 @@ export class Manager {
    * kubelets' (they may not be newer than it).
    */
   private async checkNativeSidecarRestarts(): Promise<void> {
-    const version = await serverVersion(this.client).catch(() => undefined);
+    const version = await this.apiServerVersion().catch(() => undefined);
     const fields = { serverVersion: version?.gitVersion ?? "unknown", nativeSidecarInPlaceUpgrade: true };
     if (!version) this.logger.warn(fields, "the API server's version is unknown: native sidecars are upgraded in place only where kubelets are 1.32 or later");
     else if (!atLeast(version, 1, 32)) {
