@@ -6,7 +6,7 @@
 // on their hot path and a standby replica never caches a pod.
 import type { ControllerRevision, Namespace, Pod } from "../api/kube-types.js";
 import type { SidecarSet } from "../api/types.js";
-import type { RawKubeClient } from "../kube/client.js";
+import type { RawKubeClient } from "../kube/raw-client.js";
 import {
   informerContext,
   InformerSet,

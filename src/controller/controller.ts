@@ -12,7 +12,7 @@ import {
   sidecarSetUpdateNeedsReconcile,
   type Trigger,
 } from "../core/triggers.js";
-import type { RawKubeClient } from "../kube/client.js";
+import type { RawKubeClient } from "../kube/raw-client.js";
 import type { EventRecorder } from "../kube/events.js";
 import { runWorkers, WorkQueue, type WorkResult } from "../kube/workqueue.js";
 import { errorFields, type Logger } from "../observability/logger.js";

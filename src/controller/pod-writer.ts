@@ -2,7 +2,8 @@
 // resourceVersion it was computed from, so the API server answers 409 when the
 // pod changed meanwhile; the change is then recomputed on a fresh read.
 import type { Pod } from "../api/kube-types.js";
-import { PatchType, resourcePath, type JsonPatchOp, type RawKubeClient } from "../kube/client.js";
+import { PatchType, type JsonPatchOp, type RawKubeClient } from "../kube/raw-client.js";
+import { resourcePath } from "../kube/resource-path.js";
 import { isConflict } from "../kube/errors.js";
 
 const MAX_CONFLICT_RETRIES = 3;

@@ -13,7 +13,8 @@ import {
   revisionsToDelete,
   sortRevisions,
 } from "../core/rollout/revisions.js";
-import { EncodedJson, PatchType, resourcePath, type RawKubeClient } from "../kube/client.js";
+import { EncodedJson, PatchType, type RawKubeClient } from "../kube/raw-client.js";
+import { resourcePath } from "../kube/resource-path.js";
 import { describeError, isAlreadyExists, isInvalid, isNotFound } from "../kube/errors.js";
 import type { Logger } from "../observability/logger.js";
 

@@ -13,7 +13,7 @@ import { podKey } from "../core/rollout/matching.js";
 import type { Plan } from "../core/rollout/plan.js";
 import { recordedHash, setHash } from "../core/rollout/status.js";
 import { upgradePod } from "../core/rollout/upgrade-pod.js";
-import type { RawKubeClient } from "../kube/client.js";
+import type { RawKubeClient } from "../kube/raw-client.js";
 import { describeError, isNotFound } from "../kube/errors.js";
 import type { EventRecorder } from "../kube/events.js";
 import { errorFields, podLogger, type Logger } from "../observability/logger.js";

@@ -8,8 +8,10 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { KubeConfig } from "@kubernetes/client-node";
+import type { KubeConfigSourceName } from "./credentials-probe-protocol.js";
 
 export * from "./raw-client.js";
+export * from "./resource-path.js";
 
 export interface KubeConfigSource {
   /** --kubeconfig: wins over everything else. */
@@ -29,7 +31,7 @@ const SERVICE_ACCOUNT_DIR = "/var/run/secrets/kubernetes.io/serviceaccount";
 export interface LoadedKubeConfig {
   kubeConfig: KubeConfig;
   /** Where it came from, for the startup log line. */
-  source: "flag" | "env" | "in-cluster" | "home";
+  source: KubeConfigSourceName;
   server: string;
 }
 
@@ -101,29 +103,4 @@ function withEnv(env: NodeJS.ProcessEnv, fn: () => void): void {
     if (saved.port === undefined) delete process.env.KUBERNETES_SERVICE_PORT;
     else process.env.KUBERNETES_SERVICE_PORT = saved.port;
   }
-}
-
-export interface ResourceRef {
-  /** "" for the core group. */
-  group: string;
-  version: string;
-  /** Plural resource name: "pods", "sidecarsets". */
-  resource: string;
-  namespace?: string;
-  name?: string;
-  subresource?: string;
-}
-
-/** "/api/v1/namespaces/ns/pods/name" or "/apis/apps.kruise.io/v1alpha1/sidecarsets/name/status". */
-export function resourcePath(ref: ResourceRef): string {
-  const base = ref.group === "" ? `/api/${ref.version}` : `/apis/${ref.group}/${ref.version}`;
-  let p = base;
-  if (ref.namespace) p += `/namespaces/${encodeURIComponent(ref.namespace)}`;
-  p += `/${ref.resource}`;
-  if (ref.name) p += `/${encodeURIComponent(ref.name)}`;
-  if (ref.subresource) {
-    if (!ref.name) throw new Error(`resourcePath: subresource ${ref.subresource} needs a name`);
-    p += `/${ref.subresource}`;
-  }
-  return p;
 }

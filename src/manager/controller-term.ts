@@ -4,7 +4,7 @@
 // lists or watches a pod, and a lost Lease drops the pod cache with the term.
 import { SidecarSetController } from "../controller/controller.js";
 import { ManagerCaches } from "../controller/caches.js";
-import type { RawKubeClient } from "../kube/client.js";
+import type { RawKubeClient } from "../kube/raw-client.js";
 import type { EventRecorder } from "../kube/events.js";
 import type { Logger } from "../observability/logger.js";
 import type { ManagerMetrics } from "../observability/metrics.js";

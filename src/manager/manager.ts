@@ -7,10 +7,11 @@ import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import type { Registry } from "prom-client";
-import { loadKubeConfig, RawKubeClient } from "../kube/client.js";
+import { openApiAccess, type ApiAccess } from "../kube/api-access.js";
+import { RawKubeClient } from "../kube/raw-client.js";
 import { EventRecorder, rawEventSink } from "../kube/events.js";
 import { LeaderElector, rawLeaseClient } from "../kube/leader-election.js";
-import { resolveCredentials, sameCredentials, type ResolvedCredentials } from "../kube/relayed-credentials.js";
+import type { ResolvedCredentials } from "../kube/relayed-credentials.js";
 import { atLeast, serverVersion } from "../kube/server-version.js";
 import { CRD_NAME } from "../manifests/crd.js";
 import { MUTATING_WEBHOOK_CONFIGURATION_NAME, VALIDATING_WEBHOOK_CONFIGURATION_NAME } from "../manifests/options.js";
@@ -27,8 +28,6 @@ import { WebhookThread } from "./webhook-thread.js";
 import { installWebhookConfigurations } from "./webhook-configurations.js";
 
 const CERT_CHECK_INTERVAL_MS = 60 * 60_000;
-/** How often the webhook thread's API credentials are re-resolved (tokens rotate within the hour). */
-const CREDENTIALS_REFRESH_MS = 30_000;
 
 export interface RunningManager {
   webhookPort: number;
@@ -55,7 +54,7 @@ export class Manager {
   private recorder!: EventRecorder;
   private readonly abort = new AbortController();
   private certTimer: NodeJS.Timeout | undefined;
-  private credentialsTimer: NodeJS.Timeout | undefined;
+  private access: ApiAccess | undefined;
   private stopping: Promise<void> | undefined;
   private electionLoop: Promise<void> | undefined;
 
@@ -75,9 +74,13 @@ export class Manager {
 
   async start(): Promise<RunningManager> {
     const { opts, logger } = this;
-    const loaded = loadKubeConfig(opts.kubeconfig ? { kubeconfigPath: opts.kubeconfig } : {});
-    this.client = new RawKubeClient(loaded.kubeConfig);
-    logger.info({ server: loaded.server, source: loaded.source, namespace: opts.namespace }, "connecting to the API server");
+    const access = await openApiAccess(opts.kubeconfig ? { kubeconfigPath: opts.kubeconfig } : {});
+    this.access = access;
+    this.client = new RawKubeClient(access.credentials);
+    logger.info(
+      { server: access.server, source: access.source, namespace: opts.namespace, credentials: access.mode, ...(access.reason ? { why: access.reason } : {}) },
+      "connecting to the API server",
+    );
 
     this.observability = new ObservabilityServer({
       port: opts.metricsPort,
@@ -116,7 +119,7 @@ export class Manager {
       this.selfScopingWebhook = await this.resolveSelfScoping();
       if (opts.nativeSidecarInPlaceUpgrade) await this.checkNativeSidecarRestarts();
       const certificate = await this.certificates();
-      credentials = await resolveCredentials(loaded.kubeConfig);
+      credentials = access.relayable();
       this.webhook = await this.startSides(certificate, credentials);
       logger.info({ port: this.webhook.port }, "webhook thread serving");
       // Only now that it answers may the API server be pointed at it (out-of-cluster mode).
@@ -128,7 +131,12 @@ export class Manager {
       throw e;
     }
     const webhook = this.webhook;
-    if (credentials) this.refreshCredentials(loaded.kubeConfig, credentials);
+    if (credentials) {
+      access.watch(
+        (next) => this.webhook?.setCredentials(next),
+        (e) => this.logger.warn(errorFields(e), "resolving the API credentials failed; will retry"),
+      );
+    }
 
     const stopped = this.run(webhook);
     stopped.catch((e: unknown) => logger.error(errorFields(e), "the manager stopped on an error"));
@@ -288,21 +296,6 @@ export class Manager {
     if (result.updated.length) logger.info({ updated: result.updated }, "wrote the CA bundle into the webhook configurations");
   }
 
-  /** Hands the webhook thread the API credentials again whenever they change. */
-  private refreshCredentials(source: Parameters<typeof resolveCredentials>[0], initial: ResolvedCredentials): void {
-    let last = initial;
-    this.credentialsTimer = setInterval(() => {
-      resolveCredentials(source)
-        .then((next) => {
-          if (!next || sameCredentials(next, last)) return;
-          last = next;
-          this.webhook?.setCredentials(next);
-        })
-        .catch((e: unknown) => this.logger.warn(errorFields(e), "resolving the API credentials failed; will retry"));
-    }, CREDENTIALS_REFRESH_MS);
-    this.credentialsTimer.unref();
-  }
-
   /** Until stopped; rejects when the webhook thread ends on its own (the process should then exit and restart). */
   private run(webhook: WebhookThread): Promise<void> {
     const crashed = webhook.exited.then(async (code) => {
@@ -381,7 +374,7 @@ export class Manager {
       logger.info("shutting down");
       this.observability?.markShuttingDown();
       if (this.certTimer) clearInterval(this.certTimer);
-      if (this.credentialsTimer) clearInterval(this.credentialsTimer);
+      this.access?.stop();
       const controllerDone = (async () => {
         await this.endTerm();
         this.abort.abort();

@@ -7,7 +7,7 @@
 import type { SidecarSet } from "../api/types.js";
 import { isFallback, podScope, type PodScope } from "../core/pod-scope/expression.js";
 import { installedTerms, nextTransition } from "../core/pod-scope/transition.js";
-import type { RawKubeClient } from "../kube/client.js";
+import type { RawKubeClient } from "../kube/raw-client.js";
 import { describeError, isConflict, isInvalid, isNotFound } from "../kube/errors.js";
 import { referenceTo, type EventRecorder } from "../kube/events.js";
 import { Informer, rawListWatch } from "../kube/informer.js";

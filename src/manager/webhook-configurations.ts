@@ -1,7 +1,7 @@
 // Out-of-cluster mode (`--webhook-host`): nothing in the cluster routes to the
 // manager, so it installs its own webhook configurations pointing at its URL.
 import { mutatingWebhookConfiguration, validatingWebhookConfiguration } from "../manifests/webhook.js";
-import type { RawKubeClient } from "../kube/client.js";
+import type { RawKubeClient } from "../kube/raw-client.js";
 import { isNotFound } from "../kube/errors.js";
 import { pointCrdConversionAt } from "../webhook/crd-conversion.js";
 import { keepMatchConditions } from "./pod-webhook-conditions.js";

@@ -5,7 +5,7 @@
 import type { ControllerRevision, Namespace } from "../api/kube-types.js";
 import { WHITELIST_CONFIGMAP, WHITELIST_CONFIGMAP_KEY } from "../api/keys.js";
 import type { SidecarSet } from "../api/types.js";
-import type { RawKubeClient } from "../kube/client.js";
+import type { RawKubeClient } from "../kube/raw-client.js";
 import {
   informerContext,
   InformerSet,

@@ -11,7 +11,8 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { isAlreadyExists, isConflict, isInvalid, isNotFound } from "../kube/errors.js";
-import { PatchType, resourcePath, type JsonPatchOp, type RawKubeClient } from "../kube/client.js";
+import { PatchType, type JsonPatchOp, type RawKubeClient } from "../kube/raw-client.js";
+import { resourcePath } from "../kube/resource-path.js";
 import type { Logger } from "../observability/logger.js";
 import { DEFAULT_RENEW_BEFORE_MS, keyMatches, notAfterOf, pemBlocks, renewalNeeded, tryParse, type Renewal } from "./cert-checks.js";
 import { createCertBundle, issueServingCertificate, servingNames, type CertBundle, type ServingNames } from "./cert-issue.js";

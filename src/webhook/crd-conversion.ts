@@ -1,7 +1,8 @@
 // Out-of-cluster mode (`--webhook-host`): the API server must reach `/convert`
 // at the manager's URL, so the manager points the CRD's conversion webhook at
 // itself, as it does with its admission webhook configurations.
-import { resourcePath, type RawKubeClient } from "../kube/client.js";
+import type { RawKubeClient } from "../kube/raw-client.js";
+import { resourcePath } from "../kube/resource-path.js";
 import { isNotFound } from "../kube/errors.js";
 import { PatchType } from "../kube/raw-client.js";
 import { CRD_NAME, crdConversion } from "../manifests/crd.js";

@@ -6,7 +6,7 @@ import jsonpatch from "fast-json-patch";
 import { defaultSidecarSet } from "../../api/defaults.js";
 import { GROUP, KIND, VERSION, type SidecarSet } from "../../api/types.js";
 import { checkShape } from "../../api/validation/index.js";
-import type { JsonPatchOp } from "../../kube/client.js";
+import type { JsonPatchOp } from "../../kube/raw-client.js";
 import type { Logger } from "../../observability/logger.js";
 import { allowed, denied, patched, type AdmissionHandler, type AdmissionRequest } from "../admission.js";
 
