@@ -3,7 +3,8 @@
 // certificates of earlier releases and mounted ones from cert-manager are
 // judged the same way as the P-256 ones issued now.
 import { createPrivateKey, X509Certificate } from "node:crypto";
-import type { CertBundle, ServingNames } from "./cert-issue.js";
+import type { CertBundle } from "./cert-issue.js";
+import type { ServingNames } from "./cert-names.js";
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 export const DEFAULT_RENEW_BEFORE_MS = 30 * DAY_MS;

@@ -5,10 +5,11 @@
 // A CA stored by earlier releases has an RSA key; it keeps signing (PKCS#1
 // v1.5, SHA-256) until it is renewed, and is then replaced by a P-256 one.
 import { createPrivateKey, webcrypto } from "node:crypto";
-import { isIP } from "node:net";
-import { conversionServiceName } from "../manifests/options.js";
 import { firstPem } from "./cert-checks.js";
+import type { ServingNames } from "./cert-names.js";
 import { x509 } from "./x509.js";
+
+export { servingNames, type ServingNames } from "./cert-names.js";
 
 export interface CertBundle {
   /** PEM of the signing CA, possibly followed by the previous CA while it is still valid (what caBundle trusts). */
@@ -19,11 +20,6 @@ export interface CertBundle {
   key: string;
   /** Expiry of the serving certificate. */
   notAfter: Date;
-}
-
-export interface ServingNames {
-  dnsNames: string[];
-  ipAddresses: string[];
 }
 
 export interface KeyAndCert {
@@ -48,22 +44,6 @@ const KEY_ALGORITHM: webcrypto.EcKeyGenParams = { name: "ECDSA", namedCurve: "P-
 const SIGNING: webcrypto.EcdsaParams = { name: "ECDSA", hash: "SHA-256" };
 // Node's names of the curves WebCrypto can import.
 const WEBCRYPTO_CURVES: Record<string, string> = { prime256v1: "P-256", secp384r1: "P-384", secp521r1: "P-521" };
-
-/**
- * The names the serving certificate must carry: the DNS names of the Service
- * and of the conversion Service beside it (manifests/options.ts) and,
- * with `--webhook-host`, that host (an IP SAN for an address, a DNS SAN for a name).
- */
-export function servingNames(service: string, namespace: string, host?: string): ServingNames {
-  const dnsNames = [service, conversionServiceName(service)].flatMap((s) => [`${s}.${namespace}.svc`, `${s}.${namespace}.svc.cluster.local`, `${s}.${namespace}`]);
-  const ipAddresses: string[] = [];
-  const h = host?.replace(/^\[(.*)\]$/, "$1");
-  if (h) {
-    if (isIP(h)) ipAddresses.push(h);
-    else if (!dnsNames.includes(h.toLowerCase())) dnsNames.push(h.toLowerCase());
-  }
-  return { dnsNames, ipAddresses };
-}
 
 async function newKeyPair(): Promise<{ keys: webcrypto.CryptoKeyPair; pem: string }> {
   const keys = await webcrypto.subtle.generateKey(KEY_ALGORITHM, true, ["sign", "verify"]);

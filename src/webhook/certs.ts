@@ -15,7 +15,14 @@ import { PatchType, type JsonPatchOp, type RawKubeClient } from "../kube/raw-cli
 import { resourcePath } from "../kube/resource-path.js";
 import type { Logger } from "../observability/logger.js";
 import { DEFAULT_RENEW_BEFORE_MS, keyMatches, notAfterOf, pemBlocks, renewalNeeded, tryParse, type Renewal } from "./cert-checks.js";
-import { createCertBundle, issueServingCertificate, servingNames, type CertBundle, type ServingNames } from "./cert-issue.js";
+import type { CertBundle } from "./cert-issue.js";
+import { servingNames, type ServingNames } from "./cert-names.js";
+
+/**
+ * Issuing loads @peculiar/x509 (about 13 MB of RSS); a replica that finds valid certificates stored never
+ * needs it, so it is loaded on first use.
+ */
+const issuing = () => import("./cert-issue.js");
 
 export const SECRET_KEYS = { cert: "tls.crt", key: "tls.key", caCert: "ca.crt", caKey: "ca.key" } as const;
 
@@ -34,12 +41,12 @@ export async function renewBundle(stored: Partial<CertBundle>, renewal: Renewal,
     return c !== undefined && notAfterOf(c).getTime() > now.getTime();
   });
   if (renewal.renew === "all") {
-    const fresh = await createCertBundle(names, now);
+    const fresh = await (await issuing()).createCertBundle(names, now);
     return { ...fresh, caCert: [fresh.caCert, ...previous.slice(0, 1)].join("") };
   }
   // Unchanged text when nothing expired, so the caBundle stays byte-identical.
   const caCert = previous.length === pemBlocks(stored.caCert ?? "").length ? stored.caCert! : previous.join("");
-  const serving = await issueServingCertificate({ cert: caCert, key: stored.caKey! }, names, now);
+  const serving = await (await issuing()).issueServingCertificate({ cert: caCert, key: stored.caKey! }, names, now);
   return { caCert, caKey: stored.caKey!, cert: serving.cert, key: serving.key, notAfter: serving.notAfter };
 }
 
@@ -118,7 +125,7 @@ export async function ensureCertificates(opts: EnsureCertificatesOptions): Promi
       if (!isNotFound(e)) throw e;
     }
     if (!secret) {
-      const bundle = await createCertBundle(names, now);
+      const bundle = await (await issuing()).createCertBundle(names, now);
       const body: SecretObject = {
         apiVersion: "v1",
         kind: "Secret",

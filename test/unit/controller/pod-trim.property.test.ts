@@ -17,7 +17,10 @@ const stateArb: fc.Arbitrary<PodState> = fc.oneof(
   fc.constant({ phase: "Pending", nodeName: "" }),
 );
 
-/** What a real pod carries besides names and images: env, mounts, probes, resources, volumes, init containers. */
+/**
+ * What a real pod carries besides names and images: env, mounts, probes, resources, volumes, init containers;
+ * in its status addresses, times, container IDs, mounts and resources.
+ */
 function withBulk(pod: Pod, i: number, digest: boolean): Pod {
   const bulk = (c: Container): Container => ({
     ...c,
@@ -28,8 +31,25 @@ function withBulk(pod: Pod, i: number, digest: boolean): Pod {
     resources: { requests: { cpu: "10m" }, limits: { memory: "64Mi" } },
     command: ["sh", "-c", "sleep 1d"],
   });
+  const status = pod.status!;
   return {
     ...pod,
+    status: {
+      ...status,
+      podIP: `10.0.0.${i}`,
+      podIPs: [{ ip: `10.0.0.${i}` }],
+      hostIP: "192.168.0.1",
+      hostIPs: [{ ip: "192.168.0.1" }],
+      startTime: "2026-01-31T23:00:00Z",
+      qosClass: "Burstable",
+      containerStatuses: status.containerStatuses!.map((c) => ({
+        ...c,
+        containerID: `containerd://${c.name}-${i}`,
+        started: true,
+        volumeMounts: [{ name: "data", mountPath: `/data-${i}` }],
+        allocatedResources: { cpu: "10m" },
+      })),
+    },
     spec: {
       ...pod.spec!,
       containers: pod.spec!.containers.map(bulk),
@@ -69,11 +89,13 @@ test("property: the controller decides and writes the same for a trimmed pod as 
   );
 });
 
-test("a trimmed pod keeps metadata and status whole, and of the spec every container's name and image in place, the native sidecar marker and the node", () => {
-  const pod = withBulk(makePod("p"), 0, false);
+test("a trimmed pod keeps metadata whole; of the status the phase, conditions and which image each container runs and how it fares; of the spec every container's name and image in place, the native sidecar marker and the node", () => {
+  const lean = makePod("p", { sidecar: { waiting: "CrashLoopBackOff", restartedAt: 3 } });
+  const pod = withBulk(structuredClone(lean), 0, false);
   const trimmed = trimPodForController(pod);
   assert.deepEqual(trimmed.metadata, pod.metadata);
-  assert.deepEqual(trimmed.status, pod.status);
+  assert.deepEqual(trimmed.status, lean.status, "exactly the status a pod without the bulk has");
+  assert.ok(trimmed.status?.containerStatuses?.[1]?.lastState?.terminated && trimmed.status.containerStatuses[1].state?.waiting);
   assert.deepEqual(trimmed.spec, {
     nodeName: "node-1",
     containers: [

@@ -1,6 +1,7 @@
 // The manager keeps the Kubernetes client library out of its process unless a
-// kubeconfig needs it (src/kube/api-access.ts): no static import chain from
-// `sidecarset manager` may reach it.
+// kubeconfig needs it (src/kube/api-access.ts), and the certificate-issuing
+// library until a certificate is issued (src/webhook/certs.ts): no static
+// import chain from `sidecarset manager` may reach either.
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
@@ -39,14 +40,23 @@ function reach(...entries: string[]): Map<string, string[]> {
   return paths;
 }
 
+// The command loads the manager module when it runs (a dynamic import) and the manager starts the webhook
+// thread from its own entry file: all are roots.
+const managerImports = (): Map<string, string[]> =>
+  reach(...["cli/main.ts", "cli/manager.ts", "manager/manager.ts", "manager/webhook-worker.ts"].map((f) => resolve(SRC, f)));
+
 test("the static imports of the manager command do not load @kubernetes/client-node", () => {
-  // The command loads the manager module when it runs (a dynamic import) and the manager starts the
-  // webhook thread from its own entry file: all are roots.
-  const reached = reach(...["cli/main.ts", "cli/manager.ts", "manager/manager.ts", "manager/webhook-worker.ts"].map((f) => resolve(SRC, f)));
+  const reached = managerImports();
   assert.ok(reached.has(resolve(SRC, "manager/manager.ts")), "the walk follows the manager's imports");
   assert.ok(reached.has("pino"), "the walk sees package imports");
   const chain = reached.get("@kubernetes/client-node");
   assert.equal(chain, undefined, `loaded through ${chain?.map((p) => p.replace(SRC, "src")).join(" → ")}`);
+});
+
+test("the certificate-issuing library is loaded only when a certificate is issued", () => {
+  const chain = managerImports().get("@peculiar/x509");
+  assert.equal(chain, undefined, `loaded through ${chain?.map((p) => p.replace(SRC, "src")).join(" → ")}`);
+  assert.ok(reach(resolve(SRC, "webhook/cert-issue.ts")).has("@peculiar/x509"));
 });
 
 test("the same walk finds the library where it is loaded", () => {
