@@ -53,7 +53,8 @@ export interface ReconcilerDeps {
 
   /**
    * Whether the API server already sends the SidecarSet's pods to the pod
-   * webhook (docs/behaviour.md §7a.2). Until it does, status.observedGeneration
+   * webhook (docs/behaviour.md §7a.2) and this replica's webhook already holds
+   * the SidecarSet at its generation (§6.4). Until then status.observedGeneration
    * keeps its old value: once it shows a generation, a pod created then gets
    * that generation's sidecars.
    */

@@ -2,6 +2,7 @@
 // the start, without leader election) until losing it or stopping. The term
 // owns the controller's informer caches, so a replica that does not lead never
 // lists or watches a pod, and a lost Lease drops the pod cache with the term.
+import type { SidecarSet } from "../api/types.js";
 import { SidecarSetController } from "../controller/controller.js";
 import { ManagerCaches } from "../controller/caches.js";
 import type { RawKubeClient } from "../kube/raw-client.js";
@@ -22,6 +23,8 @@ export interface ControllerTermOptions {
   podWebhookScope: { enabled: boolean; graceMs: number };
   /** `--native-sidecar-in-place-upgrade` (docs/behaviour.md §7a.6): native sidecars' image changes are rolled out in place. */
   nativeSidecarInPlaceUpgrade?: boolean;
+  /** Whether this replica's webhook thread already holds the SidecarSet at its generation (docs/behaviour.md §6.4). */
+  webhookHolds?: (set: SidecarSet) => boolean;
 }
 
 export class ControllerTerm {
@@ -66,7 +69,7 @@ export class ControllerTerm {
       workers: opts.workers,
       expectationTimeoutMs: opts.expectationTimeoutMs,
       metrics: opts.metrics,
-      podWebhookCovers: (set) => this.scope?.covers(set) ?? true,
+      podWebhookCovers: (set) => (this.scope?.covers(set) ?? true) && (opts.webhookHolds?.(set) ?? true),
       nativeSidecarInPlaceUpgrade: opts.nativeSidecarInPlaceUpgrade === true,
     });
     this.controller.start();

@@ -322,6 +322,7 @@ export class Manager {
       metrics: this.metrics,
       podWebhookScope: { enabled: this.selfScopingWebhook, graceMs: opts.scopeNarrowingGraceMs },
       nativeSidecarInPlaceUpgrade: opts.nativeSidecarInPlaceUpgrade,
+      webhookHolds: (set) => this.webhook?.held.holds(set) ?? false,
     });
     this.term = term;
     logger.info("starting the controller caches");

@@ -2,6 +2,7 @@
 // certificates, /metrics and /readyz) and the webhook thread (the admission
 // server and its caches). Plain data only: they are structured-cloned.
 import type { ResolvedCredentials } from "../kube/relayed-credentials.js";
+import type { HeldSidecarSet } from "./held-sidecarsets.js";
 import type { LogLevel } from "../observability/logger.js";
 
 /** What the webhook thread is started with (its workerData). */
@@ -56,4 +57,6 @@ export type FromWebhookThread =
   | { type: "serving"; port: number }
   | { type: "failed"; message: string }
   | { type: "state"; id: number; state: WebhookThreadState }
+  /** The SidecarSets the thread's cache holds, after every change of that cache. */
+  | { type: "sidecarsets"; held: HeldSidecarSet[] }
   | { type: "stopped" };

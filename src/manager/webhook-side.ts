@@ -10,6 +10,7 @@ import { createLogger, errorFields } from "../observability/logger.js";
 import { AdmissionCaches } from "../webhook/caches.js";
 import { conversionRoutes, registerHandlers } from "../webhook/handlers/index.js";
 import { WebhookServer } from "../webhook/server.js";
+import { heldSidecarSets } from "./held-sidecarsets.js";
 import { RelayDestination } from "./log-relay.js";
 import { MetricsBatcher } from "./metrics-batcher.js";
 import type { FromWebhookThread, ToWebhookThread, WebhookThreadConfig, WebhookThreadState } from "./webhook-protocol.js";
@@ -108,12 +109,31 @@ export async function runWebhookSide(config: WebhookThreadConfig, port: MessageP
       logger,
     });
     post({ type: "serving", port: listening });
+    reportHeldSidecarSets(caches, post);
   } catch (e) {
     if (abort.signal.aborted) return;
     logLines.flush();
     post({ type: "failed", message: errorFields(e).err });
     await stop();
   }
+}
+
+/**
+ * Tells the main thread which SidecarSets this thread's cache holds, now and after every change: a burst of
+ * events (a relist) is one message, built from the cache itself.
+ */
+function reportHeldSidecarSets(caches: AdmissionCaches, post: (m: FromWebhookThread) => void): void {
+  let scheduled = false;
+  const report = () => {
+    scheduled = false;
+    post({ type: "sidecarsets", held: heldSidecarSets(caches.sidecarSets()) });
+  };
+  caches.onSidecarSetsChanged(() => {
+    if (scheduled) return;
+    scheduled = true;
+    setImmediate(report);
+  });
+  report();
 }
 
 /** The whole client library, loaded only when the credentials could not be relayed. */

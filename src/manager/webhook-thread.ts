@@ -6,6 +6,7 @@ import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 import type { Logger } from "../observability/logger.js";
 import type { ManagerMetrics } from "../observability/metrics.js";
+import { HeldSidecarSets } from "./held-sidecarsets.js";
 import { replayLogLine } from "./log-relay.js";
 import { applyMetricsBatch } from "./metrics-relay.js";
 import type { ResolvedCredentials } from "../kube/relayed-credentials.js";
@@ -40,6 +41,8 @@ export class WebhookThread {
     private readonly worker: Worker,
     port: number,
     exited: Promise<number>,
+    /** What the thread's SidecarSet cache holds, as last reported. */
+    readonly held: HeldSidecarSets,
   ) {
     this.port = port;
     this.exited = exited;
@@ -49,6 +52,7 @@ export class WebhookThread {
   static async start(opts: WebhookThreadOptions): Promise<WebhookThread> {
     const { logger, metrics } = opts;
     const worker = spawnWebhookWorker(opts.config);
+    const held = new HeldSidecarSets();
     let handle: WebhookThread | undefined;
     const exited = new Promise<number>((resolve) => worker.once("exit", resolve));
     const port = await new Promise<number>((resolve, reject) => {
@@ -65,6 +69,8 @@ export class WebhookThread {
             return reject(new Error(`the webhook thread could not start: ${m.message}`));
           case "state":
             return handle?.answer(m.id, m.state);
+          case "sidecarsets":
+            return held.update(m.held);
           case "stopped":
             return handle?.stoppedByThread?.();
         }
@@ -78,7 +84,7 @@ export class WebhookThread {
       await worker.terminate();
       throw e;
     });
-    handle = new WebhookThread(worker, port, exited);
+    handle = new WebhookThread(worker, port, exited, held);
     void exited.then(() => handle?.failPending(new Error("the webhook thread has exited")));
     return handle;
   }

@@ -60,6 +60,11 @@ export class AdmissionCaches extends InformerSet implements AdmissionCache {
     return this.sidecarSetInformer.list();
   }
 
+  /** Calls `changed` after any change of the SidecarSet cache (a relist included); read the cache for what changed. */
+  onSidecarSetsChanged(changed: () => void): () => void {
+    return this.sidecarSetInformer.addEventHandler({ add: changed, update: changed, delete: changed });
+  }
+
   namespaceLabels(name: string): Record<string, string> | undefined {
     const ns = this.namespaceInformer.get(name);
     return ns ? (ns.metadata?.labels ?? {}) : undefined;

@@ -26,7 +26,7 @@ const logAgent = defaultSidecarSet({
   // Served as the API server stores it, at the storage version.
   apiVersion: "apps.kruise.io/v1beta1",
   kind: "SidecarSet",
-  metadata: { name: "log-agent", resourceVersion: "1" },
+  metadata: { name: "log-agent", resourceVersion: "1", uid: "uid-log-agent", generation: 3 },
   spec: { selector: { matchLabels: { app: "web" } }, containers: [{ name: "logtail", image: "logtail:1.0" }] },
 } as SidecarSet);
 
@@ -145,6 +145,16 @@ test("the webhook thread lists and watches exactly the SidecarSets, Namespaces, 
   assert.deepEqual([...paths].sort(), Object.keys(LISTS).sort());
   const configMaps = api.requests.filter((r) => r.path.endsWith("/configmaps"));
   assert.ok(configMaps.every((r) => r.query.get("fieldSelector") === "metadata.name=sidecarset-configuration"));
+});
+
+test("the webhook thread reports which SidecarSets its cache holds, at which generation", async () => {
+  const at = (generation: number, uid = "uid-log-agent"): SidecarSet => ({ ...logAgent, metadata: { ...logAgent.metadata, generation, uid } });
+  for (let i = 0; i < 100 && !thread.held.holds(at(3)); i++) await new Promise((r) => setTimeout(r, 20));
+  assert.equal(thread.held.holds(at(3)), true);
+  assert.equal(thread.held.holds(at(2)), true, "an older generation is held too");
+  assert.equal(thread.held.holds(at(4)), false, "a newer generation is not held yet");
+  assert.equal(thread.held.holds(at(3, "uid-recreated")), false, "a re-created SidecarSet of the same name is another object");
+  assert.equal(thread.held.holds({ ...logAgent, metadata: { name: "other", uid: "u", generation: 1 } }), false);
 });
 
 test("the webhook thread's log lines come out of the main logger, marked as the webhook thread's", () => {
