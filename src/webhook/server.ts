@@ -244,7 +244,7 @@ export class WebhookServer {
       if (reply === undefined) {
         return json(res, 504, statusBody(504, "Timeout", `no answer within ${this.requestTimeoutMs}ms`));
       }
-      return json(res, reply.status, reply.body);
+      return json(res, reply.status, reply.body, reply.json);
     } finally {
       clearTimeout(deadline);
     }
@@ -299,11 +299,16 @@ function statusBody(code: number, reason: string, message: string): unknown {
   return { apiVersion: "v1", kind: "Status", status: "Failure", code, reason, message };
 }
 
-function json(res: http.ServerResponse, status: number, body: unknown): number {
+/** Writes `body` as JSON; `encoded`, when given, is its JSON text already. */
+function json(res: http.ServerResponse, status: number, body: unknown, encoded?: string): number {
   if (res.headersSent || res.destroyed) return status;
-  const payload = JSON.stringify(body);
-  res.writeHead(status, { "Content-Type": "application/json", "Content-Length": Buffer.byteLength(payload) });
-  res.end(payload);
+  const payload = encoded ?? JSON.stringify(body);
+  const bytes = Buffer.byteLength(payload);
+  res.writeHead(status, { "Content-Type": "application/json", "Content-Length": bytes });
+  // A payload of ASCII only (every usual answer: JSON around a base64 patch)
+  // has the same bytes in Latin-1, which the TLS write copies as they are;
+  // as UTF-8 it would encode the 14 KB answer character by character.
+  res.end(payload, bytes === payload.length ? "latin1" : "utf8");
   return status;
 }
 

@@ -6,8 +6,9 @@ import os from "node:os";
 import path from "node:path";
 import { after, before, test } from "node:test";
 import tls from "node:tls";
-import { allowed, handleAdmission, type AdmissionReview, type AdmissionResponse } from "../../../src/webhook/admission.js";
+import { allowed, handleAdmission, patched, type AdmissionReview, type AdmissionResponse } from "../../../src/webhook/admission.js";
 import { WebhookServer, type WebhookHandler, type WebhookServerOptions } from "../../../src/webhook/server.js";
+import { podReview } from "./handlers/fixtures.js";
 import { createLocalServingCertificate, type ServingCertificate } from "../../support/certs.js";
 
 let certA: ServingCertificate;
@@ -315,4 +316,29 @@ test("an AdmissionReview round trip through the server answers with the request 
   };
   const r = await call(port, { path: "/validate", body: JSON.stringify(review) });
   assert.deepEqual((r.json() as AdmissionReview).response, { uid: "abc", allowed: true });
+});
+
+test("answers reach the client as the UTF-8 of their JSON, with or without non-ASCII text and with a route's own encoding", async () => {
+  const texts = ["plain ascii", "ünïcode ⚠ and an emoji 🚀", "a lone surrogate \ud800 and \u2028"];
+  const { port } = await startServer({
+    "/echo": ({ body }) => ({ status: 200, body }),
+    "/encoded": ({ body }) => ({ status: 200, body, json: JSON.stringify(body) }),
+  });
+  for (const path of ["/echo", "/encoded"]) {
+    for (const text of texts) {
+      const r = await call(port, { path, body: JSON.stringify({ text }) });
+      assert.equal(r.status, 200);
+      assert.equal(r.body, JSON.stringify({ text: JSON.parse(JSON.stringify(text)) }), `${path}: ${text}`);
+    }
+  }
+});
+
+test("a patched admission answer through the server decodes to the handler's operations", async () => {
+  const ops = [{ op: "add" as const, path: "/metadata/annotations/a", value: "ünïcode <&> \"quoted\"" }];
+  const { port } = await startServer({ "/mutate": ({ body, signal }) => handleAdmission(body, (req) => patched(req.uid, ops), { signal }) });
+  const r = await call(port, { path: "/mutate", body: JSON.stringify(podReview({ metadata: { name: "p" } }, { uid: "abc" })) });
+  const response = (r.json() as AdmissionReview).response;
+  assert.equal(response.uid, "abc");
+  assert.equal(response.patchType, "JSONPatch");
+  assert.deepEqual(JSON.parse(Buffer.from(response.patch!, "base64").toString("utf8")), ops);
 });
