@@ -324,7 +324,10 @@ export async function handleAdmission(body: unknown, handler: AdmissionHandler, 
   const signal = opts.signal ?? new AbortController().signal;
   let response: AdmissionResponse;
   try {
-    response = await raceAbort(Promise.resolve().then(() => handler(req, signal)), signal);
+    if (signal.aborted) throw ABORTED;
+    const answer = handler(req, signal);
+    // An answer given at once has nothing to race the signal against.
+    response = answer instanceof Promise ? await raceAbort(answer, signal) : answer;
   } catch (e) {
     if (e === ABORTED) {
       response = denied(req.uid, 504, `admitting ${describeObject(req)} took too long and was abandoned`, "Timeout");

@@ -190,6 +190,48 @@ test("a handler that ignores its deadline signal still gets a 504 after the grac
   assert.match((r.json() as { message: string }).message, /no answer within 50ms/);
 });
 
+test("a body not received within the deadline gets 408 and the connection is closed", async () => {
+  let routed = false;
+  const { port } = await startServer({ "/mutate": (r) => ((routed = true), echo(r)) }, { requestTimeoutMs: 100 });
+  const r = await new Promise<{ status: number; body: string; connection: string | undefined }>((resolve, reject) => {
+    const req = https.request(
+      { host: "127.0.0.1", port, path: "/mutate", method: "POST", ca: certA.caPem, agent: false, headers: { "Content-Type": "application/json", "Content-Length": "100" } },
+      (res) => {
+        let body = "";
+        res.on("data", (c: Buffer) => (body += c.toString()));
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, body, connection: res.headers.connection }));
+      },
+    );
+    req.on("error", reject);
+    req.write('{"half":');
+  });
+  assert.equal(r.status, 408);
+  assert.match((JSON.parse(r.body) as { message: string }).message, /request body not received within 100ms/);
+  assert.equal(r.connection, "close");
+  assert.equal(routed, false);
+});
+
+test("a client that goes away before the answer aborts the route's signal", async () => {
+  const aborted = deferred<boolean>();
+  const started = deferred();
+  const { port } = await startServer({
+    "/mutate": ({ signal }) =>
+      new Promise((resolve) => {
+        signal.addEventListener("abort", () => {
+          aborted.resolve(signal.aborted);
+          resolve({ status: 200, body: {} });
+        });
+        started.resolve();
+      }),
+  });
+  const req = https.request({ host: "127.0.0.1", port, path: "/mutate", method: "POST", ca: certA.caPem, agent: false, headers: { "Content-Type": "application/json" } });
+  req.on("error", () => undefined);
+  req.end("{}");
+  await started.promise;
+  req.destroy();
+  assert.equal(await aborted.promise, true);
+});
+
 test("a handler that throws gets a 500 and the server keeps serving", async () => {
   let n = 0;
   const { port } = await startServer({
