@@ -101,7 +101,9 @@ export function recordWithTimestamp(updateTimestamp: string | null, fields: stri
 /** Records already encoded one by one (name → record text), as Go writes their map: keys sorted. */
 export function joinEncodedRecords(encoded: ReadonlyMap<string, string>): string {
   const names = [...encoded.keys()].sort(compareGoStrings);
-  return `{${names.map((n) => `${goJsonString(n)}:${encoded.get(n)!}`).join(",")}}`;
+  let body = "";
+  for (const name of names) body += `${body === "" ? "" : ","}${goJsonString(name)}:${encoded.get(name)!}`;
+  return `{${body}}`;
 }
 
 /** Each record in Go's encoding, by name; joinEncodedRecords makes the annotation of them. */
