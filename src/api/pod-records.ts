@@ -80,22 +80,42 @@ export function readUpgradeRecords(value: string | undefined): UpgradeRecords {
   return r.ok ? r.value : {};
 }
 
-function encodeRecord(r: SidecarSetUpgradeRecord, withRevision: boolean): string {
-  const parts = [
-    `"updateTimestamp":${r.updateTimestamp === null ? "null" : goJsonString(r.updateTimestamp)}`,
-    `"hash":${goJsonString(r.hash)}`,
-    `"sidecarSetName":${goJsonString(r.sidecarSetName)}`,
-    `"sidecarList":${r.sidecarList === null ? "null" : `[${r.sidecarList.map((s) => goJsonString(s)).join(",")}]`}`,
-  ];
-  if (withRevision && r.controllerRevision) parts.push(`"controllerRevision":${goJsonString(r.controllerRevision)}`);
-  return `{${parts.join(",")}}`;
+export type UpgradeRecordKind = "hash" | "without-image";
+
+/**
+ * A record's fields after its timestamp, in Go's encoding. Injection writes
+ * the same fields into every pod of a SidecarSet version, and only the
+ * timestamp differs, so this part can be kept (see recordWithTimestamp).
+ */
+export function encodeRecordFields(r: Omit<SidecarSetUpgradeRecord, "updateTimestamp">, kind: UpgradeRecordKind): string {
+  const list = r.sidecarList === null ? "null" : `[${r.sidecarList.map((s) => goJsonString(s)).join(",")}]`;
+  const revision = kind === "hash" && r.controllerRevision ? `,"controllerRevision":${goJsonString(r.controllerRevision)}` : "";
+  return `"hash":${goJsonString(r.hash)},"sidecarSetName":${goJsonString(r.sidecarSetName)},"sidecarList":${list}${revision}`;
+}
+
+/** A whole record from its timestamp and its fields encoded by encodeRecordFields. */
+export function recordWithTimestamp(updateTimestamp: string | null, fields: string): string {
+  return `{"updateTimestamp":${updateTimestamp === null ? "null" : goJsonString(updateTimestamp)},${fields}}`;
+}
+
+/** Records already encoded one by one (name → record text), as Go writes their map: keys sorted. */
+export function joinEncodedRecords(encoded: ReadonlyMap<string, string>): string {
+  const names = [...encoded.keys()].sort(compareGoStrings);
+  let body = "";
+  for (const name of names) body += `${body === "" ? "" : ","}${goJsonString(name)}:${encoded.get(name)!}`;
+  return `{${body}}`;
+}
+
+/** Each record in Go's encoding, by name; joinEncodedRecords makes the annotation of them. */
+export function encodeUpgradeRecords(records: UpgradeRecords, kind: UpgradeRecordKind): Map<string, string> {
+  const encoded = new Map<string, string>();
+  for (const [name, r] of Object.entries(records)) encoded.set(name, recordWithTimestamp(r.updateTimestamp, encodeRecordFields(r, kind)));
+  return encoded;
 }
 
 /** Serializes records as Go does a map of structs: keys sorted, fields in declaration order. */
-export function serializeUpgradeRecords(records: UpgradeRecords, kind: "hash" | "without-image"): string {
-  const names = Object.keys(records).sort(compareGoStrings);
-  const body = names.map((n) => `${goJsonString(n)}:${encodeRecord(records[n]!, kind === "hash")}`);
-  return `{${body.join(",")}}`;
+export function serializeUpgradeRecords(records: UpgradeRecords, kind: UpgradeRecordKind): string {
+  return joinEncodedRecords(encodeUpgradeRecords(records, kind));
 }
 
 /** Formats a time as Go's metav1.Time does: RFC 3339, UTC, whole seconds. */

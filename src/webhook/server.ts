@@ -13,6 +13,7 @@ import https from "node:https";
 import type { AddressInfo } from "node:net";
 import tls from "node:tls";
 import type { Logger } from "pino";
+import { Abandonment } from "./abandonment.js";
 import { badRequest, type HttpReply } from "./admission.js";
 
 export interface WebhookRequest {
@@ -214,19 +215,19 @@ export class WebhookServer {
     const declared = Number(req.headers["content-length"] ?? NaN);
     if (declared > this.maxBodyBytes) return await this.tooLarge(req, res, declared);
 
-    const abort = new AbortController();
+    const abandonment = new Abandonment();
     let timedOut = false;
     const deadline = setTimeout(() => {
       timedOut = true;
-      abort.abort();
+      abandonment.abandon();
     }, this.requestTimeoutMs);
     // "close" follows every answer; only a connection closed before the answer was written aborts the work
     // (an abort costs a DOMException with its stack, at every admission otherwise).
     res.on("close", () => {
-      if (!res.writableFinished) abort.abort();
+      if (!res.writableFinished) abandonment.abandon();
     });
     try {
-      const raw = await readBody(req, this.maxBodyBytes, abort.signal);
+      const raw = await readBody(req, this.maxBodyBytes, abandonment);
       if (raw === TOO_LARGE) return await this.tooLarge(req, res);
       if (raw === ABORTED) {
         if (!timedOut) return 499; // the client went away
@@ -240,11 +241,12 @@ export class WebhookServer {
         const reply = badRequest(`body is not valid JSON: ${(e as Error).message}`);
         return json(res, reply.status, reply.body);
       }
-      const reply = await withHardDeadline(Promise.resolve().then(() => route({ path, body, signal: abort.signal })), abort.signal, this.deadlineGraceMs);
+      const answer = route({ path, body, signal: abandonment.signal });
+      const reply = answer instanceof Promise ? await withHardDeadline(answer, abandonment, this.deadlineGraceMs) : answer;
       if (reply === undefined) {
         return json(res, 504, statusBody(504, "Timeout", `no answer within ${this.requestTimeoutMs}ms`));
       }
-      return json(res, reply.status, reply.body);
+      return json(res, reply.status, reply.body, reply.json);
     } finally {
       clearTimeout(deadline);
     }
@@ -299,11 +301,16 @@ function statusBody(code: number, reason: string, message: string): unknown {
   return { apiVersion: "v1", kind: "Status", status: "Failure", code, reason, message };
 }
 
-function json(res: http.ServerResponse, status: number, body: unknown): number {
+/** Writes `body` as JSON; `encoded`, when given, is its JSON text already. */
+function json(res: http.ServerResponse, status: number, body: unknown, encoded?: string): number {
   if (res.headersSent || res.destroyed) return status;
-  const payload = JSON.stringify(body);
-  res.writeHead(status, { "Content-Type": "application/json", "Content-Length": Buffer.byteLength(payload) });
-  res.end(payload);
+  const payload = encoded ?? JSON.stringify(body);
+  const bytes = Buffer.byteLength(payload);
+  res.writeHead(status, { "Content-Type": "application/json", "Content-Length": bytes });
+  // A payload of ASCII only (every usual answer: JSON around a base64 patch)
+  // has the same bytes in Latin-1, which the TLS write copies as they are;
+  // as UTF-8 it would encode the 14 KB answer character by character.
+  res.end(payload, bytes === payload.length ? "latin1" : "utf8");
   return status;
 }
 
@@ -315,15 +322,16 @@ function text(res: http.ServerResponse, status: number, body: string): void {
 const TOO_LARGE = Symbol("too large");
 const ABORTED = Symbol("aborted");
 
-function readBody(req: http.IncomingMessage, limit: number, signal: AbortSignal): Promise<Buffer | typeof TOO_LARGE | typeof ABORTED> {
+function readBody(req: http.IncomingMessage, limit: number, abandonment: Abandonment): Promise<Buffer | typeof TOO_LARGE | typeof ABORTED> {
   return new Promise((resolve) => {
     const chunks: Buffer[] = [];
     let size = 0;
+    let stopWaiting = () => {};
     const finish = (v: Buffer | typeof TOO_LARGE | typeof ABORTED) => {
       req.off("data", onData);
       req.off("end", onEnd);
       req.off("error", onError);
-      signal.removeEventListener("abort", onAbort);
+      stopWaiting();
       resolve(v);
     };
     const onData = (c: Buffer) => {
@@ -335,33 +343,30 @@ function readBody(req: http.IncomingMessage, limit: number, signal: AbortSignal)
     };
     const onEnd = () => finish(Buffer.concat(chunks));
     const onError = () => finish(ABORTED);
-    const onAbort = () => finish(ABORTED);
     req.on("data", onData);
     req.on("end", onEnd);
     req.on("error", onError);
-    signal.addEventListener("abort", onAbort, { once: true });
+    stopWaiting = abandonment.whileWaiting(() => finish(ABORTED));
   });
 }
 
 // Resolves with the handler's reply, or undefined when the handler is still
-// busy `graceMs` after the deadline (a handler ignoring its signal).
-function withHardDeadline<T>(p: Promise<T>, signal: AbortSignal, graceMs: number): Promise<T | undefined> {
+// busy `graceMs` after the request was abandoned (a handler ignoring its signal).
+function withHardDeadline<T>(p: Promise<T>, abandonment: Abandonment, graceMs: number): Promise<T | undefined> {
   return new Promise<T | undefined>((resolve, reject) => {
     let timer: NodeJS.Timeout | undefined;
-    const onAbort = () => {
+    const stopWaiting = abandonment.whileWaiting(() => {
       timer = setTimeout(() => resolve(undefined), graceMs);
-    };
-    if (signal.aborted) onAbort();
-    else signal.addEventListener("abort", onAbort, { once: true });
+    });
     p.then(
       (v) => {
         clearTimeout(timer);
-        signal.removeEventListener("abort", onAbort);
+        stopWaiting();
         resolve(v);
       },
       (e) => {
         clearTimeout(timer);
-        signal.removeEventListener("abort", onAbort);
+        stopWaiting();
         reject(e);
       },
     );

@@ -8,18 +8,20 @@ import {
   SIDECARSET_WORKING_HOT_UPGRADE_CONTAINER_ANNOTATION,
 } from "../../api/keys.js";
 import {
+  encodeUpgradeRecords,
   formatInjectedList,
   formatTimestamp,
+  joinEncodedRecords,
   parseInjectedList,
   parseUpgradeRecords,
   readWorkingHotUpgradeContainers,
   serializeStringMap,
-  serializeUpgradeRecords,
   type UpgradeRecords,
 } from "../../api/pod-records.js";
 import { hotUpgradePairNames } from "../../api/sidecar-containers.js";
 import type { SidecarSet } from "../../api/types.js";
 import { hotUpgradeVersionAnnotations } from "./hot-upgrade.js";
+import { injectedRecords } from "./injected-records.js";
 
 export interface ExistingRecords {
   hash: UpgradeRecords;
@@ -68,27 +70,18 @@ export function injectionAnnotations(
   now: Date,
 ): Record<string, string> {
   const timestamp = formatTimestamp(now);
-  const hash: UpgradeRecords = { ...existing.hash };
-  const withoutImage: UpgradeRecords = { ...existing.withoutImage };
+  // Both annotations as name → encoded record: the pod's own records, then
+  // each processed SidecarSet's, which replace any of the same name.
+  const hash = encodeUpgradeRecords(existing.hash, "hash");
+  const withoutImage = encodeUpgradeRecords(existing.withoutImage, "without-image");
   const out: Record<string, string> = {};
   let working: Record<string, string> | undefined;
 
   for (const { set, sidecarList, hotUpgraded } of processed) {
     const name = set.metadata.name ?? "";
-    const setAnnotations = set.metadata.annotations ?? {};
-    hash[name] = {
-      updateTimestamp: timestamp,
-      hash: setAnnotations[SIDECARSET_HASH_ANNOTATION] ?? "",
-      sidecarSetName: name,
-      sidecarList: [...sidecarList],
-      ...(set.status?.latestRevision ? { controllerRevision: set.status.latestRevision } : {}),
-    };
-    withoutImage[name] = {
-      updateTimestamp: timestamp,
-      hash: setAnnotations[SIDECARSET_HASH_WITHOUT_IMAGE_ANNOTATION] ?? "",
-      sidecarSetName: name,
-      sidecarList: [...sidecarList],
-    };
+    const records = injectedRecords(set, sidecarList, timestamp);
+    hash.set(name, records.hash);
+    withoutImage.set(name, records.withoutImage);
     for (const sidecar of hotUpgraded) {
       Object.assign(out, hotUpgradeVersionAnnotations(sidecar));
       working ??= readWorkingHotUpgradeContainers({ metadata: { annotations: { ...annotations } } });
@@ -96,8 +89,8 @@ export function injectionAnnotations(
     }
   }
 
-  out[SIDECARSET_HASH_ANNOTATION] = serializeUpgradeRecords(hash, "hash");
-  out[SIDECARSET_HASH_WITHOUT_IMAGE_ANNOTATION] = serializeUpgradeRecords(withoutImage, "without-image");
+  out[SIDECARSET_HASH_ANNOTATION] = joinEncodedRecords(hash);
+  out[SIDECARSET_HASH_WITHOUT_IMAGE_ANNOTATION] = joinEncodedRecords(withoutImage);
   out[SIDECARSET_INJECTED_LIST_ANNOTATION] = formatInjectedList([
     ...parseInjectedList(annotations[SIDECARSET_INJECTED_LIST_ANNOTATION]),
     ...processed.map((p) => p.set.metadata.name ?? ""),

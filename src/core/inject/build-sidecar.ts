@@ -116,18 +116,34 @@ function pushVolume(out: Volume[], byName: ReadonlyMap<string, Volume>, name: st
 
 export type ContainerBuildOutcome = { ok: true; container: Container } | { ok: false; error: FieldError };
 
+/** The fields of a SidecarSet's container that say how to inject it: the pod's container has none of them. */
+const INJECTION_FIELDS: ReadonlySet<string> = new Set<keyof SidecarContainer>([
+  "podInjectPolicy",
+  "upgradeStrategy",
+  "shareVolumePolicy",
+  "shareVolumeDevicePolicy",
+  "transferEnv",
+  "resourcesPolicy",
+]);
+
+/**
+ * A deep copy of `sidecar` without its injection fields, keys in their order.
+ * One pass: a rest destructuring is a runtime call in V8 and its result would
+ * be copied once more.
+ */
+function podContainerOf(sidecar: SidecarContainer): Container {
+  const out: Record<string, unknown> = {};
+  for (const key in sidecar) {
+    if (!Object.prototype.hasOwnProperty.call(sidecar, key) || INJECTION_FIELDS.has(key)) continue;
+    out[key] = cloneJson((sidecar as unknown as Record<string, unknown>)[key]);
+  }
+  return out as unknown as Container;
+}
+
 /** One sidecar (init)container as it goes into the pod, before any hot-upgrade split. */
 export function buildSidecarContainer(sidecar: SidecarContainer, path: string, ctx: BuildContext): ContainerBuildOutcome {
-  const {
-    podInjectPolicy: _podInjectPolicy,
-    upgradeStrategy: _upgradeStrategy,
-    shareVolumePolicy,
-    shareVolumeDevicePolicy,
-    transferEnv: _transferEnv,
-    resourcesPolicy,
-    ...plain
-  } = sidecar;
-  const container = cloneJson(plain as Container);
+  const { shareVolumePolicy, shareVolumeDevicePolicy, resourcesPolicy } = sidecar;
+  const container = podContainerOf(sidecar);
 
   if (resourcesPolicy) {
     const computed = computeSidecarResources(resourcesPolicy, ctx.pod, ctx.sidecarNames);

@@ -6,8 +6,9 @@ import os from "node:os";
 import path from "node:path";
 import { after, before, test } from "node:test";
 import tls from "node:tls";
-import { allowed, handleAdmission, type AdmissionReview, type AdmissionResponse } from "../../../src/webhook/admission.js";
+import { allowed, handleAdmission, patched, type AdmissionReview, type AdmissionResponse } from "../../../src/webhook/admission.js";
 import { WebhookServer, type WebhookHandler, type WebhookServerOptions } from "../../../src/webhook/server.js";
+import { podReview } from "./handlers/fixtures.js";
 import { createLocalServingCertificate, type ServingCertificate } from "../../support/certs.js";
 
 let certA: ServingCertificate;
@@ -189,6 +190,48 @@ test("a handler that ignores its deadline signal still gets a 504 after the grac
   assert.match((r.json() as { message: string }).message, /no answer within 50ms/);
 });
 
+test("a body not received within the deadline gets 408 and the connection is closed", async () => {
+  let routed = false;
+  const { port } = await startServer({ "/mutate": (r) => ((routed = true), echo(r)) }, { requestTimeoutMs: 100 });
+  const r = await new Promise<{ status: number; body: string; connection: string | undefined }>((resolve, reject) => {
+    const req = https.request(
+      { host: "127.0.0.1", port, path: "/mutate", method: "POST", ca: certA.caPem, agent: false, headers: { "Content-Type": "application/json", "Content-Length": "100" } },
+      (res) => {
+        let body = "";
+        res.on("data", (c: Buffer) => (body += c.toString()));
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, body, connection: res.headers.connection }));
+      },
+    );
+    req.on("error", reject);
+    req.write('{"half":');
+  });
+  assert.equal(r.status, 408);
+  assert.match((JSON.parse(r.body) as { message: string }).message, /request body not received within 100ms/);
+  assert.equal(r.connection, "close");
+  assert.equal(routed, false);
+});
+
+test("a client that goes away before the answer aborts the route's signal", async () => {
+  const aborted = deferred<boolean>();
+  const started = deferred();
+  const { port } = await startServer({
+    "/mutate": ({ signal }) =>
+      new Promise((resolve) => {
+        signal.addEventListener("abort", () => {
+          aborted.resolve(signal.aborted);
+          resolve({ status: 200, body: {} });
+        });
+        started.resolve();
+      }),
+  });
+  const req = https.request({ host: "127.0.0.1", port, path: "/mutate", method: "POST", ca: certA.caPem, agent: false, headers: { "Content-Type": "application/json" } });
+  req.on("error", () => undefined);
+  req.end("{}");
+  await started.promise;
+  req.destroy();
+  assert.equal(await aborted.promise, true);
+});
+
 test("a handler that throws gets a 500 and the server keeps serving", async () => {
   let n = 0;
   const { port } = await startServer({
@@ -315,4 +358,29 @@ test("an AdmissionReview round trip through the server answers with the request 
   };
   const r = await call(port, { path: "/validate", body: JSON.stringify(review) });
   assert.deepEqual((r.json() as AdmissionReview).response, { uid: "abc", allowed: true });
+});
+
+test("answers reach the client as the UTF-8 of their JSON, with or without non-ASCII text and with a route's own encoding", async () => {
+  const texts = ["plain ascii", "ünïcode ⚠ and an emoji 🚀", "a lone surrogate \ud800 and \u2028"];
+  const { port } = await startServer({
+    "/echo": ({ body }) => ({ status: 200, body }),
+    "/encoded": ({ body }) => ({ status: 200, body, json: JSON.stringify(body) }),
+  });
+  for (const path of ["/echo", "/encoded"]) {
+    for (const text of texts) {
+      const r = await call(port, { path, body: JSON.stringify({ text }) });
+      assert.equal(r.status, 200);
+      assert.equal(r.body, JSON.stringify({ text: JSON.parse(JSON.stringify(text)) }), `${path}: ${text}`);
+    }
+  }
+});
+
+test("a patched admission answer through the server decodes to the handler's operations", async () => {
+  const ops = [{ op: "add" as const, path: "/metadata/annotations/a", value: "ünïcode <&> \"quoted\"" }];
+  const { port } = await startServer({ "/mutate": ({ body, signal }) => handleAdmission(body, (req) => patched(req.uid, ops), { signal }) });
+  const r = await call(port, { path: "/mutate", body: JSON.stringify(podReview({ metadata: { name: "p" } }, { uid: "abc" })) });
+  const response = (r.json() as AdmissionReview).response;
+  assert.equal(response.uid, "abc");
+  assert.equal(response.patchType, "JSONPatch");
+  assert.deepEqual(JSON.parse(Buffer.from(response.patch!, "base64").toString("utf8")), ops);
 });
