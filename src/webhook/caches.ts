@@ -5,6 +5,7 @@
 import type { ControllerRevision, Namespace } from "../api/kube-types.js";
 import { WHITELIST_CONFIGMAP, WHITELIST_CONFIGMAP_KEY } from "../api/keys.js";
 import type { SidecarSet } from "../api/types.js";
+import { byName } from "../core/inject/match.js";
 import type { RawKubeClient } from "../kube/raw-client.js";
 import {
   informerContext,
@@ -40,6 +41,7 @@ export class AdmissionCaches extends InformerSet implements AdmissionCache {
   private readonly namespaceInformer: Informer<Namespace>;
   private readonly revisionInformer: Informer<ControllerRevision>;
   private readonly configMapInformer: Informer<ConfigMap>;
+  private sortedSidecarSets: { revision: number; sets: SidecarSet[] } | undefined;
 
   constructor(private readonly opts: AdmissionCacheOptions) {
     super();
@@ -56,8 +58,17 @@ export class AdmissionCaches extends InformerSet implements AdmissionCache {
     });
   }
 
-  sidecarSets(): SidecarSet[] {
-    return this.sidecarSetInformer.list();
+  /**
+   * Every SidecarSet, in injection order (by name). Built once per change of the cache, not per admission:
+   * the store's insertion order is not by name once a SidecarSet is added after the first list, and sorting
+   * a hundred SidecarSets for every pod would cost the hot path.
+   */
+  sidecarSets(): readonly SidecarSet[] {
+    const revision = this.sidecarSetInformer.revision;
+    if (this.sortedSidecarSets?.revision !== revision) {
+      this.sortedSidecarSets = { revision, sets: this.sidecarSetInformer.list().sort(byName) };
+    }
+    return this.sortedSidecarSets.sets;
   }
 
   /** Calls `changed` after any change of the SidecarSet cache (a relist included); read the cache for what changed. */

@@ -97,7 +97,8 @@ export function podInScope(
   return { match: true };
 }
 
-function byName(a: SidecarSet, b: SidecarSet): number {
+/** The order injection visits SidecarSets in: by name, as code points. */
+export function byName(a: SidecarSet, b: SidecarSet): number {
   const x = a.metadata.name ?? "";
   const y = b.metadata.name ?? "";
   return x < y ? -1 : x > y ? 1 : 0;

@@ -6,8 +6,8 @@ import type { ControllerRevision } from "../../api/kube-types.js";
 import type { SidecarSet } from "../../api/types.js";
 
 export interface AdmissionCache {
-  /** Every SidecarSet in the cluster, as stored (defaulted, with hash annotations). */
-  sidecarSets(): SidecarSet[];
+  /** Every SidecarSet in the cluster, as stored (defaulted, with hash annotations); shared, not to be changed. */
+  sidecarSets(): readonly SidecarSet[];
   /** Labels of the Namespace `name`; undefined when it is not known. */
   namespaceLabels(name: string): Record<string, string> | undefined;
   /** ControllerRevisions in the manager namespace. */
