@@ -9,6 +9,7 @@ import { monitorEventLoopDelay, performance } from "node:perf_hooks";
 import { defaultSidecarSet } from "../src/api/defaults.js";
 import { SIDECARSET_HASH_ANNOTATION, SIDECARSET_HASH_WITHOUT_IMAGE_ANNOTATION, SIDECARSET_INJECTED_LIST_ANNOTATION } from "../src/api/keys.js";
 import type { Pod } from "../src/api/kube-types.js";
+import { SIDECARSET_COLLECTION_PATH } from "../src/api/storage-version.js";
 import { serializeUpgradeRecords } from "../src/api/pod-records.js";
 import type { SidecarSet } from "../src/api/types.js";
 import { ManagerCaches } from "../src/controller/caches.js";
@@ -22,6 +23,8 @@ import { createMetrics } from "../src/observability/metrics.js";
 const SETS = 10;
 const NAMESPACE = "bench";
 const STAMP = "2026-01-01T00:00:00Z";
+/** Far beyond a reconcile of 100k pods: a bench that cannot settle says so instead of waiting for ever. */
+const SETTLE_TIMEOUT_MS = 120_000;
 
 function sidecarSets(): SidecarSet[] {
   return Array.from({ length: SETS }, (_, i) => {
@@ -128,7 +131,7 @@ async function measure(n: number, events: number): Promise<Row> {
   const sets = sidecarSets();
   const list = pods(sets, n);
   const api = new MemoryApi({
-    "/apis/apps.kruise.io/v1alpha1/sidecarsets": sets,
+    [SIDECARSET_COLLECTION_PATH]: sets,
     "/api/v1/pods": list,
     "/api/v1/namespaces": [{ metadata: { name: NAMESPACE, resourceVersion: "1" } }],
   });
@@ -142,7 +145,13 @@ async function measure(n: number, events: number): Promise<Row> {
   const controller = new SidecarSetController({ client, caches, recorder, logger, namespace: "sidecarset-system", workers: 3, expectationTimeoutMs: 60_000, metrics });
   controller.start();
   const settle = async (expected: number) => {
-    while ((await reconcileTotal(metrics)) < expected || controller.queueLength() > 0) await new Promise((r) => setTimeout(r, 1));
+    const deadline = performance.now() + SETTLE_TIMEOUT_MS;
+    while ((await reconcileTotal(metrics)) < expected || controller.queueLength() > 0) {
+      if (performance.now() > deadline) {
+        throw new Error(`${expected} reconciles expected, ${await reconcileTotal(metrics)} done after ${SETTLE_TIMEOUT_MS / 1000} s: do the memory lists still use the informers' paths?`);
+      }
+      await new Promise((r) => setTimeout(r, 1));
+    }
   };
   // The first reconciles plan every pod from scratch; what is measured is the steady state after them.
   await settle(SETS);
