@@ -8,8 +8,8 @@
 // runs and how the container fares (no addresses, IDs, resources or mounts).
 // Metadata is kept whole. Repeated string values are shared between pods
 // (interned in place: the informer hands over a freshly parsed object, and
-// equal strings replace equal strings). A pod
-// write that conflicts re-reads the whole pod from the API server.
+// equal strings replace equal strings). A pod write that conflicts re-reads
+// the whole pod from the API server.
 import type { Container, ContainerStatus, Pod, PodSpec, PodStatus } from "../api/kube-types.js";
 import { StringInterner } from "../kube/string-interner.js";
 
