@@ -4,7 +4,7 @@
 // 70 MB of memory for its generated API); see credentials-probe-client.ts.
 import { loadKubeConfig } from "./client.js";
 import { credentialKind } from "./credential-kind.js";
-import { fileDigestSync } from "./file-digest.js";
+import { fileDigest } from "./file-digest.js";
 import { resolveCredentials } from "./relayed-credentials.js";
 import type { ProbeAnswer, ProbeRequest } from "./credentials-probe-protocol.js";
 
@@ -15,7 +15,7 @@ async function answer(request: ProbeRequest): Promise<ProbeAnswer> {
   const where = { source: loaded.source, server: loaded.server };
   if (kind.kind === "in-process") return { ok: true, ...where, ...kind };
   // Digests first: a file rewritten while it is being read shows up as a change next time.
-  const files = kind.files.map((path) => ({ path, digest: fileDigestSync(path) }));
+  const files = await Promise.all(kind.files.map(async (path) => ({ path, digest: await fileDigest(path) })));
   const credentials = await resolveCredentials(kubeConfig);
   if (!credentials) return { ok: true, ...where, kind: "in-process", reason: "the credentials are not plain data" };
   return { ok: true, ...where, kind: "relayable", files, credentials };
