@@ -70,9 +70,11 @@ test("scatterStrategy {key: zone} with maxUnavailable 1: upgrades are spread acr
   await createNamespace(env().clients, ns);
   await applyYaml(env().clients, sidecarSetManifest(name, { namespace: ns, image: V1, updateStrategy: { maxUnavailable: 1, scatterStrategy: [{ key: "zone" }] } }));
   await waitForObserved(env(), name);
-  // Zone a first, zone b once a runs: by default (newest ready first) all of one zone would go before the other.
+  // Zone a first, zone b once a is ready: by default (latest ready first) all of one zone would go before the other.
   await applyYaml(env().clients, deploymentManifest(`${name}-a`, ns, 3, name, { zone: "a" }));
-  await waitForAppPods(env(), ns, name, 3);
+  await waitForStatus(env(), name, { matchedPods: 3, readyPods: 3 });
+  // Ready times are recorded to the second: zone b's must all fall in a later second than zone a's.
+  await new Promise((resolve) => setTimeout(resolve, 1_050 - (Date.now() % 1_000)));
   await applyYaml(env().clients, deploymentManifest(`${name}-b`, ns, 3, name, { zone: "b" }));
   const pods = await waitForAppPods(env(), ns, name, 6);
   const zoneOf = new Map(pods.map((p) => [podName(p), p.metadata?.labels?.zone]));
