@@ -1,5 +1,6 @@
 // What the manager and its credentials helper process (credentials-probe.ts)
 // say to each other: one request on stdin, one JSON line on stdout.
+import type { HelperFailure } from "../process/helper-process.js";
 import type { ResolvedCredentials } from "./relayed-credentials.js";
 
 export interface ProbeRequest {
@@ -29,4 +30,4 @@ export type ProbeAnswer =
       credentials: ResolvedCredentials;
     }
   | { ok: true; source: KubeConfigSourceName; server: string; kind: "in-process"; reason: string }
-  | { ok: false; message: string };
+  | HelperFailure;

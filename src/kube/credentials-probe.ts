@@ -1,7 +1,8 @@
-// A short-lived helper process: loads the kubeconfig with the client library,
-// resolves the credentials a request would carry, prints them as one JSON line
-// and exits. The manager runs it instead of keeping the library loaded (about
-// 70 MB of memory for its generated API); see credentials-probe-client.ts.
+// A short-lived helper process (src/process/helper-process.ts): loads the
+// kubeconfig with the client library, resolves the credentials a request would
+// carry, prints them as one JSON line and exits. The manager runs it instead of
+// keeping the library loaded (about 70 MB of memory for its generated API).
+import { answerOneRequest } from "../process/helper-process.js";
 import { loadKubeConfig } from "./client.js";
 import { credentialKind } from "./credential-kind.js";
 import { fileDigest } from "./file-digest.js";
@@ -21,12 +22,4 @@ async function answer(request: ProbeRequest): Promise<ProbeAnswer> {
   return { ok: true, ...where, kind: "relayable", files, credentials };
 }
 
-async function readStdin(): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString("utf8");
-}
-
-const request = JSON.parse(await readStdin()) as ProbeRequest;
-const result = await answer(request).catch((e: unknown): ProbeAnswer => ({ ok: false, message: e instanceof Error ? e.message : String(e) }));
-process.stdout.write(`${JSON.stringify(result)}\n`);
+await answerOneRequest(answer);

@@ -19,6 +19,7 @@ import { createLogger, errorFields, type Logger } from "../observability/logger.
 import { ObservabilityServer } from "../observability/http.js";
 import { createMetrics, type ManagerMetrics } from "../observability/metrics.js";
 import type { CertBundle } from "../webhook/cert-issue.js";
+import { helperProcessIssuer } from "../webhook/cert-issuer.js";
 import { ensureCertificates, loadMountedCertificates, patchCaBundles, SECRET_KEYS } from "../webhook/certs.js";
 import { registerCacheMetrics } from "./cache-metrics.js";
 import { ControllerTerm } from "./controller-term.js";
@@ -268,6 +269,7 @@ export class Manager {
       service: opts.webhookServiceName,
       ...(opts.webhookHost ? { host: opts.webhookHost } : {}),
       now: new Date(),
+      issuer: helperProcessIssuer,
       logger,
     });
   }

@@ -16,13 +16,9 @@ import { resourcePath } from "../kube/resource-path.js";
 import type { Logger } from "../observability/logger.js";
 import { DEFAULT_RENEW_BEFORE_MS, keyMatches, notAfterOf, pemBlocks, renewalNeeded, tryParse, type Renewal } from "./cert-checks.js";
 import type { CertBundle } from "./cert-issue.js";
+import { inProcessIssuer, type CertIssuer } from "./cert-issuer.js";
 import { servingNames, type ServingNames } from "./cert-names.js";
 
-/**
- * Issuing loads @peculiar/x509 (about 13 MB of RSS); a replica that finds valid certificates stored never
- * needs it, so it is loaded on first use.
- */
-const issuing = () => import("./cert-issue.js");
 
 export const SECRET_KEYS = { cert: "tls.crt", key: "tls.key", caCert: "ca.crt", caKey: "ca.key" } as const;
 
@@ -31,7 +27,13 @@ export const SECRET_KEYS = { cert: "tls.crt", key: "tls.key", caCert: "ca.crt", 
  * `caCert` while it is valid, so replicas still serving a certificate signed
  * by it are trusted until they reload; expired CAs are dropped.
  */
-export async function renewBundle(stored: Partial<CertBundle>, renewal: Renewal, names: ServingNames, now: Date): Promise<CertBundle> {
+export async function renewBundle(
+  stored: Partial<CertBundle>,
+  renewal: Renewal,
+  names: ServingNames,
+  now: Date,
+  issuer: CertIssuer = inProcessIssuer,
+): Promise<CertBundle> {
   if (renewal.renew === "none") {
     const cert = tryParse(stored.cert)!;
     return { caCert: stored.caCert!, caKey: stored.caKey!, cert: stored.cert!, key: stored.key!, notAfter: notAfterOf(cert) };
@@ -41,12 +43,12 @@ export async function renewBundle(stored: Partial<CertBundle>, renewal: Renewal,
     return c !== undefined && notAfterOf(c).getTime() > now.getTime();
   });
   if (renewal.renew === "all") {
-    const fresh = await (await issuing()).createCertBundle(names, now);
+    const fresh = await issuer.createCertBundle(names, now);
     return { ...fresh, caCert: [fresh.caCert, ...previous.slice(0, 1)].join("") };
   }
   // Unchanged text when nothing expired, so the caBundle stays byte-identical.
   const caCert = previous.length === pemBlocks(stored.caCert ?? "").length ? stored.caCert! : previous.join("");
-  const serving = await (await issuing()).issueServingCertificate({ cert: caCert, key: stored.caKey! }, names, now);
+  const serving = await issuer.issueServingCertificate({ cert: caCert, key: stored.caKey! }, names, now);
   return { caCert, caKey: stored.caKey!, cert: serving.cert, key: serving.key, notAfter: serving.notAfter };
 }
 
@@ -65,6 +67,8 @@ export interface EnsureCertificatesOptions {
   now: Date;
   /** Milliseconds before expiry at which a certificate is renewed; default 30 days. */
   renewBefore?: number;
+  /** Default: in this process (the manager passes its helper process). */
+  issuer?: CertIssuer;
   logger?: Logger;
 }
 
@@ -111,6 +115,7 @@ function secretData(b: CertBundle): Record<string, string> {
  */
 export async function ensureCertificates(opts: EnsureCertificatesOptions): Promise<CertBundle> {
   const { client, namespace, secretName, now, logger } = opts;
+  const issuer = opts.issuer ?? inProcessIssuer;
   const names = servingNames(opts.service, namespace, opts.host);
   const renewBefore = opts.renewBefore ?? DEFAULT_RENEW_BEFORE_MS;
   const collection = resourcePath({ group: "", version: "v1", resource: "secrets", namespace });
@@ -125,7 +130,7 @@ export async function ensureCertificates(opts: EnsureCertificatesOptions): Promi
       if (!isNotFound(e)) throw e;
     }
     if (!secret) {
-      const bundle = await (await issuing()).createCertBundle(names, now);
+      const bundle = await issuer.createCertBundle(names, now);
       const body: SecretObject = {
         apiVersion: "v1",
         kind: "Secret",
@@ -145,7 +150,7 @@ export async function ensureCertificates(opts: EnsureCertificatesOptions): Promi
 
     const stored = bundleFromSecret(secret);
     const renewal = renewalNeeded(stored, names, now, renewBefore);
-    const bundle = await renewBundle(stored, renewal, names, now);
+    const bundle = await renewBundle(stored, renewal, names, now, issuer);
     if (renewal.renew === "none") return bundle;
     // Only our four keys change; anything else in the Secret (and its type) stays.
     const body: SecretObject = { ...secret, data: { ...(secret.data ?? {}), ...secretData(bundle) } };
