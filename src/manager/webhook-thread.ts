@@ -23,10 +23,11 @@ const STOP_TIMEOUT_MS = 15_000;
 const STATE_TIMEOUT_MS = 2_000;
 /**
  * An admission's garbage dies young, so a small young generation costs the thread little and stops a burst
- * of admissions from growing it (and the process's RSS) for good: a standby replica that answered 10,000
- * admissions held 124 MB with V8's default and 95 MB with this (docs/benchmarks.md, memory).
+ * of admissions from growing it (and the process's RSS) for good. At 4 MB V8 also shrinks it back to 1 MB
+ * when the thread goes quiet, which it never did at 8 MB; the CPU time per admission measured the same
+ * (docs/benchmarks.md, memory).
  */
-const WEBHOOK_HEAP_LIMITS = { maxYoungGenerationSizeMb: 8 };
+const WEBHOOK_HEAP_LIMITS = { maxYoungGenerationSizeMb: 4 };
 
 export class WebhookThread {
   readonly port: number;
