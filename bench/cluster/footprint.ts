@@ -1,8 +1,8 @@
 // Cluster benchmark: memory of the shipped build (dist/) of the manager, for
 // the Lease holder (webhooks + controller, pods cached) and a standby replica
 // (webhooks only, no pods), idle, with 100 SidecarSets, and with 1k and 10k
-// pods in the cluster; and
-// the time a restarted Lease holder takes to be ready and to have its pod
+// pods in the cluster (per replica its RSS and the V8 heap each thread uses);
+// and the time a restarted Lease holder takes to be ready and to have its pod
 // cache synced with 10k pods.
 //
 //   npm run bench:cluster -- footprint [--pods 1000,10000]
@@ -37,6 +37,14 @@ async function metric(port: number, name: string, labels: Record<string, string>
 }
 
 const rssMb = async (port: number): Promise<number> => ((await metric(port, "process_resident_memory_bytes")) ?? 0) / 2 ** 20;
+
+/** A replica's RSS, and the V8 heap used by its main thread and by its webhook thread, in MB. */
+async function replicaCells(port: number): Promise<[string, string]> {
+  const mb = (bytes: number | undefined) => ((bytes ?? 0) / 2 ** 20).toFixed(0);
+  const main = await metric(port, "nodejs_heap_size_used_bytes");
+  const webhook = await metric(port, "sidecarset_webhook_heap_bytes", { stat: "used" });
+  return [(await rssMb(port)).toFixed(0), `${mb(main)} / ${mb(webhook)}`];
+}
 
 async function startStandby(env: Environment, entry: string): Promise<{ child: ChildProcess; metricsPort: number }> {
   const [webhookPort, metricsPort] = (await freePorts(2)) as [number, number];
@@ -86,7 +94,9 @@ async function main(): Promise<void> {
   const rows: string[] = [];
   const measure = async (pods: number | string) => {
     await new Promise((r) => setTimeout(r, SETTLE_MS));
-    rows.push(`${String(pods).padEnd(22)}${(await rssMb(env.metricsPort)).toFixed(0).padEnd(20)}${(await rssMb(standby.metricsPort)).toFixed(0).padEnd(20)}${String((await metric(standby.metricsPort, "sidecarset_informer_objects", { informer: "pods" })) ?? 0)}`);
+    const cells = [String(pods), ...(await replicaCells(env.metricsPort)), ...(await replicaCells(standby.metricsPort))];
+    cells.push(String((await metric(standby.metricsPort, "sidecarset_informer_objects", { informer: "pods" })) ?? 0));
+    rows.push(cells.map((c, i) => c.padEnd(i === 0 ? 22 : 20)).join(""));
   };
   try {
     await measure(0);
@@ -120,7 +130,7 @@ async function main(): Promise<void> {
     const readyS = (performance.now() - t0) / 1000;
     await waitFor("the controller's caches to sync", async () => (await metric(env.metricsPort, "sidecarset_cache_synced", { side: "controller" })) === 1, { timeoutMs: 600_000, intervalMs: 100 });
     const syncedS = (performance.now() - t0) / 1000;
-    console.log(`${"PODS".padEnd(22)}HOLDER RSS MB       STANDBY RSS MB      STANDBY PODS CACHED`);
+    console.log(["PODS", "HOLDER RSS MB", "HEAP MAIN/WEBHOOK", "STANDBY RSS MB", "HEAP MAIN/WEBHOOK", "STANDBY PODS CACHED"].map((c, i) => c.padEnd(i === 0 ? 22 : 20)).join(""));
     for (const r of rows) console.log(r);
     console.log(`restart of the Lease holder with ${created} pods: ready after ${readyS.toFixed(1)} s, pod cache synced after ${syncedS.toFixed(1)} s`);
     const floor = controlRss();

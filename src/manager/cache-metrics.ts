@@ -1,7 +1,8 @@
-// Gauges that show what each side of the manager caches and how responsive the
-// webhook thread is: a standby replica shows no controller series at all (it
-// holds no pod), and the webhook thread's event-loop delay is what every
-// admission pays on top of its handler.
+// Gauges that show what each side of the manager caches, how responsive the
+// webhook thread is and how much heap it holds: a standby replica shows no
+// controller series at all (it holds no pod), the webhook thread's event-loop
+// delay is what every admission pays on top of its handler, and its heap is
+// not in the process's default heap metrics (those are the main thread's).
 import { Gauge, type Registry } from "prom-client";
 
 export interface CacheMetricsSources {
@@ -13,6 +14,8 @@ export interface CacheMetricsSources {
   synced(side: "webhook" | "controller"): boolean | undefined;
   /** Event-loop delay of the webhook thread since the previous scrape, in seconds. */
   webhookEventLoopDelay(): { p99: number; max: number } | undefined;
+  /** The webhook thread's V8 heap in bytes (its last reported state). */
+  webhookHeap(): { used: number; total: number } | undefined;
 }
 
 export function registerCacheMetrics(registry: Registry, sources: CacheMetricsSources): void {
@@ -52,6 +55,19 @@ export function registerCacheMetrics(registry: Registry, sources: CacheMetricsSo
       if (!d) return;
       this.set({ stat: "p99" }, d.p99);
       this.set({ stat: "max" }, d.max);
+    },
+  });
+  new Gauge({
+    name: "sidecarset_webhook_heap_bytes",
+    help: "V8 heap of the webhook thread (used, total); nodejs_heap_size_* cover the main thread only",
+    labelNames: ["stat"],
+    registers: [registry],
+    collect() {
+      this.reset();
+      const h = sources.webhookHeap();
+      if (!h) return;
+      this.set({ stat: "used" }, h.used);
+      this.set({ stat: "total" }, h.total);
     },
   });
 }

@@ -70,6 +70,7 @@ export class Manager {
       controller: () => this.term?.caches.sizes(),
       synced: (side) => (side === "webhook" ? this.webhookState?.synced : this.term && !this.term.syncing()),
       webhookEventLoopDelay: () => this.webhookState?.eventLoopDelay,
+      webhookHeap: () => this.webhookState?.heap,
     });
   }
 

@@ -42,6 +42,8 @@ export interface WebhookThreadState {
   cached: Record<string, number>;
   /** Event-loop delay of the webhook thread since the previous state that started a new window, in seconds. */
   eventLoopDelay: { p99: number; max: number };
+  /** The thread's own V8 heap (the process's default metrics cover the main thread's only), in bytes. */
+  heap: { used: number; total: number };
 }
 
 export type ToWebhookThread =

@@ -4,6 +4,7 @@
 // delays an admission (docs/adr/0005-admission-event-loop.md).
 import type { MessagePort } from "node:worker_threads";
 import { monitorEventLoopDelay } from "node:perf_hooks";
+import { getHeapStatistics } from "node:v8";
 import { RawKubeClient, type KubeCredentials } from "../kube/raw-client.js";
 import { RelayedCredentials } from "../kube/relayed-credentials.js";
 import { createLogger, errorFields } from "../observability/logger.js";
@@ -47,6 +48,7 @@ export async function runWebhookSide(config: WebhookThreadConfig, port: MessageP
       serving: Boolean(server) && !stopping,
       cached: caches?.sizes() ?? {},
       eventLoopDelay: { p99: delay.percentile(99) / 1e9, max: delay.max / 1e9 },
+      heap: heapOfThisThread(),
     };
     if (newWindow) delay.reset();
     return s;
@@ -134,6 +136,11 @@ function reportHeldSidecarSets(caches: AdmissionCaches, post: (m: FromWebhookThr
     setImmediate(report);
   });
   report();
+}
+
+function heapOfThisThread(): WebhookThreadState["heap"] {
+  const h = getHeapStatistics();
+  return { used: h.used_heap_size, total: h.total_heap_size };
 }
 
 /** The whole client library, loaded only when the credentials could not be relayed. */

@@ -181,6 +181,9 @@ test("a replica that does not hold the Lease (the compiled build) serves admissi
     assert.doesNotMatch(standby, /^sidecarset_informer_objects\{side="controller"/m, "it runs no controller caches");
     assert.equal(sample(standby, "sidecarset_cache_synced", { side: "webhook" }), 1, "its webhook caches synced");
     assert.equal(sample(standby, "sidecarset_cache_synced", { side: "controller" }), undefined, "it has no controller side to sync");
+    const heapUsed = sample(standby, "sidecarset_webhook_heap_bytes", { stat: "used" }) ?? 0;
+    const heapTotal = sample(standby, "sidecarset_webhook_heap_bytes", { stat: "total" }) ?? 0;
+    assert.ok(heapUsed > 2 ** 20 && heapUsed <= heapTotal, `the webhook thread reports its own heap: used ${heapUsed}, total ${heapTotal}`);
     const leading = await scrape(env().metricsPort);
     assert.ok((sample(leading, "sidecarset_informer_objects", { side: "controller", informer: "pods" }) ?? 0) >= 1, "the Lease holder does cache pods");
     assert.equal(sample(leading, "sidecarset_cache_synced", { side: "controller" }), 1);
