@@ -1,8 +1,10 @@
 // Benchmark: the pod webhook under direct load over loopback. The production
 // HTTPS server and admission routes run in a process of their own on one CPU
-// (taskset, where available); autocannon, on the other CPU, posts the same
-// AdmissionReview (a pod that 10 of 100 SidecarSets inject) over keep-alive
-// connections, 1 to 64 at a time. Prints admissions per second, the server's
+// (taskset, where available); autocannon, on the other CPU, posts
+// AdmissionReviews of a pod that 10 of 100 SidecarSets inject over keep-alive
+// connections, 1 to 64 at a time: first the same pod every time (as the pods
+// of one ReplicaSet arrive, whose answer the webhook reuses within a second),
+// then a different pod every time. Prints admissions per second, the server's
 // CPU time per admission, and latency percentiles (autocannon's histogram
 // counts whole milliseconds). Then the control: a bare Node.js HTTPS server on
 // the same CPU answering every request with the webhook's own answer bytes,
@@ -73,7 +75,7 @@ async function startServer(certificate: { cert: string; key: string; answer?: st
   return { child, port, cpuMicros };
 }
 
-function review(uid: string): string {
+function review(uid: string, labels: Record<string, string> = {}): string {
   return JSON.stringify({
     apiVersion: "admission.k8s.io/v1",
     kind: "AdmissionReview",
@@ -84,10 +86,20 @@ function review(uid: string): string {
       namespace: "demo",
       operation: "CREATE",
       userInfo: { username: "bench" },
-      object: pod(),
+      object: withLabels(pod(), labels),
     },
   });
 }
+
+function withLabels<T extends { metadata?: { labels?: Record<string, string> } }>(p: T, labels: Record<string, string>): T {
+  return { ...p, metadata: { ...p.metadata, labels: { ...p.metadata?.labels, ...labels } } };
+}
+
+/**
+ * What the load sends: the same pod every time (the pods of one ReplicaSet arrive identical, and the
+ * webhook reuses an answer within a second), or a different pod each time (nothing to reuse).
+ */
+type Bodies = { same: string } | { distinct: string[] };
 
 /** One admission, to check the setup: allowed, with a patch. Returns the answer. */
 function checkOnce(port: number, ca: string, body: string): Promise<string> {
@@ -106,19 +118,24 @@ function checkOnce(port: number, ca: string, body: string): Promise<string> {
   });
 }
 
-function load(port: number, ca: string, body: string, connections: number, seconds: number): Promise<autocannon.Result> {
+function load(port: number, ca: string, bodies: Bodies, connections: number, seconds: number): Promise<autocannon.Result> {
+  let next = 0;
+  const each =
+    "same" in bodies
+      ? { body: bodies.same }
+      : { requests: [{ setupRequest: (req: autocannon.Request) => ({ ...req, body: bodies.distinct[next++ % bodies.distinct.length] }) }] };
   return autocannon({
     url: `https://127.0.0.1:${port}${MUTATE_POD_PATH}`,
     method: "POST",
     headers: { "content-type": "application/json" },
-    body,
+    ...each,
     connections,
     duration: seconds,
     tlsOptions: { ca },
   } as autocannon.Options);
 }
 
-async function measure(title: string, server: Server, ca: string, body: string): Promise<void> {
+async function measure(title: string, server: Server, ca: string, body: Bodies): Promise<void> {
   await load(server.port, ca, body, 16, 2); // warm-up: JIT and connections
   const rows = [["CONNECTIONS", "ADMISSIONS/S", "SERVER CPU µs/ADM", "P50 MS", "P99 MS", "MAX MS", "NON-2XX", "ERRORS", "TARGET"]];
   for (const c of CONNECTIONS) {
@@ -151,13 +168,16 @@ let answer: string;
 const webhook = await startServer({ cert: bundle.cert, key: bundle.key });
 try {
   answer = await checkOnce(webhook.port, bundle.caCert, body);
-  await measure(`/mutate-pod over loopback, ${SECONDS} s per row; ${where}; request ${body.length} B, answer ${answer.length} B`, webhook, bundle.caCert, body);
+  await measure(`/mutate-pod over loopback, ${SECONDS} s per row; ${where}; request ${body.length} B, answer ${answer.length} B; the same pod each time`, webhook, bundle.caCert, { same: body });
+  // Every body differs by one label, which no SidecarSet reads: the same work, but no answer to reuse.
+  const distinct = Array.from({ length: 20_000 }, (_, i) => review("00000000-0000-4000-8000-000000000001", { "pod-template-hash": `t${i}` }));
+  await measure("/mutate-pod, a different pod each time (no answer reused)", webhook, bundle.caCert, { distinct });
 } finally {
   webhook.child.kill("SIGTERM");
 }
 const control = await startServer({ cert: bundle.cert, key: bundle.key, answer });
 try {
-  await measure("control: a bare Node.js HTTPS server writing the same answer bytes, no admission work", control, bundle.caCert, body);
+  await measure("control: a bare Node.js HTTPS server writing the same answer bytes, no admission work", control, bundle.caCert, { same: body });
 } finally {
   control.child.kill("SIGTERM");
 }

@@ -219,15 +219,26 @@ export function allowed(uid: string, warnings?: string[]): AdmissionResponse {
 
 /** Allowed with a JSON patch; an empty patch is a plain allow (the API server rejects "[]" for some kinds). */
 export function patched(uid: string, ops: readonly JsonPatchOp[], warnings?: string[]): AdmissionResponse {
+  return patchedWith(uid, encodePatch(ops), warnings);
+}
+
+/** A JSON patch as AdmissionResponse.patch carries it (base64), or undefined for an empty one. */
+export function encodePatch(ops: readonly JsonPatchOp[]): string | undefined {
+  if (ops.length === 0) return undefined;
+  const json = JSON.stringify(ops);
+  // Text without non-ASCII characters (the usual patch) has the same bytes in
+  // Latin-1 as in UTF-8, and copying them is cheaper than encoding them.
+  const bytes = Buffer.byteLength(json) === json.length ? Buffer.from(json, "latin1") : Buffer.from(json);
+  return bytes.toString("base64");
+}
+
+/** `patched` for a patch `encodePatch` already encoded. */
+export function patchedWith(uid: string, base64Patch: string | undefined, warnings?: string[]): AdmissionResponse {
   const r = allowed(uid, warnings);
-  if (ops.length > 0) {
-    const json = JSON.stringify(ops);
-    // Text without non-ASCII characters (the usual patch) has the same bytes in
-    // Latin-1 as in UTF-8, and copying them is cheaper than encoding them.
-    const bytes = Buffer.byteLength(json) === json.length ? Buffer.from(json, "latin1") : Buffer.from(json);
-    r.patch = bytes.toString("base64");
+  if (base64Patch !== undefined) {
+    r.patch = base64Patch;
     r.patchType = "JSONPatch";
-    rememberBase64Patch(r, r.patch);
+    rememberBase64Patch(r, base64Patch);
   }
   return r;
 }

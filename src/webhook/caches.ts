@@ -85,6 +85,11 @@ export class AdmissionCaches extends InformerSet implements AdmissionCache {
     return this.revisionInformer.list();
   }
 
+  /** Every change of the three caches admitting a pod reads moves a store's revision forward: their sum never repeats. */
+  version(): number {
+    return this.sidecarSetInformer.revision + this.namespaceInformer.revision + this.revisionInformer.revision;
+  }
+
   /** The whitelist JSON, or undefined when the ConfigMap or its key is missing. */
   whitelist(): string | undefined {
     return this.configMapInformer.get(`${this.opts.namespace}/${WHITELIST_CONFIGMAP}`)?.data?.[WHITELIST_CONFIGMAP_KEY];

@@ -18,4 +18,10 @@ export interface AdmissionCache {
    * when the ConfigMap or the key is missing.
    */
   whitelist(): string | undefined;
+  /**
+   * A number that changes whenever anything `sidecarSets`, `namespaceLabels` or `revisions` return may have
+   * changed. With it the pod webhook reuses the answer for a pod identical to one it answered in the same
+   * second (injection-memo.ts); without it every pod is answered afresh.
+   */
+  version?(): number;
 }

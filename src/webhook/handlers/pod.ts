@@ -1,12 +1,14 @@
 // `/mutate-pod` (docs/behaviour.md §5.1): injects the sidecars of every applying SidecarSet
 // into a pod being created. Decode → injectPod with cached objects → encode;
-// the decisions live in core/inject. Nothing here calls the API server.
+// the decisions live in core/inject. Nothing here calls the API server. An
+// answer is reused for identical pods within a second (injection-memo.ts).
 import { isRecord } from "../../api/is-record.js";
 import type { Pod } from "../../api/kube-types.js";
 import { effectiveNamespace, injectPod } from "../../core/inject/inject.js";
 import type { Logger } from "../../observability/logger.js";
-import { allowed, denied, patched, type AdmissionHandler, type AdmissionRequest } from "../admission.js";
+import { allowed, denied, encodePatch, patchedWith, type AdmissionHandler, type AdmissionRequest } from "../admission.js";
 import type { AdmissionCache } from "./cache-view.js";
+import { InjectionMemo, type MemoizedAnswer } from "./injection-memo.js";
 
 /** Told about every pod that got sidecars (not for dry runs: no pod is created then). */
 export interface InjectionMetrics {
@@ -26,10 +28,11 @@ export interface PodHandlerDeps {
 }
 
 export function createPodHandler(deps: PodHandlerDeps): AdmissionHandler {
-  return (req) => admitPod(req, deps);
+  const memo = new InjectionMemo();
+  return (req) => admitPod(req, deps, memo);
 }
 
-function admitPod(req: AdmissionRequest, deps: PodHandlerDeps) {
+function admitPod(req: AdmissionRequest, deps: PodHandlerDeps, memo: InjectionMemo) {
   // Sidecars are added once, when the pod is created; status or binding
   // writes, and an UPDATE that reaches us anyway, pass untouched.
   if (req.subResource) return allowed(req.uid);
@@ -48,32 +51,53 @@ function admitPod(req: AdmissionRequest, deps: PodHandlerDeps) {
   // A pod created from generateName has no name yet: the request uid ties the
   // line to the API server's audit log and to the pod's events.
   const logFields = { namespace, pod: podName, requestUid: req.uid };
+  const answer = answerFor(req, pod, deps, memo);
+  if (answer.kind === "denied") {
+    deps.logger.warn({ ...logFields, sidecarset: answer.sidecarSet, err: answer.message }, "pod injection denied");
+    return denied(req.uid, 500, answer.message);
+  }
+  if (answer.kind === "unchanged") return allowed(req.uid);
+  if (!req.dryRun) {
+    deps.metrics?.onInjected(answer.injected);
+    // One line per pod creation would be the loudest line of a busy cluster (and cost it CPU); the
+    // pod's injected-list annotation and sidecarset_injections_total say the same at info level.
+    deps.logger.debug({ ...logFields, sidecarsets: answer.injected }, "injected sidecars into pod");
+  }
+  return patchedWith(req.uid, answer.base64Patch);
+}
+
+type Answer = MemoizedAnswer | { kind: "denied"; message: string; sidecarSet?: string };
+
+/** The answer for `pod`: reused from the memo when an identical pod was answered in this second, else computed. */
+function answerFor(req: AdmissionRequest, pod: Pod, deps: PodHandlerDeps, memo: InjectionMemo): Answer {
+  const now = deps.now();
+  const second = Math.floor(now.getTime() / 1000);
+  const version = deps.cache.version?.();
+  const key = version === undefined ? undefined : InjectionMemo.keyOf(req.namespace, pod);
+  if (key !== undefined) {
+    const known = memo.get(key, second, version!);
+    if (known) return known;
+  }
+  let drew = false;
   const result = injectPod({
     pod,
     requestNamespace: req.namespace,
     sidecarSets: deps.cache.sidecarSets(),
     namespaceLabels: (ns) => deps.cache.namespaceLabels(ns),
     revisions: deps.cache.revisions(),
-    now: deps.now(),
-    random: deps.random,
+    now,
+    random: () => {
+      drew = true;
+      return deps.random();
+    },
     sortInjectedContainersByName: deps.sortInjectedContainersByName ?? false,
   });
-
-  switch (result.kind) {
-    case "unchanged":
-      return allowed(req.uid);
-    case "denied":
-      deps.logger.warn({ ...logFields, sidecarset: result.sidecarSet, err: result.message }, "pod injection denied");
-      return denied(req.uid, 500, result.message);
-    case "injected":
-      if (!req.dryRun) {
-        deps.metrics?.onInjected(result.injected);
-        // One line per pod creation would be the loudest line of a busy cluster (and cost it CPU); the
-        // pod's injected-list annotation and sidecarset_injections_total say the same at info level.
-        deps.logger.debug({ ...logFields, sidecarsets: result.injected }, "injected sidecars into pod");
-      }
-      return patched(req.uid, result.patch);
-  }
+  if (result.kind === "denied") return result;
+  const answer: MemoizedAnswer =
+    result.kind === "unchanged" ? { kind: "unchanged" } : { kind: "injected", injected: result.injected, base64Patch: encodePatch(result.patch) };
+  // A drawn number may differ for the next identical pod; a cache that changed while injecting, the key misses.
+  if (key !== undefined && !drew && deps.cache.version?.() === version) memo.set(key, second, version!, answer);
+  return answer;
 }
 
 function podKindProblem(req: AdmissionRequest): string | undefined {

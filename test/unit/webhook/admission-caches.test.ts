@@ -43,3 +43,43 @@ test("SidecarSets come in injection order (by name), also after one is added lat
     client.close();
   }
 });
+
+test("the version moves with every change of the SidecarSets, Namespaces and ControllerRevisions, never back", async () => {
+  const ns = (name: string, rv: string, labels: Record<string, string> = {}) => ({ apiVersion: "v1", kind: "Namespace", metadata: { name, resourceVersion: rv, labels } });
+  const revision = (name: string, rv: string) => ({ apiVersion: "apps/v1", kind: "ControllerRevision", metadata: { name, namespace: NS, resourceVersion: rv }, revision: 1 });
+  api.onRequest(() => ({ body: { kind: "List", metadata: { resourceVersion: "5" }, items: [] } }));
+  const client = new RawKubeClient(api.kubeConfig());
+  const caches = new AdmissionCaches({ client, namespace: NS, logger: capturingLogger().logger });
+  caches.start();
+  try {
+    await caches.waitForSync(new AbortController().signal);
+    const watchOf = async (path: string) => {
+      for (let i = 0; i < 200; i++) {
+        const w = api.watches.filter((x) => x.request.path === path).at(-1);
+        if (w) return w;
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      throw new Error(`no watch of ${path}`);
+    };
+    const seen = [caches.version()];
+    const changed = async (what: string, send: () => void, visible: () => boolean) => {
+      send();
+      for (let i = 0; !visible() && i < 200; i++) await new Promise((r) => setTimeout(r, 10));
+      assert.ok(visible(), `${what} reached the cache`);
+      const v = caches.version();
+      assert.ok(v > seen.at(-1)!, `${what}: the version moved forward (${seen.join(", ")} → ${v})`);
+      seen.push(v);
+    };
+    const sets = await watchOf(SIDECARSET_COLLECTION_PATH);
+    await changed("a SidecarSet added", () => sets.send("ADDED", set("agent", "6")), () => caches.sidecarSets().length === 1);
+    const namespaces = await watchOf("/api/v1/namespaces");
+    await changed("a Namespace added", () => namespaces.send("ADDED", ns("team-a", "7")), () => caches.namespaceLabels("team-a") !== undefined);
+    await changed("its labels changed", () => namespaces.send("MODIFIED", ns("team-a", "8", { env: "prod" })), () => caches.namespaceLabels("team-a")?.env === "prod");
+    const revisions = await watchOf(`/apis/apps/v1/namespaces/${NS}/controllerrevisions`);
+    await changed("a ControllerRevision added", () => revisions.send("ADDED", revision("agent-1", "9")), () => caches.revisions().length === 1);
+    await changed("a SidecarSet deleted", () => sets.send("DELETED", set("agent", "10")), () => caches.sidecarSets().length === 0);
+  } finally {
+    await caches.stop();
+    client.close();
+  }
+});
