@@ -16,11 +16,7 @@ export interface HelperOptions {
   timeoutMs: number;
 }
 
-/**
- * Runs `script` (a URL made with `new URL("./x.js", import.meta.url)`, or the
- * `.ts` source when the caller itself runs from the sources) with `request`
- * on stdin and returns the JSON line it prints.
- */
+/** Runs `script` (see {@link helperScript}) with `request` on stdin and returns the JSON line it prints. */
 export async function runHelperProcess<Answer>(script: URL, request: unknown, opts: HelperOptions): Promise<Answer> {
   const child = spawn(process.execPath, helperArgs(script), { stdio: ["pipe", "pipe", "pipe"], env: process.env });
   const stdout: Buffer[] = [];

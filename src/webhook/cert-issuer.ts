@@ -1,5 +1,5 @@
 // Who issues the webhook's certificates. Issuing needs @peculiar/x509 (about
-// 13 MB of RSS that a module, once imported, keeps for the life of the
+// 9 MB of RSS that a module, once imported, keeps for the life of the
 // process), and happens once at the first start and then about once a year.
 // The manager therefore issues in a helper process (cert-issue-process.ts);
 // anything else that issues, such as the tests, can do it in process.
