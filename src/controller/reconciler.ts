@@ -1,7 +1,6 @@
 // One reconcile of one SidecarSet: read the caches, let the core decide, write
 // the pods and the status, record expectations. A reconcile works from what
 // the caches hold now, never from the event that queued it.
-import { isDeepStrictEqual } from "node:util";
 import { SIDECARSET_HASH_ANNOTATION } from "../api/keys.js";
 import { defaultSidecarSet } from "../api/defaults.js";
 import { readProgressPolicy } from "../api/progress-policy.js";
@@ -27,6 +26,7 @@ import type { ManagerCaches } from "./caches.js";
 import { RevisionRegistrar } from "./revision-registrar.js";
 import { sidecarSetRef } from "./object-refs.js";
 import { RoundWriter } from "./round-writer.js";
+import { STATUS_WRITE_INTERVAL_MS, statusEqual, statusWriteIntervalMs } from "./status-writes.js";
 
 /** Hooks for metrics; every one optional so tests can leave them out. */
 export interface ReconcileMetrics {
@@ -66,14 +66,6 @@ export const SCOPE_WAIT_REQUEUE_MS = 250;
 
 export const EXPECTATION_REQUEUE_MS = 1_000;
 
-/**
- * At most one status write per SidecarSet in this interval: under pod churn
- * the counts change with every event, and each write is an API call plus a
- * watch event for every client of SidecarSets. A deferred write happens when
- * the interval is over (the reconcile asks to be requeued then).
- */
-export const STATUS_WRITE_INTERVAL_MS = 1_000;
-
 /** The sooner of two requeue requests. */
 function soonest(a: WorkResult, b: number | undefined): WorkResult {
   if (b === undefined) return a;
@@ -87,21 +79,6 @@ function soonest(a: WorkResult, b: number | undefined): WorkResult {
  */
 export function effectiveSidecarSet(set: SidecarSet): SidecarSet {
   return set.metadata.annotations?.[SIDECARSET_HASH_ANNOTATION] ? set : defaultSidecarSet(set);
-}
-
-function statusEqual(a: SidecarSetStatus | undefined, b: SidecarSetStatus): boolean {
-  if (!a) return false;
-  const keys: (keyof SidecarSetStatus)[] = [
-    "observedGeneration",
-    "matchedPods",
-    "updatedPods",
-    "readyPods",
-    "updatedReadyPods",
-    "notInjectedPods",
-    "latestRevision",
-    "collisionCount",
-  ];
-  return keys.every((k) => (a[k] ?? null) === (b[k] ?? null)) && isDeepStrictEqual(a.conditions ?? [], b.conditions ?? []);
 }
 
 export class SidecarSetReconciler {
@@ -291,10 +268,10 @@ export class SidecarSetReconciler {
   }
 
   /** Milliseconds until S's status may be written again, or undefined when it may be now. */
-  private statusWriteDeferral(name: string, now: Date): number | undefined {
+  private statusWriteDeferral(name: string, now: Date, intervalMs = STATUS_WRITE_INTERVAL_MS): number | undefined {
     const last = this.statusWrittenAt.get(name);
     if (last === undefined) return undefined;
-    const wait = last + STATUS_WRITE_INTERVAL_MS - now.getTime();
+    const wait = last + intervalMs - now.getTime();
     return wait > 0 ? wait : undefined;
   }
 
@@ -333,7 +310,7 @@ export class SidecarSetReconciler {
     };
     this.deps.metrics?.status?.(set, status, plan.maxUnavailable);
     if (statusEqual(cachedStatus, status)) return scopeWait;
-    const deferral = this.statusWriteDeferral(name, now);
+    const deferral = this.statusWriteDeferral(name, now, statusWriteIntervalMs(cachedStatus, status));
     if (deferral !== undefined) return deferral;
     const previousNotInjected = cachedStatus?.notInjectedPods ?? 0;
     try {
