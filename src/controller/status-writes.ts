@@ -12,7 +12,7 @@ import type { SidecarSetStatus } from "../api/types.js";
 /** The least time between two status writes of one SidecarSet. */
 export const STATUS_WRITE_INTERVAL_MS = 1_000;
 
-/** The least time before a write that changes only counts, while pods are not all updated and ready. */
+/** The least time before a write that changes only counts (and does not finish a rollout). */
 export const COUNTS_WRITE_INTERVAL_MS = 3_000;
 
 const COUNTS = ["matchedPods", "updatedPods", "readyPods", "updatedReadyPods", "notInjectedPods"] as const satisfies readonly (keyof SidecarSetStatus)[];
@@ -36,8 +36,13 @@ function settled(s: SidecarSetStatus): boolean {
   return s.updatedReadyPods === s.matchedPods && s.updatedPods === s.matchedPods;
 }
 
-/** The interval that must have passed since the last write before `next` replaces `written`. */
+/**
+ * The interval that must have passed since the last write before `next` replaces `written`. A rollout that
+ * just settled is written at the status pace; counts that change while everything stays settled (pods
+ * created, or deleted, with the current sidecars) are counts alone.
+ */
 export function statusWriteIntervalMs(written: SidecarSetStatus | undefined, next: SidecarSetStatus): number {
-  if (written === undefined || !sameBesidesCounts(written, next) || settled(next)) return STATUS_WRITE_INTERVAL_MS;
+  if (written === undefined || !sameBesidesCounts(written, next)) return STATUS_WRITE_INTERVAL_MS;
+  if (settled(next) && !settled(written)) return STATUS_WRITE_INTERVAL_MS;
   return COUNTS_WRITE_INTERVAL_MS;
 }

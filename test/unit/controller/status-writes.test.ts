@@ -15,7 +15,10 @@ const written: SidecarSetStatus = {
   conditions: [{ type: "Reconciled", status: "True", reason: "Reconciled", message: "", lastTransitionTime: "2026-01-01T00:00:00Z" }],
 };
 
-test("counts alone, while pods are not all updated and ready, wait the longer interval", () => {
+test("counts alone wait the longer interval, also while every pod stays updated and ready", () => {
+  const settled = { ...written, readyPods: 10, updatedReadyPods: 10 };
+  assert.equal(statusWriteIntervalMs(settled, { ...settled, matchedPods: 12, updatedPods: 12, readyPods: 12, updatedReadyPods: 12 }), COUNTS_WRITE_INTERVAL_MS);
+  assert.equal(statusWriteIntervalMs(settled, { ...settled, matchedPods: 11, updatedPods: 11 }), COUNTS_WRITE_INTERVAL_MS, "a new pod not ready yet");
   assert.equal(statusWriteIntervalMs(written, { ...written, matchedPods: 11, updatedPods: 11 }), COUNTS_WRITE_INTERVAL_MS);
   assert.equal(statusWriteIntervalMs(written, { ...written, readyPods: 9, updatedReadyPods: 9 }), COUNTS_WRITE_INTERVAL_MS);
   assert.equal(statusWriteIntervalMs(written, { ...written, notInjectedPods: 1 }), COUNTS_WRITE_INTERVAL_MS);
@@ -23,7 +26,7 @@ test("counts alone, while pods are not all updated and ready, wait the longer in
 });
 
 test("what users and tools wait for is written at the status interval: settled counts, a generation, a revision, a condition", () => {
-  assert.equal(statusWriteIntervalMs(written, { ...written, readyPods: 10, updatedReadyPods: 10 }), STATUS_WRITE_INTERVAL_MS, "every pod updated and ready");
+  assert.equal(statusWriteIntervalMs(written, { ...written, readyPods: 10, updatedReadyPods: 10 }), STATUS_WRITE_INTERVAL_MS, "the rollout just finished");
   assert.equal(statusWriteIntervalMs(written, { ...written, observedGeneration: 3 }), STATUS_WRITE_INTERVAL_MS);
   assert.equal(statusWriteIntervalMs(written, { ...written, latestRevision: "agent-def", updatedPods: 0, updatedReadyPods: 0 }), STATUS_WRITE_INTERVAL_MS);
   assert.equal(statusWriteIntervalMs(written, { ...written, collisionCount: 1 }), STATUS_WRITE_INTERVAL_MS);
