@@ -44,30 +44,30 @@ export function registerCacheMetrics(registry: Registry, sources: CacheMetricsSo
       }
     },
   });
+  statsGauge(
+    registry,
+    "sidecarset_webhook_event_loop_delay_seconds",
+    "Event-loop delay of the webhook thread since the previous scrape (p99 and max)",
+    () => sources.webhookEventLoopDelay(),
+  );
+  statsGauge(
+    registry,
+    "sidecarset_webhook_heap_bytes",
+    "V8 heap of the webhook thread (used, total); nodejs_heap_size_* cover the main thread only",
+    () => sources.webhookHeap(),
+  );
+}
+
+/** A gauge with one series per `stat` label value: the fields of what `read` returns, none while it returns undefined. */
+function statsGauge(registry: Registry, name: string, help: string, read: () => Record<string, number> | undefined): void {
   new Gauge({
-    name: "sidecarset_webhook_event_loop_delay_seconds",
-    help: "Event-loop delay of the webhook thread since the previous scrape (p99 and max)",
+    name,
+    help,
     labelNames: ["stat"],
     registers: [registry],
     collect() {
       this.reset();
-      const d = sources.webhookEventLoopDelay();
-      if (!d) return;
-      this.set({ stat: "p99" }, d.p99);
-      this.set({ stat: "max" }, d.max);
-    },
-  });
-  new Gauge({
-    name: "sidecarset_webhook_heap_bytes",
-    help: "V8 heap of the webhook thread (used, total); nodejs_heap_size_* cover the main thread only",
-    labelNames: ["stat"],
-    registers: [registry],
-    collect() {
-      this.reset();
-      const h = sources.webhookHeap();
-      if (!h) return;
-      this.set({ stat: "used" }, h.used);
-      this.set({ stat: "total" }, h.total);
+      for (const [stat, value] of Object.entries(read() ?? {})) this.set({ stat }, value);
     },
   });
 }
