@@ -33,7 +33,8 @@ export function statusEqual(a: SidecarSetStatus | undefined, b: SidecarSetStatus
 
 /** Every matched pod updated and ready: the end of a rollout, which `rollout status` and users wait for. */
 function settled(s: SidecarSetStatus): boolean {
-  return s.updatedReadyPods === s.matchedPods && s.updatedPods === s.matchedPods;
+  // Updated-and-ready pods are a subset of the updated ones, which are a subset of the matched ones.
+  return s.updatedReadyPods === s.matchedPods;
 }
 
 /**

@@ -12,6 +12,13 @@
 // the cache drops every entry, so nothing stale can be served and the memo
 // never holds more than the pods admitted in one second.
 
+/** Where an answer is kept: the pod's key (`InjectionMemo.keyOf`), the second and the cache version. */
+export interface MemoSlot {
+  key: string;
+  second: number;
+  version: number;
+}
+
 /** What answering a pod came to, apart from its uid. */
 export type MemoizedAnswer = { kind: "unchanged" } | { kind: "injected"; injected: string[]; base64Patch: string | undefined };
 
@@ -34,12 +41,12 @@ export class InjectionMemo {
     return `${requestNamespace ?? ""}\n${JSON.stringify(pod)}`;
   }
 
-  get(key: string, second: number, version: number): MemoizedAnswer | undefined {
+  get({ key, second, version }: MemoSlot): MemoizedAnswer | undefined {
     if (second !== this.second || version !== this.version) return undefined;
     return this.entries.get(key);
   }
 
-  set(key: string, second: number, version: number, answer: MemoizedAnswer): void {
+  set({ key, second, version }: MemoSlot, answer: MemoizedAnswer): void {
     if (second !== this.second || version !== this.version) {
       this.entries = new Map();
       this.second = second;

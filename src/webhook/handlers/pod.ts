@@ -71,13 +71,11 @@ type Answer = MemoizedAnswer | { kind: "denied"; message: string; sidecarSet?: s
 /** The answer for `pod`: reused from the memo when an identical pod was answered in this second, else computed. */
 function answerFor(req: AdmissionRequest, pod: Pod, deps: PodHandlerDeps, memo: InjectionMemo): Answer {
   const now = deps.now();
-  const second = Math.floor(now.getTime() / 1000);
   const version = deps.cache.version?.();
-  const key = version === undefined ? undefined : InjectionMemo.keyOf(req.namespace, pod);
-  if (key !== undefined) {
-    const known = memo.get(key, second, version!);
-    if (known) return known;
-  }
+  const second = Math.floor(now.getTime() / 1000);
+  const slot = version === undefined ? undefined : { key: InjectionMemo.keyOf(req.namespace, pod), second, version };
+  const known = slot && memo.get(slot);
+  if (known) return known;
   let drew = false;
   const result = injectPod({
     pod,
@@ -95,8 +93,8 @@ function answerFor(req: AdmissionRequest, pod: Pod, deps: PodHandlerDeps, memo: 
   if (result.kind === "denied") return result;
   const answer: MemoizedAnswer =
     result.kind === "unchanged" ? { kind: "unchanged" } : { kind: "injected", injected: result.injected, base64Patch: encodePatch(result.patch) };
-  // A drawn number may differ for the next identical pod; a cache that changed while injecting, the key misses.
-  if (key !== undefined && !drew && deps.cache.version?.() === version) memo.set(key, second, version!, answer);
+  // A drawn number may differ for the next identical pod.
+  if (slot && !drew) memo.set(slot, answer);
   return answer;
 }
 

@@ -213,12 +213,12 @@ test("property: with the memo, every answer equals the one computed afresh", asy
 test("the memo keeps at most 64 answers, of the current second and cache version only", () => {
   const memo = new InjectionMemo();
   const unchanged = { kind: "unchanged" } as const;
-  for (let i = 0; i < 100; i++) memo.set(`pod-${i}`, 7, 1, unchanged);
+  for (let i = 0; i < 100; i++) memo.set({ key: `pod-${i}`, second: 7, version: 1 }, unchanged);
   assert.equal(memo.size, 64);
-  assert.deepEqual(memo.get("pod-0", 7, 1), unchanged);
-  assert.equal(memo.get("pod-99", 7, 1), undefined, "beyond the bound nothing is kept");
-  assert.equal(memo.get("pod-0", 8, 1), undefined, "another second");
-  assert.equal(memo.get("pod-0", 7, 2), undefined, "another version");
-  memo.set("pod-x", 8, 1, unchanged);
+  assert.deepEqual(memo.get({ key: "pod-0", second: 7, version: 1 }), unchanged);
+  assert.equal(memo.get({ key: "pod-99", second: 7, version: 1 }), undefined, "beyond the bound nothing is kept");
+  assert.equal(memo.get({ key: "pod-0", second: 8, version: 1 }), undefined, "another second");
+  assert.equal(memo.get({ key: "pod-0", second: 7, version: 2 }), undefined, "another version");
+  memo.set({ key: "pod-x", second: 8, version: 1 }, unchanged);
   assert.equal(memo.size, 1, "a new second starts empty");
 });
