@@ -136,6 +136,10 @@ export class SidecarSetReconciler {
     const now = this.now();
     const namespaceLabels = caches.allNamespaceLabels();
     const canaryNames = canaryNamesOf(set, caches.sidecarSetList());
+    // Looked at before planning, from the same cache: checked after the status
+    // write's await instead, it could find writes the plan's older view of the
+    // cache did not show, and the plan would pick pods already upgraded.
+    const writesShown = this.earlierWritesShown(set, namespaceLabels, now, log);
     // The plan reads no status, so it can come before the revision that the
     // upgrades record (status.latestRevision) is registered.
     const plan = this.plan(set, { now, namespaceLabels, canaryNames, nativeSidecarInPlaceUpgrade: this.deps.nativeSidecarInPlaceUpgrade === true });
@@ -145,7 +149,7 @@ export class SidecarSetReconciler {
     this.announceMilestone(set, plan, registered.latestRevision);
     this.warnUnreadablePolicy(set);
     this.deps.metrics?.progress?.(name, plan.progress);
-    const result = soonest(await this.act(set, plan, namespaceLabels, now, log), statusRetryMs);
+    const result = soonest(writesShown ? await this.act(set, plan, now, log) : { requeueAfterMs: EXPECTATION_REQUEUE_MS }, statusRetryMs);
     // An upgraded pod that is not ready yet fails at its deadline with no event to say so: look again then.
     const recheckAt = plan.progress?.recheckAt;
     return recheckAt === undefined ? result : soonest(result, Math.max(0, recheckAt - now.getTime()));
@@ -222,34 +226,34 @@ export class SidecarSetReconciler {
     this.deps.recorder.event(sidecarSetRef(set), "Normal", milestone.reason, milestone.message);
   }
 
-  /** Steps after the status: wait for earlier writes, then flip or upgrade. */
-  private async act(set: SidecarSet, plan: Plan, namespaceLabels: ReturnType<ManagerCaches["allNamespaceLabels"]>, now: Date, log: Logger): Promise<WorkResult> {
+  /** Whether the cache shows every earlier pod write of S (the rest waited too long); S acts on pods only then. */
+  private earlierWritesShown(set: SidecarSet, namespaceLabels: ReturnType<ManagerCaches["allNamespaceLabels"]>, now: Date, log: Logger): boolean {
     const { caches, expectations } = this.deps;
     const name = set.metadata.name ?? "";
-    if (expectations.hasPending(name)) {
-      const isMatched = podMatcherOf(set, namespaceLabels);
-      const check = expectations.check(
-        name,
-        setHash(set),
-        (key) => {
-          const pod = caches.pods.get(key);
-          if (!pod || !isMatched(pod)) return undefined;
-          return {
-            recordedHash: recordedHash(pod, name),
-            ...(pod.metadata?.resourceVersion ? { resourceVersion: pod.metadata.resourceVersion } : {}),
-          };
-        },
-        now,
-      );
-      for (const e of check.expired) {
-        log.warn({ pod: e.pod, kind: e.kind, ageMs: e.ageMs }, "gave up waiting for the cache to show an earlier write");
-      }
-      if (!check.satisfied) {
-        log.debug({ pending: check.pending }, "waiting for the cache to show earlier pod writes");
-        return { requeueAfterMs: EXPECTATION_REQUEUE_MS };
-      }
+    if (!expectations.hasPending(name)) return true;
+    const isMatched = podMatcherOf(set, namespaceLabels);
+    const check = expectations.check(
+      name,
+      setHash(set),
+      (key) => {
+        const pod = caches.pods.get(key);
+        if (!pod || !isMatched(pod)) return undefined;
+        return {
+          recordedHash: recordedHash(pod, name),
+          ...(pod.metadata?.resourceVersion ? { resourceVersion: pod.metadata.resourceVersion } : {}),
+        };
+      },
+      now,
+    );
+    for (const e of check.expired) {
+      log.warn({ pod: e.pod, kind: e.kind, ageMs: e.ageMs }, "gave up waiting for the cache to show an earlier write");
     }
+    if (!check.satisfied) log.debug({ pending: check.pending }, "waiting for the cache to show earlier pod writes");
+    return check.satisfied;
+  }
 
+  /** Steps after the status, once the cache shows every earlier write: flip or upgrade. */
+  private async act(set: SidecarSet, plan: Plan, now: Date, log: Logger): Promise<WorkResult> {
     if (plan.stopped === "hot-upgrade-flip") {
       await this.rounds.flipHotUpgrades(set, plan.hotUpgradeFlip, log);
       return;

@@ -4,7 +4,8 @@ import { test } from "node:test";
 import type { Pod } from "../../src/api/kube-types.js";
 import { applyYaml, createNamespace, useEnvironment, waitFor } from "../support/environment.js";
 import { isPodReady, listPods } from "../support/kube.js";
-import { deploymentManifest, setSidecarImage, sidecarSetManifest } from "../support/rollout.js";
+import { REASON_ALL_UPGRADABLE } from "../../src/api/keys.js";
+import { deploymentManifest, setSidecarImage, sidecarSetManifest, upgradableCondition } from "../support/rollout.js";
 import { getSidecarSet, waitForObserved, type SidecarSetStatus } from "../support/sidecarsets.js";
 
 const env = useEnvironment();
@@ -61,4 +62,14 @@ test("an image change upgrades the sidecar in place: same pod UID, app container
     const s = await sidecarSetStatus("inplace");
     return s.matchedPods === 3 && s.updatedPods === 3 && s.readyPods === 3 && s.updatedReadyPods === 3;
   });
+  // Each upgraded pod is marked upgradable for this SidecarSet (docs/behaviour.md §6.9 step 6).
+  const marked = await waitFor("every upgraded pod marked SidecarSetUpgradable=True", async () => {
+    const pods = await listPods(env().clients.kc, "upgrade", "app=inplace");
+    return pods.every((p) => upgradableCondition(p)?.status === "True") ? pods : undefined;
+  });
+  for (const pod of marked) {
+    const condition = upgradableCondition(pod)!;
+    assert.equal(condition.reason, REASON_ALL_UPGRADABLE);
+    assert.deepEqual(JSON.parse(condition.message ?? ""), { inplace: true });
+  }
 });
