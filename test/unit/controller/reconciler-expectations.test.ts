@@ -5,82 +5,41 @@
 // had already upgraded.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import type { ControllerRevision, Pod } from "../../../src/api/kube-types.js";
-import type { SidecarSet, SidecarSetStatus } from "../../../src/api/types.js";
-import type { ManagerCaches } from "../../../src/controller/caches.js";
+import type { Pod } from "../../../src/api/kube-types.js";
 import { EXPECTATION_REQUEUE_MS, SidecarSetReconciler } from "../../../src/controller/reconciler.js";
 import { Expectations } from "../../../src/core/rollout/expectations.js";
 import { setHash } from "../../../src/core/rollout/status.js";
-import type { RawKubeClient } from "../../../src/kube/client.js";
 import type { EventRecorder } from "../../../src/kube/events.js";
-import type { EncodedJson } from "../../../src/kube/raw-client.js";
-import { Store } from "../../../src/kube/store.js";
 import { silentLogger } from "../../../src/observability/logger.js";
 import { at, makePod, makeSet, SET } from "../core/rollout/fixtures.js";
-
-const key = (pod: Pod) => `${pod.metadata!.namespace}/${pod.metadata!.name}`;
+import { fakeReconcilerWorld } from "./fake-reconciler-world.js";
 
 function setup(pods: Pod[]) {
-  let set: SidecarSet = makeSet({ maxUnavailable: 5 });
-  const store = new Store<Pod>();
-  for (const pod of pods) store.set(key(pod), pod);
-  const revisions: ControllerRevision[] = [];
-  const podWrites: string[] = [];
-  /** Runs while the status write is on its way: what the watch delivers meanwhile. */
-  let duringStatusWrite: () => void = () => undefined;
-  const caches = {
-    sidecarSet: (name: string) => (name === SET ? set : undefined),
-    sidecarSetList: () => [set],
-    allNamespaceLabels: () => ({}),
-    podsInScope: () => store.list(),
-    revisionList: () => revisions,
-    pods: store,
-  } as unknown as ManagerCaches;
-  const client = {
-    create: async (_path: string, body: EncodedJson) => {
-      const revision = JSON.parse(body.text) as ControllerRevision;
-      revisions.push(revision);
-      return revision;
-    },
-    patch: async (path: string, body: { status?: SidecarSetStatus }) => {
-      if (path.includes("/sidecarsets/")) {
-        duringStatusWrite();
-        set = { ...set, status: { ...set.status!, ...body.status } };
-      } else podWrites.push(path);
-      return {};
-    },
-  } as unknown as RawKubeClient;
+  const world = fakeReconcilerWorld(makeSet({ maxUnavailable: 5 }), pods);
   const expectations = new Expectations();
   const reconciler = new SidecarSetReconciler({
-    client,
-    caches,
+    client: world.client,
+    caches: world.caches,
     expectations,
     recorder: { event: () => undefined } as unknown as EventRecorder,
     logger: silentLogger(),
     namespace: "sidecarset-system",
     now: () => new Date(at(3600)),
   });
-  return {
-    reconciler,
-    expectations,
-    store,
-    podWrites,
-    set: () => set,
-    onStatusWrite: (f: () => void) => (duringStatusWrite = f),
-  };
+  return { ...world, reconciler, expectations };
 }
 
 test("writes the cache shows only after the plan was made: no pod is written, the reconcile looks again", async () => {
   const h = setup([makePod("a"), makePod("b", { updated: true })]);
   // "a" was upgraded by the previous round; the cache has not shown it yet.
   h.expectations.expectUpdate(SET, "default/a", setHash(h.set()), new Date(at(3599)));
-  h.onStatusWrite(() => h.store.set("default/a", makePod("a", { updated: true, ready: false })));
+  h.duringStatusWrite(() => h.store.set("default/a", makePod("a", { updated: true, ready: false })));
   const result = await h.reconciler.reconcile(SET);
   assert.deepEqual(h.podWrites, [], "the plan saw \"a\" not upgraded; acting on it would upgrade \"a\" again");
   assert.deepEqual(result, { requeueAfterMs: EXPECTATION_REQUEUE_MS });
 
   // The next reconcile plans from a cache that shows the write: nothing is left to upgrade.
-  h.onStatusWrite(() => undefined);
+  h.duringStatusWrite(() => undefined);
   await h.reconciler.reconcile(SET);
   assert.deepEqual(h.podWrites, []);
   assert.deepEqual(h.expectations.pending(SET), []);

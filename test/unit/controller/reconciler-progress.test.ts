@@ -4,18 +4,15 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { MAX_FAILED_UPGRADES_ANNOTATION, PROGRESS_DEADLINE_ANNOTATION } from "../../../src/api/keys.js";
-import type { ControllerRevision, Pod } from "../../../src/api/kube-types.js";
+import type { Pod } from "../../../src/api/kube-types.js";
 import type { SidecarSet, SidecarSetStatus } from "../../../src/api/types.js";
-import type { ManagerCaches } from "../../../src/controller/caches.js";
 import { SidecarSetReconciler } from "../../../src/controller/reconciler.js";
 import { Expectations } from "../../../src/core/rollout/expectations.js";
 import type { ProgressVerdict } from "../../../src/core/rollout/progress-deadline.js";
-import type { RawKubeClient } from "../../../src/kube/client.js";
 import type { EventRecorder } from "../../../src/kube/events.js";
-import type { EncodedJson } from "../../../src/kube/raw-client.js";
-import { Store } from "../../../src/kube/store.js";
 import { silentLogger } from "../../../src/observability/logger.js";
 import { at, makePod, makeSet, SET } from "../core/rollout/fixtures.js";
+import { fakeReconcilerWorld } from "./fake-reconciler-world.js";
 
 interface Harness {
   reconcile(): Promise<{ requeueAfterMs: number } | void>;
@@ -28,38 +25,15 @@ interface Harness {
 /** A reconciler over one SidecarSet and `pods`; each reconcile runs two seconds after the last (past the status write interval). */
 function harness(annotations: Record<string, string>, pods: Pod[], startSeconds = 3600): Harness {
   const base = makeSet({ maxUnavailable: 5 });
-  let set: SidecarSet = { ...base, metadata: { ...base.metadata, annotations: { ...base.metadata.annotations, ...annotations } } };
-  const store = new Store<Pod>();
-  for (const pod of pods) store.set(`${pod.metadata!.namespace}/${pod.metadata!.name}`, pod);
-  const revisions: ControllerRevision[] = [];
+  const set: SidecarSet = { ...base, metadata: { ...base.metadata, annotations: { ...base.metadata.annotations, ...annotations } } };
+  const world = fakeReconcilerWorld(set, pods);
   const events: Harness["events"] = [];
-  const podWrites: string[] = [];
   const verdicts: Harness["verdicts"] = [];
-  const caches = {
-    sidecarSet: (name: string) => (name === SET ? set : undefined),
-    sidecarSetList: () => [set],
-    allNamespaceLabels: () => ({}),
-    podsInScope: () => store.list(),
-    revisionList: () => revisions,
-    pods: store,
-  } as unknown as ManagerCaches;
-  const client = {
-    create: async (_path: string, body: EncodedJson) => {
-      const revision = JSON.parse(body.text) as ControllerRevision;
-      revisions.push(revision);
-      return revision;
-    },
-    patch: async (path: string, body: { status?: SidecarSetStatus }) => {
-      if (path.includes("/sidecarsets/")) set = { ...set, status: { ...set.status!, ...body.status } };
-      else podWrites.push(path);
-      return {};
-    },
-  } as unknown as RawKubeClient;
   const recorder = { event: (_ref: unknown, type: string, reason: string, message: string) => events.push({ type, reason, message }) } as unknown as EventRecorder;
   let seconds = startSeconds;
   const reconciler = new SidecarSetReconciler({
-    client,
-    caches,
+    client: world.client,
+    caches: world.caches,
     expectations: new Expectations(),
     recorder,
     logger: silentLogger(),
@@ -73,9 +47,9 @@ function harness(annotations: Record<string, string>, pods: Pod[], startSeconds 
       seconds += 2;
       return result;
     },
-    status: () => set.status,
+    status: () => world.set().status,
     events,
-    podWrites,
+    podWrites: world.podWrites,
     verdicts,
   };
 }
