@@ -10,6 +10,10 @@
 // pods that match nothing is the control: the machine's own floor. A phase of
 // matching pods with the controller standing by (another holder keeps the
 // Lease) is the second: what the admissions cost without controller work.
+// Pods are POSTed with distinct names, so every admission is worked out; a
+// phase of pods of one template (generateName, as a ReplicaSet creates them)
+// shows the workload case, where identical pods reuse an answer within a
+// second (src/webhook/handlers/injection-memo.ts).
 //
 //   npm run bench:cluster -- admission            every phase
 //   npm run bench:cluster -- admission --quick    10 and 50 pods/s only, shorter
@@ -123,8 +127,11 @@ function row(phase: string, a: Snapshot, b: Snapshot, seconds: number, sent: num
 
 let podCounter = 0;
 
+/** How the pods of a phase are named: each its own name, or all from one template (`generateName`), as a ReplicaSet's are. */
+type Naming = "named" | "one-template";
+
 /** POSTs pods labelled `labels` at `rate` per second for `seconds`; returns how many were sent and how many failed. */
-async function postPods(env: Environment, labels: Record<string, string>, rate: number, seconds: number): Promise<{ sent: number; failed: number }> {
+async function postPods(env: Environment, labels: Record<string, string>, rate: number, seconds: number, naming: Naming): Promise<{ sent: number; failed: number }> {
   const total = Math.round(rate * seconds);
   const start = performance.now();
   const inFlight: Promise<void>[] = [];
@@ -133,10 +140,10 @@ async function postPods(env: Environment, labels: Record<string, string>, rate: 
     const due = start + (i * 1000) / rate;
     const wait = due - performance.now();
     if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-    const name = `p-${++podCounter}`;
+    const metadata = naming === "named" ? { name: `p-${++podCounter}`, labels } : { generateName: "web-", labels };
     inFlight.push(
       rawRequest(env.clients.kc, "POST", `/api/v1/namespaces/${NS}/pods`, {
-        metadata: { name, labels },
+        metadata,
         spec: {
           terminationGracePeriodSeconds: 1,
           containers: [{ name: "app", image: "registry.local/app:1", env: [{ name: "TZ", value: "UTC" }], volumeMounts: [{ name: "data", mountPath: "/data" }] }],
@@ -176,10 +183,10 @@ async function setup(env: Environment): Promise<void> {
   await new Promise((r) => setTimeout(r, 3_000));
 }
 
-async function phase(env: Environment, name: string, labels: Record<string, string>, rate: number, seconds: number): Promise<Row> {
+async function phase(env: Environment, name: string, labels: Record<string, string>, rate: number, seconds: number, naming: Naming = "named"): Promise<Row> {
   const a = await snapshot(env);
   const t0 = performance.now();
-  const { sent, failed } = await postPods(env, labels, rate, seconds);
+  const { sent, failed } = await postPods(env, labels, rate, seconds, naming);
   const elapsed = (performance.now() - t0) / 1000;
   // Status writes that follow the last admissions belong to the phase.
   await new Promise((r) => setTimeout(r, 2_000));
@@ -240,6 +247,7 @@ async function main(): Promise<void> {
     rows.push(await phase(env, "pods matching nothing, 10/s (control)", { app: "none" }, 10, seconds));
     rows.push(await withControllerStandingBy(env, () => phase(env, "matching pods, 10/s, controller standing by", { app: "web" }, 10, seconds)));
     rows.push(await phase(env, "matching pods, 50/s", { app: "web" }, 50, quick ? 20 : 60));
+    rows.push(await phase(env, "matching pods of one template, 50/s", { app: "web" }, 50, quick ? 20 : 60, "one-template"));
     rows.push(await withControllerStandingBy(env, () => phase(env, "matching pods, 50/s, controller standing by", { app: "web" }, 50, quick ? 20 : 60)));
     rows.push(await phase(env, "pods matching nothing, 50/s (control)", { app: "none" }, 50, quick ? 20 : 60));
     if (!quick) {

@@ -145,11 +145,14 @@ async function main(): Promise<void> {
         );
         statusMs = performance.now() - t0;
       }
+      // The control ends on its own watch; this one may still be a moment behind.
+      await waitFor(`the pod watch to see all ${PODS} pods updated and ready`, async () => timeline.summary(t0)?.done === PODS, { timeoutMs: 30_000, intervalMs: 50 });
     } finally {
       watch.stop();
     }
     const summary = timeline.summary(t0);
-    if (!summary) throw new Error("the pod watch saw no pod updated");
+    // The wall time is the last pod's: a watch that missed some would read short.
+    if (summary?.done !== PODS) throw new Error(`the pod watch saw ${summary?.done ?? 0} of ${PODS} pods updated and ready`);
     const wallMs = summary.lastDoneMs;
     const after = await podWrites(env);
     const kubeletWrites = env.kubelet.statusWrites() - kubeletBefore;

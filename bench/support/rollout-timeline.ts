@@ -9,6 +9,8 @@ export interface TimelineSummary {
   firstPatchMs: number;
   /** From the start to the last pod seen updated and ready. */
   lastDoneMs: number;
+  /** Pods seen updated and ready. */
+  done: number;
   /** Pods between "new image in spec" and "updated and ready", averaged over time. */
   averageInFlight: number;
   /** Per pod, new image in spec → updated and ready. */
@@ -76,6 +78,7 @@ export class RolloutTimeline {
     return {
       firstPatchMs: first - startedAt,
       lastDoneMs: last - startedAt,
+      done: dones.length,
       averageInFlight: last > first ? area / (last - first) : 0,
       cycleMs: percentiles(cycles),
       refillMs: percentiles(refills),

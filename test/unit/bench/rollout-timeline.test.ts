@@ -19,6 +19,7 @@ test("a rollout of 3 pods with budget 2: in flight, cycle and refill times", () 
   assert.ok(s);
   assert.equal(s.firstPatchMs, 100);
   assert.equal(s.lastDoneMs, 2300);
+  assert.equal(s.done, 3);
   // 2 pods 100→1100, 1 pod 1100→1200, 0 pods 1200→1300, 1 pod 1300→2300: 3100 over 2200 ms.
   assert.equal(s.averageInFlight, 3100 / 2200);
   assert.deepEqual(s.cycleMs, { p50: 1000, p90: 1100 });
