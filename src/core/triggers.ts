@@ -38,6 +38,17 @@ function eventDelay(set: SidecarSet, pod: Pod): number {
   return countsOnly(set, pod) ? COUNTS_ONLY_DELAY_MS : 0;
 }
 
+/**
+ * A pod on S's current revision went from Ready to not ready: during a
+ * rollout that frees no maxUnavailable place and makes no pod upgradable (an
+ * updated pod is never upgraded again), so only S's counts change. Each pod an
+ * in-place upgrade restarts goes through this once. Not for a SidecarSet with
+ * a hot-upgrade sidecar, whose flips follow readiness.
+ */
+function becameUnreadyOnCurrentRevision(set: SidecarSet, oldPod: Pod, newPod: Pod): boolean {
+  return isPodReadyCondition(oldPod) && !isPodReadyCondition(newPod) && !hasHotUpgradeContainer(set) && isPodUpdated(set, newPod);
+}
+
 export interface Trigger {
   sidecarSet: string;
   delayMs: number;
@@ -84,7 +95,7 @@ function labelsEqual(a: Record<string, string> | undefined, b: Record<string, st
  * docs/behaviour.md §7a.5) one of its sidecars restarted or changed its
  * waiting reason; after a settle delay when only consistency
  * flipped; not at all otherwise. A termination or Ready flip that can change
- * only the counts waits a second (countsOnly).
+ * only the counts waits a second (countsOnly, becameUnreadyOnCurrentRevision).
  */
 export function podUpdatedTriggers(oldPod: Pod, newPod: Pod, sets: readonly SidecarSet[], namespaceLabels: NamespaceLabels): Trigger[] {
   if (oldPod.metadata?.resourceVersion === newPod.metadata?.resourceVersion) return [];
@@ -108,7 +119,10 @@ export function podUpdatedTriggers(oldPod: Pod, newPod: Pod, sets: readonly Side
   for (const set of affected) {
     const name = set.metadata.name ?? "";
     if (sidecarFailureMayHaveChanged(oldPod, newPod, set)) out.push({ sidecarSet: name, delayMs: 0 });
-    else if (now) out.push({ sidecarSet: name, delayMs: scopeChanged ? 0 : eventDelay(set, newPod) });
+    else if (now) {
+      const countsAlone = !scopeChanged && !startedTerminating && becameUnreadyOnCurrentRevision(set, oldPod, newPod);
+      out.push({ sidecarSet: name, delayMs: scopeChanged ? 0 : countsAlone ? COUNTS_ONLY_DELAY_MS : eventDelay(set, newPod) });
+    }
     else if (isConsistent(oldPod, set) !== isConsistent(newPod, set)) out.push({ sidecarSet: name, delayMs: CONSISTENCY_FLIP_DELAY_MS });
   }
   return unique(out);

@@ -176,17 +176,25 @@ test("with no rollout under way, events of pods on the current revision wait a s
 });
 
 test("events that can move a rollout or the pod's scope are queued at once", () => {
-  const updated = makePod("p", { updated: true });
-  const ready = (p: Pod) => bump(p, (n) => setReady(n, false));
-  assert.deepEqual(podUpdatedTriggers(updated, ready(updated), [settledSet({ matched: 10, updated: 9 })], {}), [{ sidecarSet: SET, delayMs: 0 }], "a rollout is under way: a pod back frees budget");
+  const updated = makePod("p", { updated: true, ready: false });
+  const back = (p: Pod) => bump(p, (n) => setReady(n, true));
+  assert.deepEqual(podUpdatedTriggers(updated, back(updated), [settledSet({ matched: 10, updated: 9 })], {}), [{ sidecarSet: SET, delayMs: 0 }], "a rollout is under way: a pod back frees budget");
   const old = makePod("p");
-  assert.deepEqual(podUpdatedTriggers(old, ready(old), [settledSet()], {}), [{ sidecarSet: SET, delayMs: 0 }], "the pod is not on the current revision");
+  const unready = (p: Pod) => bump(p, (n) => setReady(n, false));
+  assert.deepEqual(podUpdatedTriggers(old, unready(old), [settledSet({ matched: 10, updated: 9 })], {}), [{ sidecarSet: SET, delayMs: 0 }], "a pod on an older revision that is not ready is upgraded without budget");
+  assert.deepEqual(podUpdatedTriggers(old, unready(old), [settledSet()], {}), [{ sidecarSet: SET, delayMs: 0 }], "the pod is not on the current revision");
   const stale = settledSet();
   stale.metadata.generation = 4;
-  assert.deepEqual(podUpdatedTriggers(updated, ready(updated), [stale], {}), [{ sidecarSet: SET, delayMs: 0 }], "the status is of an older generation");
+  assert.deepEqual(podUpdatedTriggers(updated, back(updated), [stale], {}), [{ sidecarSet: SET, delayMs: 0 }], "the status is of an older generation");
   const relabelled = bump(updated, (p) => (p.metadata!.labels = { ...p.metadata!.labels, tier: "x" }));
   assert.deepEqual(podUpdatedTriggers(updated, relabelled, [settledSet()], {}), [{ sidecarSet: SET, delayMs: 0 }], "labels changed");
   const hot = settledSet();
   hot.spec.containers = [{ name: "sidecar", image: "sidecar:v2", upgradeStrategy: { upgradeType: "HotUpgrade", hotUpgradeEmptyImage: "empty" } }];
   assert.deepEqual(podAddedOrDeletedTriggers(updated, [hot], {}).map((t) => t.delayMs), [0], "hot-upgrade flips follow readiness");
+});
+
+test("during a rollout, a pod on the current revision going unready waits a second: it frees no place and is not upgraded again", () => {
+  const pod = makePod("p", { updated: true });
+  const restarting = bump(pod, (p) => setReady(p, false));
+  assert.deepEqual(podUpdatedTriggers(pod, restarting, [settledSet({ matched: 10, updated: 4 })], {}), [{ sidecarSet: SET, delayMs: COUNTS_ONLY_DELAY_MS }]);
 });
