@@ -6,7 +6,8 @@
 // (waves × restart time: a wave cannot start before the previous one is ready
 // again), when the SidecarSet's status said so, the manager's pod writes per
 // upgraded pod (API server request counts, less the kubelet's own status
-// writes), and where the time went (rollout-timeline.ts).
+// writes), and where the time went (rollout-timeline.ts; the manager's
+// reconciles and CPU time from its metrics).
 //
 // `--control` runs the same rollout with the SidecarSet on NotUpdate and the
 // bench itself as the controller: it keeps maxUnavailable pods in flight,
@@ -105,6 +106,19 @@ async function podWrites(env: Environment): Promise<{ pods: number; status: numb
   return { pods, status };
 }
 
+/** The manager's reconciles so far and the CPU time its process used, from its own metrics. */
+async function managerCounters(env: Environment): Promise<{ reconciles: number; cpuSeconds: number }> {
+  const text = await (await fetch(`http://127.0.0.1:${env.metricsPort}/metrics`)).text();
+  let reconciles = 0;
+  let cpuSeconds = 0;
+  for (const line of text.split("\n")) {
+    const value = Number(line.slice(line.lastIndexOf(" ") + 1));
+    if (line.startsWith("controller_runtime_reconcile_total{")) reconciles += value;
+    else if (line.startsWith("process_cpu_seconds_total ")) cpuSeconds = value;
+  }
+  return { reconciles, cpuSeconds };
+}
+
 async function main(): Promise<void> {
   const entry = join(REPO_ROOT, "dist/cli/main.js");
   if (!existsSync(entry) || process.argv.includes("--build")) {
@@ -121,6 +135,7 @@ async function main(): Promise<void> {
     await waitFor(`${PODS} pods ready with the sidecar`, async () => (await getSidecarSet(env, NAME)).status?.readyPods === PODS, { timeoutMs: 900_000, intervalMs: 1_000 });
 
     const before = await podWrites(env);
+    const managerBefore = await managerCounters(env);
     const kubeletBefore = env.kubelet.statusWrites();
     const budget = Math.ceil(PODS * 0.1);
     const timeline = new RolloutTimeline();
@@ -155,6 +170,7 @@ async function main(): Promise<void> {
     if (summary?.done !== PODS) throw new Error(`the pod watch saw ${summary?.done ?? 0} of ${PODS} pods updated and ready`);
     const wallMs = summary.lastDoneMs;
     const after = await podWrites(env);
+    const managerAfter = await managerCounters(env);
     const kubeletWrites = env.kubelet.statusWrites() - kubeletBefore;
     const managerWrites = after.pods - before.pods + (after.status - before.status - kubeletWrites);
     const waves = Math.ceil(PODS / budget);
@@ -165,6 +181,10 @@ async function main(): Promise<void> {
       `${String(PODS).padEnd(6)}${"10%".padEnd(16)}${`${RESTART_MS / 1000} s`.padEnd(9)}${String(waves).padEnd(7)}${(wallMs / 1000).toFixed(1).padEnd(8)}${(limitMs / 1000).toFixed(1).padEnd(9)}${(wallMs / limitMs).toFixed(2).padEnd(7)}${(statusMs === undefined ? "—" : (statusMs / 1000).toFixed(1)).padEnd(10)}${`${(managerWrites / PODS).toFixed(2)} (${((after.pods - before.pods) / PODS).toFixed(2)} + ${((after.status - before.status - kubeletWrites) / PODS).toFixed(2)})`.padEnd(32)}ratio ≤ 1.15, ≤ 2 writes/pod`,
     );
     console.log(`where the time went: ${describeTimeline(summary, budget)}`);
+    console.log(
+      `the manager meanwhile: ${managerAfter.reconciles - managerBefore.reconciles} reconciles, ${(managerAfter.cpuSeconds - managerBefore.cpuSeconds).toFixed(1)} s of CPU` +
+        (CONTROL ? " (keeping the status only)" : ""),
+    );
   } finally {
     await env.stop();
   }
