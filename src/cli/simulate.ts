@@ -9,7 +9,7 @@ import { simulate, type SimulationResult, type StopReason } from "../sim/simulat
 import { renderSvg } from "../sim/svg.js";
 import { seconds, wholeNumber } from "./arguments.js";
 import { InputError } from "./documents.js";
-import { addSidecarSetsOptions, outputOption, podsOption, requiredSidecarSets, type SidecarSetsFlags } from "./flags.js";
+import { addSidecarSetsOptions, nativeSidecarOption, outputOption, podsOption, requiredSidecarSets, type SidecarSetsFlags } from "./flags.js";
 import { PROCESS_IO, renderTable, reportingInputErrors, type CommandIo } from "./output.js";
 import { loadPods, namespacesOfPods } from "./plan.js";
 import { readOneSidecarSet } from "./sidecarsets.js";
@@ -22,6 +22,7 @@ export interface SimulateFlags {
   readySeconds: number;
   fail?: string;
   untilPartitionDone?: boolean;
+  nativeSidecarInPlaceUpgrade?: boolean;
   output: "table" | "json" | "svg";
 }
 
@@ -37,6 +38,8 @@ Examples:
   sidecarset simulate --sidecarsets sidecarset.yaml --replicas 1000 --until-partition-done
   # 5% of the pods (10 of 200) never start the new image; draw it
   sidecarset simulate --sidecarsets sidecarset.yaml --replicas 200 --fail 5% -o svg > rollout.svg
+  # native sidecars (initContainers with restartPolicy: Always), as a manager run with the flag upgrades them
+  sidecarset simulate --sidecarsets mesh.yaml --replicas 100 --native-sidecar-in-place-upgrade
 
 A --fail selector that matches none of the pods is an error (the generated pods carry only the
 labels the SidecarSet selects).`;
@@ -125,6 +128,7 @@ export function runSimulate(flags: SimulateFlags, start: Date = new Date()): { s
     untilPartitionDone: flags.untilPartitionDone === true,
     start,
     namespaceLabels,
+    nativeSidecarInPlaceUpgrade: flags.nativeSidecarInPlaceUpgrade === true,
   });
   const header =
     `Simulated rollout of SidecarSet ${result.sidecarSet} over ${result.pods} matched pod(s): ` +
@@ -150,6 +154,7 @@ export function simulateCommand(io: CommandIo = PROCESS_IO): Command {
     .option("--ready-seconds <s>", "seconds from the restart until the container is ready", seconds, 10)
     .option("--fail <selector|fraction>", "pods whose new image never runs: a label selector (zone=a) or a fraction (0.1, 10%)", parseFail)
     .option("--until-partition-done", "when the partition stops the rollout, release it and go on until every pod is updated")
+    .addOption(nativeSidecarOption())
     .addOption(outputOption(["table", "json", "svg"]))
     .addHelpText("after", EXAMPLES);
   return cmd.action(

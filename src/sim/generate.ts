@@ -1,7 +1,8 @@
 // Pods for a simulation when none are given: N running, ready pods that the
 // SidecarSet selects and injected at an earlier version, so every one of them
-// has an upgrade waiting. Scatter keys get spread values, so scatter has
-// something to do.
+// has an upgrade waiting (its native sidecars too, as init containers that
+// restart always). Scatter keys get spread values, so scatter has something
+// to do.
 import { splitImageReference } from "../api/image-reference.js";
 import type { Pod } from "../api/kube-types.js";
 import {
@@ -12,7 +13,7 @@ import {
 } from "../api/keys.js";
 import { formatTimestamp, serializeStringMap, serializeUpgradeRecords } from "../api/pod-records.js";
 import type { SidecarSet } from "../api/types.js";
-import { hotUpgradePairNames, isHotUpgradeContainer, sidecarListOf } from "../api/sidecar-containers.js";
+import { hotUpgradePairNames, isHotUpgradeContainer, isNativeSidecar, sidecarListOf } from "../api/sidecar-containers.js";
 import type { NamespaceLabels } from "../core/rollout/matching.js";
 import { isKeyOnlyTerm } from "../core/rollout/scatter.js";
 import { setHashWithoutImage } from "../core/rollout/status.js";
@@ -82,21 +83,20 @@ export function generatePods(set: SidecarSet, replicas: number, start: Date): Ge
       }
     }
     if (Object.keys(working).length > 0) annotations[SIDECARSET_WORKING_HOT_UPGRADE_CONTAINER_ANNOTATION] = serializeStringMap(working);
+    const nativeSidecars = (set.spec.initContainers ?? [])
+      .filter(isNativeSidecar)
+      .map((c) => ({ name: c.name, image: previousImage(c.image ?? ""), restartPolicy: "Always" }));
+    const running = (c: { name: string; image: string }) => ({ name: c.name, image: c.image, imageID: simulatedImageID(c.image), ready: true, restartCount: 0 });
     pods.push({
       apiVersion: "v1",
       kind: "Pod",
       metadata: { name: `pod-${String(i).padStart(width, "0")}`, namespace, labels, annotations, creationTimestamp: created },
-      spec: { nodeName: `node-${i % 10}`, containers },
+      spec: { nodeName: `node-${i % 10}`, ...(nativeSidecars.length > 0 ? { initContainers: nativeSidecars } : {}), containers },
       status: {
         phase: "Running",
         conditions: [{ type: "Ready", status: "True", lastTransitionTime: created }],
-        containerStatuses: containers.map((c) => ({
-          name: c.name,
-          image: c.image,
-          imageID: simulatedImageID(c.image),
-          ready: true,
-          restartCount: 0,
-        })),
+        ...(nativeSidecars.length > 0 ? { initContainerStatuses: nativeSidecars.map(running) } : {}),
+        containerStatuses: containers.map(running),
       },
     } as Pod);
   }

@@ -1,11 +1,14 @@
 // A model kubelet for rollout simulations: when a container's image changes in
 // the pod spec it restarts that container after `restartSeconds` (new imageID,
-// restartCount + 1, not ready) and marks it ready `readySeconds` later. Pods
-// marked as failing never get the new image running: the container stays not
-// ready with no imageID, as with an image that cannot be pulled.
+// restartCount + 1, not ready) and marks it ready `readySeconds` later. Native
+// sidecars (init containers that restart always) run and restart like the
+// other containers, their statuses in initContainerStatuses. Pods marked as
+// failing never get the new image running: the container stays not ready with
+// no imageID, as with an image that cannot be pulled.
 import { createHash } from "node:crypto";
 import { splitImageReference } from "../api/image-reference.js";
-import type { ContainerStatus, Pod } from "../api/kube-types.js";
+import type { Container, ContainerStatus, Pod } from "../api/kube-types.js";
+import { isNativeSidecar } from "../api/sidecar-containers.js";
 import { podKey } from "../core/rollout/matching.js";
 
 export interface KubeletOptions {
@@ -27,6 +30,24 @@ export function simulatedImageID(image: string): string {
   return `docker-pullable://${repository}@${digest || `sha256:${createHash("sha256").update(image).digest("hex")}`}`;
 }
 
+/** The containers that keep running: native sidecars, then the pod's containers (names are unique across both). */
+function runningContainers(pod: Pod): Container[] {
+  return [...(pod.spec?.initContainers ?? []).filter(isNativeSidecar), ...(pod.spec?.containers ?? [])];
+}
+
+/** Where `container`'s status is kept: initContainerStatuses for a native sidecar, containerStatuses otherwise. */
+function statusesOf(pod: Pod, container: string): ContainerStatus[] {
+  pod.status ??= {};
+  if ((pod.spec?.initContainers ?? []).some((c) => c.name === container && isNativeSidecar(c))) return (pod.status.initContainerStatuses ??= []);
+  return (pod.status.containerStatuses ??= []);
+}
+
+/** The statuses of the containers that keep running (a plain init container's, finished, is left out). */
+function runningStatuses(pod: Pod): ContainerStatus[] {
+  const native = new Set((pod.spec?.initContainers ?? []).filter(isNativeSidecar).map((c) => c.name));
+  return [...(pod.status?.initContainerStatuses ?? []).filter((s) => native.has(s.name)), ...(pod.status?.containerStatuses ?? [])];
+}
+
 export class ModelKubelet {
   private readonly pods = new Map<string, Pod>();
   /** pod → container → the spec image the kubelet last acted on. */
@@ -46,8 +67,8 @@ export class ModelKubelet {
       this.pods.set(key, copy);
       if (opts.fails(copy)) this.failing.add(key);
       const images = new Map<string, string>();
-      for (const c of copy.spec?.containers ?? []) {
-        const status = copy.status?.containerStatuses?.find((s) => s.name === c.name);
+      for (const c of runningContainers(copy)) {
+        const status = runningStatuses(copy).find((s) => s.name === c.name);
         // A container already out of step with its spec (mid-upgrade) is finished first.
         images.set(c.name, status && status.image !== c.image ? (status.image ?? "") : (c.image ?? ""));
       }
@@ -108,7 +129,7 @@ export class ModelKubelet {
   private observe(key: string, t: number): void {
     const pod = this.pods.get(key)!;
     const images = this.seen.get(key)!;
-    for (const c of pod.spec?.containers ?? []) {
+    for (const c of runningContainers(pod)) {
       if (images.get(c.name) === c.image) continue;
       images.set(c.name, c.image ?? "");
       // A newer spec image replaces whatever was still pending for the container.
@@ -117,9 +138,8 @@ export class ModelKubelet {
   }
 
   private restart(pod: Pod, key: string, container: string, t: number): void {
-    const image = pod.spec?.containers.find((c) => c.name === container)?.image ?? "";
-    pod.status ??= {};
-    const statuses: ContainerStatus[] = (pod.status.containerStatuses ??= []);
+    const image = runningContainers(pod).find((c) => c.name === container)?.image ?? "";
+    const statuses = statusesOf(pod, container);
     let status = statuses.find((s) => s.name === container);
     if (!status) {
       status = { name: container, image, imageID: "", ready: false, restartCount: 0 };
@@ -139,14 +159,14 @@ export class ModelKubelet {
   }
 
   private markReady(pod: Pod, container: string, t: number): void {
-    const status = pod.status?.containerStatuses?.find((s) => s.name === container);
+    const status = runningStatuses(pod).find((s) => s.name === container);
     if (status) status.ready = true;
     this.setPodReady(pod, t);
   }
 
   /** Pod Ready follows its containers; the transition time moves only on a change. */
   private setPodReady(pod: Pod, t: number): void {
-    const ready = (pod.status?.containerStatuses ?? []).every((s) => s.ready === true);
+    const ready = runningStatuses(pod).every((s) => s.ready === true);
     pod.status ??= {};
     const conditions = (pod.status.conditions ??= []);
     const value = ready ? "True" : "False";

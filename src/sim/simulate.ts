@@ -3,6 +3,7 @@
 import type { Pod } from "../api/kube-types.js";
 import { formatTimestamp } from "../api/pod-records.js";
 import type { SidecarSet } from "../api/types.js";
+import { isNotUpgradable, nativeSidecarImageChanged } from "../core/rollout/candidates.js";
 import { flipHotUpgrade } from "../core/rollout/hot-upgrade-flip.js";
 import { podKey, type NamespaceLabels } from "../core/rollout/matching.js";
 import { planUpgrade, type Plan } from "../core/rollout/plan.js";
@@ -24,6 +25,8 @@ export interface SimulationOptions {
   namespaceLabels?: NamespaceLabels;
   /** Safety limit on planner rounds. */
   maxRounds?: number;
+  /** As the manager's `--native-sidecar-in-place-upgrade`: native sidecars' image changes are upgraded in place. */
+  nativeSidecarInPlaceUpgrade?: boolean;
 }
 
 export type PodPhaseInRollout = "old" | "not-upgradable" | "upgrading" | "restarting" | "failed" | "updated";
@@ -75,7 +78,7 @@ function phaseOf(entry: Plan["pods"][number], failing: boolean): PodPhaseInRollo
   return "updated";
 }
 
-function stopMessage(reason: StopReason, plan: Plan): string {
+function stopMessage(reason: StopReason, plan: Plan, set: SidecarSet): string {
   switch (reason) {
     case "done": {
       const notServing = plan.status.matchedPods - plan.status.updatedReadyPods;
@@ -93,7 +96,14 @@ function stopMessage(reason: StopReason, plan: Plan): string {
       return `${plan.unavailable} upgraded pod(s) never became ready; maxUnavailable ${plan.maxUnavailable} is used up`;
     case "nothing-upgradable": {
       const left = plan.status.matchedPods - plan.status.updatedPods;
-      return `${left} pod(s) are not updated and cannot be: ${plan.notUpgradable.length} not upgradable (recreate them), the rest not selected by updateStrategy.selector`;
+      // Without the flag, a native sidecar's new image waits for the pod to be recreated, as in the manager.
+      const nativeWaits = plan.notUpgradable.filter((pod) => !isNotUpgradable(set, pod) && nativeSidecarImageChanged(set, pod)).length;
+      const why =
+        nativeWaits > 0
+          ? `${nativeWaits} with a native sidecar whose image changed (upgraded in place only with --native-sidecar-in-place-upgrade; otherwise recreate them), ` +
+            `${plan.notUpgradable.length - nativeWaits} not upgradable (recreate them)`
+          : `${plan.notUpgradable.length} not upgradable (recreate them)`;
+      return `${left} pod(s) are not updated and cannot be: ${why}, the rest not selected by updateStrategy.selector`;
     }
     case "invalid-strategy":
       return plan.errors.map((e) => `${e.path}: ${e.message}`).join("; ");
@@ -139,7 +149,11 @@ export function simulate(set: SidecarSet, pods: readonly Pod[], opts: Simulation
   };
 
   for (let round = 0; !stopped; round++) {
-    plan = planUpgrade(current, kubelet.list(), { now: new Date(base + t * 1000), ...(opts.namespaceLabels ? { namespaceLabels: opts.namespaceLabels } : {}) });
+    plan = planUpgrade(current, kubelet.list(), {
+      now: new Date(base + t * 1000),
+      ...(opts.namespaceLabels ? { namespaceLabels: opts.namespaceLabels } : {}),
+      nativeSidecarInPlaceUpgrade: opts.nativeSidecarInPlaceUpgrade === true,
+    });
     record(plan);
     maxUnavailableSeen = Math.max(maxUnavailableSeen, plan.unavailable);
     if (pendingWave) {
@@ -147,7 +161,7 @@ export function simulate(set: SidecarSet, pods: readonly Pod[], opts: Simulation
       pendingWave = undefined;
     }
     if (round >= maxRounds) {
-      stopped = { reason: "round-limit", time: t, message: stopMessage("round-limit", plan) };
+      stopped = { reason: "round-limit", time: t, message: stopMessage("round-limit", plan, current) };
       break;
     }
     const now = new Date(base + t * 1000);
@@ -190,7 +204,7 @@ export function simulate(set: SidecarSet, pods: readonly Pod[], opts: Simulation
       addWave("partition-released", []);
       continue;
     }
-    stopped = { reason, time: t, message: stopMessage(reason, plan) };
+    stopped = { reason, time: t, message: stopMessage(reason, plan, current) };
   }
 
   const endTime = t;

@@ -120,3 +120,24 @@ test("--fail with a label no pod carries is an error that says so, not a rollout
   assert.equal(out, "");
   assert.equal(err, '--fail "zone=a" matches none of the 20 pod(s): no pod carries the label zone\n');
 });
+
+test("--native-sidecar-in-place-upgrade: a native sidecar's new image is rolled out in place, as by a manager run with the flag", async () => {
+  const nativeSet = file(
+    "native.yaml",
+    `apiVersion: apps.kruise.io/v1alpha1
+kind: SidecarSet
+metadata: {name: mesh}
+spec:
+  selector: {matchLabels: {app: web}}
+  initContainers: [{name: mesh-proxy, image: "mesh:2.0", restartPolicy: Always}]
+  updateStrategy: {maxUnavailable: 5}
+`,
+  );
+  const without = await runCommand(["--sidecarsets", nativeSet, "--replicas", "10"]);
+  assert.match(without.out, /stopped at 0s: nothing left that can be upgraded — 10 pod\(s\) are not updated and cannot be: 10 with a native sidecar whose image changed/);
+  const withFlag = await runCommand(["--sidecarsets", nativeSet, "--replicas", "10", "--native-sidecar-in-place-upgrade", "-o", "json"]);
+  const json = JSON.parse(withFlag.out) as { waves: { pods: string[] }[]; stopped: { reason: string }; final: { updatedReadyPods: number } };
+  assert.deepEqual(json.waves.map((w) => w.pods.length), [5, 5]);
+  assert.equal(json.stopped.reason, "done");
+  assert.equal(json.final.updatedReadyPods, 10);
+});

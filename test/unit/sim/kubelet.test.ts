@@ -67,3 +67,33 @@ test("a digest image runs under its own digest, so the rollout sees it running (
   const set = { metadata: { name: "s" }, spec: { selector: {}, containers: [{ name: "a", image: `a@${digest}` }] } };
   assert.equal(isConsistent(k.get("ns/p")!, set), true);
 });
+
+test("a native sidecar restarts like a container, in initContainerStatuses; a finished plain init container does not keep the pod unready", () => {
+  const withInit = (): Pod => {
+    const p = pod();
+    p.spec!.initContainers = [
+      { name: "setup", image: "setup:1" },
+      { name: "mesh", image: "mesh:1", restartPolicy: "Always" },
+    ];
+    p.status!.initContainerStatuses = [
+      { name: "setup", image: "setup:1", imageID: simulatedImageID("setup:1"), ready: false, restartCount: 0 },
+      { name: "mesh", image: "mesh:1", imageID: simulatedImageID("mesh:1"), ready: true, restartCount: 0 },
+    ];
+    return p;
+  };
+  const k = new ModelKubelet([withInit()], { restartSeconds: 1, readySeconds: 2, fails: () => false }, clock);
+  assert.equal(k.nextEventTime(), null, "the plain init container's image is not a running one to restart");
+  const next = withInit();
+  next.spec!.initContainers![1]!.image = "mesh:2";
+  k.write(next, 0);
+  k.advance(1);
+  let s = k.get("ns/p")!.status!;
+  const mesh = () => s.initContainerStatuses!.find((c) => c.name === "mesh")!;
+  assert.deepEqual([mesh().image, mesh().ready, mesh().restartCount, mesh().imageID], ["mesh:2", false, 1, simulatedImageID("mesh:2")]);
+  assert.equal(s.containerStatuses!.length, 1, "no status made up among the pod's containers");
+  assert.equal(s.conditions![0]!.status, "False");
+  k.advance(3);
+  s = k.get("ns/p")!.status!;
+  assert.equal(mesh().ready, true);
+  assert.deepEqual(s.conditions![0], { type: "Ready", status: "True", lastTransitionTime: "t3" });
+});

@@ -103,6 +103,27 @@ test("hot upgrade: upgrade the idle container, then park the old one, until done
   assert.deepEqual(r.final, { matchedPods: 5, updatedPods: 5, readyPods: 5, updatedReadyPods: 5, notInjectedPods: 0 });
 });
 
+test("native sidecars: without the flag they wait for recreation, and the stop says so; with it they restart in place, wave by wave", () => {
+  const base = sidecarSet({ maxUnavailable: 2 }, [{ name: "log-agent", image: "log-agent:2.0" }]);
+  const set: SidecarSet = { ...base, spec: { ...base.spec, initContainers: [{ name: "mesh", image: "mesh:2.0", restartPolicy: "Always" }] } };
+  const { pods } = generatePods(set, 4, START);
+  assert.deepEqual(pods[0]!.spec?.initContainers, [{ name: "mesh", image: "mesh:2.0-previous", restartPolicy: "Always" }]);
+  assert.equal(pods[0]!.status?.initContainerStatuses?.[0]?.ready, true);
+
+  const off = simulate(set, pods, { restartSeconds: 2, readySeconds: 3, start: START });
+  assert.equal(off.stopped.reason, "nothing-upgradable");
+  assert.match(off.stopped.message, /4 with a native sidecar whose image changed \(upgraded in place only with --native-sidecar-in-place-upgrade/);
+  assert.equal(off.final.updatedPods, 0);
+
+  const on = simulate(set, pods, { restartSeconds: 2, readySeconds: 3, start: START, nativeSidecarInPlaceUpgrade: true });
+  assert.equal(on.stopped.reason, "done");
+  assert.deepEqual(upgradedIn(on), [2, 2], "maxUnavailable 2: the native sidecar's restart keeps a pod unavailable until it is ready");
+  assert.equal(on.maxUnavailableSeen, 2);
+  assert.deepEqual(on.final, { matchedPods: 4, updatedPods: 4, readyPods: 4, updatedReadyPods: 4, notInjectedPods: 0 });
+  // Second wave: after the first pods' restart (2 s) and readiness (3 s more).
+  assert.deepEqual(on.waves.map((w) => w.time), [0, 5]);
+});
+
 test("the SVG draws one coloured stretch per pod phase", () => {
   const r = run({ maxUnavailable: 2 }, 4);
   const svg = renderSvg(r);
