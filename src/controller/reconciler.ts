@@ -185,13 +185,27 @@ export class SidecarSetReconciler {
     const since = quiet.revision;
     const previous = since === undefined ? undefined : pods.changesSince(since);
     const listing = () => this.deps.caches.podsInScope(set);
-    if (previous) {
-      const carried = quiet.carryForward(set, { previous, current: (key) => pods.get(key) }, { ...opts, memo }, listing, revision, nowMs);
-      if (carried) return carried;
+    let plan = previous ? quiet.carryForward(set, { previous, current: (key) => pods.get(key) }, { ...opts, memo }, listing, revision, nowMs) : undefined;
+    if (!plan) {
+      plan = planUpgrade(set, listing(), { ...opts, memo });
+      quiet.recordFull(set, plan, memo, revision, nowMs);
     }
-    const plan = planUpgrade(set, listing(), { ...opts, memo });
-    quiet.recordFull(set, plan, memo, revision, nowMs);
+    this.releaseChanges(nowMs);
     return plan;
+  }
+
+  /**
+   * Lets the pod cache drop the objects its changes replaced that no quiet plan
+   * can still be carried forward over: with none, it holds none of them.
+   */
+  private releaseChanges(nowMs: number): void {
+    const pods = this.deps.caches.pods;
+    let oldest = pods.revision;
+    for (const quiet of this.quietPlans.values()) {
+      const since = quiet.neededSince(nowMs);
+      if (since !== undefined && since < oldest) oldest = since;
+    }
+    pods.forgetChangesBefore(oldest);
   }
 
   /**

@@ -62,7 +62,8 @@ export function sidecarSetInformer(ctx: InformerContext): Informer<SidecarSet> {
 }
 
 export function podInformer(ctx: InformerContext, opts: { transform?: (pod: Pod) => Pod } = {}): Informer<Pod> {
-  return new Informer<Pod>({ name: "pods", source: rawListWatch(ctx.client, "/api/v1/pods"), ...common(ctx), ...opts });
+  // The controller carries quiet plans forward over the pods that changed (core/rollout/quiet-plan.ts).
+  return new Informer<Pod>({ name: "pods", source: rawListWatch(ctx.client, "/api/v1/pods"), ...common(ctx), ...opts, journal: true });
 }
 
 export function namespaceInformer(ctx: InformerContext): Informer<Namespace> {

@@ -60,6 +60,8 @@ export interface InformerOptions<T> {
   logger?: Logger;
   /** Extra trimming before caching (managedFields is always removed). */
   transform?: (obj: T) => T;
+  /** Keep a journal of replaced objects for changesSince (StoreOptions.journal). */
+  journal?: boolean;
 }
 
 const DEFAULT_BACKOFF = { initialMs: 800, maxMs: 30_000 };
@@ -75,7 +77,7 @@ export class Informer<T extends KubeObject> {
   private readonly log: Logger | undefined;
 
   constructor(private readonly opts: InformerOptions<T>) {
-    this.store = new Store<T>(opts.indexers);
+    this.store = new Store<T>(opts.indexers, { journal: opts.journal === true });
     this.log = opts.logger?.child({ informer: opts.name });
   }
 
@@ -151,6 +153,11 @@ export class Informer<T extends KubeObject> {
    */
   changesSince(revision: number): Map<string, T | undefined> | undefined {
     return this.store.changesSince(revision);
+  }
+
+  /** See Store.forgetChangesBefore. */
+  forgetChangesBefore(revision: number): void {
+    this.store.forgetChangesBefore(revision);
   }
 
   /** Objects in the cache, without copying them out. */

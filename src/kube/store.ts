@@ -32,6 +32,14 @@ export function keyOf(namespace: string | undefined, name: string): string {
 /** Changes the journal keeps; a reader further behind is told to read everything. */
 export const JOURNAL_CAPACITY = 4096;
 
+export interface StoreOptions {
+  /**
+   * Keep a journal of the objects the latest changes replaced (changesSince).
+   * Off unless a reader asks for it: each entry keeps a replaced object alive.
+   */
+  journal?: boolean;
+}
+
 interface JournalEntry<T> {
   key: string;
   /** The object the change replaced or deleted; undefined for an add. */
@@ -41,13 +49,17 @@ interface JournalEntry<T> {
 export class Store<T extends KubeObject> {
   private readonly items = new Map<string, T>();
   // The latest changes, so a reader can ask what changed since it last
-  // looked instead of comparing every object.
+  // looked instead of comparing every object. journalStart + journal.length
+  // is always `changes`.
   private journal: JournalEntry<T>[] = [];
   private journalStart = 0;
+  private changes = 0;
+  private readonly journaled: boolean;
   private readonly indexFuncs: Map<string, IndexFunc<T>>;
   private readonly indexes = new Map<string, Map<string, Set<string>>>();
 
-  constructor(indexers: Record<string, IndexFunc<T>> = {}) {
+  constructor(indexers: Record<string, IndexFunc<T>> = {}, opts: StoreOptions = {}) {
+    this.journaled = opts.journal === true;
     this.indexFuncs = new Map(Object.entries(indexers));
     if (!this.indexFuncs.has(NAMESPACE_INDEX)) {
       this.indexFuncs.set(NAMESPACE_INDEX, (o) => [o.metadata?.namespace ?? ""]);
@@ -111,16 +123,16 @@ export class Store<T extends KubeObject> {
 
   /** Counts the changes so far: a position in the journal. */
   get revision(): number {
-    return this.journalStart + this.journal.length;
+    return this.changes;
   }
 
   /**
    * The keys changed since `revision`, each with the object it held then
    * (undefined when it did not exist), or undefined when the journal no longer
-   * reaches back that far.
+   * reaches back that far (or the store keeps none).
    */
   changesSince(revision: number): Map<string, T | undefined> | undefined {
-    if (revision < this.journalStart || revision > this.revision) return undefined;
+    if (!this.journaled || revision < this.journalStart || revision > this.revision) return undefined;
     const out = new Map<string, T | undefined>();
     for (let i = revision - this.journalStart; i < this.journal.length; i++) {
       const e = this.journal[i]!;
@@ -129,7 +141,20 @@ export class Store<T extends KubeObject> {
     return out;
   }
 
+  /**
+   * No reader will ask for changes before `revision` any more: the objects
+   * they replaced are let go. The revision numbers stay as they are.
+   */
+  forgetChangesBefore(revision: number): void {
+    const drop = Math.min(revision, this.changes) - this.journalStart;
+    if (drop <= 0) return;
+    this.journal = drop >= this.journal.length ? [] : this.journal.slice(drop);
+    this.journalStart += drop;
+  }
+
   private record(key: string, previous: T | undefined): void {
+    this.changes++;
+    if (!this.journaled) return;
     this.journal.push({ key, previous });
     if (this.journal.length > JOURNAL_CAPACITY) {
       const drop = this.journal.length - JOURNAL_CAPACITY / 2;

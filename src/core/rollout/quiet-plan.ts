@@ -90,6 +90,12 @@ export class QuietPlanner {
     return this.base?.revision;
   }
 
+  /** The oldest change-log position a carry-forward at `nowMs` could still read from: none once the base is too old to carry. */
+  neededSince(nowMs: number): number | undefined {
+    const base = this.base;
+    return base && nowMs - base.plannedAt < FULL_PLAN_INTERVAL_MS ? base.revision : undefined;
+  }
+
   /** After a full plan taken at change-log position `revision`: keeps it as the base when it was quiet. */
   recordFull(set: SidecarSet, plan: Plan, memo: PlanMemo, revision: number, nowMs: number): void {
     const tally = tallyOf(plan);

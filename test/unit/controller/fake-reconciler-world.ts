@@ -23,7 +23,7 @@ export interface FakeReconcilerWorld {
 
 export function fakeReconcilerWorld(initial: SidecarSet, pods: Pod[]): FakeReconcilerWorld {
   let set = initial;
-  const store = new Store<Pod>();
+  const store = new Store<Pod>({}, { journal: true });
   for (const pod of pods) store.set(`${pod.metadata!.namespace}/${pod.metadata!.name}`, pod);
   const revisions: ControllerRevision[] = [];
   const podWrites: string[] = [];

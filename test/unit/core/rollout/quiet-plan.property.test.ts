@@ -65,7 +65,7 @@ test("property: a carried-forward plan has the full plan's status and stop reaso
     fc.property(strategy, gate, fc.array(fc.tuple(fc.nat(11), podState), { maxLength: 12 }), fc.array(fc.array(op, { minLength: 1, maxLength: 4 }), { minLength: 1, maxLength: 12 }), (s, g, initial, rounds) => {
       const base = makeSet(s);
       let set: SidecarSet = { ...base, metadata: { ...base.metadata, annotations: { ...base.metadata.annotations, ...g } } };
-      const store = new Store<Pod>();
+      const store = new Store<Pod>({}, { journal: true });
       let version = 1;
       for (const [index, state] of initial) store.set(`${state.namespace ?? "default"}/p${index}`, podOf(index, state, false, version++));
       const memo = new PlanMemo();
@@ -124,7 +124,7 @@ test("property: a carried-forward plan has the full plan's status and stop reaso
 
 test("the carried plan gives way to a full plan once the last full plan is old", () => {
   const set = makeSet();
-  const store = new Store<Pod>();
+  const store = new Store<Pod>({}, { journal: true });
   store.set("default/p1", podOf(1, { updated: true }, false, 1));
   const memo = new PlanMemo();
   const quiet = new QuietPlanner();
@@ -137,7 +137,7 @@ test("the carried plan gives way to a full plan once the last full plan is old",
 
 test("a change of the SidecarSet (the memo forgets) is never carried forward", () => {
   const set = makeSet();
-  const store = new Store<Pod>();
+  const store = new Store<Pod>({}, { journal: true });
   store.set("default/p1", podOf(1, { updated: true }, false, 1));
   const memo = new PlanMemo();
   const quiet = new QuietPlanner();
