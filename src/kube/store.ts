@@ -154,7 +154,10 @@ export class Store<T extends KubeObject> {
 
   private record(key: string, previous: T | undefined): void {
     this.changes++;
-    if (!this.journaled) return;
+    if (!this.journaled) {
+      this.journalStart = this.changes;
+      return;
+    }
     this.journal.push({ key, previous });
     if (this.journal.length > JOURNAL_CAPACITY) {
       const drop = this.journal.length - JOURNAL_CAPACITY / 2;
