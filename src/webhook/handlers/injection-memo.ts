@@ -10,7 +10,8 @@
 //
 // Only the current (second, version) is kept: a new second or any change of
 // the cache drops every entry, so nothing stale can be served and the memo
-// never holds more than the pods admitted in one second.
+// never holds more than the pods admitted in one second. Pods that come with
+// their name are never identical to a later one and are not kept.
 
 /** Where an answer is kept: the pod's key (`InjectionMemo.keyOf`), the second and the cache version. */
 export interface MemoSlot {

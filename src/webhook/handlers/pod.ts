@@ -73,7 +73,10 @@ function answerFor(req: AdmissionRequest, pod: Pod, deps: PodHandlerDeps, memo: 
   const now = deps.now();
   const version = deps.cache.version?.();
   const second = Math.floor(now.getTime() / 1000);
-  const slot = version === undefined ? undefined : { key: InjectionMemo.keyOf(req.namespace, pod), second, version };
+  // A pod that comes with its name is created once (a StatefulSet's, a bare pod): no identical pod follows it,
+  // so it is not worth its key's JSON text nor a place among the memo's few entries.
+  const reusable = version !== undefined && !pod.metadata?.name;
+  const slot = reusable ? { key: InjectionMemo.keyOf(req.namespace, pod), second, version } : undefined;
   const known = slot && memo.get(slot);
   if (known) return known;
   let drew = false;

@@ -107,6 +107,19 @@ test("identical pods in the same second get the same answer, computed once; each
   assert.deepEqual(injected, [["logtail", "proxy"], ["logtail", "proxy"]], "both injections reach the metrics");
 });
 
+test("a pod that comes with its name is answered afresh each time: no identical pod follows it", async () => {
+  const cache = new MutableCache([agent("logtail")]);
+  const clock = { now: new Date("2026-03-04T05:06:07Z") };
+  const { handler, injected } = handlerOver(cache, clock);
+  const named = (): Pod => ({ ...replica(), metadata: { ...replica().metadata, name: "web-0", generateName: undefined } });
+  const first = await answer(handler, named(), "u1");
+  const again = await answer(handler, named(), "u2");
+  assert.equal(cache.reads, 2, "each admission read the SidecarSets");
+  assert.deepEqual(patchOf(again), patchOf(first));
+  assert.deepEqual(patchOf(first), patchOf(await fresh(cache, clock, named())));
+  assert.deepEqual(injected, [["logtail"], ["logtail"]]);
+});
+
 test("a dry run served from the memo is not counted as an injection", async () => {
   const cache = new MutableCache([agent("logtail")]);
   const clock = { now: new Date("2026-03-04T05:06:07Z") };
