@@ -33,6 +33,8 @@ export interface LoadedKubeConfig {
   /** Where it came from, for the startup log line. */
   source: KubeConfigSourceName;
   server: string;
+  /** The kubeconfig files read (none in-cluster, where the service account's files are the credentials' own). */
+  files: string[];
 }
 
 /**
@@ -45,12 +47,14 @@ export function loadKubeConfig(src: KubeConfigSource = {}): LoadedKubeConfig {
   const env = src.env ?? process.env;
   const kc = new KubeConfig();
   let source: LoadedKubeConfig["source"];
+  let read: string[] = [];
   if (src.kubeconfigPath) {
     if (!fs.existsSync(src.kubeconfigPath)) {
       throw new Error(`--kubeconfig ${src.kubeconfigPath}: no such file`);
     }
     kc.loadFromFile(src.kubeconfigPath);
     source = "flag";
+    read = [src.kubeconfigPath];
   } else if (env.KUBECONFIG) {
     const files = env.KUBECONFIG.split(path.delimiter).filter((f) => f.length > 0);
     const existing = files.filter((f) => fs.existsSync(f));
@@ -62,6 +66,7 @@ export function loadKubeConfig(src: KubeConfigSource = {}): LoadedKubeConfig {
       kc.mergeConfig(more, true);
     }
     source = "env";
+    read = existing;
   } else if (env.KUBERNETES_SERVICE_HOST && fs.existsSync(`${src.serviceAccountRoot ?? ""}${SERVICE_ACCOUNT_DIR}/token`)) {
     withEnv(env, () => kc.loadFromCluster(src.serviceAccountRoot ?? ""));
     source = "in-cluster";
@@ -75,6 +80,7 @@ export function loadKubeConfig(src: KubeConfigSource = {}): LoadedKubeConfig {
     }
     kc.loadFromFile(file);
     source = "home";
+    read = [file];
   }
   if (src.context) {
     if (!kc.getContextObject(src.context)) {
@@ -85,7 +91,7 @@ export function loadKubeConfig(src: KubeConfigSource = {}): LoadedKubeConfig {
   }
   const cluster = kc.getCurrentCluster();
   if (!cluster) throw new Error(`kubeconfig: current context "${kc.getCurrentContext()}" names no cluster`);
-  return { kubeConfig: kc, source, server: cluster.server };
+  return { kubeConfig: kc, source, server: cluster.server, files: read };
 }
 
 // loadFromCluster reads process.env; run it against the given env.

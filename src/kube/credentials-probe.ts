@@ -15,8 +15,10 @@ async function answer(request: ProbeRequest): Promise<ProbeAnswer> {
   const kind = credentialKind(kubeConfig.getCurrentCluster(), kubeConfig.getCurrentUser());
   const where = { source: loaded.source, server: loaded.server };
   if (kind.kind === "in-process") return { ok: true, ...where, ...kind };
-  // Digests first: a file rewritten while it is being read shows up as a change next time.
-  const files = await Promise.all(kind.files.map(async (path) => ({ path, digest: await fileDigest(path) })));
+  // Digests first: a file rewritten while it is being read shows up as a change next time. The kubeconfig
+  // files count too: a token or certificate written into one is a change of credentials.
+  const paths = [...new Set([...loaded.files, ...kind.files])];
+  const files = await Promise.all(paths.map(async (path) => ({ path, digest: await fileDigest(path) })));
   const credentials = await resolveCredentials(kubeConfig);
   if (!credentials) return { ok: true, ...where, kind: "in-process", reason: "the credentials are not plain data" };
   return { ok: true, ...where, kind: "relayable", files, credentials };

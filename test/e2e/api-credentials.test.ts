@@ -1,13 +1,13 @@
 // How the manager holds its API credentials (src/kube/api-access.ts): a helper
-// process resolves them and the manager watches the files they came from, so
-// a rotated token is used without a restart; credentials an exec plugin
+// process resolves them and the manager watches the files they came from (the
+// kubeconfig included), so a rotated token is used without a restart; credentials an exec plugin
 // renews keep the client library in the process. The replicas authenticate as
 // the same ServiceAccount through different tokens, so the API server's audit
 // log tells the tokens apart by user uid.
 import assert from "node:assert/strict";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { test } from "node:test";
+import { test, type TestContext } from "node:test";
 import { stringify as toYaml } from "yaml";
 import { readAuditLog } from "../support/audit.js";
 import { useEnvironment, waitFor, type Environment } from "../support/environment.js";
@@ -52,12 +52,12 @@ function startLine(log: string): Record<string, unknown> {
 const writesBy = (e: Environment, uid: string, since: string): number =>
   readAuditLog(e.cluster.auditLogPath).filter((a) => a.user.uid === uid && a.requestReceivedTimestamp > since).length;
 
-test("a rotated service-account token file is picked up without a restart, from credentials a helper process resolved", async (t) => {
-  // Alone, the replica holds the Lease and renews it every few seconds: a steady stream of writes to tell the tokens apart by.
-  await env().stopManager();
-  const tokenFile = join(env().cluster.dir, "rotating-token");
-  writeFileSync(tokenFile, tokenOf(env().cluster.restrictedKubeconfigPath), { mode: 0o600 });
-  const kubeconfig = kubeconfigWithUser(env(), "token-file.kubeconfig", { "auth-provider": { name: "tokenFile", config: { tokenFile } } });
+/**
+ * Starts a replica alone on `kubeconfig` (it holds the Lease and renews it every few seconds: a steady stream of
+ * writes to tell the tokens apart by), checks that it uses the first token, calls `rotate`, and checks that
+ * within seconds every request carries the rotated token and none the old one, without a restart.
+ */
+async function expectRotationPickedUp(t: TestContext, kubeconfig: string, rotate: () => void): Promise<void> {
   const started = new Date().toISOString();
   const replica = await env().startReplica(["--leader-elect"], { kubeconfig });
   t.after(() => replica.stop());
@@ -65,8 +65,8 @@ test("a rotated service-account token file is picked up without a restart, from 
   await waitFor("Lease renewals with the first token", async () => writesBy(env(), FIRST_UID, started) > 0, { timeoutMs: 60_000, intervalMs: 1_000 });
 
   const rotatedAt = new Date().toISOString();
-  writeFileSync(tokenFile, tokenOf(env().cluster.replicaKubeconfigPath));
-  // The token file is checked every 10 s.
+  rotate();
+  // The files are checked every 10 s.
   await waitFor("writes with the rotated token", async () => writesBy(env(), ROTATED_UID, rotatedAt) > 0, { timeoutMs: 60_000, intervalMs: 1_000 });
   await new Promise((r) => setTimeout(r, 1_000));
   const settled = new Date().toISOString();
@@ -75,6 +75,21 @@ test("a rotated service-account token file is picked up without a restart, from 
   assert.equal(writesBy(env(), FIRST_UID, settled), 0, "no request carries the old token any more");
   const res = await fetch(`http://127.0.0.1:${replica.metricsPort}/readyz`);
   assert.equal(res.status, 200, "the replica stays ready across the rotation");
+}
+
+test("a rotated service-account token file is picked up without a restart, from credentials a helper process resolved", async (t) => {
+  await env().stopManager();
+  const tokenFile = join(env().cluster.dir, "rotating-token");
+  writeFileSync(tokenFile, tokenOf(env().cluster.restrictedKubeconfigPath), { mode: 0o600 });
+  const kubeconfig = kubeconfigWithUser(env(), "token-file.kubeconfig", { "auth-provider": { name: "tokenFile", config: { tokenFile } } });
+  await expectRotationPickedUp(t, kubeconfig, () => writeFileSync(tokenFile, tokenOf(env().cluster.replicaKubeconfigPath)));
+});
+
+test("a token written into the kubeconfig itself is picked up without a restart", async (t) => {
+  await env().stopManager();
+  const file = "embedded-token.kubeconfig";
+  const kubeconfig = kubeconfigWithUser(env(), file, { token: tokenOf(env().cluster.restrictedKubeconfigPath) });
+  await expectRotationPickedUp(t, kubeconfig, () => kubeconfigWithUser(env(), file, { token: tokenOf(env().cluster.replicaKubeconfigPath) }));
 });
 
 test("credentials an exec plugin renews load the client library in the process and work", async (t) => {

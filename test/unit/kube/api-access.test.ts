@@ -118,9 +118,12 @@ test("the helper process resolves a kubeconfig file and reports the files with t
   assert.equal(answer.server, "https://10.0.0.1:6443");
   assert.equal(answer.credentials.headers.Authorization, "Bearer s3cret");
   assert.match(answer.credentials.tls.ca ?? "", /BEGIN CERTIFICATE/);
-  assert.equal(answer.files.length, 1);
-  assert.equal(answer.files[0]!.path, ca);
-  assert.match(answer.files[0]!.digest, /^[0-9a-f]{64}$/);
+  assert.deepEqual(
+    answer.files.map((f) => f.path),
+    [kubeconfig, ca],
+    "the kubeconfig itself is watched too: a token written into it is a rotation",
+  );
+  for (const f of answer.files) assert.match(f.digest, /^[0-9a-f]{64}$/);
 
   const missing = await probeCredentials({ kubeconfigPath: join(dir, "absent") });
   assert.deepEqual(missing, { ok: false, message: `--kubeconfig ${join(dir, "absent")}: no such file` });
