@@ -1,6 +1,8 @@
 // Benchmark: planUpgrade over 10k and 100k matched pods with scatter and
 // priority strategies, as a first plan and as the controller's re-plan after
-// a few pods changed. Prints a table of milliseconds; never fails a build.
+// a few pods changed; then 100 SidecarSets that select none of the pods (each
+// lists them all): their re-plans and what their plan memos hold. Prints
+// tables of milliseconds and MB; never fails a build.
 import { performance } from "node:perf_hooks";
 import { defaultSidecarSet } from "../src/api/defaults.js";
 import {
@@ -195,3 +197,31 @@ process.stdout.write(
 );
 process.stdout.write("READ PODS MS: one pass touching every pod's labels, annotations, containers, statuses and conditions (the floor under a plan)\n");
 for (const r of rows) process.stdout.write(r.map((c, i) => c.padEnd(widths[i]!)).join("  ").trimEnd() + "\n");
+
+// Every SidecarSet lists every pod of its scope, whether it selects them or not: what that costs 100 of them.
+const gc = (globalThis as { gc?: () => void }).gc;
+const heapMb = (): number => {
+  gc?.();
+  return process.memoryUsage().heapUsed / 2 ** 20;
+};
+const others = Array.from({ length: 100 }, (_, i) => {
+  const s = sidecarSet();
+  return { ...s, metadata: { ...s.metadata, name: `other-${i}` }, spec: { ...s.spec, selector: { matchLabels: { app: `other-${i}` } } } };
+});
+const unselectedRows: string[][] = [["PODS", "SIDECARSETS", "FIRST PLANS MS", "RE-PLANS MS", "MEMOS HOLD MB"]];
+for (const n of [10_000, 100_000]) {
+  const list = pods(set, n, false);
+  const memos = others.map(() => new PlanMemo());
+  const before = heapMb();
+  let t = performance.now();
+  others.forEach((s, i) => planUpgrade(s, list, { now: START, memo: memos[i]! }));
+  const first = performance.now() - t;
+  const held = heapMb() - before;
+  t = performance.now();
+  others.forEach((s, i) => planUpgrade(s, list, { now: START, memo: memos[i]! }));
+  const again = performance.now() - t;
+  unselectedRows.push([String(n), `${others.length}, selecting none`, first.toFixed(0), again.toFixed(0), gc ? held.toFixed(1) : "(run with --expose-gc)"]);
+}
+const unselectedWidths = unselectedRows[0]!.map((_, i) => Math.max(...unselectedRows.map((r) => r[i]!.length)));
+process.stdout.write("\nSidecarSets that select none of the pods: all of them planned, then planned again with their memos\n");
+for (const r of unselectedRows) process.stdout.write(r.map((c, i) => c.padEnd(unselectedWidths[i]!)).join("  ").trimEnd() + "\n");

@@ -19,6 +19,7 @@ const benches = files.filter((f) => only.length === 0 || only.some((o) => f.star
 for (const file of benches) {
   const shown = cluster ? `cluster/${file}` : file;
   process.stdout.write(`\n== bench/${shown}\n`);
-  const r = spawnSync(process.execPath, ["--import", "tsx", join(here, file), ...passThrough], { stdio: "inherit" });
+  // --expose-gc: benchmarks that report memory collect first, so they read what is held, not garbage.
+  const r = spawnSync(process.execPath, ["--expose-gc", "--import", "tsx", join(here, file), ...passThrough], { stdio: "inherit" });
   if (r.status !== 0) process.stdout.write(`(bench/${shown} exited ${r.status})\n`);
 }

@@ -91,11 +91,19 @@ export class PlanMemo {
     return entry;
   }
 
-  /** The pod's selection flags, computed by `compute` the first time. */
+  /**
+   * The pod's selection flags, computed by `compute` the first time. A pod S
+   * does not select is not remembered: every SidecarSet lists every pod of its
+   * scope, and an entry per pod and SidecarSet would grow with their product
+   * (100 SidecarSets over 100k pods: 10M entries, about 780 MB), while telling
+   * again that a selector does not match costs about as much as looking it up.
+   */
   selectionOf(pod: Pod, compute: (pod: Pod) => number): number {
     let entry = this.entryOf(pod);
     if (entry === undefined) {
-      entry = { flags: compute(pod), facts: undefined };
+      const flags = compute(pod);
+      if (flags === 0) return 0;
+      entry = { flags, facts: undefined };
       this.entries.set(pod, entry);
       this.lastEntry = entry;
     }
