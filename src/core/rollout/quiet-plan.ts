@@ -43,12 +43,21 @@ interface Base {
   revision: number;
   /** When the last full plan ran (ms). */
   plannedAt: number;
+  /** When the base was last taken or carried forward (ms). */
+  usedAt: number;
   /** The progress policy the base was judged under: a resume changes it without changing the memo's inputs. */
   policy: string;
 }
 
 /** A full plan is run at least this often, whatever the changes: a carried status never drifts for long. */
 export const FULL_PLAN_INTERVAL_MS = 60_000;
+
+/**
+ * How long the pod cache keeps the changes a base was not carried over. A SidecarSet that pod events
+ * concern is reconciled about once a second; one they do not concern would hold a minute of every other
+ * pod's changes for a carry-forward that a full plan of its few pods does as well.
+ */
+export const CHANGES_KEPT_FOR_MS = 10_000;
 
 const STATUS_KEYS = ["matchedPods", "updatedPods", "readyPods", "updatedReadyPods", "notInjectedPods"] as const;
 
@@ -90,10 +99,14 @@ export class QuietPlanner {
     return this.base?.revision;
   }
 
-  /** The oldest change-log position a carry-forward at `nowMs` could still read from: none once the base is too old to carry. */
+  /**
+   * The oldest change-log position a carry-forward at `nowMs` is worth keeping changes for: none once the
+   * base is too old to carry, or has not been used for CHANGES_KEPT_FOR_MS (the next plan is then a full one).
+   */
   neededSince(nowMs: number): number | undefined {
     const base = this.base;
-    return base && nowMs - base.plannedAt < FULL_PLAN_INTERVAL_MS ? base.revision : undefined;
+    if (!base || nowMs - base.plannedAt >= FULL_PLAN_INTERVAL_MS || nowMs - base.usedAt >= CHANGES_KEPT_FOR_MS) return undefined;
+    return base.revision;
   }
 
   /** After a full plan taken at change-log position `revision`: keeps it as the base when it was quiet. */
@@ -101,7 +114,7 @@ export class QuietPlanner {
     const tally = tallyOf(plan);
     this.base =
       plan.stopped !== null && quietReason(set, tally) === plan.stopped
-        ? { tally, memoGeneration: memo.generation, revision, plannedAt: nowMs, policy: policyKey(set) }
+        ? { tally, memoGeneration: memo.generation, revision, plannedAt: nowMs, usedAt: nowMs, policy: policyKey(set) }
         : undefined;
   }
 
@@ -140,7 +153,7 @@ export class QuietPlanner {
       this.base = undefined;
       return undefined;
     }
-    this.base = { ...base, tally, revision };
+    this.base = { ...base, tally, revision, usedAt: nowMs };
     return quietPlan(set, tally, stopped, opts, listing);
   }
 }

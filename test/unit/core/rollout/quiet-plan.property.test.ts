@@ -11,7 +11,7 @@ import type { Pod } from "../../../../src/api/kube-types.js";
 import type { SidecarSet } from "../../../../src/api/types.js";
 import { planUpgrade } from "../../../../src/core/rollout/plan.js";
 import { PlanMemo } from "../../../../src/core/rollout/plan-memo.js";
-import { FULL_PLAN_INTERVAL_MS, QuietPlanner } from "../../../../src/core/rollout/quiet-plan.js";
+import { CHANGES_KEPT_FOR_MS, FULL_PLAN_INTERVAL_MS, QuietPlanner } from "../../../../src/core/rollout/quiet-plan.js";
 import { Store } from "../../../../src/kube/store.js";
 import { PROGRESS_DEADLINE_ANNOTATION, RESUMED_AT_ANNOTATION } from "../../../../src/api/keys.js";
 import { at, makePod, makeSet, NOW, type PodState } from "./fixtures.js";
@@ -122,27 +122,43 @@ test("property: a carried-forward plan has the full plan's status and stop reaso
   );
 });
 
-test("the carried plan gives way to a full plan once the last full plan is old", () => {
+/** One updated pod in a journaled store, and a quiet planner with its base taken at time 0. */
+function quietBase() {
   const set = makeSet();
   const store = new Store<Pod>({}, { journal: true });
   store.set("default/p1", podOf(1, { updated: true }, false, 1));
   const memo = new PlanMemo();
   const quiet = new QuietPlanner();
   const opts = { now: NOW, memo };
+  const unused = quiet.neededSince(0);
   quiet.recordFull(set, planUpgrade(set, store.list(), opts), memo, store.revision, 0);
   const changes = () => ({ previous: store.changesSince(quiet.revision!)!, current: (k: string) => store.get(k) });
+  return { set, store, quiet, opts, changes, unused };
+}
+
+test("the carried plan gives way to a full plan once the last full plan is old", () => {
+  const { set, store, quiet, opts, changes } = quietBase();
   assert.ok(quiet.carryForward(set, changes(), opts, () => store.list(), store.revision, FULL_PLAN_INTERVAL_MS - 1));
   assert.equal(quiet.carryForward(set, changes(), opts, () => store.list(), store.revision, FULL_PLAN_INTERVAL_MS), undefined);
 });
 
+test("the changes a base needs are kept while it is used, and not once it has gone unused for a while or grown old", () => {
+  const { set, store, quiet, opts, changes, unused } = quietBase();
+  assert.equal(unused, undefined, "no base, nothing to keep");
+  assert.equal(quiet.neededSince(CHANGES_KEPT_FOR_MS - 1), store.revision);
+  assert.equal(quiet.neededSince(CHANGES_KEPT_FOR_MS), undefined, "unused for too long: the next plan is a full one");
+  // Carried forward now and then, the base keeps its changes until the last full plan is old.
+  let t = 0;
+  while ((t += CHANGES_KEPT_FOR_MS - 1) < FULL_PLAN_INTERVAL_MS) {
+    store.set("default/p1", podOf(1, { updated: true }, false, 1 + t));
+    assert.ok(quiet.carryForward(set, changes(), opts, () => store.list(), store.revision, t));
+    assert.equal(quiet.neededSince(t + 1), store.revision);
+  }
+  assert.equal(quiet.neededSince(FULL_PLAN_INTERVAL_MS), undefined, "too old to carry");
+});
+
 test("a change of the SidecarSet (the memo forgets) is never carried forward", () => {
-  const set = makeSet();
-  const store = new Store<Pod>({}, { journal: true });
-  store.set("default/p1", podOf(1, { updated: true }, false, 1));
-  const memo = new PlanMemo();
-  const quiet = new QuietPlanner();
-  quiet.recordFull(set, planUpgrade(set, store.list(), { now: NOW, memo }), memo, store.revision, 0);
+  const { set, store, quiet, opts, changes } = quietBase();
   const changed = { ...set, spec: { ...set.spec, containers: [{ name: "sidecar", image: "sidecar:v9" }] } };
-  const changes = { previous: store.changesSince(quiet.revision!)!, current: (k: string) => store.get(k) };
-  assert.equal(quiet.carryForward(changed, changes, { now: NOW, memo }, () => store.list(), store.revision, 1), undefined);
+  assert.equal(quiet.carryForward(changed, changes(), opts, () => store.list(), store.revision, 1), undefined);
 });
