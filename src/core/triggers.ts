@@ -120,10 +120,9 @@ export function podUpdatedTriggers(oldPod: Pod, newPod: Pod, sets: readonly Side
     const name = set.metadata.name ?? "";
     if (sidecarFailureMayHaveChanged(oldPod, newPod, set)) out.push({ sidecarSet: name, delayMs: 0 });
     else if (now) {
-      const countsAlone = !scopeChanged && !startedTerminating && becameUnreadyOnCurrentRevision(set, oldPod, newPod);
+      const countsAlone = !startedTerminating && becameUnreadyOnCurrentRevision(set, oldPod, newPod);
       out.push({ sidecarSet: name, delayMs: scopeChanged ? 0 : countsAlone ? COUNTS_ONLY_DELAY_MS : eventDelay(set, newPod) });
-    }
-    else if (isConsistent(oldPod, set) !== isConsistent(newPod, set)) out.push({ sidecarSet: name, delayMs: CONSISTENCY_FLIP_DELAY_MS });
+    } else if (isConsistent(oldPod, set) !== isConsistent(newPod, set)) out.push({ sidecarSet: name, delayMs: CONSISTENCY_FLIP_DELAY_MS });
   }
   return unique(out);
 }

@@ -49,11 +49,10 @@ interface JournalEntry<T> {
 export class Store<T extends KubeObject> {
   private readonly items = new Map<string, T>();
   // The latest changes, so a reader can ask what changed since it last
-  // looked instead of comparing every object. journalStart + journal.length
-  // is always `changes`.
+  // looked instead of comparing every object. A store without a journal
+  // only moves journalStart, so the revision still counts changes.
   private journal: JournalEntry<T>[] = [];
   private journalStart = 0;
-  private changes = 0;
   private readonly journaled: boolean;
   private readonly indexFuncs: Map<string, IndexFunc<T>>;
   private readonly indexes = new Map<string, Map<string, Set<string>>>();
@@ -123,7 +122,7 @@ export class Store<T extends KubeObject> {
 
   /** Counts the changes so far: a position in the journal. */
   get revision(): number {
-    return this.changes;
+    return this.journalStart + this.journal.length;
   }
 
   /**
@@ -146,16 +145,15 @@ export class Store<T extends KubeObject> {
    * they replaced are let go. The revision numbers stay as they are.
    */
   forgetChangesBefore(revision: number): void {
-    const drop = Math.min(revision, this.changes) - this.journalStart;
+    const drop = Math.min(revision, this.revision) - this.journalStart;
     if (drop <= 0) return;
     this.journal = drop >= this.journal.length ? [] : this.journal.slice(drop);
     this.journalStart += drop;
   }
 
   private record(key: string, previous: T | undefined): void {
-    this.changes++;
     if (!this.journaled) {
-      this.journalStart = this.changes;
+      this.journalStart++;
       return;
     }
     this.journal.push({ key, previous });
