@@ -91,13 +91,13 @@ test("with --leader-elect the manager takes the sidecarset-manager Lease and sti
     }
   });
   assert.ok(lease.spec?.leaseDurationSeconds && lease.spec.leaseDurationSeconds > 0, "the Lease has a duration");
-  const leaderLines = readFileSync(env().managerLog, "utf8")
-    .split("\n")
-    .filter((l) => l.includes('"became leader"'))
-    .map((l) => JSON.parse(l) as { identity?: string });
-  assert.ok(
-    leaderLines.some((l) => l.identity === lease.spec?.holderIdentity),
-    `the manager logged that it became leader as the Lease's holder ${lease.spec?.holderIdentity}`,
+  // The log reaches its file through a pipe, after the Lease write it follows: wait for the line.
+  await waitFor(`the manager to log that it became leader as the Lease's holder ${lease.spec?.holderIdentity}`, async () =>
+    readFileSync(env().managerLog, "utf8")
+      .split("\n")
+      .filter((l) => l.includes('"became leader"'))
+      .map((l) => JSON.parse(l) as { identity?: string })
+      .some((l) => l.identity === lease.spec?.holderIdentity),
   );
 
   const ns = "leader-elect";
