@@ -1,5 +1,6 @@
 // Benchmark: the pod webhook under direct load over loopback. The production
-// HTTPS server and admission routes run in a process of their own on one CPU
+// HTTPS server and admission routes (the shipped build, dist/, built first when
+// missing or with --build) run in a process of their own on one CPU
 // (taskset, where available); autocannon, on the other CPU, posts
 // AdmissionReviews of a pod that 10 of 100 SidecarSets inject over keep-alive
 // connections, 1 to 64 at a time: first the same pod every time (as the pods
@@ -19,6 +20,7 @@ import autocannon from "autocannon";
 import { createCertBundle, servingNames } from "../src/webhook/cert-issue.js";
 import { MUTATE_POD_PATH } from "../src/webhook/handlers/index.js";
 import { pod } from "./support/admission-workload.js";
+import { ensureShippedBuild } from "./support/shipped-build.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const CONNECTIONS = [1, 4, 16, 64];
@@ -35,6 +37,8 @@ if (pinned && process.env.MUTATE_POD_LOAD_PINNED === undefined) {
   });
   process.exit(self.status ?? 1);
 }
+
+ensureShippedBuild();
 
 interface Server {
   child: ChildProcess;

@@ -21,12 +21,10 @@
 //   … --manager-flag=--sidecarset-workers=1       a further manager flag (repeatable), e.g. for a control run
 //
 // Never fails a build; needs the control-plane binary (npm run testbin).
-import { spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
-import { join } from "node:path";
+import { ensureShippedBuild } from "../support/shipped-build.js";
 import { apiServerMetrics } from "../support/api-server-metrics.js";
 import { performance } from "node:perf_hooks";
-import { applyYaml, MANAGER_NAMESPACE, REPO_ROOT, startEnvironment, type Environment } from "../../test/support/environment.js";
+import { applyYaml, MANAGER_NAMESPACE, startEnvironment, type Environment } from "../../test/support/environment.js";
 import { createNamespace, rawRequest, waitFor } from "../../test/support/kube.js";
 import { deploymentManifest, setSidecarImage } from "../../test/support/rollout.js";
 import { getSidecarSet, sidecarSetObject } from "../../test/support/sidecarsets.js";
@@ -227,12 +225,7 @@ async function withControllerStandingBy(env: Environment, measure: () => Promise
 }
 
 async function main(): Promise<void> {
-  const entry = join(REPO_ROOT, "dist/cli/main.js");
-  if (!existsSync(entry) || process.argv.includes("--build")) {
-    console.log("building dist/ (npm run build)…");
-    const built = spawnSync("npm", ["run", "build"], { cwd: REPO_ROOT, stdio: "inherit" });
-    if (built.status !== 0) throw new Error("npm run build failed");
-  }
+  const entry = ensureShippedBuild();
   const env = await startEnvironment({ managerEntry: entry, managerArgs: ["--log-level", "info", ...managerFlags],
     kubelet: { restartDelayMs: 1_000 },
     ...(cpuProfileDir ? { managerNodeArgs: ["--cpu-prof", "--cpu-prof-dir", cpuProfileDir] } : {}),

@@ -7,8 +7,8 @@
 //
 //   npm run bench:cluster -- footprint [--pods 1000,10000]
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { existsSync } from "node:fs";
 import { join } from "node:path";
+import { ensureShippedBuild } from "../support/shipped-build.js";
 import { performance } from "node:perf_hooks";
 import { managerFlags, REPO_ROOT, startEnvironment, type Environment } from "../../test/support/environment.js";
 import { createNamespace, rawRequest, waitFor } from "../../test/support/kube.js";
@@ -84,11 +84,7 @@ function controlRss(): { bare: string; clientNode: string } {
 }
 
 async function main(): Promise<void> {
-  const entry = join(REPO_ROOT, "dist/cli/main.js");
-  if (!existsSync(entry) || process.argv.includes("--build")) {
-    const built = spawnSync("npm", ["run", "build"], { cwd: REPO_ROOT, stdio: "inherit" });
-    if (built.status !== 0) throw new Error("npm run build failed");
-  }
+  const entry = ensureShippedBuild();
   const env = await startEnvironment({ managerEntry: entry, managerArgs: ["--leader-elect", "--log-level", "info"] });
   const standby = await startStandby(env, entry);
   const rows: string[] = [];

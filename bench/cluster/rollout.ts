@@ -17,13 +17,11 @@
 // manager's is ours.
 //
 //   npm run bench:cluster -- rollout [--pods N] [--control]
-import { spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
-import { join } from "node:path";
+import { ensureShippedBuild } from "../support/shipped-build.js";
 import { apiServerMetrics } from "../support/api-server-metrics.js";
 import { describeTimeline, RolloutTimeline } from "../support/rollout-timeline.js";
 import { performance } from "node:perf_hooks";
-import { applyYaml, REPO_ROOT, startEnvironment, type Environment } from "../../test/support/environment.js";
+import { applyYaml, startEnvironment, type Environment } from "../../test/support/environment.js";
 import type { Pod } from "../../src/api/kube-types.js";
 import { createNamespace, isPodReady, listPods, rawRequest, recordPodEvents, waitFor } from "../../test/support/kube.js";
 import { deploymentManifest, SIDECAR, setSidecarImage, sidecarSetManifest, specImage, statusImage } from "../../test/support/rollout.js";
@@ -120,11 +118,7 @@ async function managerCounters(env: Environment): Promise<{ reconciles: number; 
 }
 
 async function main(): Promise<void> {
-  const entry = join(REPO_ROOT, "dist/cli/main.js");
-  if (!existsSync(entry) || process.argv.includes("--build")) {
-    const built = spawnSync("npm", ["run", "build"], { cwd: REPO_ROOT, stdio: "inherit" });
-    if (built.status !== 0) throw new Error("npm run build failed");
-  }
+  const entry = ensureShippedBuild();
   const env = await startEnvironment({ managerEntry: entry, managerArgs: ["--log-level", "info"], kubelet: { restartDelayMs: RESTART_MS } });
   try {
     await createNamespace(env.clients, NAME);

@@ -1,5 +1,5 @@
 // The pod webhook alone, for bench/mutate-pod-load.ts: the production
-// WebhookServer and admission routes over a fixed cache holding the shared
+// WebhookServer and admission routes of the shipped build over a fixed cache holding the shared
 // admission workload's 100 SidecarSets. Reads its certificate pair as JSON on
 // stdin and prints the port it listens on.
 //
@@ -9,10 +9,16 @@
 import { readFileSync } from "node:fs";
 import { createServer } from "node:https";
 import type { AddressInfo } from "node:net";
-import { silentLogger } from "../../src/observability/logger.js";
-import { admissionRoutes } from "../../src/webhook/handlers/index.js";
-import { WebhookServer } from "../../src/webhook/server.js";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 import { sidecarSets } from "./admission-workload.js";
+import { DIST } from "./shipped-build.js";
+
+// The shipped build's server and routes (the load side builds dist/ first).
+const shipped = <T>(module: string): Promise<T> => import(pathToFileURL(join(DIST, module)).href) as Promise<T>;
+const { silentLogger } = await shipped<typeof import("../../src/observability/logger.js")>("observability/logger.js");
+const { admissionRoutes } = await shipped<typeof import("../../src/webhook/handlers/index.js")>("webhook/handlers/index.js");
+const { WebhookServer } = await shipped<typeof import("../../src/webhook/server.js")>("webhook/server.js");
 
 const input = JSON.parse(readFileSync(0, "utf8")) as { cert: string; key: string; answer?: string };
 

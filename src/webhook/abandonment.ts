@@ -1,25 +1,33 @@
 // When the server gives up on a request: at its deadline, or when its client
-// goes away. The route sees this as an AbortSignal. The server's own waits on
-// the request (for its body, then for the route's answer) are told directly:
-// as listeners of that signal they cost several µs per request, at every
-// admission, for an event that nearly never happens.
+// goes away. The route sees this as a RequestAbandonment: a flag, and an
+// AbortSignal made only when someone asks for it (an AbortController costs
+// several µs at every admission, for an event that nearly never happens). The
+// server's own waits on the request (for its body, then for the route's
+// answer) are told directly, not as listeners of that signal.
+import type { RequestAbandonment } from "./admission.js";
 
-export class Abandonment {
-  private readonly controller = new AbortController();
+export class Abandonment implements RequestAbandonment {
+  private controller: AbortController | undefined;
   private onAbandon: (() => void) | undefined;
+  private done = false;
 
-  /** Aborts when the request is abandoned. */
+  /** Aborts when the request is abandoned (at once if it already is). */
   get signal(): AbortSignal {
+    if (!this.controller) {
+      this.controller = new AbortController();
+      if (this.done) this.controller.abort();
+    }
     return this.controller.signal;
   }
 
   get abandoned(): boolean {
-    return this.controller.signal.aborted;
+    return this.done;
   }
 
   abandon(): void {
-    if (this.abandoned) return;
-    this.controller.abort();
+    if (this.done) return;
+    this.done = true;
+    this.controller?.abort();
     const notify = this.onAbandon;
     this.onAbandon = undefined;
     notify?.();
@@ -31,7 +39,7 @@ export class Abandonment {
    * server waits for one thing after another.
    */
   whileWaiting(onAbandon: () => void): () => void {
-    if (this.abandoned) onAbandon();
+    if (this.done) onAbandon();
     else this.onAbandon = onAbandon;
     return () => {
       if (this.onAbandon === onAbandon) this.onAbandon = undefined;

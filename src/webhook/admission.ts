@@ -304,10 +304,18 @@ export function describeObject(req: AdmissionRequest): string {
   return `${req.kind.kind} ${ns ? `${ns}/` : ""}${name}`;
 }
 
-export type AdmissionHandler = (req: AdmissionRequest, signal: AbortSignal) => AdmissionResponse | Promise<AdmissionResponse>;
+/** Whether the HTTP layer gave up on a request; `signal` aborts then (it may be made only when read). */
+export interface RequestAbandonment {
+  readonly abandoned: boolean;
+  readonly signal: AbortSignal;
+}
+
+export type AdmissionHandler = (req: AdmissionRequest, abandonment: RequestAbandonment) => AdmissionResponse | Promise<AdmissionResponse>;
 
 export interface HandleOptions {
-  /** Aborts when the HTTP layer gives up; the answer is then a timeout denial. */
+  /** When the HTTP layer gives up; the answer is then a timeout denial. */
+  abandonment?: RequestAbandonment;
+  /** The same, for callers that hold an AbortSignal. */
   signal?: AbortSignal;
   /** Told about handler exceptions (for the log). */
   onError?(error: unknown, req: AdmissionRequest): void;
@@ -332,13 +340,13 @@ export async function handleAdmission(body: unknown, handler: AdmissionHandler, 
     return { status: 200, body: toReview(denied(decoded.uid, 400, message, "BadRequest")) };
   }
   const req = decoded.request;
-  const signal = opts.signal ?? new AbortController().signal;
+  const abandonment = opts.abandonment ?? (opts.signal ? abandonmentOf(opts.signal) : NEVER_ABANDONED);
   let response: AdmissionResponse;
   try {
-    if (signal.aborted) throw ABORTED;
-    const answer = handler(req, signal);
+    if (abandonment.abandoned) throw ABORTED;
+    const answer = handler(req, abandonment);
     // An answer given at once has nothing to race the signal against.
-    response = answer instanceof Promise ? await raceAbort(answer, signal) : answer;
+    response = answer instanceof Promise ? await raceAbort(answer, abandonment.signal) : answer;
   } catch (e) {
     if (e === ABORTED) {
       response = denied(req.uid, 504, `admitting ${describeObject(req)} took too long and was abandoned`, "Timeout");
@@ -354,6 +362,18 @@ export async function handleAdmission(body: unknown, handler: AdmissionHandler, 
 }
 
 const ABORTED = Symbol("aborted");
+
+function abandonmentOf(signal: AbortSignal): RequestAbandonment {
+  return {
+    get abandoned() {
+      return signal.aborted;
+    },
+    signal,
+  };
+}
+
+/** For callers with no HTTP layer: nothing ever aborts its signal, so one serves every call. */
+const NEVER_ABANDONED: RequestAbandonment = abandonmentOf(new AbortController().signal);
 
 function raceAbort<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
   if (signal.aborted) return Promise.reject(ABORTED);

@@ -14,13 +14,12 @@ import type { AddressInfo } from "node:net";
 import tls from "node:tls";
 import type { Logger } from "pino";
 import { Abandonment } from "./abandonment.js";
-import { badRequest, type HttpReply } from "./admission.js";
+import { badRequest, type HttpReply, type RequestAbandonment } from "./admission.js";
 
-export interface WebhookRequest {
-  path: string;
-  body: unknown;
-  /** Aborts at the request deadline or when the client goes away. */
-  signal: AbortSignal;
+/** `abandoned` and `signal` (made when first read) tell of the request deadline or a client gone away. */
+export interface WebhookRequest extends RequestAbandonment {
+  readonly path: string;
+  readonly body: unknown;
 }
 
 export type WebhookHandler = (req: WebhookRequest) => HttpReply | Promise<HttpReply>;
@@ -241,7 +240,7 @@ export class WebhookServer {
         const reply = badRequest(`body is not valid JSON: ${(e as Error).message}`);
         return json(res, reply.status, reply.body);
       }
-      const answer = route({ path, body, signal: abandonment.signal });
+      const answer = route(routedRequest(path, body, abandonment));
       const reply = answer instanceof Promise ? await withHardDeadline(answer, abandonment, this.deadlineGraceMs) : answer;
       if (reply === undefined) {
         return json(res, 504, statusBody(504, "Timeout", `no answer within ${this.requestTimeoutMs}ms`));
@@ -262,6 +261,19 @@ export class WebhookServer {
     res.setHeader("Connection", "close");
     return json(res, 413, statusBody(413, "RequestEntityTooLarge", `request body of ${size} bytes exceeds the limit of ${this.maxBodyBytes} bytes`));
   }
+}
+
+function routedRequest(path: string, body: unknown, abandonment: Abandonment): WebhookRequest {
+  return {
+    path,
+    body,
+    get abandoned() {
+      return abandonment.abandoned;
+    },
+    get signal() {
+      return abandonment.signal;
+    },
+  };
 }
 
 /** How much of an oversized body is read (and dropped) before the 413 goes out. */

@@ -31,11 +31,11 @@ export interface HandlerDeps {
 
 /** One route: AdmissionReview in, AdmissionReview (or HTTP 400) out; handler exceptions logged and denied. */
 export function admissionRoute(handler: AdmissionHandler, logger: Logger): WebhookHandler {
-  return ({ path, body, signal }) =>
-    handleAdmission(body, handler, {
-      signal,
+  return (request) =>
+    handleAdmission(request.body, handler, {
+      abandonment: request,
       onError: (e, req) =>
-        logger.error({ path, uid: req.uid, err: e instanceof Error ? e.message : String(e) }, "admission handler failed"),
+        logger.error({ path: request.path, uid: req.uid, err: e instanceof Error ? e.message : String(e) }, "admission handler failed"),
     });
 }
 

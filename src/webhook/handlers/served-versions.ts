@@ -18,11 +18,11 @@ import { invalid, patched, type AdmissionHandler, type AdmissionRequest, type Ad
 type Json = Record<string, unknown>;
 
 export function servingBothVersions(handler: AdmissionHandler): AdmissionHandler {
-  return async (req, signal) => {
+  return async (req, abandonment) => {
     const { group, version, kind } = req.kind;
-    if (group !== GROUP || kind !== KIND || version !== V1BETA1) return handler(req, signal);
+    if (group !== GROUP || kind !== KIND || version !== V1BETA1) return handler(req, abandonment);
     const asAlpha = asV1alpha1(req);
-    const answer = await handler(asAlpha, signal);
+    const answer = await handler(asAlpha, abandonment);
     if (answer.patch && req.object && asAlpha.object) return repatch(answer, req.object, asAlpha.object);
     return answer.status?.details?.causes ? withV1beta1Paths(answer) : answer;
   };

@@ -38,7 +38,7 @@ export function sidecarSetKindProblem(req: AdmissionRequest): string | undefined
 }
 
 export function createSidecarSetMutateHandler(deps: SidecarSetMutateDeps = {}): AdmissionHandler {
-  return (req, signal) => {
+  return (req, abandonment) => {
     if (req.subResource) return allowed(req.uid);
     if (req.operation !== "CREATE" && req.operation !== "UPDATE") return allowed(req.uid);
     const kindProblem = sidecarSetKindProblem(req);
@@ -48,7 +48,7 @@ export function createSidecarSetMutateHandler(deps: SidecarSetMutateDeps = {}): 
     // A malformed object (a list where a map belongs, an unknown enum…) cannot
     // be defaulted: answer with every problem, field path by field path, as
     // the validating webhook would.
-    if (checkShape(submitted, KIND).errors.length > 0) return deps.validate ? deps.validate(req, signal) : allowed(req.uid);
+    if (checkShape(submitted, KIND).errors.length > 0) return deps.validate ? deps.validate(req, abandonment) : allowed(req.uid);
 
     let defaulted: SidecarSet;
     try {

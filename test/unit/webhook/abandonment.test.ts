@@ -36,3 +36,11 @@ test("a wait begun after the abandonment is told at once", () => {
   a.whileWaiting(() => told.push("late"));
   assert.deepEqual(told, ["late"]);
 });
+
+test("a signal first read after the abandonment is already aborted, and stays the same signal", () => {
+  const a = new Abandonment();
+  a.abandon();
+  const signal = a.signal;
+  assert.equal(signal.aborted, true);
+  assert.equal(a.signal, signal);
+});

@@ -162,7 +162,7 @@ test("a body exactly at the cap is accepted", async () => {
 
 test("an admission handler slower than the deadline gets a timeout denial, not a hang", async () => {
   const { port } = await startServer(
-    { "/mutate": ({ body, signal }) => handleAdmission(body, () => new Promise<AdmissionResponse>(() => {}), { signal }) },
+    { "/mutate": (request) => handleAdmission(request.body, () => new Promise<AdmissionResponse>(() => {}), { abandonment: request }) },
     { requestTimeoutMs: 100 },
   );
   const review = {

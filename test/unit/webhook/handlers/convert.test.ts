@@ -9,7 +9,7 @@ const ALPHA = "apps.kruise.io/v1alpha1";
 const BETA = "apps.kruise.io/v1beta1";
 
 async function convert(body: unknown): Promise<{ status: number; review: ConversionReview }> {
-  const reply = await route({ path: CONVERT_PATH, body, signal: new AbortController().signal });
+  const reply = await route({ path: CONVERT_PATH, body, abandoned: false, signal: new AbortController().signal });
   return { status: reply.status, review: reply.body as ConversionReview };
 }
 

@@ -16,7 +16,7 @@ const BETA_RESOURCE = { group: "apps.kruise.io", version: "v1beta1", resource: "
 function routes(sidecarSets: SidecarSet[] = []) {
   const deps = { cache: fakeCache({ sidecarSets, namespaces: { web: { "kubernetes.io/metadata.name": "web" } } }), now: () => new Date(0), random: () => 0.5, logger: capturingLogger().logger };
   const all = admissionRoutes(deps);
-  const asHandler = (path: string) => (body: unknown) => all[path]!({ path, body, signal: new AbortController().signal });
+  const asHandler = (path: string) => (body: unknown) => all[path]!({ path, body, abandoned: false, signal: new AbortController().signal });
   return { mutate: asHandler(MUTATE_SIDECARSET_PATH), validate: asHandler(VALIDATE_SIDECARSET_PATH) };
 }
 
