@@ -5,6 +5,7 @@
 import type { FieldError } from "../api/errors.js";
 import { formatFieldError } from "../api/errors.js";
 import { isRecord } from "../api/is-record.js";
+import { knownJsonStringify } from "../api/known-json.js";
 import type { JsonPatchOp } from "../kube/raw-client.js";
 import { admissionReviewJson, base64PatchOf, rememberBase64Patch } from "./review-json.js";
 
@@ -225,7 +226,8 @@ export function patched(uid: string, ops: readonly JsonPatchOp[], warnings?: str
 /** A JSON patch as AdmissionResponse.patch carries it (base64), or undefined for an empty one. */
 export function encodePatch(ops: readonly JsonPatchOp[]): string | undefined {
   if (ops.length === 0) return undefined;
-  const json = JSON.stringify(ops);
+  // Down to the elements of an operation's value: where the built sidecars sit, their JSON already written.
+  const json = knownJsonStringify(ops, 3)!;
   // Text without non-ASCII characters (the usual patch) has the same bytes in
   // Latin-1 as in UTF-8, and copying them is cheaper than encoding them.
   const bytes = Buffer.byteLength(json) === json.length ? Buffer.from(json, "latin1") : Buffer.from(json);

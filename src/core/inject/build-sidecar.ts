@@ -9,11 +9,13 @@ import type {
   EnvVar,
   LocalObjectReference,
   Pod,
+  ResourceRequirements,
   Volume,
   VolumeDevice,
 } from "../../api/kube-types.js";
 import { isHotUpgradeContainer, isNativeSidecar, sidecarListOf } from "../../api/sidecar-containers.js";
 import type { SidecarContainer, SidecarSet } from "../../api/types.js";
+import type { BuiltSidecars } from "./built-sidecars.js";
 import { cloneJson } from "./clone.js";
 import { hotUpgradePair } from "./hot-upgrade.js";
 import { computeSidecarResources } from "./resources-policy.js";
@@ -34,9 +36,14 @@ export interface BuildContext {
   sidecarNames: ReadonlySet<string>;
   appMounts: () => AppVolumeMounts;
   appDevices: () => VolumeDevice[];
+  /** Sidecars built for earlier pods, when the caller keeps them. */
+  built?: BuiltSidecars;
+  /** JSON texts of `appMounts()` and `appDevices()`: part of a built sidecar's key. */
+  appMountsText: () => string;
+  appDevicesText: () => string;
 }
 
-export function buildContext(pod: Pod, applied: readonly SidecarSet[]): BuildContext {
+export function buildContext(pod: Pod, applied: readonly SidecarSet[], built?: BuiltSidecars): BuildContext {
   const sidecarNames = new Set<string>();
   for (const set of applied) {
     for (const c of set.spec.initContainers ?? []) sidecarNames.add(c.name);
@@ -44,12 +51,18 @@ export function buildContext(pod: Pod, applied: readonly SidecarSet[]): BuildCon
   }
   let mounts: AppVolumeMounts | undefined;
   let devices: VolumeDevice[] | undefined;
-  return {
+  let mountsText: string | undefined;
+  let devicesText: string | undefined;
+  const ctx: BuildContext = {
     pod,
     sidecarNames,
     appMounts: () => (mounts ??= appVolumeMounts(pod)),
     appDevices: () => (devices ??= appVolumeDevices(pod)),
+    appMountsText: () => (mountsText ??= JSON.stringify(ctx.appMounts())),
+    appDevicesText: () => (devicesText ??= JSON.stringify(ctx.appDevices())),
   };
+  if (built) ctx.built = built;
+  return ctx;
 }
 
 /** A container to place in the pod, with the side it goes to when its name is new. */
@@ -142,16 +155,44 @@ function podContainerOf(sidecar: SidecarContainer): Container {
 
 /** One sidecar (init)container as it goes into the pod, before any hot-upgrade split. */
 export function buildSidecarContainer(sidecar: SidecarContainer, path: string, ctx: BuildContext): ContainerBuildOutcome {
-  const { shareVolumePolicy, shareVolumeDevicePolicy, resourcesPolicy } = sidecar;
-  const container = podContainerOf(sidecar);
-
-  if (resourcesPolicy) {
-    const computed = computeSidecarResources(resourcesPolicy, ctx.pod, ctx.sidecarNames);
+  let resources: ResourceRequirements | undefined;
+  if (sidecar.resourcesPolicy) {
+    const computed = computeSidecarResources(sidecar.resourcesPolicy, ctx.pod, ctx.sidecarNames);
     if (!computed.ok) {
       return { ok: false, error: fieldError(computed.podPath ? computed.path : `${path}.${computed.path}`, computed.message) };
     }
-    container.resources = computed.resources;
+    resources = computed.resources;
   }
+  const transferred = transferEnvs(sidecar, ctx.pod);
+  if (!ctx.built) return { ok: true, container: assembleSidecar(sidecar, ctx, resources, transferred) };
+  const inputs = builtSidecarInputs(sidecar, ctx, resources, transferred);
+  const known = ctx.built.get(sidecar, inputs);
+  if (known) return { ok: true, container: known };
+  return { ok: true, container: ctx.built.remember(sidecar, inputs, assembleSidecar(sidecar, ctx, resources, transferred)) };
+}
+
+/** Everything the built container takes from the pod, as text: equal texts build equal containers. */
+function builtSidecarInputs(
+  sidecar: SidecarContainer,
+  ctx: BuildContext,
+  resources: ResourceRequirements | undefined,
+  transferred: readonly EnvVar[],
+): string {
+  const mounts = sidecar.shareVolumePolicy?.type === "enabled" ? ctx.appMountsText() : "";
+  const devices = sidecar.shareVolumeDevicePolicy?.type === "enabled" ? ctx.appDevicesText() : "";
+  const env = transferred.length > 0 ? JSON.stringify(transferred) : "";
+  return `${resources ? JSON.stringify(resources) : ""}\n${mounts}\n${env}\n${devices}`;
+}
+
+function assembleSidecar(
+  sidecar: SidecarContainer,
+  ctx: BuildContext,
+  resources: ResourceRequirements | undefined,
+  transferred: readonly EnvVar[],
+): Container {
+  const { shareVolumePolicy, shareVolumeDevicePolicy } = sidecar;
+  const container = podContainerOf(sidecar);
+  if (resources) container.resources = resources;
 
   const shareMounts = shareVolumePolicy?.type === "enabled";
   const shared = shareMounts ? ctx.appMounts() : { mounts: [], envs: [] };
@@ -163,7 +204,7 @@ export function buildSidecarContainer(sidecar: SidecarContainer, path: string, c
 
   const env: EnvVar[] = [...(container.env ?? []), { name: IS_INJECTED_ENV, value: "true" }];
   const present = new Set(env.map((e) => e.name));
-  for (const extra of [transferEnvs(sidecar, ctx.pod), shared.envs]) {
+  for (const extra of [transferred, shared.envs]) {
     for (const e of extra) {
       if (present.has(e.name)) continue;
       present.add(e.name);
@@ -175,7 +216,7 @@ export function buildSidecarContainer(sidecar: SidecarContainer, path: string, c
   if (shareVolumeDevicePolicy?.type === "enabled") {
     setList(container, "volumeDevices", cloneJson(mergeVolumeDevices(ownDevices, mounts, ctx.appDevices())));
   }
-  return { ok: true, container };
+  return container;
 }
 
 /** Empty lists are left out, as the API server would print them. */

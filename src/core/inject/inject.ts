@@ -9,6 +9,7 @@ import type { SidecarSet } from "../../api/types.js";
 import { isActivePod } from "../pods.js";
 import { injectionAnnotations, readExistingRecords, type ProcessedSidecarSet } from "./annotations.js";
 import { buildContext, buildSidecarSet, type EmittedContainer } from "./build-sidecar.js";
+import type { BuiltSidecars } from "./built-sidecars.js";
 import { podPatch } from "./json-patch.js";
 import { matchSidecarSets, type MatchResult } from "./match.js";
 import { mergeContainers, mergeImagePullSecrets, mergeVolumes, sortEmittedByName } from "./merge.js";
@@ -29,6 +30,11 @@ export interface InjectInput {
   random: () => number;
   /** `--sort-injected-containers-by-name` (docs/behaviour.md §5.7 step 2). */
   sortInjectedContainersByName?: boolean;
+  /**
+   * Sidecars built for earlier pods, reused (frozen, shared between results) when a pod brings the same
+   * inputs. Only for SidecarSets that are never edited in place, such as an informer's.
+   */
+  builtSidecars?: BuiltSidecars;
 }
 
 export type InjectResult =
@@ -92,7 +98,7 @@ function inject(input: InjectInput, current: { name: string }): InjectResult {
 
   // Sidecars are built against the pod as patchPodMetadata left it: a
   // transferEnv may name its source container in an annotation set just now.
-  const ctx = buildContext({ ...pod, metadata: { ...(pod.metadata ?? {}), annotations: { ...annotations } } }, match.applied);
+  const ctx = buildContext({ ...pod, metadata: { ...(pod.metadata ?? {}), annotations: { ...annotations } } }, match.applied, input.builtSidecars);
   const initContainers: EmittedContainer[] = [];
   const containers: EmittedContainer[] = [];
   const volumes: Volume[] = [];

@@ -4,6 +4,7 @@
 // answer is reused for identical pods within a second (injection-memo.ts).
 import { isRecord } from "../../api/is-record.js";
 import type { Pod } from "../../api/kube-types.js";
+import { BuiltSidecars } from "../../core/inject/built-sidecars.js";
 import { effectiveNamespace, injectPod } from "../../core/inject/inject.js";
 import type { Logger } from "../../observability/logger.js";
 import { allowed, denied, encodePatch, patchedWith, type AdmissionHandler, type AdmissionRequest } from "../admission.js";
@@ -27,12 +28,18 @@ export interface PodHandlerDeps {
   logger: Logger;
 }
 
-export function createPodHandler(deps: PodHandlerDeps): AdmissionHandler {
-  const memo = new InjectionMemo();
-  return (req) => admitPod(req, deps, memo);
+/** What the handler keeps from one admission for the next. */
+interface Kept {
+  memo: InjectionMemo;
+  built: BuiltSidecars;
 }
 
-function admitPod(req: AdmissionRequest, deps: PodHandlerDeps, memo: InjectionMemo) {
+export function createPodHandler(deps: PodHandlerDeps): AdmissionHandler {
+  const kept: Kept = { memo: new InjectionMemo(), built: new BuiltSidecars() };
+  return (req) => admitPod(req, deps, kept);
+}
+
+function admitPod(req: AdmissionRequest, deps: PodHandlerDeps, kept: Kept) {
   // Sidecars are added once, when the pod is created; status or binding
   // writes, and an UPDATE that reaches us anyway, pass untouched.
   if (req.subResource) return allowed(req.uid);
@@ -51,7 +58,7 @@ function admitPod(req: AdmissionRequest, deps: PodHandlerDeps, memo: InjectionMe
   // A pod created from generateName has no name yet: the request uid ties the
   // line to the API server's audit log and to the pod's events.
   const logFields = { namespace, pod: podName, requestUid: req.uid };
-  const answer = answerFor(req, pod, deps, memo);
+  const answer = answerFor(req, pod, deps, kept);
   if (answer.kind === "denied") {
     deps.logger.warn({ ...logFields, sidecarset: answer.sidecarSet, err: answer.message }, "pod injection denied");
     return denied(req.uid, 500, answer.message);
@@ -69,7 +76,7 @@ function admitPod(req: AdmissionRequest, deps: PodHandlerDeps, memo: InjectionMe
 type Answer = MemoizedAnswer | { kind: "denied"; message: string; sidecarSet?: string };
 
 /** The answer for `pod`: reused from the memo when an identical pod was answered in this second, else computed. */
-function answerFor(req: AdmissionRequest, pod: Pod, deps: PodHandlerDeps, memo: InjectionMemo): Answer {
+function answerFor(req: AdmissionRequest, pod: Pod, deps: PodHandlerDeps, { memo, built }: Kept): Answer {
   const now = deps.now();
   const version = deps.cache.version?.();
   const second = Math.floor(now.getTime() / 1000);
@@ -92,6 +99,8 @@ function answerFor(req: AdmissionRequest, pod: Pod, deps: PodHandlerDeps, memo: 
       return deps.random();
     },
     sortInjectedContainersByName: deps.sortInjectedContainersByName ?? false,
+    // The webhook cache's SidecarSets are replaced when they change, never edited.
+    builtSidecars: built,
   });
   if (result.kind === "denied") return result;
   const answer: MemoizedAnswer =

@@ -1,0 +1,34 @@
+// Sidecar containers already built, for pods whose inputs repeat. A sidecar as
+// it goes into a pod is a function of the SidecarSet's container and of what it
+// takes from the pod: its computed resources, the app containers' mounts (and
+// the env vars their subPathExpr name) when it shares volumes, the env vars it
+// transfers, the app containers' devices when it shares devices. Keyed by the
+// container object (the webhook cache replaces a changed SidecarSet, never
+// edits it) and those inputs' JSON text, the built container is kept frozen
+// with its JSON text (api/known-json.ts), so the next pod with the same inputs
+// gets it without building or encoding it. Only the webhook passes a cache to
+// injectPod: a library caller may edit its SidecarSets between calls.
+import type { Container } from "../../api/kube-types.js";
+import { withKnownJson } from "../../api/known-json.js";
+import type { SidecarContainer } from "../../api/types.js";
+
+/** Kept per SidecarSet container: pods rarely bring more distinct inputs for one sidecar. */
+const ENTRIES_PER_SIDECAR = 16;
+
+export class BuiltSidecars {
+  private readonly bySidecar = new WeakMap<SidecarContainer, Map<string, Container>>();
+
+  get(sidecar: SidecarContainer, inputs: string): Container | undefined {
+    return this.bySidecar.get(sidecar)?.get(inputs);
+  }
+
+  /** Keeps `built` (frozen from now on) for `sidecar` and `inputs`; returns it. */
+  remember(sidecar: SidecarContainer, inputs: string, built: Container): Container {
+    let entries = this.bySidecar.get(sidecar);
+    if (!entries) this.bySidecar.set(sidecar, (entries = new Map()));
+    // The oldest entry goes first: pods whose inputs all differ cycle through a few entries, not all of them.
+    if (entries.size >= ENTRIES_PER_SIDECAR) entries.delete(entries.keys().next().value!);
+    entries.set(inputs, withKnownJson(built));
+    return built;
+  }
+}

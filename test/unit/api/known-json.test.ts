@@ -1,0 +1,48 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import fc from "fast-check";
+import { knownJson, knownJsonStringify, withKnownJson } from "../../../src/api/known-json.js";
+
+/** Copies `value`, giving some of its objects and arrays to withKnownJson (chosen by `pick`). */
+function withSomeKnown(value: unknown, pick: () => boolean): unknown {
+  if (typeof value !== "object" || value === null) return value;
+  const copy: unknown = Array.isArray(value)
+    ? value.map((v) => withSomeKnown(v, pick))
+    : Object.fromEntries(Object.entries(value).map(([k, v]) => [k, withSomeKnown(v, pick)]));
+  return pick() ? withKnownJson(copy as object) : copy;
+}
+
+test("property: the text is JSON.stringify's, byte for byte, whichever values are known and however deep it looks", () => {
+  fc.assert(
+    fc.property(fc.jsonValue({ maxDepth: 5 }), fc.array(fc.boolean(), { minLength: 1, maxLength: 40 }), fc.integer({ min: 0, max: 6 }), (json, picks, depth) => {
+      let i = 0;
+      const value = withSomeKnown(json, () => picks[i++ % picks.length]!);
+      assert.equal(knownJsonStringify(value, depth), JSON.stringify(value));
+    }),
+    { numRuns: 300 },
+  );
+});
+
+test("values without JSON are left out of objects and written null in arrays, as JSON.stringify does", () => {
+  const known = withKnownJson({ name: "agent", env: [{ name: "TZ", value: "UTC" }] });
+  const value = {
+    skipped: undefined,
+    fn: () => 1,
+    list: [undefined, known, () => 2, null, new Date(0)],
+    holes: [1, , 3],
+    when: new Date(0),
+    nested: { known, absent: undefined },
+  };
+  for (const depth of [0, 1, 2, 3, 4]) assert.equal(knownJsonStringify(value, depth), JSON.stringify(value), `depth ${depth}`);
+  assert.equal(knownJsonStringify(undefined, 3), undefined);
+});
+
+test("a known value is frozen all the way down, and its text is the one it had", () => {
+  const value = withKnownJson({ name: "agent", env: [{ name: "TZ", value: "UTC" }], resources: { limits: { cpu: "1" } } });
+  assert.equal(knownJson(value), JSON.stringify(value));
+  assert.ok(Object.isFrozen(value) && Object.isFrozen(value.env) && Object.isFrozen(value.env[0]) && Object.isFrozen(value.resources.limits));
+  assert.throws(() => {
+    (value.env[0] as { value: string }).value = "CET";
+  }, TypeError);
+  assert.equal(knownJson({ ...value }), undefined, "a copy is not known");
+});

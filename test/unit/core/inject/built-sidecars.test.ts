@@ -1,0 +1,127 @@
+// Sidecars kept between pods whose inputs repeat (src/core/inject/built-sidecars.ts):
+// every injection must equal the one made without them.
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import fc from "fast-check";
+import type { Container, Pod } from "../../../../src/api/kube-types.js";
+import { knownJson, knownJsonStringify } from "../../../../src/api/known-json.js";
+import type { SidecarSet } from "../../../../src/api/types.js";
+import { BuiltSidecars } from "../../../../src/core/inject/built-sidecars.js";
+import { containerNamed, inject, injected, pod, sidecar, sidecarSet } from "./fixtures.js";
+
+/** SidecarSets that take from the pod in every way a built sidecar can. */
+function sets(): SidecarSet[] {
+  return [
+    sidecarSet("share", {
+      containers: [sidecar("share", { shareVolumePolicy: { type: "enabled" }, env: [{ name: "OWN", value: "1" }] })],
+      volumes: [{ name: "share-data", emptyDir: {} }],
+    }),
+    sidecarSet("transfer", {
+      containers: [sidecar("transfer", { transferEnv: [{ sourceContainerName: "app", envNames: ["TZ", "REGION"] }] })],
+    }),
+    sidecarSet("sized", {
+      containers: [sidecar("sized", { resourcesPolicy: { targetContainersMode: "sum", resourcesExpr: { limits: { cpu: "max(cpu*50%, 50m)" } } } })],
+    }),
+    sidecarSet("devices", {
+      containers: [sidecar("devices", { shareVolumeDevicePolicy: { type: "enabled" } })],
+    }),
+    sidecarSet("hot", {
+      containers: [sidecar("hot", { upgradeStrategy: { upgradeType: "HotUpgrade", hotUpgradeEmptyImage: "empty:1" } })],
+    }),
+    sidecarSet("native", {
+      initContainers: [sidecar("native", { restartPolicy: "Always", transferEnv: [{ sourceContainerName: "app", envName: "TZ" }] })],
+    }),
+  ];
+}
+
+interface Variant {
+  tz: string | undefined;
+  region: string | undefined;
+  cpu: string | undefined;
+  mounts: string[];
+  subPath: boolean;
+  device: boolean;
+  label: number;
+}
+
+const variant: fc.Arbitrary<Variant> = fc.record({
+  tz: fc.constantFrom("UTC", "Europe/Berlin", undefined),
+  region: fc.constantFrom("eu", "us", undefined),
+  cpu: fc.constantFrom("100m", "2", undefined),
+  mounts: fc.subarray(["logs", "cache", "config"]),
+  subPath: fc.boolean(),
+  device: fc.boolean(),
+  label: fc.integer({ min: 0, max: 3 }),
+});
+
+function podOf(v: Variant): Pod {
+  const env = [
+    ...(v.tz ? [{ name: "TZ", value: v.tz }] : []),
+    ...(v.region ? [{ name: "REGION", value: v.region }] : []),
+    { name: "POD", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } },
+  ];
+  const app: Container = {
+    name: "app",
+    image: "app:1",
+    env,
+    volumeMounts: v.mounts.map((m) => ({ name: m, mountPath: `/var/${m}`, ...(v.subPath && m === "logs" ? { subPathExpr: "$(POD)" } : {}) })),
+    ...(v.device ? { volumeDevices: [{ name: "disk", devicePath: "/dev/xvda" }] } : {}),
+    ...(v.cpu ? { resources: { limits: { cpu: v.cpu } } } : {}),
+  };
+  return pod({ labels: { app: "web", seq: String(v.label) }, containers: [app], volumes: v.mounts.map((m) => ({ name: m, emptyDir: {} })) });
+}
+
+test("property: with built sidecars kept, every pod gets the injection and the patch text it gets without them", () => {
+  fc.assert(
+    fc.property(fc.array(variant, { minLength: 1, maxLength: 12 }), (variants) => {
+      const built = new BuiltSidecars();
+      const all = sets();
+      for (const v of variants) {
+        const kept = injected(inject(podOf(v), all, { builtSidecars: built }));
+        const afresh = injected(inject(podOf(v), all));
+        assert.equal(JSON.stringify(kept.pod), JSON.stringify(afresh.pod));
+        assert.equal(knownJsonStringify(kept.patch, 3), JSON.stringify(afresh.patch));
+      }
+    }),
+    { numRuns: 150 },
+  );
+});
+
+test("a pod with the same inputs gets the same frozen container, whose text is known; other inputs get their own", () => {
+  const built = new BuiltSidecars();
+  const all = sets();
+  const berlin = { tz: "Europe/Berlin", region: "eu", cpu: "2", mounts: ["logs"], subPath: false, device: false, label: 0 };
+  const first = injected(inject(podOf(berlin), all, { builtSidecars: built })).pod;
+  const second = injected(inject(podOf({ ...berlin, label: 1 }), all, { builtSidecars: built })).pod;
+  const utc = injected(inject(podOf({ ...berlin, tz: "UTC" }), all, { builtSidecars: built })).pod;
+  for (const name of ["share", "transfer", "sized", "devices", "native"]) {
+    const c = containerNamed(first, name)!;
+    assert.equal(containerNamed(second, name), c, `${name}: the same inputs, the same object`);
+    assert.ok(Object.isFrozen(c) && Object.isFrozen(c.env), `${name} is frozen`);
+    assert.equal(knownJson(c), JSON.stringify(c));
+  }
+  assert.deepEqual(containerNamed(first, "sized")!.resources, { limits: { cpu: "1" } }, "half the app's 2 CPUs");
+  const small = injected(inject(podOf({ ...berlin, cpu: "100m" }), all, { builtSidecars: built })).pod;
+  assert.deepEqual(containerNamed(small, "sized")!.resources, { limits: { cpu: "50m" } }, "other resources, another container");
+  assert.notEqual(containerNamed(utc, "transfer"), containerNamed(first, "transfer"), "another TZ to transfer");
+  assert.deepEqual(containerNamed(utc, "transfer")!.env!.find((e) => e.name === "TZ"), { name: "TZ", value: "UTC" });
+  assert.equal(containerNamed(utc, "share"), containerNamed(first, "share"), "the shared mounts did not change");
+  assert.equal(knownJson(containerNamed(first, "hot-1")), undefined, "a hot-upgrade pair is made per pod from the built one");
+});
+
+test("without kept sidecars the injected pod is the caller's to change: nothing in it is frozen", () => {
+  const result = injected(inject(podOf({ tz: "UTC", region: "eu", cpu: "2", mounts: ["logs"], subPath: false, device: false, label: 0 }), sets()));
+  for (const c of [...(result.pod.spec?.initContainers ?? []), ...(result.pod.spec?.containers ?? [])]) {
+    assert.equal(Object.isFrozen(c), false, c.name);
+  }
+});
+
+test("at most 16 inputs are kept per sidecar, the oldest dropped first", () => {
+  const built = new BuiltSidecars();
+  const s = sidecar("agent");
+  const containers = Array.from({ length: 17 }, (_, i) => built.remember(s, `inputs-${i}`, { name: "agent", image: `agent:${i}` }));
+  assert.equal(built.get(s, "inputs-0"), undefined, "the first went when the seventeenth came");
+  assert.equal(built.get(s, "inputs-1"), containers[1]);
+  assert.equal(built.get(s, "inputs-16"), containers[16]);
+  assert.equal(built.get(sidecar("agent"), "inputs-16"), undefined, "kept per SidecarSet container object");
+});
