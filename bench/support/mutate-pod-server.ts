@@ -1,7 +1,9 @@
 // The pod webhook alone, for bench/mutate-pod-load.ts: the production
-// WebhookServer and admission routes of the shipped build over a fixed cache holding the shared
-// admission workload's 100 SidecarSets. Reads its certificate pair as JSON on
-// stdin and prints the port it listens on.
+// WebhookServer and admission routes of the shipped build, in a worker thread
+// as in the manager (mutate-pod-worker.ts), over a fixed cache holding the
+// shared admission workload's 100 SidecarSets. Reads its certificate pair as
+// JSON on stdin and prints the port it listens on; its CPU time counts both
+// threads.
 //
 // With `answer` in that JSON it is the control instead: a bare Node.js HTTPS
 // server that reads each request and writes back those bytes, so that the
@@ -11,35 +13,28 @@ import { createServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
+import { Worker } from "node:worker_threads";
 import { sidecarSets } from "./admission-workload.js";
 import { DIST } from "./shipped-build.js";
 
-// The shipped build's server and routes (the load side builds dist/ first).
-const shipped = <T>(module: string): Promise<T> => import(pathToFileURL(join(DIST, module)).href) as Promise<T>;
-const { silentLogger } = await shipped<typeof import("../../src/observability/logger.js")>("observability/logger.js");
-const { admissionRoutes } = await shipped<typeof import("../../src/webhook/handlers/index.js")>("webhook/handlers/index.js");
-const { WebhookServer } = await shipped<typeof import("../../src/webhook/server.js")>("webhook/server.js");
-
 const input = JSON.parse(readFileSync(0, "utf8")) as { cert: string; key: string; answer?: string };
 
+/**
+ * The webhook as the manager serves it: in a worker thread with the webhook thread's heap limits (a small
+ * young generation, which decides how often an admission's garbage is collected).
+ */
 async function serveWebhook(certificate: { cert: string; key: string }): Promise<number> {
-  const sets = sidecarSets();
-  const routes = admissionRoutes({
-    cache: {
-      sidecarSets: () => sets,
-      namespaceLabels: (name) => ({ "kubernetes.io/metadata.name": name }),
-      revisions: () => [],
-      whitelist: () => undefined,
-      // Fixed content: one version for ever.
-      version: () => 0,
-    },
-    now: () => new Date(),
-    random: Math.random,
-    logger: silentLogger(),
+  const { WEBHOOK_HEAP_LIMITS } = (await import(pathToFileURL(join(DIST, "manager/webhook-thread.js")).href)) as typeof import("../../src/manager/webhook-thread.js");
+  // A worker does not get tsx's module hooks on Node.js 20: it registers them before importing its entry.
+  const entry = new URL("./mutate-pod-worker.ts", import.meta.url).href;
+  const tsx = import.meta.resolve("tsx/esm/api");
+  const bootstrap = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); });`;
+  const worker = new Worker(bootstrap, { eval: true, execArgv: [], workerData: { certificate, sets: sidecarSets() }, resourceLimits: WEBHOOK_HEAP_LIMITS });
+  process.on("SIGTERM", () => void worker.terminate().then(() => process.exit(0)));
+  return new Promise((resolve, reject) => {
+    worker.once("message", (port: number) => resolve(port));
+    worker.once("error", reject);
   });
-  const server = new WebhookServer({ port: 0, host: "127.0.0.1", certificate, routes });
-  process.on("SIGTERM", () => void server.stop(1_000).then(() => process.exit(0)));
-  return server.start();
 }
 
 function serveFixedAnswer(certificate: { cert: string; key: string }, answer: Buffer): Promise<number> {

@@ -28,7 +28,7 @@ const STATE_TIMEOUT_MS = 2_000;
  * 3,000 admissions at 75 MB against 80 MB with 4 MB, with the same CPU time per admission and the same
  * admission latency through the API server (docs/benchmarks.md, memory).
  */
-const WEBHOOK_HEAP_LIMITS = { maxYoungGenerationSizeMb: 2 };
+export const WEBHOOK_HEAP_LIMITS = { maxYoungGenerationSizeMb: 2 };
 
 export class WebhookThread {
   readonly port: number;

@@ -7,7 +7,7 @@ import { formatFieldError } from "../api/errors.js";
 import { isRecord } from "../api/is-record.js";
 import { knownJsonStringify } from "../api/known-json.js";
 import type { JsonPatchOp } from "../kube/raw-client.js";
-import { admissionReviewJson, base64PatchOf, rememberBase64Patch } from "./review-json.js";
+import { admissionReviewJsonPieces, base64PatchOf, rememberBase64Patch } from "./review-json.js";
 
 export const ADMISSION_API_VERSION = "admission.k8s.io/v1";
 
@@ -285,8 +285,11 @@ export function toReview(response: AdmissionResponse): AdmissionReview {
 export interface HttpReply {
   status: number;
   body: unknown;
-  /** `body` as JSON text, exactly JSON.stringify(body), when the route could encode it more cheaply. */
-  json?: string;
+  /**
+   * `body` as JSON text, exactly JSON.stringify(body), when the route could encode it more cheaply: one
+   * string, or pieces whose concatenation it is (written one after another, never joined).
+   */
+  json?: string | readonly string[];
 }
 
 /** metav1.Status body for a 400 when no AdmissionReview answer is possible. */
@@ -360,7 +363,7 @@ export async function handleAdmission(body: unknown, handler: AdmissionHandler, 
   }
   // The API server matches answers by uid; never trust the handler to copy it.
   const review = toReview({ ...response, uid: req.uid });
-  return { status: 200, body: review, json: admissionReviewJson(review, base64PatchOf(response)) };
+  return { status: 200, body: review, json: admissionReviewJsonPieces(review, base64PatchOf(response)) };
 }
 
 const ABORTED = Symbol("aborted");

@@ -26,19 +26,40 @@ export function base64PatchOf(response: AdmissionResponse): string | undefined {
  * the response's patch when it is known to be base64 (see base64PatchOf).
  */
 export function admissionReviewJson(review: AdmissionReview, base64Patch: string | undefined): string {
-  if (base64Patch === undefined || review.response.patch !== base64Patch) return JSON.stringify(review);
-  let response = "";
-  for (const [key, value] of Object.entries(review.response)) {
-    const encoded = key === "patch" ? `"${base64Patch}"` : JSON.stringify(value);
+  return admissionReviewJsonPieces(review, base64Patch).join("");
+}
+
+/**
+ * The same text in pieces to write one after another: with a known base64
+ * patch, the text before it, the patch string itself and the text after it,
+ * so that a 14 KB answer is not copied into one string once more on its way
+ * to the socket.
+ */
+export function admissionReviewJsonPieces(review: AdmissionReview, base64Patch: string | undefined): string[] {
+  if (base64Patch === undefined || review.response.patch !== base64Patch) return [JSON.stringify(review)];
+  const [reviewBefore, reviewAfter] = splitAt(review, "response");
+  const [responseBefore, responseAfter] = splitAt(review.response, "patch");
+  return [`${reviewBefore}${responseBefore}"`, base64Patch, `"${responseAfter}${reviewAfter}`];
+}
+
+/**
+ * JSON.stringify(object) in two parts, cut where the value of `hole` (one of its keys) goes: the text up to
+ * `"hole":` and the text after the value.
+ */
+function splitAt(object: object, hole: string): [string, string] {
+  let text = "{";
+  let before = "";
+  let first = true;
+  for (const [key, value] of Object.entries(object)) {
+    const encoded = key === hole ? "" : JSON.stringify(value);
     // JSON.stringify leaves out what has no JSON form (undefined, functions).
     if (encoded === undefined) continue;
-    response += `${response === "" ? "" : ","}${JSON.stringify(key)}:${encoded}`;
+    text += `${first ? "" : ","}${JSON.stringify(key)}:${encoded}`;
+    first = false;
+    if (key === hole) {
+      before = text;
+      text = "";
+    }
   }
-  let text = "";
-  for (const [key, value] of Object.entries(review)) {
-    const encoded = key === "response" ? `{${response}}` : JSON.stringify(value);
-    if (encoded === undefined) continue;
-    text += `${text === "" ? "" : ","}${JSON.stringify(key)}:${encoded}`;
-  }
-  return `{${text}}`;
+  return [before, `${text}}`];
 }

@@ -313,16 +313,27 @@ function statusBody(code: number, reason: string, message: string): unknown {
   return { apiVersion: "v1", kind: "Status", status: "Failure", code, reason, message };
 }
 
-/** Writes `body` as JSON; `encoded`, when given, is its JSON text already. */
-function json(res: http.ServerResponse, status: number, body: unknown, encoded?: string): number {
+/** Writes `body` as JSON; `encoded`, when given, is its JSON text already, whole or in pieces. */
+function json(res: http.ServerResponse, status: number, body: unknown, encoded?: string | readonly string[]): number {
   if (res.headersSent || res.destroyed) return status;
-  const payload = encoded ?? JSON.stringify(body);
-  const bytes = Buffer.byteLength(payload);
+  const pieces = encoded === undefined ? [JSON.stringify(body)] : typeof encoded === "string" ? [encoded] : encoded;
+  let bytes = 0;
+  let ascii = true;
+  for (const piece of pieces) {
+    const length = Buffer.byteLength(piece);
+    bytes += length;
+    if (length !== piece.length) ascii = false;
+  }
   res.writeHead(status, { "Content-Type": "application/json", "Content-Length": bytes });
   // A payload of ASCII only (every usual answer: JSON around a base64 patch)
   // has the same bytes in Latin-1, which the TLS write copies as they are;
   // as UTF-8 it would encode the 14 KB answer character by character.
-  res.end(payload, bytes === payload.length ? "latin1" : "utf8");
+  const encoding = ascii ? "latin1" : "utf8";
+  // Corked, the pieces leave in one write, as one answer would.
+  res.cork();
+  for (let i = 0; i < pieces.length - 1; i++) res.write(pieces[i]!, encoding);
+  res.end(pieces[pieces.length - 1], encoding);
+  res.uncork();
   return status;
 }
 

@@ -11,7 +11,7 @@ import {
   toReview,
   type AdmissionResponse,
 } from "../../../src/webhook/admission.js";
-import { admissionReviewJson, base64PatchOf } from "../../../src/webhook/review-json.js";
+import { admissionReviewJson, admissionReviewJsonPieces, base64PatchOf } from "../../../src/webhook/review-json.js";
 import { podReview } from "./handlers/fixtures.js";
 
 
@@ -42,6 +42,18 @@ test("the answer's JSON text is exactly JSON.stringify of the review, for every 
   }
 });
 
+test("with a known base64 patch the text comes in three pieces, the patch string itself in the middle", () => {
+  for (const response of [patched("uid-1", sidecarOps("log-agent")), patched("uid-1", sidecarOps("x"), ["a warning"])]) {
+    const review = toReview(response);
+    const pieces = admissionReviewJsonPieces(review, base64PatchOf(response));
+    assert.equal(pieces.length, 3);
+    assert.equal(pieces[1], response.patch);
+    assert.equal(pieces.join(""), JSON.stringify(review));
+  }
+  const plain = toReview(allowed("uid-1"));
+  assert.deepEqual(admissionReviewJsonPieces(plain, undefined), [JSON.stringify(plain)]);
+});
+
 test("a patch made by patched is written as it is; any other patch is escaped like the other fields", () => {
   const made = patched("u", sidecarOps("a"));
   assert.equal(base64PatchOf(made), made.patch);
@@ -67,7 +79,7 @@ test("handleAdmission's JSON text equals JSON.stringify of its body for patched,
   for (const handler of handlers) {
     for (const uid of ["00000000-0000-4000-8000-000000000001", "uid with \"quotes\" and ü"]) {
       const reply = await handleAdmission(podReview({ metadata: { name: "web" }, spec: { containers: [] } }, { uid }), handler);
-      assert.equal(reply.json, JSON.stringify(reply.body));
+      assert.equal([reply.json ?? []].flat().join(""), JSON.stringify(reply.body));
     }
   }
 });

@@ -365,8 +365,13 @@ test("answers reach the client as the UTF-8 of their JSON, with or without non-A
   const { port } = await startServer({
     "/echo": ({ body }) => ({ status: 200, body }),
     "/encoded": ({ body }) => ({ status: 200, body, json: JSON.stringify(body) }),
+    // In pieces, cut inside the text: each piece is written as it is, and Content-Length counts them all.
+    "/pieces": ({ body }) => {
+      const text = JSON.stringify(body);
+      return { status: 200, body, json: [text.slice(0, 3), text.slice(3, 12), "", text.slice(12)] };
+    },
   });
-  for (const path of ["/echo", "/encoded"]) {
+  for (const path of ["/echo", "/encoded", "/pieces"]) {
     for (const text of texts) {
       const r = await call(port, { path, body: JSON.stringify({ text }) });
       assert.equal(r.status, 200);
@@ -377,7 +382,7 @@ test("answers reach the client as the UTF-8 of their JSON, with or without non-A
 
 test("a patched admission answer through the server decodes to the handler's operations", async () => {
   const ops = [{ op: "add" as const, path: "/metadata/annotations/a", value: "ünïcode <&> \"quoted\"" }];
-  const { port } = await startServer({ "/mutate": ({ body, signal }) => handleAdmission(body, (req) => patched(req.uid, ops), { signal }) });
+  const { port } = await startServer({ "/mutate": (request) => handleAdmission(request.body, (req) => patched(req.uid, ops), { abandonment: request }) });
   const r = await call(port, { path: "/mutate", body: JSON.stringify(podReview({ metadata: { name: "p" } }, { uid: "abc" })) });
   const response = (r.json() as AdmissionReview).response;
   assert.equal(response.uid, "abc");

@@ -1,0 +1,31 @@
+// The webhook thread of bench/support/mutate-pod-server.ts: the shipped build's
+// WebhookServer and admission routes over a fixed cache of the SidecarSets it is
+// handed, in a worker thread as the manager runs them. Posts the port it
+// listens on.
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { parentPort, workerData } from "node:worker_threads";
+import type { SidecarSet } from "../../src/api/types.js";
+import { DIST } from "./shipped-build.js";
+
+const shipped = <T>(module: string): Promise<T> => import(pathToFileURL(join(DIST, module)).href) as Promise<T>;
+const { silentLogger } = await shipped<typeof import("../../src/observability/logger.js")>("observability/logger.js");
+const { admissionRoutes } = await shipped<typeof import("../../src/webhook/handlers/index.js")>("webhook/handlers/index.js");
+const { WebhookServer } = await shipped<typeof import("../../src/webhook/server.js")>("webhook/server.js");
+
+const { certificate, sets } = workerData as { certificate: { cert: string; key: string }; sets: SidecarSet[] };
+const routes = admissionRoutes({
+  cache: {
+    sidecarSets: () => sets,
+    namespaceLabels: (name) => ({ "kubernetes.io/metadata.name": name }),
+    revisions: () => [],
+    whitelist: () => undefined,
+    // Fixed content: one version for ever.
+    version: () => 0,
+  },
+  now: () => new Date(),
+  random: Math.random,
+  logger: silentLogger(),
+});
+const server = new WebhookServer({ port: 0, host: "127.0.0.1", certificate, routes });
+parentPort!.postMessage(await server.start());
