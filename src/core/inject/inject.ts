@@ -35,6 +35,8 @@ export interface InjectInput {
    * inputs. Only for SidecarSets that are never edited in place, such as an informer's.
    */
   builtSidecars?: BuiltSidecars;
+  /** False: `match.skipped` stays empty (see MatchContext.skipReasons). Default true. */
+  skipReasons?: boolean;
 }
 
 export type InjectResult =
@@ -80,6 +82,7 @@ function inject(input: InjectInput, current: { name: string }): InjectResult {
     namespaceLabels: input.namespaceLabels,
     revisions: input.revisions,
     random: input.random,
+    skipReasons: input.skipReasons ?? true,
   });
   if (!matched.ok) return denied(matched.denial.sidecarSet, matched.denial.error);
   const match = matched.result;

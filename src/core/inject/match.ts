@@ -37,6 +37,7 @@ export interface SkippedSidecarSet {
 export interface MatchResult {
   /** The versions to inject (a pinned revision restored where docs/behaviour.md §5.3 says so), by ascending name. */
   applied: SidecarSet[];
+  /** Empty when asked for no reasons (MatchContext.skipReasons false). */
   skipped: SkippedSidecarSet[];
   /** SidecarSet name → ControllerRevision name, for those injected from a pinned revision. */
   pinned: Record<string, string>;
@@ -51,6 +52,11 @@ export interface MatchContext {
   namespaceLabels: (ns: string) => Readonly<Record<string, string>> | undefined;
   revisions: readonly ControllerRevision[];
   random: () => number;
+  /**
+   * False: the SidecarSets that do not apply are not listed in `skipped` (the pod webhook answers without
+   * them, and a pod would otherwise cost an entry per SidecarSet of the cluster). Default true.
+   */
+  skipReasons?: boolean;
 }
 
 /** A SidecarSet whose configuration stops the pod from being admitted. */
@@ -73,28 +79,33 @@ function unmetIn(requirement: Requirement, labels: Readonly<Record<string, strin
 }
 
 /** Whether S's namespace scope and selector take in the pod (docs/behaviour.md §5.2 step 3). */
+const MATCHED: ScopeVerdict = { match: true };
+/** The verdict for a mismatch when its reason is not wanted: one object for all. */
+const NOT_MATCHED: ScopeVerdict = { match: false, reason: "selector-mismatch" };
+
 export function podInScope(
   set: SidecarSet,
   pod: Pod,
   namespace: string,
   namespaceLabels: (ns: string) => Readonly<Record<string, string>> | undefined,
+  reasons = true,
 ): ScopeVerdict {
   const spec = set.spec;
-  if (spec.namespace && spec.namespace !== namespace) return { match: false, reason: "namespace-mismatch", detail: spec.namespace };
+  if (spec.namespace && spec.namespace !== namespace) return reasons ? { match: false, reason: "namespace-mismatch", detail: spec.namespace } : NOT_MATCHED;
   if (spec.namespaceSelector) {
     const nsSelector = cachedSelector(spec.namespaceSelector);
     if (!nsSelector.ok) return { error: fieldError("spec.namespaceSelector", nsSelector.error) };
     const labels = namespaceLabels(namespace);
-    if (labels === undefined) return { match: false, reason: "namespace-unreadable" };
+    if (labels === undefined) return reasons ? { match: false, reason: "namespace-unreadable" } : NOT_MATCHED;
     const unmetByNamespace = firstUnmetRequirement(nsSelector.requirements, labels);
-    if (unmetByNamespace) return { match: false, reason: "namespace-selector-mismatch", unmet: unmetIn(unmetByNamespace, labels) };
+    if (unmetByNamespace) return reasons ? { match: false, reason: "namespace-selector-mismatch", unmet: unmetIn(unmetByNamespace, labels) } : NOT_MATCHED;
   }
-  if (isEmptySelector(spec.selector)) return { match: false, reason: "selector-empty" };
+  if (isEmptySelector(spec.selector)) return reasons ? { match: false, reason: "selector-empty" } : NOT_MATCHED;
   const selector = cachedSelector(spec.selector!);
   if (!selector.ok) return { error: fieldError("spec.selector", selector.error) };
   const unmetByPod = firstUnmetRequirement(selector.requirements, pod.metadata?.labels);
-  if (unmetByPod) return { match: false, reason: "selector-mismatch", unmet: unmetIn(unmetByPod, pod.metadata?.labels) };
-  return { match: true };
+  if (unmetByPod) return reasons ? { match: false, reason: "selector-mismatch", unmet: unmetIn(unmetByPod, pod.metadata?.labels) } : NOT_MATCHED;
+  return MATCHED;
 }
 
 /** The order injection visits SidecarSets in: by name, as code points. */
@@ -126,15 +137,17 @@ export function matchSidecarSets(pod: Pod, all: readonly SidecarSet[], ctx: Matc
   const chosen: SidecarSet[] = [];
   const pinned: Record<string, string> = {};
   let pinChance: Record<string, number> | undefined;
+  const reasons = ctx.skipReasons ?? true;
   for (const set of sortedByName(all)) {
     const name = set.metadata.name ?? "";
     if (set.spec.injectionStrategy?.paused) {
-      skipped.push({ name, reason: "injection-paused" });
+      if (reasons) skipped.push({ name, reason: "injection-paused" });
       continue;
     }
-    const verdict = podInScope(set, pod, ctx.namespace, namespaceLabels);
+    const verdict = podInScope(set, pod, ctx.namespace, namespaceLabels, reasons);
     if ("error" in verdict) return { ok: false, denial: { sidecarSet: name, error: verdict.error } };
     if (!verdict.match) {
+      if (!reasons) continue;
       const entry: SkippedSidecarSet = { name, reason: verdict.reason };
       if (verdict.detail !== undefined) entry.detail = verdict.detail;
       if (verdict.unmet) entry.unmet = verdict.unmet;
@@ -150,7 +163,7 @@ export function matchSidecarSets(pod: Pod, all: readonly SidecarSet[], ctx: Matc
 
   const { kept, replaced } = dropCanaryBases(chosen);
   for (const r of replaced) {
-    skipped.push({ name: r.name, reason: "replaced-by-canary", detail: r.by });
+    if (reasons) skipped.push({ name: r.name, reason: "replaced-by-canary", detail: r.by });
     delete pinned[r.name];
     if (pinChance) delete pinChance[r.name];
   }

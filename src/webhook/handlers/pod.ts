@@ -101,6 +101,8 @@ function answerFor(req: AdmissionRequest, pod: Pod, deps: PodHandlerDeps, { memo
     sortInjectedContainersByName: deps.sortInjectedContainersByName ?? false,
     // The webhook cache's SidecarSets are replaced when they change, never edited.
     builtSidecars: built,
+    // The answer names no skipped SidecarSet.
+    skipReasons: false,
   });
   if (result.kind === "denied") return result;
   const answer: MemoizedAnswer =

@@ -87,7 +87,8 @@ const scopeCases: { name: string; set: SidecarSet; ctx?: Partial<MatchContext>; 
 
 for (const c of scopeCases) {
   test(`scope: ${c.name}`, () => {
-    const r = applied([c.set], ctx(c.ctx), pod({ namespace: "team-a", ...(c.labels ? { labels: c.labels } : {}) }));
+    const p = pod({ namespace: "team-a", ...(c.labels ? { labels: c.labels } : {}) });
+    const r = applied([c.set], ctx(c.ctx), p);
     if (c.reason) {
       assert.deepEqual(r.applied, []);
       assert.deepEqual(r.skipped, [{ name: "x", reason: c.reason, ...c.why }]);
@@ -95,6 +96,8 @@ for (const c of scopeCases) {
       assert.deepEqual(r.applied.map((s) => s.metadata.name), ["x"]);
       assert.deepEqual(r.skipped, []);
     }
+    // Without reasons (the pod webhook): the same SidecarSets apply, none is listed as skipped.
+    assert.deepEqual(applied([c.set], ctx({ ...c.ctx, skipReasons: false }), p), { ...r, skipped: [] });
   });
 }
 
@@ -158,6 +161,8 @@ test("a matching canary replaces its base on the pod", () => {
   const r = applied([sidecarSet("base", { containers }), canary("base-canary", "base")]);
   assert.deepEqual(r.applied.map((s) => s.metadata.name), ["base-canary"]);
   assert.deepEqual(r.skipped, [{ name: "base", reason: "replaced-by-canary", detail: "base-canary" }]);
+  const quiet = applied([sidecarSet("base", { containers }), canary("base-canary", "base")], ctx({ skipReasons: false }));
+  assert.deepEqual(quiet, { ...r, skipped: [] }, "without reasons the canary still replaces its base");
 });
 
 test("a canary that does not match the pod leaves its base in place", () => {
