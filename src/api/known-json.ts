@@ -30,25 +30,70 @@ export function knownJson(value: unknown): string | undefined {
  * for them; below that, JSON.stringify does the rest.
  */
 export function knownJsonStringify(value: unknown, depth: number): string | undefined {
-  if (typeof value !== "object" || value === null) return JSON.stringify(value);
-  const known = texts.get(value);
-  if (known !== undefined) return known;
-  if (depth <= 0 || typeof (value as { toJSON?: unknown }).toJSON === "function") return JSON.stringify(value);
-  if (Array.isArray(value)) {
-    let out = "[";
-    for (let i = 0; i < value.length; i++) {
-      out += `${i > 0 ? "," : ""}${knownJsonStringify(value[i], depth - 1) ?? "null"}`;
+  const pieces: string[] = [];
+  return writePieces(value, depth, pieces) ? pieces.join("") : undefined;
+}
+
+/**
+ * The same text as a few pieces whose concatenation it is: each known text a
+ * piece of its own, the text between them joined. Undefined where
+ * JSON.stringify gives undefined.
+ */
+export function knownJsonPieces(value: unknown, depth: number): string[] | undefined {
+  const pieces: string[] = [];
+  return writePieces(value, depth, pieces) ? pieces : undefined;
+}
+
+/**
+ * Appends `prefix` and `value`'s text to `pieces` (to the last piece, unless the
+ * text is known); nothing, and false, when the value has no JSON text.
+ */
+function writePieces(value: unknown, depth: number, pieces: string[], prefix = ""): boolean {
+  if (typeof value === "object" && value !== null) {
+    const known = texts.get(value);
+    if (known !== undefined) {
+      append(pieces, prefix);
+      pieces.push(known, "");
+      return true;
     }
-    return `${out}]`;
+    if (depth > 0 && typeof (value as { toJSON?: unknown }).toJSON !== "function") {
+      append(pieces, prefix);
+      writeStructure(value, depth, pieces);
+      return true;
+    }
   }
-  let out = "{";
+  const text = JSON.stringify(value);
+  if (text === undefined) return false;
+  append(pieces, prefix);
+  // A long text (a hash annotation's) stays a piece of its own: joined to the rest it would be copied again.
+  if (text.length >= OWN_PIECE_LENGTH) pieces.push(text, "");
+  else append(pieces, text);
+  return true;
+}
+
+const OWN_PIECE_LENGTH = 512;
+
+function writeStructure(value: object, depth: number, pieces: string[]): void {
+  if (Array.isArray(value)) {
+    append(pieces, "[");
+    for (let i = 0; i < value.length; i++) {
+      const separator = i > 0 ? "," : "";
+      if (!writePieces(value[i], depth - 1, pieces, separator)) append(pieces, `${separator}null`);
+    }
+    append(pieces, "]");
+    return;
+  }
+  append(pieces, "{");
   let first = true;
   for (const key of Object.keys(value)) {
-    const text = knownJsonStringify((value as Record<string, unknown>)[key], depth - 1);
     // As JSON.stringify: a property whose value has no JSON (undefined, a function) is left out.
-    if (text === undefined) continue;
-    out += `${first ? "" : ","}${JSON.stringify(key)}:${text}`;
-    first = false;
+    const written = writePieces((value as Record<string, unknown>)[key], depth - 1, pieces, `${first ? "" : ","}${JSON.stringify(key)}:`);
+    if (written) first = false;
   }
-  return `${out}}`;
+  append(pieces, "}");
+}
+
+function append(pieces: string[], text: string): void {
+  if (pieces.length === 0) pieces.push(text);
+  else pieces[pieces.length - 1] += text;
 }

@@ -5,7 +5,7 @@
 import type { FieldError } from "../api/errors.js";
 import { formatFieldError } from "../api/errors.js";
 import { isRecord } from "../api/is-record.js";
-import { knownJsonStringify } from "../api/known-json.js";
+import { knownJsonPieces } from "../api/known-json.js";
 import type { JsonPatchOp } from "../kube/raw-client.js";
 import { admissionReviewJsonPieces, base64PatchOf, rememberBase64Patch } from "./review-json.js";
 
@@ -227,11 +227,22 @@ export function patched(uid: string, ops: readonly JsonPatchOp[], warnings?: str
 export function encodePatch(ops: readonly JsonPatchOp[]): string | undefined {
   if (ops.length === 0) return undefined;
   // Down to the elements of an operation's value: where the built sidecars sit, their JSON already written.
-  const json = knownJsonStringify(ops, 3)!;
+  // The pieces go into one buffer as they are, rather than being joined into one more string first.
+  const pieces = knownJsonPieces(ops, 3)!;
+  let length = 0;
+  let ascii = true;
+  for (const piece of pieces) {
+    const bytes = Buffer.byteLength(piece);
+    length += bytes;
+    if (bytes !== piece.length) ascii = false;
+  }
   // Text without non-ASCII characters (the usual patch) has the same bytes in
   // Latin-1 as in UTF-8, and copying them is cheaper than encoding them.
-  const bytes = Buffer.byteLength(json) === json.length ? Buffer.from(json, "latin1") : Buffer.from(json);
-  return bytes.toString("base64");
+  if (!ascii) return Buffer.from(pieces.join("")).toString("base64");
+  const buffer = Buffer.allocUnsafe(length);
+  let at = 0;
+  for (const piece of pieces) at += buffer.write(piece, at, "latin1");
+  return buffer.toString("base64");
 }
 
 /** `patched` for a patch `encodePatch` already encoded. */

@@ -33,7 +33,7 @@ export interface BuildContext {
   /** The pod as submitted: sources of shared mounts, env vars and resource targets. */
   pod: Pod;
   /** Container and initContainer names of every SidecarSet being injected (never resource targets). */
-  sidecarNames: ReadonlySet<string>;
+  sidecarNames: () => ReadonlySet<string>;
   appMounts: () => AppVolumeMounts;
   appDevices: () => VolumeDevice[];
   /** Sidecars built for earlier pods, when the caller keeps them. */
@@ -44,11 +44,17 @@ export interface BuildContext {
 }
 
 export function buildContext(pod: Pod, applied: readonly SidecarSet[], built?: BuiltSidecars): BuildContext {
-  const sidecarNames = new Set<string>();
-  for (const set of applied) {
-    for (const c of set.spec.initContainers ?? []) sidecarNames.add(c.name);
-    for (const c of set.spec.containers ?? []) sidecarNames.add(c.name);
-  }
+  // Only a resourcesPolicy reads the names: most pods never need the set.
+  let names: Set<string> | undefined;
+  const sidecarNames = () => {
+    if (names) return names;
+    names = new Set<string>();
+    for (const set of applied) {
+      for (const c of set.spec.initContainers ?? []) names.add(c.name);
+      for (const c of set.spec.containers ?? []) names.add(c.name);
+    }
+    return names;
+  };
   let mounts: AppVolumeMounts | undefined;
   let devices: VolumeDevice[] | undefined;
   let mountsText: string | undefined;
@@ -157,7 +163,7 @@ function podContainerOf(sidecar: SidecarContainer): Container {
 export function buildSidecarContainer(sidecar: SidecarContainer, path: string, ctx: BuildContext): ContainerBuildOutcome {
   let resources: ResourceRequirements | undefined;
   if (sidecar.resourcesPolicy) {
-    const computed = computeSidecarResources(sidecar.resourcesPolicy, ctx.pod, ctx.sidecarNames);
+    const computed = computeSidecarResources(sidecar.resourcesPolicy, ctx.pod, ctx.sidecarNames());
     if (!computed.ok) {
       return { ok: false, error: fieldError(computed.podPath ? computed.path : `${path}.${computed.path}`, computed.message) };
     }

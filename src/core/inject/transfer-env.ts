@@ -25,6 +25,8 @@ export function transferEnvs(sidecar: SidecarContainer, pod: Pod): EnvVar[] {
 }
 
 function envNamesOf(entry: TransferEnvVar): string[] {
+  // The usual entry names one variable: no set to build, nothing to sort.
+  if (!entry.envNames || entry.envNames.length === 0) return entry.envName ? [entry.envName] : [];
   const names = new Set<string>();
   if (entry.envName) names.add(entry.envName);
   for (const n of entry.envNames ?? []) names.add(n);

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import fc from "fast-check";
-import { knownJson, knownJsonStringify, withKnownJson } from "../../../src/api/known-json.js";
+import { knownJson, knownJsonPieces, knownJsonStringify, withKnownJson } from "../../../src/api/known-json.js";
 
 /** Copies `value`, giving some of its objects and arrays to withKnownJson (chosen by `pick`). */
 function withSomeKnown(value: unknown, pick: () => boolean): unknown {
@@ -45,4 +45,15 @@ test("a known value is frozen all the way down, and its text is the one it had",
     (value.env[0] as { value: string }).value = "CET";
   }, TypeError);
   assert.equal(knownJson({ ...value }), undefined, "a copy is not known");
+});
+
+test("in pieces, each known text is a piece of its own and the pieces join to JSON.stringify's text", () => {
+  const sidecar = withKnownJson({ name: "agent", image: "agent:1" });
+  const long = "x".repeat(600);
+  const ops = [{ op: "replace", path: "/spec/containers", value: [{ name: "app" }, sidecar] }, { op: "add", path: "/a", value: long }];
+  const pieces = knownJsonPieces(ops, 3)!;
+  assert.equal(pieces.join(""), JSON.stringify(ops));
+  assert.ok(pieces.includes(knownJson(sidecar)!), "the sidecar's text is a piece");
+  assert.ok(pieces.includes(JSON.stringify(long)), "a long text stays a piece of its own");
+  assert.equal(knownJsonPieces(undefined, 3), undefined);
 });
