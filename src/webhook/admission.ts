@@ -8,6 +8,7 @@ import { isRecord } from "../api/is-record.js";
 import { knownJsonPieces } from "../api/known-json.js";
 import type { JsonPatchOp } from "../kube/raw-client.js";
 import { admissionReviewJsonPieces, base64PatchOf, rememberBase64Patch } from "./review-json.js";
+import { textBytes } from "./text-bytes.js";
 
 export const ADMISSION_API_VERSION = "admission.k8s.io/v1";
 
@@ -229,17 +230,9 @@ export function encodePatch(ops: readonly JsonPatchOp[]): string | undefined {
   // Down to the elements of an operation's value: where the built sidecars sit, their JSON already written.
   // The pieces go into one buffer as they are, rather than being joined into one more string first.
   const pieces = knownJsonPieces(ops, 3)!;
-  let length = 0;
-  let ascii = true;
-  for (const piece of pieces) {
-    const bytes = Buffer.byteLength(piece);
-    length += bytes;
-    if (bytes !== piece.length) ascii = false;
-  }
-  // Text without non-ASCII characters (the usual patch) has the same bytes in
-  // Latin-1 as in UTF-8, and copying them is cheaper than encoding them.
+  const { bytes, ascii } = textBytes(pieces);
   if (!ascii) return Buffer.from(pieces.join("")).toString("base64");
-  const buffer = Buffer.allocUnsafe(length);
+  const buffer = Buffer.allocUnsafe(bytes);
   let at = 0;
   for (const piece of pieces) at += buffer.write(piece, at, "latin1");
   return buffer.toString("base64");

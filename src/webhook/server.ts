@@ -15,6 +15,7 @@ import tls from "node:tls";
 import type { Logger } from "pino";
 import { Abandonment } from "./abandonment.js";
 import { badRequest, type HttpReply, type RequestAbandonment } from "./admission.js";
+import { textBytes } from "./text-bytes.js";
 
 /** `abandoned` and `signal` (made when first read) tell of the request deadline or a client gone away. */
 export interface WebhookRequest extends RequestAbandonment {
@@ -317,17 +318,10 @@ function statusBody(code: number, reason: string, message: string): unknown {
 function json(res: http.ServerResponse, status: number, body: unknown, encoded?: string | readonly string[]): number {
   if (res.headersSent || res.destroyed) return status;
   const pieces = encoded === undefined ? [JSON.stringify(body)] : typeof encoded === "string" ? [encoded] : encoded;
-  let bytes = 0;
-  let ascii = true;
-  for (const piece of pieces) {
-    const length = Buffer.byteLength(piece);
-    bytes += length;
-    if (length !== piece.length) ascii = false;
-  }
+  const { bytes, ascii } = textBytes(pieces);
   res.writeHead(status, { "Content-Type": "application/json", "Content-Length": bytes });
-  // A payload of ASCII only (every usual answer: JSON around a base64 patch)
-  // has the same bytes in Latin-1, which the TLS write copies as they are;
-  // as UTF-8 it would encode the 14 KB answer character by character.
+  // An answer of ASCII only (every usual one: JSON around a base64 patch) goes
+  // to the TLS socket as Latin-1, copied as it is, not encoded character by character.
   const encoding = ascii ? "latin1" : "utf8";
   // Corked, the pieces leave in one write, as one answer would.
   res.cork();
