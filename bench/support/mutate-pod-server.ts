@@ -29,8 +29,13 @@ async function serveWebhook(certificate: { cert: string; key: string }): Promise
   const entry = new URL("./mutate-pod-worker.ts", import.meta.url).href;
   const tsx = import.meta.resolve("tsx/esm/api");
   const bootstrap = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); });`;
-  const worker = new Worker(bootstrap, { eval: true, execArgv: [], workerData: { certificate, sets: sidecarSets() }, resourceLimits: WEBHOOK_HEAP_LIMITS });
-  process.on("SIGTERM", () => void worker.terminate().then(() => process.exit(0)));
+  // Profiling flags given to the server (--cpu-prof…) profile the webhook thread too.
+  const execArgv = process.execArgv.filter((a) => a.startsWith("--cpu-prof"));
+  const worker = new Worker(bootstrap, { eval: true, execArgv, workerData: { certificate, sets: sidecarSets() }, resourceLimits: WEBHOOK_HEAP_LIMITS });
+  process.on("SIGTERM", () => {
+    worker.once("exit", () => process.exit(0));
+    worker.postMessage("stop");
+  });
   return new Promise((resolve, reject) => {
     worker.once("message", (port: number) => resolve(port));
     worker.once("error", reject);

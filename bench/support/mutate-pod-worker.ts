@@ -28,4 +28,8 @@ const routes = admissionRoutes({
   logger: silentLogger(),
 });
 const server = new WebhookServer({ port: 0, host: "127.0.0.1", certificate, routes });
+// "stop" from the main thread: drain and end the thread (a --cpu-prof profile is written then).
+parentPort!.on("message", (message) => {
+  if (message === "stop") void server.stop(1_000).then(() => process.exit(0));
+});
 parentPort!.postMessage(await server.start());

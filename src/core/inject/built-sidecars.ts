@@ -12,8 +12,12 @@ import type { Container } from "../../api/kube-types.js";
 import { withKnownJson } from "../../api/known-json.js";
 import type { SidecarContainer } from "../../api/types.js";
 
-/** Kept per SidecarSet container: pods rarely bring more distinct inputs for one sidecar. */
-const ENTRIES_PER_SIDECAR = 16;
+/**
+ * Kept per SidecarSet container: pods rarely bring more distinct inputs for one sidecar, and a miss costs
+ * no more than building without the cache; each entry is a container and its text (1–2 KB) in the webhook
+ * thread's heap.
+ */
+const ENTRIES_PER_SIDECAR = 8;
 
 export class BuiltSidecars {
   private readonly bySidecar = new WeakMap<SidecarContainer, Map<string, Container>>();

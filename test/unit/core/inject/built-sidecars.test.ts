@@ -116,12 +116,12 @@ test("without kept sidecars the injected pod is the caller's to change: nothing 
   }
 });
 
-test("at most 16 inputs are kept per sidecar, the oldest dropped first", () => {
+test("at most 8 inputs are kept per sidecar, the oldest dropped first", () => {
   const built = new BuiltSidecars();
   const s = sidecar("agent");
-  const containers = Array.from({ length: 17 }, (_, i) => built.remember(s, `inputs-${i}`, { name: "agent", image: `agent:${i}` }));
-  assert.equal(built.get(s, "inputs-0"), undefined, "the first went when the seventeenth came");
+  const containers = Array.from({ length: 9 }, (_, i) => built.remember(s, `inputs-${i}`, { name: "agent", image: `agent:${i}` }));
+  assert.equal(built.get(s, "inputs-0"), undefined, "the first went when the ninth came");
   assert.equal(built.get(s, "inputs-1"), containers[1]);
-  assert.equal(built.get(s, "inputs-16"), containers[16]);
-  assert.equal(built.get(sidecar("agent"), "inputs-16"), undefined, "kept per SidecarSet container object");
+  assert.equal(built.get(s, "inputs-8"), containers[8]);
+  assert.equal(built.get(sidecar("agent"), "inputs-8"), undefined, "kept per SidecarSet container object");
 });
