@@ -25,8 +25,8 @@ const STATE_TIMEOUT_MS = 2_000;
  * An admission's garbage dies young, so a small young generation costs the thread little and stops a burst
  * of admissions from growing it (and the process's RSS) for good. At 4 MB or less V8 also shrinks it back
  * to 1 MB when the thread goes quiet, which it never did at 8 MB; 2 MB kept a standby that had answered
- * 3,000 admissions at 75 MB against 80 MB with 4 MB, with the same CPU time per admission and the same
- * admission latency through the API server (docs/benchmarks.md, memory).
+ * 3,000 admissions at 75 MB against 80 MB with 4 MB, with the same admission latency through the API
+ * server. At saturation it costs about a tenth more CPU per admission than 8 MB (docs/benchmarks.md).
  */
 export const WEBHOOK_HEAP_LIMITS = { maxYoungGenerationSizeMb: 2 };
 
