@@ -231,6 +231,7 @@ async function main(): Promise<void> {
     ...(cpuProfileDir ? { managerNodeArgs: ["--cpu-prof", "--cpu-prof-dir", cpuProfileDir] } : {}),
   });
   const rows: Row[] = [];
+  let quietLine: string | undefined;
   try {
     const idle = await snapshot(env);
     console.log(`manager RSS idle: ${(idle.managerRssBytes / 2 ** 20).toFixed(0)} MB`);
@@ -254,10 +255,27 @@ async function main(): Promise<void> {
       await setSidecarImage(env, "bench-fleet", "registry.local/agent:2");
       rows.push(await phase(env, "matching pods, 10/s, during a 1,000-pod rollout", { app: "web" }, 10, 30));
     }
+    quietLine = await afterQuietMinute(env);
   } finally {
     print(rows);
+    if (quietLine) console.log(quietLine);
     await env.stop();
   }
+}
+
+/**
+ * The manager's memory a minute after the last phase: how much of the RSS read while pods still arrived is
+ * garbage a quiet minute gives back, and how much the pods it caches (each matching one carries ten sidecars).
+ */
+async function afterQuietMinute(env: Environment): Promise<string> {
+  await new Promise((r) => setTimeout(r, 60_000));
+  const text = await (await fetch(`http://127.0.0.1:${env.metricsPort}/metrics`)).text();
+  const mb = (name: string, match: (l: Record<string, string>) => boolean = () => true) => (sum(parseMetrics(text, name), match) / 2 ** 20).toFixed(0);
+  const pods = sum(parseMetrics(text, "sidecarset_informer_objects"), (l) => l.informer === "pods");
+  return (
+    `a quiet minute after the last phase: manager RSS ${mb("process_resident_memory_bytes")} MB, heap used main ${mb("nodejs_heap_size_used_bytes")} MB, ` +
+    `webhook ${mb("sidecarset_webhook_heap_bytes", (l) => l.stat === "used")} MB; ${pods} pods cached`
+  );
 }
 
 await main();

@@ -91,6 +91,25 @@ export interface SidecarSetBuild {
 export type SidecarSetBuildOutcome = { ok: true; build: SidecarSetBuild } | { ok: false; error: FieldError };
 
 export function buildSidecarSet(set: SidecarSet, ctx: BuildContext): SidecarSetBuildOutcome {
+  if (!ctx.built) return assembleSidecarSet(set, ctx);
+  // What every container of the set takes from the pod: the same inputs build the same lists.
+  const inputs: string[] = [];
+  for (const field of ["initContainers", "containers"] as const) {
+    const source = set.spec[field] ?? [];
+    for (let i = 0; i < source.length; i++) {
+      const taken = takenFromPod(source[i]!, `spec.${field}[${i}]`, ctx);
+      if (!taken.ok) return taken;
+      inputs.push(builtSidecarInputs(source[i]!, ctx, taken.resources, taken.transferred));
+    }
+  }
+  const key = inputs.length === 1 ? inputs[0]! : inputs.join("\u0000");
+  const known = ctx.built.getSet(set, key);
+  if (known) return { ok: true, build: known };
+  const assembled = assembleSidecarSet(set, ctx);
+  return assembled.ok ? { ok: true, build: ctx.built.rememberSet(set, key, assembled.build) } : assembled;
+}
+
+function assembleSidecarSet(set: SidecarSet, ctx: BuildContext): SidecarSetBuildOutcome {
   const volumesByName = new Map<string, Volume>();
   for (const v of set.spec.volumes ?? []) if (!volumesByName.has(v.name)) volumesByName.set(v.name, v);
   const build: SidecarSetBuild = {
@@ -159,8 +178,10 @@ function podContainerOf(sidecar: SidecarContainer): Container {
   return out as unknown as Container;
 }
 
-/** One sidecar (init)container as it goes into the pod, before any hot-upgrade split. */
-export function buildSidecarContainer(sidecar: SidecarContainer, path: string, ctx: BuildContext): ContainerBuildOutcome {
+type TakenFromPod = { ok: true; resources: ResourceRequirements | undefined; transferred: EnvVar[] } | { ok: false; error: FieldError };
+
+/** The resources a resourcesPolicy computes from the pod, and the env vars the sidecar transfers from it. */
+function takenFromPod(sidecar: SidecarContainer, path: string, ctx: BuildContext): TakenFromPod {
   let resources: ResourceRequirements | undefined;
   if (sidecar.resourcesPolicy) {
     const computed = computeSidecarResources(sidecar.resourcesPolicy, ctx.pod, ctx.sidecarNames());
@@ -169,7 +190,14 @@ export function buildSidecarContainer(sidecar: SidecarContainer, path: string, c
     }
     resources = computed.resources;
   }
-  const transferred = transferEnvs(sidecar, ctx.pod);
+  return { ok: true, resources, transferred: transferEnvs(sidecar, ctx.pod) };
+}
+
+/** One sidecar (init)container as it goes into the pod, before any hot-upgrade split. */
+export function buildSidecarContainer(sidecar: SidecarContainer, path: string, ctx: BuildContext): ContainerBuildOutcome {
+  const taken = takenFromPod(sidecar, path, ctx);
+  if (!taken.ok) return taken;
+  const { resources, transferred } = taken;
   if (!ctx.built) return { ok: true, container: assembleSidecar(sidecar, ctx, resources, transferred) };
   const inputs = builtSidecarInputs(sidecar, ctx, resources, transferred);
   const known = ctx.built.get(sidecar, inputs);

@@ -87,7 +87,7 @@ test("property: with built sidecars kept, every pod gets the injection and the p
   );
 });
 
-test("a pod with the same inputs gets the same frozen container, whose text is known; other inputs get their own", () => {
+test("a pod with the same inputs gets the same frozen containers, whose texts are known; other inputs get their own", () => {
   const built = new BuiltSidecars();
   const all = sets();
   const berlin = { tz: "Europe/Berlin", region: "eu", cpu: "2", mounts: ["logs"], subPath: false, device: false, label: 0 };
@@ -106,7 +106,10 @@ test("a pod with the same inputs gets the same frozen container, whose text is k
   assert.notEqual(containerNamed(utc, "transfer"), containerNamed(first, "transfer"), "another TZ to transfer");
   assert.deepEqual(containerNamed(utc, "transfer")!.env!.find((e) => e.name === "TZ"), { name: "TZ", value: "UTC" });
   assert.equal(containerNamed(utc, "share"), containerNamed(first, "share"), "the shared mounts did not change");
-  assert.equal(knownJson(containerNamed(first, "hot-1")), undefined, "a hot-upgrade pair is made per pod from the built one");
+  for (const name of ["hot-1", "hot-2"]) {
+    assert.equal(containerNamed(second, name), containerNamed(first, name), `${name}: a hot-upgrade pair is kept with its SidecarSet's lists`);
+    assert.equal(knownJson(containerNamed(first, name)), JSON.stringify(containerNamed(first, name)));
+  }
 });
 
 test("without kept sidecars the injected pod is the caller's to change: nothing in it is frozen", () => {
