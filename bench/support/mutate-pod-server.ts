@@ -11,11 +11,9 @@
 import { readFileSync } from "node:fs";
 import { createServer } from "node:https";
 import type { AddressInfo } from "node:net";
-import { join } from "node:path";
-import { pathToFileURL } from "node:url";
 import { Worker } from "node:worker_threads";
 import { sidecarSets } from "./admission-workload.js";
-import { DIST } from "./shipped-build.js";
+import { importShipped } from "./shipped-build.js";
 
 const input = JSON.parse(readFileSync(0, "utf8")) as { cert: string; key: string; answer?: string };
 
@@ -24,7 +22,7 @@ const input = JSON.parse(readFileSync(0, "utf8")) as { cert: string; key: string
  * young generation, which decides how often an admission's garbage is collected).
  */
 async function serveWebhook(certificate: { cert: string; key: string }): Promise<number> {
-  const { WEBHOOK_HEAP_LIMITS } = (await import(pathToFileURL(join(DIST, "manager/webhook-thread.js")).href)) as typeof import("../../src/manager/webhook-thread.js");
+  const { WEBHOOK_HEAP_LIMITS } = await importShipped<typeof import("../../src/manager/webhook-thread.js")>("manager/webhook-thread.js");
   // A worker does not get tsx's module hooks on Node.js 20: it registers them before importing its entry.
   const entry = new URL("./mutate-pod-worker.ts", import.meta.url).href;
   const tsx = import.meta.resolve("tsx/esm/api");

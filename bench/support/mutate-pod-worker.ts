@@ -2,16 +2,13 @@
 // WebhookServer and admission routes over a fixed cache of the SidecarSets it is
 // handed, in a worker thread as the manager runs them. Posts the port it
 // listens on.
-import { join } from "node:path";
-import { pathToFileURL } from "node:url";
 import { parentPort, workerData } from "node:worker_threads";
 import type { SidecarSet } from "../../src/api/types.js";
-import { DIST } from "./shipped-build.js";
+import { importShipped } from "./shipped-build.js";
 
-const shipped = <T>(module: string): Promise<T> => import(pathToFileURL(join(DIST, module)).href) as Promise<T>;
-const { silentLogger } = await shipped<typeof import("../../src/observability/logger.js")>("observability/logger.js");
-const { admissionRoutes } = await shipped<typeof import("../../src/webhook/handlers/index.js")>("webhook/handlers/index.js");
-const { WebhookServer } = await shipped<typeof import("../../src/webhook/server.js")>("webhook/server.js");
+const { silentLogger } = await importShipped<typeof import("../../src/observability/logger.js")>("observability/logger.js");
+const { admissionRoutes } = await importShipped<typeof import("../../src/webhook/handlers/index.js")>("webhook/handlers/index.js");
+const { WebhookServer } = await importShipped<typeof import("../../src/webhook/server.js")>("webhook/server.js");
 
 const { certificate, sets } = workerData as { certificate: { cert: string; key: string }; sets: SidecarSet[] };
 const routes = admissionRoutes({

@@ -4,6 +4,7 @@
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 import { REPO_ROOT } from "../../test/support/environment.js";
 
 export const DIST = join(REPO_ROOT, "dist");
@@ -17,4 +18,9 @@ export function ensureShippedBuild(): string {
     if (built.status !== 0) throw new Error("npm run build failed");
   }
   return entry;
+}
+
+/** A module of the shipped build, by its path under dist/ (typed by the caller after its source). */
+export function importShipped<T>(module: string): Promise<T> {
+  return import(pathToFileURL(join(DIST, module)).href) as Promise<T>;
 }

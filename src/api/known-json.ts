@@ -1,6 +1,6 @@
 // JSON text written once for values that cannot change. A value given to
 // `withKnownJson` is frozen, all the way down, and its text kept beside it;
-// `knownJsonStringify` then writes that text where the value appears instead of
+// `knownJsonPieces` then writes that text where the value appears instead of
 // encoding it again. The pod webhook's answers hold the same built sidecars
 // pod after pod: their JSON is most of the patch (docs/benchmarks.md).
 
@@ -25,19 +25,11 @@ export function knownJson(value: unknown): string | undefined {
 }
 
 /**
- * `JSON.stringify(value)`, the same text, with the kept texts of known values
- * put in as they are. Objects and arrays are walked `depth` levels down to look
- * for them; below that, JSON.stringify does the rest.
- */
-export function knownJsonStringify(value: unknown, depth: number): string | undefined {
-  const pieces: string[] = [];
-  return writePieces(value, depth, pieces) ? pieces.join("") : undefined;
-}
-
-/**
- * The same text as a few pieces whose concatenation it is: each known text a
- * piece of its own, the text between them joined. Undefined where
- * JSON.stringify gives undefined.
+ * `JSON.stringify(value)`, the same text, as a few pieces whose concatenation
+ * it is: the kept text of each known value a piece of its own, put in as it
+ * is, and the text between them joined. Objects and arrays are walked `depth`
+ * levels down to look for known values; below that, JSON.stringify does the
+ * rest. Undefined where JSON.stringify gives undefined.
  */
 export function knownJsonPieces(value: unknown, depth: number): string[] | undefined {
   const pieces: string[] = [];

@@ -22,18 +22,11 @@ export function base64PatchOf(response: AdmissionResponse): string | undefined {
 }
 
 /**
- * JSON text of `review`, equal to JSON.stringify(review). `base64Patch` is
- * the response's patch when it is known to be base64 (see base64PatchOf).
- */
-export function admissionReviewJson(review: AdmissionReview, base64Patch: string | undefined): string {
-  return admissionReviewJsonPieces(review, base64Patch).join("");
-}
-
-/**
- * The same text in pieces to write one after another: with a known base64
- * patch, the text before it, the patch string itself and the text after it,
- * so that a 14 KB answer is not copied into one string once more on its way
- * to the socket.
+ * JSON text of `review`, equal to JSON.stringify(review), in pieces to write
+ * one after another. `base64Patch` is the response's patch when it is known
+ * to be base64 (see base64PatchOf); then the pieces are the text before it,
+ * the patch string itself and the text after it, so that a 14 KB answer is
+ * not copied into one string once more on its way to the socket.
  */
 export function admissionReviewJsonPieces(review: AdmissionReview, base64Patch: string | undefined): string[] {
   if (base64Patch === undefined || review.response.patch !== base64Patch) return [JSON.stringify(review)];

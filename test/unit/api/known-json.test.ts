@@ -1,7 +1,10 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import fc from "fast-check";
-import { knownJson, knownJsonPieces, knownJsonStringify, withKnownJson } from "../../../src/api/known-json.js";
+import { knownJson, knownJsonPieces, withKnownJson } from "../../../src/api/known-json.js";
+
+/** The whole text the pieces make. */
+const knownJsonStringify = (value: unknown, depth: number) => knownJsonPieces(value, depth)?.join("");
 
 /** Copies `value`, giving some of its objects and arrays to withKnownJson (chosen by `pick`). */
 function withSomeKnown(value: unknown, pick: () => boolean): unknown {

@@ -10,8 +10,12 @@ import {
   patched,
   toReview,
   type AdmissionResponse,
+  type AdmissionReview,
 } from "../../../src/webhook/admission.js";
-import { admissionReviewJson, admissionReviewJsonPieces, base64PatchOf } from "../../../src/webhook/review-json.js";
+import { admissionReviewJsonPieces, base64PatchOf } from "../../../src/webhook/review-json.js";
+
+/** The answer's text whole, as the server writes it piece after piece. */
+const admissionReviewJson = (review: AdmissionReview, base64Patch: string | undefined): string => admissionReviewJsonPieces(review, base64Patch).join("");
 import { podReview } from "./handlers/fixtures.js";
 
 
