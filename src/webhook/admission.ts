@@ -324,8 +324,6 @@ export type AdmissionHandler = (req: AdmissionRequest, abandonment: RequestAband
 export interface HandleOptions {
   /** When the HTTP layer gives up; the answer is then a timeout denial. */
   abandonment?: RequestAbandonment;
-  /** The same, for callers that hold an AbortSignal. */
-  signal?: AbortSignal;
   /** Told about handler exceptions (for the log). */
   onError?(error: unknown, req: AdmissionRequest): void;
 }
@@ -349,7 +347,7 @@ export async function handleAdmission(body: unknown, handler: AdmissionHandler, 
     return { status: 200, body: toReview(denied(decoded.uid, 400, message, "BadRequest")) };
   }
   const req = decoded.request;
-  const abandonment = opts.abandonment ?? (opts.signal ? abandonmentOf(opts.signal) : NEVER_ABANDONED);
+  const abandonment = opts.abandonment ?? NEVER_ABANDONED;
   let response: AdmissionResponse;
   try {
     if (abandonment.abandoned) throw ABORTED;
@@ -372,17 +370,8 @@ export async function handleAdmission(body: unknown, handler: AdmissionHandler, 
 
 const ABORTED = Symbol("aborted");
 
-function abandonmentOf(signal: AbortSignal): RequestAbandonment {
-  return {
-    get abandoned() {
-      return signal.aborted;
-    },
-    signal,
-  };
-}
-
 /** For callers with no HTTP layer: nothing ever aborts its signal, so one serves every call. */
-const NEVER_ABANDONED: RequestAbandonment = abandonmentOf(new AbortController().signal);
+const NEVER_ABANDONED: RequestAbandonment = { abandoned: false, signal: new AbortController().signal };
 
 function raceAbort<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
   if (signal.aborted) return Promise.reject(ABORTED);

@@ -78,11 +78,14 @@ function unmetIn(requirement: Requirement, labels: Readonly<Record<string, strin
   return { requirement, value: has ? labels[requirement.key] : undefined };
 }
 
-/** Whether S's namespace scope and selector take in the pod (docs/behaviour.md §5.2 step 3). */
 const MATCHED: ScopeVerdict = { match: true };
 /** The verdict for a mismatch when its reason is not wanted: one object for all. */
 const NOT_MATCHED: ScopeVerdict = { match: false, reason: "selector-mismatch" };
 
+/**
+ * Whether S's namespace scope and selector take in the pod (docs/behaviour.md §5.2 step 3). With `reasons`
+ * false a mismatch carries no detail (one shared verdict).
+ */
 export function podInScope(
   set: SidecarSet,
   pod: Pod,

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import fc from "fast-check";
+import { Abandonment } from "../../../src/webhook/abandonment.js";
 import {
   allowed,
   decodeAdmissionReview,
@@ -198,10 +199,10 @@ test("an async handler's rejection is handled like a throw", async () => {
   assert.match(r.status!.message, /SidecarSet log-agent: boom/);
 });
 
-test("an aborted signal answers a 504 denial instead of waiting for a stuck handler", async () => {
-  const abort = new AbortController();
-  const pending = handleAdmission(review(podCreate()), () => new Promise<AdmissionResponse>(() => {}), { signal: abort.signal });
-  abort.abort();
+test("an abandoned request answers a 504 denial instead of waiting for a stuck handler", async () => {
+  const abandonment = new Abandonment();
+  const pending = handleAdmission(review(podCreate()), () => new Promise<AdmissionResponse>(() => {}), { abandonment });
+  abandonment.abandon();
   const r = ((await pending).body as AdmissionReview).response;
   assert.deepEqual([r.uid, r.allowed, r.status?.code, r.status?.reason], ["uid-1", false, 504, "Timeout"]);
 });

@@ -344,7 +344,7 @@ test("requests are reported to onRequestDone with path and status", async () => 
 });
 
 test("an AdmissionReview round trip through the server answers with the request uid", async () => {
-  const { port } = await startServer({ "/validate": ({ body, signal }) => handleAdmission(body, (req) => allowed(req.uid), { signal }) });
+  const { port } = await startServer({ "/validate": (request) => handleAdmission(request.body, (req) => allowed(req.uid), { abandonment: request }) });
   const review = {
     apiVersion: "admission.k8s.io/v1",
     kind: "AdmissionReview",
