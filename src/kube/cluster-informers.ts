@@ -51,19 +51,24 @@ function managerNamespacePath(ctx: InformerContext, collection: string, group = 
   return `${group}/namespaces/${encodeURIComponent(ctx.namespace)}/${collection}`;
 }
 
-export function sidecarSetInformer(ctx: InformerContext): Informer<SidecarSet> {
+export function sidecarSetInformer(ctx: InformerContext, opts: { sameForReaders?: (cached: SidecarSet, next: SidecarSet) => boolean } = {}): Informer<SidecarSet> {
   // The storage version, turned into the in-memory (v1alpha1) shape as it arrives.
   return new Informer<SidecarSet>({
     name: "sidecarsets",
     source: rawListWatch(ctx.client, SIDECARSET_COLLECTION_PATH),
     transform: sidecarSetFromStorage,
     ...common(ctx),
+    ...opts,
   });
 }
 
+/** Pods per list page (other kinds take the informer's 500). */
+export const POD_LIST_PAGE_SIZE = 100;
+
 export function podInformer(ctx: InformerContext, opts: { transform?: (pod: Pod) => Pod } = {}): Informer<Pod> {
   // The controller carries quiet plans forward over the pods that changed (core/rollout/quiet-plan.ts).
-  return new Informer<Pod>({ name: "pods", source: rawListWatch(ctx.client, "/api/v1/pods"), ...common(ctx), ...opts, journal: true });
+  // Pods with many sidecars run to tens of KB of JSON each: pages of 100 keep what one page leaves to collect small.
+  return new Informer<Pod>({ name: "pods", source: rawListWatch(ctx.client, "/api/v1/pods"), pageSize: POD_LIST_PAGE_SIZE, ...common(ctx), ...opts, journal: true });
 }
 
 export function namespaceInformer(ctx: InformerContext): Informer<Namespace> {

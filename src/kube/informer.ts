@@ -62,6 +62,12 @@ export interface InformerOptions<T> {
   transform?: (obj: T) => T;
   /** Keep a journal of replaced objects for changesSince (StoreOptions.journal). */
   journal?: boolean;
+  /**
+   * Whether `next` changes nothing this cache's readers read of `cached`. When it says so, the cache keeps
+   * `cached` (its resourceVersion included), its revision stays and no handler hears of the update: readers that
+   * key derived data on the object, or on the revision, keep it.
+   */
+  sameForReaders?: (cached: T, next: T) => boolean;
 }
 
 const DEFAULT_BACKOFF = { initialMs: 800, maxMs: 30_000 };
@@ -260,7 +266,9 @@ export class Informer<T extends KubeObject> {
         items.length = 0;
         page = await this.opts.source.list(this.query({}), signal);
       }
-      items.push(...page.items);
+      // Prepared page by page: a raw page (a list of large pods runs to megabytes) becomes garbage before the
+      // next one arrives, instead of all pages surviving together into the old generation.
+      for (const raw of page.items) items.push(this.prepare(raw));
       resourceVersion = page.metadata.resourceVersion ?? "";
       cont = page.metadata.continue || undefined;
     } while (cont && !signal.aborted);
@@ -272,12 +280,11 @@ export class Informer<T extends KubeObject> {
     if (signal.aborted) return;
     const seen = new Set<string>();
     const changes: (() => void)[] = [];
-    for (const raw of items) {
-      const obj = this.prepare(raw);
+    for (const obj of items) {
       const key = objectKey(obj);
       seen.add(key);
       const old = this.store.get(key);
-      if (old && sameVersion(old, obj)) {
+      if (old && (sameVersion(old, obj) || this.opts.sameForReaders?.(old, obj))) {
         changes.push(() => this.emitUpdate(old, old));
         continue;
       }
@@ -318,9 +325,12 @@ export class Informer<T extends KubeObject> {
       this.store.delete(key);
       this.emitDelete(obj);
     } else {
-      const old = this.store.set(key, obj);
-      if (old) this.emitUpdate(old, obj);
-      else this.emitAdd(obj);
+      const cached = this.opts.sameForReaders ? this.store.get(key) : undefined;
+      if (cached === undefined || !this.opts.sameForReaders!(cached, obj)) {
+        const old = this.store.set(key, obj);
+        if (old) this.emitUpdate(old, obj);
+        else this.emitAdd(obj);
+      }
     }
     if (rv) this.resourceVersion = rv;
   }

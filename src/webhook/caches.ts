@@ -18,6 +18,7 @@ import {
 } from "../kube/cluster-informers.js";
 import type { Informer } from "../kube/informer.js";
 import type { Logger } from "../observability/logger.js";
+import { sameSidecarSetForAdmission } from "./admission-sameness.js";
 import type { AdmissionCache } from "./handlers/cache-view.js";
 
 export interface AdmissionCacheOptions {
@@ -46,7 +47,7 @@ export class AdmissionCaches extends InformerSet implements AdmissionCache {
   constructor(private readonly opts: AdmissionCacheOptions) {
     super();
     const ctx = informerContext({ ...opts, backoff: ADMISSION_CACHE_BACKOFF });
-    this.sidecarSetInformer = sidecarSetInformer(ctx);
+    this.sidecarSetInformer = sidecarSetInformer(ctx, { sameForReaders: sameSidecarSetForAdmission });
     this.namespaceInformer = namespaceInformer(ctx);
     this.revisionInformer = revisionInformer(ctx);
     this.configMapInformer = whitelistInformer(ctx);

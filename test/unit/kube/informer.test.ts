@@ -231,6 +231,52 @@ test("lists are paged with limit and continue", async () => {
   assert.ok(stub.requests.every((r) => r.query.get("watch") === "true" || r.query.get("limit") === "1"));
 });
 
+test("each page of a list is transformed when it arrives, before the next page is asked for", async () => {
+  const order: string[] = [];
+  stub.onRequest((r) => {
+    if (r.query.get("watch") === "true") return listReply([], "10");
+    const cont = r.query.get("continue");
+    order.push(`list ${cont ?? "first"}`);
+    if (!cont) return listReply([pod("a", "1"), pod("b", "2")], "10", "page2");
+    return listReply([pod("c", "3")], "10");
+  });
+  const informer = newInformer({ pageSize: 2, transform: (o) => (order.push(`transform ${o.metadata.name}`), o) });
+  informer.start();
+  await informer.waitForSync();
+  assert.deepEqual(order, ["list first", "transform a", "transform b", "list page2", "transform c"]);
+  assert.deepEqual(informer.list().map((o) => o.metadata.name).sort(), ["a", "b", "c"]);
+});
+
+test("sameForReaders: an update that changes nothing the readers read keeps the cached object and revision, unheard; others apply", async () => {
+  let lists = 0;
+  const labelled = (name: string, rv: string, app: string, note: string): Obj => ({ metadata: { name, namespace: "ns", resourceVersion: rv, labels: { app } }, spec: { note } });
+  stub.onRequest(() =>
+    ++lists === 1 ? listReply([labelled("a", "1", "web", "x"), labelled("b", "2", "web", "x")], "10") : listReply([labelled("a", "13", "web", "relisted"), labelled("b", "14", "db", "relisted")], "20"),
+  );
+  // Readers here read labels only.
+  const informer = newInformer({ sameForReaders: (cached, next) => cached.metadata.labels?.app === next.metadata.labels?.app });
+  const log = recorder(informer);
+  informer.start();
+  const w1 = await stub.nextWatch();
+  const a = informer.get("ns/a");
+  const revision = informer.revision;
+
+  w1.send("MODIFIED", labelled("a", "11", "web", "y"));
+  w1.send("MODIFIED", labelled("b", "12", "db", "y"));
+  await eventually(() => informer.get("ns/b")?.metadata.labels?.app === "db", "b's label change applied");
+  assert.equal(informer.get("ns/a"), a, "a kept: only what readers do not read changed");
+  assert.equal(informer.revision, revision + 1, "one change: b's");
+  assert.deepEqual(log.slice(2), ["update b@2->12"]);
+
+  const b = informer.get("ns/b");
+  w1.send("ERROR", { kind: "Status", code: 410, reason: "Expired", message: "too old resource version" });
+  await stub.nextWatch();
+  assert.equal(informer.get("ns/a"), a, "a relist keeps it too");
+  assert.equal(informer.get("ns/b"), b);
+  assert.equal(informer.revision, revision + 1);
+  assert.equal(informer.lastSyncResourceVersion, "20", "the informer itself moves on to the list's resourceVersion");
+});
+
 test("an expired continue token falls back to one unpaged list", async () => {
   stub.onRequest((r) => {
     if (r.query.get("continue")) return status(410, "Expired", "continue token expired");

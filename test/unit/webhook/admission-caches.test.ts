@@ -83,3 +83,41 @@ test("the version moves with every change of the SidecarSets, Namespaces and Con
     client.close();
   }
 });
+
+test("a SidecarSet's status count write keeps the cached object and the version; a new latest revision moves them", async () => {
+  const counted = (rv: string, matchedPods: number, latestRevision = "agent-1") => ({
+    ...set("agent", rv),
+    metadata: { name: "agent", resourceVersion: rv, generation: 1 },
+    status: { observedGeneration: 1, matchedPods, updatedPods: 0, readyPods: 0, latestRevision },
+  });
+  api.onRequest((req) => ({ body: { kind: "List", metadata: { resourceVersion: "5" }, items: req.path === SIDECARSET_COLLECTION_PATH ? [counted("1", 0)] : [] } }));
+  const client = new RawKubeClient(api.kubeConfig());
+  const caches = new AdmissionCaches({ client, namespace: NS, logger: capturingLogger().logger });
+  caches.start();
+  try {
+    await caches.waitForSync(new AbortController().signal);
+    let heard = 0;
+    caches.onSidecarSetsChanged(() => heard++);
+    let watch = api.watches.filter((w) => w.request.path === SIDECARSET_COLLECTION_PATH).at(-1);
+    for (let i = 0; !watch && i < 100; i++) {
+      await new Promise((r) => setTimeout(r, 10));
+      watch = api.watches.filter((w) => w.request.path === SIDECARSET_COLLECTION_PATH).at(-1);
+    }
+    assert.ok(watch, "the SidecarSet watch is open");
+    const [cached] = caches.sidecarSets();
+    const version = caches.version();
+    const heardBefore = heard; // a handler added late is given the cached objects first
+
+    watch.send("MODIFIED", counted("2", 7));
+    // A change admission reads, sent after it, tells when the first has been handled.
+    watch.send("MODIFIED", counted("3", 7, "agent-2"));
+    for (let i = 0; caches.sidecarSets()[0]!.status?.latestRevision !== "agent-2" && i < 200; i++) await new Promise((r) => setTimeout(r, 10));
+    assert.equal(caches.sidecarSets()[0]!.status?.latestRevision, "agent-2", "the new latest revision reached the cache");
+    assert.equal(caches.version(), version + 1, "one change of the version: the latest revision's, none for the counts");
+    assert.equal(heard - heardBefore, 1, "handlers heard the latest revision only");
+    assert.notEqual(caches.sidecarSets()[0], cached);
+  } finally {
+    await caches.stop();
+    client.close();
+  }
+});
