@@ -22,7 +22,7 @@ import type { CertBundle } from "../webhook/cert-issue.js";
 import { helperProcessIssuer } from "../webhook/cert-issuer.js";
 import { ensureCertificates, loadMountedCertificates, patchCaBundles, SECRET_KEYS } from "../webhook/certs.js";
 import { registerCacheMetrics } from "./cache-metrics.js";
-import { ControllerTerm } from "./controller-term.js";
+import type { ControllerTerm } from "./controller-term.js";
 import type { ManagerOptions } from "./options.js";
 import type { PemPair, WebhookThreadState } from "./webhook-protocol.js";
 import { WebhookThread } from "./webhook-thread.js";
@@ -38,6 +38,10 @@ export interface RunningManager {
   stop(): Promise<void>;
 }
 
+interface TermLoading {
+  term: Promise<ControllerTerm | undefined>;
+}
+
 export class Manager {
   private readonly logger: Logger;
   private readonly metrics: ManagerMetrics;
@@ -51,6 +55,8 @@ export class Manager {
   private observability: ObservabilityServer | undefined;
   /** The controller and its caches while this replica runs them; undefined on a standby. */
   private term: ControllerTerm | undefined;
+  /** The term being started or running; endTerm waits for its code to load before stopping it. */
+  private loading: TermLoading | undefined;
   private elector: LeaderElector | undefined;
   private recorder!: EventRecorder;
   private readonly abort = new AbortController();
@@ -101,7 +107,7 @@ export class Manager {
     // syncs, which matters most when it is the only replica left.
     this.observability.addReadinessCheck(
       "controller-caches-synced",
-      () => this.opts.leaderElect || !this.term?.syncing() || "the controller caches are not synced yet",
+      () => this.opts.leaderElect || (this.term !== undefined && !this.term.syncing()) || "the controller caches are not synced yet",
     );
     // Ready only once the API server trusts this start's certificate: before,
     // a SidecarSet written in the other version fails its conversion.
@@ -314,6 +320,18 @@ export class Manager {
 
   /** A new controller term: its own caches, started now; resolves once the controller runs. */
   private startTerm(): Promise<void> {
+    const loading: TermLoading = { term: this.loadTerm(() => this.loading === loading) };
+    this.loading = loading;
+    return loading.term.then((term) => term?.start());
+  }
+
+  /**
+   * The controller's code is loaded when this replica first leads: a standby never holds it (a few MB of its
+   * memory). Resolves to no term when this one ended while the code loaded.
+   */
+  private async loadTerm(current: () => boolean): Promise<ControllerTerm | undefined> {
+    const { ControllerTerm } = await import("./controller-term.js");
+    if (!current()) return undefined;
     const { opts, logger } = this;
     const term = new ControllerTerm({
       client: this.client,
@@ -329,12 +347,14 @@ export class Manager {
     });
     this.term = term;
     logger.info("starting the controller caches");
-    return term.start();
+    return term;
   }
 
   private async endTerm(): Promise<void> {
-    const term = this.term;
-    this.term = undefined;
+    const loading = this.loading;
+    this.loading = undefined;
+    const term = await loading?.term;
+    if (this.term === term) this.term = undefined;
     await term?.stop();
   }
 

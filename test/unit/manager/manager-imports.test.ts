@@ -2,7 +2,7 @@
 // kubeconfig needs it (src/kube/api-access.ts), and the certificate-issuing
 // library out altogether (it issues in a helper process,
 // src/webhook/cert-issuer.ts): no static import chain from `sidecarset manager`
-// may reach either.
+// may reach either. The controller's code is loaded when the replica first leads.
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
@@ -58,6 +58,15 @@ test("the certificate-issuing library is not among the manager's imports; its he
   const chain = managerImports().get("@peculiar/x509");
   assert.equal(chain, undefined, `loaded through ${chain?.map((p) => p.replace(SRC, "src")).join(" → ")}`);
   assert.ok(reach(resolve(SRC, "webhook/cert-issue-process.ts")).has("@peculiar/x509"));
+});
+
+test("the controller is not among the manager's imports (a standby never loads it); the controller term loads it", () => {
+  const controller = resolve(SRC, "controller/controller.ts");
+  // The webhook thread's modules are roots of their own isolate: only the main thread's graph counts here.
+  const mainThread = reach(...["cli/main.ts", "cli/manager.ts", "manager/manager.ts"].map((f) => resolve(SRC, f)));
+  const chain = mainThread.get(controller);
+  assert.equal(chain, undefined, `loaded through ${chain?.map((p) => p.replace(SRC, "src")).join(" → ")}`);
+  assert.ok(reach(resolve(SRC, "manager/controller-term.ts")).has(controller));
 });
 
 test("the same walk finds the library where it is loaded", () => {
