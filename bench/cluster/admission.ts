@@ -13,7 +13,9 @@
 // Pods are POSTed with distinct names, so every admission is worked out; a
 // phase of pods of one template (generateName, as a ReplicaSet creates them)
 // shows the workload case, where identical pods reuse an answer within a
-// second (src/webhook/handlers/injection-memo.ts).
+// second (src/webhook/handlers/injection-memo.ts). The full run adds 100
+// pods/s, and 10/s during an in-place rollout of 1,000 pods, with pods that
+// match nothing during the next rollout as its control.
 //
 //   npm run bench:cluster -- admission            every phase
 //   npm run bench:cluster -- admission --quick    10 and 50 pods/s only, shorter
@@ -252,8 +254,18 @@ async function main(): Promise<void> {
       await new Promise((r) => setTimeout(r, 3_000));
       await applyYaml(env.clients, deploymentManifest("fleet", NS, 1000, "fleet"));
       await waitFor("1,000 fleet pods running the sidecar", async () => (await getSidecarSet(env, "bench-fleet")).status?.readyPods === 1000, { timeoutMs: 600_000, intervalMs: 2_000 });
+      const fleetDone = (image: string) =>
+        waitFor(`the fleet on ${image}`, async () => {
+          const status = (await getSidecarSet(env, "bench-fleet")).status;
+          return status?.updatedPods === 1000 && status.updatedReadyPods === 1000;
+        }, { timeoutMs: 600_000, intervalMs: 1_000 });
       await setSidecarImage(env, "bench-fleet", "registry.local/agent:2");
-      rows.push(await phase(env, "matching pods, 10/s, during a 1,000-pod rollout", { app: "web" }, 10, 30));
+      rows.push(await phase(env, "matching pods, 10/s, during a rollout", { app: "web" }, 10, 30));
+      // The control: the same again, pods that match nothing, during the next rollout of the fleet.
+      await fleetDone("registry.local/agent:2");
+      await setSidecarImage(env, "bench-fleet", "registry.local/agent:3");
+      rows.push(await phase(env, "nothing, 10/s, during a rollout (control)", { app: "none" }, 10, 30));
+      await fleetDone("registry.local/agent:3");
     }
     quietLine = await afterQuietMinute(env);
   } finally {
