@@ -23,12 +23,20 @@ export interface RememberedFacts {
   consistent: number;
   ready: number;
   state: number;
+  weight: number;
+  midHotUpgrade: number;
+  /**
+   * The default-order keys, of a waiting pod only. Apart: most pods are not waiting, and keys kept in every
+   * entry would be floating-point fields V8 boxes one by one (a memo per SidecarSet, an entry per pod).
+   */
+  order: RememberedOrderKey | undefined;
+}
+
+export interface RememberedOrderKey {
   group: number;
   readySince: number;
   restarts: number;
   created: number;
-  weight: number;
-  midHotUpgrade: number;
 }
 
 export interface PlanInputs {

@@ -105,18 +105,21 @@ export class PodFacts {
   }
 
   private snapshot(slot: number): RememberedFacts {
+    const state = this.state[slot]!;
+    const keys = this.keys;
     return {
       labels: this.labels[slot],
       updated: this.updated[slot]!,
       consistent: this.consistent[slot]!,
       ready: this.ready[slot]!,
-      state: this.state[slot]!,
-      group: this.keys.group[slot]!,
-      readySince: this.keys.readySince[slot]!,
-      restarts: this.keys.restarts[slot]!,
-      created: this.keys.created[slot]!,
+      state,
       weight: this.weights?.[slot] ?? 0,
       midHotUpgrade: this.midHotUpgrade?.[slot] ?? 0,
+      // Keys are written for waiting pods only (compute).
+      order:
+        state === WAITING
+          ? { group: keys.group[slot]!, readySince: keys.readySince[slot]!, restarts: keys.restarts[slot]!, created: keys.created[slot]! }
+          : undefined,
     };
   }
 
@@ -127,10 +130,11 @@ export class PodFacts {
     this.consistent[slot] = facts.consistent;
     this.ready[slot] = facts.ready;
     this.state[slot] = facts.state;
-    this.keys.group[slot] = facts.group;
-    this.keys.readySince[slot] = facts.readySince;
-    this.keys.restarts[slot] = facts.restarts;
-    this.keys.created[slot] = facts.created;
+    const { order } = facts;
+    this.keys.group[slot] = order?.group ?? 0;
+    this.keys.readySince[slot] = order?.readySince ?? 0;
+    this.keys.restarts[slot] = order?.restarts ?? 0;
+    this.keys.created[slot] = order?.created ?? 0;
     if (this.weights) this.weights[slot] = facts.weight;
     if (this.midHotUpgrade) this.midHotUpgrade[slot] = facts.midHotUpgrade;
   }
