@@ -325,8 +325,10 @@ export class Informer<T extends KubeObject> {
       this.store.delete(key);
       this.emitDelete(obj);
     } else {
-      const cached = this.opts.sameForReaders ? this.store.get(key) : undefined;
-      if (cached === undefined || !this.opts.sameForReaders!(cached, obj)) {
+      const { sameForReaders } = this.opts;
+      const cached = sameForReaders && this.store.get(key);
+      // Otherwise the cached object stays as it is; the informer still moves on to this resourceVersion.
+      if (!(cached && sameForReaders(cached, obj))) {
         const old = this.store.set(key, obj);
         if (old) this.emitUpdate(old, obj);
         else this.emitAdd(obj);
