@@ -6,7 +6,7 @@ import { WHITELIST_CONFIGMAP } from "../api/keys.js";
 import { SIDECARSET_COLLECTION_PATH, sidecarSetFromStorage } from "../api/storage-version.js";
 import type { SidecarSet } from "../api/types.js";
 import type { RawKubeClient } from "./raw-client.js";
-import { Informer, rawListWatch } from "./informer.js";
+import { Informer, rawListWatch, type InformerOptions } from "./informer.js";
 import type { Logger } from "pino";
 
 export interface ConfigMap {
@@ -51,7 +51,7 @@ function managerNamespacePath(ctx: InformerContext, collection: string, group = 
   return `${group}/namespaces/${encodeURIComponent(ctx.namespace)}/${collection}`;
 }
 
-export function sidecarSetInformer(ctx: InformerContext, opts: { sameForReaders?: (cached: SidecarSet, next: SidecarSet) => boolean } = {}): Informer<SidecarSet> {
+export function sidecarSetInformer(ctx: InformerContext, opts: Pick<InformerOptions<SidecarSet>, "sameForReaders"> = {}): Informer<SidecarSet> {
   // The storage version, turned into the in-memory (v1alpha1) shape as it arrives.
   return new Informer<SidecarSet>({
     name: "sidecarsets",
@@ -65,7 +65,7 @@ export function sidecarSetInformer(ctx: InformerContext, opts: { sameForReaders?
 /** Pods per list page (other kinds take the informer's 500). */
 export const POD_LIST_PAGE_SIZE = 100;
 
-export function podInformer(ctx: InformerContext, opts: { transform?: (pod: Pod) => Pod } = {}): Informer<Pod> {
+export function podInformer(ctx: InformerContext, opts: Pick<InformerOptions<Pod>, "transform"> = {}): Informer<Pod> {
   // The controller carries quiet plans forward over the pods that changed (core/rollout/quiet-plan.ts).
   // Pods with many sidecars run to tens of KB of JSON each: pages of 100 keep what one page leaves to collect small.
   return new Informer<Pod>({ name: "pods", source: rawListWatch(ctx.client, "/api/v1/pods"), pageSize: POD_LIST_PAGE_SIZE, ...common(ctx), ...opts, journal: true });
