@@ -54,7 +54,7 @@ function writePieces(value: unknown, depth: number, pieces: string[], prefix = "
       return true;
     }
   }
-  const text = JSON.stringify(value);
+  const text = typeof value === "string" && value.length >= OWN_PIECE_LENGTH ? longStringJson(value) : JSON.stringify(value);
   if (text === undefined) return false;
   append(pieces, prefix);
   // A long text (a hash annotation's) stays a piece of its own: joined to the rest it would be copied again.
@@ -64,6 +64,23 @@ function writePieces(value: unknown, depth: number, pieces: string[], prefix = "
 }
 
 const OWN_PIECE_LENGTH = 512;
+
+/**
+ * The JSON of long strings written lately. The pod webhook writes the same hash annotations (2 KB and more,
+ * a quote to escape every few characters) into every pod injected by the same SidecarSets within a second.
+ */
+const recentLongStrings = new Map<string, string>();
+const RECENT_LONG_STRINGS = 8;
+
+function longStringJson(value: string): string {
+  let text = recentLongStrings.get(value);
+  if (text === undefined) {
+    text = JSON.stringify(value);
+    if (recentLongStrings.size >= RECENT_LONG_STRINGS) recentLongStrings.delete(recentLongStrings.keys().next().value!);
+    recentLongStrings.set(value, text);
+  }
+  return text;
+}
 
 function writeStructure(value: object, depth: number, pieces: string[]): void {
   if (Array.isArray(value)) {

@@ -118,9 +118,18 @@ export function serializeUpgradeRecords(records: UpgradeRecords, kind: UpgradeRe
   return joinEncodedRecords(encodeUpgradeRecords(records, kind));
 }
 
+let formattedSecond = NaN;
+let formatted = "";
+
 /** Formats a time as Go's metav1.Time does: RFC 3339, UTC, whole seconds. */
 export function formatTimestamp(t: Date): string {
-  return t.toISOString().replace(/\.\d{3}Z$/, "Z");
+  // The pod webhook writes the time into every pod it injects: one text per second does for all of them.
+  const second = Math.floor(t.getTime() / 1000);
+  if (second !== formattedSecond) {
+    formatted = t.toISOString().replace(/\.\d{3}Z$/, "Z");
+    formattedSecond = second;
+  }
+  return formatted;
 }
 
 /** `kruise.io/sidecarset-injected-list`: names sorted ascending, joined with ",". */

@@ -68,8 +68,57 @@ export function injectionAnnotations(
   existing: ExistingRecords,
   processed: readonly ProcessedSidecarSet[],
   now: Date,
-): Record<string, string> {
+  recent?: RecentInjectionAnnotations,
+): Readonly<Record<string, string>> {
   const timestamp = formatTimestamp(now);
+  const fresh = recent !== undefined && bringsNoRecords(annotations);
+  const known = fresh ? recent.get(timestamp, processed) : undefined;
+  if (known) return known;
+  const out = writeInjectionAnnotations(annotations, existing, processed, timestamp);
+  return fresh ? recent.set(timestamp, processed, out) : out;
+}
+
+/** A pod with no records, no injected list and no working hot-upgrade map: what it gets depends on the SidecarSets and the second alone. */
+function bringsNoRecords(annotations: Readonly<Record<string, string>>): boolean {
+  return (
+    annotations[SIDECARSET_HASH_ANNOTATION] === undefined &&
+    annotations[SIDECARSET_HASH_WITHOUT_IMAGE_ANNOTATION] === undefined &&
+    annotations[SIDECARSET_INJECTED_LIST_ANNOTATION] === undefined &&
+    annotations[SIDECARSET_WORKING_HOT_UPGRADE_CONTAINER_ANNOTATION] === undefined
+  );
+}
+
+/**
+ * The annotations written last for a pod that brought no records of its own (see bringsNoRecords), for the
+ * next such pod: pods injected by the same SidecarSet objects within one second get the very same values,
+ * so their hash records are not joined again, and the patch writer finds the same strings it just encoded.
+ * Only the pod webhook keeps one (with its built sidecars): its SidecarSets are an informer's, replaced
+ * when they change, never edited.
+ */
+export class RecentInjectionAnnotations {
+  private last: { timestamp: string; sets: readonly SidecarSet[]; annotations: Readonly<Record<string, string>> } | undefined;
+
+  /** Kept for the same second and the same SidecarSet objects in the same order (their sidecar lists are their own). */
+  get(timestamp: string, processed: readonly ProcessedSidecarSet[]): Readonly<Record<string, string>> | undefined {
+    const last = this.last;
+    if (last === undefined || last.timestamp !== timestamp || last.sets.length !== processed.length) return undefined;
+    for (let i = 0; i < processed.length; i++) if (processed[i]!.set !== last.sets[i]) return undefined;
+    return last.annotations;
+  }
+
+  set(timestamp: string, processed: readonly ProcessedSidecarSet[], annotations: Record<string, string>): Readonly<Record<string, string>> {
+    const kept = Object.freeze(annotations);
+    this.last = { timestamp, sets: processed.map((p) => p.set), annotations: kept };
+    return kept;
+  }
+}
+
+function writeInjectionAnnotations(
+  annotations: Readonly<Record<string, string>>,
+  existing: ExistingRecords,
+  processed: readonly ProcessedSidecarSet[],
+  timestamp: string,
+): Record<string, string> {
   // Both annotations as name → encoded record: the pod's own records, then
   // each processed SidecarSet's, which replace any of the same name.
   const hash = encodeUpgradeRecords(existing.hash, "hash");

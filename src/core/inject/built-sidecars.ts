@@ -11,6 +11,7 @@
 import type { Container } from "../../api/kube-types.js";
 import { withKnownJson } from "../../api/known-json.js";
 import type { SidecarContainer, SidecarSet } from "../../api/types.js";
+import { RecentInjectionAnnotations } from "./annotations.js";
 import type { SidecarSetBuild } from "./build-sidecar.js";
 
 /**
@@ -21,6 +22,8 @@ import type { SidecarSetBuild } from "./build-sidecar.js";
 const ENTRIES_PER_SIDECAR = 8;
 
 export class BuiltSidecars {
+  /** The hash records and injected list written for these sidecars into the last pod that brought none. */
+  readonly annotations = new RecentInjectionAnnotations();
   private readonly bySidecar = new WeakMap<SidecarContainer, Map<string, Container>>();
   private readonly bySet = new WeakMap<SidecarSet, Map<string, SidecarSetBuild>>();
 

@@ -131,7 +131,7 @@ function inject(input: InjectInput, current: { name: string }): InjectResult {
     imagePullSecrets: mergeImagePullSecrets(spec.imagePullSecrets, secrets),
   });
 
-  Object.assign(annotations, injectionAnnotations(annotations, existing.records, processed, input.now));
+  Object.assign(annotations, injectionAnnotations(annotations, existing.records, processed, input.now, input.builtSidecars?.annotations));
   const mutated: Pod = { ...pod, metadata: { ...(pod.metadata ?? {}), annotations }, spec: mutatedSpec };
   return {
     kind: "injected",

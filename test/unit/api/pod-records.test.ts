@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import fc from "fast-check";
 import {
   formatInjectedList,
   formatTimestamp,
@@ -71,6 +72,20 @@ test("absent or empty annotations mean no records", () => {
 
 test("timestamps are RFC 3339 UTC with whole seconds, as metav1.Time marshals", () => {
   assert.equal(formatTimestamp(new Date("2026-01-02T03:04:05.678Z")), "2026-01-02T03:04:05Z");
+});
+
+test("property: a timestamp is its second's, whichever times were formatted before it", () => {
+  const time = fc.integer({ min: -2_000_000_000_000, max: 4_000_000_000_000 });
+  fc.assert(
+    fc.property(fc.array(fc.oneof(time, time.map((t) => t - (t % 1000)), fc.constant(1_000)), { minLength: 1, maxLength: 20 }), (times) => {
+      for (const t of times) {
+        for (const ms of [t, t + 1, t + 999]) {
+          assert.equal(formatTimestamp(new Date(ms)), new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z"), `at ${ms} ms`);
+        }
+      }
+    }),
+  );
+  assert.throws(() => formatTimestamp(new Date(NaN)), RangeError, "an invalid date is not a second");
 });
 
 test("the injected list is sorted, de-duplicated and comma-joined", () => {

@@ -35,6 +35,13 @@ function sets(): SidecarSet[] {
 }
 
 interface Variant {
+  /** Which second (and millisecond in it) the pod is admitted at. */
+  at: number;
+  /** What the pod brings: nothing, an injected list, another SidecarSet's record (of either hash), a working hot-upgrade map. */
+  brings: "nothing" | "list" | "hash" | "withoutImage" | "working";
+  /** Without the hot-upgrade SidecarSet; with a replaced "share" SidecarSet (another revision). */
+  hot: boolean;
+  revised: boolean;
   tz: string | undefined;
   region: string | undefined;
   cpu: string | undefined;
@@ -45,6 +52,10 @@ interface Variant {
 }
 
 const variant: fc.Arbitrary<Variant> = fc.record({
+  at: fc.constantFrom(0, 400, 999, 1_000, 2_500),
+  brings: fc.constantFrom("nothing", "nothing", "list", "hash", "withoutImage", "working"),
+  hot: fc.boolean(),
+  revised: fc.boolean(),
   tz: fc.constantFrom("UTC", "Europe/Berlin", undefined),
   region: fc.constantFrom("eu", "us", undefined),
   cpu: fc.constantFrom("100m", "2", undefined),
@@ -68,17 +79,44 @@ function podOf(v: Variant): Pod {
     ...(v.device ? { volumeDevices: [{ name: "disk", devicePath: "/dev/xvda" }] } : {}),
     ...(v.cpu ? { resources: { limits: { cpu: v.cpu } } } : {}),
   };
-  return pod({ labels: { app: "web", seq: String(v.label) }, containers: [app], volumes: v.mounts.map((m) => ({ name: m, emptyDir: {} })) });
+  const brought = {
+    nothing: undefined,
+    list: { "kruise.io/sidecarset-injected-list": "elsewhere" },
+    working: { "kruise.io/sidecarset-working-hotupgrade-container": '{"elsewhere":"elsewhere-1"}' },
+    hash: { "kruise.io/sidecarset-hash": '{"elsewhere":{"updateTimestamp":"2025-01-01T00:00:00Z","hash":"h","sidecarSetName":"elsewhere","sidecarList":["x"]}}' },
+    withoutImage: {
+      "kruise.io/sidecarset-hash-without-image": '{"elsewhere":{"updateTimestamp":"2025-01-01T00:00:00Z","hash":"w","sidecarSetName":"elsewhere","sidecarList":["x"]}}',
+    },
+  }[v.brings] as Record<string, string> | undefined;
+  return pod({
+    labels: { app: "web", seq: String(v.label) },
+    ...(brought ? { annotations: brought } : {}),
+    containers: [app],
+    volumes: v.mounts.map((m) => ({ name: m, emptyDir: {} })),
+  });
 }
 
-test("property: with built sidecars kept, every pod gets the injection and the patch text it gets without them", () => {
+/** The SidecarSets a variant's pod meets: the webhook's objects, or "share" replaced by its next revision. */
+function setsFor(v: Variant, current: SidecarSet[], revised: SidecarSet[]): SidecarSet[] {
+  return (v.revised ? revised : current).filter((s) => v.hot || s.metadata.name !== "hot");
+}
+
+function revise(all: SidecarSet[]): SidecarSet[] {
+  return all.map((s) =>
+    s.metadata.name === "share" ? { ...s, metadata: { ...s.metadata, annotations: { ...s.metadata.annotations, "kruise.io/sidecarset-hash": "hash-share-2" } } } : s,
+  );
+}
+
+test("property: with built sidecars (and their annotations) kept, every pod gets the injection and the patch text it gets without them", () => {
   fc.assert(
     fc.property(fc.array(variant, { minLength: 1, maxLength: 12 }), (variants) => {
       const built = new BuiltSidecars();
       const all = sets();
+      const revised = revise(all);
       for (const v of variants) {
-        const kept = injected(inject(podOf(v), all, { builtSidecars: built }));
-        const afresh = injected(inject(podOf(v), all));
+        const now = new Date(Date.parse("2026-03-01T10:00:00.000Z") + v.at);
+        const kept = injected(inject(podOf(v), setsFor(v, all, revised), { builtSidecars: built, now }));
+        const afresh = injected(inject(podOf(v), setsFor(v, sets(), revise(sets())), { now }));
         assert.equal(JSON.stringify(kept.pod), JSON.stringify(afresh.pod));
         assert.equal(knownJsonPieces(kept.patch, 3)!.join(""), JSON.stringify(afresh.patch));
       }
@@ -90,7 +128,7 @@ test("property: with built sidecars kept, every pod gets the injection and the p
 test("a pod with the same inputs gets the same frozen containers, whose texts are known; other inputs get their own", () => {
   const built = new BuiltSidecars();
   const all = sets();
-  const berlin = { tz: "Europe/Berlin", region: "eu", cpu: "2", mounts: ["logs"], subPath: false, device: false, label: 0 };
+  const berlin: Variant = { at: 0, brings: "nothing", hot: true, revised: false, tz: "Europe/Berlin", region: "eu", cpu: "2", mounts: ["logs"], subPath: false, device: false, label: 0 };
   const first = injected(inject(podOf(berlin), all, { builtSidecars: built })).pod;
   const second = injected(inject(podOf({ ...berlin, label: 1 }), all, { builtSidecars: built })).pod;
   const utc = injected(inject(podOf({ ...berlin, tz: "UTC" }), all, { builtSidecars: built })).pod;
@@ -113,7 +151,7 @@ test("a pod with the same inputs gets the same frozen containers, whose texts ar
 });
 
 test("without kept sidecars the injected pod is the caller's to change: nothing in it is frozen", () => {
-  const result = injected(inject(podOf({ tz: "UTC", region: "eu", cpu: "2", mounts: ["logs"], subPath: false, device: false, label: 0 }), sets()));
+  const result = injected(inject(podOf({ at: 0, brings: "nothing", hot: true, revised: false, tz: "UTC", region: "eu", cpu: "2", mounts: ["logs"], subPath: false, device: false, label: 0 }), sets()));
   for (const c of [...(result.pod.spec?.initContainers ?? []), ...(result.pod.spec?.containers ?? [])]) {
     assert.equal(Object.isFrozen(c), false, c.name);
   }
