@@ -71,8 +71,11 @@ const OWN_PIECE_LENGTH = 512;
  */
 const recentLongStrings = new Map<string, string>();
 const RECENT_LONG_STRINGS = 8;
+/** Longer strings are written without being kept: the eight kept stay within a megabyte. */
+const KEPT_STRING_LENGTH = 64 * 1024;
 
 function longStringJson(value: string): string {
+  if (value.length > KEPT_STRING_LENGTH) return JSON.stringify(value);
   let text = recentLongStrings.get(value);
   if (text === undefined) {
     text = JSON.stringify(value);

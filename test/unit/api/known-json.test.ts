@@ -28,7 +28,10 @@ test("property: the text is JSON.stringify's, byte for byte, whichever values ar
 
 test("long strings written again and again, among more than are kept, get JSON.stringify's text each time", () => {
   // Quotes, backslashes, control and non-ASCII characters: everything JSON escapes or keeps as it is.
-  const longs = Array.from({ length: 12 }, (_, i) => `{"record":${i},"path":"C:\\tmp\n"}\u0001é`.repeat(40 + i));
+  const longs = [
+    ...Array.from({ length: 12 }, (_, i) => `{"record":${i},"path":"C:\\tmp\n"}\u0001é`.repeat(40 + i)),
+    `"${"q".repeat(70_000)}"`,
+  ];
   for (let round = 0; round < 3; round++) {
     for (const long of [...longs, ...longs.slice(0, 3).reverse()]) {
       const value = [{ op: "add", path: "/metadata/annotations/x", value: long }, { value: `${long}` }];
