@@ -62,6 +62,8 @@ export interface ProcessedSidecarSet {
  * The annotations to set on the pod: both hash records (S's entries replaced,
  * other SidecarSets' kept), the injected list (existing names ∪ processed),
  * and for hot-upgrade sidecars the version annotations and the working map.
+ * With `recent`, a pod that brings none of these gets the values the last such
+ * pod got when the SidecarSets and the second are the same (frozen, shared).
  */
 export function injectionAnnotations(
   annotations: Readonly<Record<string, string>>,
