@@ -1,10 +1,13 @@
 // Entry point of `npm run test:e2e`: makes sure the control-plane binary
 // exists (building it, with progress, when it does not), and the helm binary
-// when a selected file uses it, then runs the e2e test files one at a time,
-// each against its own control plane.
+// when a selected file uses it, then runs the e2e test files, each against its
+// own control plane, two at a time on a machine with two or more CPUs: most of
+// a file's time is spent waiting for restarts, rollouts and watches, so two
+// share the CPUs without waiting for each other.
 //
 //   npm run test:e2e                       all of test/e2e/**/*.test.ts
 //   npm run test:e2e -- test/e2e/x.test.ts only the given files
+//   SIDECARSET_E2E_CONCURRENCY=1 npm run test:e2e   one file at a time
 //
 // In CI (CI=true) a missing toolchain or a failed build is a failure. Outside
 // CI, a machine without Go and without a cached control plane skips the e2e
@@ -12,6 +15,7 @@
 // use it fail, each saying how to build it.
 import { spawn, spawnSync } from "node:child_process";
 import { readFileSync, readdirSync } from "node:fs";
+import { availableParallelism } from "node:os";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -82,6 +86,18 @@ function usesHelm(file: string): boolean {
   }
 }
 
+/** How many test files run at once: SIDECARSET_E2E_CONCURRENCY, else 2, or 1 on a single CPU. */
+function concurrency(): number {
+  const asked = process.env.SIDECARSET_E2E_CONCURRENCY;
+  if (asked === undefined || asked === "") return Math.min(2, availableParallelism());
+  const n = Number(asked);
+  if (!Number.isInteger(n) || n < 1) {
+    console.error(`e2e: SIDECARSET_E2E_CONCURRENCY must be a whole number of files at once (1 or more), not "${asked}"`);
+    process.exit(1);
+  }
+  return n;
+}
+
 function main(): void {
   const requested = process.argv.slice(2);
   const files = requested.length > 0 ? requested : testFiles(join(repoRoot, "test/e2e"));
@@ -89,6 +105,7 @@ function main(): void {
     console.error("e2e: no test files under test/e2e");
     process.exit(1);
   }
+  const jobs = concurrency();
   const binary = ensureBuilt(CONTROL_PLANE);
   if (!binary) return;
   const env: NodeJS.ProcessEnv = { ...process.env, SIDECARSET_TESTBIN: binary };
@@ -96,9 +113,10 @@ function main(): void {
   const helm = files.some(usesHelm) ? ensureBuilt(HELM) : undefined;
   if (helm) env.SIDECARSET_HELM = helm;
 
+  console.error(`e2e: ${files.length} test file(s), ${Math.min(jobs, files.length)} at a time`);
   const child = spawn(
     process.execPath,
-    ["--import", "tsx", "--test", "--test-concurrency=1", "--test-reporter=spec", ...files],
+    ["--import", "tsx", "--test", `--test-concurrency=${jobs}`, "--test-reporter=spec", ...files],
     { cwd: repoRoot, stdio: "inherit", env },
   );
   // The test processes stop their control planes on SIGINT/SIGTERM; pass the signal on and wait.
