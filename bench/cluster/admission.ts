@@ -10,6 +10,9 @@
 // pods that match nothing is the control: the machine's own floor. A phase of
 // matching pods with the controller standing by (another holder keeps the
 // Lease) is the second: what the admissions cost without controller work.
+// The third answers the same pods with the manager's own patch from a bare
+// HTTPS webhook (bench/support/fixed-answer-webhook.ts): the API server's work
+// on a ten-sidecar patch and pod, without any admission work of ours.
 // Pods are POSTed with distinct names, so every admission is worked out; a
 // phase of pods of one template (generateName, as a ReplicaSet creates them)
 // shows the workload case, where identical pods reuse an answer within a
@@ -31,6 +34,7 @@ import { createNamespace, rawRequest, waitFor } from "../../test/support/kube.js
 import { deploymentManifest, setSidecarImage } from "../../test/support/rollout.js";
 import { getSidecarSet, sidecarSetObject } from "../../test/support/sidecarsets.js";
 import { MUTATE_POD_WEBHOOK } from "../../src/manifests/webhook.js";
+import { FIXED_ANSWER_LABEL, FIXED_ANSWER_WEBHOOK, managerPatchFor, startFixedAnswerWebhook, type FixedAnswerWebhook } from "../support/fixed-answer-webhook.js";
 
 const quick = process.argv.includes("--quick");
 const cpuProfileDir = process.argv.includes("--cpu-prof") ? process.argv[process.argv.indexOf("--cpu-prof") + 1] : undefined;
@@ -72,10 +76,11 @@ interface Snapshot {
   webhookLoopMax: number;
 }
 
-async function snapshot(env: Environment): Promise<Snapshot> {
+/** The API server's latency histogram of `webhook`'s pod admissions, read from `snapshot`'s metrics. */
+async function snapshot(env: Environment, webhook = MUTATE_POD_WEBHOOK): Promise<Snapshot> {
   const text = await apiServerMetrics(env);
   const hist = parseMetrics(text, "apiserver_admission_webhook_admission_duration_seconds_bucket").filter(
-    (s) => s.labels.name === MUTATE_POD_WEBHOOK && s.labels.operation === "CREATE",
+    (s) => s.labels.name === webhook && s.labels.operation === "CREATE",
   );
   const buckets = new Map<string, number>();
   for (const s of hist) buckets.set(s.labels.le!, (buckets.get(s.labels.le!) ?? 0) + s.value);
@@ -130,6 +135,18 @@ let podCounter = 0;
 /** How the pods of a phase are named: each its own name, or all from one template (`generateName`), as a ReplicaSet's are. */
 type Naming = "named" | "one-template";
 
+/** The pod every phase posts: one app container with TZ and a volume, for transferEnv and shareVolumePolicy to read. */
+function benchPod(metadata: { name?: string; generateName?: string; labels: Record<string, string> }) {
+  return {
+    metadata,
+    spec: {
+      terminationGracePeriodSeconds: 1,
+      containers: [{ name: "app", image: "registry.local/app:1", env: [{ name: "TZ", value: "UTC" }], volumeMounts: [{ name: "data", mountPath: "/data" }] }],
+      volumes: [{ name: "data", emptyDir: {} }],
+    },
+  };
+}
+
 /** POSTs pods labelled `labels` at `rate` per second for `seconds`; returns how many were sent and how many failed. */
 async function postPods(env: Environment, labels: Record<string, string>, rate: number, seconds: number, naming: Naming): Promise<{ sent: number; failed: number }> {
   const total = Math.round(rate * seconds);
@@ -142,14 +159,7 @@ async function postPods(env: Environment, labels: Record<string, string>, rate: 
     if (wait > 0) await new Promise((r) => setTimeout(r, wait));
     const metadata = naming === "named" ? { name: `p-${++podCounter}`, labels } : { generateName: "web-", labels };
     inFlight.push(
-      rawRequest(env.clients.kc, "POST", `/api/v1/namespaces/${NS}/pods`, {
-        metadata,
-        spec: {
-          terminationGracePeriodSeconds: 1,
-          containers: [{ name: "app", image: "registry.local/app:1", env: [{ name: "TZ", value: "UTC" }], volumeMounts: [{ name: "data", mountPath: "/data" }] }],
-          volumes: [{ name: "data", emptyDir: {} }],
-        },
-      }).then(
+      rawRequest(env.clients.kc, "POST", `/api/v1/namespaces/${NS}/pods`, benchPod(metadata)).then(
         () => undefined,
         () => void failed++,
       ),
@@ -183,15 +193,27 @@ async function setup(env: Environment): Promise<void> {
   await new Promise((r) => setTimeout(r, 3_000));
 }
 
-async function phase(env: Environment, name: string, labels: Record<string, string>, rate: number, seconds: number, naming: Naming = "named"): Promise<Row> {
-  const a = await snapshot(env);
+async function phase(env: Environment, name: string, labels: Record<string, string>, rate: number, seconds: number, naming: Naming = "named", webhook = MUTATE_POD_WEBHOOK): Promise<Row> {
+  const a = await snapshot(env, webhook);
   const t0 = performance.now();
   const { sent, failed } = await postPods(env, labels, rate, seconds, naming);
   const elapsed = (performance.now() - t0) / 1000;
   // Status writes that follow the last admissions belong to the phase.
   await new Promise((r) => setTimeout(r, 2_000));
-  const b = await snapshot(env);
+  const b = await snapshot(env, webhook);
   return row(name, a, b, elapsed + 2, sent, failed);
+}
+
+/**
+ * Pods of the same template answered with the manager's patch by the fixed-answer webhook (the third
+ * control). They carry no `app` label, so no SidecarSet selects them; the manager's webhook is still called
+ * for them (100 SidecarSets make a scope too long to write, so it is called for every pod) and answers with
+ * no change, the cheapest answer it has, as in the phases of pods that match nothing.
+ */
+async function fixedAnswerPhase(env: Environment, rate: number, seconds: number): Promise<Row> {
+  const r = await phase(env, `the same patch, bare webhook, ${rate}/s (control)`, FIXED_ANSWER_LABEL, rate, seconds, "named", FIXED_ANSWER_WEBHOOK);
+  if (r.calls === 0) throw new Error("the fixed-answer webhook was never called: the control measured nothing");
+  return r;
 }
 
 function print(rows: Row[]): void {
@@ -234,18 +256,24 @@ async function main(): Promise<void> {
   });
   const rows: Row[] = [];
   let quietLine: string | undefined;
+  let fixed: FixedAnswerWebhook | undefined;
   try {
     const idle = await snapshot(env);
     console.log(`manager RSS idle: ${(idle.managerRssBytes / 2 ** 20).toFixed(0)} MB`);
     await setup(env);
+    fixed = await startFixedAnswerWebhook(env, await managerPatchFor(env, NS, benchPod({ name: "control-template", labels: { app: "web" } })));
+    console.log(`the fixed-answer control answers every pod with the manager's patch for this template: ${fixed.patchBytes} bytes of JSON patch`);
     const seconds = quick ? 15 : 30;
+    const seconds50 = quick ? 20 : 60;
     rows.push(await phase(env, "matching pods, 10/s", { app: "web" }, 10, seconds));
     rows.push(await phase(env, "pods matching nothing, 10/s (control)", { app: "none" }, 10, seconds));
     rows.push(await withControllerStandingBy(env, () => phase(env, "matching pods, 10/s, controller standing by", { app: "web" }, 10, seconds)));
-    rows.push(await phase(env, "matching pods, 50/s", { app: "web" }, 50, quick ? 20 : 60));
-    rows.push(await phase(env, "matching pods of one template, 50/s", { app: "web" }, 50, quick ? 20 : 60, "one-template"));
-    rows.push(await withControllerStandingBy(env, () => phase(env, "matching pods, 50/s, controller standing by", { app: "web" }, 50, quick ? 20 : 60)));
-    rows.push(await phase(env, "pods matching nothing, 50/s (control)", { app: "none" }, 50, quick ? 20 : 60));
+    rows.push(await fixedAnswerPhase(env, 10, seconds));
+    rows.push(await phase(env, "matching pods, 50/s", { app: "web" }, 50, seconds50));
+    rows.push(await phase(env, "matching pods of one template, 50/s", { app: "web" }, 50, seconds50, "one-template"));
+    rows.push(await withControllerStandingBy(env, () => phase(env, "matching pods, 50/s, controller standing by", { app: "web" }, 50, seconds50)));
+    rows.push(await fixedAnswerPhase(env, 50, seconds50));
+    rows.push(await phase(env, "pods matching nothing, 50/s (control)", { app: "none" }, 50, seconds50));
     if (!quick) {
       rows.push(await phase(env, "matching pods, 100/s", { app: "web" }, 100, 30));
       rows.push(await phase(env, "pods matching nothing, 100/s (control)", { app: "none" }, 100, 30));
@@ -271,6 +299,7 @@ async function main(): Promise<void> {
   } finally {
     print(rows);
     if (quietLine) console.log(quietLine);
+    await fixed?.stop();
     await env.stop();
   }
 }

@@ -1,5 +1,6 @@
 // The admission workload the benchmarks share: 100 SidecarSets of which 10
-// select the pod (shared volumes, transferEnv, a volume each), and that pod.
+// select the pod (shared volumes, transferEnv, a volume each), that pod, and the
+// AdmissionReview an API server wraps a pod creation in.
 import { defaultSidecarSet } from "../../src/api/defaults.js";
 import type { Pod } from "../../src/api/kube-types.js";
 import type { SidecarSet } from "../../src/api/types.js";
@@ -58,6 +59,23 @@ export function pod(): Pod {
         { name: "app-logs", emptyDir: {} },
         { name: "config", configMap: { name: "web-config" } },
       ],
+    },
+  };
+}
+
+/** The AdmissionReview an API server sends the pod webhook for the creation of `object` in `namespace`. */
+export function podCreationReview(uid: string, namespace: string, object: unknown): Record<string, unknown> {
+  return {
+    apiVersion: "admission.k8s.io/v1",
+    kind: "AdmissionReview",
+    request: {
+      uid,
+      kind: { group: "", version: "v1", kind: "Pod" },
+      resource: { group: "", version: "v1", resource: "pods" },
+      namespace,
+      operation: "CREATE",
+      userInfo: { username: "bench" },
+      object,
     },
   };
 }
