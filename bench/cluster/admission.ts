@@ -18,7 +18,8 @@
 // shows the workload case, where identical pods reuse an answer within a
 // second (src/webhook/handlers/injection-memo.ts). The full run adds 100
 // pods/s, and 10/s during an in-place rollout of 1,000 pods, with pods that
-// match nothing during the next rollout as its control.
+// match nothing during the next rollout, and the bare webhook's pods during
+// the one after, as its controls.
 //
 //   npm run bench:cluster -- admission            every phase
 //   npm run bench:cluster -- admission --quick    10 and 50 pods/s only, shorter
@@ -76,7 +77,7 @@ interface Snapshot {
   webhookLoopMax: number;
 }
 
-/** The API server's latency histogram of `webhook`'s pod admissions, read from `snapshot`'s metrics. */
+/** The figures now: the API server's latency histogram for `webhook`'s pod admissions, its status writes, and the manager's own. */
 async function snapshot(env: Environment, webhook = MUTATE_POD_WEBHOOK): Promise<Snapshot> {
   const text = await apiServerMetrics(env);
   const hist = parseMetrics(text, "apiserver_admission_webhook_admission_duration_seconds_bucket").filter(
@@ -210,18 +211,20 @@ async function phase(env: Environment, name: string, labels: Record<string, stri
  * for them (100 SidecarSets make a scope too long to write, so it is called for every pod) and answers with
  * no change, the cheapest answer it has, as in the phases of pods that match nothing.
  */
-async function fixedAnswerPhase(env: Environment, rate: number, seconds: number): Promise<Row> {
-  const r = await phase(env, `the same patch, bare webhook, ${rate}/s (control)`, FIXED_ANSWER_LABEL, rate, seconds, "named", FIXED_ANSWER_WEBHOOK);
+async function fixedAnswerPhase(env: Environment, rate: number, seconds: number, during?: string): Promise<Row> {
+  const name = `the same patch, bare webhook, ${rate}/s${during ? `, ${during}` : ""} (control)`;
+  const r = await phase(env, name, FIXED_ANSWER_LABEL, rate, seconds, "named", FIXED_ANSWER_WEBHOOK);
   if (r.calls === 0) throw new Error("the fixed-answer webhook was never called: the control measured nothing");
   return r;
 }
 
 function print(rows: Row[]): void {
   const pct = (x: number) => `${(x * 100).toFixed(1)} %`;
-  console.log("PHASE                                         CALLS  ≤5MS     ≤25MS    >100MS  STATUS WRITES  MANAGER CPU/10S  RSS MB  WEBHOOK LOOP P99/MAX MS  FAILED");
+  const width = Math.max(46, ...rows.map((r) => r.phase.length + 2));
+  console.log("PHASE".padEnd(width) + "CALLS  ≤5MS     ≤25MS    >100MS  STATUS WRITES  MANAGER CPU/10S  RSS MB  WEBHOOK LOOP P99/MAX MS  FAILED");
   for (const r of rows) {
     console.log(
-      `${r.phase.padEnd(46)}${String(r.calls).padEnd(7)}${pct(r.le5).padEnd(9)}${pct(r.le25).padEnd(9)}${String(r.over100).padEnd(8)}${String(r.statusWrites).padEnd(15)}${r.cpuPer10s.toFixed(2).padEnd(17)}${r.rssMb.toFixed(0).padEnd(8)}${`${r.loopP99Ms.toFixed(1)} / ${r.loopMaxMs.toFixed(1)}`.padEnd(24)}${r.failed}/${r.sent}`,
+      `${r.phase.padEnd(width)}${String(r.calls).padEnd(7)}${pct(r.le5).padEnd(9)}${pct(r.le25).padEnd(9)}${String(r.over100).padEnd(8)}${String(r.statusWrites).padEnd(15)}${r.cpuPer10s.toFixed(2).padEnd(17)}${r.rssMb.toFixed(0).padEnd(8)}${`${r.loopP99Ms.toFixed(1)} / ${r.loopMaxMs.toFixed(1)}`.padEnd(24)}${r.failed}/${r.sent}`,
     );
   }
 }
@@ -294,6 +297,10 @@ async function main(): Promise<void> {
       await setSidecarImage(env, "bench-fleet", "registry.local/agent:3");
       rows.push(await phase(env, "nothing, 10/s, during a rollout (control)", { app: "none" }, 10, 30));
       await fleetDone("registry.local/agent:3");
+      // The third control during the rollout after that: the manager's patch from the bare webhook.
+      await setSidecarImage(env, "bench-fleet", "registry.local/agent:4");
+      rows.push(await fixedAnswerPhase(env, 10, 30, "during a rollout"));
+      await fleetDone("registry.local/agent:4");
     }
     quietLine = await afterQuietMinute(env);
   } finally {
