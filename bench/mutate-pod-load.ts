@@ -11,9 +11,10 @@
 // the same CPU answering every request with the webhook's own answer bytes,
 // i.e. the cost of TLS, HTTP and the bytes alone; the difference is the
 // webhook's work. Last, both at 10 admissions per second on one connection,
-// as a cluster's API server calls a webhook most of the time: an admission
-// then finds the CPU's caches cold and takes longer than under load, which
-// the API server's ≤ 5 ms bucket sees (bench/cluster/admission.ts).
+// as a cluster's API server calls a webhook most of the time: with the CPU
+// idle between requests an admission takes several times its time under load
+// (the bare server's too), and that is what the API server's ≤ 5 ms bucket
+// sees (bench/cluster/admission.ts).
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
 import { Agent, request } from "node:https";
