@@ -5,9 +5,9 @@
 // with a volume, shareVolumePolicy and transferEnv TZ). Pods are POSTed at a
 // fixed rate; each phase prints the share of calls in the API server's
 // ≤ 5 ms and ≤ 25 ms buckets, the calls over 100 ms, SidecarSet status writes
-// (from apiserver_request_total), the manager's CPU and RSS, and the webhook
-// thread's event-loop delay over the phase. A phase of
-// pods that match nothing is the control: the machine's own floor. A phase of
+// (from apiserver_request_total), the controller's reconciles, the manager's
+// CPU and RSS, and the webhook thread's event-loop delay over the phase. A
+// phase of pods that match nothing is the control: the machine's own floor. A phase of
 // matching pods with the controller standing by (another holder keeps the
 // Lease) is the second: what the admissions cost without controller work.
 // The third answers the same pods with the manager's own patch from a bare
@@ -72,6 +72,8 @@ interface Snapshot {
   statusWrites: number;
   managerCpuSeconds: number;
   managerRssBytes: number;
+  /** The controller's reconciles so far (controller_runtime_reconcile_total). */
+  reconciles: number;
   /** The webhook thread's event-loop delay since the previous scrape (seconds). */
   webhookLoopP99: number;
   webhookLoopMax: number;
@@ -92,6 +94,7 @@ async function snapshot(env: Environment, webhook = MUTATE_POD_WEBHOOK): Promise
     statusWrites,
     managerCpuSeconds: sum(parseMetrics(manager, "process_cpu_seconds_total"), () => true),
     managerRssBytes: sum(parseMetrics(manager, "process_resident_memory_bytes"), () => true),
+    reconciles: sum(parseMetrics(manager, "controller_runtime_reconcile_total"), () => true),
     webhookLoopP99: sum(parseMetrics(manager, "sidecarset_webhook_event_loop_delay_seconds"), (l) => l.stat === "p99"),
     webhookLoopMax: sum(parseMetrics(manager, "sidecarset_webhook_event_loop_delay_seconds"), (l) => l.stat === "max"),
   };
@@ -104,6 +107,7 @@ interface Row {
   le25: number;
   over100: number;
   statusWrites: number;
+  reconciles: number;
   cpuPer10s: number;
   rssMb: number;
   loopP99Ms: number;
@@ -122,6 +126,7 @@ function row(phase: string, a: Snapshot, b: Snapshot, seconds: number, sent: num
     le25: calls ? delta("0.025") / calls : 0,
     over100: calls - delta("0.1"),
     statusWrites: b.statusWrites - a.statusWrites,
+    reconciles: b.reconciles - a.reconciles,
     cpuPer10s: ((b.managerCpuSeconds - a.managerCpuSeconds) / seconds) * 10,
     rssMb: b.managerRssBytes / 2 ** 20,
     loopP99Ms: b.webhookLoopP99 * 1000,
@@ -221,10 +226,10 @@ async function fixedAnswerPhase(env: Environment, rate: number, seconds: number,
 function print(rows: Row[]): void {
   const pct = (x: number) => `${(x * 100).toFixed(1)} %`;
   const width = Math.max(46, ...rows.map((r) => r.phase.length + 2));
-  console.log("PHASE".padEnd(width) + "CALLS  ≤5MS     ≤25MS    >100MS  STATUS WRITES  MANAGER CPU/10S  RSS MB  WEBHOOK LOOP P99/MAX MS  FAILED");
+  console.log("PHASE".padEnd(width) + "CALLS  ≤5MS     ≤25MS    >100MS  STATUS WRITES  RECONCILES  MANAGER CPU/10S  RSS MB  WEBHOOK LOOP P99/MAX MS  FAILED");
   for (const r of rows) {
     console.log(
-      `${r.phase.padEnd(width)}${String(r.calls).padEnd(7)}${pct(r.le5).padEnd(9)}${pct(r.le25).padEnd(9)}${String(r.over100).padEnd(8)}${String(r.statusWrites).padEnd(15)}${r.cpuPer10s.toFixed(2).padEnd(17)}${r.rssMb.toFixed(0).padEnd(8)}${`${r.loopP99Ms.toFixed(1)} / ${r.loopMaxMs.toFixed(1)}`.padEnd(24)}${r.failed}/${r.sent}`,
+      `${r.phase.padEnd(width)}${String(r.calls).padEnd(7)}${pct(r.le5).padEnd(9)}${pct(r.le25).padEnd(9)}${String(r.over100).padEnd(8)}${String(r.statusWrites).padEnd(15)}${String(r.reconciles).padEnd(12)}${r.cpuPer10s.toFixed(2).padEnd(17)}${r.rssMb.toFixed(0).padEnd(8)}${`${r.loopP99Ms.toFixed(1)} / ${r.loopMaxMs.toFixed(1)}`.padEnd(24)}${r.failed}/${r.sent}`,
     );
   }
 }

@@ -8,12 +8,17 @@
 // condition, or a settled rollout.
 import { isDeepStrictEqual } from "node:util";
 import type { SidecarSetStatus } from "../api/types.js";
+import { SETTLED_COUNTS_DELAY_MS } from "../core/triggers.js";
+import { isSettled } from "../core/rollout/status.js";
 
 /** The least time between two status writes of one SidecarSet. */
 export const STATUS_WRITE_INTERVAL_MS = 1_000;
 
-/** The least time before a write that changes only counts (and does not finish a rollout). */
-export const COUNTS_WRITE_INTERVAL_MS = 3_000;
+/**
+ * The least time before a write that changes only counts (and does not finish a rollout). Pod events that
+ * can change only a settled SidecarSet's counts wait as long before its reconcile (core/triggers.ts).
+ */
+export const COUNTS_WRITE_INTERVAL_MS = SETTLED_COUNTS_DELAY_MS;
 
 const COUNTS = ["matchedPods", "updatedPods", "readyPods", "updatedReadyPods", "notInjectedPods"] as const satisfies readonly (keyof SidecarSetStatus)[];
 const OTHERS = ["observedGeneration", "latestRevision", "collisionCount"] as const satisfies readonly (keyof SidecarSetStatus)[];
@@ -31,12 +36,6 @@ export function statusEqual(a: SidecarSetStatus | undefined, b: SidecarSetStatus
   return a !== undefined && sameFields(a, b, COUNTS) && sameBesidesCounts(a, b);
 }
 
-/** Every matched pod updated and ready: the end of a rollout, which `rollout status` and users wait for. */
-function settled(s: SidecarSetStatus): boolean {
-  // Updated-and-ready pods are a subset of the updated ones, which are a subset of the matched ones.
-  return s.updatedReadyPods === s.matchedPods;
-}
-
 /**
  * The interval that must have passed since the last write before `next` replaces `written`. A rollout that
  * just settled is written at the status pace; counts that change while everything stays settled (pods
@@ -44,6 +43,6 @@ function settled(s: SidecarSetStatus): boolean {
  */
 export function statusWriteIntervalMs(written: SidecarSetStatus | undefined, next: SidecarSetStatus): number {
   if (written === undefined || !sameBesidesCounts(written, next)) return STATUS_WRITE_INTERVAL_MS;
-  if (settled(next) && !settled(written)) return STATUS_WRITE_INTERVAL_MS;
+  if (isSettled(next) && !isSettled(written)) return STATUS_WRITE_INTERVAL_MS;
   return COUNTS_WRITE_INTERVAL_MS;
 }

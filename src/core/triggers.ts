@@ -6,7 +6,7 @@ import type { SidecarSet } from "../api/types.js";
 import { isConsistent, isPodReadyCondition } from "./rollout/consistency.js";
 import { canaryBaseOf } from "./inject/canary.js";
 import { carriesSidecarSet, hasHotUpgradeContainer, namespaceSelectorOf, podSelectorOf, sidecarPodContainerNames, type NamespaceLabels } from "./rollout/matching.js";
-import { isPodUpdated } from "./rollout/status.js";
+import { isPodUpdated, isSettled } from "./rollout/status.js";
 import { sidecarHealthChanged } from "./rollout/progress-deadline.js";
 
 /** A consistency flip is acted on after this delay, giving the kubelet time to settle. */
@@ -18,6 +18,21 @@ export const CONSISTENCY_FLIP_DELAY_MS = 5_000;
  * creations or readiness changes costs one reconcile per second, not one per event.
  */
 export const COUNTS_ONLY_DELAY_MS = 1_000;
+
+/**
+ * The same, when S's last status is settled as well (every matched pod updated
+ * and ready): the next status can then differ by counts alone, which are
+ * written at most this often (COUNTS_WRITE_INTERVAL_MS in
+ * controller/status-writes.ts), so reconciling sooner would only be deferred.
+ * Not when the status is not settled: the counts that settle a rollout are
+ * written within a second.
+ */
+export const SETTLED_COUNTS_DELAY_MS = 3_000;
+
+/** How long an event that can change only S's counts waits before S's reconcile. */
+function countsDelay(set: SidecarSet): number {
+  return set.status && isSettled(set.status) ? SETTLED_COUNTS_DELAY_MS : COUNTS_ONLY_DELAY_MS;
+}
 
 /**
  * Whether a pod event can change nothing of S but its status counts: S's last
@@ -35,7 +50,7 @@ function countsOnly(set: SidecarSet, pod: Pod): boolean {
 }
 
 function eventDelay(set: SidecarSet, pod: Pod): number {
-  return countsOnly(set, pod) ? COUNTS_ONLY_DELAY_MS : 0;
+  return countsOnly(set, pod) ? countsDelay(set) : 0;
 }
 
 /**
@@ -73,7 +88,7 @@ function unique(triggers: Trigger[]): Trigger[] {
   return [...best].sort((a, b) => (a[0] < b[0] ? -1 : 1)).map(([sidecarSet, delayMs]) => ({ sidecarSet, delayMs }));
 }
 
-/** Pod added or deleted: R plus every SidecarSet selecting it, now, or after a second when only counts can change. */
+/** Pod added or deleted: R plus every SidecarSet selecting it, now, or later when only counts can change (countsDelay). */
 export function podAddedOrDeletedTriggers(pod: Pod, sets: readonly SidecarSet[], namespaceLabels: NamespaceLabels): Trigger[] {
   const names = [...injectingSidecarSets(pod, sets), ...selectingSidecarSets(pod, sets, namespaceLabels)];
   return unique(names.map((s) => ({ sidecarSet: s.metadata.name ?? "", delayMs: eventDelay(s, pod) })));
@@ -95,7 +110,8 @@ function labelsEqual(a: Record<string, string> | undefined, b: Record<string, st
  * docs/behaviour.md §7a.5) one of its sidecars restarted or changed its
  * waiting reason; after a settle delay when only consistency
  * flipped; not at all otherwise. A termination or Ready flip that can change
- * only the counts waits a second (countsOnly, becameUnreadyOnCurrentRevision).
+ * only the counts waits a second, or three when the status is settled
+ * (countsOnly, becameUnreadyOnCurrentRevision, countsDelay).
  */
 export function podUpdatedTriggers(oldPod: Pod, newPod: Pod, sets: readonly SidecarSet[], namespaceLabels: NamespaceLabels): Trigger[] {
   if (oldPod.metadata?.resourceVersion === newPod.metadata?.resourceVersion) return [];
@@ -121,7 +137,7 @@ export function podUpdatedTriggers(oldPod: Pod, newPod: Pod, sets: readonly Side
     if (sidecarFailureMayHaveChanged(oldPod, newPod, set)) out.push({ sidecarSet: name, delayMs: 0 });
     else if (now) {
       const countsAlone = !startedTerminating && becameUnreadyOnCurrentRevision(set, oldPod, newPod);
-      out.push({ sidecarSet: name, delayMs: scopeChanged ? 0 : countsAlone ? COUNTS_ONLY_DELAY_MS : eventDelay(set, newPod) });
+      out.push({ sidecarSet: name, delayMs: scopeChanged ? 0 : countsAlone ? countsDelay(set) : eventDelay(set, newPod) });
     } else if (isConsistent(oldPod, set) !== isConsistent(newPod, set)) out.push({ sidecarSet: name, delayMs: CONSISTENCY_FLIP_DELAY_MS });
   }
   return unique(out);

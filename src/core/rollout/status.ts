@@ -162,6 +162,12 @@ export function tallyFacts(status: RolloutStatus, updated: boolean, consistent: 
   }
 }
 
+/** Every matched pod updated and ready: the end of a rollout, which `rollout status` and users wait for. */
+export function isSettled(status: { matchedPods: number; updatedReadyPods?: number }): boolean {
+  // Updated-and-ready pods are a subset of the updated ones, which are a subset of the matched ones.
+  return status.updatedReadyPods === status.matchedPods;
+}
+
 /** Matched pods that are updated but not yet serving it: they use the maxUnavailable budget. */
 export function updatedButUnavailable(updated: boolean, consistent: boolean, ready: boolean): boolean {
   return updated && (!consistent || !ready);

@@ -6,6 +6,7 @@ import {
   canaryBaseTriggers,
   CONSISTENCY_FLIP_DELAY_MS,
   COUNTS_ONLY_DELAY_MS,
+  SETTLED_COUNTS_DELAY_MS,
   namespaceTriggers,
   podAddedOrDeletedTriggers,
   podUpdatedTriggers,
@@ -173,6 +174,26 @@ test("with no rollout under way, events of pods on the current revision wait a s
   assert.deepEqual(podUpdatedTriggers(pod, bump(pod, (p) => setReady(p, false)), [settledSet()], {}), [{ sidecarSet: SET, delayMs: COUNTS_ONLY_DELAY_MS }]);
   const terminating = bump(pod, (p) => (p.metadata!.deletionTimestamp = "2026-01-01T00:00:00Z"));
   assert.deepEqual(podUpdatedTriggers(pod, terminating, [settledSet()], {}), [{ sidecarSet: SET, delayMs: COUNTS_ONLY_DELAY_MS }]);
+});
+
+test("when the last status is settled too, events that can change only counts wait until counts may be written again", () => {
+  const pod = makePod("p", { updated: true });
+  const settled = settledSet();
+  settled.status!.updatedReadyPods = settled.status!.matchedPods;
+  const waits = [{ sidecarSet: SET, delayMs: SETTLED_COUNTS_DELAY_MS }];
+  assert.deepEqual(podAddedOrDeletedTriggers(pod, [settled], {}), waits, "a pod added or deleted");
+  assert.deepEqual(podUpdatedTriggers(pod, bump(pod, (p) => setReady(p, false)), [settled], {}), waits, "a pod going unready");
+  const terminating = bump(pod, (p) => (p.metadata!.deletionTimestamp = "2026-01-01T00:00:00Z"));
+  assert.deepEqual(podUpdatedTriggers(pod, terminating, [settled], {}), waits, "a pod starting to terminate");
+
+  const finishing = settledSet();
+  finishing.status!.updatedReadyPods = finishing.status!.matchedPods - 1;
+  const unready = makePod("p", { updated: true, ready: false });
+  assert.deepEqual(
+    podUpdatedTriggers(unready, bump(unready, (p) => setReady(p, true)), [finishing], {}),
+    [{ sidecarSet: SET, delayMs: COUNTS_ONLY_DELAY_MS }],
+    "a pod that may settle the rollout: its end is written within a second",
+  );
 });
 
 test("events that can move a rollout or the pod's scope are queued at once", () => {
