@@ -243,8 +243,8 @@ const ALTERNATED_KINDS: AlternatedKind[] = [
 
 const ALTERNATED_BLOCK_SECONDS = 5;
 
-/** Per kind, each round's calls and calls ≤ 5 ms. */
-type AlternatedResult = Map<string, { calls: number; le5: number }[]>;
+/** Per kind, each round's calls and their share ≤ 5 ms. */
+type AlternatedResult = Map<string, Pick<Row, "calls" | "le5">[]>;
 
 /**
  * The three kinds of pod at 10/s in short blocks taken in turn, round after round: the machine's speed drifts
@@ -257,10 +257,9 @@ async function alternated(env: Environment, rounds: number, blockSeconds = ALTER
   for (let round = 0; round < rounds; round++) {
     for (const kind of ALTERNATED_KINDS) {
       const a = await snapshot(env, kind.webhook);
-      await postPods(env, kind.labels, 10, blockSeconds, "named");
-      const b = await snapshot(env, kind.webhook);
-      const delta = (le: string) => (b.buckets.get(le) ?? 0) - (a.buckets.get(le) ?? 0);
-      result.get(kind.name)!.push({ calls: delta("+Inf"), le5: delta("0.005") });
+      const { sent, failed } = await postPods(env, kind.labels, 10, blockSeconds, "named");
+      const { calls, le5 } = row(kind.name, a, await snapshot(env, kind.webhook), blockSeconds, sent, failed);
+      result.get(kind.name)!.push({ calls, le5 });
     }
     process.stdout.write(`alternated 10/s: round ${round + 1} of ${rounds} done\n`);
   }
@@ -270,18 +269,20 @@ async function alternated(env: Environment, rounds: number, blockSeconds = ALTER
 function printAlternated(result: AlternatedResult, blockSeconds = ALTERNATED_BLOCK_SECONDS): void {
   const rounds = [...result.values()][0]?.length ?? 0;
   console.log(`\n10/s, the three kinds alternated in blocks of ${blockSeconds} s, ${rounds} rounds (share of calls ≤ 5 ms):`);
-  const share = (r: { calls: number; le5: number }) => (r.calls ? (100 * r.le5) / r.calls : NaN);
+  const share = (r: Pick<Row, "calls" | "le5">) => (r.calls ? 100 * r.le5 : NaN);
   const width = Math.max(...[...result.keys()].map((k) => k.length)) + 2;
   console.log("KIND".padEnd(width) + "CALLS  ≤5MS     PER ROUND");
   for (const [name, rs] of result) {
     const calls = rs.reduce((a, r) => a + r.calls, 0);
-    const le5 = rs.reduce((a, r) => a + r.le5, 0);
+    const le5 = rs.reduce((a, r) => a + r.le5 * r.calls, 0);
     console.log(`${name.padEnd(width)}${String(calls).padEnd(7)}${`${(calls ? (100 * le5) / calls : 0).toFixed(1)} %`.padEnd(9)}${rs.map((r) => share(r).toFixed(0)).join(" / ")}`);
   }
   const [ours, bare, nothing] = ALTERNATED_KINDS.map((k) => result.get(k.name)!);
   const medianGap = (x: typeof ours, y: typeof ours) => {
     const gaps = x!.map((r, i) => share(y![i]!) - share(r)).filter((g) => !Number.isNaN(g)).sort((p, q) => p - q);
-    return gaps.length ? gaps[Math.floor((gaps.length - 1) / 2)]! : NaN;
+    if (gaps.length === 0) return NaN;
+    const mid = gaps.length / 2;
+    return Number.isInteger(mid) ? (gaps[mid - 1]! + gaps[mid]!) / 2 : gaps[Math.floor(mid)]!;
   };
   console.log(
     `median per-round gap, in points: the bare webhook's share above ours ${medianGap(ours, bare).toFixed(1)} (our admission's work, and the controller's beside it); ` +
