@@ -243,8 +243,10 @@ const ALTERNATED_KINDS: AlternatedKind[] = [
 
 const ALTERNATED_BLOCK_SECONDS = 5;
 
-/** Per kind, each round's calls and their share ≤ 5 ms. */
-type AlternatedResult = Map<string, Pick<Row, "calls" | "le5">[]>;
+/** One kind's rounds: each round's calls and their share ≤ 5 ms. */
+type Rounds = Pick<Row, "calls" | "le5">[];
+
+type AlternatedResult = Map<string, Rounds>;
 
 /**
  * The three kinds of pod at 10/s in short blocks taken in turn, round after round: the machine's speed drifts
@@ -269,7 +271,7 @@ async function alternated(env: Environment, rounds: number, blockSeconds = ALTER
 function printAlternated(result: AlternatedResult, blockSeconds = ALTERNATED_BLOCK_SECONDS): void {
   const rounds = [...result.values()][0]?.length ?? 0;
   console.log(`\n10/s, the three kinds alternated in blocks of ${blockSeconds} s, ${rounds} rounds (share of calls ≤ 5 ms):`);
-  const share = (r: Pick<Row, "calls" | "le5">) => (r.calls ? 100 * r.le5 : NaN);
+  const share = (r: Rounds[number]) => (r.calls ? 100 * r.le5 : NaN);
   const width = Math.max(...[...result.keys()].map((k) => k.length)) + 2;
   console.log("KIND".padEnd(width) + "CALLS  ≤5MS     PER ROUND");
   for (const [name, rs] of result) {
@@ -277,9 +279,9 @@ function printAlternated(result: AlternatedResult, blockSeconds = ALTERNATED_BLO
     const le5 = rs.reduce((a, r) => a + r.le5 * r.calls, 0);
     console.log(`${name.padEnd(width)}${String(calls).padEnd(7)}${`${(calls ? (100 * le5) / calls : 0).toFixed(1)} %`.padEnd(9)}${rs.map((r) => share(r).toFixed(0)).join(" / ")}`);
   }
-  const [ours, bare, nothing] = ALTERNATED_KINDS.map((k) => result.get(k.name)!);
-  const medianGap = (x: typeof ours, y: typeof ours) => {
-    const gaps = x!.map((r, i) => share(y![i]!) - share(r)).filter((g) => !Number.isNaN(g)).sort((p, q) => p - q);
+  const [ours, bare, nothing] = ALTERNATED_KINDS.map((k) => result.get(k.name) ?? []);
+  const medianGap = (x: Rounds = [], y: Rounds = []) => {
+    const gaps = x.map((r, i) => (y[i] ? share(y[i]) - share(r) : NaN)).filter((g) => !Number.isNaN(g)).sort((p, q) => p - q);
     if (gaps.length === 0) return NaN;
     const mid = gaps.length / 2;
     return Number.isInteger(mid) ? (gaps[mid - 1]! + gaps[mid]!) / 2 : gaps[Math.floor(mid)]!;
