@@ -31,6 +31,11 @@ export interface FakeKubeletOptions {
   isBrokenImage?: (image: string) => boolean;
   /** How crashing images behave; by default a tag ending in "-crashloop" crashes in every pod. */
   crashLoop?: CrashLoopOptions;
+  /**
+   * How long after a pod changes this kubelet learns of it, as a busy node's
+   * watch falls behind; default 0. Meanwhile it goes on with the spec it has.
+   */
+  changesSeenAfterMs?: number;
   /** Reports failed API calls (they are retried); default: stderr. */
   log?: (line: string) => void;
 }
@@ -122,6 +127,7 @@ export async function startFakeKubelet(kubeconfigPath: string, opts: FakeKubelet
   const crashAffects = opts.crashLoop?.affects ?? (() => true);
   const runsForMs = opts.crashLoop?.runsForMs ?? 1000;
   const backOffMs = opts.crashLoop?.backOffMs ?? 1000;
+  const changesSeenAfterMs = opts.changesSeenAfterMs ?? 0;
   const log = opts.log ?? ((line: string) => process.stderr.write(`[fake-kubelet] ${line}\n`));
   const client = new RawKubeClient(loadKubeConfig({ kubeconfigPath }).kubeConfig, { userAgent: "sidecarset-fake-kubelet" });
   await registerNode(client, nodeName);
@@ -344,7 +350,12 @@ export async function startFakeKubelet(kubeconfigPath: string, opts: FakeKubelet
   };
   informer.addEventHandler({
     add: onPod,
-    update: (_old, pod) => onPod(pod),
+    update: (_old, pod) => {
+      if (changesSeenAfterMs === 0) return onPod(pod);
+      const uid = pod.metadata?.uid;
+      // Not for a pod forgotten meanwhile: it was deleted.
+      setTimeout(() => uid && latest.has(uid) && onPod(pod), changesSeenAfterMs).unref();
+    },
     delete: (pod) => { const uid = pod.metadata?.uid; if (uid) forget(uid); },
   });
   informer.start();

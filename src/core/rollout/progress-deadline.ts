@@ -67,16 +67,15 @@ export function judgeUpgrade(facts: UpgradeFacts, input: UpgradeHealthInput): Up
 
 /**
  * A failure the kubelet reports at once: an upgraded sidecar waits in a state
- * it will not leave by itself, or an instance of it started after the patch
- * (so it runs the new image) has already terminated. The instance the patch
- * itself replaced started before the patch and does not count.
+ * it will not leave by itself, or an instance of it that ran the new image has
+ * already terminated. The instance the patch itself replaced does not count.
  */
 function containerFailure(pod: Pod, names: readonly string[], patchedAt: number): UpgradeFacts["failure"] {
   for (const name of names) {
     const status = containerStatusOf(pod, name);
     if (!status) continue;
     const waiting = status.state?.waiting?.reason;
-    const restartedSincePatch = startedAfter(status.lastState?.terminated?.startedAt, patchedAt);
+    const restartedSincePatch = ranAfterPatch(status.lastState?.terminated, patchedAt);
     if (waiting === "ImagePullBackOff" || waiting === "ErrImagePull") return { reason: waiting, container: name };
     if (waiting === "CrashLoopBackOff" && restartedSincePatch) return { reason: waiting, container: name };
     if (restartedSincePatch) return { reason: "Restarted", container: name };
@@ -84,10 +83,21 @@ function containerFailure(pod: Pod, names: readonly string[], patchedAt: number)
   return undefined;
 }
 
-/** Whole seconds, as Kubernetes writes both times: strictly later, so an instance started in the patch's own second is not taken for a new one. */
-function startedAfter(startedAt: string | undefined, patchedAt: number): boolean {
-  const t = timeOf(startedAt);
-  return t !== 0 && t > patchedAt;
+/**
+ * Whether a terminated instance ran the new image, judged by its times (whole
+ * seconds, as Kubernetes writes them). It must have started strictly after the
+ * patch's second: one started in that second may be the one the patch replaced.
+ * And it must not have both started and ended in the second after: the kubelet
+ * learns of the patch a moment late, so a crash-looping old container can come
+ * back from its back-off just after the patch and be stopped for the new image
+ * as soon as the kubelet sees it. Such an instance ran the old image; counting
+ * it would halt the rollout of a fix for that very crash.
+ */
+function ranAfterPatch(terminated: { startedAt?: string; finishedAt?: string } | undefined, patchedAt: number): boolean {
+  const started = timeOf(terminated?.startedAt);
+  if (started === 0 || started <= patchedAt) return false;
+  const finished = timeOf(terminated?.finishedAt);
+  return finished === 0 || finished > patchedAt + 1000;
 }
 
 export interface FailedUpgrade {

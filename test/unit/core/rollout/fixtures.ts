@@ -49,8 +49,11 @@ export interface PodState {
   restarts?: number;
   nodeName?: string;
   phase?: string;
-  /** The sidecar's kubelet state: it exited at least once since it started on its current image, and may wait now. */
-  sidecar?: { restartedAt?: number; waiting?: string };
+  /**
+   * The sidecar's kubelet state: its last terminated instance started at `restartedAt` and ended at `endedAt`
+   * (default a second later), and it may wait now.
+   */
+  sidecar?: { restartedAt?: number; endedAt?: number; waiting?: string };
   /** For updated pods: when the upgrade was patched, seconds after the epoch of `at` (default 0). */
   patchedAt?: number;
   /** Updated at creation (no in-place update record): never "upgraded". */
@@ -113,7 +116,7 @@ export function makePod(name: string, s: PodState = {}): Pod {
           restartCount: s.sidecar?.restartedAt !== undefined ? 2 : 0,
           ...(s.sidecar?.waiting ? { state: { waiting: { reason: s.sidecar.waiting } } } : {}),
           ...(s.sidecar?.restartedAt !== undefined
-            ? { lastState: { terminated: { exitCode: 1, reason: "Error", startedAt: at(s.sidecar.restartedAt), finishedAt: at(s.sidecar.restartedAt + 1) } } }
+            ? { lastState: { terminated: { exitCode: 1, reason: "Error", startedAt: at(s.sidecar.restartedAt), finishedAt: at(s.sidecar.endedAt ?? s.sidecar.restartedAt + 1) } } }
             : {}),
         },
       ],

@@ -48,6 +48,18 @@ const healthCases: { name: string; state: PodState; now: number; policy?: Progre
     expected: { kind: "healthy" },
   },
   {
+    name: "an old crash-looping instance back from its back-off just after the patch and stopped for it in the same second does not count",
+    state: { sidecar: { restartedAt: 1, endedAt: 1 } },
+    now: 10,
+    expected: { kind: "healthy" },
+  },
+  {
+    name: "an instance started in the second after the patch that ran on past it counts",
+    state: { sidecar: { restartedAt: 1, endedAt: 2 } },
+    now: 10,
+    expected: { kind: "failed", reason: "Restarted", container: "sidecar" },
+  },
+  {
     name: "CrashLoopBackOff after a post-patch instance exited: failed at once",
     state: { ready: false, sidecar: { restartedAt: 3, waiting: "CrashLoopBackOff" } },
     now: 8,
