@@ -14,7 +14,13 @@
 // as a cluster's API server calls a webhook most of the time: with the CPU
 // idle between requests an admission takes several times its time under load
 // (the bare server's too), and that is what the API server's ≤ 5 ms bucket
-// sees (bench/cluster/admission.ts).
+// sees (bench/cluster/admission.ts). Then the three side by side, in 3 s
+// blocks taken in turn: the webhook with pods that all differ, the bare
+// control, and an allocation control that parses each request and copies,
+// stringifies and base64-encodes the webhook's own patch (work that allocates
+// tens of kilobytes, as an admission does). The machine's speed for such work
+// moves from one moment to the next while the bare control's does not; the
+// blocks show how far, with nothing else changing.
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
 import { Agent, request } from "node:https";
@@ -52,7 +58,7 @@ interface Server {
   cpuMicros(): Promise<number>;
 }
 
-async function startServer(certificate: { cert: string; key: string; answer?: string }): Promise<Server> {
+async function startServer(certificate: { cert: string; key: string; answer?: string; patch?: unknown }): Promise<Server> {
   const node = [process.execPath, "--import", "tsx", join(here, "support/mutate-pod-server.ts")];
   const [cmd, ...args] = pinned ? [TASKSET, "-c", "0", ...node] : node;
   const child = spawn(cmd!, args, { stdio: ["pipe", "pipe", "inherit"] });
@@ -132,6 +138,12 @@ function load(port: number, ca: string, bodies: Bodies, connections: number, sec
   } as autocannon.Options);
 }
 
+function printTable(title: string, rows: readonly string[][]): void {
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));
+  process.stdout.write(`${title}\n`);
+  for (const row of rows) process.stdout.write(row.map((cell, i) => cell.padEnd(widths[i]!)).join("  ").trimEnd() + "\n");
+}
+
 async function measure(title: string, server: Server, ca: string, body: Bodies): Promise<void> {
   await load(server.port, ca, body, 16, 2); // warm-up: JIT and connections
   const rows = [["CONNECTIONS", "ADMISSIONS/S", "SERVER CPU µs/ADM", "P50 MS", "P99 MS", "MAX MS", "NON-2XX", "ERRORS", "TARGET"]];
@@ -153,9 +165,7 @@ async function measure(title: string, server: Server, ca: string, body: Bodies):
       `≥ ${TARGET.perSecond}/s, p99 ≤ ${TARGET.p99Ms} ms: ${met}`,
     ]);
   }
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));
-  process.stdout.write(`${title}\n`);
-  for (const row of rows) process.stdout.write(row.map((cell, i) => cell.padEnd(widths[i]!)).join("  ").trimEnd() + "\n");
+  printTable(title, rows);
 }
 
 const PACED = { perSecond: 10, count: 200, warmUp: 10, settleMs: 10_000 };
@@ -200,16 +210,43 @@ async function paced(title: string, server: Server, ca: string, bodies: string[]
   process.stdout.write(`${title}: p50 ${at(0.5)} ms, p90 ${at(0.9)} ms, p99 ${at(0.99)} ms, max ${at(1)} ms; server CPU ${cpuPerAdmission.toFixed(0)} µs/adm\n`);
 }
 
+const ALTERNATED = { rounds: 4, seconds: 3, connections: 4 };
+
+interface Kind {
+  title: string;
+  server: Server;
+  bodies: Bodies;
+}
+
+/** ALTERNATED.rounds blocks of each kind, taken in turn; prints each block's rate and server CPU per request. */
+async function alternated(kinds: readonly Kind[], ca: string): Promise<void> {
+  for (const k of kinds) await load(k.server.port, ca, k.bodies, 16, 2); // warm-up: JIT and connections
+  const blocks = kinds.map(() => [] as { rate: number; cpu: number }[]);
+  for (let round = 0; round < ALTERNATED.rounds; round++) {
+    for (const [i, k] of kinds.entries()) {
+      const before = await k.server.cpuMicros();
+      const r = await load(k.server.port, ca, k.bodies, ALTERNATED.connections, ALTERNATED.seconds);
+      blocks[i]!.push({ rate: r.requests.average, cpu: ((await k.server.cpuMicros()) - before) / Math.max(1, r.requests.total) });
+    }
+  }
+  const rows = [["SERVER", "REQUESTS/S, BLOCK BY BLOCK", "SERVER CPU µs/REQUEST, BLOCK BY BLOCK", "SLOWEST / FASTEST"]];
+  for (const [i, k] of kinds.entries()) {
+    const cpu = blocks[i]!.map((b) => b.cpu);
+    rows.push([k.title, blocks[i]!.map((b) => b.rate.toFixed(0)).join(" "), cpu.map((c) => c.toFixed(0)).join(" "), (Math.max(...cpu) / Math.min(...cpu)).toFixed(2)]);
+  }
+  printTable(`alternated ${ALTERNATED.seconds} s blocks, ${ALTERNATED.connections} connections, ${ALTERNATED.rounds} rounds; every server in its own process on the same CPU`, rows);
+}
+
 const bundle = await createCertBundle(servingNames("sidecarset-webhook", "sidecarset-system", "127.0.0.1"), new Date());
 const body = review("00000000-0000-4000-8000-000000000001");
 const where = pinned ? "server pinned to CPU 0, load on CPU 1" : "server and load unpinned (no taskset)";
 let answer: string;
+// Every body differs by one label, which no SidecarSet reads: the same work, but no answer to reuse.
+const distinct = Array.from({ length: 20_000 }, (_, i) => review("00000000-0000-4000-8000-000000000001", { "pod-template-hash": `t${i}` }));
 const webhook = await startServer({ cert: bundle.cert, key: bundle.key });
 try {
   answer = await checkOnce(webhook.port, bundle.caCert, body);
   await measure(`/mutate-pod over loopback, ${SECONDS} s per row; ${where}; request ${body.length} B, answer ${answer.length} B; the same pod each time`, webhook, bundle.caCert, { same: body });
-  // Every body differs by one label, which no SidecarSet reads: the same work, but no answer to reuse.
-  const distinct = Array.from({ length: 20_000 }, (_, i) => review("00000000-0000-4000-8000-000000000001", { "pod-template-hash": `t${i}` }));
   await measure("/mutate-pod, a different pod each time (no answer reused)", webhook, bundle.caCert, { distinct });
   await paced(`/mutate-pod at ${PACED.perSecond}/s on one connection, a different pod each time`, webhook, bundle.caCert, distinct);
 } finally {
@@ -221,4 +258,23 @@ try {
   await paced(`control at ${PACED.perSecond}/s on one connection`, control, bundle.caCert, [body]);
 } finally {
   control.child.kill("SIGTERM");
+}
+const patch: unknown = JSON.parse(Buffer.from((JSON.parse(answer) as { response: { patch: string } }).response.patch, "base64").toString());
+const servers = await Promise.all([
+  startServer({ cert: bundle.cert, key: bundle.key }),
+  startServer({ cert: bundle.cert, key: bundle.key, answer }),
+  startServer({ cert: bundle.cert, key: bundle.key, patch }),
+]);
+try {
+  const [hook, bare, copying] = servers as [Server, Server, Server];
+  await alternated(
+    [
+      { title: "/mutate-pod, a different pod each time", server: hook, bodies: { distinct } },
+      { title: "control: the same answer bytes", server: bare, bodies: { same: body } },
+      { title: "allocation control: the same patch copied and encoded", server: copying, bodies: { distinct } },
+    ],
+    bundle.caCert,
+  );
+} finally {
+  for (const s of servers) s.child.kill("SIGTERM");
 }

@@ -8,14 +8,19 @@
 // With `answer` in that JSON it is the control instead: a bare Node.js HTTPS
 // server that reads each request and writes back those bytes, so that the
 // figures show what TLS, HTTP and moving the bytes cost on this machine.
+// With `patch` (the webhook's JSON patch, decoded) it is the allocation
+// control: per request it parses the review, copies the patch's operations,
+// and stringifies and base64-encodes them into an answer, as a naive webhook
+// would with no matching or injection: work that allocates and reads tens of
+// kilobytes, as an admission does.
 import { readFileSync } from "node:fs";
-import { createServer } from "node:https";
+import { createServer, type Server } from "node:https";
 import type { AddressInfo } from "node:net";
 import { Worker } from "node:worker_threads";
 import { sidecarSets } from "./admission-workload.js";
 import { importShipped } from "./shipped-build.js";
 
-const input = JSON.parse(readFileSync(0, "utf8")) as { cert: string; key: string; answer?: string };
+const input = JSON.parse(readFileSync(0, "utf8")) as { cert: string; key: string; answer?: string; patch?: unknown };
 
 /**
  * The webhook as the manager serves it: in a worker thread with the webhook thread's heap limits (a small
@@ -40,6 +45,12 @@ async function serveWebhook(certificate: { cert: string; key: string }): Promise
   });
 }
 
+function listen(server: Server): Promise<number> {
+  server.keepAliveTimeout = 30_000;
+  process.on("SIGTERM", () => server.close(() => process.exit(0)));
+  return new Promise((resolve) => server.listen(0, "127.0.0.1", () => resolve((server.address() as AddressInfo).port)));
+}
+
 function serveFixedAnswer(certificate: { cert: string; key: string }, answer: Buffer): Promise<number> {
   const server = createServer({ cert: certificate.cert, key: certificate.key }, (req, res) => {
     req.on("data", () => undefined);
@@ -48,12 +59,32 @@ function serveFixedAnswer(certificate: { cert: string; key: string }, answer: Bu
       res.end(answer);
     });
   });
-  server.keepAliveTimeout = 30_000;
-  process.on("SIGTERM", () => server.close(() => process.exit(0)));
-  return new Promise((resolve) => server.listen(0, "127.0.0.1", () => resolve((server.address() as AddressInfo).port)));
+  return listen(server);
 }
 
-const port = input.answer === undefined ? await serveWebhook(input) : await serveFixedAnswer(input, Buffer.from(input.answer));
+function serveCopiedPatch(certificate: { cert: string; key: string }, patch: unknown): Promise<number> {
+  const server = createServer({ cert: certificate.cert, key: certificate.key }, (req, res) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (d: Buffer) => chunks.push(d));
+    req.on("end", () => {
+      const review = JSON.parse(Buffer.concat(chunks).toString()) as { request?: { uid?: string } };
+      const encoded = Buffer.from(JSON.stringify(structuredClone(patch))).toString("base64");
+      const response = { uid: review.request?.uid ?? "", allowed: true, patchType: "JSONPatch", patch: encoded };
+      const answer = Buffer.from(JSON.stringify({ apiVersion: "admission.k8s.io/v1", kind: "AdmissionReview", response }));
+      res.writeHead(200, { "Content-Type": "application/json", "Content-Length": answer.length });
+      res.end(answer);
+    });
+  });
+  return listen(server);
+}
+
+function serve(): Promise<number> {
+  if (input.answer !== undefined) return serveFixedAnswer(input, Buffer.from(input.answer));
+  if (input.patch !== undefined) return serveCopiedPatch(input, input.patch);
+  return serveWebhook(input);
+}
+
+const port = await serve();
 process.stdout.write(`${port}\n`);
 // SIGUSR2 asks for the CPU time this process has used so far (µs, one line),
 // so that the load side can tell the server's cost per admission apart from
