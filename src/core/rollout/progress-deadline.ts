@@ -83,21 +83,25 @@ function containerFailure(pod: Pod, names: readonly string[], patchedAt: number)
   return undefined;
 }
 
+/** How late after a patch the kubelet may still run, and then stop, an instance of the old image. */
+const KUBELET_LAG_ALLOWANCE_MS = 2_000;
+
 /**
  * Whether a terminated instance ran the new image, judged by its times (whole
  * seconds, as Kubernetes writes them). It must have started strictly after the
  * patch's second: one started in that second may be the one the patch replaced.
- * And it must not have both started and ended in the second after: the kubelet
- * learns of the patch a moment late, so a crash-looping old container can come
- * back from its back-off just after the patch and be stopped for the new image
- * as soon as the kubelet sees it. Such an instance ran the old image; counting
- * it would halt the rollout of a fix for that very crash.
+ * And it must have ended more than two seconds after the patch's second: the
+ * kubelet learns of a patch late on a busy node, so a crash-looping old
+ * container can come back from its back-off just after the patch and be stopped
+ * for the new image only when the kubelet sees it. Such an instance ran the old
+ * image; counting it would halt the rollout of a fix for that very crash. A new
+ * instance that fails that early is judged by the next one, or the deadline.
  */
 function ranAfterPatch(terminated: { startedAt?: string; finishedAt?: string } | undefined, patchedAt: number): boolean {
   const started = timeOf(terminated?.startedAt);
   if (started === 0 || started <= patchedAt) return false;
   const finished = timeOf(terminated?.finishedAt);
-  return finished === 0 || finished > patchedAt + 1000;
+  return finished === 0 || finished > patchedAt + KUBELET_LAG_ALLOWANCE_MS;
 }
 
 export interface FailedUpgrade {

@@ -48,14 +48,20 @@ const healthCases: { name: string; state: PodState; now: number; policy?: Progre
     expected: { kind: "healthy" },
   },
   {
-    name: "an old crash-looping instance back from its back-off just after the patch and stopped for it in the same second does not count",
+    name: "an old crash-looping instance back from its back-off just after the patch, stopped when the kubelet saw it, does not count",
     state: { sidecar: { restartedAt: 1, endedAt: 1 } },
     now: 10,
     expected: { kind: "healthy" },
   },
   {
-    name: "an instance started in the second after the patch that ran on past it counts",
+    name: "nor one the kubelet stopped up to two seconds after the patch's second",
     state: { sidecar: { restartedAt: 1, endedAt: 2 } },
+    now: 10,
+    expected: { kind: "healthy" },
+  },
+  {
+    name: "an instance started just after the patch that ended later than that counts",
+    state: { sidecar: { restartedAt: 1, endedAt: 3 } },
     now: 10,
     expected: { kind: "failed", reason: "Restarted", container: "sidecar" },
   },
