@@ -219,7 +219,7 @@ export async function startEnvironment(opts: EnvironmentOptions = {}): Promise<E
     await waitForCrd(clients);
     // SIDECARSET_E2E_KUBELET_LAG_MS makes the kubelet stand-in learn of pod changes that late in every file, as a
     // busy node's does: a run with it looks for behaviour that depends on a prompt kubelet.
-    const lag = Number(process.env.SIDECARSET_E2E_KUBELET_LAG_MS ?? 0);
+    const lag = Number(process.env.SIDECARSET_E2E_KUBELET_LAG_MS ?? 0) || 0;
     kubelet = await startFakeKubelet(cluster.kubeconfigPath, { startupDelayMs: 50, restartDelayMs: 300, changesSeenAfterMs: lag, ...opts.kubelet });
     const managerLog = join(cluster.dir, "manager.log");
     const primary: ManagerEndpoint = { kubeconfig: cluster.restrictedKubeconfigPath, webhookPort, metricsPort, log: managerLog };
