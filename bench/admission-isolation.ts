@@ -194,6 +194,7 @@ async function variant(name: Variant): Promise<void> {
         sortInjectedContainersByName: false,
         allowPatchPodMetadataWithoutWhitelist: false,
         nativeSidecarInPlaceUpgrade: false,
+        admissionWarmUp: 0,
       },
       logger: silentLogger(),
       metrics: createMetrics(),

@@ -6,6 +6,7 @@
 import { monitorEventLoopDelay, performance } from "node:perf_hooks";
 import { setTimeout as sleep } from "node:timers/promises";
 import { createCertBundle, servingNames } from "../src/webhook/cert-issue.js";
+import { printTable } from "./support/table.js";
 
 const RUNS = 20;
 const names = servingNames("sidecarset-webhook", "sidecarset-system", "127.0.0.1");
@@ -43,7 +44,6 @@ const rows = [
   [`CA + serving cert (${RUNS} runs)`, ...[median, max].map((f) => f(warm.map((s) => s.ms)).toFixed(1)), ...[median, max].map((f) => f(warm.map((s) => s.blockMs)).toFixed(1))],
   [`idle 10 ms (${RUNS} runs)`, "", "", ...[median, max].map((f) => f(idle.map((s) => s.blockMs)).toFixed(1))],
 ];
-const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
 process.stdout.write("webhook certificates: a new CA and a serving certificate for the Service names and 127.0.0.1\n");
 process.stdout.write("LOOP BLOCK: longest event-loop delay seen by a 1 ms timer during the work (the idle row is the floor)\n");
-for (const r of rows) process.stdout.write(r.map((c, i) => c.padEnd(widths[i]!)).join("  ").trimEnd() + "\n");
+printTable(rows);

@@ -3,6 +3,7 @@
 import { performance } from "node:perf_hooks";
 import { injectPod } from "../src/core/inject/inject.js";
 import { pod, sidecarSets } from "./support/admission-workload.js";
+import { printTable } from "./support/table.js";
 
 const NOW = new Date("2026-01-01T00:00:00Z");
 const TARGET_US = 200;
@@ -33,6 +34,5 @@ const rows = [
   ["SIDECARSETS", "MATCHING", "PATCH OPS", "MEDIAN µs/POD", "BEST µs/POD", "TARGET µs", "WITHIN TARGET"],
   ["100", "10", String(first.patch.length), median.toFixed(1), best.toFixed(1), String(TARGET_US), median <= TARGET_US ? "yes" : "no"],
 ];
-const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
 process.stdout.write(`injectPod: ${RUNS} pods in batches of ${BATCH}, one core\n`);
-for (const r of rows) process.stdout.write(r.map((c, i) => c.padEnd(widths[i]!)).join("  ").trimEnd() + "\n");
+printTable(rows);

@@ -21,82 +21,20 @@
 // tens of kilobytes, as an admission does). The machine's speed for such work
 // moves from one moment to the next while the bare control's does not; the
 // blocks show how far, with nothing else changing.
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { existsSync } from "node:fs";
 import { Agent, request } from "node:https";
 import { performance } from "node:perf_hooks";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
 import autocannon from "autocannon";
 import { createCertBundle, servingNames } from "../src/webhook/cert-issue.js";
 import { MUTATE_POD_PATH } from "../src/webhook/handlers/index.js";
-import { pod, podCreationReview } from "./support/admission-workload.js";
+import { pinned, review, runLoadOnSecondCpu, startServer, timedPost, type Server } from "./support/mutate-pod-client.js";
 import { ensureShippedBuild } from "./support/shipped-build.js";
+import { printTable } from "./support/table.js";
 
-const here = dirname(fileURLToPath(import.meta.url));
 const CONNECTIONS = [1, 4, 16, 64];
 const SECONDS = Number(process.env.LOAD_SECONDS ?? 5);
 const TARGET = { perSecond: 5_000, p99Ms: 2 };
-const TASKSET = "/usr/bin/taskset";
-const pinned = existsSync(TASKSET) && spawnSync(TASKSET, ["-c", "0", "true"]).status === 0 && spawnSync(TASKSET, ["-c", "1", "true"]).status === 0;
-
-// The load generator runs on the second CPU; the server gets the first to itself.
-if (pinned && process.env.MUTATE_POD_LOAD_PINNED === undefined) {
-  const self = spawnSync(TASKSET, ["-c", "1", process.execPath, ...process.execArgv, fileURLToPath(import.meta.url)], {
-    stdio: "inherit",
-    env: { ...process.env, MUTATE_POD_LOAD_PINNED: "1" },
-  });
-  process.exit(self.status ?? 1);
-}
-
+runLoadOnSecondCpu(import.meta.url);
 ensureShippedBuild();
-
-interface Server {
-  child: ChildProcess;
-  port: number;
-  /** The CPU time the server process has used so far, in µs. */
-  cpuMicros(): Promise<number>;
-}
-
-async function startServer(certificate: { cert: string; key: string; answer?: string; patch?: unknown }): Promise<Server> {
-  const node = [process.execPath, "--import", "tsx", join(here, "support/mutate-pod-server.ts")];
-  const [cmd, ...args] = pinned ? [TASKSET, "-c", "0", ...node] : node;
-  const child = spawn(cmd!, args, { stdio: ["pipe", "pipe", "inherit"] });
-  child.stdin!.end(JSON.stringify(certificate));
-  // The server answers with lines: its port, then its CPU time whenever asked.
-  const lines: string[] = [];
-  const waiting: ((line: string) => void)[] = [];
-  let out = "";
-  child.stdout!.on("data", (d: Buffer) => {
-    out += d.toString();
-    for (let end = out.indexOf("\n"); end >= 0; end = out.indexOf("\n")) {
-      const line = out.slice(0, end).trim();
-      out = out.slice(end + 1);
-      const reader = waiting.shift();
-      if (reader) reader(line);
-      else lines.push(line);
-    }
-  });
-  const nextLine = () => new Promise<string>((resolve) => (lines.length > 0 ? resolve(lines.shift()!) : waiting.push(resolve)));
-  const port = await Promise.race([
-    nextLine().then(Number),
-    new Promise<never>((_, reject) => child.once("exit", (code) => reject(new Error(`the webhook server exited (${code}) before listening`)))),
-  ]);
-  const cpuMicros = async () => {
-    const line = nextLine();
-    child.kill("SIGUSR2");
-    return Number(await line);
-  };
-  return { child, port, cpuMicros };
-}
-
-function review(uid: string, labels: Record<string, string> = {}): string {
-  return JSON.stringify(podCreationReview(uid, "demo", withLabels(pod(), labels)));
-}
-
-function withLabels<T extends { metadata?: { labels?: Record<string, string> } }>(p: T, labels: Record<string, string>): T {
-  return { ...p, metadata: { ...p.metadata, labels: { ...p.metadata?.labels, ...labels } } };
-}
 
 /**
  * What the load sends: the same pod every time (the pods of one ReplicaSet arrive identical, and the
@@ -138,11 +76,6 @@ function load(port: number, ca: string, bodies: Bodies, connections: number, sec
   } as autocannon.Options);
 }
 
-function printTable(title: string, rows: readonly string[][]): void {
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));
-  process.stdout.write(`${title}\n`);
-  for (const row of rows) process.stdout.write(row.map((cell, i) => cell.padEnd(widths[i]!)).join("  ").trimEnd() + "\n");
-}
 
 async function measure(title: string, server: Server, ca: string, body: Bodies): Promise<void> {
   await load(server.port, ca, body, 16, 2); // warm-up: JIT and connections
@@ -165,23 +98,11 @@ async function measure(title: string, server: Server, ca: string, body: Bodies):
       `≥ ${TARGET.perSecond}/s, p99 ≤ ${TARGET.p99Ms} ms: ${met}`,
     ]);
   }
-  printTable(title, rows);
+  process.stdout.write(`${title}\n`);
+  printTable(rows);
 }
 
 const PACED = { perSecond: 10, count: 200, warmUp: 10, settleMs: 10_000 };
-
-/** One request on `agent`; resolves with the milliseconds until the whole answer was read. */
-function timedPost(port: number, ca: string, agent: Agent, body: string): Promise<number> {
-  const started = performance.now();
-  return new Promise((resolve, reject) => {
-    const req = request({ host: "127.0.0.1", port, path: MUTATE_POD_PATH, method: "POST", ca, agent, headers: { "content-type": "application/json" } }, (res) => {
-      res.on("data", () => undefined);
-      res.on("end", () => (res.statusCode === 200 ? resolve(performance.now() - started) : reject(new Error(`answer ${res.statusCode}`))));
-    });
-    req.on("error", reject);
-    req.end(body);
-  });
-}
 
 /**
  * PACED.count requests at PACED.perSecond on one keep-alive connection, each a different pod when `bodies`
@@ -241,7 +162,8 @@ async function alternated(kinds: readonly Kind[], ca: string): Promise<void> {
       `${blocks[i]!.filter((b) => b.met).length} of ${blocks[i]!.length}`,
     ]);
   }
-  printTable(`alternated ${ALTERNATED.seconds} s blocks, ${ALTERNATED.connections} connections, ${ALTERNATED.rounds} rounds; every server in its own process on the same CPU`, rows);
+  process.stdout.write(`alternated ${ALTERNATED.seconds} s blocks, ${ALTERNATED.connections} connections, ${ALTERNATED.rounds} rounds; every server in its own process on the same CPU\n`);
+  printTable(rows);
 }
 
 const bundle = await createCertBundle(servingNames("sidecarset-webhook", "sidecarset-system", "127.0.0.1"), new Date());

@@ -16,6 +16,7 @@ import { planUpgrade } from "../src/core/rollout/plan.js";
 import { PlanMemo } from "../src/core/rollout/plan-memo.js";
 import { upgradePod } from "../src/core/rollout/upgrade-pod.js";
 import { generatePods } from "../src/sim/generate.js";
+import { printTable } from "./support/table.js";
 
 const START = new Date("2026-01-01T00:00:00Z");
 
@@ -188,7 +189,6 @@ for (const [n, twoSets, target, runs] of cases) {
     ]);
   }
 }
-const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
 process.stdout.write("planUpgrade: scatter (zone, rack=r1), weight priority, partition 20%, maxUnavailable 10%; a tenth of the pods updated\n");
 // Measured again at the end: a shared machine's speed can change during the run.
 const probeAfter = calibration(probeValues);
@@ -196,7 +196,7 @@ process.stdout.write(
   `machine probe: JSON.parse of 10k pod hash annotations takes ${probe.toFixed(1)} ms before, ${probeAfter.toFixed(1)} ms after (about 3 ms on an idle laptop core)\n`,
 );
 process.stdout.write("READ PODS MS: one pass touching every pod's labels, annotations, containers, statuses and conditions (the floor under a plan)\n");
-for (const r of rows) process.stdout.write(r.map((c, i) => c.padEnd(widths[i]!)).join("  ").trimEnd() + "\n");
+printTable(rows);
 
 // Every SidecarSet lists every pod of its scope, whether it selects them or not: what that costs 100 of them.
 const gc = (globalThis as { gc?: () => void }).gc;

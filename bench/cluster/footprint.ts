@@ -5,7 +5,7 @@
 // and the time a restarted Lease holder takes to be ready and to have its pod
 // cache synced with 10k pods.
 //
-//   npm run bench:cluster -- footprint [--pods 1000,10000]
+//   npm run bench:cluster -- footprint [--pods 1000,10000] [--manager-flag=F …]
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { join } from "node:path";
 import { ensureShippedBuild } from "../support/shipped-build.js";
@@ -23,6 +23,8 @@ const arg = (name: string): string | undefined => {
   return at >= 0 ? process.argv[at + 1] : undefined;
 };
 const STEPS = (arg("--pods") ?? "1000,10000").split(",").map(Number);
+/** `--manager-flag F` (repeatable): a further flag for both replicas, e.g. `--manager-flag=--admission-warm-up=0` for a control run. */
+const extraManagerFlags = process.argv.flatMap((a, i) => (a === "--manager-flag" ? [process.argv[i + 1]!] : a.startsWith("--manager-flag=") ? [a.slice("--manager-flag=".length)] : []));
 const NS = "fleet";
 const SETTLE_MS = 20_000;
 
@@ -48,7 +50,7 @@ async function replicaCells(port: number): Promise<[string, string]> {
 
 async function startStandby(env: Environment, entry: string): Promise<{ child: ChildProcess; metricsPort: number }> {
   const [webhookPort, metricsPort] = (await freePorts(2)) as [number, number];
-  const child = spawn(process.execPath, [entry, ...managerFlags(env.cluster.restrictedKubeconfigPath, webhookPort, metricsPort), "--leader-elect", "--log-level", "info"], {
+  const child = spawn(process.execPath, [entry, ...managerFlags(env.cluster.restrictedKubeconfigPath, webhookPort, metricsPort), "--leader-elect", "--log-level", "info", ...extraManagerFlags], {
     cwd: REPO_ROOT,
     stdio: "ignore",
   });

@@ -5,6 +5,9 @@
 // JSON on stdin and prints the port it listens on; its CPU time counts both
 // threads.
 //
+// With `warmUp`, the webhook first runs that many made-up admissions, as the
+// manager does at start (`--admission-warm-up`): through its own port, or with
+// `warmUpInProcess` by calling the route directly.
 // With `answer` in that JSON it is the control instead: a bare Node.js HTTPS
 // server that reads each request and writes back those bytes, so that the
 // figures show what TLS, HTTP and moving the bytes cost on this machine.
@@ -18,15 +21,19 @@ import { createServer, type Server } from "node:https";
 import type { AddressInfo } from "node:net";
 import { Worker } from "node:worker_threads";
 import { sidecarSets } from "./admission-workload.js";
+import type { ServerInput } from "./mutate-pod-client.js";
 import { importShipped } from "./shipped-build.js";
 
-const input = JSON.parse(readFileSync(0, "utf8")) as { cert: string; key: string; answer?: string; patch?: unknown };
+const input = JSON.parse(readFileSync(0, "utf8")) as ServerInput;
 
 /**
  * The webhook as the manager serves it: in a worker thread with the webhook thread's heap limits (a small
  * young generation, which decides how often an admission's garbage is collected).
  */
-async function serveWebhook(certificate: { cert: string; key: string }): Promise<number> {
+async function serveWebhook(
+  certificate: { cert: string; key: string },
+  warmUp: { admissions: number; inProcess: boolean },
+): Promise<{ port: number; warmUpMs: number }> {
   const { WEBHOOK_HEAP_LIMITS } = await importShipped<typeof import("../../src/manager/webhook-thread.js")>("manager/webhook-thread.js");
   // A worker does not get tsx's module hooks on Node.js 20: it registers them before importing its entry.
   const entry = new URL("./mutate-pod-worker.ts", import.meta.url).href;
@@ -34,13 +41,13 @@ async function serveWebhook(certificate: { cert: string; key: string }): Promise
   const bootstrap = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); });`;
   // Profiling flags given to the server (--cpu-prof…) profile the webhook thread too.
   const execArgv = process.execArgv.filter((a) => a.startsWith("--cpu-prof"));
-  const worker = new Worker(bootstrap, { eval: true, execArgv, workerData: { certificate, sets: sidecarSets() }, resourceLimits: WEBHOOK_HEAP_LIMITS });
+  const worker = new Worker(bootstrap, { eval: true, execArgv, workerData: { certificate, sets: sidecarSets(), warmUp }, resourceLimits: WEBHOOK_HEAP_LIMITS });
   process.on("SIGTERM", () => {
     worker.once("exit", () => process.exit(0));
     worker.postMessage("stop");
   });
   return new Promise((resolve, reject) => {
-    worker.once("message", (port: number) => resolve(port));
+    worker.once("message", (m: { port: number; warmUpMs: number }) => resolve(m));
     worker.once("error", reject);
   });
 }
@@ -78,14 +85,15 @@ function serveCopiedPatch(certificate: { cert: string; key: string }, patch: unk
   return listen(server);
 }
 
-function serve(): Promise<number> {
-  if (input.answer !== undefined) return serveFixedAnswer(input, Buffer.from(input.answer));
-  if (input.patch !== undefined) return serveCopiedPatch(input, input.patch);
-  return serveWebhook(input);
+async function serve(): Promise<{ port: number; warmUpMs: number }> {
+  if (input.answer !== undefined) return { port: await serveFixedAnswer(input, Buffer.from(input.answer)), warmUpMs: 0 };
+  if (input.patch !== undefined) return { port: await serveCopiedPatch(input, input.patch), warmUpMs: 0 };
+  return serveWebhook({ cert: input.cert, key: input.key }, { admissions: input.warmUp ?? 0, inProcess: input.warmUpInProcess === true });
 }
 
-const port = await serve();
-process.stdout.write(`${port}\n`);
+// The first line: the port, and how long the webhook's warm-up took before it listened for the load (ms).
+const { port, warmUpMs } = await serve();
+process.stdout.write(`${port} ${warmUpMs.toFixed(1)}\n`);
 // SIGUSR2 asks for the CPU time this process has used so far (µs, one line),
 // so that the load side can tell the server's cost per admission apart from
 // the time it waited for a CPU on a shared machine.

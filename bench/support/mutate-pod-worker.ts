@@ -1,7 +1,7 @@
 // The webhook thread of bench/support/mutate-pod-server.ts: the shipped build's
 // WebhookServer and admission routes over a fixed cache of the SidecarSets it is
 // handed, in a worker thread as the manager runs them. Posts the port it
-// listens on.
+// listens on, after the warm-up the manager runs when asked for one.
 import { parentPort, workerData } from "node:worker_threads";
 import type { SidecarSet } from "../../src/api/types.js";
 import { importShipped } from "./shipped-build.js";
@@ -9,8 +9,13 @@ import { importShipped } from "./shipped-build.js";
 const { silentLogger } = await importShipped<typeof import("../../src/observability/logger.js")>("observability/logger.js");
 const { admissionRoutes } = await importShipped<typeof import("../../src/webhook/handlers/index.js")>("webhook/handlers/index.js");
 const { WebhookServer } = await importShipped<typeof import("../../src/webhook/server.js")>("webhook/server.js");
+const { WARM_UP_BUDGET_MS, warmUpPodAdmission, warmUpThroughServer } = await importShipped<typeof import("../../src/webhook/admission-warm-up.js")>("webhook/admission-warm-up.js");
 
-const { certificate, sets } = workerData as { certificate: { cert: string; key: string }; sets: SidecarSet[] };
+const { certificate, sets, warmUp } = workerData as {
+  certificate: { cert: string; key: string };
+  sets: SidecarSet[];
+  warmUp: { admissions: number; inProcess: boolean };
+};
 const routes = admissionRoutes({
   cache: {
     sidecarSets: () => sets,
@@ -29,4 +34,9 @@ const server = new WebhookServer({ port: 0, host: "127.0.0.1", certificate, rout
 parentPort!.on("message", (message) => {
   if (message === "stop") void server.stop(1_000).then(() => process.exit(0));
 });
-parentPort!.postMessage(await server.start());
+const port = await server.start();
+// As the manager's webhook thread does while its caches sync, before it reports serving.
+const started = performance.now();
+if (warmUp.admissions > 0 && warmUp.inProcess) await warmUpPodAdmission({ admissions: warmUp.admissions, budgetMs: WARM_UP_BUDGET_MS });
+else if (warmUp.admissions > 0) await warmUpThroughServer({ admissions: warmUp.admissions, server: { routes, bindAddress: "127.0.0.1", port } });
+parentPort!.postMessage({ port, warmUpMs: performance.now() - started });

@@ -50,6 +50,7 @@ interface ManagerFlags {
   nativeSidecarInPlaceUpgrade: boolean;
   selfScopingWebhook?: boolean;
   scopeNarrowingGrace: number;
+  admissionWarmUp: number;
 }
 
 export function managerOptionsFromFlags(
@@ -79,6 +80,7 @@ export function managerOptionsFromFlags(
     nativeSidecarInPlaceUpgrade: flags.nativeSidecarInPlaceUpgrade,
     ...(flags.selfScopingWebhook !== undefined ? { selfScopingWebhook: flags.selfScopingWebhook } : {}),
     scopeNarrowingGraceMs: flags.scopeNarrowingGrace,
+    admissionWarmUp: flags.admissionWarmUp,
     identity,
   };
 }
@@ -137,6 +139,12 @@ export function managerCommand(): Command {
       new Option("--scope-narrowing-grace <duration>", "how long the pod webhook keeps covering pods no SidecarSet selects any more before its scope narrows")
         .argParser(parseDuration)
         .default(d.scopeNarrowingGraceMs, formatDuration(d.scopeNarrowingGraceMs)),
+    )
+    .option(
+      "--admission-warm-up <n>",
+      "made-up pod admissions run at start, before the webhooks report ready, so that the first real ones run optimized code (0: none)",
+      wholeNumber(0),
+      d.admissionWarmUp,
     )
     .addHelpText(
       "after",

@@ -229,6 +229,7 @@ export class Manager {
         sortInjectedContainersByName: opts.sortInjectedContainersByName,
         allowPatchPodMetadataWithoutWhitelist: opts.allowPatchPodMetadataWithoutWhitelist,
         nativeSidecarInPlaceUpgrade: opts.nativeSidecarInPlaceUpgrade,
+        admissionWarmUp: opts.admissionWarmUp,
       },
       logger,
       metrics: this.metrics,

@@ -44,6 +44,8 @@ export interface ManagerOptions {
   selfScopingWebhook?: boolean;
   /** `--scope-narrowing-grace`: how long a scope no longer needed stays covered. */
   scopeNarrowingGraceMs: number;
+  /** `--admission-warm-up`: made-up pod admissions run at start, before the webhooks report ready (0: none). */
+  admissionWarmUp: number;
   /** Identity in the Lease and in events; the pod name in a cluster. */
   identity: string;
 }
@@ -67,4 +69,5 @@ export const DEFAULT_MANAGER_OPTIONS: Omit<ManagerOptions, "identity"> = {
   allowPatchPodMetadataWithoutWhitelist: false,
   nativeSidecarInPlaceUpgrade: false,
   scopeNarrowingGraceMs: 30_000,
+  admissionWarmUp: 1_000,
 };

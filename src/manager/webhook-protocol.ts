@@ -22,6 +22,8 @@ export interface WebhookThreadConfig {
   sortInjectedContainersByName: boolean;
   allowPatchPodMetadataWithoutWhitelist: boolean;
   nativeSidecarInPlaceUpgrade: boolean;
+  /** Made-up pod admissions to run while the caches sync (admission-warm-up.ts); 0 runs none. */
+  admissionWarmUp: number;
 }
 
 export interface PemPair {

@@ -7,7 +7,8 @@ import { monitorEventLoopDelay } from "node:perf_hooks";
 import { getHeapStatistics } from "node:v8";
 import { RawKubeClient, type KubeCredentials } from "../kube/raw-client.js";
 import { RelayedCredentials } from "../kube/relayed-credentials.js";
-import { createLogger, errorFields } from "../observability/logger.js";
+import { createLogger, errorFields, type Logger } from "../observability/logger.js";
+import { WARM_UP_PATH, warmUpThroughServer, type ServingWarmUp } from "../webhook/admission-warm-up.js";
 import { AdmissionCaches } from "../webhook/caches.js";
 import { conversionRoutes, registerHandlers } from "../webhook/handlers/index.js";
 import { WebhookServer } from "../webhook/server.js";
@@ -89,7 +90,10 @@ export async function runWebhookSide(config: WebhookThreadConfig, port: MessageP
       routes,
       ready: () => caches?.hasSynced() ?? false,
       logger,
-      onRequestDone: ({ path, status, seconds }) => batcher.request(path, status, seconds),
+      // The warm-up's made-up admissions are no admissions of the cluster's.
+      onRequestDone: ({ path, status, seconds }) => {
+        if (path !== WARM_UP_PATH) batcher.request(path, status, seconds);
+      },
     });
     if (abort.signal.aborted) return;
     const listening = await webhook.start();
@@ -98,8 +102,11 @@ export async function runWebhookSide(config: WebhookThreadConfig, port: MessageP
     if (config.certificateFiles) webhook.watchCertificateFiles(config.certificateFiles.certFile, config.certificateFiles.keyFile);
     caches = new AdmissionCaches({ client, namespace: config.namespace, logger });
     caches.start();
+    // While the caches list, which is mostly waiting on the API server.
+    const warmingUp = warmUp(config.admissionWarmUp, { routes, bindAddress: config.host, port: listening }, abort.signal, logger);
     await caches.waitForSync(abort.signal);
     logger.info({ cached: caches.sizes() }, "webhook caches synced");
+    await warmingUp;
     registerHandlers(routes, {
       cache: caches,
       now: () => new Date(),
@@ -136,6 +143,19 @@ function reportHeldSidecarSets(caches: AdmissionCaches, post: (m: FromWebhookThr
     setImmediate(report);
   });
   report();
+}
+
+async function warmUp(admissions: number, server: ServingWarmUp["server"], signal: AbortSignal, logger: Logger): Promise<void> {
+  if (admissions <= 0) return;
+  try {
+    const done = await warmUpThroughServer({ admissions, server, signal });
+    const fields = { admissions: done.admissions, injected: done.injected, sent: done.sent, ms: Math.round(done.ms) };
+    if (done.sendError) logger.warn({ ...fields, err: done.sendError }, "admission path warmed up, partly in process: its own port could not be reached");
+    else logger.info(fields, "admission path warmed up");
+  } catch (e) {
+    // Made-up pods only: the real admissions are served all the same, unoptimized at first.
+    logger.warn(errorFields(e), "warming up the admission path failed; serving without it");
+  }
 }
 
 function heapOfThisThread(): WebhookThreadState["heap"] {

@@ -1,7 +1,8 @@
 // Admission never waits for the controller (docs/adr/0005-admission-event-loop.md):
 // a replica that does not hold the Lease serves admissions through the API
-// server without ever listing or watching a pod, and admissions keep being
-// answered while the controller works through a burst of pod events.
+// server without ever listing or watching a pod (after warming its admission
+// path up on made-up pods), and admissions keep being answered while the
+// controller works through a burst of pod events.
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
 import { createWriteStream, readFileSync } from "node:fs";
@@ -196,6 +197,15 @@ test("a replica that does not hold the Lease (the compiled build) serves admissi
     );
     assert.ok(informers.has("sidecarsets"), `the standby's informers logged: ${[...informers].join(", ")}`);
     assert.ok(!informers.has("pods"), "the standby never listed or watched pods");
+    // Before it served, it ran made-up admissions through its own HTTPS port (--admission-warm-up), which
+    // count as none of the cluster's.
+    const warmed = readFileSync(log, "utf8")
+      .split("\n")
+      .filter((l) => l.includes('"admission path warmed up'))
+      .map((l) => JSON.parse(l) as { admissions: number; sent: number; injected: number; level: string });
+    assert.equal(warmed.length, 1, "the standby warmed its admission path up once");
+    assert.ok(warmed[0]!.admissions > 0 && warmed[0]!.sent === warmed[0]!.admissions, `all through its own port: ${JSON.stringify(warmed[0])}`);
+    assert.doesNotMatch(standby, /warm-up/, "no metric series of the warm-up's requests or made-up SidecarSets");
 
     child.kill("SIGTERM");
     assert.equal(await exited, 0, "the standby drains and exits cleanly on SIGTERM");

@@ -19,6 +19,7 @@ import { createLocalServingCertificate, type ServingCertificate } from "../../su
 import { SIDECARSET_COLLECTION_PATH } from "../../../src/api/storage-version.js";
 import { StubApiServer } from "../kube/stub-apiserver.js";
 import { capturingLogger, podReview } from "../webhook/handlers/fixtures.js";
+import { WARM_UP_PATH } from "../../../src/webhook/admission-warm-up.js";
 
 const MANAGER_NAMESPACE = "sidecarset-system";
 
@@ -43,6 +44,8 @@ let certA: ServingCertificate;
 let certB: ServingCertificate;
 const metrics = createMetrics();
 const log = capturingLogger();
+/** Made-up admissions before serving: the counts below must not include them. */
+const WARM_UP = 200;
 let thread: WebhookThread;
 
 before(async () => {
@@ -66,6 +69,7 @@ before(async () => {
       sortInjectedContainersByName: false,
       allowPatchPodMetadataWithoutWhitelist: false,
       nativeSidecarInPlaceUpgrade: false,
+      admissionWarmUp: WARM_UP,
     },
     logger: log.logger,
     metrics,
@@ -163,6 +167,18 @@ test("the webhook thread's log lines come out of the main logger, marked as the 
   assert.equal(synced.thread, "webhook");
   assert.equal(synced.level, "info");
   assert.deepEqual(synced.cached, { sidecarsets: 1, namespaces: 1, controllerrevisions: 0, configmaps: 0 });
+});
+
+test("the webhook thread warms its admission path up, on made-up pods counted nowhere", async () => {
+  const warmed = log.lines().find((l) => l.msg === "admission path warmed up");
+  assert.ok(warmed, "the thread logged its warm-up");
+  assert.equal(warmed.thread, "webhook");
+  assert.equal(warmed.admissions, WARM_UP);
+  assert.equal(warmed.injected, (WARM_UP * 3) / 4, "three made-up pods of four get sidecars");
+  assert.equal(warmed.sent, WARM_UP, "every one went through the thread's own HTTPS port");
+  // The admissions test above counts exactly its own injections and latencies: none of the warm-up's.
+  const latencyPaths = (await metrics.webhookLatency.get()).values.map((v) => v.labels.webhook);
+  assert.ok(!latencyPaths.includes(WARM_UP_PATH), `no latency recorded for ${WARM_UP_PATH}: ${[...new Set(latencyPaths)].join(", ")}`);
 });
 
 function servedFingerprint(port: number): Promise<string> {
