@@ -8,6 +8,7 @@
 // SidecarSets, through a handler of its own: nothing reaches the real caches,
 // the answer memo, the metrics or the log.
 import { setImmediate as nextTurn } from "node:timers/promises";
+import { canonicalJson } from "../api/canonical-json.js";
 import { defaultSidecarSet } from "../api/defaults.js";
 import type { SidecarSet } from "../api/types.js";
 import { silentLogger } from "../observability/logger.js";
@@ -179,16 +180,10 @@ function warmUpSidecarSets(): SidecarSet[] {
         volumes: [{ name: `agent-${i}-data`, emptyDir: {} }],
       },
     } as SidecarSet);
-    sets.push(JSON.parse(JSON.stringify(sortedKeys(set))) as SidecarSet);
+    // The API server writes custom resources as Go marshals generic maps: keys sorted at every level.
+    sets.push(JSON.parse(canonicalJson(set)) as SidecarSet);
   }
   return sets;
-}
-
-function sortedKeys(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(sortedKeys);
-  if (value === null || typeof value !== "object") return value;
-  const record = value as Record<string, unknown>;
-  return Object.fromEntries(Object.keys(record).sort().map((k) => [k, sortedKeys(record[k])]));
 }
 
 /**
