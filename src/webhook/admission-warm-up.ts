@@ -14,7 +14,7 @@ import type { SidecarSet } from "../api/types.js";
 import { silentLogger } from "../observability/logger.js";
 import { admissionRoute, createPodHandler } from "./handlers/index.js";
 import type { AdmissionCache } from "./handlers/cache-view.js";
-import type { WebhookHandler } from "./server.js";
+import { jsonPieces, type WebhookHandler } from "./server.js";
 import { loopbackSender } from "./loopback-sender.js";
 import { textBytes } from "./text-bytes.js";
 
@@ -136,8 +136,7 @@ function inProcessAdmission(route: WebhookHandler): (review: string) => Promise<
     // Parsed from text, as the server hands a request body to its route.
     const reply = await route({ path: WARM_UP_PATH, body: JSON.parse(review) as unknown, abandoned: false, signal: NEVER_ABORTED });
     // What the server does next with the answer's text, before writing it.
-    const pieces = reply.json === undefined ? [JSON.stringify(reply.body)] : typeof reply.json === "string" ? [reply.json] : reply.json;
-    textBytes(pieces);
+    textBytes(jsonPieces(reply.body, reply.json));
     return reply.status === 200 ? (reply.body as { response?: AdmissionResponse }).response : undefined;
   };
 }

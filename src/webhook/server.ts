@@ -314,10 +314,15 @@ function statusBody(code: number, reason: string, message: string): unknown {
   return { apiVersion: "v1", kind: "Status", status: "Failure", code, reason, message };
 }
 
-/** Writes `body` as JSON; `encoded`, when given, is its JSON text already, whole or in pieces. */
+/** The JSON text of `body` in the pieces it is written in; `encoded`, when given, is that text already, whole or in pieces. */
+export function jsonPieces(body: unknown, encoded?: string | readonly string[]): readonly string[] {
+  return encoded === undefined ? [JSON.stringify(body)] : typeof encoded === "string" ? [encoded] : encoded;
+}
+
+/** Writes `body` as JSON (see jsonPieces). */
 function json(res: http.ServerResponse, status: number, body: unknown, encoded?: string | readonly string[]): number {
   if (res.headersSent || res.destroyed) return status;
-  const pieces = encoded === undefined ? [JSON.stringify(body)] : typeof encoded === "string" ? [encoded] : encoded;
+  const pieces = jsonPieces(body, encoded);
   const { bytes, ascii } = textBytes(pieces);
   res.writeHead(status, { "Content-Type": "application/json", "Content-Length": bytes });
   // An answer of ASCII only (every usual one: JSON around a base64 patch) goes
