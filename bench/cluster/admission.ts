@@ -34,6 +34,8 @@
 // Never fails a build; needs the control-plane binary (npm run testbin).
 import { ensureShippedBuild } from "../support/shipped-build.js";
 import { apiServerMetrics } from "../support/api-server-metrics.js";
+import { parseMetrics, sum } from "../support/prometheus-text.js";
+import { clusterSidecarSet } from "../support/admission-workload.js";
 import { performance } from "node:perf_hooks";
 import { applyYaml, MANAGER_NAMESPACE, startEnvironment, type Environment } from "../../test/support/environment.js";
 import { createNamespace, rawRequest, waitFor } from "../../test/support/kube.js";
@@ -47,29 +49,6 @@ const cpuProfileDir = process.argv.includes("--cpu-prof") ? process.argv[process
 /** `--manager-flag F` (repeatable): a further flag for the manager, e.g. `--manager-flag=--sidecarset-workers=1` for a control run. */
 const managerFlags = process.argv.flatMap((a, i) => (a === "--manager-flag" ? [process.argv[i + 1]!] : a.startsWith("--manager-flag=") ? [a.slice("--manager-flag=".length)] : []));
 const NS = "bench";
-
-interface Sample {
-  labels: Record<string, string>;
-  value: number;
-}
-
-function parseMetrics(text: string, name: string): Sample[] {
-  const out: Sample[] = [];
-  for (const line of text.split("\n")) {
-    if (!line.startsWith(`${name}{`) && !line.startsWith(`${name} `)) continue;
-    const open = line.indexOf("{");
-    const close = line.lastIndexOf("}");
-    const labels: Record<string, string> = {};
-    if (open >= 0 && close > open) {
-      for (const m of line.slice(open + 1, close).matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)) labels[m[1]!] = m[2]!;
-    }
-    out.push({ labels, value: Number(line.slice(line.lastIndexOf(" ") + 1)) });
-  }
-  return out;
-}
-
-const sum = (samples: Sample[], match: (l: Record<string, string>) => boolean): number =>
-  samples.filter((s) => match(s.labels)).reduce((a, s) => a + s.value, 0);
 
 interface Snapshot {
   /** Admission calls of our pod webhook by bucket upper bound ("+Inf" included). */
@@ -182,23 +161,7 @@ async function postPods(env: Environment, labels: Record<string, string>, rate: 
 
 async function setup(env: Environment): Promise<void> {
   await createNamespace(env.clients, NS);
-  const sets = Array.from({ length: 100 }, (_, i) =>
-    sidecarSetObject(`bench-${String(i).padStart(3, "0")}`, {
-      namespace: NS,
-      selector: { matchLabels: { app: i < 10 ? "web" : `other-${i}` } },
-      updateStrategy: { maxUnavailable: "10%" },
-      volumes: [{ name: `vol-${i}`, emptyDir: {} }],
-      containers: [
-        {
-          name: `agent-${i}`,
-          image: "registry.local/agent:1",
-          shareVolumePolicy: { type: "enabled" },
-          transferEnv: [{ sourceContainerName: "app", envName: "TZ" }],
-          volumeMounts: [{ name: `vol-${i}`, mountPath: `/agent-${i}` }],
-        },
-      ],
-    }),
-  );
+  const sets = Array.from({ length: 100 }, (_, i) => clusterSidecarSet(i, NS, i < 10 ? "web" : `other-${i}`));
   for (const s of sets) await applyYaml(env.clients, JSON.stringify(s));
   // Let every SidecarSet reach the webhook's cache.
   await new Promise((r) => setTimeout(r, 3_000));

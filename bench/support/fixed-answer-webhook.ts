@@ -43,8 +43,12 @@ export function managerPatchFor(env: Environment, namespace: string, pod: unknow
   });
 }
 
-/** Starts the fixed-answer webhook with `base64Patch` and registers it with the API server. */
-export async function startFixedAnswerWebhook(env: Environment, base64Patch: string): Promise<FixedAnswerWebhook> {
+/**
+ * Starts the fixed-answer webhook with `base64Patch` and registers it with the API server. It closes a
+ * connection after `keepAliveTimeoutMs` idle (the manager's server did after 30 s before it kept them longer
+ * than the API server does).
+ */
+export async function startFixedAnswerWebhook(env: Environment, base64Patch: string, opts: { keepAliveTimeoutMs?: number } = {}): Promise<FixedAnswerWebhook> {
   const certificate = await createLocalServingCertificate();
   const server: Server = createServer({ cert: certificate.certPem, key: certificate.keyPem }, (req, res) => {
     const chunks: Buffer[] = [];
@@ -57,7 +61,7 @@ export async function startFixedAnswerWebhook(env: Environment, base64Patch: str
       res.end(body);
     });
   });
-  server.keepAliveTimeout = 30_000;
+  server.keepAliveTimeout = opts.keepAliveTimeoutMs ?? 30_000;
   const port = await new Promise<number>((resolve) => server.listen(0, "127.0.0.1", () => resolve((server.address() as AddressInfo).port)));
   await applyYaml(
     env.clients,

@@ -25,12 +25,17 @@ export class MetricsBatcher {
     this.schedule();
   }
 
+  connection(): void {
+    this.batch.connections++;
+    this.schedule();
+  }
+
   /** Sends what is pending now (nothing when empty). */
   flush(): void {
     clearTimeout(this.timer);
     this.timer = undefined;
     const batch = this.batch;
-    if (batch.requests.length === 0 && Object.keys(batch.injections).length === 0) return;
+    if (batch.requests.length === 0 && Object.keys(batch.injections).length === 0 && batch.connections === 0) return;
     this.batch = emptyBatch();
     this.send(batch);
   }
@@ -43,5 +48,5 @@ export class MetricsBatcher {
 }
 
 function emptyBatch(): WebhookMetricsBatch {
-  return { requests: [], injections: {} };
+  return { requests: [], injections: {}, connections: 0 };
 }

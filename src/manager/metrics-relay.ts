@@ -8,4 +8,5 @@ import type { WebhookMetricsBatch } from "./webhook-protocol.js";
 export function applyMetricsBatch(metrics: ManagerMetrics, batch: WebhookMetricsBatch): void {
   for (const [path, status, seconds] of batch.requests) observeWebhook(metrics, path, status, seconds);
   for (const [sidecarset, n] of Object.entries(batch.injections)) metrics.injections.inc({ sidecarset }, n);
+  if (batch.connections > 0) metrics.webhookConnections.inc(batch.connections);
 }

@@ -31,10 +31,14 @@ export interface PemPair {
   key: string;
 }
 
-/** Admissions served since the last batch: [path, HTTP status, seconds] each, and injections per SidecarSet. */
+/**
+ * Admissions served since the last batch: [path, HTTP status, seconds] each, injections per SidecarSet, and
+ * the connections accepted.
+ */
 export interface WebhookMetricsBatch {
   requests: [string, number, number][];
   injections: Record<string, number>;
+  connections: number;
 }
 
 export interface WebhookThreadState {

@@ -11,6 +11,7 @@ import { createLogger, errorFields, type Logger } from "../observability/logger.
 import { WARM_UP_PATH, warmUpThroughServer, type ServingWarmUp } from "../webhook/admission-warm-up.js";
 import { AdmissionCaches } from "../webhook/caches.js";
 import { conversionRoutes, registerHandlers } from "../webhook/handlers/index.js";
+import { LOOPBACK_SERVER_NAME } from "../webhook/loopback-sender.js";
 import { WebhookServer } from "../webhook/server.js";
 import { heldSidecarSets } from "./held-sidecarsets.js";
 import { RelayDestination } from "./log-relay.js";
@@ -93,6 +94,9 @@ export async function runWebhookSide(config: WebhookThreadConfig, port: MessageP
       // The warm-up's made-up admissions are no admissions of the cluster's.
       onRequestDone: ({ path, status, seconds }) => {
         if (path !== WARM_UP_PATH) batcher.request(path, status, seconds);
+      },
+      onConnection: (socket) => {
+        if (socket.servername !== LOOPBACK_SERVER_NAME) batcher.connection();
       },
     });
     if (abort.signal.aborted) return;

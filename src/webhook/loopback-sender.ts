@@ -9,6 +9,12 @@ export interface LoopbackSender {
   close(): void;
 }
 
+/**
+ * The TLS server name (SNI) the sender's connections announce, so that the
+ * server can leave them out of what it counts of the API server's.
+ */
+export const LOOPBACK_SERVER_NAME = "loopback.sidecarset.invalid";
+
 /** The address to reach a server bound to `bindAddress` from the same host. */
 export function loopbackAddressOf(bindAddress: string): string {
   if (bindAddress === "0.0.0.0" || bindAddress === "") return "127.0.0.1";
@@ -24,7 +30,7 @@ export function loopbackSender(opts: { bindAddress: string; port: number; path: 
       new Promise((resolve, reject) => {
         // The server's own certificate, reached on this host: nothing to verify it against but itself.
         const req = request(
-          { host, port: opts.port, path: opts.path, method: "POST", agent, rejectUnauthorized: false, headers: { "content-type": "application/json" } },
+          { host, port: opts.port, path: opts.path, method: "POST", agent, rejectUnauthorized: false, servername: LOOPBACK_SERVER_NAME, headers: { "content-type": "application/json" } },
           (res) => {
             const chunks: Buffer[] = [];
             res.on("data", (d: Buffer) => chunks.push(d));

@@ -46,10 +46,21 @@ export interface WebhookServerOptions {
   logger?: Logger;
   /** Called once per routed request, for metrics. */
   onRequestDone?(info: { path: string; status: number; seconds: number }): void;
+  /** Called once per accepted connection (its TLS handshake done), for metrics. */
+  onConnection?(socket: tls.TLSSocket): void;
 }
 
 export const DEFAULT_MAX_BODY_BYTES = 3 * 1024 * 1024;
 export const DEFAULT_REQUEST_TIMEOUT_MS = 9_000;
+/**
+ * How long an idle keep-alive connection is kept. The API server's webhook
+ * client keeps its idle connections for 90 s (client-go's transport), so the
+ * client is the side that closes them: a server that closed first would make
+ * the next admission after a quiet spell pay a new TCP and TLS handshake, and
+ * a request sent just as the server closes fails, since the client does not
+ * retry a POST.
+ */
+export const KEEP_ALIVE_IDLE_MS = 120_000;
 
 const TLS_MIN_VERSION: tls.SecureVersion = "TLSv1.2";
 
@@ -74,7 +85,8 @@ export class WebhookServer {
     // Slow senders must not hold a socket longer than a request may take.
     this.server.headersTimeout = Math.min(this.requestTimeoutMs, 60_000);
     this.server.requestTimeout = this.requestTimeoutMs + this.deadlineGraceMs;
-    this.server.keepAliveTimeout = 30_000;
+    this.server.keepAliveTimeout = KEEP_ALIVE_IDLE_MS;
+    if (opts.onConnection) this.server.on("secureConnection", opts.onConnection);
     this.server.on("tlsClientError", (err) => this.opts.logger?.debug({ err: err.message }, "TLS handshake failed"));
   }
 

@@ -7,6 +7,7 @@ import { test } from "node:test";
 import type { Pod } from "../../src/api/kube-types.js";
 import { createNamespace, useEnvironment, waitFor } from "../support/environment.js";
 import { KubeRequestError, rawRequest } from "../support/kube.js";
+import { connectionsFromOthersTo } from "../support/tcp-connections.js";
 import {
   createSidecarSet,
   getSidecarSet,
@@ -365,4 +366,32 @@ test("/metrics carries kruise-state-metrics' SidecarSet series and controller-ru
   assert.match(metrics, /^kruise_sidecarset_spec_strategy_type\{namespace="",sidecarset="kruise-metrics",strategy_type="RollingUpdate"\} 0$/m);
   assert.ok(sample(metrics, "controller_runtime_reconcile_total", { controller: "sidecarset-controller", result: "success" }) >= 1);
   assert.ok(sample(metrics, "workqueue_adds_total", { name: "sidecarset-controller" }) >= 1);
+});
+
+test("the API server's connections to the webhook stay open through a quiet spell longer than 30 s, and the next pod is injected", async () => {
+  const createPod = (name: string) =>
+    rawRequest<Pod>(env().clients.kc, "POST", "/api/v1/namespaces/quiet/pods", {
+      metadata: { name, labels: { app: "quiet" } },
+      spec: { containers: [{ name: "app", image: "registry.local/app:1" }] },
+    });
+  await createNamespace(env().clients, "quiet");
+  await createSidecarSet(env(), "quiet", {
+    namespace: "quiet",
+    selector: { matchLabels: { app: "quiet" } },
+    containers: [{ name: "agent", image: "registry.local/agent:1" }],
+  });
+  await createPod("before");
+  const open = connectionsFromOthersTo(env().webhookPort);
+  assert.ok(open.size >= 1, "the API server called the webhook over a connection it keeps open");
+
+  // Longer than a server-side idle timeout of 30 s, shorter than the API server's own 90 s: the client closes
+  // idle connections, so none of them is closed under it and no admission pays a new TLS handshake.
+  await new Promise((r) => setTimeout(r, 35_000));
+  const stillOpen = connectionsFromOthersTo(env().webhookPort);
+  const closed = [...open].filter((c) => !stillOpen.has(c));
+  assert.deepEqual(closed, [], `connections open before the quiet spell and closed during it (open after: ${[...stillOpen].join(", ")})`);
+  const after = await createPod("after");
+  assert.ok(after.spec?.containers.some((c) => c.name === "agent"), "the pod created after the quiet spell got its sidecar");
+  const sidecarsetConnections = /^sidecarset_webhook_connections_total (\d+)$/m.exec(await scrape());
+  assert.ok(sidecarsetConnections && Number(sidecarsetConnections[1]) >= open.size, "the accepted connections are counted in sidecarset_webhook_connections_total");
 });

@@ -90,17 +90,19 @@ const https = require("node:https");
 const { port, ca, bodies, flag } = workerData;
 const agent = new https.Agent({ keepAlive: true, maxSockets: 8 });
 const results = [];
+const sockets = new Set();
 Promise.all(bodies.map((body, i) => new Promise((resolve) => {
   const req = https.request({ host: "127.0.0.1", port, path: "/mutate-pod", method: "POST", ca, agent, headers: { "content-type": "application/json" } }, (res) => {
     let data = "";
     res.on("data", (c) => (data += c));
     res.on("end", () => { results[i] = { status: res.statusCode, body: data }; resolve(); });
   });
+  req.on("socket", (socket) => sockets.add(socket));
   req.on("error", (e) => { results[i] = { error: e.message }; resolve(); });
   req.end(body);
 }))).then(() => {
   agent.destroy();
-  parentPort.postMessage(results);
+  parentPort.postMessage({ results, connections: sockets.size });
   Atomics.store(flag, 0, 1);
   Atomics.notify(flag, 0);
 });
@@ -118,12 +120,12 @@ test("admissions are answered and injected while the main thread is blocked, and
   );
   const flag = new Int32Array(new SharedArrayBuffer(4));
   const client = new Worker(CLIENT, { eval: true, execArgv: [], workerData: { port: thread.port, ca: certA.caPem, bodies, flag } });
-  const results = new Promise<{ status?: number; body?: string; error?: string }[]>((resolve) => client.once("message", resolve));
+  const sent = new Promise<{ results: { status?: number; body?: string; error?: string }[]; connections: number }>((resolve) => client.once("message", resolve));
   // The main thread now blocks until the client has every answer (or gives up
   // after a generous deadline): nothing on this event loop can serve them.
   const outcome = Atomics.wait(flag, 0, 0, 60_000);
   assert.notEqual(outcome, "timed-out", "every admission was answered while the main thread was blocked");
-  const answers = await results;
+  const { results: answers, connections } = await sent;
   await client.terminate();
   for (const [i, a] of answers.entries()) {
     assert.equal(a.status, 200, `admission ${i}: ${a.error ?? a.body}`);
@@ -142,6 +144,9 @@ test("admissions are answered and injected while the main thread is blocked, and
   assert.equal(injections, count, "every injection is counted in the main registry");
   const latencyCount = (await metrics.webhookLatency.get()).values.find((v) => v.metricName?.endsWith("_count") && v.labels.webhook === "/mutate-pod")?.value;
   assert.equal(latencyCount, count, "every admission is in the latency histogram");
+  const accepted = (await metrics.webhookConnections.get()).values[0]?.value;
+  assert.ok(connections >= 1);
+  assert.equal(accepted, connections, "the client's connections are counted, and the warm-up's own connection is not");
 });
 
 test("the webhook thread lists and watches exactly the SidecarSets, Namespaces, ControllerRevisions and the whitelist ConfigMap, never pods", () => {
