@@ -51,6 +51,7 @@ interface ManagerFlags {
   selfScopingWebhook?: boolean;
   scopeNarrowingGrace: number;
   admissionWarmUp: number;
+  shutdownDelay: number;
 }
 
 export function managerOptionsFromFlags(
@@ -81,6 +82,7 @@ export function managerOptionsFromFlags(
     ...(flags.selfScopingWebhook !== undefined ? { selfScopingWebhook: flags.selfScopingWebhook } : {}),
     scopeNarrowingGraceMs: flags.scopeNarrowingGrace,
     admissionWarmUp: flags.admissionWarmUp,
+    shutdownDelayMs: flags.shutdownDelay,
     identity,
   };
 }
@@ -146,6 +148,14 @@ export function managerCommand(): Command {
       wholeNumber(0),
       d.admissionWarmUp,
     )
+    .addOption(
+      new Option(
+        "--shutdown-delay <duration>",
+        "on SIGTERM, how long the webhooks keep answering before the server stops, reporting not ready and closing each connection after its next answer, so that API servers that have not yet seen this replica leave are not refused (the controller stops at once; Ctrl-C skips the delay)",
+      )
+        .argParser(parseDuration)
+        .default(d.shutdownDelayMs, formatDuration(d.shutdownDelayMs)),
+    )
     .addHelpText(
       "after",
       `
@@ -161,9 +171,9 @@ Examples:
       const { defaultIdentity, Manager } = await import("../manager/manager.js");
       const manager = new Manager(managerOptionsFromFlags(flags, defaultIdentity()));
       const running = await manager.start();
-      const shutdown = () => void manager.stop();
-      process.once("SIGTERM", shutdown);
-      process.once("SIGINT", shutdown);
+      // SIGTERM is what the kubelet sends a replica that is leaving; SIGINT is a person at a terminal.
+      process.once("SIGTERM", () => void manager.stop({ afterShutdownDelay: true }));
+      process.once("SIGINT", () => void manager.stop());
       await running.stopped;
       await manager.stop();
     });

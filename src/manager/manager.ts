@@ -392,12 +392,18 @@ export class Manager {
     return this.electionLoop;
   }
 
-  /** Graceful: readiness fails, in-flight reconciles and admissions finish, the Lease is released. */
-  stop(): Promise<void> {
+  /**
+   * Graceful: readiness fails, in-flight reconciles and admissions finish, the Lease is released. With
+   * `afterShutdownDelay` (a SIGTERM), the webhooks keep answering for the shutdown delay first, closing each
+   * connection after its next answer, while the controller stops at once.
+   */
+  stop(opts: { afterShutdownDelay?: boolean } = {}): Promise<void> {
     this.stopping ??= (async () => {
       const { logger } = this;
-      logger.info("shutting down");
+      const delayMs = opts.afterShutdownDelay ? this.opts.shutdownDelayMs : 0;
+      logger.info(delayMs > 0 ? { webhooksAnsweringForMs: delayMs } : {}, "shutting down");
       this.observability?.markShuttingDown();
+      if (delayMs > 0) this.webhook?.retire();
       if (this.certTimer) clearInterval(this.certTimer);
       this.access?.stop();
       const controllerDone = (async () => {
@@ -405,7 +411,11 @@ export class Manager {
         this.abort.abort();
         await this.electionLoop?.catch((e: unknown) => logger.warn(errorFields(e), "leader election ended with an error"));
       })();
-      await Promise.all([controllerDone, this.webhook?.stop()]);
+      const webhookDone = (async () => {
+        if (delayMs > 0) await new Promise((r) => setTimeout(r, delayMs));
+        await this.webhook?.stop();
+      })();
+      await Promise.all([controllerDone, webhookDone]);
       await this.recorder?.flush();
       await this.observability?.stop();
       this.client?.close();

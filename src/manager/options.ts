@@ -46,6 +46,11 @@ export interface ManagerOptions {
   scopeNarrowingGraceMs: number;
   /** `--admission-warm-up`: made-up pod admissions run at start, before the webhooks report ready (0: none). */
   admissionWarmUp: number;
+  /**
+   * `--shutdown-delay`: on SIGTERM, how long the webhooks keep answering (not ready, each connection closed
+   * after its next answer) before the server stops, while the API servers learn that this replica is leaving.
+   */
+  shutdownDelayMs: number;
   /** Identity in the Lease and in events; the pod name in a cluster. */
   identity: string;
 }
@@ -70,4 +75,5 @@ export const DEFAULT_MANAGER_OPTIONS: Omit<ManagerOptions, "identity"> = {
   nativeSidecarInPlaceUpgrade: false,
   scopeNarrowingGraceMs: 30_000,
   admissionWarmUp: 1_000,
+  shutdownDelayMs: 5_000,
 };

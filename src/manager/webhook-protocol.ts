@@ -57,6 +57,8 @@ export type ToWebhookThread =
   | { type: "credentials"; credentials: ResolvedCredentials }
   /** Asks for the state; the pending metrics batch is sent first. `newWindow` restarts the event-loop delay window. */
   | { type: "state"; id: number; newWindow: boolean }
+  /** The start of a shutdown: keep answering, report not ready, close each connection after its next answer. */
+  | { type: "retire" }
   | { type: "stop" };
 
 export type FromWebhookThread =

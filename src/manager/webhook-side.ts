@@ -72,6 +72,9 @@ export async function runWebhookSide(config: WebhookThreadConfig, port: MessageP
         batcher.flush();
         post({ type: "state", id: m.id, state: state(m.newWindow) });
         return;
+      case "retire":
+        server?.retire();
+        return;
       case "stop":
         void stop();
         return;

@@ -124,6 +124,11 @@ export class WebhookThread {
     });
   }
 
+  /** The start of a shutdown: the server keeps answering, reports not ready and closes each connection after its next answer. */
+  retire(): void {
+    this.send({ type: "retire" });
+  }
+
   /** Drains the webhook server (in-flight admissions finish), stops its caches, ends the thread. */
   stop(): Promise<void> {
     this.stopping ??= (async () => {

@@ -5,6 +5,9 @@
 // - POST with a JSON content type (415 otherwise) and a body cap (413);
 // - a deadline per request below the webhook configuration's timeoutSeconds,
 //   so a slow handler yields our answer instead of the API server's timeout;
+// - `retire()` is the start of a shutdown: the server still accepts and
+//   answers, but reports not ready and closes each connection after its next
+//   answer, so API servers move to other replicas without a refused call;
 // - `stop()` drains: no new connections, in-flight requests finish, idle
 //   keep-alive connections close.
 import fs from "node:fs";
@@ -70,6 +73,7 @@ export class WebhookServer {
   private readonly requestTimeoutMs: number;
   private readonly deadlineGraceMs: number;
   private draining = false;
+  private retiring = false;
   private inFlight = 0;
   private idleWaiters: (() => void)[] = [];
   private certWatch: NodeJS.Timeout | undefined;
@@ -160,6 +164,19 @@ export class WebhookServer {
   }
 
   /**
+   * Keeps serving, but /readyz fails and every answer closes its connection
+   * (`Connection: close`): each client's next call opens a new connection,
+   * which a load balancer or the API server's endpoint choice sends to a
+   * replica that stays. Idle connections are left open: closing one could
+   * race a call the client is sending on it. `stop()` follows.
+   */
+  retire(): void {
+    if (this.retiring) return;
+    this.retiring = true;
+    this.opts.logger?.info("webhook server retiring: answering with Connection: close, not ready");
+  }
+
+  /**
    * Stops accepting connections, lets in-flight requests finish (up to
    * `timeoutMs`, then cuts them), and closes.
    */
@@ -183,10 +200,10 @@ export class WebhookServer {
 
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const path = (req.url ?? "/").split("?")[0]!;
-    if (this.draining) res.setHeader("Connection", "close");
+    if (this.draining || this.retiring) res.setHeader("Connection", "close");
     if (path === "/healthz") return text(res, 200, "ok");
     if (path === "/readyz") {
-      const ready = !this.draining && (this.opts.ready?.() ?? true);
+      const ready = !this.draining && !this.retiring && (this.opts.ready?.() ?? true);
       return text(res, ready ? 200 : 503, ready ? "ok" : "not ready");
     }
     const route = this.opts.routes[path];

@@ -2,8 +2,10 @@
 // (what `sidecarset manifests` generates) the API server refuses them and
 // says why; with Ignore they start without sidecars, and once the manager is
 // back the SidecarSet reports them (status.notInjectedPods and a Warning
-// event). See docs/reliability.md, "Faults".
+// event). See docs/reliability.md, "Faults". A manager told to stop with
+// SIGTERM keeps answering for its shutdown delay first.
 import assert from "node:assert/strict";
+import { request as httpsRequest } from "node:https";
 import { test } from "node:test";
 import type { V1MutatingWebhookConfiguration } from "@kubernetes/client-node";
 import type { Pod } from "../../src/api/kube-types.js";
@@ -98,4 +100,33 @@ test("with the manager down, failurePolicy Fail refuses pods with a clear messag
   });
   assert.equal(event!.type, "Warning");
   assert.match(event!.message, /^3 pod\(s\) match this SidecarSet but were created without its sidecars/);
+});
+
+test("after a SIGTERM the webhooks keep answering through the shutdown delay, reporting not ready: a pod created then still gets its sidecars", async () => {
+  const name = "shutdown-delay";
+  const ns = name;
+  await env().restartManager(["--shutdown-delay", "10s"]);
+  await createNamespace(env().clients, ns);
+  await applyYaml(env().clients, sidecarSetManifest(name, { namespace: ns, image: V1 }));
+  await waitForObserved(env(), name);
+  assert.equal(await podFailurePolicy(env()), "Fail");
+
+  env().signalManager("SIGTERM");
+  await waitFor("the manager to report not ready after the SIGTERM", async () => {
+    const res = await fetch(`http://127.0.0.1:${env().metricsPort}/readyz`).catch(() => undefined);
+    return res?.status === 503 ? true : undefined;
+  });
+  const pod = await createPod(env(), ns, "during-the-delay", name);
+  assert.deepEqual(pod.spec?.containers.map((c) => c.name).sort(), ["app", SIDECAR].sort(), "the pod created after the SIGTERM got its sidecar");
+  const webhookReadyz = await new Promise<number>((resolve, reject) => {
+    const req = httpsRequest({ host: "127.0.0.1", port: env().webhookPort, path: "/readyz", rejectUnauthorized: false }, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
+    req.on("error", reject);
+    req.end();
+  });
+  assert.equal(webhookReadyz, 503, "the webhook server reports not ready while it keeps answering");
+
+  await env().restartManager();
 });

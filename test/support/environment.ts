@@ -75,10 +75,14 @@ export function cliNodeArgs(args: string[]): string[] {
  * `sidecarset manager` and the flags of a replica of the test installation:
  * the manager namespace, and webhooks and metrics on 127.0.0.1 at the given
  * ports (out-of-cluster mode: it points the webhook configurations at itself).
+ * A SIGTERM stops it without the shutdown delay, which only a test of it
+ * asks for: the tests stop and restart managers often.
  */
 export function managerFlags(kubeconfigPath: string, webhookPort: number, metricsPort: number): string[] {
   return [
     "manager",
+    "--shutdown-delay",
+    "0s",
     "--kubeconfig",
     kubeconfigPath,
     "--namespace",

@@ -332,6 +332,33 @@ test("stop drains: in-flight requests finish, new connections are refused", asyn
   assert.equal(stopped, true);
 });
 
+test("a retiring server keeps answering, on open and new connections, but reports not ready and closes each connection after its answer", async () => {
+  const { server, port } = await startServer({ "/mutate": echo }, { ready: () => true });
+  const agent = new https.Agent({ keepAlive: true, maxSockets: 1 });
+  const send = (p = "/mutate") =>
+    new Promise<{ status: number; connection: string | undefined; reused: boolean }>((resolve, reject) => {
+      const req = https.request({ host: "127.0.0.1", port, path: p, method: p === "/readyz" ? "GET" : "POST", ca: certA.caPem, agent, headers: { "Content-Type": "application/json" } }, (res) => {
+        res.resume();
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, connection: res.headers.connection, reused: req.reusedSocket }));
+      });
+      req.on("error", reject);
+      req.end(p === "/readyz" ? undefined : "{}");
+    });
+  try {
+    assert.equal((await send()).connection, "keep-alive");
+    server.retire();
+    // The connection opened before is still open: its next call is answered, and closes it.
+    const onOpen = await send();
+    assert.deepEqual(onOpen, { status: 200, connection: "close", reused: true });
+    const onNew = await send();
+    assert.deepEqual(onNew, { status: 200, connection: "close", reused: false }, "new connections are still accepted");
+    assert.equal((await send("/readyz")).status, 503);
+    assert.equal(server.isDraining(), false, "retiring is not yet draining");
+  } finally {
+    agent.destroy();
+  }
+});
+
 test("requests are reported to onRequestDone with path and status", async () => {
   const seen: { path: string; status: number }[] = [];
   const { port } = await startServer({ "/mutate": echo }, { onRequestDone: ({ path: p, status }) => seen.push({ path: p, status }) });
