@@ -95,6 +95,14 @@ test("--scope-narrowing-grace: --help, docs/operations.md and the Helm values sh
   assert.match(helmValues, new RegExp(`^scopeNarrowingGrace: ${shown}$`, "m"));
 });
 
+test("--shutdown-delay: --help, docs/operations.md and the Helm values show the default as the duration it is", () => {
+  const shown = formatDurationOf(DEFAULT_MANAGER_OPTIONS.shutdownDelayMs);
+  assert.equal(shown, "5s");
+  assert.match(managerHelp, new RegExp(`--shutdown-delay <duration> .*\\(default: ${shown}\\)`, "s"));
+  assert.equal(docsRow("--shutdown-delay")[1], shown);
+  assert.match(helmValues, new RegExp(`^shutdownDelay: ${shown}$`, "m"));
+});
+
 const selfScopingCases: { args: string[]; selfScopingWebhook: boolean | undefined; graceMs: number }[] = [
   { args: [], selfScopingWebhook: undefined, graceMs: 30_000 },
   { args: ["--self-scoping-webhook"], selfScopingWebhook: true, graceMs: 30_000 },
