@@ -12,6 +12,7 @@ import { createLocalServingCertificate } from "../../test/support/certs.js";
 import { applyYaml, type Environment } from "../../test/support/environment.js";
 import { rawRequest } from "../../test/support/kube.js";
 import { MUTATE_POD_PATH } from "../../src/webhook/handlers/index.js";
+import { KEEP_ALIVE_IDLE_MS } from "../../src/webhook/server.js";
 import { podCreationReview } from "./admission-workload.js";
 
 export const FIXED_ANSWER_WEBHOOK = "fixed-answer.bench.sidecarset.local";
@@ -45,8 +46,7 @@ export function managerPatchFor(env: Environment, namespace: string, pod: unknow
 
 /**
  * Starts the fixed-answer webhook with `base64Patch` and registers it with the API server. It closes a
- * connection after `keepAliveTimeoutMs` idle (the manager's server did after 30 s before it kept them longer
- * than the API server does).
+ * connection after `keepAliveTimeoutMs` idle: by default when the manager's server does.
  */
 export async function startFixedAnswerWebhook(env: Environment, base64Patch: string, opts: { keepAliveTimeoutMs?: number } = {}): Promise<FixedAnswerWebhook> {
   const certificate = await createLocalServingCertificate();
@@ -61,7 +61,7 @@ export async function startFixedAnswerWebhook(env: Environment, base64Patch: str
       res.end(body);
     });
   });
-  server.keepAliveTimeout = opts.keepAliveTimeoutMs ?? 30_000;
+  server.keepAliveTimeout = opts.keepAliveTimeoutMs ?? KEEP_ALIVE_IDLE_MS;
   const port = await new Promise<number>((resolve) => server.listen(0, "127.0.0.1", () => resolve((server.address() as AddressInfo).port)));
   await applyYaml(
     env.clients,
