@@ -24,7 +24,7 @@ import { FIXED_ANSWER_LABEL, FIXED_ANSWER_WEBHOOK, managerPatchFor, startFixedAn
 import { applyYaml, startEnvironment, type Environment } from "../../test/support/environment.js";
 import { createNamespace, rawRequest } from "../../test/support/kube.js";
 import { waitForObserved } from "../../test/support/sidecarsets.js";
-import { clusterSidecarSet, clusterSidecarSetName } from "../support/admission-workload.js";
+import { clusterSidecarSet, clusterSidecarSetName } from "../support/cluster-sidecarsets.js";
 import { MUTATE_POD_WEBHOOK } from "../../src/manifests/webhook.js";
 
 const arg = (name: string, fallback: number): number => {

@@ -4,7 +4,6 @@
 import { defaultSidecarSet } from "../../src/api/defaults.js";
 import type { Pod } from "../../src/api/kube-types.js";
 import type { SidecarSet } from "../../src/api/types.js";
-import { sidecarSetObject } from "../../test/support/sidecarsets.js";
 
 /** 100 SidecarSets: every tenth selects `app: web`, the rest other apps. */
 export function sidecarSets(): SidecarSet[] {
@@ -80,27 +79,3 @@ export function podCreationReview(uid: string, namespace: string, object: unknow
     },
   };
 }
-
-/**
- * The cluster benchmarks' SidecarSet number `i` in `namespace`, selecting `app`: a volume, `shareVolumePolicy`
- * and `transferEnv: TZ` from the pods' `app` container, as the admission workload above.
- */
-export function clusterSidecarSet(i: number, namespace: string, app: string): ReturnType<typeof sidecarSetObject> {
-  return sidecarSetObject(clusterSidecarSetName(i), {
-    namespace,
-    selector: { matchLabels: { app } },
-    updateStrategy: { maxUnavailable: "10%" },
-    volumes: [{ name: `vol-${i}`, emptyDir: {} }],
-    containers: [
-      {
-        name: `agent-${i}`,
-        image: "registry.local/agent:1",
-        shareVolumePolicy: { type: "enabled" },
-        transferEnv: [{ sourceContainerName: "app", envName: "TZ" }],
-        volumeMounts: [{ name: `vol-${i}`, mountPath: `/agent-${i}` }],
-      },
-    ],
-  });
-}
-
-export const clusterSidecarSetName = (i: number): string => `bench-${String(i).padStart(3, "0")}`;
