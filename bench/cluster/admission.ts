@@ -32,6 +32,7 @@
 //   … --manager-flag=--sidecarset-workers=1       a further manager flag (repeatable), e.g. for a control run
 //
 // Never fails a build; needs the control-plane binary (npm run testbin).
+import { managerFlagArgs } from "../support/manager-flag-args.js";
 import { ensureShippedBuild } from "../support/shipped-build.js";
 import { apiServerMetrics } from "../support/api-server-metrics.js";
 import { parseMetrics, sum } from "../support/prometheus-text.js";
@@ -47,7 +48,7 @@ import { FIXED_ANSWER_LABEL, FIXED_ANSWER_WEBHOOK, managerPatchFor, startFixedAn
 const quick = process.argv.includes("--quick");
 const cpuProfileDir = process.argv.includes("--cpu-prof") ? process.argv[process.argv.indexOf("--cpu-prof") + 1] : undefined;
 /** `--manager-flag F` (repeatable): a further flag for the manager, e.g. `--manager-flag=--sidecarset-workers=1` for a control run. */
-const managerFlags = process.argv.flatMap((a, i) => (a === "--manager-flag" ? [process.argv[i + 1]!] : a.startsWith("--manager-flag=") ? [a.slice("--manager-flag=".length)] : []));
+const managerFlags = managerFlagArgs();
 const NS = "bench";
 
 interface Snapshot {

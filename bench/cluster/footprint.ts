@@ -6,6 +6,7 @@
 // cache synced with 10k pods.
 //
 //   npm run bench:cluster -- footprint [--pods 1000,10000] [--manager-flag=F …]
+import { managerFlagArgs } from "../support/manager-flag-args.js";
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { join } from "node:path";
 import { ensureShippedBuild } from "../support/shipped-build.js";
@@ -24,7 +25,7 @@ const arg = (name: string): string | undefined => {
 };
 const STEPS = (arg("--pods") ?? "1000,10000").split(",").map(Number);
 /** `--manager-flag F` (repeatable): a further flag for both replicas, e.g. `--manager-flag=--admission-warm-up=0` for a control run. */
-const extraManagerFlags = process.argv.flatMap((a, i) => (a === "--manager-flag" ? [process.argv[i + 1]!] : a.startsWith("--manager-flag=") ? [a.slice("--manager-flag=".length)] : []));
+const extraManagerFlags = managerFlagArgs();
 const NS = "fleet";
 const SETTLE_MS = 20_000;
 

@@ -16,6 +16,7 @@
 //   … --manager-flag=F      a further manager flag
 //
 // Never fails a build; needs the control-plane binary (npm run testbin).
+import { managerFlagArgs } from "../support/manager-flag-args.js";
 import { ensureShippedBuild } from "../support/shipped-build.js";
 import { apiServerMetrics } from "../support/api-server-metrics.js";
 import { parseMetrics, sum } from "../support/prometheus-text.js";
@@ -34,7 +35,7 @@ const arg = (name: string, fallback: number): number => {
 const ROUNDS = arg("--rounds", 8);
 const GAP_SECONDS = arg("--gap", 40);
 const AFTER = 3;
-const managerFlags = process.argv.flatMap((a, i) => (a === "--manager-flag" ? [process.argv[i + 1]!] : a.startsWith("--manager-flag=") ? [a.slice("--manager-flag=".length)] : []));
+const managerFlags = managerFlagArgs();
 const NS = "quiet";
 /** The API server's buckets for admission webhook calls, up to 100 ms. */
 const BUCKETS = ["0.005", "0.025", "0.1"] as const;
