@@ -35,7 +35,7 @@
 import { managerFlagArgs } from "../support/manager-flag-args.js";
 import { ensureShippedBuild } from "../support/shipped-build.js";
 import { apiServerMetrics } from "../support/api-server-metrics.js";
-import { parseMetrics, sum } from "../support/prometheus-text.js";
+import { parseMetrics, sum } from "../../test/support/prometheus-text.js";
 import { clusterSidecarSet } from "../support/cluster-sidecarsets.js";
 import { performance } from "node:perf_hooks";
 import { applyYaml, MANAGER_NAMESPACE, startEnvironment, type Environment } from "../../test/support/environment.js";

@@ -19,7 +19,7 @@
 import { managerFlagArgs } from "../support/manager-flag-args.js";
 import { ensureShippedBuild } from "../support/shipped-build.js";
 import { apiServerMetrics } from "../support/api-server-metrics.js";
-import { parseMetrics, sum } from "../support/prometheus-text.js";
+import { parseMetrics, sum } from "../../test/support/prometheus-text.js";
 import { printTable } from "../support/table.js";
 import { FIXED_ANSWER_LABEL, FIXED_ANSWER_WEBHOOK, managerPatchFor, startFixedAnswerWebhook, type FixedAnswerWebhook } from "../support/fixed-answer-webhook.js";
 import { applyYaml, startEnvironment, type Environment } from "../../test/support/environment.js";

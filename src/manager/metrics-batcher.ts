@@ -30,12 +30,17 @@ export class MetricsBatcher {
     this.schedule();
   }
 
+  connectionLimited(): void {
+    this.batch.connectionsLimited++;
+    this.schedule();
+  }
+
   /** Sends what is pending now (nothing when empty). */
   flush(): void {
     clearTimeout(this.timer);
     this.timer = undefined;
     const batch = this.batch;
-    if (batch.requests.length === 0 && Object.keys(batch.injections).length === 0 && batch.connections === 0) return;
+    if (batch.requests.length === 0 && Object.keys(batch.injections).length === 0 && batch.connections === 0 && batch.connectionsLimited === 0) return;
     this.batch = emptyBatch();
     this.send(batch);
   }
@@ -48,5 +53,5 @@ export class MetricsBatcher {
 }
 
 function emptyBatch(): WebhookMetricsBatch {
-  return { requests: [], injections: {}, connections: 0 };
+  return { requests: [], injections: {}, connections: 0, connectionsLimited: 0 };
 }

@@ -9,4 +9,5 @@ export function applyMetricsBatch(metrics: ManagerMetrics, batch: WebhookMetrics
   for (const [path, status, seconds] of batch.requests) observeWebhook(metrics, path, status, seconds);
   for (const [sidecarset, n] of Object.entries(batch.injections)) metrics.injections.inc({ sidecarset }, n);
   if (batch.connections > 0) metrics.webhookConnections.inc(batch.connections);
+  if (batch.connectionsLimited > 0) metrics.webhookConnectionLimitCloses.inc(batch.connectionsLimited);
 }

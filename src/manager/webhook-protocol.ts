@@ -33,12 +33,13 @@ export interface PemPair {
 
 /**
  * Admissions served since the last batch: [path, HTTP status, seconds] each, injections per SidecarSet, and
- * the connections accepted.
+ * the connections accepted and those closed for the server's connection limit.
  */
 export interface WebhookMetricsBatch {
   requests: [string, number, number][];
   injections: Record<string, number>;
   connections: number;
+  connectionsLimited: number;
 }
 
 export interface WebhookThreadState {

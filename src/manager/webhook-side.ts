@@ -101,6 +101,7 @@ export async function runWebhookSide(config: WebhookThreadConfig, port: MessageP
       onConnection: (socket) => {
         if (socket.servername !== LOOPBACK_SERVER_NAME) batcher.connection();
       },
+      onConnectionLimited: () => batcher.connectionLimited(),
     });
     if (abort.signal.aborted) return;
     const listening = await webhook.start();

@@ -26,6 +26,7 @@ export interface ManagerMetrics {
   webhookRequests: Counter<"webhook" | "code">;
   webhookInFlight: Gauge<"webhook">;
   webhookConnections: Counter;
+  webhookConnectionLimitCloses: Counter;
   reconcileTotal: Counter<"controller" | "result">;
   reconcileTime: Histogram<"controller">;
   reconcileErrors: Counter<"controller">;
@@ -106,6 +107,7 @@ export function createMetrics(opts: MetricsOptions = {}): ManagerMetrics {
     webhookLatency: histogram("controller_runtime_webhook_latency_seconds", "Histogram of the latency of processing admission requests", ["webhook"], WEBHOOK_BUCKETS),
     webhookRequests: counter("controller_runtime_webhook_requests_total", "Total number of admission requests by HTTP status code.", ["webhook", "code"]),
     webhookInFlight: gauge("controller_runtime_webhook_requests_in_flight", "Current number of admission requests being served.", ["webhook"]),
+    webhookConnectionLimitCloses: counter("sidecarset_webhook_connection_limit_closes_total", "Idle connections the webhook server closed because it held its maximum of open connections: steady growth means some client opens connections and leaves them idle", []),
     webhookConnections: counter("sidecarset_webhook_connections_total", "Connections the webhook server accepted (TLS handshakes done). The API server keeps them open between calls: a rise at the rate of admissions means each call pays a new handshake", []),
     reconcileTotal: counter("controller_runtime_reconcile_total", "Total number of reconciliations per controller", ["controller", "result"]),
     reconcileTime: histogram("controller_runtime_reconcile_time_seconds", "Length of time per reconciliation per controller", ["controller"], RECONCILE_BUCKETS),

@@ -8,6 +8,8 @@
 // - `retire()` is the start of a shutdown: the server still accepts and
 //   answers, but reports not ready and closes each connection after its next
 //   answer, so API servers move to other replicas without a refused call;
+// - a bound on open connections (connection-limit.ts) and on the time a TLS
+//   handshake may take, so idle or silent clients cannot pile up memory;
 // - `stop()` drains: no new connections, in-flight requests finish, idle
 //   keep-alive connections close.
 import fs from "node:fs";
@@ -18,6 +20,7 @@ import tls from "node:tls";
 import type { Logger } from "pino";
 import { Abandonment } from "./abandonment.js";
 import { badRequest, type HttpReply, type RequestAbandonment } from "./admission.js";
+import { ConnectionLimit } from "./connection-limit.js";
 import { textBytes } from "./text-bytes.js";
 
 /** `abandoned` and `signal` (made when first read) tell of the request deadline or a client gone away. */
@@ -51,6 +54,12 @@ export interface WebhookServerOptions {
   onRequestDone?(info: { path: string; status: number; seconds: number }): void;
   /** Called once per accepted connection (its TLS handshake done), for metrics. */
   onConnection?(socket: tls.TLSSocket): void;
+  /** Default MAX_OPEN_CONNECTIONS: past it, the connection idle the longest is closed (connection-limit.ts). */
+  maxConnections?: number;
+  /** Default TLS_HANDSHAKE_TIMEOUT_MS: a connection whose TLS handshake takes longer is closed. */
+  handshakeTimeoutMs?: number;
+  /** Called once per idle connection closed for maxConnections, for metrics. */
+  onConnectionLimited?(): void;
 }
 
 export const DEFAULT_MAX_BODY_BYTES = 3 * 1024 * 1024;
@@ -64,6 +73,16 @@ export const DEFAULT_REQUEST_TIMEOUT_MS = 9_000;
  * retry a POST.
  */
 export const KEEP_ALIVE_IDLE_MS = 120_000;
+/**
+ * Open connections kept before the longest idle one is closed: at 45 KB each,
+ * about 23 MB. The API server keeps at most 25 idle connections per webhook host
+ * (client-go's transport), plus one per admission in flight.
+ */
+export const MAX_OPEN_CONNECTIONS = 512;
+/** client-go gives up on a webhook's TLS handshake after 10 s; Node.js would wait 120 s. */
+export const TLS_HANDSHAKE_TIMEOUT_MS = 10_000;
+/** How often the server logs that it closes connections for the limit. */
+const LIMIT_LOG_INTERVAL_MS = 60_000;
 
 const TLS_MIN_VERSION: tls.SecureVersion = "TLSv1.2";
 
@@ -77,20 +96,27 @@ export class WebhookServer {
   private inFlight = 0;
   private idleWaiters: (() => void)[] = [];
   private certWatch: NodeJS.Timeout | undefined;
+  private readonly connections: ConnectionLimit<tls.TLSSocket>;
+  private limitedSinceLog = 0;
+  private lastLimitLog = -Infinity;
 
   constructor(private readonly opts: WebhookServerOptions) {
     this.maxBodyBytes = opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
     this.requestTimeoutMs = opts.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
     this.deadlineGraceMs = opts.deadlineGraceMs ?? 300;
+    this.connections = new ConnectionLimit(opts.maxConnections ?? MAX_OPEN_CONNECTIONS, () => this.limited());
     this.server = https.createServer(
-      { ...secureOptions(opts.certificate), minVersion: TLS_MIN_VERSION },
+      { ...secureOptions(opts.certificate), minVersion: TLS_MIN_VERSION, handshakeTimeout: opts.handshakeTimeoutMs ?? TLS_HANDSHAKE_TIMEOUT_MS },
       (req, res) => void this.handle(req, res),
     );
     // Slow senders must not hold a socket longer than a request may take.
     this.server.headersTimeout = Math.min(this.requestTimeoutMs, 60_000);
     this.server.requestTimeout = this.requestTimeoutMs + this.deadlineGraceMs;
     this.server.keepAliveTimeout = KEEP_ALIVE_IDLE_MS;
-    if (opts.onConnection) this.server.on("secureConnection", opts.onConnection);
+    this.server.on("secureConnection", (socket: tls.TLSSocket) => {
+      opts.onConnection?.(socket);
+      this.connections.accepted(socket);
+    });
     this.server.on("tlsClientError", (err) => this.opts.logger?.debug({ err: err.message }, "TLS handshake failed"));
   }
 
@@ -198,18 +224,38 @@ export class WebhookServer {
     this.opts.logger?.info("webhook server stopped");
   }
 
+  /** Open connections, and how many of them wait idle (none of their requests unanswered). */
+  connectionCounts(): { open: number; idle: number } {
+    return { open: this.connections.openCount(), idle: this.connections.idleCount() };
+  }
+
+  private limited(): void {
+    this.opts.onConnectionLimited?.();
+    this.limitedSinceLog++;
+    const now = Date.now();
+    if (now - this.lastLimitLog < LIMIT_LOG_INTERVAL_MS) return;
+    this.opts.logger?.warn(
+      { closed: this.limitedSinceLog, maxConnections: this.connections.max },
+      "webhook server at its connection limit: closing the connections idle the longest",
+    );
+    this.limitedSinceLog = 0;
+    this.lastLimitLog = now;
+  }
+
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const socket = req.socket as tls.TLSSocket;
+    this.connections.busy(socket);
     const path = (req.url ?? "/").split("?")[0]!;
     if (this.draining || this.retiring) res.setHeader("Connection", "close");
-    if (path === "/healthz") return text(res, 200, "ok");
-    if (path === "/readyz") {
-      const ready = !this.draining && !this.retiring && (this.opts.ready?.() ?? true);
-      return text(res, ready ? 200 : 503, ready ? "ok" : "not ready");
+    if (path === "/healthz" || path === "/readyz") {
+      const ready = path === "/healthz" || (!this.draining && !this.retiring && (this.opts.ready?.() ?? true));
+      text(res, ready ? 200 : 503, ready ? "ok" : "not ready");
+      return this.connections.answered(socket);
     }
     const route = this.opts.routes[path];
     if (!route) {
       json(res, 404, statusBody(404, "NotFound", `no webhook at ${path}`));
-      return;
+      return this.connections.answered(socket);
     }
     this.inFlight++;
     const started = process.hrtime.bigint();
@@ -221,6 +267,7 @@ export class WebhookServer {
       if (!res.headersSent) json(res, 500, statusBody(500, "InternalError", "internal error"));
     } finally {
       this.inFlight--;
+      this.connections.answered(socket);
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       this.opts.onRequestDone?.({ path, status, seconds });
       if (this.inFlight === 0) {

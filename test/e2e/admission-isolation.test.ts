@@ -12,29 +12,13 @@ import type { Pod } from "../../src/api/kube-types.js";
 import { managerFlags, MANAGER_NAMESPACE, REPO_ROOT, useEnvironment, waitFor, type Environment } from "../support/environment.js";
 import { apiErrorCode, createNamespace, MERGE_PATCH, rawRequest } from "../support/kube.js";
 import { freePorts } from "../support/ports.js";
+import { metricValue, scrapeMetrics } from "../support/prometheus-text.js";
 import { waitForStatus } from "../support/rollout.js";
 import { postSidecarSet, waitForObserved } from "../support/sidecarsets.js";
 
 const env = useEnvironment({ managerArgs: ["--leader-elect"] });
 
 const LEASE = "sidecarset-manager";
-
-/** The value of one series in Prometheus text format; undefined when absent. */
-function sample(metrics: string, name: string, labels: Record<string, string>): number | undefined {
-  const want = Object.entries(labels).map(([k, v]) => `${k}="${v}"`);
-  for (const line of metrics.split("\n")) {
-    if (!line.startsWith(`${name}{`)) continue;
-    const have = line.slice(name.length + 1, line.lastIndexOf("}")).split(",");
-    if (want.every((w) => have.includes(w))) return Number(line.slice(line.lastIndexOf(" ") + 1));
-  }
-  return undefined;
-}
-
-async function scrape(metricsPort: number): Promise<string> {
-  const res = await fetch(`http://127.0.0.1:${metricsPort}/metrics`);
-  assert.equal(res.status, 200);
-  return res.text();
-}
 
 async function leaseHolder(e: Environment): Promise<string | undefined> {
   try {
@@ -116,7 +100,7 @@ test("admissions keep being answered and injected while the controller works thr
 
 test("a replica that loses the Lease drops its pod cache and keeps admitting pods, and caches pods again once it leads again", async () => {
   const leader = await waitFor("the manager to hold the Lease", () => leaseHolder(env()));
-  const controllerPods = async () => sample(await scrape(env().metricsPort), "sidecarset_informer_objects", { side: "controller", informer: "pods" });
+  const controllerPods = async () => metricValue(await scrapeMetrics(env().metricsPort), "sidecarset_informer_objects", { side: "controller", informer: "pods" });
   await waitFor("the Lease holder to cache pods", async () => ((await controllerPods()) ?? 0) > 0);
   const ns = await agentForApp("handover");
 
@@ -169,25 +153,25 @@ test("a replica that does not hold the Lease (the compiled build) serves admissi
     // updated configuration: dry runs go through the webhook and create nothing.
     await waitFor("the API server to call the standby replica's webhook", async () => {
       await rawRequest(env().clients.kc, "POST", `/api/v1/namespaces/${ns}/pods?dryRun=All`, podObject("dry", { app: "standby" }));
-      return (sample(await scrape(metricsPort), "controller_runtime_webhook_requests_total", { webhook: "/mutate-pod", code: "200" }) ?? 0) > 0;
+      return (metricValue(await scrapeMetrics(metricsPort), "controller_runtime_webhook_requests_total", { webhook: "/mutate-pod", code: "200" }) ?? 0) > 0;
     });
     const pod = await rawRequest<Pod>(env().clients.kc, "POST", `/api/v1/namespaces/${ns}/pods`, podObject("p", { app: "standby" }));
     assert.deepEqual(pod.spec?.containers.map((c) => c.name), ["agent", "app"], "the pod is injected");
 
-    const standby = await scrape(metricsPort);
-    assert.equal(sample(standby, "sidecarset_injections_total", { sidecarset: "standby" }), 1, "the standby replica injected it");
-    assert.equal(sample(standby, "leader_election_master_status", { name: LEASE }), 0);
-    assert.ok((sample(standby, "sidecarset_informer_objects", { side: "webhook", informer: "sidecarsets" }) ?? 0) >= 1, "its webhook caches hold the SidecarSets");
-    assert.equal(sample(standby, "sidecarset_informer_objects", { informer: "pods" }), undefined, "it caches no pods");
+    const standby = await scrapeMetrics(metricsPort);
+    assert.equal(metricValue(standby, "sidecarset_injections_total", { sidecarset: "standby" }), 1, "the standby replica injected it");
+    assert.equal(metricValue(standby, "leader_election_master_status", { name: LEASE }), 0);
+    assert.ok((metricValue(standby, "sidecarset_informer_objects", { side: "webhook", informer: "sidecarsets" }) ?? 0) >= 1, "its webhook caches hold the SidecarSets");
+    assert.equal(metricValue(standby, "sidecarset_informer_objects", { informer: "pods" }), undefined, "it caches no pods");
     assert.doesNotMatch(standby, /^sidecarset_informer_objects\{side="controller"/m, "it runs no controller caches");
-    assert.equal(sample(standby, "sidecarset_cache_synced", { side: "webhook" }), 1, "its webhook caches synced");
-    assert.equal(sample(standby, "sidecarset_cache_synced", { side: "controller" }), undefined, "it has no controller side to sync");
-    const heapUsed = sample(standby, "sidecarset_webhook_heap_bytes", { stat: "used" }) ?? 0;
-    const heapTotal = sample(standby, "sidecarset_webhook_heap_bytes", { stat: "total" }) ?? 0;
+    assert.equal(metricValue(standby, "sidecarset_cache_synced", { side: "webhook" }), 1, "its webhook caches synced");
+    assert.equal(metricValue(standby, "sidecarset_cache_synced", { side: "controller" }), undefined, "it has no controller side to sync");
+    const heapUsed = metricValue(standby, "sidecarset_webhook_heap_bytes", { stat: "used" }) ?? 0;
+    const heapTotal = metricValue(standby, "sidecarset_webhook_heap_bytes", { stat: "total" }) ?? 0;
     assert.ok(heapUsed > 2 ** 20 && heapUsed <= heapTotal, `the webhook thread reports its own heap: used ${heapUsed}, total ${heapTotal}`);
-    const leading = await scrape(env().metricsPort);
-    assert.ok((sample(leading, "sidecarset_informer_objects", { side: "controller", informer: "pods" }) ?? 0) >= 1, "the Lease holder does cache pods");
-    assert.equal(sample(leading, "sidecarset_cache_synced", { side: "controller" }), 1);
+    const leading = await scrapeMetrics(env().metricsPort);
+    assert.ok((metricValue(leading, "sidecarset_informer_objects", { side: "controller", informer: "pods" }) ?? 0) >= 1, "the Lease holder does cache pods");
+    assert.equal(metricValue(leading, "sidecarset_cache_synced", { side: "controller" }), 1);
     // Every informer logs its list calls at debug level; the standby's never named pods.
     const informers = new Set(
       readFileSync(log, "utf8")

@@ -7,6 +7,7 @@ import { test } from "node:test";
 import type { Pod } from "../../src/api/kube-types.js";
 import { createNamespace, useEnvironment, waitFor } from "../support/environment.js";
 import { KubeRequestError, rawRequest } from "../support/kube.js";
+import { metricValue, scrapeMetrics } from "../support/prometheus-text.js";
 import { connectionsFromOthersTo } from "../support/tcp-connections.js";
 import {
   createSidecarSet,
@@ -286,23 +287,9 @@ test("a 4 MiB AdmissionReview gets HTTP 413, whether its length is declared or i
   assert.equal((JSON.parse(body) as { response: { allowed: boolean } }).response.allowed, true, "a pod no SidecarSet selects is allowed");
 });
 
-/** The value of one series in Prometheus text format, 0 when absent. */
-function sample(metrics: string, name: string, labels: Record<string, string>): number {
-  const want = Object.entries(labels).map(([k, v]) => `${k}="${v}"`);
-  for (const line of metrics.split("\n")) {
-    if (!line.startsWith(`${name}{`)) continue;
-    const labelText = line.slice(name.length + 1, line.lastIndexOf("}"));
-    const have = labelText.split(",");
-    if (want.every((w) => have.includes(w))) return Number(line.slice(line.lastIndexOf(" ") + 1));
-  }
-  return 0;
-}
-
-async function scrape(): Promise<string> {
-  const res = await fetch(`http://127.0.0.1:${env().metricsPort}/metrics`);
-  assert.equal(res.status, 200);
-  return res.text();
-}
+/** The value of one series in the manager's metrics, 0 when absent. */
+const sample = (metrics: string, name: string, labels: Record<string, string>): number => metricValue(metrics, name, labels) ?? 0;
+const scrape = () => scrapeMetrics(env().metricsPort);
 
 test("/metrics exposes the webhook latency histogram per webhook and sidecarset_injections_total per SidecarSet", async () => {
   const before = await scrape();

@@ -5,12 +5,13 @@
 // pod created through the API server.
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import tls from "node:tls";
 import fc from "fast-check";
 import type { Pod } from "../../src/api/kube-types.js";
 import { MUTATE_POD_PATH, MUTATE_SIDECARSET_PATH, VALIDATE_SIDECARSET_PATH } from "../../src/manifests/webhook.js";
-import { DEFAULT_MAX_BODY_BYTES } from "../../src/webhook/server.js";
+import { DEFAULT_MAX_BODY_BYTES, MAX_OPEN_CONNECTIONS } from "../../src/webhook/server.js";
 import { answerProblem } from "../support/admission-answers.js";
-import { createNamespace, rawRequest, useEnvironment } from "../support/environment.js";
+import { createNamespace, rawRequest, useEnvironment, waitFor } from "../support/environment.js";
 import {
   brokenText,
   deeplyNested,
@@ -24,7 +25,9 @@ import {
   wrongContentType,
   type HostileBody,
 } from "../support/hostile-bodies.js";
+import { metricValue, scrapeMetrics } from "../support/prometheus-text.js";
 import { createSidecarSet } from "../support/sidecarsets.js";
+import { connectionsFromOthersTo } from "../support/tcp-connections.js";
 import { sendBody } from "../support/webhook-client.js";
 
 const env = useEnvironment();
@@ -95,3 +98,59 @@ test(`${COUNT} hostile bodies to the manager's webhook port all get a well-forme
   });
   assert.deepEqual(pod.spec?.containers.map((c) => c.name), ["agent", "app"], "a pod created through the API server is still injected");
 });
+
+test("a client that opens more connections than the webhook server keeps and leaves them idle: the longest idle are closed, the open ones stay at the limit, and pods are still injected", async () => {
+  await createNamespace(env().clients, "idle-flood");
+  await createSidecarSet(env(), "idle-flood-agent", {
+    selector: { matchLabels: { app: "idle-flood" } },
+    containers: [{ name: "agent", image: "registry.local/agent:1" }],
+  });
+  const closedBefore = metricValue(await scrapeMetrics(env().metricsPort), "sidecarset_webhook_connection_limit_closes_total") ?? 0;
+  const extra = 88;
+  const flood: { socket: tls.TLSSocket; closed: boolean }[] = [];
+  try {
+    // One at a time, each after one request: the order they went idle in is the order they were opened in.
+    for (let i = 0; i < MAX_OPEN_CONNECTIONS + extra; i++) flood.push(await idleConnection(env().webhookPort));
+    const open = () => flood.filter((c) => !c.closed).length + connectionsFromOthersTo(env().webhookPort).size;
+    await waitFor(`at most ${MAX_OPEN_CONNECTIONS} connections open to the webhook`, () => open() <= MAX_OPEN_CONNECTIONS, { timeoutMs: 10_000 });
+    const closedIndexes = flood.flatMap((c, i) => (c.closed ? [i] : []));
+    assert.ok(closedIndexes.length >= extra - connectionsFromOthersTo(env().webhookPort).size, `${closedIndexes.length} of the flood's connections closed`);
+    assert.deepEqual(closedIndexes, [...closedIndexes.keys()], "the connections idle the longest were closed first");
+    const counted = await waitFor("the closes counted in the metrics", async () => {
+      const n = metricValue(await scrapeMetrics(env().metricsPort), "sidecarset_webhook_connection_limit_closes_total") ?? 0;
+      return n - closedBefore >= closedIndexes.length ? n - closedBefore : undefined;
+    });
+    assert.ok(counted >= closedIndexes.length);
+
+    const pod = await rawRequest<Pod>(env().clients.kc, "POST", "/api/v1/namespaces/idle-flood/pods", {
+      metadata: { name: "during-flood", labels: { app: "idle-flood" } },
+      spec: { containers: [{ name: "app", image: "registry.local/app:1" }] },
+    });
+    assert.deepEqual(pod.spec?.containers.map((c) => c.name), ["agent", "app"], "a pod created through the API server is injected");
+    const ready = await fetch(`http://127.0.0.1:${env().metricsPort}/readyz`);
+    assert.equal(ready.status, 200, "the manager is still ready");
+  } finally {
+    for (const c of flood) c.socket.destroy();
+  }
+});
+
+/** A TLS connection to the webhook port that has had one answer (GET /healthz) and then stays idle. */
+function idleConnection(port: number): Promise<{ socket: tls.TLSSocket; closed: boolean }> {
+  return new Promise((resolve, reject) => {
+    const socket = tls.connect({ host: "127.0.0.1", port, rejectUnauthorized: false }, () => {
+      socket.write("GET /healthz HTTP/1.1\r\nHost: webhook\r\n\r\n");
+    });
+    const conn = { socket, closed: false };
+    socket.once("close", () => (conn.closed = true));
+    socket.once("error", reject);
+    let answer = "";
+    socket.on("data", (chunk: Buffer) => {
+      answer += chunk.toString("latin1");
+      if (answer.endsWith("ok")) {
+        socket.off("error", reject);
+        socket.on("error", () => {});
+        resolve(conn);
+      }
+    });
+  });
+}

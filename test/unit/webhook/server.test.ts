@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { X509Certificate } from "node:crypto";
 import fs from "node:fs";
 import https from "node:https";
+import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { after, before, test } from "node:test";
@@ -357,6 +358,78 @@ test("a retiring server keeps answering, on open and new connections, but report
   } finally {
     agent.destroy();
   }
+});
+
+test("past its connection limit the server closes the connection idle the longest, never one answering a request", async () => {
+  const gate = deferred();
+  const entered = deferred();
+  let limited = 0;
+  const { server, port } = await startServer(
+    {
+      "/mutate": echo,
+      "/slow": async () => {
+        entered.resolve();
+        await gate.promise;
+        return { status: 200, body: { finished: true } };
+      },
+    },
+    { maxConnections: 2, onConnectionLimited: () => limited++ },
+  );
+  const clients = Array.from({ length: 4 }, () => new https.Agent({ keepAlive: true, maxSockets: 1 }));
+  const send = (agent: https.Agent, p = "/mutate") =>
+    new Promise<{ status: number; reused: boolean; socket: tls.TLSSocket }>((resolve, reject) => {
+      const req = https.request({ host: "127.0.0.1", port, path: p, method: "POST", ca: certA.caPem, agent, headers: { "Content-Type": "application/json" } }, (res) => {
+        const socket = res.socket as tls.TLSSocket; // the agent takes it back at the end
+        res.resume();
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, reused: req.reusedSocket, socket }));
+      });
+      req.on("error", reject);
+      req.end("{}");
+    });
+  const closed = (socket: tls.TLSSocket) => new Promise<void>((resolve) => (socket.destroyed ? resolve() : socket.once("close", () => resolve())));
+  try {
+    const [a, b, c, d] = clients as [https.Agent, https.Agent, https.Agent, https.Agent];
+    const first = await send(a);
+    const second = await send(b);
+    assert.deepEqual(server.connectionCounts(), { open: 2, idle: 2 });
+    // A third connection: the first one has been idle the longest and is closed.
+    assert.equal((await send(c)).status, 200);
+    await closed(first.socket);
+    assert.equal(second.socket.destroyed, false);
+    assert.equal(limited, 1);
+    const again = await send(b);
+    assert.deepEqual([again.status, again.reused], [200, true], "the other idle connection is still served");
+    assert.deepEqual(server.connectionCounts(), { open: 2, idle: 2 });
+
+    // b's connection answers a slow request; a new connection closes c's idle one, not b's.
+    const slow = send(b, "/slow");
+    await entered.promise;
+    assert.equal((await send(d)).status, 200);
+    assert.equal(limited, 2);
+    assert.deepEqual(server.connectionCounts(), { open: 2, idle: 1 });
+    gate.resolve();
+    const slowAnswer = await slow;
+    assert.deepEqual([slowAnswer.status, slowAnswer.reused], [200, true]);
+  } finally {
+    for (const agent of clients) agent.destroy();
+  }
+});
+
+test("a connection that does not finish its TLS handshake in time is closed", async () => {
+  const quick = await startServer({ "/mutate": echo }, { handshakeTimeoutMs: 200 });
+  const usual = await startServer({ "/mutate": echo });
+  const silentTo = (port: number) => {
+    const socket = net.connect(port, "127.0.0.1");
+    socket.resume();
+    socket.on("error", () => {});
+    return socket;
+  };
+  const onQuick = silentTo(quick.port);
+  const onUsual = silentTo(usual.port);
+  await new Promise<void>((resolve) => onQuick.once("close", () => resolve()));
+  assert.equal(onUsual.destroyed, false, "the same silence within the default handshake timeout stays open");
+  onUsual.destroy();
+  assert.equal((await call(quick.port, { body: "{}" })).status, 200, "the server goes on serving");
 });
 
 test("requests are reported to onRequestDone with path and status", async () => {
