@@ -8,8 +8,9 @@
 // - `retire()` is the start of a shutdown: the server still accepts and
 //   answers, but reports not ready and closes each connection after its next
 //   answer, so API servers move to other replicas without a refused call;
-// - a bound on open connections (connection-limit.ts) and on the time a TLS
-//   handshake may take, so idle or silent clients cannot pile up memory;
+// - a bound on open connections (connection-limit.ts), on the time a TLS
+//   handshake may take and on the request bodies held at once
+//   (body-budget.ts), so idle, silent or slow clients cannot pile up memory;
 // - `stop()` drains: no new connections, in-flight requests finish, idle
 //   keep-alive connections close.
 import fs from "node:fs";
@@ -20,6 +21,7 @@ import tls from "node:tls";
 import type { Logger } from "pino";
 import { Abandonment } from "./abandonment.js";
 import { badRequest, type HttpReply, type RequestAbandonment } from "./admission.js";
+import { BodyBudget, type BodyBudgetLimits, type BodyShare } from "./body-budget.js";
 import { ConnectionLimit } from "./connection-limit.js";
 import { textBytes } from "./text-bytes.js";
 
@@ -60,6 +62,8 @@ export interface WebhookServerOptions {
   handshakeTimeoutMs?: number;
   /** Called once per idle connection closed for maxConnections, for metrics. */
   onConnectionLimited?(): void;
+  /** Default DEFAULT_BODY_BUDGET: the request bodies held at once (body-budget.ts). */
+  bodyBudget?: BodyBudgetLimits;
 }
 
 export const DEFAULT_MAX_BODY_BYTES = 3 * 1024 * 1024;
@@ -81,7 +85,7 @@ export const KEEP_ALIVE_IDLE_MS = 120_000;
 export const MAX_OPEN_CONNECTIONS = 512;
 /** client-go gives up on a webhook's TLS handshake after 10 s; Node.js would wait 120 s. */
 export const TLS_HANDSHAKE_TIMEOUT_MS = 10_000;
-/** How often the server logs that it closes connections for the limit. */
+/** How often the server logs that it closes connections or refuses bodies for its limits. */
 const LIMIT_LOG_INTERVAL_MS = 60_000;
 
 const TLS_MIN_VERSION: tls.SecureVersion = "TLSv1.2";
@@ -97,14 +101,25 @@ export class WebhookServer {
   private idleWaiters: (() => void)[] = [];
   private certWatch: NodeJS.Timeout | undefined;
   private readonly connections: ConnectionLimit<tls.TLSSocket>;
-  private limitedSinceLog = 0;
-  private lastLimitLog = -Infinity;
+  private readonly bodies: BodyBudget;
+  private readonly connectionLimitWarning: OccasionalWarning;
+  private readonly bodyBudgetWarning: OccasionalWarning;
 
   constructor(private readonly opts: WebhookServerOptions) {
     this.maxBodyBytes = opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
     this.requestTimeoutMs = opts.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
     this.deadlineGraceMs = opts.deadlineGraceMs ?? 300;
-    this.connections = new ConnectionLimit(opts.maxConnections ?? MAX_OPEN_CONNECTIONS, () => this.limited());
+    this.connections = new ConnectionLimit(opts.maxConnections ?? MAX_OPEN_CONNECTIONS, () => {
+      opts.onConnectionLimited?.();
+      this.connectionLimitWarning.count();
+    });
+    this.bodies = new BodyBudget(opts.bodyBudget);
+    this.connectionLimitWarning = new OccasionalWarning((closed) =>
+      opts.logger?.warn({ closed, maxConnections: this.connections.max }, "webhook server at its connection limit: closing the connections idle the longest"),
+    );
+    this.bodyBudgetWarning = new OccasionalWarning((refused) =>
+      opts.logger?.warn({ refused, ...this.bodies.limits }, "webhook server holds as many request bodies as it may: refusing requests with 503"),
+    );
     this.server = https.createServer(
       { ...secureOptions(opts.certificate), minVersion: TLS_MIN_VERSION, handshakeTimeout: opts.handshakeTimeoutMs ?? TLS_HANDSHAKE_TIMEOUT_MS },
       (req, res) => void this.handle(req, res),
@@ -229,19 +244,6 @@ export class WebhookServer {
     return { open: this.connections.openCount(), idle: this.connections.idleCount() };
   }
 
-  private limited(): void {
-    this.opts.onConnectionLimited?.();
-    this.limitedSinceLog++;
-    const now = Date.now();
-    if (now - this.lastLimitLog < LIMIT_LOG_INTERVAL_MS) return;
-    this.opts.logger?.warn(
-      { closed: this.limitedSinceLog, maxConnections: this.connections.max },
-      "webhook server at its connection limit: closing the connections idle the longest",
-    );
-    this.limitedSinceLog = 0;
-    this.lastLimitLog = now;
-  }
-
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const socket = req.socket as tls.TLSSocket;
     this.connections.busy(socket);
@@ -292,6 +294,7 @@ export class WebhookServer {
     if (declared > this.maxBodyBytes) return await this.tooLarge(req, res, declared);
 
     const abandonment = new Abandonment();
+    const share = this.bodies.share();
     let timedOut = false;
     const deadline = setTimeout(() => {
       timedOut = true;
@@ -303,8 +306,9 @@ export class WebhookServer {
       if (!res.writableFinished) abandonment.abandon();
     });
     try {
-      const raw = await readBody(req, this.maxBodyBytes, abandonment);
+      const raw = await readBody(req, this.maxBodyBytes, abandonment, this.bodies, share);
       if (raw === TOO_LARGE) return await this.tooLarge(req, res);
+      if (raw === NO_ROOM) return await this.noRoom(req, res, share);
       if (raw === ABORTED) {
         if (!timedOut) return 499; // the client went away
         res.setHeader("Connection", "close");
@@ -325,7 +329,17 @@ export class WebhookServer {
       return json(res, reply.status, reply.body, reply.json);
     } finally {
       clearTimeout(deadline);
+      this.bodies.release(share);
     }
+  }
+
+  private async noRoom(req: http.IncomingMessage, res: http.ServerResponse, share: BodyShare): Promise<number> {
+    this.bodies.release(share);
+    this.bodyBudgetWarning.count();
+    await discardBody(req, DISCARD_LIMIT_BYTES, DISCARD_LIMIT_MS);
+    res.setHeader("Connection", "close");
+    res.setHeader("Retry-After", "1");
+    return json(res, 503, statusBody(503, "ServiceUnavailable", "the webhook server holds as many request bodies as it may; retry"));
   }
 
   private async tooLarge(req: http.IncomingMessage, res: http.ServerResponse, declared?: number): Promise<number> {
@@ -419,13 +433,20 @@ function text(res: http.ServerResponse, status: number, body: string): void {
 
 const TOO_LARGE = Symbol("too large");
 const ABORTED = Symbol("aborted");
+const NO_ROOM = Symbol("no room in the body budget");
 
-function readBody(req: http.IncomingMessage, limit: number, abandonment: Abandonment): Promise<Buffer | typeof TOO_LARGE | typeof ABORTED> {
+function readBody(
+  req: http.IncomingMessage,
+  limit: number,
+  abandonment: Abandonment,
+  budget: BodyBudget,
+  share: BodyShare,
+): Promise<Buffer | typeof TOO_LARGE | typeof ABORTED | typeof NO_ROOM> {
   return new Promise((resolve) => {
     const chunks: Buffer[] = [];
     let size = 0;
     let stopWaiting = () => {};
-    const finish = (v: Buffer | typeof TOO_LARGE | typeof ABORTED) => {
+    const finish = (v: Buffer | typeof TOO_LARGE | typeof ABORTED | typeof NO_ROOM) => {
       req.off("data", onData);
       req.off("end", onEnd);
       req.off("error", onError);
@@ -437,6 +458,9 @@ function readBody(req: http.IncomingMessage, limit: number, abandonment: Abandon
       if (size > limit) {
         req.pause();
         finish(TOO_LARGE);
+      } else if (!budget.take(share, c.length)) {
+        req.pause();
+        finish(NO_ROOM);
       } else chunks.push(c);
     };
     const onEnd = () => finish(Buffer.concat(chunks));
@@ -469,4 +493,21 @@ function withHardDeadline<T>(p: Promise<T>, abandonment: Abandonment, graceMs: n
       },
     );
   });
+}
+
+/** A warning logged at most once a minute, with how many times its cause happened since the last one. */
+class OccasionalWarning {
+  private since = 0;
+  private last = -Infinity;
+
+  constructor(private readonly log: (times: number) => void) {}
+
+  count(): void {
+    this.since++;
+    const now = Date.now();
+    if (now - this.last < LIMIT_LOG_INTERVAL_MS) return;
+    this.log(this.since);
+    this.since = 0;
+    this.last = now;
+  }
 }

@@ -9,6 +9,7 @@ import tls from "node:tls";
 import fc from "fast-check";
 import type { Pod } from "../../src/api/kube-types.js";
 import { MUTATE_POD_PATH, MUTATE_SIDECARSET_PATH, VALIDATE_SIDECARSET_PATH } from "../../src/manifests/webhook.js";
+import { DEFAULT_BODY_BUDGET } from "../../src/webhook/body-budget.js";
 import { DEFAULT_MAX_BODY_BYTES, MAX_OPEN_CONNECTIONS } from "../../src/webhook/server.js";
 import { answerProblem } from "../support/admission-answers.js";
 import { createNamespace, rawRequest, useEnvironment, waitFor } from "../support/environment.js";
@@ -153,4 +154,54 @@ function idleConnection(port: number): Promise<{ socket: tls.TLSSocket; closed: 
       }
     });
   });
+}
+
+test("clients that send large bodies slowly get 503 once the webhook server holds its share of large bodies, while a pod created through the API server is still injected", async () => {
+  await createNamespace(env().clients, "slow-bodies");
+  await createSidecarSet(env(), "slow-bodies-agent", {
+    selector: { matchLabels: { app: "slow-bodies" } },
+    containers: [{ name: "agent", image: "registry.local/agent:1" }],
+  });
+  const startedBefore = await processStart();
+  const declared = DEFAULT_MAX_BODY_BYTES - 1024;
+  const sent = declared - 64 * 1024;
+  // Enough to pass the large bodies' share of the budget, each held open without its last 64 KiB.
+  const count = Math.ceil(DEFAULT_BODY_BUDGET.largeTotalBytes / sent) + 2;
+  const held = Array.from({ length: count }, () => heldBody(env().webhookPort, declared, sent));
+  try {
+    const statuses = await Promise.all(held.map((h) => Promise.race([h.status, new Promise<"held">((r) => setTimeout(() => r("held"), 3_000))])));
+    const refused = statuses.filter((s) => s === 503).length;
+    const stillHeld = statuses.filter((s) => s === "held").length;
+    assert.ok(refused >= 2, `some large bodies refused with 503: ${JSON.stringify(statuses)}`);
+    assert.ok(stillHeld * sent <= DEFAULT_BODY_BUDGET.largeTotalBytes, `the held ones fit the large bodies' share: ${JSON.stringify(statuses)}`);
+    assert.equal(refused + stillHeld, count, JSON.stringify(statuses));
+
+    const pod = await rawRequest<Pod>(env().clients.kc, "POST", "/api/v1/namespaces/slow-bodies/pods", {
+      metadata: { name: "during-slow-bodies", labels: { app: "slow-bodies" } },
+      spec: { containers: [{ name: "app", image: "registry.local/app:1" }] },
+    });
+    assert.deepEqual(pod.spec?.containers.map((c) => c.name), ["agent", "app"], "a pod created through the API server is injected");
+  } finally {
+    for (const h of held) h.socket.destroy();
+  }
+  const ready = await fetch(`http://127.0.0.1:${env().metricsPort}/readyz`);
+  assert.equal(ready.status, 200, "the manager is still ready");
+  assert.equal(await processStart(), startedBefore, "the same manager process answered throughout");
+});
+
+/** A POST to /mutate-pod declaring `declared` bytes of which only `sent` are sent; `status` is the answer's, if one comes. */
+function heldBody(port: number, declared: number, sent: number): { socket: tls.TLSSocket; status: Promise<number> } {
+  const socket = tls.connect({ host: "127.0.0.1", port, rejectUnauthorized: false });
+  socket.on("error", () => {});
+  socket.write(`POST ${MUTATE_POD_PATH} HTTP/1.1\r\nHost: webhook\r\nContent-Type: application/json\r\nContent-Length: ${declared}\r\n\r\n`);
+  socket.write(`{"pad":"${"x".repeat(sent - 8)}`);
+  const status = new Promise<number>((resolve) => {
+    let head = "";
+    socket.on("data", (chunk: Buffer) => {
+      head += chunk.toString("latin1");
+      const m = /^HTTP\/1\.1 (\d{3})/.exec(head);
+      if (m) resolve(Number(m[1]));
+    });
+  });
+  return { socket, status };
 }

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { X509Certificate } from "node:crypto";
 import fs from "node:fs";
+import type http from "node:http";
 import https from "node:https";
 import net from "node:net";
 import os from "node:os";
@@ -74,6 +75,30 @@ function call(
           const text = Buffer.concat(chunks).toString("utf8");
           resolve({ status: res.statusCode ?? 0, body: text, json: () => JSON.parse(text), fingerprint });
         });
+      },
+    );
+    req.on("error", reject);
+    req.end(body);
+  });
+}
+
+/** Polls `probe` every 10 ms, up to 5 s. */
+async function waitUntil(probe: () => Promise<boolean>): Promise<void> {
+  for (let i = 0; i < 500; i++) {
+    if (await probe()) return;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  throw new Error("condition not met within 5 s");
+}
+
+function callWithHeaders(port: number, body: string): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = https.request(
+      { host: "127.0.0.1", port, path: "/mutate", method: "POST", ca: certA.caPem, agent: false, headers: { "Content-Type": "application/json" } },
+      (res) => {
+        let text = "";
+        res.on("data", (c: Buffer) => (text += c.toString()));
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text }));
       },
     );
     req.on("error", reject);
@@ -413,6 +438,36 @@ test("past its connection limit the server closes the connection idle the longes
   } finally {
     for (const agent of clients) agent.destroy();
   }
+});
+
+test("past its body budget the server refuses a request with 503 and Retry-After; small requests keep their room, and room comes back", async () => {
+  const { port } = await startServer({ "/mutate": echo }, { bodyBudget: { totalBytes: 96 << 10, largeTotalBytes: 48 << 10, largeBytes: 16 << 10 } });
+  // Two large bodies of 20 KiB, 17 KiB of each sent and held open, as a slow client would: 34 KiB of the large pool's 48.
+  const held = [0, 1].map(() => {
+    const answer = deferred<number>();
+    const req = https.request(
+      { host: "127.0.0.1", port, path: "/mutate", method: "POST", ca: certA.caPem, agent: false, headers: { "Content-Type": "application/json", "Content-Length": String(20 << 10) } },
+      (res) => {
+        res.resume();
+        res.on("end", () => answer.resolve(res.statusCode ?? 0));
+      },
+    );
+    req.on("error", () => answer.resolve(-1));
+    req.write(`{"pad":"${"x".repeat((17 << 10) - 8)}`);
+    return { req, answer: answer.promise };
+  });
+  const largeBody = JSON.stringify({ pad: "y".repeat(30 << 10) });
+  await waitUntil(async () => (await call(port, { body: largeBody })).status === 503);
+  const refused = await callWithHeaders(port, largeBody);
+  assert.equal(refused.status, 503);
+  assert.equal(refused.headers["retry-after"], "1");
+  assert.match(JSON.parse(refused.body).message, /holds as many request bodies as it may; retry/);
+  const small = await call(port, { body: JSON.stringify({ pad: "z".repeat(8 << 10) }) });
+  assert.equal(small.status, 200, "a small body still has room");
+
+  for (const { req } of held) req.end(`${"x".repeat((3 << 10) - 2)}"}`);
+  assert.deepEqual(await Promise.all(held.map((h) => h.answer)), [200, 200]);
+  assert.equal((await call(port, { body: largeBody })).status, 200, "the large pool is free again");
 });
 
 test("a connection that does not finish its TLS handshake in time is closed", async () => {
