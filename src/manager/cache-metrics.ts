@@ -16,6 +16,8 @@ export interface CacheMetricsSources {
   webhookEventLoopDelay(): { p99: number; max: number } | undefined;
   /** The webhook thread's V8 heap in bytes (its last reported state). */
   webhookHeap(): { used: number; total: number } | undefined;
+  /** The webhook server's open and idle connections (its last reported state). */
+  webhookConnections(): { open: number; idle: number } | undefined;
 }
 
 export function registerCacheMetrics(registry: Registry, sources: CacheMetricsSources): void {
@@ -55,6 +57,12 @@ export function registerCacheMetrics(registry: Registry, sources: CacheMetricsSo
     "sidecarset_webhook_heap_bytes",
     "V8 heap of the webhook thread (used, total); nodejs_heap_size_* cover the main thread only",
     () => sources.webhookHeap(),
+  );
+  statsGauge(
+    registry,
+    "sidecarset_webhook_connections",
+    "Connections the webhook server holds open (open) and those of them waiting idle (idle); past 512 open the longest idle is closed",
+    () => sources.webhookConnections(),
   );
 }
 

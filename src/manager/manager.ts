@@ -77,6 +77,7 @@ export class Manager {
       synced: (side) => (side === "webhook" ? this.webhookState?.synced : this.term && !this.term.syncing()),
       webhookEventLoopDelay: () => this.webhookState?.eventLoopDelay,
       webhookHeap: () => this.webhookState?.heap,
+      webhookConnections: () => this.webhookState?.connections,
     });
   }
 

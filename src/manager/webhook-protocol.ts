@@ -51,6 +51,8 @@ export interface WebhookThreadState {
   eventLoopDelay: { p99: number; max: number };
   /** The thread's own V8 heap (the process's default metrics cover the main thread's only), in bytes. */
   heap: { used: number; total: number };
+  /** The webhook server's open connections, and those of them idle (absent before it listens). */
+  connections?: { open: number; idle: number };
 }
 
 export type ToWebhookThread =

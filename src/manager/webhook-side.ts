@@ -51,6 +51,7 @@ export async function runWebhookSide(config: WebhookThreadConfig, port: MessageP
       cached: caches?.sizes() ?? {},
       eventLoopDelay: { p99: delay.percentile(99) / 1e9, max: delay.max / 1e9 },
       heap: heapOfThisThread(),
+      ...(server ? { connections: server.connectionCounts() } : {}),
     };
     if (newWindow) delay.reset();
     return s;

@@ -122,6 +122,11 @@ test("a client that opens more connections than the webhook server keeps and lea
       return n - closedBefore >= closedIndexes.length ? n - closedBefore : undefined;
     });
     assert.ok(counted >= closedIndexes.length);
+    const held = await scrapeMetrics(env().metricsPort);
+    const [openGauge, idleGauge] = ["open", "idle"].map((stat) => metricValue(held, "sidecarset_webhook_connections", { stat }) ?? -1) as [number, number];
+    const floodOpen = flood.filter((c) => !c.closed).length;
+    assert.ok(openGauge <= MAX_OPEN_CONNECTIONS && openGauge >= floodOpen, `the server reports ${openGauge} open connections; the flood holds ${floodOpen}`);
+    assert.ok(idleGauge >= floodOpen && idleGauge <= openGauge, `the server reports ${idleGauge} idle of ${openGauge}`);
 
     const pod = await rawRequest<Pod>(env().clients.kc, "POST", "/api/v1/namespaces/idle-flood/pods", {
       metadata: { name: "during-flood", labels: { app: "idle-flood" } },
