@@ -12,6 +12,7 @@ import { startCluster, type Cluster, type ClusterOptions } from "./cluster.js";
 import { startFakeKubelet, type FakeKubelet, type FakeKubeletOptions } from "./fake-kubelet.js";
 import { apiErrorCode, createNamespace, kubeClients, rawRequest, waitFor, type KubeClients } from "./kube.js";
 import { freePorts } from "./ports.js";
+import { exitWhenOrphaned } from "./orphan-watchdog.js";
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 export const MANAGER_NAMESPACE = "sidecarset-system";
@@ -319,10 +320,13 @@ export async function startEnvironment(opts: EnvironmentOptions = {}): Promise<E
  */
 export function useEnvironment(opts: EnvironmentOptions = {}): () => Environment {
   let env: Environment | undefined;
+  let stopWatching = () => {};
   before(async () => {
     env = await startEnvironment(opts);
+    stopWatching = exitWhenOrphaned(() => env?.stop() ?? Promise.resolve());
   });
   after(async () => {
+    stopWatching();
     await env?.stop();
   });
   return () => {
