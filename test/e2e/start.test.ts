@@ -10,6 +10,7 @@ import { after, before, test } from "node:test";
 import { promisify } from "node:util";
 import { cliNodeArgs, processEnvWithout, REPO_ROOT } from "../support/environment.js";
 import { waitFor } from "../support/kube.js";
+import { isAlive } from "../../src/local/cluster-dirs.js";
 
 const run = promisify(execFile);
 
@@ -30,15 +31,6 @@ function startCli(args: string[]): Started {
   child.stderr!.setEncoding("utf8").on("data", (d: string) => (out += d));
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) => child.on("close", (code, signal) => r({ code, signal })));
   return { child, output: () => out, exited };
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 let dir: string;

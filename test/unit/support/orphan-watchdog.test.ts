@@ -4,17 +4,9 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
+import { isAlive as alive } from "../../../src/local/cluster-dirs.js";
 
 const CHILD = new URL("./fixtures/orphaned-child.ts", import.meta.url).pathname;
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 async function until(what: string, probe: () => boolean): Promise<void> {
   for (let i = 0; i < 300; i++) {
