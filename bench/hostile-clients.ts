@@ -18,6 +18,7 @@ import { join } from "node:path";
 import tls from "node:tls";
 import { pathToFileURL } from "node:url";
 import { createCertBundle, servingNames } from "../src/webhook/cert-issue.js";
+import { heldBody, idleConnection } from "../test/support/hostile-connections.js";
 import { DIST, ensureShippedBuild, importShipped } from "./support/shipped-build.js";
 import { printTable } from "./support/table.js";
 
@@ -57,29 +58,6 @@ function memoryMb(pid: number): Memory {
   return { rss: kb("VmRSS") / 1024, peak: kb("VmHWM") / 1024 };
 }
 
-function idleConnection(port: number): Promise<tls.TLSSocket> {
-  return new Promise((resolve, reject) => {
-    const socket = tls.connect({ host: "127.0.0.1", port, rejectUnauthorized: false }, () => socket.write("GET /healthz HTTP/1.1\r\nHost: webhook\r\n\r\n"));
-    socket.once("error", reject);
-    socket.once("data", () => {
-      socket.off("error", reject);
-      socket.on("error", () => {});
-      resolve(socket);
-    });
-  });
-}
-
-/** A POST declaring BODY_BYTES that holds back its last bytes; `answered` turns true if the server answers it. */
-function slowBody(port: number): { socket: tls.TLSSocket; answered: () => boolean } {
-  const socket = tls.connect({ host: "127.0.0.1", port, rejectUnauthorized: false });
-  socket.on("error", () => {});
-  let answered = false;
-  socket.once("data", () => (answered = true));
-  socket.write(`POST /mutate-pod HTTP/1.1\r\nHost: webhook\r\nContent-Type: application/json\r\nContent-Length: ${BODY_BYTES}\r\n\r\n`);
-  socket.write(`{"pad":"${"x".repeat(BODY_BYTES - HELD_BACK_BYTES - 8)}`);
-  return { socket, answered: () => answered };
-}
-
 async function withServer<T>(input: ServeInput, work: (port: number, pid: number) => Promise<T>): Promise<T> {
   const child = spawn(process.execPath, ["--input-type=module", "--eval", SERVE], { stdio: ["pipe", "pipe", "inherit"] });
   try {
@@ -117,9 +95,10 @@ async function idleRow(pair: { cert: string; key: string }, maxConnections: numb
 async function slowBodiesRow(pair: { cert: string; key: string }, maxConnections: number, budget: ServeInput["bodyBudget"], label: string): Promise<string[]> {
   return withServer({ ...pair, maxConnections, bodyBudget: budget }, async (port, pid) => {
     const before = memoryMb(pid);
-    const bodies = Array.from({ length: SLOW_BODIES }, () => slowBody(port));
+    let refused = 0;
+    const bodies = Array.from({ length: SLOW_BODIES }, () => heldBody(port, "/mutate-pod", BODY_BYTES, BODY_BYTES - HELD_BACK_BYTES));
+    for (const b of bodies) void b.status.then(() => refused++);
     await pause(5_000);
-    const refused = bodies.filter((b) => b.answered()).length;
     const after = memoryMb(pid);
     for (const b of bodies) b.socket.destroy();
     await pause(SETTLE_MS);

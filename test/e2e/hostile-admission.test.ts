@@ -28,6 +28,7 @@ import {
 } from "../support/hostile-bodies.js";
 import { metricValue, scrapeMetrics } from "../support/prometheus-text.js";
 import { createSidecarSet } from "../support/sidecarsets.js";
+import { heldBody, idleConnection } from "../support/hostile-connections.js";
 import { connectionsFromOthersTo } from "../support/tcp-connections.js";
 import { sendBody } from "../support/webhook-client.js";
 
@@ -108,13 +109,13 @@ test("a client that opens more connections than the webhook server keeps and lea
   });
   const closedBefore = metricValue(await scrapeMetrics(env().metricsPort), "sidecarset_webhook_connection_limit_closes_total") ?? 0;
   const extra = 88;
-  const flood: { socket: tls.TLSSocket; closed: boolean }[] = [];
+  const flood: tls.TLSSocket[] = [];
   try {
     // One at a time, each after one request: the order they went idle in is the order they were opened in.
     for (let i = 0; i < MAX_OPEN_CONNECTIONS + extra; i++) flood.push(await idleConnection(env().webhookPort));
-    const open = () => flood.filter((c) => !c.closed).length + connectionsFromOthersTo(env().webhookPort).size;
+    const open = () => flood.filter((c) => !c.destroyed).length + connectionsFromOthersTo(env().webhookPort).size;
     await waitFor(`at most ${MAX_OPEN_CONNECTIONS} connections open to the webhook`, () => open() <= MAX_OPEN_CONNECTIONS, { timeoutMs: 10_000 });
-    const closedIndexes = flood.flatMap((c, i) => (c.closed ? [i] : []));
+    const closedIndexes = flood.flatMap((c, i) => (c.destroyed ? [i] : []));
     assert.ok(closedIndexes.length >= extra - connectionsFromOthersTo(env().webhookPort).size, `${closedIndexes.length} of the flood's connections closed`);
     assert.deepEqual(closedIndexes, [...closedIndexes.keys()], "the connections idle the longest were closed first");
     const counted = await waitFor("the closes counted in the metrics", async () => {
@@ -124,7 +125,7 @@ test("a client that opens more connections than the webhook server keeps and lea
     assert.ok(counted >= closedIndexes.length);
     const held = await scrapeMetrics(env().metricsPort);
     const [openGauge, idleGauge] = ["open", "idle"].map((stat) => metricValue(held, "sidecarset_webhook_connections", { stat }) ?? -1) as [number, number];
-    const floodOpen = flood.filter((c) => !c.closed).length;
+    const floodOpen = flood.filter((c) => !c.destroyed).length;
     assert.ok(openGauge <= MAX_OPEN_CONNECTIONS && openGauge >= floodOpen, `the server reports ${openGauge} open connections; the flood holds ${floodOpen}`);
     assert.ok(idleGauge >= floodOpen && idleGauge <= openGauge, `the server reports ${idleGauge} idle of ${openGauge}`);
 
@@ -136,30 +137,9 @@ test("a client that opens more connections than the webhook server keeps and lea
     const ready = await fetch(`http://127.0.0.1:${env().metricsPort}/readyz`);
     assert.equal(ready.status, 200, "the manager is still ready");
   } finally {
-    for (const c of flood) c.socket.destroy();
+    for (const c of flood) c.destroy();
   }
 });
-
-/** A TLS connection to the webhook port that has had one answer (GET /healthz) and then stays idle. */
-function idleConnection(port: number): Promise<{ socket: tls.TLSSocket; closed: boolean }> {
-  return new Promise((resolve, reject) => {
-    const socket = tls.connect({ host: "127.0.0.1", port, rejectUnauthorized: false }, () => {
-      socket.write("GET /healthz HTTP/1.1\r\nHost: webhook\r\n\r\n");
-    });
-    const conn = { socket, closed: false };
-    socket.once("close", () => (conn.closed = true));
-    socket.once("error", reject);
-    let answer = "";
-    socket.on("data", (chunk: Buffer) => {
-      answer += chunk.toString("latin1");
-      if (answer.endsWith("ok")) {
-        socket.off("error", reject);
-        socket.on("error", () => {});
-        resolve(conn);
-      }
-    });
-  });
-}
 
 test("clients that send large bodies slowly get 503 once the webhook server holds its share of large bodies, while a pod created through the API server is still injected", async () => {
   await createNamespace(env().clients, "slow-bodies");
@@ -172,7 +152,7 @@ test("clients that send large bodies slowly get 503 once the webhook server hold
   const sent = declared - 64 * 1024;
   // Enough to pass the large bodies' share of the budget, each held open without its last 64 KiB.
   const count = Math.ceil(DEFAULT_BODY_BUDGET.largeTotalBytes / sent) + 2;
-  const held = Array.from({ length: count }, () => heldBody(env().webhookPort, declared, sent));
+  const held = Array.from({ length: count }, () => heldBody(env().webhookPort, MUTATE_POD_PATH, declared, sent));
   try {
     const statuses = await Promise.all(held.map((h) => Promise.race([h.status, new Promise<"held">((r) => setTimeout(() => r("held"), 3_000))])));
     const refused = statuses.filter((s) => s === 503).length;
@@ -193,20 +173,3 @@ test("clients that send large bodies slowly get 503 once the webhook server hold
   assert.equal(ready.status, 200, "the manager is still ready");
   assert.equal(await processStart(), startedBefore, "the same manager process answered throughout");
 });
-
-/** A POST to /mutate-pod declaring `declared` bytes of which only `sent` are sent; `status` is the answer's, if one comes. */
-function heldBody(port: number, declared: number, sent: number): { socket: tls.TLSSocket; status: Promise<number> } {
-  const socket = tls.connect({ host: "127.0.0.1", port, rejectUnauthorized: false });
-  socket.on("error", () => {});
-  socket.write(`POST ${MUTATE_POD_PATH} HTTP/1.1\r\nHost: webhook\r\nContent-Type: application/json\r\nContent-Length: ${declared}\r\n\r\n`);
-  socket.write(`{"pad":"${"x".repeat(sent - 8)}`);
-  const status = new Promise<number>((resolve) => {
-    let head = "";
-    socket.on("data", (chunk: Buffer) => {
-      head += chunk.toString("latin1");
-      const m = /^HTTP\/1\.1 (\d{3})/.exec(head);
-      if (m) resolve(Number(m[1]));
-    });
-  });
-  return { socket, status };
-}

@@ -40,6 +40,7 @@ async function startServer(routes: Record<string, WebhookHandler>, extra: Partia
 
 interface Reply {
   status: number;
+  headers: http.IncomingHttpHeaders;
   body: string;
   json: () => unknown;
   fingerprint: string;
@@ -73,7 +74,7 @@ function call(
         res.on("data", (c: Buffer) => chunks.push(c));
         res.on("end", () => {
           const text = Buffer.concat(chunks).toString("utf8");
-          resolve({ status: res.statusCode ?? 0, body: text, json: () => JSON.parse(text), fingerprint });
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text, json: () => JSON.parse(text), fingerprint });
         });
       },
     );
@@ -89,21 +90,6 @@ async function waitUntil(probe: () => Promise<boolean>): Promise<void> {
     await new Promise((r) => setTimeout(r, 10));
   }
   throw new Error("condition not met within 5 s");
-}
-
-function callWithHeaders(port: number, body: string): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = https.request(
-      { host: "127.0.0.1", port, path: "/mutate", method: "POST", ca: certA.caPem, agent: false, headers: { "Content-Type": "application/json" } },
-      (res) => {
-        let text = "";
-        res.on("data", (c: Buffer) => (text += c.toString()));
-        res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text }));
-      },
-    );
-    req.on("error", reject);
-    req.end(body);
-  });
 }
 
 const fingerprintOf = (pem: string) => new X509Certificate(pem).fingerprint256;
@@ -458,7 +444,7 @@ test("past its body budget the server refuses a request with 503 and Retry-After
   });
   const largeBody = JSON.stringify({ pad: "y".repeat(30 << 10) });
   await waitUntil(async () => (await call(port, { body: largeBody })).status === 503);
-  const refused = await callWithHeaders(port, largeBody);
+  const refused = await call(port, { body: largeBody });
   assert.equal(refused.status, 503);
   assert.equal(refused.headers["retry-after"], "1");
   assert.match(JSON.parse(refused.body).message, /holds as many request bodies as it may; retry/);
