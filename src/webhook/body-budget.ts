@@ -24,7 +24,7 @@ export interface BodyBudgetLimits {
 }
 
 /** 64 MiB for all bodies, 32 MiB of it for bodies over 512 KiB (about ten reviews of the largest size at a time). */
-export const DEFAULT_BODY_BUDGET: BodyBudgetLimits = { totalBytes: 64 << 20, largeTotalBytes: 32 << 20, largeBytes: 512 << 10 };
+export const DEFAULT_BODY_BUDGET: Readonly<BodyBudgetLimits> = Object.freeze({ totalBytes: 64 << 20, largeTotalBytes: 32 << 20, largeBytes: 512 << 10 });
 
 export class BodyBudget {
   private used = 0;

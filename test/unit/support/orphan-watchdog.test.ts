@@ -5,16 +5,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import { isAlive as alive } from "../../../src/local/cluster-dirs.js";
+import { waitUntil } from "../../../src/local/wait.js";
 
 const CHILD = new URL("./fixtures/orphaned-child.ts", import.meta.url).pathname;
-
-async function until(what: string, probe: () => boolean): Promise<void> {
-  for (let i = 0; i < 300; i++) {
-    if (probe()) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  assert.fail(`not within 15 s: ${what}`);
-}
 
 test("a test file's process whose runner dies tears its environment down and exits", async () => {
   const dir = mkdtempSync(join(tmpdir(), "orphan-"));
@@ -37,9 +30,9 @@ test("a test file's process whose runner dies tears its environment down and exi
     assert.ok(alive(childPid));
     assert.equal(existsSync(marker), false, "no teardown while the runner lives");
     runner.kill("SIGKILL");
-    await until("the teardown ran", () => existsSync(marker));
+    await waitUntil("the teardown ran", 15_000, () => existsSync(marker), 50);
     assert.equal(readFileSync(marker, "utf8"), "torn down");
-    await until("the orphan exited", () => !alive(childPid));
+    await waitUntil("the orphan exited", 15_000, () => !alive(childPid), 50);
   } finally {
     runner.kill("SIGKILL");
     if (childPid && alive(childPid)) process.kill(childPid, "SIGKILL");

@@ -9,6 +9,7 @@ import path from "node:path";
 import { after, before, test } from "node:test";
 import tls from "node:tls";
 import { allowed, handleAdmission, patched, type AdmissionReview, type AdmissionResponse } from "../../../src/webhook/admission.js";
+import { waitUntil } from "../../../src/local/wait.js";
 import { WebhookServer, type WebhookHandler, type WebhookServerOptions } from "../../../src/webhook/server.js";
 import { podReview } from "./handlers/fixtures.js";
 import { createLocalServingCertificate, type ServingCertificate } from "../../support/certs.js";
@@ -81,15 +82,6 @@ function call(
     req.on("error", reject);
     req.end(body);
   });
-}
-
-/** Polls `probe` every 10 ms, up to 5 s. */
-async function waitUntil(probe: () => Promise<boolean>): Promise<void> {
-  for (let i = 0; i < 500; i++) {
-    if (await probe()) return;
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  throw new Error("condition not met within 5 s");
 }
 
 const fingerprintOf = (pem: string) => new X509Certificate(pem).fingerprint256;
@@ -443,7 +435,7 @@ test("past its body budget the server refuses a request with 503 and Retry-After
     return { req, answer: answer.promise };
   });
   const largeBody = JSON.stringify({ pad: "y".repeat(30 << 10) });
-  await waitUntil(async () => (await call(port, { body: largeBody })).status === 503);
+  await waitUntil("a large body refused", 5_000, async () => (await call(port, { body: largeBody })).status === 503, 10);
   const refused = await call(port, { body: largeBody });
   assert.equal(refused.status, 503);
   assert.equal(refused.headers["retry-after"], "1");
