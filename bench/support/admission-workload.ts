@@ -5,11 +5,11 @@ import { defaultSidecarSet } from "../../src/api/defaults.js";
 import type { Pod } from "../../src/api/kube-types.js";
 import type { SidecarSet } from "../../src/api/types.js";
 
-/** 100 SidecarSets: every tenth selects `app: web`, the rest other apps. */
-export function sidecarSets(): SidecarSet[] {
+/** `count` SidecarSets (100 by default): every tenth of the first 100 selects `app: web`, the rest other apps. */
+export function sidecarSets(count = 100): SidecarSet[] {
   const sets: SidecarSet[] = [];
-  for (let i = 0; i < 100; i++) {
-    const matches = i % 10 === 0;
+  for (let i = 0; i < count; i++) {
+    const matches = i % 10 === 0 && i < 100;
     sets.push(
       defaultSidecarSet({
         metadata: { name: `sidecar-${String(i).padStart(3, "0")}` },

@@ -1,11 +1,12 @@
 // Which SidecarSets must reconcile after a pod, Namespace or SidecarSet event.
 // Pure: the controller feeds it cached objects and queues what it returns.
 import type { Pod } from "../api/kube-types.js";
+import { podInjectedList } from "../api/pod-records.js";
 import { readProgressPolicy } from "../api/progress-policy.js";
 import type { SidecarSet } from "../api/types.js";
 import { isConsistent, isPodReadyCondition } from "./rollout/consistency.js";
 import { canaryBaseOf } from "./inject/canary.js";
-import { carriesSidecarSet, hasHotUpgradeContainer, namespaceSelectorOf, podSelectorOf, sidecarPodContainerNames, type NamespaceLabels } from "./rollout/matching.js";
+import { hasAllSidecarContainers, hasHotUpgradeContainer, namespaceSelectorOf, podSelectorOf, sidecarPodContainerNames, type NamespaceLabels } from "./rollout/matching.js";
 import { isPodUpdated, isSettled } from "./rollout/status.js";
 import { sidecarHealthChanged } from "./rollout/progress-deadline.js";
 
@@ -71,7 +72,10 @@ export interface Trigger {
 
 /** SidecarSets named in the pod's injected-list that exist and whose containers the pod all has ("R"). */
 export function injectingSidecarSets(pod: Pod, sets: readonly SidecarSet[]): SidecarSet[] {
-  return sets.filter((s) => carriesSidecarSet(pod, s));
+  // The list is read once: searching it for each SidecarSet's name costs as much as the list is long, per SidecarSet.
+  const named = new Set(podInjectedList(pod));
+  if (named.size === 0) return [];
+  return sets.filter((s) => named.has(s.metadata.name ?? "") && hasAllSidecarContainers(pod, s));
 }
 
 /** SidecarSets whose namespace scope and selector select the pod. */

@@ -43,6 +43,7 @@ export class AdmissionCaches extends InformerSet implements AdmissionCache {
   private readonly revisionInformer: Informer<ControllerRevision>;
   private readonly configMapInformer: Informer<ConfigMap>;
   private sortedSidecarSets: { revision: number; sets: SidecarSet[] } | undefined;
+  private listedRevisions: { revision: number; revisions: ControllerRevision[] } | undefined;
 
   constructor(private readonly opts: AdmissionCacheOptions) {
     super();
@@ -82,8 +83,11 @@ export class AdmissionCaches extends InformerSet implements AdmissionCache {
     return ns ? (ns.metadata?.labels ?? {}) : undefined;
   }
 
-  revisions(): ControllerRevision[] {
-    return this.revisionInformer.list();
+  /** Listed once per change of the cache, not per admission: a SidecarSet keeps up to ten, the list grows with them. */
+  revisions(): readonly ControllerRevision[] {
+    const revision = this.revisionInformer.revision;
+    if (this.listedRevisions?.revision !== revision) this.listedRevisions = { revision, revisions: this.revisionInformer.list() };
+    return this.listedRevisions.revisions;
   }
 
   /** Every change of the three caches admitting a pod reads moves a store's revision forward: their sum never repeats. */

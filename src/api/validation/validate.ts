@@ -30,7 +30,7 @@ export interface ValidationContext {
   /** Labels of a Namespace; undefined when it does not exist. */
   namespaces: (name: string) => Record<string, string> | undefined;
   /** ControllerRevisions in the manager namespace; "unknown" (offline) skips the pinned-revision lookup with a warning. */
-  revisions: ControllerRevision[] | "unknown";
+  revisions: readonly ControllerRevision[] | "unknown";
   /** Raw value of the whitelist ConfigMap key; undefined when the ConfigMap or key is missing. */
   whitelist?: string;
   allowPatchPodMetadataWithoutWhitelist?: boolean;

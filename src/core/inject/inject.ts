@@ -12,6 +12,7 @@ import { buildContext, buildSidecarSet, type EmittedContainer } from "./build-si
 import type { BuiltSidecars } from "./built-sidecars.js";
 import { podPatch } from "./json-patch.js";
 import { matchSidecarSets, type MatchResult } from "./match.js";
+import type { SelectionIndex } from "./selection-index.js";
 import { mergeContainers, mergeImagePullSecrets, mergeVolumes, sortEmittedByName } from "./merge.js";
 import { applyPatchPodMetadata } from "./patch-pod-metadata.js";
 
@@ -37,6 +38,8 @@ export interface InjectInput {
   builtSidecars?: BuiltSidecars;
   /** False: `match.skipped` stays empty (see MatchContext.skipReasons). Default true. */
   skipReasons?: boolean;
+  /** The index of `sidecarSets`, which are then never edited (see MatchContext.index). */
+  selectionIndex?: SelectionIndex;
 }
 
 export type InjectResult =
@@ -83,6 +86,7 @@ function inject(input: InjectInput, current: { name: string }): InjectResult {
     revisions: input.revisions,
     random: input.random,
     skipReasons: input.skipReasons ?? true,
+    ...(input.selectionIndex ? { index: input.selectionIndex } : {}),
   });
   if (!matched.ok) return denied(matched.denial.sidecarSet, matched.denial.error);
   const match = matched.result;

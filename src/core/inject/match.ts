@@ -8,6 +8,7 @@ import type { SidecarSet } from "../../api/types.js";
 import { firstUnmetRequirement, isEmptySelector, type Requirement } from "../selector.js";
 import { dropCanaryBases } from "./canary.js";
 import { chooseInjectedVersion } from "./revision.js";
+import type { SelectionIndex } from "./selection-index.js";
 import { cachedSelector } from "./selector-cache.js";
 
 export type SkipReason =
@@ -57,6 +58,11 @@ export interface MatchContext {
    * them, and a pod would otherwise cost an entry per SidecarSet of the cluster). Default true.
    */
   skipReasons?: boolean;
+  /**
+   * The index of the list matched against (an informer cache's list, never edited): only the SidecarSets it
+   * finds for the pod's labels are tried. Not used when reasons are asked for, which name every SidecarSet.
+   */
+  index?: SelectionIndex;
 }
 
 /** A SidecarSet whose configuration stops the pod from being admitted. */
@@ -119,7 +125,7 @@ export function byName(a: SidecarSet, b: SidecarSet): number {
 }
 
 /** Ascending by name; a list already in that order (a sorted cache) is used as is. */
-function sortedByName(all: readonly SidecarSet[]): readonly SidecarSet[] {
+export function sortedByName(all: readonly SidecarSet[]): readonly SidecarSet[] {
   for (let i = 1; i < all.length; i++) if (byName(all[i - 1]!, all[i]!) > 0) return [...all].sort(byName);
   return all;
 }
@@ -141,7 +147,8 @@ export function matchSidecarSets(pod: Pod, all: readonly SidecarSet[], ctx: Matc
   const pinned: Record<string, string> = {};
   let pinChance: Record<string, number> | undefined;
   const reasons = ctx.skipReasons ?? true;
-  for (const set of sortedByName(all)) {
+  const tried = !reasons && ctx.index?.sidecarSets === all ? ctx.index.candidates(pod) : sortedByName(all);
+  for (const set of tried) {
     const name = set.metadata.name ?? "";
     if (set.spec.injectionStrategy?.paused) {
       if (reasons) skipped.push({ name, reason: "injection-paused" });

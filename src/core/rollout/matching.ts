@@ -147,6 +147,20 @@ export function namespaceSelectorOf(set: SidecarSet): ((labels: Readonly<Record<
  * nothing, so a broken SidecarSet never takes over every pod.
  */
 export function podSelectorOf(set: SidecarSet, namespaceLabels: NamespaceLabels = {}): (pod: Pod) => boolean {
+  const kept = keptSelectors.get(set);
+  if (kept?.namespaceLabels === namespaceLabels) return kept.selects;
+  const selects = newPodSelector(set, namespaceLabels);
+  keptSelectors.set(set, { namespaceLabels, selects });
+  return selects;
+}
+
+/**
+ * Every pod event asks each SidecarSet whether it selects the pod (core/triggers.ts): the predicate is made once per
+ * SidecarSet object (a cache's, never edited) and Namespace labels map (kept until a Namespace changes).
+ */
+const keptSelectors = new WeakMap<SidecarSet, { namespaceLabels: NamespaceLabels; selects: (pod: Pod) => boolean }>();
+
+function newPodSelector(set: SidecarSet, namespaceLabels: NamespaceLabels): (pod: Pod) => boolean {
   const selector = set.spec.selector;
   const parsed = parseSelector(selector);
   if (isEmptySelector(selector) || !parsed.ok) return () => false;

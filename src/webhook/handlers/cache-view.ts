@@ -10,8 +10,8 @@ export interface AdmissionCache {
   sidecarSets(): readonly SidecarSet[];
   /** Labels of the Namespace `name`; undefined when it is not known. */
   namespaceLabels(name: string): Record<string, string> | undefined;
-  /** ControllerRevisions in the manager namespace. */
-  revisions(): ControllerRevision[];
+  /** ControllerRevisions in the manager namespace; shared, not to be changed. */
+  revisions(): readonly ControllerRevision[];
   /**
    * Raw value of the key `SidecarSet_PatchPodMetadata_WhiteList` of the
    * ConfigMap `sidecarset-configuration` in the manager namespace; undefined

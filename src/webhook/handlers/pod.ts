@@ -6,6 +6,7 @@ import { isRecord } from "../../api/is-record.js";
 import type { Pod } from "../../api/kube-types.js";
 import { BuiltSidecars } from "../../core/inject/built-sidecars.js";
 import { effectiveNamespace, injectPod } from "../../core/inject/inject.js";
+import { SelectionIndex } from "../../core/inject/selection-index.js";
 import type { Logger } from "../../observability/logger.js";
 import { allowed, denied, encodePatch, patchedWith, type AdmissionHandler, type AdmissionRequest } from "../admission.js";
 import type { AdmissionCache } from "./cache-view.js";
@@ -32,11 +33,20 @@ export interface PodHandlerDeps {
 interface Kept {
   memo: InjectionMemo;
   built: BuiltSidecars;
+  /** The index of the cache's SidecarSet list, made again when the cache hands out another list. */
+  index: SelectionIndex | undefined;
 }
 
 export function createPodHandler(deps: PodHandlerDeps): AdmissionHandler {
-  const kept: Kept = { memo: new InjectionMemo(), built: new BuiltSidecars() };
+  const kept: Kept = { memo: new InjectionMemo(), built: new BuiltSidecars(), index: undefined };
   return (req) => admitPod(req, deps, kept);
+}
+
+/** The cache's SidecarSets and their index: the cache hands out one list until it changes, and never edits it. */
+function indexedSidecarSets(cache: AdmissionCache, kept: Kept): SelectionIndex {
+  const sidecarSets = cache.sidecarSets();
+  if (kept.index?.sidecarSets !== sidecarSets) kept.index = new SelectionIndex(sidecarSets);
+  return kept.index;
 }
 
 function admitPod(req: AdmissionRequest, deps: PodHandlerDeps, kept: Kept) {
@@ -76,7 +86,8 @@ function admitPod(req: AdmissionRequest, deps: PodHandlerDeps, kept: Kept) {
 type Answer = MemoizedAnswer | { kind: "denied"; message: string; sidecarSet?: string };
 
 /** The answer for `pod`: reused from the memo when an identical pod was answered in this second, else computed. */
-function answerFor(req: AdmissionRequest, pod: Pod, deps: PodHandlerDeps, { memo, built }: Kept): Answer {
+function answerFor(req: AdmissionRequest, pod: Pod, deps: PodHandlerDeps, kept: Kept): Answer {
+  const { memo, built } = kept;
   const now = deps.now();
   const version = deps.cache.version?.();
   const second = Math.floor(now.getTime() / 1000);
@@ -87,10 +98,12 @@ function answerFor(req: AdmissionRequest, pod: Pod, deps: PodHandlerDeps, { memo
   const known = slot && memo.get(slot);
   if (known) return known;
   let drew = false;
+  const index = indexedSidecarSets(deps.cache, kept);
   const result = injectPod({
     pod,
     requestNamespace: req.namespace,
-    sidecarSets: deps.cache.sidecarSets(),
+    sidecarSets: index.sidecarSets,
+    selectionIndex: index,
     namespaceLabels: (ns) => deps.cache.namespaceLabels(ns),
     revisions: deps.cache.revisions(),
     now,

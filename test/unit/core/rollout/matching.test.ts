@@ -10,6 +10,7 @@ import {
   hotUpgradeContainers,
   isInjectedBy,
   podKey,
+  podSelectorOf,
   selectPods,
   sidecarPodContainerNames,
 } from "../../../../src/core/rollout/matching.js";
@@ -117,6 +118,15 @@ test("namespaceSelector matches the Namespace labels; an unknown namespace is no
   const pods = [withNs(makePod("a"), "p1"), withNs(makePod("b"), "d1"), withNs(makePod("c"), "ghost")];
   const sel = selectPods(set, pods, { namespaceLabels: { p1: { env: "prod" }, d1: { env: "dev" } } });
   assert.deepEqual(names(sel.selected), ["a"]);
+});
+
+test("a SidecarSet's kept pod selector follows the Namespace labels it is asked with", () => {
+  const set = makeSet({}, { namespaceSelector: { matchLabels: { env: "prod" } } });
+  const pod = withNs(makePod("a"), "team");
+  assert.equal(podSelectorOf(set, { team: { env: "dev" } })(pod), false);
+  assert.equal(podSelectorOf(set, { team: { env: "prod" } })(pod), true);
+  const labels = { team: { env: "prod" } };
+  assert.equal(podSelectorOf(set, labels), podSelectorOf(set, labels), "kept for the same labels map");
 });
 
 test("an empty selector selects nothing", () => {

@@ -106,6 +106,20 @@ test("a matching pod is allowed with a JSONPatch that adds the sidecar and the r
   assert.match(out.metadata!.annotations!["kruise.io/sidecarset-hash"]!, /"updateTimestamp":"2026-03-04T05:06:07Z"/);
 });
 
+test("the SidecarSets a pod is matched against follow the cache's list: a new list is indexed again", async () => {
+  let sets = [logAgent({ selector: { matchLabels: { app: "api" } } }, "api-agent")];
+  const podHandler = createPodHandler({ cache: { ...fakeCache(), sidecarSets: () => sets }, now: () => NOW, random: () => 0, logger: silentLogger() });
+  const injected = async () => {
+    const r = responseOf(await run(podHandler, podReview(webPod({ namespace: "default" }))));
+    return r.patch === undefined ? [] : (applyPatch(webPod(), patchOf(r)) as Pod).spec!.containers.map((c) => c.name);
+  };
+  assert.deepEqual(await injected(), []);
+  sets = [...sets, logAgent()];
+  assert.deepEqual(await injected(), ["logtail", "app"]);
+  sets = [logAgent({ selector: { matchLabels: { app: "web" } }, containers: [{ name: "proxy", image: "proxy:1" }] }, "proxy")];
+  assert.deepEqual(await injected(), ["proxy", "app"]);
+});
+
 test("a pod without a namespace is matched in the request's namespace", async () => {
   const scoped = logAgent({ namespace: "team-a" });
   const inTeam = responseOf(await run(handler([scoped]), podReview(webPod(), { namespace: "team-a" })));
