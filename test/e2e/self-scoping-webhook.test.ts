@@ -213,3 +213,29 @@ test("a hand edit of the matchConditions is undone: a narrower one at once", asy
   await rawRequest(env().clients.kc, "PUT", CONFIG_PATH, edited);
   await waitForScope(env(), expected, "the manager to restore the scope");
 });
+
+test("SidecarSets that each select one value of a label are written as one list; each value's pods are injected, other values' are not sent", async () => {
+  await createNamespace(env().clients, "scope-teams");
+  const before = (await podWebhookConditions(env()))?.[0]?.expression;
+  assert.ok(before);
+  const teams = ["red", "green", "blue"];
+  for (const team of teams) {
+    await createSidecarSet(env(), `scoped-team-${team}`, { selector: { matchLabels: { team: team } }, containers: [{ name: `${team}-agent`, image: "registry.local/agent:1" }] });
+  }
+  const list = "object.metadata.labels['team'] in ['blue', 'green', 'red']";
+  const [installed] = await waitFor("the three values written as one list", async () => {
+    const expression = (await podWebhookConditions(env()))?.[0]?.expression;
+    return expression?.includes(list) ? [expression] : undefined;
+  });
+  assert.equal(installed!.split(" || ").filter((t) => /labels\['team'\] (==|in) /.test(t)).length, 1, "one term for the three SidecarSets' values");
+  for (const team of teams) assert.deepEqual(containerNames(await createPod(env(), "scope-teams", team, { team })), [`${team}-agent`, "app"]);
+  const counts = await podWebhookCounts(env());
+  assert.deepEqual(containerNames(await createPod(env(), "scope-teams", "purple", { team: "purple" })), ["app"]);
+  assert.equal((await podWebhookCounts(env())).calls, counts.calls, "a value no SidecarSet selects is not sent to the webhook");
+
+  // One SidecarSet gone: its value leaves the list after the grace period, the others stay.
+  await rawRequest(env().clients.kc, "DELETE", `${SIDECARSETS}/scoped-team-green`);
+  await waitFor("green to leave the list", async () => ((await podWebhookConditions(env()))?.[0]?.expression ?? "").includes("object.metadata.labels['team'] in ['blue', 'red']"));
+  for (const team of ["red", "blue"]) await rawRequest(env().clients.kc, "DELETE", `${SIDECARSETS}/scoped-team-${team}`);
+  await waitForScope(env(), before, "the scope as before the three SidecarSets");
+});

@@ -8,6 +8,7 @@ import { NAMESPACE_NAME_LABEL } from "../../api/conversion.js";
 import type { SidecarSet } from "../../api/types.js";
 import { isEmptySelector, parseSelector, type Requirement } from "../selector.js";
 import { celStringLiteral } from "./cel-literal.js";
+import { groupTerms, labelValueTerm } from "./label-groups.js";
 
 /** Longer expressions are not written: the webhook is then called for every pod. */
 export const MAX_SCOPE_EXPRESSION_LENGTH = 4000;
@@ -20,7 +21,10 @@ const LABELS = "object.metadata.labels";
 const HAS_LABELS = `has(${LABELS})`;
 
 export type PodScope =
-  /** `terms`: one per distinct SidecarSet scope, sorted; `expression` is their OR. */
+  /**
+   * `terms`: one per distinct SidecarSet scope (a selector of one label's values gives one per value), sorted;
+   * `expression` is their OR, those of one label's values written as one (label-groups.ts).
+   */
   | { kind: "selected"; terms: string[]; expression: string }
   | { kind: "every-pod"; cause: EveryPodCause; reason: string };
 
@@ -44,7 +48,7 @@ export function everyPod(cause: EveryPodCause, reason: string): PodScope {
 
 /** The OR of sorted, distinct terms; `false` for none. */
 export function joinTerms(terms: readonly string[]): string {
-  return terms.length === 0 ? NO_POD : terms.join(" || ");
+  return terms.length === 0 ? NO_POD : groupTerms(terms).join(" || ");
 }
 
 /** A scope from terms, or "every pod" when the expression would be too long. */
@@ -57,7 +61,7 @@ export function scopeOfTerms(terms: Iterable<string>): PodScope {
   return { kind: "selected", terms: sorted, expression };
 }
 
-type Term = { ok: true; term: string | undefined } | { ok: false; reason: string };
+type Terms = { ok: true; terms: string[] } | { ok: false; reason: string };
 
 /**
  * The pods the pod webhook must see for these SidecarSets (all of them, as
@@ -69,21 +73,21 @@ type Term = { ok: true; term: string | undefined } | { ok: false; reason: string
 export function podScope(sidecarSets: readonly SidecarSet[]): PodScope {
   const terms: string[] = [];
   for (const set of sidecarSets) {
-    const t = termOf(set);
+    const t = termsOf(set);
     if (!t.ok) return everyPod("cannot-express", `sidecarset "${set.metadata?.name ?? ""}": ${t.reason}`);
-    if (t.term !== undefined) terms.push(t.term);
+    terms.push(...t.terms);
   }
   return scopeOfTerms(terms);
 }
 
-function termOf(set: SidecarSet): Term {
+function termsOf(set: SidecarSet): Terms {
   const spec = set.spec ?? {};
-  if (spec.injectionStrategy?.paused) return { ok: true, term: undefined };
+  if (spec.injectionStrategy?.paused) return { ok: true, terms: [] };
   // An unreadable namespaceSelector makes the webhook refuse every pod of the
   // SidecarSet's namespaces, selected or not: only "every pod" lets it do so.
   const namespaceSelector = spec.namespaceSelector ? parseSelector(spec.namespaceSelector) : undefined;
   if (namespaceSelector && !namespaceSelector.ok) return { ok: false, reason: "spec.namespaceSelector cannot be evaluated" };
-  if (isEmptySelector(spec.selector)) return { ok: true, term: undefined };
+  if (isEmptySelector(spec.selector)) return { ok: true, terms: [] };
   const parsed = parseSelector(spec.selector);
   if (!parsed.ok) return { ok: false, reason: `spec.selector cannot be evaluated: ${parsed.error}` };
 
@@ -98,10 +102,19 @@ function termOf(set: SidecarSet): Term {
     if (c === null) return { ok: false, reason: "spec.namespaceSelector: a namespace name is not valid Unicode" };
     if (c !== undefined) parts.push(c);
   }
+  const only = parsed.requirements.length === 1 ? parsed.requirements[0]! : undefined;
+  if (only?.operator === "In") {
+    // One label's values: a term per value, which label-groups.ts writes together with other SidecarSets' values.
+    const key = celStringLiteral(only.key);
+    const values = only.values.map(celStringLiteral);
+    if (key === undefined || values.some((v) => v === undefined)) return notUnicode(only.key);
+    const prefix = parts.map((p) => `${p} && `).join("");
+    return { ok: true, terms: values.map((v) => labelValueTerm(prefix, key, v!)) };
+  }
   const requirements: string[] = [];
   for (const r of parsed.requirements) {
     const c = requirementCondition(r);
-    if (c === undefined) return { ok: false, reason: `spec.selector: a key or value of "${r.key}" is not valid Unicode` };
+    if (c === undefined) return notUnicode(r.key);
     requirements.push(c);
   }
   // Without labels, In and Exists fail and NotIn and DoesNotExist hold, so the
@@ -109,7 +122,11 @@ function termOf(set: SidecarSet): Term {
   const needsLabels = parsed.requirements.some((r) => r.operator === "In" || r.operator === "Exists");
   if (needsLabels) parts.push(HAS_LABELS, ...requirements);
   else parts.push(`(!${HAS_LABELS} || (${requirements.join(" && ")}))`);
-  return { ok: true, term: parts.length === 1 ? parts[0]! : `(${parts.join(" && ")})` };
+  return { ok: true, terms: [parts.length === 1 ? parts[0]! : `(${parts.join(" && ")})`] };
+}
+
+function notUnicode(key: string): Terms {
+  return { ok: false, reason: `spec.selector: a key or value of "${key}" is not valid Unicode` };
 }
 
 /**

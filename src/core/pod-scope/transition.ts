@@ -8,6 +8,7 @@
 // which terms were last needed (lost on restart, which only restarts their
 // grace).
 import { everyPod, NO_POD, scopeOfTerms, type PodScope } from "./expression.js";
+import { ungroupTerms } from "./label-groups.js";
 
 /** The pod webhook's match conditions as the API server has them. */
 export type InstalledScope =
@@ -80,15 +81,15 @@ function sameScope(scope: PodScope, installed: InstalledScope): boolean {
 /**
  * The installed scope as terms: split at its top-level `||` when every part
  * is one parenthesised group (as this manager writes them, so a scope written
- * before a restart is read back term by term), else one opaque term (a hand
- * edit).
+ * before a restart is read back term by term, one label's values split into
+ * a term each), else one opaque term (a hand edit).
  */
 export function installedTerms(installed: InstalledScope): string[] {
   if (installed.kind === "every-pod") return [EVERY_POD_TERM];
   const text = installed.expression;
   if (text === NO_POD) return [];
   const parts = splitTopLevelOr(text);
-  return parts?.every(isOneGroup) ? parts : [`(${text})`];
+  return parts?.every(isOneGroup) ? ungroupTerms(parts) : [`(${text})`];
 }
 
 const OR = " || ";

@@ -104,6 +104,41 @@ const writtenCases: { name: string; sets: SidecarSet[]; expression: string }[] =
 ];
 for (const c of writtenCases) test(`written: ${c.name}`, () => assert.equal(expressionOf(c.sets), c.expression));
 
+test("SidecarSets selecting values of one label are written as one term with a list, per namespace condition", () => {
+  const sets = [
+    set("b", { selector: { matchLabels: { app: "b" } } }),
+    set("a", { selector: { matchExpressions: [{ key: "app", operator: "In", values: ["a", "c"] }] } }),
+    set("d", { namespace: "team-a", selector: { matchLabels: { app: "d" } } }),
+    set("e", { namespace: "team-a", selector: { matchLabels: { app: "e" } } }),
+    set("f", { selector: { matchLabels: { tier: "f" } } }),
+    set("g", { selector: { matchLabels: { app: "g", tier: "g" } } }),
+  ];
+  const scope = podScope(sets);
+  assert.equal(scope.kind, "selected");
+  if (scope.kind !== "selected") return;
+  // Kept per value: what the grace period of a term no longer needed is counted for.
+  assert.equal(scope.terms.length, 7);
+  assert.equal(
+    scope.expression,
+    [
+      `(has(${L}) && ('app' in ${L} && ${L}['app'] in ['a', 'b', 'c']))`,
+      `(has(${L}) && ('app' in ${L} && ${L}['app'] == 'g') && ('tier' in ${L} && ${L}['tier'] == 'g'))`,
+      `(has(${L}) && ('tier' in ${L} && ${L}['tier'] == 'f'))`,
+      `(request.namespace == 'team-a' && has(${L}) && ('app' in ${L} && ${L}['app'] in ['d', 'e']))`,
+    ].join(" || "),
+  );
+});
+
+test("hundreds of SidecarSets, each selecting its own value of one label, fit the expression", () => {
+  const sets = Array.from({ length: 200 }, (_, i) => set(`s${i}`, { selector: { matchLabels: { app: `team-${i}-agent` } } }));
+  const scope = podScope(sets);
+  assert.equal(scope.kind, "selected", scope.kind === "every-pod" ? scope.reason : "");
+  if (scope.kind !== "selected") return;
+  assert.ok(scope.expression.length <= MAX_SCOPE_EXPRESSION_LENGTH);
+  assert.equal(admitsToWebhook(scope.expression, "any", { app: "team-199-agent" }), true);
+  assert.equal(admitsToWebhook(scope.expression, "any", { app: "team-200-agent" }), false);
+});
+
 const everyPodCases: { name: string; sets: SidecarSet[]; reason: RegExp }[] = [
   {
     name: "a selector with an unknown operator (the webhook refuses pods over it)",

@@ -149,3 +149,19 @@ test("property: whatever the changes, a term stays installed until a grace perio
     { numRuns: 1000 },
   );
 });
+
+test("values of one label written as one term are read back a term each, and each keeps its own grace period", () => {
+  const value = (v: string) => `(has(object.metadata.labels) && ('app' in object.metadata.labels && object.metadata.labels['app'] == '${v}'))`;
+  const [a, b, c] = [value("a"), value("b"), value("c")];
+  const all = installed(a, b, c);
+  assert.equal(all.kind === "expression" && all.expression, "(has(object.metadata.labels) && ('app' in object.metadata.labels && object.metadata.labels['app'] in ['a', 'b', 'c']))");
+  assert.deepEqual(installedTerms(all), [a, b, c]);
+  // After a restart (nothing remembered), the scope written before is the one desired: nothing to write.
+  assert.equal(written(step({ desired: selected(a, b, c), installed: all })), undefined);
+  // A SidecarSet gone: its value stays in the list for the grace period, then the list narrows.
+  const removed = step({ desired: selected(a, c), installed: all });
+  assert.equal(written(removed), undefined);
+  assert.equal(removed.recheckAt, T0 + GRACE);
+  const later = step({ desired: selected(a, c), installed: all, lastNeeded: removed.lastNeeded, now: T0 + GRACE });
+  assert.equal(written(later), selected(a, c).expression);
+});
