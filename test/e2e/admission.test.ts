@@ -372,11 +372,12 @@ test("the API server's connections to the webhook stay open through a quiet spel
   assert.ok(open.size >= 1, "the API server called the webhook over a connection it keeps open");
 
   // Longer than a server-side idle timeout of 30 s, shorter than the API server's own 90 s: the client closes
-  // idle connections, so none of them is closed under it and no admission pays a new TLS handshake.
+  // idle connections, so the one it used last is not closed under it and no admission pays a new TLS handshake.
+  // (Others it opened for earlier tests may pass its 90 s during the spell and be closed by it.)
   await new Promise((r) => setTimeout(r, 35_000));
   const stillOpen = connectionsFromOthersTo(env().webhookPort);
-  const closed = [...open].filter((c) => !stillOpen.has(c));
-  assert.deepEqual(closed, [], `connections open before the quiet spell and closed during it (open after: ${[...stillOpen].join(", ")})`);
+  const kept = [...open].filter((c) => stillOpen.has(c));
+  assert.ok(kept.length >= 1, `a connection open before the quiet spell is still open after it (before: ${[...open].join(", ")}; after: ${[...stillOpen].join(", ")})`);
   const after = await createPod("after");
   assert.ok(after.spec?.containers.some((c) => c.name === "agent"), "the pod created after the quiet spell got its sidecar");
   const sidecarsetConnections = /^sidecarset_webhook_connections_total (\d+)$/m.exec(await scrape());

@@ -4,7 +4,7 @@ import fc from "fast-check";
 import type { LabelSelector } from "../../../../src/api/kube-types.js";
 import type { SidecarSet, SidecarSetSpec } from "../../../../src/api/types.js";
 import { matchSidecarSets } from "../../../../src/core/inject/match.js";
-import { MAX_SCOPE_EXPRESSION_LENGTH, podScope } from "../../../../src/core/pod-scope/expression.js";
+import { MAX_SCOPE_EXPRESSION_LENGTH, MAX_SCOPE_TERMS, podScope } from "../../../../src/core/pod-scope/expression.js";
 import { CelError, evalCel, parseCel, type CelValue } from "../../../support/cel-subset.js";
 import { pod, sidecar, sidecarSet } from "../inject/fixtures.js";
 
@@ -130,13 +130,13 @@ test("SidecarSets selecting values of one label are written as one term with a l
 });
 
 test("hundreds of SidecarSets, each selecting its own value of one label, fit the expression", () => {
-  const sets = Array.from({ length: 200 }, (_, i) => set(`s${i}`, { selector: { matchLabels: { app: `team-${i}-agent` } } }));
+  const sets = Array.from({ length: 500 }, (_, i) => set(`s${i}`, { selector: { matchLabels: { app: `team-${i}-agent` } } }));
   const scope = podScope(sets);
   assert.equal(scope.kind, "selected", scope.kind === "every-pod" ? scope.reason : "");
   if (scope.kind !== "selected") return;
   assert.ok(scope.expression.length <= MAX_SCOPE_EXPRESSION_LENGTH);
-  assert.equal(admitsToWebhook(scope.expression, "any", { app: "team-199-agent" }), true);
-  assert.equal(admitsToWebhook(scope.expression, "any", { app: "team-200-agent" }), false);
+  assert.equal(admitsToWebhook(scope.expression, "any", { app: "team-499-agent" }), true);
+  assert.equal(admitsToWebhook(scope.expression, "any", { app: "team-500-agent" }), false);
 });
 
 const everyPodCases: { name: string; sets: SidecarSet[]; reason: RegExp }[] = [
@@ -156,9 +156,14 @@ const everyPodCases: { name: string; sets: SidecarSet[]; reason: RegExp }[] = [
     reason: /not valid Unicode/,
   },
   {
+    name: `an expression of more than ${MAX_SCOPE_TERMS} terms`,
+    sets: Array.from({ length: 41 }, (_, i) => set(`s${i}`, { selector: { matchLabels: { [`app-${i}`]: "web" } } })),
+    reason: /41 terms, more than 40/,
+  },
+  {
     name: `an expression over ${MAX_SCOPE_EXPRESSION_LENGTH} characters`,
-    sets: Array.from({ length: 80 }, (_, i) => set(`s${i}`, { selector: { matchLabels: { [`app-${i}`]: "web" } } })),
-    reason: /characters, more than 4000/,
+    sets: Array.from({ length: 8 }, (_, i) => set(`s${i}`, { selector: { matchExpressions: [{ key: `k${i}`, operator: "In", values: Array.from({ length: 40 }, (_, j) => `${j}-${"v".repeat(50)}`) }, { key: "x", operator: "Exists" }] } })),
+    reason: /characters, more than 16000/,
   },
 ];
 for (const c of everyPodCases) {
