@@ -2,7 +2,7 @@
 // HTTPS server and admission routes (the shipped build, dist/, built first when
 // missing or with --build) run in a process of their own on one CPU
 // (taskset, where available); autocannon, on the other CPU, posts
-// AdmissionReviews of a pod that 10 of 100 SidecarSets inject over keep-alive
+// AdmissionReviews of a pod that 10 of 100 SidecarSets (`SIDECARSETS`) inject over keep-alive
 // connections, 1 to 64 at a time: first the same pod every time (as the pods
 // of one ReplicaSet arrive, whose answer the webhook reuses within a second),
 // then a different pod every time. Prints admissions per second, the server's
@@ -32,6 +32,8 @@ import { printTable } from "./support/table.js";
 
 const CONNECTIONS = [1, 4, 16, 64];
 const SECONDS = Number(process.env.LOAD_SECONDS ?? 5);
+/** The SidecarSets the webhook caches (`SIDECARSETS`), 10 of which inject the pod whatever their number. */
+const SIDECARSET_COUNT = Number(process.env.SIDECARSETS ?? 100);
 const TARGET = { perSecond: 5_000, p99Ms: 2 };
 runLoadOnSecondCpu(import.meta.url);
 ensureShippedBuild();
@@ -172,10 +174,10 @@ const where = pinned ? "server pinned to CPU 0, load on CPU 1" : "server and loa
 let answer: string;
 // Every body differs by one label, which no SidecarSet reads: the same work, but no answer to reuse.
 const distinct = Array.from({ length: 20_000 }, (_, i) => review("00000000-0000-4000-8000-000000000001", { "pod-template-hash": `t${i}` }));
-const webhook = await startServer({ cert: bundle.cert, key: bundle.key });
+const webhook = await startServer({ cert: bundle.cert, key: bundle.key, sidecarSets: SIDECARSET_COUNT });
 try {
   answer = await checkOnce(webhook.port, bundle.caCert, body);
-  await measure(`/mutate-pod over loopback, ${SECONDS} s per row; ${where}; request ${body.length} B, answer ${answer.length} B; the same pod each time`, webhook, bundle.caCert, { same: body });
+  await measure(`/mutate-pod over loopback, ${SECONDS} s per row; ${where}; ${SIDECARSET_COUNT} SidecarSets cached; request ${body.length} B, answer ${answer.length} B; the same pod each time`, webhook, bundle.caCert, { same: body });
   await measure("/mutate-pod, a different pod each time (no answer reused)", webhook, bundle.caCert, { distinct });
   await paced(`/mutate-pod at ${PACED.perSecond}/s on one connection, a different pod each time`, webhook, bundle.caCert, distinct);
 } finally {
@@ -190,7 +192,7 @@ try {
 }
 const patch: unknown = JSON.parse(Buffer.from((JSON.parse(answer) as { response: { patch: string } }).response.patch, "base64").toString());
 const servers = await Promise.all([
-  startServer({ cert: bundle.cert, key: bundle.key }),
+  startServer({ cert: bundle.cert, key: bundle.key, sidecarSets: SIDECARSET_COUNT }),
   startServer({ cert: bundle.cert, key: bundle.key, answer }),
   startServer({ cert: bundle.cert, key: bundle.key, patch }),
 ]);

@@ -12,7 +12,8 @@ export function sidecarSets(count = 100): SidecarSet[] {
     const matches = i % 10 === 0 && i < 100;
     sets.push(
       defaultSidecarSet({
-        metadata: { name: `sidecar-${String(i).padStart(3, "0")}` },
+        // Names sort in creation order whatever the count, as a cache's list is kept in injection order.
+        metadata: { name: `sidecar-${String(i).padStart(Math.max(3, String(count - 1).length), "0")}` },
         spec: {
           selector: { matchLabels: { app: matches ? "web" : `other-${i}` } },
           containers: [

@@ -42,6 +42,8 @@ export interface ServerInput {
   answer?: string;
   /** The allocation control's patch. */
   patch?: unknown;
+  /** How many SidecarSets the webhook caches (default 100; 10 inject the pod whatever their number). */
+  sidecarSets?: number;
   /** Made-up admissions the webhook runs before it reports its port, as the manager's `--admission-warm-up` (none when absent). */
   warmUp?: number;
   /** The warm-up calls the route in process instead of going through the server's own port (the alternative the manager does not take). */

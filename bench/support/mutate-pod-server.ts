@@ -33,6 +33,7 @@ const input = JSON.parse(readFileSync(0, "utf8")) as ServerInput;
 async function serveWebhook(
   certificate: { cert: string; key: string },
   warmUp: { admissions: number; inProcess: boolean },
+  count: number,
 ): Promise<{ port: number; warmUpMs: number }> {
   const { WEBHOOK_HEAP_LIMITS } = await importShipped<typeof import("../../src/manager/webhook-thread.js")>("manager/webhook-thread.js");
   // A worker does not get tsx's module hooks on Node.js 20: it registers them before importing its entry.
@@ -41,7 +42,7 @@ async function serveWebhook(
   const bootstrap = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); });`;
   // Profiling flags given to the server (--cpu-prof…) profile the webhook thread too.
   const execArgv = process.execArgv.filter((a) => a.startsWith("--cpu-prof"));
-  const worker = new Worker(bootstrap, { eval: true, execArgv, workerData: { certificate, sets: sidecarSets(), warmUp }, resourceLimits: WEBHOOK_HEAP_LIMITS });
+  const worker = new Worker(bootstrap, { eval: true, execArgv, workerData: { certificate, sets: sidecarSets(count), warmUp }, resourceLimits: WEBHOOK_HEAP_LIMITS });
   process.on("SIGTERM", () => {
     worker.once("exit", () => process.exit(0));
     worker.postMessage("stop");
@@ -88,7 +89,7 @@ function serveCopiedPatch(certificate: { cert: string; key: string }, patch: unk
 async function serve(): Promise<{ port: number; warmUpMs: number }> {
   if (input.answer !== undefined) return { port: await serveFixedAnswer(input, Buffer.from(input.answer)), warmUpMs: 0 };
   if (input.patch !== undefined) return { port: await serveCopiedPatch(input, input.patch), warmUpMs: 0 };
-  return serveWebhook({ cert: input.cert, key: input.key }, { admissions: input.warmUp ?? 0, inProcess: input.warmUpInProcess === true });
+  return serveWebhook({ cert: input.cert, key: input.key }, { admissions: input.warmUp ?? 0, inProcess: input.warmUpInProcess === true }, input.sidecarSets ?? 100);
 }
 
 // The first line: the port, and how long the webhook's warm-up took before it listened for the load (ms).
