@@ -7,7 +7,8 @@
 // admission is further back, and whether an idle CPU is what makes it so.
 import { performance } from "node:perf_hooks";
 import type { SidecarSet } from "../src/api/types.js";
-import { pod, podCreationReview, sidecarSets } from "./support/admission-workload.js";
+import { sidecarSets } from "./support/admission-workload.js";
+import { review } from "./support/mutate-pod-client.js";
 import { ensureShippedBuild, importShipped } from "./support/shipped-build.js";
 import { printTable } from "./support/table.js";
 
@@ -22,10 +23,7 @@ const sets: SidecarSet[] = sidecarSets();
 const index = new SelectionIndex(sets);
 const built = new BuiltSidecars();
 // Pods that all differ (a label no SidecarSet reads), as in bench/mutate-pod-load.ts.
-const reviews = Array.from({ length: ADMISSIONS }, (_, i) => {
-  const p = pod();
-  return JSON.stringify(podCreationReview(`uid-${i}`, "demo", { ...p, metadata: { ...p.metadata, labels: { ...p.metadata?.labels, "pod-template-hash": `t${i}` } } }));
-});
+const reviews = Array.from({ length: ADMISSIONS }, (_, i) => review(`uid-${i}`, { "pod-template-hash": `t${i}` }));
 
 type Stages = [parse: number, inject: number, encode: number];
 
