@@ -22,11 +22,13 @@ const LITERALS = new RegExp(LITERAL, "g");
 
 /** The term for one value of `key` after `prefix` (CEL literals, as written). */
 export function labelValueTerm(prefix: string, key: string, value: string): string {
-  return `(${prefix}has(object.metadata.labels) && (${key} in object.metadata.labels && object.metadata.labels[${key}] == ${value}))`;
+  return labelTerm(prefix, key, [value]);
 }
 
-function labelValuesTerm(prefix: string, key: string, values: readonly string[]): string {
-  return `(${prefix}has(object.metadata.labels) && (${key} in object.metadata.labels && object.metadata.labels[${key}] in [${values.join(", ")}]))`;
+/** One value is tested for equality, several for membership in their list. */
+function labelTerm(prefix: string, key: string, values: readonly string[]): string {
+  const test = values.length === 1 ? `== ${values[0]}` : `in [${values.join(", ")}]`;
+  return `(${prefix}has(object.metadata.labels) && (${key} in object.metadata.labels && object.metadata.labels[${key}] ${test}))`;
 }
 
 /** The terms as written: atoms of one prefix and label joined into one term, at the place of the first of them. */
@@ -49,7 +51,7 @@ export function groupTerms(terms: readonly string[]): string[] {
       out.push(created);
     }
   }
-  return out.map((t) => (typeof t === "string" ? t : t.values.length === 1 ? labelValueTerm(t.prefix, t.key, t.values[0]!) : labelValuesTerm(t.prefix, t.key, t.values)));
+  return out.map((t) => (typeof t === "string" ? t : labelTerm(t.prefix, t.key, t.values)));
 }
 
 /** The terms as read back: each group split into its atoms; every other term as it is. */
