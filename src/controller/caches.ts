@@ -18,6 +18,8 @@ import {
 import type { Informer } from "../kube/informer.js";
 import type { Logger } from "../observability/logger.js";
 import { trimPodForController } from "./pod-trim.js";
+import { podsSelectableBy } from "./scope-listing.js";
+import { IndexedSidecarSets } from "./sidecarset-lookup.js";
 
 export interface CacheOptions {
   client: RawKubeClient;
@@ -32,6 +34,8 @@ export class ManagerCaches extends InformerSet {
   readonly pods: Informer<Pod>;
   readonly namespaces: Informer<Namespace>;
   readonly revisions: Informer<ControllerRevision>;
+  /** The SidecarSets a pod event is checked against, filed by selector. */
+  readonly sidecarSetLookup: IndexedSidecarSets;
   /** Namespace labels by name; dropped on any Namespace event, rebuilt on the next read. */
   private namespaceLabelCache: Record<string, Record<string, string>> | undefined;
 
@@ -42,6 +46,7 @@ export class ManagerCaches extends InformerSet {
     this.pods = podInformer(ctx, { transform: trimPodForController });
     this.namespaces = namespaceInformer(ctx);
     this.revisions = revisionInformer(ctx);
+    this.sidecarSetLookup = new IndexedSidecarSets(this.sidecarSets);
     const forgetNamespaceLabels = () => (this.namespaceLabelCache = undefined);
     this.namespaces.addEventHandler({ add: forgetNamespaceLabels, update: forgetNamespaceLabels, delete: forgetNamespaceLabels });
     this.track({
@@ -78,9 +83,12 @@ export class ManagerCaches extends InformerSet {
     return this.namespaceLabelCache;
   }
 
-  /** Pods a SidecarSet may see: its namespace's, or all. */
+  /**
+   * Pods a SidecarSet may select: of its namespace's (or all), those with the
+   * labels its selector requires, found by label (scope-listing.ts).
+   */
   podsInScope(set: SidecarSet): Pod[] {
-    return set.spec.namespace ? this.pods.listInNamespace(set.spec.namespace) : this.pods.list();
+    return podsSelectableBy(this.pods, set);
   }
 
   revisionList(): ControllerRevision[] {

@@ -141,11 +141,11 @@ export class SidecarSetController {
         delete: (ns) => this.enqueueAll(namespaceTriggers(ns.metadata?.labels ?? {}, undefined, caches.sidecarSetList())),
       }),
       caches.pods.addEventHandler({
-        add: (p) => this.enqueueAll(podAddedOrDeletedTriggers(p, caches.sidecarSetList(), caches.allNamespaceLabels())),
-        update: (o, n) => this.enqueueAll(podUpdatedTriggers(o, n, caches.sidecarSetList(), caches.allNamespaceLabels())),
+        add: (p) => this.enqueueAll(podAddedOrDeletedTriggers(p, caches.sidecarSetLookup, caches.allNamespaceLabels())),
+        update: (o, n) => this.enqueueAll(podUpdatedTriggers(o, n, caches.sidecarSetLookup, caches.allNamespaceLabels())),
         delete: (p: Pod) => {
           this.expectations.forgetPod(podKey(p));
-          this.enqueueAll(podAddedOrDeletedTriggers(p, caches.sidecarSetList(), caches.allNamespaceLabels()));
+          this.enqueueAll(podAddedOrDeletedTriggers(p, caches.sidecarSetLookup, caches.allNamespaceLabels()));
         },
       }),
     );

@@ -70,17 +70,36 @@ export interface Trigger {
   delayMs: number;
 }
 
+/**
+ * The SidecarSets a pod event is checked against. A cluster may hold
+ * thousands: a pod event looks up the ones it names, and tries only those
+ * whose selector may select it.
+ */
+export interface SidecarSetLookup {
+  byName(name: string): SidecarSet | undefined;
+  /** Those that may select the pod: every one that does, and maybe others. */
+  selectionCandidates(pod: Pod): readonly SidecarSet[];
+}
+
+/** A lookup over a list, trying every SidecarSet for every pod. */
+export function lookupOf(sets: readonly SidecarSet[]): SidecarSetLookup {
+  const named = new Map(sets.map((s) => [s.metadata.name ?? "", s]));
+  return { byName: (name) => named.get(name), selectionCandidates: () => sets };
+}
+
 /** SidecarSets named in the pod's injected-list that exist and whose containers the pod all has ("R"). */
-export function injectingSidecarSets(pod: Pod, sets: readonly SidecarSet[]): SidecarSet[] {
-  // The list is read once: searching it for each SidecarSet's name costs as much as the list is long, per SidecarSet.
-  const named = new Set(podInjectedList(pod));
-  if (named.size === 0) return [];
-  return sets.filter((s) => named.has(s.metadata.name ?? "") && hasAllSidecarContainers(pod, s));
+export function injectingSidecarSets(pod: Pod, sets: SidecarSetLookup): SidecarSet[] {
+  const out: SidecarSet[] = [];
+  for (const name of new Set(podInjectedList(pod))) {
+    const set = sets.byName(name);
+    if (set && hasAllSidecarContainers(pod, set)) out.push(set);
+  }
+  return out;
 }
 
 /** SidecarSets whose namespace scope and selector select the pod. */
-export function selectingSidecarSets(pod: Pod, sets: readonly SidecarSet[], namespaceLabels: NamespaceLabels): SidecarSet[] {
-  return sets.filter((s) => podSelectorOf(s, namespaceLabels)(pod));
+export function selectingSidecarSets(pod: Pod, sets: SidecarSetLookup, namespaceLabels: NamespaceLabels): SidecarSet[] {
+  return sets.selectionCandidates(pod).filter((s) => podSelectorOf(s, namespaceLabels)(pod));
 }
 
 function unique(triggers: Trigger[]): Trigger[] {
@@ -93,7 +112,7 @@ function unique(triggers: Trigger[]): Trigger[] {
 }
 
 /** Pod added or deleted: R plus every SidecarSet selecting it, now, or later when only counts can change (countsDelay). */
-export function podAddedOrDeletedTriggers(pod: Pod, sets: readonly SidecarSet[], namespaceLabels: NamespaceLabels): Trigger[] {
+export function podAddedOrDeletedTriggers(pod: Pod, sets: SidecarSetLookup, namespaceLabels: NamespaceLabels): Trigger[] {
   const names = [...injectingSidecarSets(pod, sets), ...selectingSidecarSets(pod, sets, namespaceLabels)];
   return unique(names.map((s) => ({ sidecarSet: s.metadata.name ?? "", delayMs: eventDelay(s, pod) })));
 }
@@ -117,7 +136,7 @@ function labelsEqual(a: Record<string, string> | undefined, b: Record<string, st
  * only the counts waits a second, or three when the status is settled
  * (countsOnly, becameUnreadyOnCurrentRevision, countsDelay).
  */
-export function podUpdatedTriggers(oldPod: Pod, newPod: Pod, sets: readonly SidecarSet[], namespaceLabels: NamespaceLabels): Trigger[] {
+export function podUpdatedTriggers(oldPod: Pod, newPod: Pod, sets: SidecarSetLookup, namespaceLabels: NamespaceLabels): Trigger[] {
   if (oldPod.metadata?.resourceVersion === newPod.metadata?.resourceVersion) return [];
   const oldTerminating = Boolean(oldPod.metadata?.deletionTimestamp);
   const startedTerminating = !oldTerminating && Boolean(newPod.metadata?.deletionTimestamp);

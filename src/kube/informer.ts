@@ -180,6 +180,21 @@ export class Informer<T extends KubeObject> {
     return this.store.byIndex(indexName, value);
   }
 
+  /** See Store.addIndex. */
+  addIndex(indexName: string, fn: IndexFunc<T>): void {
+    this.store.addIndex(indexName, fn);
+  }
+
+  /** See Store.indexSize. */
+  indexSize(indexName: string, value?: string): number {
+    return this.store.indexSize(indexName, value);
+  }
+
+  /** See Store.indexValues. */
+  indexValues(indexName: string): string[] {
+    return this.store.indexValues(indexName);
+  }
+
   /** The resourceVersion the next watch starts from. */
   get lastSyncResourceVersion(): string {
     return this.resourceVersion;

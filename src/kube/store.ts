@@ -56,6 +56,8 @@ export class Store<T extends KubeObject> {
   private readonly journaled: boolean;
   private readonly indexFuncs: Map<string, IndexFunc<T>>;
   private readonly indexes = new Map<string, Map<string, Set<string>>>();
+  /** Per index, how many (value, object) entries it holds. */
+  private readonly indexEntries = new Map<string, number>();
 
   constructor(indexers: Record<string, IndexFunc<T>> = {}, opts: StoreOptions = {}) {
     this.journaled = opts.journal === true;
@@ -63,7 +65,39 @@ export class Store<T extends KubeObject> {
     if (!this.indexFuncs.has(NAMESPACE_INDEX)) {
       this.indexFuncs.set(NAMESPACE_INDEX, (o) => [o.metadata?.namespace ?? ""]);
     }
-    for (const name of this.indexFuncs.keys()) this.indexes.set(name, new Map());
+    for (const name of this.indexFuncs.keys()) {
+      this.indexes.set(name, new Map());
+      this.indexEntries.set(name, 0);
+    }
+  }
+
+  /**
+   * Adds an index over the objects already stored and those to come, unless
+   * one of that name exists: readers that learn at run time what they look
+   * objects up by (a selector's label keys) index only that.
+   */
+  addIndex(indexName: string, fn: IndexFunc<T>): void {
+    if (this.indexFuncs.has(indexName)) return;
+    this.indexFuncs.set(indexName, fn);
+    this.indexes.set(indexName, new Map());
+    this.indexEntries.set(indexName, 0);
+    for (const [key, obj] of this.items) this.indexOne(indexName, fn, key, obj);
+  }
+
+  hasIndex(indexName: string): boolean {
+    return this.indexFuncs.has(indexName);
+  }
+
+  /** How many objects an index holds under `value`, or under any value: a count without a list. */
+  indexSize(indexName: string, value?: string): number {
+    const index = this.indexOf(indexName);
+    if (value === undefined) return this.indexEntries.get(indexName)!;
+    return index.get(value)?.size ?? 0;
+  }
+
+  /** The values an index holds objects under. */
+  indexValues(indexName: string): string[] {
+    return [...this.indexOf(indexName).keys()];
   }
 
   get size(): number {
@@ -88,9 +122,7 @@ export class Store<T extends KubeObject> {
 
   /** Objects whose index function returned `value`. Unknown index names are a programming error. */
   byIndex(indexName: string, value: string): T[] {
-    const index = this.indexes.get(indexName);
-    if (!index) throw new Error(`no index "${indexName}" (known: ${[...this.indexes.keys()].join(", ")})`);
-    const keys = index.get(value);
+    const keys = this.indexOf(indexName).get(value);
     if (!keys) return [];
     const out: T[] = [];
     for (const k of keys) {
@@ -164,26 +196,40 @@ export class Store<T extends KubeObject> {
     }
   }
 
+  private indexOf(indexName: string): Map<string, Set<string>> {
+    const index = this.indexes.get(indexName);
+    if (!index) throw new Error(`no index "${indexName}" (known: ${[...this.indexes.keys()].join(", ")})`);
+    return index;
+  }
+
   private index(key: string, obj: T): void {
-    for (const [name, fn] of this.indexFuncs) {
-      const index = this.indexes.get(name)!;
-      for (const value of fn(obj)) {
-        let keys = index.get(value);
-        if (!keys) index.set(value, (keys = new Set()));
-        keys.add(key);
-      }
+    for (const [name, fn] of this.indexFuncs) this.indexOne(name, fn, key, obj);
+  }
+
+  private indexOne(name: string, fn: IndexFunc<T>, key: string, obj: T): void {
+    const index = this.indexes.get(name)!;
+    let added = 0;
+    for (const value of fn(obj)) {
+      let keys = index.get(value);
+      if (!keys) index.set(value, (keys = new Set()));
+      if (keys.has(key)) continue;
+      keys.add(key);
+      added++;
     }
+    if (added) this.indexEntries.set(name, this.indexEntries.get(name)! + added);
   }
 
   private unindex(key: string, obj: T): void {
     for (const [name, fn] of this.indexFuncs) {
       const index = this.indexes.get(name)!;
+      let removed = 0;
       for (const value of fn(obj)) {
         const keys = index.get(value);
-        if (!keys) continue;
-        keys.delete(key);
+        if (!keys?.delete(key)) continue;
+        removed++;
         if (keys.size === 0) index.delete(value);
       }
+      if (removed) this.indexEntries.set(name, this.indexEntries.get(name)! - removed);
     }
   }
 }

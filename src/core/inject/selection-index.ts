@@ -28,8 +28,14 @@ export class SelectionIndex {
   /** Positions tried for every pod: no requirement to file them under, or a selector that does not parse. */
   private readonly always: number[] = [];
 
-  /** @param sidecarSets never edited afterwards (an informer cache's list): the index keeps what it saw. */
-  constructor(readonly sidecarSets: readonly SidecarSet[]) {
+  /**
+   * @param sidecarSets never edited afterwards (an informer cache's list): the index keeps what it saw.
+   * @param filingOf where each is filed: for injection (podInScope) by default, or for selection alone (selectionFiling).
+   */
+  constructor(
+    readonly sidecarSets: readonly SidecarSet[],
+    filingOf: (set: SidecarSet) => Filing = injectionFiling,
+  ) {
     this.ordered = sortedByName(sidecarSets);
     for (let position = 0; position < this.ordered.length; position++) {
       const filing = filingOf(this.ordered[position]!);
@@ -72,18 +78,32 @@ export class SelectionIndex {
 const NEVER = "never";
 const ALWAYS = "always";
 
+/** A requirement every pod it may concern meets; never: it concerns no pod; always: any pod. */
+export type Filing = Requirement | typeof NEVER | typeof ALWAYS;
+
 /**
- * Where a SidecarSet is filed. Never: podInScope skips it for every pod without an error (paused, or an empty
- * selector behind a namespaceSelector that parses). Always: podInScope may deny a pod for it (a selector that
- * does not parse), or its selector requires no label a pod must carry (only NotIn and DoesNotExist).
+ * Where a SidecarSet is filed for injection. Never: podInScope skips it for every pod without an error (paused, or
+ * an empty selector behind a namespaceSelector that parses). Always: podInScope may deny a pod for it (a selector
+ * that does not parse), or its selector requires no label a pod must carry (only NotIn and DoesNotExist).
  */
-function filingOf(set: SidecarSet): Requirement | typeof NEVER | typeof ALWAYS {
+function injectionFiling(set: SidecarSet): Filing {
   const spec = set.spec;
   if (spec.injectionStrategy?.paused) return NEVER;
   if (spec.namespaceSelector && !cachedSelector(spec.namespaceSelector).ok) return ALWAYS;
   if (isEmptySelector(spec.selector)) return NEVER;
   const selector = cachedSelector(spec.selector!);
   if (!selector.ok) return ALWAYS;
+  return narrowestRequirement(selector.requirements) ?? ALWAYS;
+}
+
+/**
+ * Where a SidecarSet is filed for "which SidecarSets select this pod" (podSelectorOf): an empty or unparseable
+ * selector selects no pod, paused or not.
+ */
+export function selectionFiling(set: SidecarSet): Filing {
+  if (isEmptySelector(set.spec.selector)) return NEVER;
+  const selector = cachedSelector(set.spec.selector!);
+  if (!selector.ok) return NEVER;
   return narrowestRequirement(selector.requirements) ?? ALWAYS;
 }
 

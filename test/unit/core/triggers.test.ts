@@ -10,6 +10,7 @@ import {
   namespaceTriggers,
   podAddedOrDeletedTriggers,
   podUpdatedTriggers,
+  lookupOf,
   sidecarSetUpdateNeedsReconcile,
 } from "../../../src/core/triggers.js";
 import { makePod, makeSet, SET } from "./rollout/fixtures.js";
@@ -28,7 +29,7 @@ const setReady = (p: Pod, ready: boolean): void => {
 test("a pod added enqueues the SidecarSets that injected it and those selecting it", () => {
   const selecting = { ...makeSet(), metadata: { ...makeSet().metadata, name: "other" } };
   const unrelated = { ...makeSet(), metadata: { ...makeSet().metadata, name: "unrelated" }, spec: { ...makeSet().spec, selector: { matchLabels: { app: "db" } } } };
-  const triggers = podAddedOrDeletedTriggers(makePod("p"), [makeSet(), selecting, unrelated], {});
+  const triggers = podAddedOrDeletedTriggers(makePod("p"), lookupOf([makeSet(), selecting, unrelated]), {});
   assert.deepEqual(triggers, [
     { sidecarSet: "other", delayMs: 0 },
     { sidecarSet: SET, delayMs: 0 },
@@ -37,31 +38,31 @@ test("a pod added enqueues the SidecarSets that injected it and those selecting 
 
 test("an update with the same resourceVersion (a resync) triggers nothing", () => {
   const pod = makePod("p");
-  assert.deepEqual(podUpdatedTriggers(pod, structuredClone(pod), [makeSet()], {}), []);
+  assert.deepEqual(podUpdatedTriggers(pod, structuredClone(pod), lookupOf([makeSet()]), {}), []);
 });
 
 test("Ready flipping enqueues the injecting SidecarSet at once", () => {
   const pod = makePod("p");
-  assert.deepEqual(podUpdatedTriggers(pod, bump(pod, (p) => setReady(p, false)), [makeSet()], {}), [{ sidecarSet: SET, delayMs: 0 }]);
+  assert.deepEqual(podUpdatedTriggers(pod, bump(pod, (p) => setReady(p, false)), lookupOf([makeSet()]), {}), [{ sidecarSet: SET, delayMs: 0 }]);
 });
 
 test("a pod starting to terminate enqueues at once", () => {
   const pod = makePod("p");
   const next = bump(pod, (p) => (p.metadata!.deletionTimestamp = "2026-01-01T00:00:00Z"));
-  assert.deepEqual(podUpdatedTriggers(pod, next, [makeSet()], {}), [{ sidecarSet: SET, delayMs: 0 }]);
+  assert.deepEqual(podUpdatedTriggers(pod, next, lookupOf([makeSet()]), {}), [{ sidecarSet: SET, delayMs: 0 }]);
 });
 
 test("a Ready flip of a pod already terminating is ignored", () => {
   const pod = makePod("p");
   pod.metadata!.deletionTimestamp = "2026-01-01T00:00:00Z";
-  assert.deepEqual(podUpdatedTriggers(pod, bump(pod, (p) => setReady(p, false)), [makeSet()], {}), []);
+  assert.deepEqual(podUpdatedTriggers(pod, bump(pod, (p) => setReady(p, false)), lookupOf([makeSet()]), {}), []);
 });
 
 test("a consistency flip enqueues after the settle delay", () => {
   const inFlight = makePod("p", { updated: true, consistent: false });
   const restarted = makePod("p", { updated: true, consistent: true });
   restarted.metadata!.resourceVersion = "2";
-  assert.deepEqual(podUpdatedTriggers(inFlight, restarted, [makeSet()], {}), [{ sidecarSet: SET, delayMs: CONSISTENCY_FLIP_DELAY_MS }]);
+  assert.deepEqual(podUpdatedTriggers(inFlight, restarted, lookupOf([makeSet()]), {}), [{ sidecarSet: SET, delayMs: CONSISTENCY_FLIP_DELAY_MS }]);
 });
 
 function named(name: string, set: SidecarSet): SidecarSet {
@@ -71,7 +72,7 @@ function named(name: string, set: SidecarSet): SidecarSet {
 test("a label change enqueues the injecting SidecarSet at once", () => {
   const pod = makePod("p");
   const relabelled = bump(pod, (p) => (p.metadata!.labels!.canary = "true"));
-  assert.deepEqual(podUpdatedTriggers(pod, relabelled, [makeSet()], {}), [{ sidecarSet: SET, delayMs: 0 }]);
+  assert.deepEqual(podUpdatedTriggers(pod, relabelled, lookupOf([makeSet()]), {}), [{ sidecarSet: SET, delayMs: 0 }]);
 });
 
 test("a pod relabelled out of (or into) a selector enqueues the SidecarSets selecting it before or after, though none injected it", () => {
@@ -81,21 +82,21 @@ test("a pod relabelled out of (or into) a selector enqueues the SidecarSets sele
   const unrelated = named("other", { ...makeSet(), spec: { ...makeSet().spec, selector: { matchLabels: { app: "cache" } } } });
   const moved = bump(pod, (p) => (p.metadata!.labels!.app = "db"));
   assert.deepEqual(
-    podUpdatedTriggers(pod, moved, [selectsWeb, selectsDb, unrelated], {}).map((t) => t.sidecarSet),
+    podUpdatedTriggers(pod, moved, lookupOf([selectsWeb, selectsDb, unrelated]), {}).map((t) => t.sidecarSet),
     ["db-only", "web-only"],
   );
 });
 
 test("NotUpdate SidecarSets, canaries among them, are enqueued on pod updates: their status counts ready pods", () => {
   const pod = makePod("p");
-  assert.deepEqual(podUpdatedTriggers(pod, bump(pod, (p) => setReady(p, false)), [makeSet({ type: "NotUpdate" })], {}), [
+  assert.deepEqual(podUpdatedTriggers(pod, bump(pod, (p) => setReady(p, false)), lookupOf([makeSet({ type: "NotUpdate" })]), {}), [
     { sidecarSet: SET, delayMs: 0 },
   ]);
 });
 
 test("an update that changes nothing a SidecarSet counts enqueues nothing", () => {
   const pod = makePod("p");
-  assert.deepEqual(podUpdatedTriggers(pod, bump(pod, (p) => (p.metadata!.annotations!.note = "x")), [makeSet()], {}), []);
+  assert.deepEqual(podUpdatedTriggers(pod, bump(pod, (p) => (p.metadata!.annotations!.note = "x")), lookupOf([makeSet()]), {}), []);
 });
 
 test("a Namespace relabelled into or out of a namespaceSelector enqueues the SidecarSets whose verdict changed", () => {
@@ -149,15 +150,15 @@ for (const c of sidecarChanges) {
   test(`a sidecar that ${c.name} without a Ready flip: now, for a SidecarSet with a progress deadline only`, () => {
     const pod = makePod("p", { updated: true, ready: false });
     const next = bump(pod, c.change);
-    assert.deepEqual(podUpdatedTriggers(pod, next, [withDeadline(makeSet())], {}), [{ sidecarSet: SET, delayMs: 0 }]);
-    assert.deepEqual(podUpdatedTriggers(pod, next, [makeSet()], {}), [], "without the annotation, as before");
+    assert.deepEqual(podUpdatedTriggers(pod, next, lookupOf([withDeadline(makeSet())]), {}), [{ sidecarSet: SET, delayMs: 0 }]);
+    assert.deepEqual(podUpdatedTriggers(pod, next, lookupOf([makeSet()]), {}), [], "without the annotation, as before");
   });
 }
 
 test("an app container's restart is not a sidecar failure: no trigger even with a progress deadline", () => {
   const pod = makePod("p", { updated: true });
   const next = bump(pod, (p) => (p.status!.containerStatuses!.find((s) => s.name === "app")!.restartCount += 1));
-  assert.deepEqual(podUpdatedTriggers(pod, next, [withDeadline(makeSet())], {}), []);
+  assert.deepEqual(podUpdatedTriggers(pod, next, lookupOf([withDeadline(makeSet())]), {}), []);
 });
 
 /** A SidecarSet whose last status, for its generation, has every matched pod updated. */
@@ -170,10 +171,10 @@ function settledSet(status: { matched: number; updated: number } = { matched: 10
 
 test("with no rollout under way, events of pods on the current revision wait a second: they change only counts", () => {
   const pod = makePod("p", { updated: true });
-  assert.deepEqual(podAddedOrDeletedTriggers(pod, [settledSet()], {}), [{ sidecarSet: SET, delayMs: COUNTS_ONLY_DELAY_MS }]);
-  assert.deepEqual(podUpdatedTriggers(pod, bump(pod, (p) => setReady(p, false)), [settledSet()], {}), [{ sidecarSet: SET, delayMs: COUNTS_ONLY_DELAY_MS }]);
+  assert.deepEqual(podAddedOrDeletedTriggers(pod, lookupOf([settledSet()]), {}), [{ sidecarSet: SET, delayMs: COUNTS_ONLY_DELAY_MS }]);
+  assert.deepEqual(podUpdatedTriggers(pod, bump(pod, (p) => setReady(p, false)), lookupOf([settledSet()]), {}), [{ sidecarSet: SET, delayMs: COUNTS_ONLY_DELAY_MS }]);
   const terminating = bump(pod, (p) => (p.metadata!.deletionTimestamp = "2026-01-01T00:00:00Z"));
-  assert.deepEqual(podUpdatedTriggers(pod, terminating, [settledSet()], {}), [{ sidecarSet: SET, delayMs: COUNTS_ONLY_DELAY_MS }]);
+  assert.deepEqual(podUpdatedTriggers(pod, terminating, lookupOf([settledSet()]), {}), [{ sidecarSet: SET, delayMs: COUNTS_ONLY_DELAY_MS }]);
 });
 
 test("when the last status is settled too, events that can change only counts wait until counts may be written again", () => {
@@ -181,16 +182,16 @@ test("when the last status is settled too, events that can change only counts wa
   const settled = settledSet();
   settled.status!.updatedReadyPods = settled.status!.matchedPods;
   const waits = [{ sidecarSet: SET, delayMs: SETTLED_COUNTS_DELAY_MS }];
-  assert.deepEqual(podAddedOrDeletedTriggers(pod, [settled], {}), waits, "a pod added or deleted");
-  assert.deepEqual(podUpdatedTriggers(pod, bump(pod, (p) => setReady(p, false)), [settled], {}), waits, "a pod going unready");
+  assert.deepEqual(podAddedOrDeletedTriggers(pod, lookupOf([settled]), {}), waits, "a pod added or deleted");
+  assert.deepEqual(podUpdatedTriggers(pod, bump(pod, (p) => setReady(p, false)), lookupOf([settled]), {}), waits, "a pod going unready");
   const terminating = bump(pod, (p) => (p.metadata!.deletionTimestamp = "2026-01-01T00:00:00Z"));
-  assert.deepEqual(podUpdatedTriggers(pod, terminating, [settled], {}), waits, "a pod starting to terminate");
+  assert.deepEqual(podUpdatedTriggers(pod, terminating, lookupOf([settled]), {}), waits, "a pod starting to terminate");
 
   const finishing = settledSet();
   finishing.status!.updatedReadyPods = finishing.status!.matchedPods - 1;
   const unready = makePod("p", { updated: true, ready: false });
   assert.deepEqual(
-    podUpdatedTriggers(unready, bump(unready, (p) => setReady(p, true)), [finishing], {}),
+    podUpdatedTriggers(unready, bump(unready, (p) => setReady(p, true)), lookupOf([finishing]), {}),
     [{ sidecarSet: SET, delayMs: COUNTS_ONLY_DELAY_MS }],
     "a pod that may settle the rollout: its end is written within a second",
   );
@@ -199,23 +200,23 @@ test("when the last status is settled too, events that can change only counts wa
 test("events that can move a rollout or the pod's scope are queued at once", () => {
   const updated = makePod("p", { updated: true, ready: false });
   const back = (p: Pod) => bump(p, (n) => setReady(n, true));
-  assert.deepEqual(podUpdatedTriggers(updated, back(updated), [settledSet({ matched: 10, updated: 9 })], {}), [{ sidecarSet: SET, delayMs: 0 }], "a rollout is under way: a pod back frees budget");
+  assert.deepEqual(podUpdatedTriggers(updated, back(updated), lookupOf([settledSet({ matched: 10, updated: 9 })]), {}), [{ sidecarSet: SET, delayMs: 0 }], "a rollout is under way: a pod back frees budget");
   const old = makePod("p");
   const unready = (p: Pod) => bump(p, (n) => setReady(n, false));
-  assert.deepEqual(podUpdatedTriggers(old, unready(old), [settledSet({ matched: 10, updated: 9 })], {}), [{ sidecarSet: SET, delayMs: 0 }], "a pod on an older revision that is not ready is upgraded without budget");
-  assert.deepEqual(podUpdatedTriggers(old, unready(old), [settledSet()], {}), [{ sidecarSet: SET, delayMs: 0 }], "the pod is not on the current revision");
+  assert.deepEqual(podUpdatedTriggers(old, unready(old), lookupOf([settledSet({ matched: 10, updated: 9 })]), {}), [{ sidecarSet: SET, delayMs: 0 }], "a pod on an older revision that is not ready is upgraded without budget");
+  assert.deepEqual(podUpdatedTriggers(old, unready(old), lookupOf([settledSet()]), {}), [{ sidecarSet: SET, delayMs: 0 }], "the pod is not on the current revision");
   const stale = settledSet();
   stale.metadata.generation = 4;
-  assert.deepEqual(podUpdatedTriggers(updated, back(updated), [stale], {}), [{ sidecarSet: SET, delayMs: 0 }], "the status is of an older generation");
+  assert.deepEqual(podUpdatedTriggers(updated, back(updated), lookupOf([stale]), {}), [{ sidecarSet: SET, delayMs: 0 }], "the status is of an older generation");
   const relabelled = bump(updated, (p) => (p.metadata!.labels = { ...p.metadata!.labels, tier: "x" }));
-  assert.deepEqual(podUpdatedTriggers(updated, relabelled, [settledSet()], {}), [{ sidecarSet: SET, delayMs: 0 }], "labels changed");
+  assert.deepEqual(podUpdatedTriggers(updated, relabelled, lookupOf([settledSet()]), {}), [{ sidecarSet: SET, delayMs: 0 }], "labels changed");
   const hot = settledSet();
   hot.spec.containers = [{ name: "sidecar", image: "sidecar:v2", upgradeStrategy: { upgradeType: "HotUpgrade", hotUpgradeEmptyImage: "empty" } }];
-  assert.deepEqual(podAddedOrDeletedTriggers(updated, [hot], {}).map((t) => t.delayMs), [0], "hot-upgrade flips follow readiness");
+  assert.deepEqual(podAddedOrDeletedTriggers(updated, lookupOf([hot]), {}).map((t) => t.delayMs), [0], "hot-upgrade flips follow readiness");
 });
 
 test("during a rollout, a pod on the current revision going unready waits a second: it frees no place and is not upgraded again", () => {
   const pod = makePod("p", { updated: true });
   const restarting = bump(pod, (p) => setReady(p, false));
-  assert.deepEqual(podUpdatedTriggers(pod, restarting, [settledSet({ matched: 10, updated: 4 })], {}), [{ sidecarSet: SET, delayMs: COUNTS_ONLY_DELAY_MS }]);
+  assert.deepEqual(podUpdatedTriggers(pod, restarting, lookupOf([settledSet({ matched: 10, updated: 4 })]), {}), [{ sidecarSet: SET, delayMs: COUNTS_ONLY_DELAY_MS }]);
 });

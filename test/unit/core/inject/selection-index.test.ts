@@ -5,6 +5,7 @@ import type { LabelSelector } from "../../../../src/api/kube-types.js";
 import type { SidecarSet } from "../../../../src/api/types.js";
 import { matchSidecarSets, type MatchContext } from "../../../../src/core/inject/match.js";
 import { SelectionIndex } from "../../../../src/core/inject/selection-index.js";
+import { labelsArb, setArb } from "../../support/selector-arbitraries.js";
 import { pod, sidecar, sidecarSet } from "./fixtures.js";
 
 const containers = [sidecar("s")];
@@ -63,28 +64,6 @@ test("the index is used only for the list it was made from, and not when reasons
 
 // The index must change nothing of the outcome: what applies, in which order, which revision, and the
 // denial for the first SidecarSet (by name) whose selectors do not parse.
-const KEYS = ["app", "tier", "mesh", "__proto__", "constructor"];
-const VALUES = ["web", "api", "", "a"];
-const key = fc.constantFrom(...KEYS);
-const value = fc.constantFrom(...VALUES);
-const requirement = fc.oneof(
-  fc.record({ key, operator: fc.constantFrom("In", "NotIn"), values: fc.array(value, { minLength: 1, maxLength: 3 }) }),
-  fc.record({ key, operator: fc.constantFrom("Exists", "DoesNotExist") }),
-  fc.record({ key, operator: fc.constant("Near") }),
-);
-const selectorArb: fc.Arbitrary<LabelSelector> = fc.record(
-  { matchLabels: fc.dictionary(key, value, { maxKeys: 2 }), matchExpressions: fc.array(requirement, { maxLength: 3 }) },
-  { requiredKeys: [] },
-) as fc.Arbitrary<LabelSelector>;
-const setArb = fc.record({
-  name: fc.constantFrom("a", "b", "c", "d", "e", "f"),
-  namespace: fc.option(fc.constantFrom("team-a", "team-b"), { nil: undefined }),
-  namespaceSelector: fc.option(selectorArb, { nil: undefined }),
-  paused: fc.boolean(),
-  selector: fc.option(selectorArb, { nil: undefined }),
-});
-const labelsArb = fc.option(fc.dictionary(key, value, { maxKeys: 4 }), { nil: undefined });
-
 test("property: matching through the index gives what trying every SidecarSet in order gives", () => {
   fc.assert(
     fc.property(fc.array(setArb, { maxLength: 8 }), labelsArb, fc.boolean(), (specs, labels, readable) => {

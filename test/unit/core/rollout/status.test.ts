@@ -143,25 +143,30 @@ test("property: recordsHold answers exactly as reading the records would", async
   const fc = (await import("fast-check")).default;
   const { recordsHold, hashInRecords } = await import("../../../../src/core/rollout/status.js");
   const { serializeUpgradeRecords } = await import("../../../../src/api/pod-records.js");
-  const text = fc.oneof(fc.constantFrom("a", "h1", "sidecarset-a", "", 'q"x', "b\\\\s", "\u2028", "<&>"), fc.string({ maxLength: 6 }));
+  // Names that contain each other, so that finding one inside another's entry would show.
+  const names = ["sidecarset-a", "a", "sidecarset", "x-sidecarset-a", "sidecarset-a-b", "set.a"];
+  const text = fc.oneof(fc.constantFrom("a", "h1", "sidecarset-a", "", 'q"x', "b\\\\s", "\u2028", "<&>", '":{"updateTimestamp":'), fc.string({ maxLength: 6 }));
+  const key = fc.oneof(fc.constantFrom(...names), text);
   const record = fc.record({
     updateTimestamp: fc.option(text, { nil: null }),
-    hash: fc.oneof(fc.constant("h1"), text),
+    hash: fc.oneof(fc.constantFrom("h1", "h1x", "sidecarset-a"), text),
     sidecarSetName: text,
     sidecarList: fc.option(fc.array(text, { maxLength: 3 }), { nil: null }),
     controllerRevision: fc.option(text, { nil: undefined }),
   });
   const value = fc.oneof(
-    fc.dictionary(fc.oneof(fc.constant("sidecarset-a"), text), record, { maxKeys: 3 }).map((r) => serializeUpgradeRecords(r as never, "hash")),
-    fc.dictionary(fc.oneof(fc.constant("sidecarset-a"), text), fc.oneof(text, record), { maxKeys: 3 }).map((r) => JSON.stringify(r)),
+    fc.dictionary(key, record, { maxKeys: 3 }).map((r) => serializeUpgradeRecords(r as never, "hash")),
+    fc.dictionary(key, fc.oneof(text, record), { maxKeys: 3 }).map((r) => JSON.stringify(r)),
     // The same records with every "h" written as a \u escape: other text, same JSON.
-    fc.dictionary(fc.oneof(fc.constant("sidecarset-a"), text), record, { maxKeys: 3 }).map((r) => JSON.stringify(r).replace(/h/g, "\\u0068")),
+    fc.dictionary(key, record, { maxKeys: 3 }).map((r) => JSON.stringify(r).replace(/h/g, "\\u0068")),
+    // Two entries for one name: JSON.parse keeps the last.
+    fc.tuple(fc.constantFrom(...names), record, record).map(([n, a, b]) => `{${JSON.stringify(n)}:${JSON.stringify(a)},${JSON.stringify(n)}:${JSON.stringify(b)}}`),
     text,
   );
   fc.assert(
-    fc.property(value, fc.constantFrom("h1", "sidecarset-a", 'q"x'), (v, hash) => {
-      assert.equal(recordsHold(v, "sidecarset-a", hash), hashInRecords(v, "sidecarset-a") === hash);
+    fc.property(value, fc.constantFrom(...names), fc.constantFrom("h1", "h1x", "sidecarset-a", 'q"x'), (v, name, hash) => {
+      assert.equal(recordsHold(v, name, hash), hashInRecords(v, name) === hash);
     }),
-    { numRuns: 2000 },
+    { numRuns: 5000 },
   );
 });

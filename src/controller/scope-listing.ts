@@ -1,0 +1,80 @@
+// The pods a full plan of a SidecarSet reads. Every pod in its namespace
+// scope would do (the plan keeps only those its selector selects), but with
+// many SidecarSets each selecting a few of many pods, reading them all is
+// what a resync costs: 1,000 SidecarSets over 100k pods, 100 million pods
+// tried. A pod the selector selects carries each label of an `In` (or
+// `matchLabels`) requirement with one of its values, and each label of an
+// `Exists`; the pod cache indexes those labels (on first use, then as pods
+// change) and the listing is the smallest of what they, or the namespace,
+// name. It only leaves out pods the selector could not select.
+import type { Pod } from "../api/kube-types.js";
+import type { SidecarSet } from "../api/types.js";
+import { cachedSelector } from "../core/inject/selector-cache.js";
+import type { Requirement } from "../core/selector.js";
+import { NAMESPACE_INDEX, type IndexFunc } from "../kube/store.js";
+
+const NO_VALUES: readonly string[] = Object.freeze([]);
+
+/** The pod cache's index of one label key's values. */
+export function labelIndexName(key: string): string {
+  return `label:${key}`;
+}
+
+function labelValue(key: string): IndexFunc<Pod> {
+  return (pod) => {
+    const labels = pod.metadata?.labels;
+    // Own properties only: a pod without the label must not be filed under what `Object.prototype` holds.
+    if (!labels || !Object.hasOwn(labels, key)) return NO_VALUES as string[];
+    const value = labels[key];
+    return typeof value === "string" ? [value] : (NO_VALUES as string[]);
+  };
+}
+
+/** What the listing reads of the pod cache (an Informer, or its Store). */
+export interface IndexedPods {
+  readonly size: number;
+  list(): Pod[];
+  byIndex(indexName: string, value: string): Pod[];
+  addIndex(indexName: string, fn: IndexFunc<Pod>): void;
+  indexSize(indexName: string, value?: string): number;
+  indexValues(indexName: string): string[];
+}
+
+interface Listing {
+  count: number;
+  list: () => Pod[];
+}
+
+/** The pods of `set`'s namespace scope that its selector may select; a superset of those it does. */
+export function podsSelectableBy(pods: IndexedPods, set: SidecarSet): Pod[] {
+  const namespace = set.spec.namespace;
+  let best: Listing = namespace
+    ? { count: pods.indexSize(NAMESPACE_INDEX, namespace), list: () => pods.byIndex(NAMESPACE_INDEX, namespace) }
+    : { count: pods.size, list: () => pods.list() };
+  const selector = set.spec.selector;
+  const parsed = selector ? cachedSelector(selector) : undefined;
+  if (parsed?.ok) {
+    for (const requirement of parsed.requirements) {
+      const listing = labelListing(pods, requirement);
+      if (listing && listing.count < best.count) best = listing;
+    }
+  }
+  return best.list();
+}
+
+function labelListing(pods: IndexedPods, requirement: Requirement): Listing | undefined {
+  if (requirement.operator !== "In" && requirement.operator !== "Exists") return undefined;
+  const index = labelIndexName(requirement.key);
+  pods.addIndex(index, labelValue(requirement.key));
+  const values = requirement.operator === "In" ? [...new Set(requirement.values)] : undefined;
+  const count = values ? values.reduce((sum, v) => sum + pods.indexSize(index, v), 0) : pods.indexSize(index);
+  return {
+    count,
+    list: () => {
+      // A pod has one value per label: no pod is listed twice.
+      const out: Pod[] = [];
+      for (const value of values ?? pods.indexValues(index)) for (const pod of pods.byIndex(index, value)) out.push(pod);
+      return out;
+    },
+  };
+}
