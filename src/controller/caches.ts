@@ -18,7 +18,7 @@ import {
 import type { Informer } from "../kube/informer.js";
 import type { Logger } from "../observability/logger.js";
 import { trimPodForController } from "./pod-trim.js";
-import { podsSelectableBy } from "./scope-listing.js";
+import { LABEL_INDEX_IDLE_MS, LabelIndexes, podsSelectableBy } from "./scope-listing.js";
 import { IndexedSidecarSets } from "./sidecarset-lookup.js";
 
 export interface CacheOptions {
@@ -36,6 +36,9 @@ export class ManagerCaches extends InformerSet {
   readonly revisions: Informer<ControllerRevision>;
   /** The SidecarSets a pod event is checked against, filed by selector. */
   readonly sidecarSetLookup: IndexedSidecarSets;
+  /** The pod cache's label indexes for full plans (scope-listing.ts). */
+  private readonly labelIndexes: LabelIndexes;
+  private indexesCheckedAt = Date.now();
   /** Namespace labels by name; dropped on any Namespace event, rebuilt on the next read. */
   private namespaceLabelCache: Record<string, Record<string, string>> | undefined;
 
@@ -47,6 +50,7 @@ export class ManagerCaches extends InformerSet {
     this.namespaces = namespaceInformer(ctx);
     this.revisions = revisionInformer(ctx);
     this.sidecarSetLookup = new IndexedSidecarSets(this.sidecarSets);
+    this.labelIndexes = new LabelIndexes(this.pods);
     const forgetNamespaceLabels = () => (this.namespaceLabelCache = undefined);
     this.namespaces.addEventHandler({ add: forgetNamespaceLabels, update: forgetNamespaceLabels, delete: forgetNamespaceLabels });
     this.track({
@@ -88,7 +92,13 @@ export class ManagerCaches extends InformerSet {
    * labels its selector requires, found by label (scope-listing.ts).
    */
   podsInScope(set: SidecarSet): Pod[] {
-    return podsSelectableBy(this.pods, set);
+    const now = Date.now();
+    if (now - this.indexesCheckedAt >= LABEL_INDEX_IDLE_MS / 10) {
+      this.indexesCheckedAt = now;
+      const retired = this.labelIndexes.retireUnused();
+      if (retired.length) this.opts.logger?.debug({ indexes: retired }, "dropped pod label indexes no plan uses any more");
+    }
+    return podsSelectableBy(this.labelIndexes, set);
   }
 
   revisionList(): ControllerRevision[] {

@@ -185,6 +185,11 @@ export class Informer<T extends KubeObject> {
     this.store.addIndex(indexName, fn);
   }
 
+  /** See Store.removeIndex. */
+  removeIndex(indexName: string): void {
+    this.store.removeIndex(indexName);
+  }
+
   /** See Store.indexSize. */
   indexSize(indexName: string, value?: string): number {
     return this.store.indexSize(indexName, value);

@@ -88,6 +88,14 @@ export class Store<T extends KubeObject> {
     return this.indexFuncs.has(indexName);
   }
 
+  /** Drops an index added by addIndex (no reader looks objects up by it any more). */
+  removeIndex(indexName: string): void {
+    if (indexName === NAMESPACE_INDEX) throw new Error(`the "${NAMESPACE_INDEX}" index cannot be removed`);
+    this.indexFuncs.delete(indexName);
+    this.indexes.delete(indexName);
+    this.indexEntries.delete(indexName);
+  }
+
   /** How many objects an index holds under `value`, or under any value: a count without a list. */
   indexSize(indexName: string, value?: string): number {
     const index = this.indexOf(indexName);
