@@ -72,13 +72,22 @@ async function idealRollout(env: Environment, budget: number): Promise<void> {
       });
     }
   };
-  const recorder = await recordPodEvents(env.clients.kc, NAME, undefined, (_type, pod: Pod) => {
-    const name = pod.metadata?.name ?? "";
-    if (!inFlight.has(name) || specImage(pod) !== V2 || statusImage(pod) !== V2 || !isPodReady(pod)) return;
-    inFlight.delete(name);
-    if (++done === pods.length) finish();
-    pump();
-  });
+  const recorder = await recordPodEvents(
+    env.clients.kc,
+    NAME,
+    undefined,
+    (_type, pod: Pod) => {
+      const name = pod.metadata?.name ?? "";
+      if (!inFlight.has(name) || specImage(pod) !== V2 || statusImage(pod) !== V2 || !isPodReady(pod)) return;
+      inFlight.delete(name);
+      if (++done === pods.length) finish();
+      pump();
+    },
+    (error) => {
+      failure = new Error(`the pod watch driving the control ended after ${done} of ${pods.length} pods: ${String(error ?? "no error")}`);
+      finish();
+    },
+  );
   try {
     pump();
     await finished;

@@ -12,6 +12,7 @@ import { createMetrics } from "../../src/observability/metrics.js";
 export class MemoryApi {
   readonly watchers = new Map<string, (ev: WatchEvent<unknown>) => void>();
   writes = 0;
+  creates = 0;
   constructor(private readonly lists: Record<string, unknown[]>) {}
 
   client(): RawKubeClient {
@@ -22,7 +23,7 @@ export class MemoryApi {
         return new Promise<void>((resolve) => opts.signal?.addEventListener("abort", () => resolve(), { once: true }));
       },
       patch: async (_path: string, body: unknown) => (this.writes++, body),
-      create: async (_path: string, body: unknown) => (this.writes++, typeof body === "object" && body && "text" in body ? JSON.parse(String(body.text)) : body),
+      create: async (_path: string, body: unknown) => (this.writes++, this.creates++, typeof body === "object" && body && "text" in body ? JSON.parse(String(body.text)) : body),
       get: async () => ({}),
       delete: async () => ({}),
     } as unknown as RawKubeClient;

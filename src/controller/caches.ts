@@ -13,6 +13,7 @@ import {
   namespaceInformer,
   podInformer,
   revisionInformer,
+  REVISIONS_BY_SIDECARSET_INDEX,
   sidecarSetInformer,
 } from "../kube/cluster-informers.js";
 import type { Informer } from "../kube/informer.js";
@@ -69,6 +70,11 @@ export class ManagerCaches extends InformerSet {
     return this.sidecarSets.list();
   }
 
+  /** The names of the SidecarSets that are canaries of `base`. */
+  canaryNamesOf(base: string): readonly string[] {
+    return this.sidecarSetLookup.canaryNamesOf(base);
+  }
+
   sidecarSet(name: string): SidecarSet | undefined {
     return this.sidecarSets.get(name);
   }
@@ -101,7 +107,8 @@ export class ManagerCaches extends InformerSet {
     return podsSelectableBy(this.labelIndexes, set);
   }
 
-  revisionList(): ControllerRevision[] {
-    return this.revisions.list();
+  /** The ControllerRevisions labelled with the SidecarSet's name (its history, and any others claiming the name). */
+  revisionsLabelled(setName: string): ControllerRevision[] {
+    return this.revisions.byIndex(REVISIONS_BY_SIDECARSET_INDEX, setName);
   }
 }

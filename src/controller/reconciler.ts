@@ -6,7 +6,7 @@ import { defaultSidecarSet } from "../api/defaults.js";
 import { readProgressPolicy } from "../api/progress-policy.js";
 import { STORAGE_VERSION } from "../api/storage-version.js";
 import type { SidecarSet, SidecarSetStatus } from "../api/types.js";
-import { canaryNamesOf, podMatcherOf } from "../core/rollout/matching.js";
+import { podMatcherOf } from "../core/rollout/matching.js";
 import { planUpgrade, stopReasonText, type Plan, type PlanOptions } from "../core/rollout/plan.js";
 import { QuietPlanner } from "../core/rollout/quiet-plan.js";
 import { rolloutMilestone } from "../core/rollout/milestones.js";
@@ -29,6 +29,9 @@ import { RoundWriter } from "./round-writer.js";
 import { STATUS_WRITE_INTERVAL_MS, statusEqual, statusWriteIntervalMs } from "./status-writes.js";
 
 /** Hooks for metrics; every one optional so tests can leave them out. */
+
+/** The pod cache's journal is trimmed at most this often: it then holds up to a second of changes more. */
+const RELEASE_INTERVAL_MS = 1_000;
 export interface ReconcileMetrics {
   podsUpgraded?(sidecarSet: string, count: number): void;
   /** The status just computed, with the SidecarSet and its maxUnavailable as a pod count. */
@@ -89,6 +92,8 @@ export class SidecarSetReconciler {
 
   /** Per SidecarSet: its last quiet plan, carried forward over pod changes. */
   private readonly quietPlans = new Map<string, QuietPlanner>();
+  /** When the pod cache's journal was last trimmed (releaseChanges). */
+  private releasedAt = -Infinity;
 
   /** Per SidecarSet: the rollout milestone last announced, with the hash it was for. */
   private readonly announced = new Map<string, string>();
@@ -135,7 +140,7 @@ export class SidecarSetReconciler {
     let set = effectiveSidecarSet(cached);
     const now = this.now();
     const namespaceLabels = caches.allNamespaceLabels();
-    const canaryNames = canaryNamesOf(set, caches.sidecarSetList());
+    const canaryNames = caches.canaryNamesOf(name);
     // Looked at before planning, from the same cache: checked after the status
     // write's await instead, it could find writes the plan's older view of the
     // cache did not show, and the plan would pick pods already upgraded.
@@ -143,7 +148,7 @@ export class SidecarSetReconciler {
     // The plan reads no status, so it can come before the revision that the
     // upgrades record (status.latestRevision) is registered.
     const plan = this.plan(set, { now, namespaceLabels, canaryNames, nativeSidecarInPlaceUpgrade: this.deps.nativeSidecarInPlaceUpgrade === true });
-    const registered = await this.revisions.register(set, caches.revisionList(), () => plan.matched, log);
+    const registered = await this.revisions.register(set, caches.revisionsLabelled(name), () => plan.matched, log);
     set = { ...set, status: { ...(set.status ?? { matchedPods: 0, updatedPods: 0, readyPods: 0 }), ...registered } };
     const statusRetryMs = await this.writeStatus(set, plan, registered, now, log);
     this.announceMilestone(set, plan, registered.latestRevision);
@@ -199,6 +204,9 @@ export class SidecarSetReconciler {
    * can still be carried forward over: with none, it holds none of them.
    */
   private releaseChanges(nowMs: number): void {
+    // Each release asks every SidecarSet's quiet plan; once per plan, a round of 1,000 SidecarSets asked a million.
+    if (nowMs >= this.releasedAt && nowMs - this.releasedAt < RELEASE_INTERVAL_MS) return;
+    this.releasedAt = nowMs;
     const pods = this.deps.caches.pods;
     let oldest = pods.revision;
     for (const quiet of this.quietPlans.values()) {

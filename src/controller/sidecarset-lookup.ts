@@ -5,10 +5,11 @@
 // the selection rule alone), so a pod is tried only against those that may
 // select it. Status writes replace cached SidecarSets every second without
 // changing what they select: the index is made again only when a SidecarSet
-// comes, goes or changes its selection, and hands out the cache's current
-// objects.
+// comes, goes or changes its selection (or the base it is a canary of), and
+// hands out the cache's current objects.
 import type { Pod } from "../api/kube-types.js";
 import type { SidecarSet } from "../api/types.js";
+import { canaryBaseOf } from "../core/inject/canary.js";
 import { SelectionIndex, selectionFiling } from "../core/inject/selection-index.js";
 import type { SidecarSetLookup } from "../core/triggers.js";
 import type { EventHandlers } from "../kube/informer.js";
@@ -20,18 +21,23 @@ export interface SidecarSetSource {
   addEventHandler(handlers: EventHandlers<SidecarSet>): () => void;
 }
 
-/** Everything of a SidecarSet that decides which pods it selects. */
+/** Everything of a SidecarSet that decides which pods it selects, and whose canary it is. */
 function selectionOf(set: SidecarSet): string {
   const { selector, namespace, namespaceSelector } = set.spec;
-  return JSON.stringify([selector ?? null, namespace ?? null, namespaceSelector ?? null]);
+  return JSON.stringify([selector ?? null, namespace ?? null, namespaceSelector ?? null, canaryBaseOf(set) ?? null]);
 }
 
 export class IndexedSidecarSets implements SidecarSetLookup {
   private index: SelectionIndex | undefined;
+  /** Canary names by base name (canaryNamesOf over the whole cache), made with the index. */
+  private canaries: Map<string, string[]> | undefined;
   readonly unsubscribe: () => void;
 
   constructor(private readonly source: SidecarSetSource) {
-    const forget = () => (this.index = undefined);
+    const forget = () => {
+      this.index = undefined;
+      this.canaries = undefined;
+    };
     this.unsubscribe = source.addEventHandler({
       add: forget,
       update: (oldSet, newSet) => {
@@ -43,6 +49,22 @@ export class IndexedSidecarSets implements SidecarSetLookup {
 
   byName(name: string): SidecarSet | undefined {
     return this.source.get(name);
+  }
+
+  /** The names of the SidecarSets that are canaries of `base` (canaryNamesOf), without reading every SidecarSet. */
+  canaryNamesOf(base: string): readonly string[] {
+    if (!this.canaries) {
+      this.canaries = new Map();
+      for (const set of this.source.list()) {
+        const of = canaryBaseOf(set);
+        const name = set.metadata.name ?? "";
+        if (of === undefined || of === "" || of === name) continue;
+        const names = this.canaries.get(of);
+        if (names) names.push(name);
+        else this.canaries.set(of, [name]);
+      }
+    }
+    return this.canaries.get(base) ?? [];
   }
 
   selectionCandidates(pod: Pod): SidecarSet[] {

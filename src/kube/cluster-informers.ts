@@ -2,7 +2,7 @@
 // the controller side (each with its own caches, on its own event loop) watch
 // exactly the same collections with the same options.
 import type { ControllerRevision, Namespace, Pod } from "../api/kube-types.js";
-import { WHITELIST_CONFIGMAP } from "../api/keys.js";
+import { REVISION_SIDECARSET_NAME_LABEL, WHITELIST_CONFIGMAP } from "../api/keys.js";
 import { SIDECARSET_COLLECTION_PATH, sidecarSetFromStorage } from "../api/storage-version.js";
 import type { SidecarSet } from "../api/types.js";
 import type { RawKubeClient } from "./raw-client.js";
@@ -75,11 +75,21 @@ export function namespaceInformer(ctx: InformerContext): Informer<Namespace> {
   return new Informer<Namespace>({ name: "namespaces", source: rawListWatch(ctx.client, "/api/v1/namespaces"), ...common(ctx) });
 }
 
+/** The revisions index: by the SidecarSet name label, so a reconcile reads its own history, not every SidecarSet's. */
+export const REVISIONS_BY_SIDECARSET_INDEX = "sidecarset";
+
 /** ControllerRevisions of the manager namespace (SidecarSet revisions). */
 export function revisionInformer(ctx: InformerContext): Informer<ControllerRevision> {
   return new Informer<ControllerRevision>({
     name: "controllerrevisions",
     source: rawListWatch(ctx.client, managerNamespacePath(ctx, "controllerrevisions", "/apis/apps/v1")),
+    indexers: {
+      [REVISIONS_BY_SIDECARSET_INDEX]: (r) => {
+        const labels = r.metadata?.labels;
+        const name = labels && Object.hasOwn(labels, REVISION_SIDECARSET_NAME_LABEL) ? labels[REVISION_SIDECARSET_NAME_LABEL] : undefined;
+        return typeof name === "string" ? [name] : [];
+      },
+    },
     ...common(ctx),
   });
 }

@@ -242,6 +242,8 @@ export async function recordPodEvents(
   fieldSelector?: string,
   /** Also called with each event as it arrives, e.g. to check an invariant at every instant. */
   onEvent?: (type: string, pod: Pod) => void,
+  /** Called when the watch ends before stop (it is not resumed): a caller waiting on events would wait for ever. */
+  onEnd?: (error: unknown) => void,
 ): Promise<PodRecorder> {
   const events: PodRecorder["events"] = [];
   let failure: unknown;
@@ -252,11 +254,16 @@ export async function recordPodEvents(
       events.push({ type, pod: obj as Pod });
       onEvent?.(type, obj as Pod);
     },
-    (err) => { failure = err; },
+    (err) => {
+      failure = err;
+      if (!stopped) onEnd?.(err);
+    },
   );
+  let stopped = false;
   return {
     events,
     stop: () => {
+      stopped = true;
       controller.abort();
       if (failure && (failure as Error).name !== "AbortError") throw new Error(`pod watch failed: ${(failure as Error).message}`);
     },

@@ -31,9 +31,10 @@ export function fakeReconcilerWorld(initial: SidecarSet, pods: Pod[]): FakeRecon
   const caches = {
     sidecarSet: (name: string) => (name === SET ? set : undefined),
     sidecarSetList: () => [set],
+    canaryNamesOf: () => [],
     allNamespaceLabels: () => ({}),
     podsInScope: () => store.list(),
-    revisionList: () => revisions,
+    revisionsLabelled: () => revisions,
     pods: store,
   } as unknown as ManagerCaches;
   const client = {

@@ -1,13 +1,16 @@
 // The controller's SidecarSet lookup for pod events
 // (src/controller/sidecarset-lookup.ts): the SidecarSets selecting a pod are
 // what trying every one gives, through selector changes, and they are the
-// cache's current objects.
+// cache's current objects; the canaries of a base are what reading every one
+// finds.
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import fc from "fast-check";
+import { CANARY_ANNOTATION, CANARY_BASE_ANNOTATION } from "../../../src/api/keys.js";
 import type { LabelSelector } from "../../../src/api/kube-types.js";
 import type { SidecarSet } from "../../../src/api/types.js";
 import { IndexedSidecarSets } from "../../../src/controller/sidecarset-lookup.js";
+import { canaryNamesOf } from "../../../src/core/rollout/matching.js";
 import { lookupOf, selectingSidecarSets } from "../../../src/core/triggers.js";
 import type { EventHandlers } from "../../../src/kube/informer.js";
 import { pod, sidecar, sidecarSet } from "../core/inject/fixtures.js";
@@ -45,6 +48,18 @@ class FakeSidecarSetCache {
 }
 
 type SetSpec = typeof setArb extends fc.Arbitrary<infer T> ? T : never;
+type Change<T> = { put: T } | { remove: string };
+
+/** Runs `check` on the cache as it is, then after each change. */
+function checkAfterEach<T>(cache: FakeSidecarSetCache, changes: readonly Change<T>[], toSet: (spec: T) => SidecarSet, check: () => void): void {
+  check();
+  for (const c of changes) {
+    if ("put" in c) cache.put(toSet(c.put));
+    else cache.remove(c.remove);
+    check();
+  }
+}
+
 const names = (sets: readonly SidecarSet[]) => sets.map((s) => s.metadata.name).sort();
 const selecting = (selector: LabelSelector) => sidecarSet("x", { containers: [sidecar("s")], selector });
 
@@ -85,13 +100,33 @@ test("property: the SidecarSets selecting a pod are those trying every one gives
       p.metadata!.labels = labels as Record<string, string>;
       const check = () =>
         assert.deepEqual(names(selectingSidecarSets(p, lookup, namespaceLabels)), names(selectingSidecarSets(p, lookupOf(cache.list()), namespaceLabels)));
-      check();
-      for (const c of changes) {
-        if ("put" in c) cache.put(toSet(c.put));
-        else cache.remove(c.remove);
-        check();
-      }
+      checkAfterEach(cache, changes, toSet, check);
     }),
     { numRuns: 3000 },
+  );
+});
+
+test("property: the canaries of a base are those reading every SidecarSet finds, after any changes", () => {
+  const NAMES = ["a", "b", "c", "d"];
+  const spec = fc.record({ name: fc.constantFrom(...NAMES), canary: fc.boolean(), base: fc.constantFrom(...NAMES, "") });
+  const toSet = (s: { name: string; canary: boolean; base: string }): SidecarSet => ({
+    ...selecting({ matchLabels: { app: "web" } }),
+    metadata: { name: s.name, annotations: { [CANARY_ANNOTATION]: String(s.canary), [CANARY_BASE_ANNOTATION]: s.base } },
+  });
+  const change = fc.oneof(spec.map((s) => ({ put: s })), fc.constantFrom(...NAMES).map((name) => ({ remove: name })));
+  fc.assert(
+    fc.property(fc.array(spec, { maxLength: 6 }), fc.array(change, { maxLength: 5 }), (initial, changes) => {
+      const cache = new FakeSidecarSetCache();
+      for (const s of initial) cache.put(toSet(s));
+      const lookup = new IndexedSidecarSets(cache);
+      const check = () => {
+        for (const base of NAMES) {
+          const set = cache.get(base) ?? toSet({ name: base, canary: false, base: "" });
+          assert.deepEqual([...lookup.canaryNamesOf(base)].sort(), canaryNamesOf(set, cache.list()).sort(), base);
+        }
+      };
+      checkAfterEach(cache, changes, toSet, check);
+    }),
+    { numRuns: 2000 },
   );
 });
