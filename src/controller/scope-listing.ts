@@ -12,23 +12,11 @@ import type { Pod } from "../api/kube-types.js";
 import type { SidecarSet } from "../api/types.js";
 import { cachedSelector } from "../core/inject/selector-cache.js";
 import type { Requirement } from "../core/selector.js";
-import { NAMESPACE_INDEX, type IndexFunc } from "../kube/store.js";
-
-const NO_VALUES: readonly string[] = Object.freeze([]);
+import { labelIndexFunc, NAMESPACE_INDEX, type IndexFunc } from "../kube/store.js";
 
 /** The pod cache's index of one label key's values. */
 export function labelIndexName(key: string): string {
   return `label:${key}`;
-}
-
-function labelValue(key: string): IndexFunc<Pod> {
-  return (pod) => {
-    const labels = pod.metadata?.labels;
-    // Own properties only: a pod without the label must not be filed under what `Object.prototype` holds.
-    if (!labels || !Object.hasOwn(labels, key)) return NO_VALUES as string[];
-    const value = labels[key];
-    return typeof value === "string" ? [value] : (NO_VALUES as string[]);
-  };
 }
 
 /** What the listing reads of the pod cache (an Informer, or its Store). */
@@ -62,7 +50,7 @@ export class LabelIndexes {
   /** The index of `key`'s values, made now if there is none. */
   use(key: string): string {
     const name = labelIndexName(key);
-    if (!this.lastUsed.has(name)) this.pods.addIndex(name, labelValue(key));
+    if (!this.lastUsed.has(name)) this.pods.addIndex(name, labelIndexFunc<Pod>(key));
     this.lastUsed.set(name, this.now());
     return name;
   }

@@ -11,6 +11,7 @@ import type { Pod } from "../api/kube-types.js";
 import type { SidecarSet } from "../api/types.js";
 import { canaryBaseOf } from "../core/inject/canary.js";
 import { SelectionIndex, selectionFiling } from "../core/inject/selection-index.js";
+import { canaryNamesByBase } from "../core/rollout/matching.js";
 import type { SidecarSetLookup } from "../core/triggers.js";
 import type { EventHandlers } from "../kube/informer.js";
 
@@ -53,17 +54,7 @@ export class IndexedSidecarSets implements SidecarSetLookup {
 
   /** The names of the SidecarSets that are canaries of `base` (canaryNamesOf), without reading every SidecarSet. */
   canaryNamesOf(base: string): readonly string[] {
-    if (!this.canaries) {
-      this.canaries = new Map();
-      for (const set of this.source.list()) {
-        const of = canaryBaseOf(set);
-        const name = set.metadata.name ?? "";
-        if (of === undefined || of === "" || of === name) continue;
-        const names = this.canaries.get(of);
-        if (names) names.push(name);
-        else this.canaries.set(of, [name]);
-      }
-    }
+    this.canaries ??= canaryNamesByBase(this.source.list());
     return this.canaries.get(base) ?? [];
   }
 

@@ -7,6 +7,7 @@ import { SIDECARSET_COLLECTION_PATH, sidecarSetFromStorage } from "../api/storag
 import type { SidecarSet } from "../api/types.js";
 import type { RawKubeClient } from "./raw-client.js";
 import { Informer, rawListWatch, type InformerOptions } from "./informer.js";
+import { labelIndexFunc } from "./store.js";
 import type { Logger } from "pino";
 
 export interface ConfigMap {
@@ -83,13 +84,7 @@ export function revisionInformer(ctx: InformerContext): Informer<ControllerRevis
   return new Informer<ControllerRevision>({
     name: "controllerrevisions",
     source: rawListWatch(ctx.client, managerNamespacePath(ctx, "controllerrevisions", "/apis/apps/v1")),
-    indexers: {
-      [REVISIONS_BY_SIDECARSET_INDEX]: (r) => {
-        const labels = r.metadata?.labels;
-        const name = labels && Object.hasOwn(labels, REVISION_SIDECARSET_NAME_LABEL) ? labels[REVISION_SIDECARSET_NAME_LABEL] : undefined;
-        return typeof name === "string" ? [name] : [];
-      },
-    },
+    indexers: { [REVISIONS_BY_SIDECARSET_INDEX]: labelIndexFunc(REVISION_SIDECARSET_NAME_LABEL) },
     ...common(ctx),
   });
 }

@@ -5,6 +5,7 @@
 export interface KubeObjectMeta {
   name?: string;
   namespace?: string;
+  labels?: Record<string, string>;
   resourceVersion?: string;
   uid?: string;
   managedFields?: unknown;
@@ -18,6 +19,21 @@ export interface KubeObject {
 export type IndexFunc<T> = (obj: T) => string[];
 
 export const NAMESPACE_INDEX = "namespace";
+
+const NO_VALUES: readonly string[] = Object.freeze([]);
+
+/**
+ * Files each object under its value of label `key`. Own properties only: an
+ * object without the label is not filed under what `Object.prototype` holds.
+ */
+export function labelIndexFunc<T extends KubeObject>(key: string): IndexFunc<T> {
+  return (obj) => {
+    const labels = obj.metadata?.labels;
+    if (!labels || !Object.hasOwn(labels, key)) return NO_VALUES as string[];
+    const value = labels[key];
+    return typeof value === "string" ? [value] : (NO_VALUES as string[]);
+  };
+}
 
 export function objectKey(obj: KubeObject): string {
   const name = obj.metadata?.name ?? "";

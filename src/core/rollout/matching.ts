@@ -119,15 +119,24 @@ export function podMatcherOf(set: SidecarSet, namespaceLabels: NamespaceLabels =
   return (pod) => isSelected(pod) && carriesSidecarSet(pod, set);
 }
 
-/** S is a canary of `base` when it says so with both annotations. */
-export function isCanaryOf(candidate: SidecarSet, base: string): boolean {
-  return base !== "" && canaryBaseOf(candidate) === base;
-}
-
 /** Names of the canary SidecarSets whose base is `set`. */
 export function canaryNamesOf(set: SidecarSet, all: readonly SidecarSet[]): string[] {
-  const name = set.metadata.name ?? "";
-  return all.filter((s) => s.metadata.name !== name && isCanaryOf(s, name)).map((s) => s.metadata.name ?? "");
+  return canaryNamesByBase(all).get(set.metadata.name ?? "") ?? [];
+}
+
+/** `canaryNamesOf` for every base at once: canary names by base name, in the order of `all`. */
+export function canaryNamesByBase(all: readonly SidecarSet[]): Map<string, string[]> {
+  const byBase = new Map<string, string[]>();
+  for (const s of all) {
+    const base = canaryBaseOf(s);
+    const name = s.metadata.name ?? "";
+    // A SidecarSet naming itself as its base is no canary.
+    if (base === undefined || base === name) continue;
+    const names = byBase.get(base);
+    if (names) names.push(name);
+    else byBase.set(base, [name]);
+  }
+  return byBase;
 }
 
 /**
