@@ -28,10 +28,10 @@ import { sidecarSetRef } from "./object-refs.js";
 import { RoundWriter } from "./round-writer.js";
 import { STATUS_WRITE_INTERVAL_MS, statusEqual, statusWriteIntervalMs } from "./status-writes.js";
 
-/** Hooks for metrics; every one optional so tests can leave them out. */
-
 /** The pod cache's journal is trimmed at most this often: it then holds up to a second of changes more. */
 const RELEASE_INTERVAL_MS = 1_000;
+
+/** Hooks for metrics; every one optional so tests can leave them out. */
 export interface ReconcileMetrics {
   podsUpgraded?(sidecarSet: string, count: number): void;
   /** The status just computed, with the SidecarSet and its maxUnavailable as a pod count. */

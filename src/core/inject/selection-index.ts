@@ -90,10 +90,7 @@ function injectionFiling(set: SidecarSet): Filing {
   const spec = set.spec;
   if (spec.injectionStrategy?.paused) return NEVER;
   if (spec.namespaceSelector && !cachedSelector(spec.namespaceSelector).ok) return ALWAYS;
-  if (isEmptySelector(spec.selector)) return NEVER;
-  const selector = cachedSelector(spec.selector!);
-  if (!selector.ok) return ALWAYS;
-  return narrowestRequirement(selector.requirements) ?? ALWAYS;
+  return filingBySelector(set, ALWAYS);
 }
 
 /**
@@ -101,9 +98,14 @@ function injectionFiling(set: SidecarSet): Filing {
  * selector selects no pod, paused or not.
  */
 export function selectionFiling(set: SidecarSet): Filing {
+  return filingBySelector(set, NEVER);
+}
+
+/** By the selector's narrowest requirement; an empty selector concerns no pod, one that does not parse `unparseable`. */
+function filingBySelector(set: SidecarSet, unparseable: Filing): Filing {
   if (isEmptySelector(set.spec.selector)) return NEVER;
   const selector = cachedSelector(set.spec.selector!);
-  if (!selector.ok) return NEVER;
+  if (!selector.ok) return unparseable;
   return narrowestRequirement(selector.requirements) ?? ALWAYS;
 }
 
