@@ -8,7 +8,6 @@
 //   npm run bench:cluster -- footprint [--pods 1000,10000] [--manager-flag=F …]
 import { managerFlagArgs } from "../support/manager-flag-args.js";
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { join } from "node:path";
 import { ensureShippedBuild } from "../support/shipped-build.js";
 import { performance } from "node:perf_hooks";
 import { managerFlags, REPO_ROOT, startEnvironment, type Environment } from "../../test/support/environment.js";

@@ -1,6 +1,6 @@
 // The controller benchmarks' API server: a RawKubeClient over in-memory
-// lists that keeps each watch's callback so the bench can push events and
-// answers writes at once, and the real controller over informers fed by it.
+// lists that keeps each watch's callback so the bench can push events,
+// answers writes at once and shows what it created to the watch of its collection, and the real controller over informers fed by it.
 import { performance } from "node:perf_hooks";
 import { ManagerCaches } from "../../src/controller/caches.js";
 import { SidecarSetController } from "../../src/controller/controller.js";
@@ -13,6 +13,7 @@ export class MemoryApi {
   readonly watchers = new Map<string, (ev: WatchEvent<unknown>) => void>();
   writes = 0;
   creates = 0;
+  private nextResourceVersion = 50_000_000;
   constructor(private readonly lists: Record<string, unknown[]>) {}
 
   client(): RawKubeClient {
@@ -23,7 +24,15 @@ export class MemoryApi {
         return new Promise<void>((resolve) => opts.signal?.addEventListener("abort", () => resolve(), { once: true }));
       },
       patch: async (_path: string, body: unknown) => (this.writes++, body),
-      create: async (_path: string, body: unknown) => (this.writes++, this.creates++, typeof body === "object" && body && "text" in body ? JSON.parse(String(body.text)) : body),
+      create: async (path: string, body: unknown) => {
+        this.writes++;
+        this.creates++;
+        const created = (typeof body === "object" && body && "text" in body ? JSON.parse(String(body.text)) : body) as { metadata?: Record<string, unknown> };
+        created.metadata = { ...created.metadata, uid: `created-${this.creates}`, resourceVersion: String(this.nextResourceVersion++) };
+        // As from an API server: the creator's own watch shows what it created, so the next reconcile finds it.
+        this.watchers.get(path)?.({ type: "ADDED", object: created });
+        return created;
+      },
       get: async () => ({}),
       delete: async () => ({}),
     } as unknown as RawKubeClient;

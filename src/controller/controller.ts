@@ -19,9 +19,8 @@ import { errorFields, type Logger } from "../observability/logger.js";
 import {
   forgetSidecarSet,
   observeReconcile,
-  setKruiseSidecarSetState,
+  reportSidecarSetStatus,
   setProgressVerdict,
-  setSidecarSetStatus,
   workqueueMetrics,
   type KruiseSidecarSetState,
   type ManagerMetrics,
@@ -90,17 +89,18 @@ export class SidecarSetController {
         ? {
             metrics: {
               podsUpgraded: (s, n) => metrics.podsUpgraded.inc({ sidecarset: s }, n),
-              status: (set, st, maxUnavailable) => {
-                const name = set.metadata.name ?? "";
-                setSidecarSetStatus(metrics, name, {
-                  matchedPods: st.matchedPods,
-                  updatedPods: st.updatedPods,
-                  readyPods: st.readyPods,
-                  updatedReadyPods: st.updatedReadyPods ?? 0,
-                  notInjectedPods: st.notInjectedPods ?? 0,
-                });
-                setKruiseSidecarSetState(metrics, kruiseStateOf(set, st, maxUnavailable));
-              },
+              status: (set, st, maxUnavailable) =>
+                reportSidecarSetStatus(
+                  metrics,
+                  {
+                    matchedPods: st.matchedPods,
+                    updatedPods: st.updatedPods,
+                    readyPods: st.readyPods,
+                    updatedReadyPods: st.updatedReadyPods ?? 0,
+                    notInjectedPods: st.notInjectedPods ?? 0,
+                  },
+                  kruiseStateOf(set, st, maxUnavailable),
+                ),
               forget: (s) => forgetSidecarSet(metrics, s),
               progress: (s, verdict) => setProgressVerdict(metrics, s, verdict),
             },

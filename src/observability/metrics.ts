@@ -66,6 +66,11 @@ export interface KruiseStateGauges {
   strategyType: Gauge<"namespace" | "sidecarset" | "strategy_type">;
   /** Per SidecarSet, the label values of the series that carry a value as a label (to drop them when it changes). */
   valueLabels: Map<string, { partition?: string; strategyType: string }>;
+  /**
+   * Per SidecarSet, the values its status series (ours and these) were last set to: a reconcile changes few
+   * of them, and each set validates and hashes its labels.
+   */
+  reported: Map<string, { counts: SidecarSetStatusCounts; state: KruiseSidecarSetState }>;
 }
 
 /** What kruise-state-metrics reports of one SidecarSet. */
@@ -143,6 +148,7 @@ export function createMetrics(opts: MetricsOptions = {}): ManagerMetrics {
       partition: gauge("kruise_sidecarset_spec_strategy_partition", "Desired number or percent of Pods in old revisions.", ["namespace", "sidecarset", "partition"]),
       strategyType: gauge("kruise_sidecarset_spec_strategy_type", "The type of updateStrategy.", ["namespace", "sidecarset", "strategy_type"]),
       valueLabels: new Map(),
+      reported: new Map(),
     },
   };
 }
@@ -198,6 +204,46 @@ export function observeWebhook(m: ManagerMetrics, webhook: string, code: number,
   m.webhookRequests.inc({ webhook, code: String(code) });
 }
 
+/** Our status series, each with the count it reports. */
+const STATUS_SERIES = [
+  ["statusMatched", "matchedPods"],
+  ["statusUpdated", "updatedPods"],
+  ["statusReady", "readyPods"],
+  ["statusUpdatedReady", "updatedReadyPods"],
+  ["statusNotInjected", "notInjectedPods"],
+] as const;
+
+/** kruise-state-metrics' series whose value is a number of the state (the label-valued ones aside). */
+const KRUISE_VALUE_SERIES = [
+  ["matched", "matchedPods"],
+  ["updated", "updatedPods"],
+  ["ready", "readyPods"],
+  ["updatedReady", "updatedReadyPods"],
+  ["observedGeneration", "observedGeneration"],
+  ["generation", "generation"],
+  ["maxUnavailable", "maxUnavailable"],
+] as const;
+
+/**
+ * Sets one SidecarSet's status series, ours and kruise-state-metrics', as
+ * setSidecarSetStatus and setKruiseSidecarSetState do, setting only those
+ * whose value changed since the last report.
+ */
+export function reportSidecarSetStatus(m: ManagerMetrics, counts: SidecarSetStatusCounts, state: KruiseSidecarSetState): void {
+  const k = m.kruise;
+  const last = k.reported.get(state.name);
+  k.reported.set(state.name, { counts: { ...counts }, state: { ...state } });
+  if (!last || last.state.created !== state.created || last.state.partition !== state.partition || last.state.strategyType !== state.strategyType) {
+    setSidecarSetStatus(m, state.name, counts);
+    setKruiseSidecarSetState(m, state);
+    return;
+  }
+  const labels = { sidecarset: state.name };
+  for (const [series, field] of STATUS_SERIES) if (counts[field] !== last.counts[field]) m[series].set(labels, counts[field]);
+  const kruiseLabels = { namespace: "", sidecarset: state.name };
+  for (const [series, field] of KRUISE_VALUE_SERIES) if (state[field] !== last.state[field]) k[series].set(kruiseLabels, state[field]);
+}
+
 export function setSidecarSetStatus(m: ManagerMetrics, sidecarset: string, s: SidecarSetStatusCounts): void {
   const labels = { sidecarset };
   m.statusMatched.set(labels, s.matchedPods);
@@ -234,4 +280,5 @@ export function forgetSidecarSet(m: ManagerMetrics, sidecarset: string): void {
   if (previous?.partition !== undefined) k.partition.remove({ ...kruiseLabels, partition: previous.partition });
   if (previous) k.strategyType.remove({ ...kruiseLabels, strategy_type: previous.strategyType });
   k.valueLabels.delete(sidecarset);
+  k.reported.delete(sidecarset);
 }

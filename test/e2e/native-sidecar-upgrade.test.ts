@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { Pod } from "../../src/api/kube-types.js";
-import { applyYaml, useEnvironment, waitFor } from "../support/environment.js";
+import { applyYaml, useEnvironment } from "../support/environment.js";
 import { createNamespace, isPodReady, KubeRequestError, recordPodEvents } from "../support/kube.js";
 import { activePods, awaitTwoReconciles, deploymentManifest, podName, waitForAppPods, waitForStatus } from "../support/rollout.js";
 import { patchSidecarSet, postSidecarSet, sidecarSetObject, waitForObserved } from "../support/sidecarsets.js";

@@ -229,71 +229,98 @@ export interface SelectionOptions {
 export function selectPods(set: SidecarSet, pods: readonly Pod[], opts: SelectionOptions = {}): Selection {
   const isSelected = podSelectorOf(set, opts.namespaceLabels);
   const canaries = opts.canaryNames ?? [];
-  const onMatched = opts.onMatched;
-  const memo = opts.memo;
   const flagsOf = (pod: Pod): number => {
     if (!isSelected(pod)) return 0;
     if (carriesSidecarSet(pod, set)) return SELECTED | MATCHED;
     return carriesCanary(pod, canaries) ? SELECTED | CARRIES_CANARY : SELECTED;
   };
-  const selected: Pod[] = [];
-  let matched: Pod[] = [];
-  let notInjected: Pod[] = [];
-  // Per selected pod: its slot when matched (-1 otherwise), and its flags.
-  const slotOf = new Int32Array(pods.length);
-  const selectedFlags = new Uint8Array(pods.length);
-  let slots = 0;
-  let sorted = true;
+  const read: ListingRead = {
+    selected: [],
+    matched: [],
+    notInjected: [],
+    slotOf: new Int32Array(pods.length),
+    flags: new Uint8Array(pods.length),
+    slots: 0,
+    sorted: true,
+  };
+  readListing(pods, flagsOf, opts, read);
+  if (read.sorted) return { selected: read.selected, matched: read.matched, notInjected: read.notInjected, slots: null };
+
+  const namespaces = read.selected.map(podNamespace);
+  const names = read.selected.map(podName);
+  const order = Array.from(read.selected, (_, i) => i);
+  order.sort((a, b) => compareStrings(namespaces[a]!, namespaces[b]!) || compareStrings(names[a]!, names[b]!));
+  const out: Selection = { selected: new Array(read.selected.length), matched: [], notInjected: [], slots: new Int32Array(read.slots) };
+  placeInOrder(order, read, out);
+  return out;
+}
+
+/*
+ * The loops over pods live in functions that end with their loop. V8 caches
+ * the code it optimizes in the middle of a long loop (a full plan's) and
+ * enters it again on later calls; code after the loop that had not run when
+ * it was made sends every later call back to the interpreter (a carried-forward
+ * plan of one pod took 10 to 20 times as long). Results are kept in the
+ * caller's object from inside the loop for that reason.
+ */
+
+/** What reading a listing found; while `sorted`, the lists are final. */
+interface ListingRead {
+  selected: Pod[];
+  matched: Pod[];
+  notInjected: Pod[];
+  /** Per selected pod: its slot when matched (-1 otherwise), and its flags. */
+  slotOf: Int32Array;
+  flags: Uint8Array;
+  slots: number;
+  sorted: boolean;
+}
+
+function readListing(pods: readonly Pod[], flagsOf: (pod: Pod) => number, opts: SelectionOptions, read: ListingRead): void {
+  const { memo, onMatched } = opts;
   let lastNamespace = "";
   let lastName = "";
   for (const pod of pods) {
     const flags = memo ? memo.selectionOf(pod, flagsOf) : flagsOf(pod);
     if (flags === 0) continue;
-    if (sorted) {
+    if (read.sorted) {
       const namespace = podNamespace(pod);
       const podname = podName(pod);
       // Neighbours mostly share the namespace: one equality test, not two comparisons.
       const order = lastNamespace === namespace ? compareStrings(lastName, podname) : compareStrings(lastNamespace, namespace);
-      if (selected.length > 0 && order > 0) sorted = false;
+      if (read.selected.length > 0 && order > 0) read.sorted = false;
       lastNamespace = namespace;
       lastName = podname;
     }
     let slot = -1;
     if (flags & MATCHED) {
-      slot = slots++;
+      slot = read.slots++;
       onMatched?.(pod, slot);
     }
-    slotOf[selected.length] = slot;
-    selectedFlags[selected.length] = flags;
-    selected.push(pod);
+    read.slotOf[read.selected.length] = slot;
+    read.flags[read.selected.length] = flags;
+    read.selected.push(pod);
     // While the listing is sorted (the API server lists in key order), every
     // pod lands in its final place at once.
-    if (!sorted) continue;
-    if (slot >= 0) matched.push(pod);
-    else if (!(flags & CARRIES_CANARY)) notInjected.push(pod);
+    if (!read.sorted) continue;
+    if (slot >= 0) read.matched.push(pod);
+    else if (!(flags & CARRIES_CANARY)) read.notInjected.push(pod);
   }
-  if (sorted) return { selected, matched, notInjected, slots: null };
+}
 
-  const namespaces = selected.map(podNamespace);
-  const names = selected.map(podName);
-  const order = Array.from(selected, (_, i) => i);
-  order.sort((a, b) => compareStrings(namespaces[a]!, namespaces[b]!) || compareStrings(names[a]!, names[b]!));
-  const ordered: Pod[] = new Array(selected.length);
-  const matchedSlots = new Int32Array(slots);
-  matched = [];
-  notInjected = [];
+/** Puts the selected pods of `read` into `out` in `order`; `out.slots` maps the matched ones to their slots. */
+function placeInOrder(order: readonly number[], read: ListingRead, out: Selection): void {
   for (let k = 0; k < order.length; k++) {
     const i = order[k]!;
-    const pod = selected[i]!;
-    ordered[k] = pod;
-    if (slotOf[i]! >= 0) {
-      matchedSlots[matched.length] = slotOf[i]!;
-      matched.push(pod);
-    } else if (!(selectedFlags[i]! & CARRIES_CANARY)) {
-      notInjected.push(pod);
+    const pod = read.selected[i]!;
+    out.selected[k] = pod;
+    if (read.slotOf[i]! >= 0) {
+      out.slots![out.matched.length] = read.slotOf[i]!;
+      out.matched.push(pod);
+    } else if (!(read.flags[i]! & CARRIES_CANARY)) {
+      out.notInjected.push(pod);
     }
   }
-  return { selected: ordered, matched, notInjected, slots: matchedSlots };
 }
 
 function carriesCanary(pod: Pod, canaries: readonly string[]): boolean {

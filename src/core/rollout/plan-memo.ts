@@ -48,12 +48,17 @@ export interface PlanInputs {
 /**
  * One SidecarSet's memory of pods between plans. Pass the same memo to every
  * `planUpgrade` of that SidecarSet; it forgets everything by itself when the
- * SidecarSet or the other inputs change.
+ * SidecarSet or the other inputs change. Like pods, a SidecarSet object is
+ * taken as unchanged while it is the same object: change a copy.
  */
 export class PlanMemo {
   /** Rises each time the memo forgets everything (what it knew no longer holds). */
   generation = 0;
   private context: string | undefined;
+  /** The inputs `context` was last computed from. */
+  private contextSet: SidecarSet | undefined;
+  private contextCanaries: readonly string[] = [];
+  private contextNative = false;
   private namespaceLabels: NamespaceLabels | undefined;
   private entries = new WeakMap<Pod, Entry>();
   /** Upgrade facts for the progress deadline, only of pods it judged (updated ones, while it is on). */
@@ -68,6 +73,15 @@ export class PlanMemo {
    * identity, as a cache hands out the same object until a Namespace changes.
    */
   begin(set: SidecarSet, inputs: PlanInputs): void {
+    // The same SidecarSet object and inputs need no new context text: a
+    // reconcile carrying its plan forward begins three times.
+    const canaryNames = inputs.canaryNames ?? [];
+    const native = inputs.nativeSidecarInPlaceUpgrade === true;
+    const namespaceLabels = set.spec.namespaceSelector ? inputs.namespaceLabels : undefined;
+    if (set === this.contextSet && native === this.contextNative && sameNames(canaryNames, this.contextCanaries) && namespaceLabels === this.namespaceLabels) return;
+    this.contextSet = set;
+    this.contextNative = native;
+    this.contextCanaries = canaryNames;
     const annotations = set.metadata.annotations ?? {};
     const context = JSON.stringify([
       set.metadata.name,
@@ -75,12 +89,11 @@ export class PlanMemo {
       annotations[SIDECARSET_HASH_ANNOTATION],
       annotations[SIDECARSET_HASH_WITHOUT_IMAGE_ANNOTATION],
       set.spec,
-      inputs.canaryNames ?? [],
-      inputs.nativeSidecarInPlaceUpgrade === true,
+      canaryNames,
+      native,
     ]);
     // Without a namespaceSelector the namespace labels decide nothing: a
     // Namespace being labelled then costs no re-read of every pod.
-    const namespaceLabels = set.spec.namespaceSelector ? inputs.namespaceLabels : undefined;
     if (context === this.context && namespaceLabels === this.namespaceLabels) return;
     this.context = context;
     this.namespaceLabels = namespaceLabels;
@@ -139,4 +152,11 @@ export class PlanMemo {
 interface Entry {
   flags: number;
   facts: RememberedFacts | undefined;
+}
+
+function sameNames(a: readonly string[], b: readonly string[]): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }

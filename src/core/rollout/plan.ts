@@ -4,7 +4,7 @@
 import type { FieldError } from "../../api/errors.js";
 import type { Pod } from "../../api/kube-types.js";
 import { formatTimestamp } from "../../api/pod-records.js";
-import { readProgressPolicy } from "../../api/progress-policy.js";
+import { readProgressPolicy, type ProgressPolicy } from "../../api/progress-policy.js";
 import type { SidecarSet } from "../../api/types.js";
 import { isNotUpgradable, nativeSidecarImageChanged, updateSelectorOf } from "./candidates.js";
 import { podKey, selectPods, sidecarPodContainerNames, type NamespaceLabels } from "./matching.js";
@@ -13,7 +13,7 @@ import { orderKeysOfWaiting, upgradeOrderOfRanks } from "./order.js";
 import { isFieldError, parseIntOrPercent, partitionCount, upgradableUnderPartition, type IntOrPercent } from "./partition.js";
 import type { PlanMemo } from "./plan-memo.js";
 import { CANDIDATE_STATES, PodFacts, WAITING } from "./pod-facts.js";
-import { judgeUpgrade, ProgressTally, upgradeFactsOf, type ProgressVerdict, type UpgradeFacts } from "./progress-deadline.js";
+import { judgeUpgrade, ProgressTally, upgradeFactsOf, type ProgressVerdict, type UpgradeFacts, type UpgradeHealth } from "./progress-deadline.js";
 import { tallyFacts, updatedButUnavailable, type RolloutStatus } from "./status.js";
 
 const NOT_UPGRADABLE = CANDIDATE_STATES.indexOf("not-upgradable");
@@ -142,10 +142,40 @@ export function stopReasonText(reason: StopReason): string {
   return STOP_REASONS[reason];
 }
 
-/** Plans one round of S's rollout over `pods` (all pods the SidecarSet may see). */
-export function planUpgrade(set: SidecarSet, pods: readonly Pod[], opts: PlanOptions): Plan {
-  const strategy = set.spec.updateStrategy ?? {};
-  const parsed = readStrategy(set);
+/** What a plan sums over the pods it is given; a plan's sums over pods A and B are A's plus B's. */
+export interface PodTally {
+  status: RolloutStatus;
+  /** Pods mid hot-upgrade. */
+  flips: number;
+  /** Updated pods that are not consistent or not ready. */
+  unavailable: number;
+  /** Pods the progress deadline judges, and those of them not healthy (0 when S has no deadline). */
+  tracked: number;
+  unsettled: number;
+}
+
+/**
+ * The sums of a survey, kept in one object from inside the loop: a loop over
+ * pods ends its function (see readListing in matching.ts for why).
+ */
+interface Sums {
+  status: RolloutStatus;
+  unavailable: number;
+  waitingCount: number;
+  flip: Pod[];
+  notUpgradable: Pod[];
+  busy: Pod[];
+  progress: ProgressTally | undefined;
+}
+
+/** One visit to each pod: the selection, the facts of the matched pods, and the sums and lists read from them. */
+interface Survey extends Sums {
+  selection: ReturnType<typeof selectPods>;
+  facts: PodFacts;
+  nativeInPlace: boolean;
+}
+
+function survey(set: SidecarSet, pods: readonly Pod[], opts: PlanOptions): Survey {
   const memo = opts.memo;
   memo?.begin(set, opts);
   const nativeInPlace = opts.nativeSidecarInPlaceUpgrade === true;
@@ -159,39 +189,68 @@ export function planUpgrade(set: SidecarSet, pods: readonly Pod[], opts: PlanOpt
   // From here on, slot i is the i-th matched pod in (namespace, name) order.
   if (selection.slots) facts.reorder(selection.slots);
 
-  const n = selection.matched.length;
-  const flip: Pod[] = [];
-  const notUpgradable: Pod[] = [];
-  const busy: Pod[] = [];
-  const status: RolloutStatus = { matchedPods: 0, updatedPods: 0, readyPods: 0, updatedReadyPods: 0, notInjectedPods: selection.notInjected.length };
-  let unavailable = 0;
-  let waitingCount = 0;
   const policy = readProgressPolicy(set.metadata.annotations).policy;
-  const progress = policy ? new ProgressTally(policy) : undefined;
-  const healthInput = policy ? { policy, available: false, nowMs: opts.now.getTime() } : undefined;
+  const sums: Sums = {
+    status: { matchedPods: 0, updatedPods: 0, readyPods: 0, updatedReadyPods: 0, notInjectedPods: selection.notInjected.length },
+    unavailable: 0,
+    waitingCount: 0,
+    flip: [],
+    notUpgradable: [],
+    busy: [],
+    progress: policy ? new ProgressTally(policy) : undefined,
+  };
+  const judge = policy ? judgeOf(set, policy, opts) : undefined;
+  sumRanks(selection.matched, facts, judge, sums);
+  return { selection, facts, ...sums, nativeInPlace };
+}
+
+/** Judges an updated pod for the progress deadline, given whether it is available. */
+type Judge = (pod: Pod, available: boolean) => UpgradeHealth;
+
+function judgeOf(set: SidecarSet, policy: ProgressPolicy, opts: PlanOptions): Judge {
+  const memo = opts.memo;
+  const healthInput = { policy, available: false, nowMs: opts.now.getTime() };
   const setName = set.metadata.name ?? "";
-  const sidecarContainers = policy ? sidecarPodContainerNames(set) : [];
+  const sidecarContainers = sidecarPodContainerNames(set);
   const readUpgrade = (pod: Pod): UpgradeFacts => upgradeFactsOf(pod, setName, sidecarContainers);
-  for (let rank = 0; rank < n; rank++) {
+  return (pod, available) => {
+    healthInput.available = available;
+    return judgeUpgrade(memo ? memo.upgradeFactsOf(pod, readUpgrade) : readUpgrade(pod), healthInput);
+  };
+}
+
+function sumRanks(matched: readonly Pod[], facts: PodFacts, judge: Judge | undefined, sums: Sums): void {
+  for (let rank = 0; rank < matched.length; rank++) {
     const updated = facts.updated[rank] === 1;
     const consistent = facts.consistent[rank] === 1;
     const ready = facts.ready[rank] === 1;
-    tallyFacts(status, updated, consistent, ready);
-    if (updatedButUnavailable(updated, consistent, ready)) unavailable++;
-    if (progress && healthInput && updated) {
-      healthInput.available = consistent && ready;
-      const pod = selection.matched[rank]!;
-      progress.add(pod, judgeUpgrade(memo ? memo.upgradeFactsOf(pod, readUpgrade) : readUpgrade(pod), healthInput));
-    }
+    tallyFacts(sums.status, updated, consistent, ready);
+    if (updatedButUnavailable(updated, consistent, ready)) sums.unavailable++;
+    if (judge && updated) sums.progress!.add(matched[rank]!, judge(matched[rank]!, consistent && ready));
     const state = facts.state[rank];
-    if (state === WAITING) waitingCount++;
-    else if (state === NOT_UPGRADABLE) notUpgradable.push(selection.matched[rank]!);
-    else if (state === BUSY) busy.push(selection.matched[rank]!);
-    if (facts.midHotUpgrade?.[rank] === 1) flip.push(selection.matched[rank]!);
+    if (state === WAITING) sums.waitingCount++;
+    else if (state === NOT_UPGRADABLE) sums.notUpgradable.push(matched[rank]!);
+    else if (state === BUSY) sums.busy.push(matched[rank]!);
+    if (facts.midHotUpgrade?.[rank] === 1) sums.flip.push(matched[rank]!);
   }
+}
 
-  const waiting = new Int32Array(waitingCount);
-  for (let rank = 0, w = 0; rank < n; rank++) if (facts.state[rank] === WAITING) waiting[w++] = rank;
+/**
+ * The sums a plan of `pods` would have, without ordering or choosing: what a
+ * few changed pods add to or take from an earlier plan's sums.
+ */
+export function tallyPods(set: SidecarSet, pods: readonly Pod[], opts: PlanOptions): PodTally {
+  const { status, flip, unavailable, progress } = survey(set, pods, opts);
+  const verdict = progress?.verdict();
+  return { status, flips: flip.length, unavailable, tracked: verdict?.tracked ?? 0, unsettled: verdict?.unsettled ?? 0 };
+}
+
+/** Plans one round of S's rollout over `pods` (all pods the SidecarSet may see). */
+export function planUpgrade(set: SidecarSet, pods: readonly Pod[], opts: PlanOptions): Plan {
+  const strategy = set.spec.updateStrategy ?? {};
+  const parsed = readStrategy(set);
+  const { selection, facts, status, unavailable, flip, notUpgradable, busy, waitingCount, progress, nativeInPlace } = survey(set, pods, opts);
+  const waiting = waitingRanks(facts.state, selection.matched.length, waitingCount);
   const ordered = upgradeOrderOfRanks(strategy, waiting, selection.matched, {
     labels: facts.labels,
     keys: orderKeysOfWaiting(facts.keys, waiting),
@@ -201,9 +260,7 @@ export function planUpgrade(set: SidecarSet, pods: readonly Pod[], opts: PlanOpt
   const partition = partitionCount(parsed.partition, status.matchedPods);
   const budget = maxUnavailableCount(parsed.maxUnavailable, status.matchedPods);
   const underPartition = upgradableUnderPartition(ordered.length, partition);
-  const readyKept: boolean[] = new Array(underPartition);
-  for (let i = 0; i < underPartition; i++) readyKept[i] = facts.ready[ordered[i]!] === 1;
-  const walk = walkUnavailableBudget(readyKept, budget, unavailable);
+  const walk = walkUnavailableBudget(readyOfRanks(facts.ready, ordered, underPartition), budget, unavailable);
   const verdict = progress?.verdict();
 
   let stopped: StopReason | null = null;
@@ -256,6 +313,20 @@ export function planUpgrade(set: SidecarSet, pods: readonly Pod[], opts: PlanOpt
     },
     errors: parsed.errors,
   };
+}
+
+/** The ranks whose state is WAITING, in rank order (a loop in its own function: see Sums). */
+function waitingRanks(state: Uint8Array, n: number, count: number): Int32Array {
+  const waiting = new Int32Array(count);
+  for (let rank = 0, w = 0; rank < n; rank++) if (state[rank] === WAITING) waiting[w++] = rank;
+  return waiting;
+}
+
+/** Whether each of the first `count` pods of `ordered` is ready. */
+function readyOfRanks(ready: Uint8Array, ordered: Int32Array, count: number): boolean[] {
+  const out: boolean[] = new Array(count);
+  for (let i = 0; i < count; i++) out[i] = ready[ordered[i]!] === 1;
+  return out;
 }
 
 function budgetUsersOf(matched: readonly Pod[], facts: PodFacts, ordered: Int32Array, taken: number): string[] {

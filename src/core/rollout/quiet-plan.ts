@@ -2,8 +2,8 @@
 // had its status to write (every matched pod updated, or the rollout paused,
 // or NotUpdate): instead of planning over every pod again, the status is
 // carried forward — what the changed pods counted before is taken away and
-// what they count now is added, both computed by planUpgrade itself over just
-// those pods. Pod writes never come out of this path: when a change makes the
+// what they count now is added, both summed by the plan's own survey of pods
+// (tallyPods) over just those pods. Pod writes never come out of this path: when a change makes the
 // rollout act (a pod waits for an upgrade, a hot-upgrade flip), the caller
 // plans in full. The same holds while the progress deadline (docs/behaviour.md
 // §7a.5) watches an upgraded pod that is not healthy: its verdict changes with
@@ -15,9 +15,8 @@ import { readProgressPolicy } from "../../api/progress-policy.js";
 import type { SidecarSet } from "../../api/types.js";
 import { maxUnavailableCount } from "./max-unavailable.js";
 import { partitionCount } from "./partition.js";
-import { planUpgrade, readStrategy, type Plan, type PlanOptions, type StopReason } from "./plan.js";
+import { planUpgrade, readStrategy, tallyPods, type Plan, type PlanOptions, type PodTally, type StopReason } from "./plan.js";
 import type { PlanMemo } from "./plan-memo.js";
-import type { RolloutStatus } from "./status.js";
 
 /** Pods whose objects changed since the last plan: the object then (undefined: it did not exist) by key. */
 export interface PodChanges {
@@ -26,18 +25,8 @@ export interface PodChanges {
   current(key: string): Pod | undefined;
 }
 
-/** The part of a plan that is a sum over pods. */
-interface Tally {
-  status: RolloutStatus;
-  flips: number;
-  unavailable: number;
-  /** Pods the progress deadline judges, and those of them not healthy (0 when S has no deadline). */
-  tracked: number;
-  unsettled: number;
-}
-
 interface Base {
-  tally: Tally;
+  tally: PodTally;
   memoGeneration: number;
   /** The caller's position in its change log when the base was taken. */
   revision: number;
@@ -61,7 +50,7 @@ export const CHANGES_KEPT_FOR_MS = 10_000;
 
 const STATUS_KEYS = ["matchedPods", "updatedPods", "readyPods", "updatedReadyPods", "notInjectedPods"] as const;
 
-function tallyOf(plan: Plan): Tally {
+function tallyOf(plan: Plan): PodTally {
   return {
     status: { ...plan.status },
     flips: plan.hotUpgradeFlip.length,
@@ -71,7 +60,7 @@ function tallyOf(plan: Plan): Tally {
   };
 }
 
-function combine(base: Tally, minus: Tally, plus: Tally): Tally {
+function combine(base: PodTally, minus: PodTally, plus: PodTally): PodTally {
   const status = { ...base.status };
   for (const k of STATUS_KEYS) status[k] = base.status[k] - minus.status[k] + plus.status[k];
   const sum = (k: "flips" | "unavailable" | "tracked" | "unsettled"): number => base[k] - minus[k] + plus[k];
@@ -79,7 +68,7 @@ function combine(base: Tally, minus: Tally, plus: Tally): Tally {
 }
 
 /** The stop reason of a plan with this tally, or null when the rollout has something to do. */
-function quietReason(set: SidecarSet, tally: Tally): StopReason | null {
+function quietReason(set: SidecarSet, tally: PodTally): StopReason | null {
   // A judged pod that is not healthy can fail by the clock alone, paused or not.
   if (tally.unsettled > 0) return null;
   const strategy = set.spec.updateStrategy ?? {};
@@ -147,7 +136,7 @@ export class QuietPlanner {
       const now = changes.current(key);
       if (now) after.push(now);
     }
-    const tally = combine(base.tally, tallyOf(planUpgrade(set, before, opts)), tallyOf(planUpgrade(set, after, opts)));
+    const tally = combine(base.tally, tallyPods(set, before, opts), tallyPods(set, after, opts));
     const stopped = quietReason(set, tally);
     if (stopped === null) {
       this.base = undefined;
@@ -163,13 +152,13 @@ function policyKey(set: SidecarSet): string {
 }
 
 /** The verdict of a quiet plan: nothing judged is unhealthy (else it is not quiet), so nothing failed. */
-function progressOfQuiet(set: SidecarSet, tally: Tally): Plan["progress"] {
+function progressOfQuiet(set: SidecarSet, tally: PodTally): Plan["progress"] {
   const policy = readProgressPolicy(set.metadata.annotations).policy;
   return policy ? { failed: [], tracked: tally.tracked, unsettled: 0, halted: false, maxFailed: policy.maxFailed } : undefined;
 }
 
 /** A plan that writes no pod; its per-pod lists come from a full plan, computed only if read. */
-function quietPlan(set: SidecarSet, tally: Tally, stopped: StopReason, opts: PlanOptions, listing: () => readonly Pod[]): Plan {
+function quietPlan(set: SidecarSet, tally: PodTally, stopped: StopReason, opts: PlanOptions, listing: () => readonly Pod[]): Plan {
   const parsed = readStrategy(set);
   let full: Plan | undefined;
   const fullPlan = (): Plan => (full ??= planUpgrade(set, listing(), opts));

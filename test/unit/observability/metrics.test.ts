@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { WorkQueue } from "../../../src/kube/workqueue.js";
-import { createMetrics, forgetSidecarSet, observeReconcile, observeWebhook, setKruiseSidecarSetState, setProgressVerdict, setSidecarSetStatus, workqueueMetrics } from "../../../src/observability/metrics.js";
+import { createMetrics, forgetSidecarSet, observeReconcile, observeWebhook, reportSidecarSetStatus, setKruiseSidecarSetState, setProgressVerdict, setSidecarSetStatus, workqueueMetrics } from "../../../src/observability/metrics.js";
 
 async function text(m: ReturnType<typeof createMetrics>): Promise<string> {
   return m.registry.metrics();
@@ -134,4 +134,38 @@ test("kruise-state-metrics' SidecarSet series follow the SidecarSet, label-value
   assert.match(out, /strategy_type="NotUpdate"/);
   forgetSidecarSet(m, "log-agent");
   assert.doesNotMatch(await text(m), /sidecarset="log-agent"/);
+});
+
+test("a status report sets both families of series, then only those whose value changed, and all again after the SidecarSet was forgotten", async () => {
+  const m = createMetrics();
+  const counts = { matchedPods: 20, updatedPods: 10, readyPods: 19, updatedReadyPods: 9, notInjectedPods: 1 };
+  const state = { name: "log-agent", generation: 3, observedGeneration: 3, matchedPods: 20, updatedPods: 10, readyPods: 19, updatedReadyPods: 9, maxUnavailable: 2, strategyType: "RollingUpdate" };
+  reportSidecarSetStatus(m, counts, state);
+  let out = await text(m);
+  assert.match(out, /^sidecarset_status_updated_pods\{sidecarset="log-agent"\} 10$/m);
+  assert.match(out, /^kruise_sidecarset_status_replicas_updated\{namespace="",sidecarset="log-agent"\} 10$/m);
+  // Moved behind the report's back: an unchanged report leaves it, a changed one sets it.
+  m.statusUpdated.set({ sidecarset: "log-agent" }, 99);
+  reportSidecarSetStatus(m, { ...counts }, { ...state });
+  assert.match(await text(m), /^sidecarset_status_updated_pods\{sidecarset="log-agent"\} 99$/m);
+  reportSidecarSetStatus(m, { ...counts, updatedPods: 11 }, { ...state, updatedPods: 11 });
+  out = await text(m);
+  assert.match(out, /^sidecarset_status_updated_pods\{sidecarset="log-agent"\} 11$/m);
+  assert.match(out, /^kruise_sidecarset_status_replicas_updated\{namespace="",sidecarset="log-agent"\} 11$/m);
+  // Only the series whose value changed are set.
+  m.statusReady.set({ sidecarset: "log-agent" }, 77);
+  reportSidecarSetStatus(m, { ...counts, updatedPods: 12 }, { ...state, updatedPods: 12 });
+  out = await text(m);
+  assert.match(out, /^sidecarset_status_ready_pods\{sidecarset="log-agent"\} 77$/m);
+  assert.match(out, /^sidecarset_status_updated_pods\{sidecarset="log-agent"\} 12$/m);
+  // A label-valued series changing sets them all, replacing the old label value.
+  reportSidecarSetStatus(m, { ...counts, updatedPods: 11 }, { ...state, updatedPods: 11, partition: "50%" });
+  out = await text(m);
+  assert.match(out, /^sidecarset_status_ready_pods\{sidecarset="log-agent"\} 19$/m);
+  assert.match(out, /^kruise_sidecarset_spec_strategy_partition\{namespace="",sidecarset="log-agent",partition="50%"\} 0$/m);
+  forgetSidecarSet(m, "log-agent");
+  reportSidecarSetStatus(m, { ...counts, updatedPods: 11 }, { ...state, updatedPods: 11, partition: "50%" });
+  out = await text(m);
+  assert.match(out, /^sidecarset_status_updated_pods\{sidecarset="log-agent"\} 11$/m);
+  assert.match(out, /^kruise_sidecarset_status_replicas_matched\{namespace="",sidecarset="log-agent"\} 20$/m);
 });

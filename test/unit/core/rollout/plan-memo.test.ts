@@ -35,3 +35,23 @@ test("a pod the SidecarSet does not select is not remembered: its selector is as
   assert.equal(c.calls(), 2);
   assert.equal(memo.factsOf(pod), undefined);
 });
+
+test("the memo forgets when an input changes, whether or not the SidecarSet is the same object, and keeps what it knew otherwise", () => {
+  const memo = new PlanMemo();
+  const set = makeSet();
+  memo.begin(set, { canaryNames: ["canary-a"] });
+  const first = memo.generation;
+  memo.begin(set, { canaryNames: ["canary-a"] });
+  memo.begin(structuredClone(set), { canaryNames: ["canary-a"] });
+  assert.equal(memo.generation, first, "the same inputs, in the same object or an equal one");
+  memo.begin(set, { canaryNames: ["canary-b"] });
+  assert.equal(memo.generation, first + 1, "other canaries, same SidecarSet object");
+  memo.begin(set, { canaryNames: ["canary-b"], nativeSidecarInPlaceUpgrade: true });
+  assert.equal(memo.generation, first + 2, "native sidecars upgraded in place now");
+  const next = structuredClone(set);
+  next.spec.containers![0]!.image = "sidecar:next";
+  memo.begin(next, { canaryNames: ["canary-b"], nativeSidecarInPlaceUpgrade: true });
+  assert.equal(memo.generation, first + 3, "another spec");
+  memo.begin(set, { canaryNames: ["canary-b"], nativeSidecarInPlaceUpgrade: true });
+  assert.equal(memo.generation, first + 4, "back to the earlier object");
+});

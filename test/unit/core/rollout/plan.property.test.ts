@@ -4,7 +4,7 @@ import fc from "fast-check";
 import type { Pod } from "../../../../src/api/kube-types.js";
 import type { SidecarSetUpdateStrategy } from "../../../../src/api/types.js";
 import { isReadyForSidecarSet } from "../../../../src/core/rollout/consistency.js";
-import { planUpgrade } from "../../../../src/core/rollout/plan.js";
+import { planUpgrade, tallyPods, type PodTally } from "../../../../src/core/rollout/plan.js";
 import { PlanMemo } from "../../../../src/core/rollout/plan-memo.js";
 import { isPodUpdated } from "../../../../src/core/rollout/status.js";
 import { at, makePod, makeSet, names, NOW, type PodState } from "./fixtures.js";
@@ -153,6 +153,37 @@ test("property: a plan with a memo of earlier plans decides exactly as a plan wi
       );
     }),
     { numRuns: 200 },
+  );
+});
+
+test("property: the sums of a plan are the tallies of any split of its pods, with a memo or without", () => {
+  const sumOf = (a: PodTally, b: PodTally): PodTally => ({
+    status: {
+      matchedPods: a.status.matchedPods + b.status.matchedPods,
+      updatedPods: a.status.updatedPods + b.status.updatedPods,
+      readyPods: a.status.readyPods + b.status.readyPods,
+      updatedReadyPods: a.status.updatedReadyPods + b.status.updatedReadyPods,
+      notInjectedPods: a.status.notInjectedPods + b.status.notInjectedPods,
+    },
+    flips: a.flips + b.flips,
+    unavailable: a.unavailable + b.unavailable,
+    tracked: a.tracked + b.tracked,
+    unsettled: a.unsettled + b.unsettled,
+  });
+  fc.assert(
+    fc.property(fc.array(fc.tuple(podArb, fc.boolean()), { maxLength: 40 }), strategyArb, fc.boolean(), (specs, strategy, withMemo) => {
+      const set = makeSet(strategy);
+      const pods = buildPods(specs.map(([spec]) => spec));
+      const memo = withMemo ? new PlanMemo() : undefined;
+      const opts = { now: NOW, ...(memo ? { memo } : {}) };
+      const plan = planUpgrade(set, pods, opts);
+      const whole: PodTally = { status: plan.status, flips: plan.hotUpgradeFlip.length, unavailable: plan.unavailable, tracked: 0, unsettled: 0 };
+      assert.deepEqual(tallyPods(set, pods, opts), whole);
+      const first = pods.filter((_, i) => specs[i]![1]);
+      const second = pods.filter((_, i) => !specs[i]![1]);
+      assert.deepEqual(sumOf(tallyPods(set, first, opts), tallyPods(set, second.reverse(), opts)), whole);
+    }),
+    { numRuns: 300 },
   );
 });
 
