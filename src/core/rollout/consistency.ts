@@ -102,9 +102,17 @@ export interface SidecarNames {
 }
 
 export function sidecarNamesOf(set: SidecarSet): SidecarNames {
-  const list = sidecarPodContainerNames(set);
-  return { list, set: new Set(list), native: new Set(nativeSidecarNames(set)) };
+  let names = keptNames.get(set);
+  if (!names) {
+    const list = sidecarPodContainerNames(set);
+    names = { list, set: new Set(list), native: new Set(nativeSidecarNames(set)) };
+    keptNames.set(set, names);
+  }
+  return names;
 }
+
+/** Made once per SidecarSet object (a cache's, never edited), as its pod selector is (podSelectorOf): every plan asks. */
+const keptNames = new WeakMap<SidecarSet, SidecarNames>();
 
 type SpecAndStatuses = readonly [specs: readonly { name: string; image?: string }[], statuses: readonly ContainerStatus[]];
 

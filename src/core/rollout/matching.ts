@@ -155,13 +155,16 @@ export function namespaceSelectorOf(set: SidecarSet): ((labels: Readonly<Record<
  * labels matching `spec.selector`. An empty or unparseable selector selects
  * nothing, so a broken SidecarSet never takes over every pod.
  */
-export function podSelectorOf(set: SidecarSet, namespaceLabels: NamespaceLabels = {}): (pod: Pod) => boolean {
+export function podSelectorOf(set: SidecarSet, namespaceLabels: NamespaceLabels = NO_NAMESPACE_LABELS): (pod: Pod) => boolean {
   const kept = keptSelectors.get(set);
   if (kept?.namespaceLabels === namespaceLabels) return kept.selects;
   const selects = newPodSelector(set, namespaceLabels);
   keptSelectors.set(set, { namespaceLabels, selects });
   return selects;
 }
+
+/** One object, so that a predicate kept for "no Namespace labels given" is found again. */
+const NO_NAMESPACE_LABELS: NamespaceLabels = {};
 
 /**
  * Every pod event asks each SidecarSet whether it selects the pod (core/triggers.ts): the predicate is made once per

@@ -181,9 +181,9 @@ function survey(set: SidecarSet, pods: readonly Pod[], opts: PlanOptions): Surve
   const nativeInPlace = opts.nativeSidecarInPlaceUpgrade === true;
   const facts = new PodFacts(set, pods.length, memo, nativeInPlace);
   const selection = selectPods(set, pods, {
-    ...(opts.namespaceLabels ? { namespaceLabels: opts.namespaceLabels } : {}),
-    ...(opts.canaryNames ? { canaryNames: opts.canaryNames } : {}),
-    ...(memo ? { memo } : {}),
+    namespaceLabels: opts.namespaceLabels,
+    canaryNames: opts.canaryNames,
+    memo,
     onMatched: (pod, slot) => facts.read(pod, slot),
   });
   // From here on, slot i is the i-th matched pod in (namespace, name) order.

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { Pod } from "../../../../src/api/kube-types.js";
 import { sidecarListOf } from "../../../../src/api/sidecar-containers.js";
+import { sidecarNamesOf } from "../../../../src/core/rollout/consistency.js";
 import type { SidecarSet } from "../../../../src/api/types.js";
 import { isActivePod } from "../../../../src/core/pods.js";
 import {
@@ -127,6 +128,16 @@ test("a SidecarSet's kept pod selector follows the Namespace labels it is asked 
   assert.equal(podSelectorOf(set, { team: { env: "prod" } })(pod), true);
   const labels = { team: { env: "prod" } };
   assert.equal(podSelectorOf(set, labels), podSelectorOf(set, labels), "kept for the same labels map");
+});
+
+test("a SidecarSet object's pod selector and sidecar names are made once, also when no Namespace labels are given", () => {
+  const set = makeSet();
+  assert.equal(podSelectorOf(set), podSelectorOf(set));
+  assert.equal(sidecarNamesOf(hotSet), sidecarNamesOf(hotSet));
+  assert.deepEqual(sidecarNamesOf(hotSet).list, ["envoy-1", "envoy-2", "log", "native"]);
+  const copy = structuredClone(hotSet);
+  copy.spec.containers = copy.spec.containers!.slice(1);
+  assert.deepEqual(sidecarNamesOf(copy).list, ["log", "native"], "another object is read afresh");
 });
 
 test("an empty selector selects nothing", () => {
