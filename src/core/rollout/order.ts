@@ -89,14 +89,12 @@ function orderKeysOf(waiting: Int32Array, matched: readonly Pod[]): OrderKeys {
 function sortedIndexes(keys: OrderKeys, waiting: Int32Array): Int32Array {
   const n = waiting.length;
   const { group, readySince, restarts, created } = keys;
-  let groups = 0;
-  for (let i = 0; i < n; i++) if (group[i]! >= groups) groups = group[i]! + 1;
+  const groups = groupCount(group, n);
   const start = new Int32Array(groups + 1);
-  for (let i = 0; i < n; i++) start[group[i]! + 1]!++;
-  for (let g = 0; g < groups; g++) start[g + 1]! += start[g]!;
+  countGroups(start, group, n);
+  prefixSums(start);
   const out = new Int32Array(n);
-  const next = start.slice(0, groups);
-  for (let i = 0; i < n; i++) out[next[group[i]!]!++] = i;
+  placeByGroup(out, start.slice(0, groups), group);
   const compare = (a: number, b: number): number =>
     cmp(readySince[a]!, readySince[b]!) || restarts[a]! - restarts[b]! || cmp(created[a]!, created[b]!) || waiting[a]! - waiting[b]!;
   for (let g = 0; g < groups; g++) {
@@ -106,9 +104,32 @@ function sortedIndexes(keys: OrderKeys, waiting: Int32Array): Int32Array {
     // A plain array: its sort takes advantage of existing runs.
     const bucket: number[] = Array.from(out.subarray(from, to));
     bucket.sort(compare);
-    for (let k = 0; k < bucket.length; k++) out[from + k] = bucket[k]!;
+    out.set(bucket, from);
   }
   return out;
+}
+
+// The counting sort's loops are functions of their own that end with their
+// loop: see readListing in matching.ts for why.
+
+function groupCount(group: Float64Array, n: number): number {
+  let groups = 0;
+  for (let i = 0; i < n; i++) if (group[i]! >= groups) groups = group[i]! + 1;
+  return groups;
+}
+
+/** start[g + 1] = how many of the first `n` pods are in group g. */
+function countGroups(start: Int32Array, group: Float64Array, n: number): void {
+  for (let i = 0; i < n; i++) start[group[i]! + 1]!++;
+}
+
+function prefixSums(start: Int32Array): void {
+  for (let g = 1; g < start.length; g++) start[g]! += start[g - 1]!;
+}
+
+/** Writes 0..out.length-1 into `out` group by group, `next[g]` being where group g's next one goes. */
+function placeByGroup(out: Int32Array, next: Int32Array, group: Float64Array): void {
+  for (let i = 0; i < out.length; i++) out[next[group[i]!]!++] = i;
 }
 
 /**
@@ -135,17 +156,26 @@ export function upgradeOrderOfRanks(
   // Priority first, then the default order: because the default order is
   // total (rank last), this one sort equals a stable priority sort over it.
   const labelsOf = labels ? (rank: number): Labels => labels[rank] : (rank: number): Labels => matched[rank]!.metadata?.labels;
-  const priority = groupsOf(strategy, waiting, labelsOf, known.weights);
-  for (let i = 0; i < n; i++) keys.group[i] = priority[i]! * 12 + keys.group[i]!;
-  const indexes = sortedIndexes(keys, waiting);
-  const sorted = new Int32Array(n);
-  for (let i = 0; i < n; i++) sorted[i] = waiting[indexes[i]!]!;
+  prefixPriorities(keys.group, groupsOf(strategy, waiting, labelsOf, known.weights), n);
+  const sorted = picked(waiting, sortedIndexes(keys, waiting));
   const terms = strategy?.scatterStrategy;
   if (!terms || terms.length === 0 || n <= 1) return sorted;
   // Waiting pods are matched pods: their labels are found by rank.
-  const order = scatterOrderOfStrategy(terms, sorted, known.scatterCodes ?? labels ?? matched.map((p) => p.metadata?.labels));
-  const out = new Int32Array(n);
-  for (let i = 0; i < n; i++) out[i] = sorted[order[i]!]!;
+  return picked(sorted, scatterOrderOfStrategy(terms, sorted, known.scatterCodes ?? labels ?? matched.map((p) => p.metadata?.labels)));
+}
+
+// The loops of the upgrade order are functions of their own that end with
+// their loop: see readListing in matching.ts for why.
+
+/** Puts each of the first `n` pods' priority group before its default-order group. */
+function prefixPriorities(group: Float64Array, priority: Float64Array, n: number): void {
+  for (let i = 0; i < n; i++) group[i] = priority[i]! * 12 + group[i]!;
+}
+
+/** `from` at each of `at`. */
+function picked(from: Int32Array, at: ArrayLike<number>): Int32Array {
+  const out = new Int32Array(at.length);
+  for (let i = 0; i < at.length; i++) out[i] = from[at[i]!]!;
   return out;
 }
 
