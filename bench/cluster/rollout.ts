@@ -16,7 +16,10 @@
 // what this machine's control plane and kubelet allow; the difference to the
 // manager's is ours.
 //
-//   npm run bench:cluster -- rollout [--pods N] [--control]
+//   npm run bench:cluster -- rollout [--pods N] [--control] [--cpu-prof DIR]
+//
+// `--cpu-prof DIR` writes the manager's CPU profiles (main and webhook thread,
+// the whole run) into DIR.
 import { ensureShippedBuild } from "../support/shipped-build.js";
 import { apiServerMetrics } from "../support/api-server-metrics.js";
 import { describeTimeline, RolloutTimeline } from "../support/rollout-timeline.js";
@@ -35,6 +38,7 @@ const PODS = Number(arg("--pods") ?? 1000);
 const RESTART_MS = 1_000;
 const NAME = "fleet";
 const CONTROL = process.argv.includes("--control");
+const CPU_PROFILE_DIR = arg("--cpu-prof");
 const V1 = "registry.local/agent:1";
 const V2 = "registry.local/agent:2";
 
@@ -128,7 +132,12 @@ async function managerCounters(env: Environment): Promise<{ reconciles: number; 
 
 async function main(): Promise<void> {
   const entry = ensureShippedBuild();
-  const env = await startEnvironment({ managerEntry: entry, managerArgs: ["--log-level", "info"], kubelet: { restartDelayMs: RESTART_MS } });
+  const env = await startEnvironment({
+    managerEntry: entry,
+    managerArgs: ["--log-level", "info"],
+    kubelet: { restartDelayMs: RESTART_MS },
+    ...(CPU_PROFILE_DIR ? { managerNodeArgs: ["--cpu-prof", "--cpu-prof-dir", CPU_PROFILE_DIR] } : {}),
+  });
   try {
     await createNamespace(env.clients, NAME);
     const updateStrategy = CONTROL ? { type: "NotUpdate" } : { maxUnavailable: "10%" };

@@ -41,12 +41,13 @@ test("the memo forgets when an input changes, whether or not the SidecarSet is t
   const set = makeSet();
   memo.begin(set, { canaryNames: ["canary-a"] });
   const first = memo.generation;
-  memo.begin(set, { canaryNames: ["canary-a"] });
-  memo.begin(structuredClone(set), { canaryNames: ["canary-a"] });
+  const equal = structuredClone(set);
+  memo.begin(equal, { canaryNames: ["canary-a"] });
+  memo.begin(equal, { canaryNames: ["canary-a"] });
   assert.equal(memo.generation, first, "the same inputs, in the same object or an equal one");
-  memo.begin(set, { canaryNames: ["canary-b"] });
+  memo.begin(equal, { canaryNames: ["canary-b"] });
   assert.equal(memo.generation, first + 1, "other canaries, same SidecarSet object");
-  memo.begin(set, { canaryNames: ["canary-b"], nativeSidecarInPlaceUpgrade: true });
+  memo.begin(equal, { canaryNames: ["canary-b"], nativeSidecarInPlaceUpgrade: true });
   assert.equal(memo.generation, first + 2, "native sidecars upgraded in place now");
   const next = structuredClone(set);
   next.spec.containers![0]!.image = "sidecar:next";
