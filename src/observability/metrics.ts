@@ -153,6 +153,26 @@ export function createMetrics(opts: MetricsOptions = {}): ManagerMetrics {
   };
 }
 
+/** Our status series, each with the count it reports. */
+const STATUS_SERIES = [
+  ["statusMatched", "matchedPods"],
+  ["statusUpdated", "updatedPods"],
+  ["statusReady", "readyPods"],
+  ["statusUpdatedReady", "updatedReadyPods"],
+  ["statusNotInjected", "notInjectedPods"],
+] as const;
+
+/** kruise-state-metrics' series whose value is a number of the state (the label-valued ones aside). */
+const KRUISE_VALUE_SERIES = [
+  ["matched", "matchedPods"],
+  ["updated", "updatedPods"],
+  ["ready", "readyPods"],
+  ["updatedReady", "updatedReadyPods"],
+  ["observedGeneration", "observedGeneration"],
+  ["generation", "generation"],
+  ["maxUnavailable", "maxUnavailable"],
+] as const;
+
 /**
  * Sets kruise-state-metrics' series for one SidecarSet, with its labels
  * (`namespace` is empty: SidecarSets are cluster-scoped). Series carrying a
@@ -162,13 +182,7 @@ export function setKruiseSidecarSetState(m: ManagerMetrics, s: KruiseSidecarSetS
   const k = m.kruise;
   const labels = { namespace: "", sidecarset: s.name };
   if (s.created !== undefined) k.created.set(labels, s.created);
-  k.matched.set(labels, s.matchedPods);
-  k.updated.set(labels, s.updatedPods);
-  k.ready.set(labels, s.readyPods);
-  k.updatedReady.set(labels, s.updatedReadyPods);
-  k.observedGeneration.set(labels, s.observedGeneration);
-  k.generation.set(labels, s.generation);
-  k.maxUnavailable.set(labels, s.maxUnavailable);
+  for (const [series, field] of KRUISE_VALUE_SERIES) k[series].set(labels, s[field]);
   const previous = k.valueLabels.get(s.name);
   if (previous?.partition !== undefined && previous.partition !== s.partition) k.partition.remove({ ...labels, partition: previous.partition });
   if (previous && previous.strategyType !== s.strategyType) k.strategyType.remove({ ...labels, strategy_type: previous.strategyType });
@@ -204,26 +218,6 @@ export function observeWebhook(m: ManagerMetrics, webhook: string, code: number,
   m.webhookRequests.inc({ webhook, code: String(code) });
 }
 
-/** Our status series, each with the count it reports. */
-const STATUS_SERIES = [
-  ["statusMatched", "matchedPods"],
-  ["statusUpdated", "updatedPods"],
-  ["statusReady", "readyPods"],
-  ["statusUpdatedReady", "updatedReadyPods"],
-  ["statusNotInjected", "notInjectedPods"],
-] as const;
-
-/** kruise-state-metrics' series whose value is a number of the state (the label-valued ones aside). */
-const KRUISE_VALUE_SERIES = [
-  ["matched", "matchedPods"],
-  ["updated", "updatedPods"],
-  ["ready", "readyPods"],
-  ["updatedReady", "updatedReadyPods"],
-  ["observedGeneration", "observedGeneration"],
-  ["generation", "generation"],
-  ["maxUnavailable", "maxUnavailable"],
-] as const;
-
 /**
  * Sets one SidecarSet's status series, ours and kruise-state-metrics', as
  * setSidecarSetStatus and setKruiseSidecarSetState do, setting only those
@@ -246,11 +240,7 @@ export function reportSidecarSetStatus(m: ManagerMetrics, counts: SidecarSetStat
 
 export function setSidecarSetStatus(m: ManagerMetrics, sidecarset: string, s: SidecarSetStatusCounts): void {
   const labels = { sidecarset };
-  m.statusMatched.set(labels, s.matchedPods);
-  m.statusUpdated.set(labels, s.updatedPods);
-  m.statusReady.set(labels, s.readyPods);
-  m.statusUpdatedReady.set(labels, s.updatedReadyPods);
-  m.statusNotInjected.set(labels, s.notInjectedPods);
+  for (const [series, field] of STATUS_SERIES) m[series].set(labels, s[field]);
 }
 
 /** The progress deadline's verdict for one SidecarSet; undefined (no deadline asked for) drops its series. */
@@ -268,14 +258,12 @@ export function setProgressVerdict(m: ManagerMetrics, sidecarset: string, verdic
 /** Drops every per-SidecarSet series of a deleted SidecarSet, so gauges do not report it forever. */
 export function forgetSidecarSet(m: ManagerMetrics, sidecarset: string): void {
   const labels = { sidecarset };
-  for (const metric of [m.injections, m.podsUpgraded, m.sidecarSetReconcileErrors, m.statusMatched, m.statusUpdated, m.statusReady, m.statusUpdatedReady, m.statusNotInjected, m.rolloutHalted, m.failedUpgrades]) {
-    metric.remove(labels);
-  }
+  for (const metric of [m.injections, m.podsUpgraded, m.sidecarSetReconcileErrors, m.rolloutHalted, m.failedUpgrades]) metric.remove(labels);
+  for (const [series] of STATUS_SERIES) m[series].remove(labels);
   const k = m.kruise;
   const kruiseLabels = { namespace: "", sidecarset };
-  for (const metric of [k.created, k.matched, k.updated, k.ready, k.updatedReady, k.observedGeneration, k.generation, k.maxUnavailable]) {
-    metric.remove(kruiseLabels);
-  }
+  k.created.remove(kruiseLabels);
+  for (const [series] of KRUISE_VALUE_SERIES) k[series].remove(kruiseLabels);
   const previous = k.valueLabels.get(sidecarset);
   if (previous?.partition !== undefined) k.partition.remove({ ...kruiseLabels, partition: previous.partition });
   if (previous) k.strategyType.remove({ ...kruiseLabels, strategy_type: previous.strategyType });
