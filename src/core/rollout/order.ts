@@ -109,9 +109,6 @@ function sortedIndexes(keys: OrderKeys, waiting: Int32Array): Int32Array {
   return out;
 }
 
-// The counting sort's loops are functions of their own that end with their
-// loop: see readListing in matching.ts for why.
-
 function groupCount(group: Float64Array, n: number): number {
   let groups = 0;
   for (let i = 0; i < n; i++) if (group[i]! >= groups) groups = group[i]! + 1;
@@ -164,8 +161,9 @@ export function upgradeOrderOfRanks(
   return picked(sorted, scatterOrderOfStrategy(terms, sorted, known.scatterCodes ?? labels ?? matched.map((p) => p.metadata?.labels)));
 }
 
-// The loops of the upgrade order are functions of their own that end with
-// their loop: see readListing in matching.ts for why.
+// The loops of the upgrade order (here and in sortedIndexes above) are
+// functions of their own that end with their loop: see readListing in
+// matching.ts for why.
 
 /** Puts each of the first `n` pods' priority group before its default-order group. */
 function prefixPriorities(group: Float64Array, priority: Float64Array, n: number): void {
