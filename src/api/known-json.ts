@@ -48,7 +48,9 @@ function writePieces(value: unknown, depth: number, pieces: string[], prefix = "
       pieces.push(known, "");
       return true;
     }
-    if (depth > 0 && typeof (value as { toJSON?: unknown }).toJSON !== "function") {
+    // One level above the last, a structure whose members are all written joined is one JSON.stringify call:
+    // a call per member costs more than the walk saves (a pod's volumes, most of its app containers).
+    if (depth > 0 && typeof (value as { toJSON?: unknown }).toJSON !== "function" && (depth > 1 || holdsOwnPiece(value))) {
       append(pieces, prefix);
       writeStructure(value, depth, pieces);
       return true;
@@ -64,6 +66,14 @@ function writePieces(value: unknown, depth: number, pieces: string[], prefix = "
 }
 
 const OWN_PIECE_LENGTH = 512;
+
+/** Whether a member of `value` is written as a piece of its own: a known value or a long string. */
+function holdsOwnPiece(value: object): boolean {
+  const members = Array.isArray(value) ? value : Object.values(value);
+  return members.some((member: unknown) =>
+    typeof member === "object" && member !== null ? texts.has(member) : typeof member === "string" && member.length >= OWN_PIECE_LENGTH,
+  );
+}
 
 /**
  * The JSON of long strings written lately. The pod webhook writes the same hash annotations (2 KB and more,

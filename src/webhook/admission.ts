@@ -8,7 +8,6 @@ import { isRecord } from "../api/is-record.js";
 import { knownJsonPieces } from "../api/known-json.js";
 import type { JsonPatchOp } from "../kube/raw-client.js";
 import { admissionReviewJsonPieces, base64PatchOf, rememberBase64Patch } from "./review-json.js";
-import { textBytes } from "./text-bytes.js";
 
 export const ADMISSION_API_VERSION = "admission.k8s.io/v1";
 
@@ -230,12 +229,28 @@ export function encodePatch(ops: readonly JsonPatchOp[]): string | undefined {
   // Down to the elements of an operation's value: where the built sidecars sit, their JSON already written.
   // The pieces go into one buffer as they are, rather than being joined into one more string first.
   const pieces = knownJsonPieces(ops, 3)!;
-  const { bytes, ascii } = textBytes(pieces);
-  if (!ascii) return Buffer.from(pieces.join("")).toString("base64");
-  const buffer = Buffer.allocUnsafe(bytes);
+  const bytes = bytesFor(pieces);
   let at = 0;
-  for (const piece of pieces) at += buffer.write(piece, at, "latin1");
-  return buffer.toString("base64");
+  for (const piece of pieces) at += bytes.write(piece, at, "utf8");
+  return bytes.toString("base64", 0, at);
+}
+
+/**
+ * The thread's buffer for the bytes of patches up to KEPT_PATCH_BYTES, kept from one to the next: a pod's
+ * patch (10 KB and more) in a buffer of its own cost each admission an allocation outside the heap.
+ */
+let patchBytes = Buffer.allocUnsafeSlow(0);
+const KEPT_PATCH_BYTES = 256 * 1024;
+
+/** A buffer with room for `pieces` in UTF-8 (at most three bytes per UTF-16 unit), only for this patch. */
+function bytesFor(pieces: readonly string[]): Buffer {
+  let units = 0;
+  for (const piece of pieces) units += piece.length;
+  const room = units * 3;
+  if (room <= patchBytes.length) return patchBytes;
+  if (room > KEPT_PATCH_BYTES) return Buffer.allocUnsafeSlow(room);
+  patchBytes = Buffer.allocUnsafeSlow(Math.min(KEPT_PATCH_BYTES, Math.max(room, 2 * patchBytes.length)));
+  return patchBytes;
 }
 
 /** `patched` for a patch `encodePatch` already encoded. */

@@ -38,9 +38,28 @@ export interface BuildContext {
   appDevices: () => VolumeDevice[];
   /** Sidecars built for earlier pods, when the caller keeps them. */
   built?: BuiltSidecars;
-  /** JSON texts of `appMounts()` and `appDevices()`: part of a built sidecar's key. */
-  appMountsText: () => string;
-  appDevicesText: () => string;
+  /**
+   * The key of a built sidecar's inputs: what it takes from the pod (see builtSidecarInputs). The SidecarSets
+   * injecting one pod mostly take the same from it, the same env var objects and the same mounts: they get
+   * the same string object, made once, which the kept builds' maps then hash once for all of them (the
+   * mounts make it hundreds of characters).
+   */
+  inputsKey: (resources: ResourceRequirements | undefined, transferred: readonly EnvVar[], sharesMounts: boolean, sharesDevices: boolean) => string;
+}
+
+/** A key made for one pod, and the inputs it was made from (no computed resources). */
+interface InputsKey {
+  transferred: readonly EnvVar[];
+  sharesMounts: boolean;
+  sharesDevices: boolean;
+  key: string;
+}
+
+/** Keys kept per pod: its SidecarSets rarely take more kinds of inputs from it. */
+const KEPT_INPUTS_KEYS = 4;
+
+function sameItems<T>(a: readonly T[], b: readonly T[]): boolean {
+  return a.length === b.length && a.every((item, i) => item === b[i]);
 }
 
 export function buildContext(pod: Pod, applied: readonly SidecarSet[], built?: BuiltSidecars): BuildContext {
@@ -57,15 +76,28 @@ export function buildContext(pod: Pod, applied: readonly SidecarSet[], built?: B
   };
   let mounts: AppVolumeMounts | undefined;
   let devices: VolumeDevice[] | undefined;
-  let mountsText: string | undefined;
-  let devicesText: string | undefined;
+  let mountsJson: string | undefined;
+  let devicesJson: string | undefined;
+  const keys: InputsKey[] = [];
   const ctx: BuildContext = {
     pod,
     sidecarNames,
     appMounts: () => (mounts ??= appVolumeMounts(pod)),
     appDevices: () => (devices ??= appVolumeDevices(pod)),
-    appMountsText: () => (mountsText ??= JSON.stringify(ctx.appMounts())),
-    appDevicesText: () => (devicesText ??= JSON.stringify(ctx.appDevices())),
+    inputsKey: (resources, transferred, sharesMounts, sharesDevices) => {
+      // Computed resources are new objects for every sidecar: their text is compared instead.
+      if (resources === undefined) {
+        const same = keys.find((k) => k.sharesMounts === sharesMounts && k.sharesDevices === sharesDevices && sameItems(k.transferred, transferred));
+        if (same) return same.key;
+      }
+      // JSON texts hold no raw line break: the parts stay apart.
+      const mountsText = sharesMounts ? (mountsJson ??= JSON.stringify(ctx.appMounts())) : "";
+      const devicesText = sharesDevices ? (devicesJson ??= JSON.stringify(ctx.appDevices())) : "";
+      const env = transferred.length > 0 ? JSON.stringify(transferred) : "";
+      const key = `${resources ? JSON.stringify(resources) : ""}\n${env}\n${sharesMounts ? "m" : ""}${mountsText}\n${sharesDevices ? "d" : ""}${devicesText}`;
+      if (resources === undefined && keys.length < KEPT_INPUTS_KEYS) keys.push({ transferred, sharesMounts, sharesDevices, key });
+      return key;
+    },
   };
   if (built) ctx.built = built;
   return ctx;
@@ -212,10 +244,7 @@ function builtSidecarInputs(
   resources: ResourceRequirements | undefined,
   transferred: readonly EnvVar[],
 ): string {
-  const mounts = sidecar.shareVolumePolicy?.type === "enabled" ? ctx.appMountsText() : "";
-  const devices = sidecar.shareVolumeDevicePolicy?.type === "enabled" ? ctx.appDevicesText() : "";
-  const env = transferred.length > 0 ? JSON.stringify(transferred) : "";
-  return `${resources ? JSON.stringify(resources) : ""}\n${mounts}\n${env}\n${devices}`;
+  return ctx.inputsKey(resources, transferred, sidecar.shareVolumePolicy?.type === "enabled", sidecar.shareVolumeDevicePolicy?.type === "enabled");
 }
 
 function assembleSidecar(

@@ -126,6 +126,22 @@ test("every problem in a review is reported, not just the first", () => {
   }
 });
 
+test("property: a patch's base64 is its JSON text's, UTF-8, whatever the patches before it were", () => {
+  // The bytes are written into a buffer kept from one patch to the next, grown for larger ones and not kept
+  // past a bound: a patch after a larger one, or one past the bound, must carry its own bytes only.
+  const value = fc.oneof(fc.jsonValue({ maxDepth: 3 }), fc.string({ unit: "binary", maxLength: 300 }), fc.nat({ max: 200_000 }).map((n) => "é".repeat(n)));
+  fc.assert(
+    fc.property(fc.array(fc.array(value, { minLength: 1, maxLength: 4 }), { minLength: 1, maxLength: 4 }), (patches) => {
+      for (const values of patches) {
+        const ops = values.map((v, i) => ({ op: "add" as const, path: `/metadata/annotations/a${i}`, value: v }));
+        const p = patched("u", ops);
+        assert.equal(p.patch, Buffer.from(JSON.stringify(ops), "utf8").toString("base64"));
+      }
+    }),
+    { numRuns: 60 },
+  );
+});
+
 test("allowed, patched and denied build the v1 response fields", () => {
   assert.deepEqual(allowed("u"), { uid: "u", allowed: true });
   assert.deepEqual(allowed("u", ["w1"]), { uid: "u", allowed: true, warnings: ["w1"] });

@@ -9,9 +9,13 @@ import type { SidecarSet } from "../../../../src/api/types.js";
 import { BuiltSidecars } from "../../../../src/core/inject/built-sidecars.js";
 import { containerNamed, inject, injected, pod, sidecar, sidecarSet } from "./fixtures.js";
 
-/** SidecarSets that take from the pod in every way a built sidecar can. */
+/**
+ * SidecarSets that take from the pod in every way a built sidecar can, and one that takes nothing, injected
+ * first: the keys of what sidecars take from one pod are shared between its SidecarSets when they take the same.
+ */
 function sets(): SidecarSet[] {
   return [
+    sidecarSet("basic", { containers: [sidecar("basic")] }),
     sidecarSet("share", {
       containers: [sidecar("share", { shareVolumePolicy: { type: "enabled" }, env: [{ name: "OWN", value: "1" }] })],
       volumes: [{ name: "share-data", emptyDir: {} }],
