@@ -6,6 +6,7 @@
 import { createWriteStream, type WriteStream } from "node:fs";
 import { join } from "node:path";
 import { CRD_NAME } from "../manifests/crd.js";
+import { GROUP, VERSION } from "../api/types.js";
 import { selectManifests, toYaml } from "../manifests/index.js";
 import { loadKubeConfig, RawKubeClient } from "../kube/client.js";
 import { DEFAULT_MANAGER_OPTIONS } from "../manager/options.js";
@@ -105,6 +106,7 @@ export async function startLocalEnvironment(opts: LocalEnvironmentOptions): Prom
     );
     const running = await manager.start();
     opts.log(`manager serving webhooks on https://${LOCAL_WEBHOOK_HOST}:${running.webhookPort} (log: ${managerLogPath})`);
+    await waitForWebhooksCalled(client);
 
     let stopping: Promise<void> | undefined;
     return {
@@ -133,4 +135,29 @@ export async function waitForCrdEstablished(client: Pick<RawKubeClient, "get">, 
     );
     return crd.status?.conditions?.some((c) => c.type === "Established" && c.status === "True") ?? false;
   });
+}
+
+/**
+ * The manager points the webhook configurations and the CRD's conversion at itself, with a CA it may have made
+ * just now, and the API server takes them up a moment later (seconds on a busy machine). Until then a SidecarSet
+ * applied as v1alpha1 fails its conversion ("certificate signed by unknown authority"). A server-side dry run of
+ * one goes through the conversion and the SidecarSet webhooks, and stores nothing.
+ */
+export async function waitForWebhooksCalled(client: Pick<RawKubeClient, "create">, timeoutMs = 60_000): Promise<void> {
+  const probe = {
+    apiVersion: `${GROUP}/${VERSION}`,
+    kind: "SidecarSet",
+    metadata: { name: `sidecarset-local-probe-${process.pid}` },
+    spec: { selector: { matchLabels: { "sidecarset.local/probe": "none" } }, containers: [{ name: "probe", image: "probe:1" }] },
+  };
+  const collection = `/apis/${GROUP}/${VERSION}/sidecarsets`;
+  await waitUntil(
+    "the API server to call the manager's webhooks with its certificate",
+    timeoutMs,
+    async () => {
+      await client.create(collection, probe, { query: { dryRun: "All" } });
+      return true;
+    },
+    200,
+  );
 }
