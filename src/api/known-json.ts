@@ -49,7 +49,7 @@ function writePieces(value: unknown, depth: number, pieces: string[], prefix = "
       return true;
     }
     // One level above the last, a structure whose members are all written joined is one JSON.stringify call:
-    // a call per member costs more than the walk saves (a pod's volumes, most of its app containers).
+    // a call per member costs more than the walk saves (a pod's volumes, in the pod webhook's patch).
     if (depth > 0 && typeof (value as { toJSON?: unknown }).toJSON !== "function" && (depth > 1 || holdsOwnPiece(value))) {
       append(pieces, prefix);
       writeStructure(value, depth, pieces);

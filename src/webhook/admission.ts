@@ -242,7 +242,7 @@ export function encodePatch(ops: readonly JsonPatchOp[]): string | undefined {
 let patchBytes = Buffer.allocUnsafeSlow(0);
 const KEPT_PATCH_BYTES = 256 * 1024;
 
-/** A buffer with room for `pieces` in UTF-8 (at most three bytes per UTF-16 unit), only for this patch. */
+/** A buffer with room for `pieces` in UTF-8 (at most three bytes per UTF-16 unit), to be read before the next patch. */
 function bytesFor(pieces: readonly string[]): Buffer {
   let units = 0;
   for (const piece of pieces) units += piece.length;
