@@ -204,7 +204,9 @@ interface ManagerEndpoint {
 }
 
 export async function startEnvironment(opts: EnvironmentOptions = {}): Promise<Environment> {
-  const cluster = await startCluster(opts.cluster);
+  // Three test files start their control planes side by side on two CPUs, sometimes beside a build of dist/:
+  // one start took 75 s in a CI run, and the default allows each component 90 s.
+  const cluster = await startCluster({ readyTimeoutMs: 180_000, ...opts.cluster });
   let kubelet: FakeKubelet | undefined;
   let manager: ManagerProcess | undefined;
   const replicas = new Set<ManagerProcess>();
@@ -253,7 +255,7 @@ export async function startEnvironment(opts: EnvironmentOptions = {}): Promise<E
           const res = await fetch(`http://127.0.0.1:${metricsPort}/readyz`).catch(() => undefined);
           return res?.ok;
         },
-        { timeoutMs: 60_000, intervalMs: 200 },
+        { timeoutMs: 120_000, intervalMs: 200 },
       ).catch((e: Error) => {
         child.kill("SIGKILL");
         throw new Error(`${e.message}\nmanager log tail:\n${readFileSync(managerLog, "utf8").slice(-4000)}`);
