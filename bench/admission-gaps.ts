@@ -6,22 +6,15 @@
 // median and p90 per gap: how much slower the same work runs when the previous
 // admission is further back, and whether an idle CPU is what makes it so.
 import { performance } from "node:perf_hooks";
-import type { SidecarSet } from "../src/api/types.js";
-import { sidecarSets } from "./support/admission-workload.js";
 import { review } from "./support/mutate-pod-client.js";
-import { ensureShippedBuild, importShipped } from "./support/shipped-build.js";
+import { admissionWork } from "./support/admission-work.js";
+import { DIST, ensureShippedBuild } from "./support/shipped-build.js";
 import { printTable } from "./support/table.js";
 
 ensureShippedBuild();
-const { injectPod } = await importShipped<typeof import("../src/core/inject/inject.js")>("core/inject/inject.js");
-const { SelectionIndex } = await importShipped<typeof import("../src/core/inject/selection-index.js")>("core/inject/selection-index.js");
-const { BuiltSidecars } = await importShipped<typeof import("../src/core/inject/built-sidecars.js")>("core/inject/built-sidecars.js");
-const { encodePatch } = await importShipped<typeof import("../src/webhook/admission.js")>("webhook/admission.js");
+const work = await admissionWork(DIST);
 
 const ADMISSIONS = 200;
-const sets: SidecarSet[] = sidecarSets();
-const index = new SelectionIndex(sets);
-const built = new BuiltSidecars();
 // Pods that all differ (a label no SidecarSet reads), as in bench/mutate-pod-load.ts.
 const reviews = Array.from({ length: ADMISSIONS }, (_, i) => review(`uid-${i}`, { "pod-template-hash": `t${i}` }));
 
@@ -29,24 +22,12 @@ type Stages = [parse: number, inject: number, encode: number];
 
 function admit(text: string): Stages {
   const started = performance.now();
-  const review = JSON.parse(text) as { request: { object: never } };
-  const parsed = performance.now();
-  const result = injectPod({
-    pod: review.request.object,
-    requestNamespace: "demo",
-    sidecarSets: sets,
-    selectionIndex: index,
-    namespaceLabels: () => ({ "kubernetes.io/metadata.name": "demo" }),
-    revisions: [],
-    now: new Date(),
-    random: Math.random,
-    builtSidecars: built,
-    skipReasons: false,
-  });
+  const parsed = work.parse(text);
+  const afterParse = performance.now();
+  const patch = work.inject(parsed, new Date());
   const injected = performance.now();
-  if (result.kind !== "injected") throw new Error(`benchmark setup is wrong: ${result.kind}`);
-  encodePatch(result.patch);
-  return [parsed - started, injected - parsed, performance.now() - injected];
+  work.encode(patch);
+  return [afterParse - started, injected - afterParse, performance.now() - injected];
 }
 
 function spin(ms: number): void {

@@ -11,10 +11,7 @@
 // method shows between identical builds. Both builds answer each pod at the
 // same clock; the answers they differ on are counted (none, for a change that
 // keeps the answer's bytes).
-import { resolve } from "node:path";
-import { pathToFileURL } from "node:url";
-import type { SidecarSet } from "../src/api/types.js";
-import { sidecarSets } from "./support/admission-workload.js";
+import { admissionWork } from "./support/admission-work.js";
 import { review } from "./support/mutate-pod-client.js";
 import { DIST, ensureShippedBuild } from "./support/shipped-build.js";
 import { printTable } from "./support/table.js";
@@ -26,31 +23,8 @@ type Admit = (text: string, now: Date) => string | undefined;
 
 /** The admission work of the build in `dist`, with its own kept objects. */
 async function admissionOf(dist: string): Promise<Admit> {
-  const load = <T>(module: string) => import(pathToFileURL(resolve(dist, module)).href) as Promise<T>;
-  const { injectPod } = await load<typeof import("../src/core/inject/inject.js")>("core/inject/inject.js");
-  const { SelectionIndex } = await load<typeof import("../src/core/inject/selection-index.js")>("core/inject/selection-index.js");
-  const { BuiltSidecars } = await load<typeof import("../src/core/inject/built-sidecars.js")>("core/inject/built-sidecars.js");
-  const { encodePatch } = await load<typeof import("../src/webhook/admission.js")>("webhook/admission.js");
-  const sets: SidecarSet[] = sidecarSets();
-  const index = new SelectionIndex(sets);
-  const built = new BuiltSidecars();
-  return (text, now) => {
-    const { request } = JSON.parse(text) as { request: { object: never } };
-    const result = injectPod({
-      pod: request.object,
-      requestNamespace: "demo",
-      sidecarSets: sets,
-      selectionIndex: index,
-      namespaceLabels: () => ({ "kubernetes.io/metadata.name": "demo" }),
-      revisions: [],
-      now,
-      random: Math.random,
-      builtSidecars: built,
-      skipReasons: false,
-    });
-    if (result.kind !== "injected") throw new Error(`benchmark setup is wrong: ${result.kind}`);
-    return encodePatch(result.patch);
-  };
+  const work = await admissionWork(dist);
+  return (text, now) => work.encode(work.inject(work.parse(text), now));
 }
 
 function argument(name: string): string | undefined {
