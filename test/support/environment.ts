@@ -204,8 +204,8 @@ interface ManagerEndpoint {
 }
 
 export async function startEnvironment(opts: EnvironmentOptions = {}): Promise<Environment> {
-  // Three test files start their control planes side by side on two CPUs, sometimes beside a build of dist/:
-  // one start took 75 s in a CI run, and the default allows each component 90 s.
+  // Test files start their control planes side by side, sometimes beside a build of dist/: one start took 75 s
+  // in a CI run with three files at a time, and the default allows each component 90 s.
   const cluster = await startCluster({ readyTimeoutMs: 180_000, ...opts.cluster });
   let kubelet: FakeKubelet | undefined;
   let manager: ManagerProcess | undefined;
