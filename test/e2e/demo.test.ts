@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { test } from "node:test";
-import { cliNodeArgs, processEnvWithout, REPO_ROOT } from "../support/environment.js";
+import { processEnvWithout, REPO_ROOT, sourceCliNodeArgs } from "../support/environment.js";
 
 /** Processes whose command line mentions `text` (our cluster's dir is on every component's command line). */
 function processesMentioning(text: string): number[] {
@@ -21,7 +21,7 @@ function processesMentioning(text: string): number[] {
 }
 
 test("sidecarset demo upgrades 6 pods in place: the partition holds 2 back, then all run the new sidecar; UIDs kept, the app never restarted", { timeout: 150_000 }, async () => {
-  const args = cliNodeArgs(["demo", "--replicas", "6", "--partition", "2", "--max-unavailable", "2"]);
+  const args = sourceCliNodeArgs(["demo", "--replicas", "6", "--partition", "2", "--max-unavailable", "2"]);
   const child = spawn(process.execPath, args, { cwd: REPO_ROOT, env: processEnvWithout("KUBECONFIG", "NO_COLOR"), stdio: ["ignore", "pipe", "pipe"] });
   let stdout = "";
   let stderr = "";

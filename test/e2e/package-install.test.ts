@@ -10,6 +10,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { after, before, test } from "node:test";
 import { kubectlCommand, locateControlPlane } from "../../src/local/binary.js";
+import { compiledCliBuilt } from "../support/compiled-cli.js";
 import { REPO_ROOT, useEnvironment, waitFor } from "../support/environment.js";
 import { sidecarSetManifest } from "../support/rollout.js";
 import { applyYaml } from "../support/environment.js";
@@ -20,7 +21,10 @@ const prefix = join(dir, "prefix");
 let tarball = "";
 
 before(() => {
-  const packed = execFileSync("npm", ["pack", "--pack-destination", dir, "--json"], { cwd: REPO_ROOT, encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
+  // `npm pack` compiles dist/ first (prepack), unless the e2e runner already did: a second compile would rewrite
+  // the files that the other test files' managers and commands are loading meanwhile.
+  const compiled = compiledCliBuilt() ? ["--ignore-scripts"] : [];
+  const packed = execFileSync("npm", ["pack", ...compiled, "--pack-destination", dir, "--json"], { cwd: REPO_ROOT, encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
   const [info] = JSON.parse(packed) as { filename: string; files: { path: string }[] }[];
   tarball = join(dir, info!.filename);
   execFileSync("npm", ["install", "--global", "--prefix", prefix, tarball, "--prefer-offline", "--no-audit", "--no-fund"], { stdio: ["ignore", "ignore", "inherit"] });

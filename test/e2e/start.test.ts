@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { promisify } from "node:util";
-import { cliNodeArgs, processEnvWithout, REPO_ROOT } from "../support/environment.js";
+import { processEnvWithout, REPO_ROOT, sourceCliNodeArgs } from "../support/environment.js";
 import { waitFor } from "../support/kube.js";
 import { isAlive } from "../../src/local/cluster-dirs.js";
 
@@ -21,7 +21,7 @@ interface Started {
 }
 
 function startCli(args: string[]): Started {
-  const child = spawn(process.execPath, cliNodeArgs(["start", ...args]), {
+  const child = spawn(process.execPath, sourceCliNodeArgs(["start", ...args]), {
     cwd: REPO_ROOT,
     env: processEnvWithout("KUBECONFIG"),
     stdio: ["ignore", "pipe", "pipe"],

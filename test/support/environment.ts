@@ -8,6 +8,7 @@ import { after, before } from "node:test";
 import { fileURLToPath } from "node:url";
 import type { KubernetesObject } from "@kubernetes/client-node";
 import { parseAllDocuments } from "yaml";
+import { compiledCliBuilt } from "./compiled-cli.js";
 import { startCluster, type Cluster, type ClusterOptions } from "./cluster.js";
 import { startFakeKubelet, type FakeKubelet, type FakeKubeletOptions } from "./fake-kubelet.js";
 import { apiErrorCode, createNamespace, kubeClients, rawRequest, waitFor, type KubeClients } from "./kube.js";
@@ -22,8 +23,8 @@ export interface EnvironmentOptions {
   /** Extra `sidecarset manager` flags. */
   managerArgs?: string[];
   /**
-   * The manager's entry point as a compiled JavaScript file (the shipped
-   * `dist/cli/main.js`); by default the TypeScript sources run through tsx.
+   * The manager's entry point as a JavaScript file; by default what
+   * `cliNodeArgs` runs (the compiled build under the e2e runner).
    */
   managerEntry?: string;
   /** Node.js options of the manager process, e.g. `--cpu-prof` (not allowed in NODE_OPTIONS). */
@@ -67,8 +68,16 @@ export interface Environment {
   stop(): Promise<void>;
 }
 
-/** Node arguments that run the `sidecarset` executable (src/cli/main.ts) with `args`. */
+/**
+ * Node arguments that run the `sidecarset` executable with `args`: the
+ * compiled build when the e2e runner compiled it, else the sources.
+ */
 export function cliNodeArgs(args: string[]): string[] {
+  return compiledCliBuilt() ? [join(REPO_ROOT, "dist/cli/main.js"), ...args] : sourceCliNodeArgs(args);
+}
+
+/** Node arguments that run the `sidecarset` executable from its sources (src/cli/main.ts, through tsx), as `npm start` does. */
+export function sourceCliNodeArgs(args: string[]): string[] {
   return ["--import", "tsx", join(REPO_ROOT, "src/cli/main.ts"), ...args];
 }
 
