@@ -13,7 +13,7 @@ RUN npm run build && npm prune --omit=dev
 
 FROM node:20-bookworm-slim
 LABEL org.opencontainers.image.title="sidecarset" \
-      org.opencontainers.image.description="SidecarSet manager for Kubernetes (apps.kruise.io/v1alpha1)" \
+      org.opencontainers.image.description="SidecarSet manager for Kubernetes (apps.kruise.io/v1alpha1 and v1beta1)" \
       org.opencontainers.image.licenses="Apache-2.0"
 ENV NODE_ENV=production
 # The runtime needs node only; package managers are attack surface.
