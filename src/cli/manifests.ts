@@ -37,6 +37,9 @@ Examples:
   # Only the CRD
   sidecarset manifests --only crd
 
+  # The alerting rules, where the Prometheus Operator is installed (not printed unless asked for)
+  sidecarset manifests --only alerts | kubectl apply -f -
+
   # A manager running outside the cluster on this machine (no Deployment or Service)
   sidecarset manifests --webhook-host 192.168.1.10 --webhook-port 9443 --ca-bundle-file ca.crt | kubectl apply -f -`;
 
@@ -59,7 +62,11 @@ export function manifestsCommand(out: Output = process.stdout, err: Output = pro
       "--ca-bundle-file <file>",
       "PEM CA certificate written into the webhook configurations' caBundle (default: the manager writes it)",
     )
-    .option("--only <parts>", `comma-separated parts to print: ${MANIFEST_PARTS.join(", ")}`, parseParts)
+    .option(
+      "--only <parts>",
+      `comma-separated parts to print: ${MANIFEST_PARTS.join(", ")} (alerts: a Prometheus Operator PrometheusRule, printed only when asked for)`,
+      parseParts,
+    )
     .addOption(outputOption(OBJECT_FORMATS))
     .addHelpText("after", EXAMPLES)
     .action(

@@ -2,6 +2,7 @@
 // plain manifests, the Helm chart's CRD and RBAC, and `sidecarset manifests`
 // never drift apart. hack/gen-manifests.ts writes them; a unit test checks
 // the checked-in copies.
+import { prometheusRule } from "./alerts.js";
 import { sidecarSetCRD } from "./crd.js";
 import { namespaceManifest } from "./manager.js";
 import { rbacManifests } from "./rbac.js";
@@ -76,6 +77,31 @@ function helmRbacTemplate(): string {
   );
 }
 
+const HELM_LABELS_PLACEHOLDER = "HELM_LABELS_PLACEHOLDER";
+
+/**
+ * The alerting rules, when metrics.prometheusRule.enabled: the chart's labels
+ * and metrics.prometheusRule.labels on the PrometheusRule (a Prometheus selects
+ * rules by label). The rules' own `{{ $labels.x }}` are Prometheus templates,
+ * so Helm writes them out as text.
+ */
+function helmPrometheusRuleTemplate(): string {
+  const rule = prometheusRule({ namespace: HELM_NAMESPACE_PLACEHOLDER });
+  (rule.metadata as Record<string, unknown>).labels = { [HELM_LABELS_PLACEHOLDER]: "" };
+  const text = toYaml([rule])
+    .replace(/\{\{(.*?)\}\}/g, "{{`{{`}}$1{{`}}`}}")
+    .replace(
+      new RegExp(`^( *)${HELM_LABELS_PLACEHOLDER}: ""$`, "m"),
+      (_, indent: string) =>
+        `${indent}{{- include "sidecarset.labels" . | nindent ${indent.length} }}\n` +
+        `${indent}{{- with .Values.metrics.prometheusRule.labels }}\n` +
+        `${indent}{{- toYaml . | nindent ${indent.length} }}\n` +
+        `${indent}{{- end }}`,
+    )
+    .replaceAll(HELM_NAMESPACE_PLACEHOLDER, HELM_NAMESPACE_EXPRESSION);
+  return `${HEADER}{{- if .Values.metrics.prometheusRule.enabled }}\n${text}{{- end }}\n`;
+}
+
 export function generatedFiles(): GeneratedFile[] {
   const crd = HEADER + toYaml([sidecarSetCRD()]);
   return [
@@ -87,5 +113,7 @@ export function generatedFiles(): GeneratedFile[] {
     { path: "deploy/all.yaml", content: HEADER + toYaml(allManifests()) },
     { path: `${HELM_CHART_DIR}/templates/crd.yaml`, content: helmCrdTemplate() },
     { path: `${HELM_CHART_DIR}/templates/rbac.yaml`, content: helmRbacTemplate() },
+    { path: "deploy/monitoring/prometheusrule.yaml", content: HEADER + toYaml([prometheusRule()]) },
+    { path: `${HELM_CHART_DIR}/templates/prometheusrule.yaml`, content: helmPrometheusRuleTemplate() },
   ];
 }

@@ -1,5 +1,6 @@
 // Groups the manifests in apply order and writes them as multi-document YAML.
 import { toYamlDocuments } from "../api/yaml.js";
+import { prometheusRule } from "./alerts.js";
 import { sidecarSetCRD } from "./crd.js";
 import { managerManifests, namespaceManifest } from "./manager.js";
 import { resolveOptions, type Manifest, type ManifestOptions } from "./options.js";
@@ -7,7 +8,7 @@ import { rbacManifests } from "./rbac.js";
 import { webhookManifests } from "./webhook.js";
 
 /** The parts `sidecarset manifests --only` can select, in apply order. */
-export const MANIFEST_PARTS = ["crd", "namespace", "rbac", "manager", "webhook"] as const;
+export const MANIFEST_PARTS = ["crd", "namespace", "rbac", "manager", "webhook", "alerts"] as const;
 export type ManifestPart = (typeof MANIFEST_PARTS)[number];
 
 export function isManifestPart(s: string): s is ManifestPart {
@@ -16,11 +17,12 @@ export function isManifestPart(s: string): s is ManifestPart {
 
 /**
  * The parts installed by default. With `webhookHost` the manager runs outside
- * the cluster, so its Deployment and Service are left out.
+ * the cluster, so its Deployment and Service are left out. The alerting rules
+ * only when asked for: their kind exists only with the Prometheus Operator.
  */
 export function defaultParts(options: ManifestOptions = {}): ManifestPart[] {
   const { webhookHost } = resolveOptions(options);
-  return MANIFEST_PARTS.filter((p) => p !== "manager" || webhookHost === undefined);
+  return MANIFEST_PARTS.filter((p) => p !== "alerts" && (p !== "manager" || webhookHost === undefined));
 }
 
 export function manifestsOf(part: ManifestPart, options: ManifestOptions = {}): Manifest[] {
@@ -35,6 +37,8 @@ export function manifestsOf(part: ManifestPart, options: ManifestOptions = {}): 
       return managerManifests(options);
     case "webhook":
       return webhookManifests(options);
+    case "alerts":
+      return [prometheusRule(options)];
   }
 }
 

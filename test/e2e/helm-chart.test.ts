@@ -42,6 +42,10 @@ interface Obj {
   [field: string]: unknown;
 }
 
+interface PrometheusRule extends Obj {
+  spec: { groups: { name: string; rules: { alert: string; expr: string; for: string; labels: Record<string, string>; annotations: Record<string, string> }[] }[] };
+}
+
 interface ServiceMonitor extends Obj {
   spec: {
     selector: LabelSelector;
@@ -69,75 +73,99 @@ const EVERY_VALUE = {
     },
     objectSelector: { matchExpressions: [{ key: "sidecarset.example/skip", operator: "DoesNotExist" }] },
   },
-  metrics: { service: { port: 9090 }, serviceMonitor: { enabled: true, interval: "15s", labels: { release: "prometheus" } } },
+  metrics: {
+    service: { port: 9090 },
+    serviceMonitor: { enabled: true, interval: "15s", labels: { release: "prometheus" } },
+    prometheusRule: { enabled: true, labels: { role: "alert-rules" } },
+  },
 };
 
 /**
- * The ServiceMonitor fields the chart writes, typed as the Prometheus
- * Operator's API types them. A structural schema prunes what it does not
- * know, so a misspelt or misplaced field would not survive being stored.
+ * A Prometheus Operator kind as a CRD whose spec has the structural schema
+ * `spec`, typed as the operator's API types the fields the chart writes. The
+ * API server prunes what such a schema does not know, so a misspelt or
+ * misplaced field would not survive being stored.
  */
-const SERVICE_MONITOR_CRD = {
-  apiVersion: "apiextensions.k8s.io/v1",
-  kind: "CustomResourceDefinition",
-  metadata: { name: "servicemonitors.monitoring.coreos.com" },
-  spec: {
-    group: "monitoring.coreos.com",
-    scope: "Namespaced",
-    names: { kind: "ServiceMonitor", listKind: "ServiceMonitorList", plural: "servicemonitors", singular: "servicemonitor" },
-    versions: [
-      {
-        name: "v1",
-        served: true,
-        storage: true,
-        schema: {
-          openAPIV3Schema: {
+function monitoringCrd(kind: string, plural: string, spec: Record<string, unknown>) {
+  return {
+    apiVersion: "apiextensions.k8s.io/v1",
+    kind: "CustomResourceDefinition",
+    metadata: { name: `${plural}.monitoring.coreos.com` },
+    spec: {
+      group: "monitoring.coreos.com",
+      scope: "Namespaced",
+      names: { kind, listKind: `${kind}List`, plural, singular: kind.toLowerCase() },
+      versions: [{ name: "v1", served: true, storage: true, schema: { openAPIV3Schema: { type: "object", required: ["spec"], properties: { spec } } } }],
+    },
+  };
+}
+
+const SERVICE_MONITOR_CRD = monitoringCrd("ServiceMonitor", "servicemonitors", {
+  type: "object",
+  required: ["selector"],
+  properties: {
+    selector: {
+      type: "object",
+      properties: {
+        matchLabels: { type: "object", additionalProperties: { type: "string" } },
+        matchExpressions: {
+          type: "array",
+          items: {
             type: "object",
-            required: ["spec"],
-            properties: {
-              spec: {
-                type: "object",
-                required: ["selector"],
-                properties: {
-                  selector: {
-                    type: "object",
-                    properties: {
-                      matchLabels: { type: "object", additionalProperties: { type: "string" } },
-                      matchExpressions: {
-                        type: "array",
-                        items: {
-                          type: "object",
-                          required: ["key", "operator"],
-                          properties: { key: { type: "string" }, operator: { type: "string" }, values: { type: "array", items: { type: "string" } } },
-                        },
-                      },
-                    },
-                  },
-                  namespaceSelector: {
-                    type: "object",
-                    properties: { any: { type: "boolean" }, matchNames: { type: "array", items: { type: "string" } } },
-                  },
-                  endpoints: {
-                    type: "array",
-                    items: {
-                      type: "object",
-                      properties: {
-                        port: { type: "string" },
-                        path: { type: "string" },
-                        scheme: { type: "string", enum: ["http", "https", "HTTP", "HTTPS"] },
-                        interval: { type: "string", pattern: "^(0|(([0-9]+)h)?(([0-9]+)m)?(([0-9]+)s)?(([0-9]+)ms)?)$" },
-                      },
-                    },
-                  },
-                },
+            required: ["key", "operator"],
+            properties: { key: { type: "string" }, operator: { type: "string" }, values: { type: "array", items: { type: "string" } } },
+          },
+        },
+      },
+    },
+    namespaceSelector: {
+      type: "object",
+      properties: { any: { type: "boolean" }, matchNames: { type: "array", items: { type: "string" } } },
+    },
+    endpoints: {
+      type: "array",
+      items: {
+        type: "object",
+        properties: {
+          port: { type: "string" },
+          path: { type: "string" },
+          scheme: { type: "string", enum: ["http", "https", "HTTP", "HTTPS"] },
+          interval: { type: "string", pattern: "^(0|(([0-9]+)h)?(([0-9]+)m)?(([0-9]+)s)?(([0-9]+)ms)?)$" },
+        },
+      },
+    },
+  },
+});
+
+const PROMETHEUS_RULE_CRD = monitoringCrd("PrometheusRule", "prometheusrules", {
+  type: "object",
+  properties: {
+    groups: {
+      type: "array",
+      items: {
+        type: "object",
+        required: ["name"],
+        properties: {
+          name: { type: "string" },
+          rules: {
+            type: "array",
+            items: {
+              type: "object",
+              required: ["expr"],
+              properties: {
+                alert: { type: "string" },
+                expr: { type: "string" },
+                for: { type: "string", pattern: "^(0|(([0-9]+)y)?(([0-9]+)w)?(([0-9]+)d)?(([0-9]+)h)?(([0-9]+)m)?(([0-9]+)s)?(([0-9]+)ms)?)$" },
+                labels: { type: "object", additionalProperties: { type: "string" } },
+                annotations: { type: "object", additionalProperties: { type: "string" } },
               },
             },
           },
         },
       },
-    ],
+    },
   },
-};
+});
 
 let helm: Helm;
 let cluster: Cluster;
@@ -250,12 +278,19 @@ test("helm template puts every value where it belongs", async () => {
   }
   assert.deepEqual(monitor.spec.endpoints, [{ port: "metrics", path: "/metrics", scheme: "http", interval: "15s" }]);
   assert.deepEqual(monitor.spec.namespaceSelector, { matchNames: [NS] });
+
+  // The alerting rules: the plain file's, their Prometheus templates ({{ $labels.x }}) written out as text.
+  const rules = one<PrometheusRule>(objs, "PrometheusRule");
+  assert.equal(rules.metadata.labels?.role, "alert-rules");
+  assert.equal(rules.metadata.labels?.["app.kubernetes.io/name"], "sidecarset");
+  assert.deepEqual(rules.spec, one<PrometheusRule>(plainFile("monitoring/prometheusrule.yaml"), "PrometheusRule").spec);
+  assert.ok(rules.spec.groups[0]!.rules.some((r) => r.annotations.summary!.includes("{{ $labels.sidecarset }}")));
 });
 
-test("with the defaults, helm template renders the plain manifests' CRD, webhooks and RBAC, and no ServiceMonitor or Namespace", async () => {
+test("with the defaults, helm template renders the plain manifests' CRD, webhooks and RBAC, and no ServiceMonitor, PrometheusRule or Namespace", async () => {
   // The plain manifests' namespace, so they compare field for field.
   const objs = await render("sidecarset-system");
-  assert.ok(!objs.some((o) => o.kind === "ServiceMonitor" || o.kind === "Namespace"));
+  assert.ok(!objs.some((o) => o.kind === "ServiceMonitor" || o.kind === "PrometheusRule" || o.kind === "Namespace"));
   assert.ok(objs.some((o) => o.kind === "Service" && o.metadata.name === "sidecarset-metrics"));
 
   const crd = one(objs, "CustomResourceDefinition");
@@ -326,15 +361,17 @@ function assertKept(stored: unknown, rendered: unknown, where: string): void {
 let installed: Obj[] = [];
 
 test("helm install -n platform --create-namespace: the API server accepts every object, and every namespaced one is in platform", async () => {
-  await rawRequest(kube.kc, "POST", "/apis/apiextensions.k8s.io/v1/customresourcedefinitions", SERVICE_MONITOR_CRD);
-  await established(SERVICE_MONITOR_CRD.metadata.name);
+  for (const crd of [SERVICE_MONITOR_CRD, PROMETHEUS_RULE_CRD]) {
+    await rawRequest(kube.kc, "POST", "/apis/apiextensions.k8s.io/v1/customresourcedefinitions", crd);
+    await established(crd.metadata.name);
+  }
 
   await helm.ok(["install", RELEASE, CHART, "-n", NS, "--create-namespace", "-f", everyValueFile]);
   installed = objects(await helm.ok(["get", "manifest", RELEASE, "-n", NS]));
   assert.deepEqual(installed.map((o) => o.kind).sort(), [
     "ClusterRole", "ClusterRoleBinding", "CustomResourceDefinition", "Deployment", "MutatingWebhookConfiguration",
-    "PodDisruptionBudget", "Role", "RoleBinding", "Service", "Service", "Service", "ServiceAccount", "ServiceMonitor",
-    "ValidatingWebhookConfiguration",
+    "PodDisruptionBudget", "PrometheusRule", "Role", "RoleBinding", "Service", "Service", "Service", "ServiceAccount",
+    "ServiceMonitor", "ValidatingWebhookConfiguration",
   ]);
   for (const o of installed) {
     const stored = await live(o);
@@ -362,6 +399,8 @@ test("helm install -n platform --create-namespace: the API server accepts every 
   for (const o of installed) assertKept((await live(o)) ?? {}, o, `${o.kind} ${o.metadata.name}`);
   const monitor = one<ServiceMonitor>(installed, "ServiceMonitor");
   assert.deepEqual((await live<ServiceMonitor>(monitor))?.spec, monitor.spec, "every ServiceMonitor field is one of its API's");
+  const rules = one<PrometheusRule>(installed, "PrometheusRule");
+  assert.deepEqual((await live<PrometheusRule>(rules))?.spec, rules.spec, "every PrometheusRule field is one of its API's");
 
   // The manager's own pods are admitted though nothing answers the pod webhook: it skips their namespace.
   const pods = await waitFor("the manager's pods", async () => {

@@ -49,6 +49,8 @@ const onlyCases: { only: string; kinds: string[] }[] = [
   { only: "webhook", kinds: ["MutatingWebhookConfiguration", "ValidatingWebhookConfiguration"] },
   { only: "manager", kinds: ["Service", "Service", "Deployment", "PodDisruptionBudget"] },
   { only: "webhook,crd", kinds: ["CustomResourceDefinition", "MutatingWebhookConfiguration", "ValidatingWebhookConfiguration"] },
+  { only: "alerts", kinds: ["PrometheusRule"] },
+  { only: "alerts,webhook", kinds: ["MutatingWebhookConfiguration", "ValidatingWebhookConfiguration", "PrometheusRule"] },
 ];
 for (const c of onlyCases) {
   test(`--only ${c.only} prints only that part`, async () => {

@@ -1,0 +1,156 @@
+// The alerting rules read only what the manager exports: every metric an
+// expression names is registered by the manager, with the labels the
+// expression selects and groups by, and every label an annotation shows
+// survives the expression's aggregation. Each alert has an entry in
+// docs/operations.md.
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { test } from "node:test";
+import type { Registry } from "prom-client";
+import { registerCacheMetrics } from "../../../src/manager/cache-metrics.js";
+import { ALERT_RULES, alertGroup, prometheusRule, runbookAnchor } from "../../../src/manifests/alerts.js";
+import { selectManifests } from "../../../src/manifests/render.js";
+import { createMetrics } from "../../../src/observability/metrics.js";
+
+const REPO = join(import.meta.dirname, "../../..");
+
+/** The manager's registry: the main thread's metrics, the cache gauges and the webhook thread's (recorded into it). */
+function managerRegistry(): Registry {
+  const { registry } = createMetrics({ defaultMetrics: false });
+  const none = () => undefined;
+  registerCacheMetrics(registry, { webhook: none, controller: none, synced: none, webhookEventLoopDelay: none, webhookHeap: none, webhookConnections: none });
+  return registry;
+}
+
+interface Exported {
+  type: string;
+  labels: Set<string>;
+}
+
+function exportedMetrics(): Map<string, Exported> {
+  const registry = managerRegistry();
+  const out = new Map<string, Exported>();
+  for (const metric of registry.getMetricsAsArray()) {
+    const { name, type, labelNames } = metric as unknown as { name: string; type: string; labelNames: string[] };
+    out.set(name, { type, labels: new Set(labelNames) });
+  }
+  return out;
+}
+
+interface ExpressionParts {
+  /** Metric name → the label names its selector matches on. */
+  selectors: Map<string, string[]>;
+  /** Labels named in `by (...)` and `on (...)`. */
+  grouping: string[];
+  /** Labels of the outermost `by (...)`, or undefined when the expression does not aggregate. */
+  resultLabels: string[] | undefined;
+}
+
+const FUNCTIONS = new Set(["sum", "max", "min", "rate", "delta", "histogram_quantile", "by", "on", "unless", "and", "or"]);
+
+function parseExpression(expr: string): ExpressionParts {
+  const grouping: string[] = [];
+  let resultLabels: string[] | undefined;
+  let rest = expr.replace(/\b(by|on) \(([^)]*)\)/g, (_, kind: string, labels: string) => {
+    const names = labels.split(",").map((l) => l.trim()).filter(Boolean);
+    grouping.push(...names);
+    if (kind === "by") resultLabels ??= names;
+    return " ";
+  });
+  const selectors = new Map<string, string[]>();
+  rest = rest.replace(/\b([a-z_][a-z0-9_]*)\{([^}]*)\}/g, (_, name: string, matchers: string) => {
+    const labels = [...matchers.matchAll(/([a-z_][a-z0-9_]*)\s*(?:=~|!~|!=|=)/g)].map((m) => m[1]!);
+    selectors.set(name, labels);
+    return " ";
+  });
+  rest = rest.replace(/"[^"]*"|\[[^\]]*\]/g, " ");
+  for (const m of rest.matchAll(/\b([a-z_][a-z0-9_]*)\b(?!\s*\()/g)) {
+    const name = m[1]!;
+    if (!FUNCTIONS.has(name) && name.includes("_") && !selectors.has(name)) selectors.set(name, []);
+  }
+  return { selectors, grouping, resultLabels };
+}
+
+/** A histogram's series are its name plus _bucket, _sum and _count. */
+function exportedSeries(exported: Map<string, Exported>, series: string): { name: string; metric: Exported; extraLabels: string[] } | undefined {
+  const direct = exported.get(series);
+  if (direct) return { name: series, metric: direct, extraLabels: [] };
+  const match = /^(.*)_(bucket|sum|count)$/.exec(series);
+  const base = match ? exported.get(match[1]!) : undefined;
+  if (!base || base.type !== "histogram") return undefined;
+  return { name: match![1]!, metric: base, extraLabels: match![2] === "bucket" ? ["le"] : [] };
+}
+
+test("the expression reader finds metrics, their matchers and the grouping labels (the checks below rely on it)", () => {
+  const parts = parseExpression(
+    `histogram_quantile(0.99, sum by (le, webhook) (rate(a_seconds_bucket{webhook=~"/x|/y",code!="2.."}[5m]))) > on (webhook) max(b_total) unless c_value`,
+  );
+  assert.deepEqual([...parts.selectors], [["a_seconds_bucket", ["webhook", "code"]], ["b_total", []], ["c_value", []]]);
+  assert.deepEqual(parts.grouping, ["le", "webhook", "webhook"]);
+  assert.deepEqual(parts.resultLabels, ["le", "webhook"]);
+});
+
+test("every metric an alert reads is one the manager exports, with the labels the alert selects and groups by", () => {
+  const exported = exportedMetrics();
+  for (const rule of ALERT_RULES) {
+    const { selectors, grouping } = parseExpression(rule.expr);
+    assert.ok(selectors.size > 0, `${rule.alert}: reads no metric`);
+    const available = new Set<string>();
+    for (const [series, matched] of selectors) {
+      const found = exportedSeries(exported, series);
+      assert.ok(found, `${rule.alert}: the manager exports no ${series}`);
+      const labels = new Set([...found.metric.labels, ...found.extraLabels]);
+      for (const label of matched) assert.ok(labels.has(label), `${rule.alert}: ${found.name} has no label ${label}`);
+      for (const label of labels) available.add(label);
+    }
+    for (const label of grouping) assert.ok(available.has(label), `${rule.alert}: groups by ${label}, which none of its metrics has`);
+  }
+});
+
+test("the labels an alert's summary and description show survive its expression's aggregation", () => {
+  const exported = exportedMetrics();
+  for (const rule of ALERT_RULES) {
+    const { selectors, resultLabels } = parseExpression(rule.expr);
+    const kept = resultLabels ?? [...selectors.keys()].flatMap((s) => [...(exportedSeries(exported, s)?.metric.labels ?? [])]);
+    for (const text of [rule.summary, rule.description]) {
+      for (const m of text.matchAll(/\{\{ \$labels\.([a-z_]+) \}\}/g)) {
+        assert.ok(kept.includes(m[1]!), `${rule.alert}: shows $labels.${m[1]}, which its expression drops`);
+      }
+      assert.equal(text.match(/\{\{/g)?.length ?? 0, text.match(/\}\}/g)?.length ?? 0, `${rule.alert}: unbalanced template in "${text}"`);
+    }
+  }
+});
+
+test("every alert has a unique name, a duration, a severity, a summary, a description and an entry in operations.md", () => {
+  const operations = readFileSync(join(REPO, "docs/operations.md"), "utf8");
+  const names = ALERT_RULES.map((r) => r.alert);
+  assert.equal(new Set(names).size, names.length);
+  for (const rule of ALERT_RULES) {
+    assert.match(rule.alert, /^SidecarSet[A-Z][A-Za-z]+$/);
+    assert.match(rule.for, /^\d+[smh]$/);
+    assert.ok(rule.summary.length > 0 && rule.description.length > 0, rule.alert);
+    let depth = 0;
+    for (const c of rule.expr) {
+      depth += c === "(" ? 1 : c === ")" ? -1 : 0;
+      assert.ok(depth >= 0, `${rule.alert}: a ) before its (`);
+    }
+    assert.equal(depth, 0, `${rule.alert}: unbalanced parentheses`);
+    assert.ok(operations.includes(`\n### ${rule.alert}\n`), `docs/operations.md has no "### ${rule.alert}" entry`);
+    assert.equal(runbookAnchor(rule.alert), rule.alert.toLowerCase());
+  }
+});
+
+test("the PrometheusRule holds one group with every alert, its severity label and its runbook entry", () => {
+  const rule = prometheusRule({ namespace: "platform" }) as unknown as { kind: string; metadata: { name: string; namespace: string }; spec: { groups: unknown[] } };
+  assert.equal(rule.kind, "PrometheusRule");
+  assert.deepEqual(rule.metadata.namespace, "platform");
+  assert.deepEqual(rule.spec.groups, [alertGroup()]);
+  const rules = (alertGroup() as { rules: { alert: string; labels: { severity: string }; annotations: { runbook: string } }[] }).rules;
+  assert.deepEqual(rules.map((r) => r.alert), ALERT_RULES.map((r) => r.alert));
+  for (const r of rules) {
+    assert.ok(["critical", "warning"].includes(r.labels.severity), r.alert);
+    assert.equal(r.annotations.runbook, `docs/operations.md#${r.alert.toLowerCase()}`);
+  }
+  assert.deepEqual(selectManifests(["alerts"]).map((m) => m.kind), ["PrometheusRule"]);
+});
