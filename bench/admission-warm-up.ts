@@ -29,11 +29,15 @@ interface Variant {
 }
 
 const DEFAULT = DEFAULT_MANAGER_OPTIONS.admissionWarmUp;
-const VARIANTS: Variant[] = [
-  { title: "none", warmUp: 0, inProcess: false },
-  { title: `${DEFAULT}, in process`, warmUp: DEFAULT, inProcess: true },
-  { title: `${DEFAULT}, through its port (the manager's)`, warmUp: DEFAULT, inProcess: false },
-];
+/** WARM_UP_COUNTS=0,250,1000 compares warm-ups of those sizes, each through the server's port. */
+const COUNTS = process.env.WARM_UP_COUNTS?.split(",").map(Number);
+const VARIANTS: Variant[] = COUNTS
+  ? COUNTS.map((n) => ({ title: n === 0 ? "none" : `${n}, through its port${n === DEFAULT ? " (the manager's)" : ""}`, warmUp: n, inProcess: false }))
+  : [
+      { title: "none", warmUp: 0, inProcess: false },
+      { title: `${DEFAULT}, in process`, warmUp: DEFAULT, inProcess: true },
+      { title: `${DEFAULT}, through its port (the manager's)`, warmUp: DEFAULT, inProcess: false },
+    ];
 
 interface Reading {
   variant: Variant;
