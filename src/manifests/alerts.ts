@@ -1,11 +1,20 @@
 // Prometheus alerting rules for the manager, as a Prometheus Operator
-// PrometheusRule (docs/operations.md, "Alerts"). Each rule reads only metrics
-// the manager exports; a unit test checks every metric and label they name
-// against the manager's registry. Not part of the default install: the
+// PrometheusRule (docs/operations.md, "Alerts"). Each rule reads metrics the
+// manager exports, but one: whether the API server could call the webhooks at
+// all is counted only by the API server. A unit test checks every metric and
+// label they name against the manager's registry (and that one against the API
+// server's definition, which an e2e test reads). Not part of the default install: the
 // PrometheusRule kind exists only where the Prometheus Operator is installed
 // (`sidecarset manifests --only alerts`, or the Helm chart's
 // metrics.prometheusRule.enabled).
-import { MUTATE_POD_PATH, MUTATE_SIDECARSET_PATH, VALIDATE_SIDECARSET_PATH } from "./webhook.js";
+import {
+  MUTATE_POD_PATH,
+  MUTATE_POD_WEBHOOK,
+  MUTATE_SIDECARSET_PATH,
+  MUTATE_SIDECARSET_WEBHOOK,
+  VALIDATE_SIDECARSET_PATH,
+  VALIDATE_SIDECARSET_WEBHOOK,
+} from "./webhook.js";
 import { CONVERT_PATH } from "./crd.js";
 import { MANAGER_NAME, PART_OF_LABELS, resolveOptions, type Manifest, type ManifestOptions } from "./options.js";
 
@@ -23,9 +32,22 @@ export interface AlertRule {
 /** The Lease the manager's replicas elect a controller with (`--lease-name`'s default). */
 const LEASE_NAME = MANAGER_NAME;
 const WEBHOOK_PATHS = [MUTATE_POD_PATH, MUTATE_SIDECARSET_PATH, VALIDATE_SIDECARSET_PATH, CONVERT_PATH].join("|");
+const WEBHOOK_NAMES = [MUTATE_POD_WEBHOOK, MUTATE_SIDECARSET_WEBHOOK, VALIDATE_SIDECARSET_WEBHOOK].join("|");
 const OPERATIONS_DOC = "docs/operations.md";
 
 export const ALERT_RULES: readonly AlertRule[] = [
+  {
+    alert: "SidecarSetWebhookUnreachable",
+    expr: `sum by (name) (rate(apiserver_admission_webhook_rejection_count{name=~"${WEBHOOK_NAMES}",error_type="calling_webhook_error"}[5m])) > 0`,
+    for: "5m",
+    severity: "critical",
+    summary: "The API server cannot call the sidecarset webhook {{ $labels.name }}",
+    description:
+      "Requests the webhook {{ $labels.name }} is registered for are refused because the API server gets no usable " +
+      "answer from the manager: no ready replica behind the webhook Service, a network policy in the way, a caBundle " +
+      "that does not match the serving certificate, or the server errors of SidecarSetWebhookErrors. The refusals " +
+      "name the cause. (This counter is the API server's: Prometheus must scrape the API server.)",
+  },
   {
     alert: "SidecarSetWebhookErrors",
     expr: `sum by (webhook) (rate(controller_runtime_webhook_requests_total{webhook=~"${WEBHOOK_PATHS}",code=~"5.."}[5m])) > 0`,

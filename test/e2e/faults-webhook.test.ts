@@ -12,7 +12,9 @@ import type { Pod } from "../../src/api/kube-types.js";
 import { MUTATE_POD_WEBHOOK } from "../../src/manifests/webhook.js";
 import { MUTATING_WEBHOOK_CONFIGURATION_NAME } from "../../src/manifests/options.js";
 import { applyYaml, createNamespace, useEnvironment, waitFor, type Environment } from "../support/environment.js";
+import { apiServerMetrics } from "../../bench/support/api-server-metrics.js";
 import { KubeRequestError, rawRequest } from "../support/kube.js";
+import { parseMetrics, sum } from "../support/prometheus-text.js";
 import { SIDECAR, sidecarSetManifest } from "../support/rollout.js";
 import { sidecarSetEvents, waitForObserved } from "../support/sidecarsets.js";
 
@@ -63,6 +65,10 @@ test("with the manager down, failurePolicy Fail refuses pods with a clear messag
   assert.equal(status.reason, "InternalError");
   assert.match(status.message ?? "", new RegExp(`failed calling webhook "${MUTATE_POD_WEBHOOK.replaceAll(".", "\\.")}"`));
   assert.match(status.message ?? "", new RegExp(`127\\.0\\.0\\.1:${env().webhookPort}/mutate-pod.*connection refused`));
+  // The API server's count of it, which the alert SidecarSetWebhookUnreachable reads (docs/operations.md, "Alerts").
+  const rejections = parseMetrics(await apiServerMetrics(env()), "apiserver_admission_webhook_rejection_count");
+  const failedCalls = sum(rejections, (l) => l.name === MUTATE_POD_WEBHOOK && l.error_type === "calling_webhook_error");
+  assert.ok(failedCalls >= 1, "the API server counts the refused pod as a failed call of the webhook");
 
   await setPodFailurePolicy(env(), "Ignore");
   // The API server applies a changed webhook configuration from its own watch, a moment after the write:

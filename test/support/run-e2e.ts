@@ -13,9 +13,9 @@
 // `dist/cli/main.js`, each starting in a fraction of the time the sources take
 // through tsx (a manager ready after 3 s against 5, a command 0.2 s against
 // 0.5): two at a time, the suite took 677 s, against 811–911 s from the
-// sources. `sidecarset start` and `demo`, which a user
-// runs from a checkout with `npm start`, still run from the sources. A test
-// file run by itself with `node --test` runs everything from the sources.
+// sources. `sidecarset start` and `demo`, which a user runs from a checkout
+// with `npm start`, still run from the sources. A test file run by itself with
+// `node --test` runs everything from the sources.
 //
 //   npm run test:e2e                       all of test/e2e/**/*.test.ts
 //   npm run test:e2e -- test/e2e/x.test.ts only the given files
