@@ -7,14 +7,7 @@
 // PrometheusRule kind exists only where the Prometheus Operator is installed
 // (`sidecarset manifests --only alerts`, or the Helm chart's
 // metrics.prometheusRule.enabled).
-import {
-  MUTATE_POD_PATH,
-  MUTATE_POD_WEBHOOK,
-  MUTATE_SIDECARSET_PATH,
-  MUTATE_SIDECARSET_WEBHOOK,
-  VALIDATE_SIDECARSET_PATH,
-  VALIDATE_SIDECARSET_WEBHOOK,
-} from "./webhook.js";
+import * as webhook from "./webhook.js";
 import { CONVERT_PATH } from "./crd.js";
 import { MANAGER_NAME, PART_OF_LABELS, resolveOptions, type Manifest, type ManifestOptions } from "./options.js";
 
@@ -31,8 +24,8 @@ export interface AlertRule {
 
 /** The Lease the manager's replicas elect a controller with (`--lease-name`'s default). */
 const LEASE_NAME = MANAGER_NAME;
-const WEBHOOK_PATHS = [MUTATE_POD_PATH, MUTATE_SIDECARSET_PATH, VALIDATE_SIDECARSET_PATH, CONVERT_PATH].join("|");
-const WEBHOOK_NAMES = [MUTATE_POD_WEBHOOK, MUTATE_SIDECARSET_WEBHOOK, VALIDATE_SIDECARSET_WEBHOOK].join("|");
+const WEBHOOK_PATHS = [webhook.MUTATE_POD_PATH, webhook.MUTATE_SIDECARSET_PATH, webhook.VALIDATE_SIDECARSET_PATH, CONVERT_PATH].join("|");
+const WEBHOOK_NAMES = [webhook.MUTATE_POD_WEBHOOK, webhook.MUTATE_SIDECARSET_WEBHOOK, webhook.VALIDATE_SIDECARSET_WEBHOOK].join("|");
 const OPERATIONS_DOC = "docs/operations.md";
 
 export const ALERT_RULES: readonly AlertRule[] = [
@@ -61,7 +54,7 @@ export const ALERT_RULES: readonly AlertRule[] = [
   },
   {
     alert: "SidecarSetPodWebhookSlow",
-    expr: `histogram_quantile(0.99, sum by (le) (rate(controller_runtime_webhook_latency_seconds_bucket{webhook="${MUTATE_POD_PATH}"}[5m]))) > 1`,
+    expr: `histogram_quantile(0.99, sum by (le) (rate(controller_runtime_webhook_latency_seconds_bucket{webhook="${webhook.MUTATE_POD_PATH}"}[5m]))) > 1`,
     for: "10m",
     severity: "warning",
     summary: "Pod admissions take the sidecarset manager over a second (p99)",
