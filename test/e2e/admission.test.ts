@@ -7,7 +7,9 @@ import { test } from "node:test";
 import type { Pod } from "../../src/api/kube-types.js";
 import { createNamespace, useEnvironment, waitFor } from "../support/environment.js";
 import { KubeRequestError, rawRequest } from "../support/kube.js";
+import { ALERT_RULES } from "../../src/manifests/alerts.js";
 import { metricValue, scrapeMetrics } from "../support/prometheus-text.js";
+import { parseExpression } from "../support/promql.js";
 import { connectionsFromOthersTo } from "../support/tcp-connections.js";
 import {
   createSidecarSet,
@@ -290,6 +292,17 @@ test("a 4 MiB AdmissionReview gets HTTP 413, whether its length is declared or i
 /** The value of one series in the manager's metrics, 0 when absent. */
 const sample = (metrics: string, name: string, labels: Record<string, string>): number => metricValue(metrics, name, labels) ?? 0;
 const scrape = () => scrapeMetrics(env().metricsPort);
+
+test("every metric of the manager that the alerting rules read is on its /metrics", async () => {
+  const declared = new Set([...(await scrape()).matchAll(/^# TYPE (\S+) /gm)].map((m) => m[1]!));
+  // The API server's own count is read from the API server (faults-webhook.test.ts).
+  const read = ALERT_RULES.flatMap((r) => [...parseExpression(r.expr).selectors.keys()]).filter((name) => !name.startsWith("apiserver_"));
+  assert.ok(read.length >= 10, `the rules read ${read.length} metrics of the manager`);
+  for (const series of read) {
+    const metric = declared.has(series) ? series : series.replace(/_(bucket|sum|count)$/, "");
+    assert.ok(declared.has(metric), `${series}, which an alert reads, is not on the manager's /metrics`);
+  }
+});
 
 test("/metrics exposes the webhook latency histogram per webhook and sidecarset_injections_total per SidecarSet", async () => {
   const before = await scrape();

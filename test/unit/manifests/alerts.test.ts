@@ -12,6 +12,7 @@ import { registerCacheMetrics } from "../../../src/manager/cache-metrics.js";
 import { ALERT_RULES, alertGroup, prometheusRule, runbookAnchor } from "../../../src/manifests/alerts.js";
 import { selectManifests } from "../../../src/manifests/render.js";
 import { createMetrics } from "../../../src/observability/metrics.js";
+import { parseExpression } from "../../support/promql.js";
 
 const REPO = join(import.meta.dirname, "../../..");
 
@@ -44,40 +45,6 @@ function exportedMetrics(): Map<string, Exported> {
     out.set(name, { type, labels: new Set(labelNames) });
   }
   return out;
-}
-
-interface ExpressionParts {
-  /** Metric name → the label names its selector matches on. */
-  selectors: Map<string, string[]>;
-  /** Labels named in `by (...)` and `on (...)`. */
-  grouping: string[];
-  /** Labels of the outermost `by (...)`, or undefined when the expression does not aggregate. */
-  resultLabels: string[] | undefined;
-}
-
-const FUNCTIONS = new Set(["sum", "max", "min", "rate", "delta", "histogram_quantile", "by", "on", "unless", "and", "or"]);
-
-function parseExpression(expr: string): ExpressionParts {
-  const grouping: string[] = [];
-  let resultLabels: string[] | undefined;
-  let rest = expr.replace(/\b(by|on) \(([^)]*)\)/g, (_, kind: string, labels: string) => {
-    const names = labels.split(",").map((l) => l.trim()).filter(Boolean);
-    grouping.push(...names);
-    if (kind === "by") resultLabels ??= names;
-    return " ";
-  });
-  const selectors = new Map<string, string[]>();
-  rest = rest.replace(/\b([a-z_][a-z0-9_]*)\{([^}]*)\}/g, (_, name: string, matchers: string) => {
-    const labels = [...matchers.matchAll(/([a-z_][a-z0-9_]*)\s*(?:=~|!~|!=|=)/g)].map((m) => m[1]!);
-    selectors.set(name, labels);
-    return " ";
-  });
-  rest = rest.replace(/"[^"]*"|\[[^\]]*\]/g, " ");
-  for (const m of rest.matchAll(/\b([a-z_][a-z0-9_]*)\b(?!\s*\()/g)) {
-    const name = m[1]!;
-    if (!FUNCTIONS.has(name) && name.includes("_") && !selectors.has(name)) selectors.set(name, []);
-  }
-  return { selectors, grouping, resultLabels };
 }
 
 /** A histogram's series are its name plus _bucket, _sum and _count. */
