@@ -1,12 +1,11 @@
 // Prometheus alerting rules for the manager, as a Prometheus Operator
-// PrometheusRule (docs/operations.md, "Alerts"). Each rule reads metrics the
-// manager exports, but one: whether the API server could call the webhooks at
-// all is counted only by the API server. A unit test checks every metric and
-// label they name against the manager's registry (and that one against the API
-// server's definition, which an e2e test reads). Not part of the default install: the
-// PrometheusRule kind exists only where the Prometheus Operator is installed
-// (`sidecarset manifests --only alerts`, or the Helm chart's
-// metrics.prometheusRule.enabled).
+// PrometheusRule (docs/operations.md, "Alerts"). The rules read the manager's
+// metrics, but one: whether the API server could call the webhooks at all is
+// counted only by the API server. Tests check every metric and label a rule
+// names against the manager's registry and its live /metrics (and that one
+// against the API server's). Not part of the default install: the kind exists
+// only where the Prometheus Operator is installed (`sidecarset manifests
+// --only alerts`, or the Helm chart's metrics.prometheusRule.enabled).
 import * as webhook from "./webhook.js";
 import { CONVERT_PATH } from "./crd.js";
 import { MANAGER_NAME, PART_OF_LABELS, resolveOptions, type Manifest, type ManifestOptions } from "./options.js";
