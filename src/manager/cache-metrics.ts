@@ -4,6 +4,7 @@
 // delay is what every admission pays on top of its handler, and its heap is
 // not in the process's default heap metrics (those are the main thread's).
 import { Gauge, type Registry } from "prom-client";
+import type { ServedCertificate } from "../webhook/server.js";
 
 export interface CacheMetricsSources {
   /** Cached objects per informer of the webhook thread (its last reported state). */
@@ -18,6 +19,8 @@ export interface CacheMetricsSources {
   webhookHeap(): { used: number; total: number } | undefined;
   /** The webhook server's open and idle connections (its last reported state). */
   webhookConnections(): { open: number; idle: number } | undefined;
+  /** The certificate the webhook server presents (its last reported state). */
+  webhookCertificate(): ServedCertificate | undefined;
 }
 
 export function registerCacheMetrics(registry: Registry, sources: CacheMetricsSources): void {
@@ -64,6 +67,18 @@ export function registerCacheMetrics(registry: Registry, sources: CacheMetricsSo
     "Connections the webhook server holds open (open) and those of them waiting idle (idle); past 512 open the longest idle is closed",
     () => sources.webhookConnections(),
   );
+  new Gauge({
+    name: "sidecarset_webhook_certificate_expiration_timestamp_seconds",
+    help: "When the serving certificate the webhook server presents expires (seconds since the epoch), by its serial number; it follows renewals and replaced files",
+    // A label keeps the gauge without a series until the thread has reported (a bare gauge would read 0: expired).
+    labelNames: ["serial_number"],
+    registers: [registry],
+    collect() {
+      this.reset();
+      const certificate = sources.webhookCertificate();
+      if (certificate) this.set({ serial_number: certificate.serialNumber }, certificate.notAfter);
+    },
+  });
 }
 
 /** A gauge with one series per `stat` label value: the fields of what `read` returns, none while it returns undefined. */

@@ -78,6 +78,7 @@ export class Manager {
       webhookEventLoopDelay: () => this.webhookState?.eventLoopDelay,
       webhookHeap: () => this.webhookState?.heap,
       webhookConnections: () => this.webhookState?.connections,
+      webhookCertificate: () => this.webhookState?.certificate,
     });
   }
 

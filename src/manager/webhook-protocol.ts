@@ -4,6 +4,7 @@
 import type { ResolvedCredentials } from "../kube/relayed-credentials.js";
 import type { HeldSidecarSet } from "./held-sidecarsets.js";
 import type { LogLevel } from "../observability/logger.js";
+import type { ServedCertificate } from "../webhook/server.js";
 
 /** What the webhook thread is started with (its workerData). */
 export interface WebhookThreadConfig {
@@ -53,6 +54,8 @@ export interface WebhookThreadState {
   heap: { used: number; total: number };
   /** The webhook server's open connections, and those of them idle (absent before it listens). */
   connections?: { open: number; idle: number };
+  /** The certificate the server presents (absent before it listens). */
+  certificate?: ServedCertificate;
 }
 
 export type ToWebhookThread =

@@ -52,6 +52,7 @@ export async function runWebhookSide(config: WebhookThreadConfig, port: MessageP
       eventLoopDelay: { p99: delay.percentile(99) / 1e9, max: delay.max / 1e9 },
       heap: heapOfThisThread(),
       ...(server ? { connections: server.connectionCounts() } : {}),
+      ...(server?.servedCertificate() ? { certificate: server.servedCertificate() } : {}),
     };
     if (newWindow) delay.reset();
     return s;

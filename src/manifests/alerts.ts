@@ -52,6 +52,18 @@ export const ALERT_RULES: readonly AlertRule[] = [
       "held as many request bodies as it may, 504 that an answer took longer than the request deadline.",
   },
   {
+    alert: "SidecarSetWebhookCertificateExpiring",
+    expr: "min(sidecarset_webhook_certificate_expiration_timestamp_seconds) - time() < 7 * 24 * 3600",
+    for: "1h",
+    severity: "warning",
+    summary: "The sidecarset manager's serving certificate expires within 7 days",
+    description:
+      "A replica presents a certificate that expires in {{ $value | humanizeDuration }}; it was not renewed (the " +
+      "manager renews its own 30 days ahead, cert-manager a third of the lifetime ahead by default). Once it " +
+      "expires the API server cannot call the webhooks. The manager's log (self-signed mode) or the Certificate's " +
+      "status (cert-manager) says why.",
+  },
+  {
     alert: "SidecarSetPodWebhookSlow",
     expr: `histogram_quantile(0.99, sum by (le) (rate(controller_runtime_webhook_latency_seconds_bucket{webhook="${webhook.MUTATE_POD_PATH}"}[5m]))) > 1`,
     for: "10m",

@@ -22,6 +22,7 @@ import type { Logger } from "pino";
 import { Abandonment } from "./abandonment.js";
 import { badRequest, type HttpReply, type RequestAbandonment } from "./admission.js";
 import { BodyBudget, type BodyBudgetLimits, type BodyShare } from "./body-budget.js";
+import { notAfterOf, tryParse } from "./cert-checks.js";
 import { ConnectionLimit } from "./connection-limit.js";
 import { textBytes } from "./text-bytes.js";
 
@@ -66,6 +67,12 @@ export interface WebhookServerOptions {
   bodyBudget?: BodyBudgetLimits;
 }
 
+/** The serving certificate, for metrics: its serial number, and its expiry in seconds since the epoch. */
+export interface ServedCertificate {
+  serialNumber: string;
+  notAfter: number;
+}
+
 export const DEFAULT_MAX_BODY_BYTES = 3 * 1024 * 1024;
 export const DEFAULT_REQUEST_TIMEOUT_MS = 9_000;
 /**
@@ -104,6 +111,7 @@ export class WebhookServer {
   private readonly bodies: BodyBudget;
   private readonly connectionLimitWarning: OccasionalWarning;
   private readonly bodyBudgetWarning: OccasionalWarning;
+  private served: ServedCertificate | undefined;
 
   constructor(private readonly opts: WebhookServerOptions) {
     this.maxBodyBytes = opts.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
@@ -133,6 +141,7 @@ export class WebhookServer {
       this.connections.accepted(socket);
     });
     this.server.on("tlsClientError", (err) => this.opts.logger?.debug({ err: err.message }, "TLS handshake failed"));
+    this.served = servedCertificate(opts.certificate.cert);
   }
 
   async start(): Promise<number> {
@@ -160,6 +169,7 @@ export class WebhookServer {
     const options = { ...secureOptions(pair), minVersion: TLS_MIN_VERSION };
     tls.createSecureContext(options); // validates before swapping
     this.server.setSecureContext(options);
+    this.served = servedCertificate(pair.cert);
     this.opts.logger?.info("webhook serving certificate reloaded");
   }
 
@@ -198,6 +208,11 @@ export class WebhookServer {
   stopWatchingCertificate(): void {
     if (this.certWatch) clearInterval(this.certWatch);
     this.certWatch = undefined;
+  }
+
+  /** The certificate served now (undefined when it cannot be read). */
+  servedCertificate(): ServedCertificate | undefined {
+    return this.served;
   }
 
   isDraining(): boolean {
@@ -424,6 +439,12 @@ function json(res: http.ServerResponse, status: number, body: unknown, encoded?:
   res.end(pieces[pieces.length - 1], encoding);
   res.uncork();
   return status;
+}
+
+/** A PEM chain's first certificate: the one the server presents. */
+function servedCertificate(cert: string | Buffer): ServedCertificate | undefined {
+  const x509 = tryParse(cert.toString());
+  return x509 && { serialNumber: x509.serialNumber, notAfter: Math.floor(notAfterOf(x509).getTime() / 1000) };
 }
 
 function text(res: http.ServerResponse, status: number, body: string): void {

@@ -14,6 +14,7 @@ import { MUTATING_WEBHOOK_CONFIGURATION_NAME } from "../../src/manifests/options
 import { createCertificateAuthority, issueServingCertificate } from "../../src/webhook/cert-issue.js";
 import { applyYaml, MANAGER_NAMESPACE, useEnvironment, waitFor } from "../support/environment.js";
 import { createNamespace, rawRequest } from "../support/kube.js";
+import { parseMetrics, scrapeMetrics } from "../support/prometheus-text.js";
 import { sidecarSetManifest } from "../support/rollout.js";
 
 const env = useEnvironment();
@@ -31,6 +32,19 @@ function servedFingerprint(port: number): Promise<string> {
     });
     socket.on("error", reject);
   });
+}
+
+/** The serial number and expiry (seconds since the epoch) of a PEM certificate. */
+function expiryOf(pem: string): [string, number] {
+  const x509 = new X509Certificate(pem);
+  return [x509.serialNumber, Date.parse(x509.validTo) / 1000];
+}
+
+/** What a replica's sidecarset_webhook_certificate_expiration_timestamp_seconds says: the one series' serial number and value. */
+async function presentedExpiry(metricsPort: number): Promise<[string, number]> {
+  const series = parseMetrics(await scrapeMetrics(metricsPort), "sidecarset_webhook_certificate_expiration_timestamp_seconds");
+  assert.equal(series.length, 1, "one certificate is presented");
+  return [series[0]!.labels.serial_number!, series[0]!.value];
 }
 
 test("a short-lived serving certificate replaced on disk is served within seconds, and no admission fails meanwhile", async (t) => {
@@ -58,6 +72,7 @@ test("a short-lived serving certificate replaced on disk is served within second
   const replica = await env().startReplica(["--leader-elect", "--cert-mode", "files", "--cert-dir", dir]);
   t.after(() => replica.stop());
   assert.equal(await servedFingerprint(replica.webhookPort), new X509Certificate(first.cert).fingerprint256);
+  assert.deepEqual(await presentedExpiry(replica.metricsPort), expiryOf(first.cert), "the metric names the served certificate");
 
   // What cert-manager's CA injector does: the pod webhook trusts the CA and calls the replica.
   const path = `/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations/${MUTATING_WEBHOOK_CONFIGURATION_NAME}`;
@@ -96,10 +111,12 @@ test("a short-lived serving certificate replaced on disk is served within second
 
   try {
     await waitFor("admissions through the first certificate", () => created >= 10);
-    const next = await issueServingCertificate(ca, NAMES, new Date(), { validityDays: VALIDITY_DAYS });
+    // Valid twice as long, so that its expiry differs from the first's.
+    const next = await issueServingCertificate(ca, NAMES, new Date(), { validityDays: 2 * VALIDITY_DAYS });
     write(next);
     const wanted = new X509Certificate(next.cert).fingerprint256;
     await waitFor("the replica to serve the new certificate", async () => (await servedFingerprint(replica.webhookPort)) === wanted, { timeoutMs: 30_000, intervalMs: 200 });
+    assert.deepEqual(await presentedExpiry(replica.metricsPort), expiryOf(next.cert), "the metric follows the replaced files");
     const rotatedAt = created;
     await waitFor("admissions through the new certificate", () => created >= rotatedAt + 10);
   } finally {

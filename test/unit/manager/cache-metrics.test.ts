@@ -11,6 +11,7 @@ function sources(extra: Partial<CacheMetricsSources> = {}): CacheMetricsSources 
     webhookEventLoopDelay: () => ({ p99: 0.012, max: 0.03 }),
     webhookHeap: () => ({ used: 9_000_000, total: 12_000_000 }),
     webhookConnections: () => ({ open: 7, idle: 5 }),
+    webhookCertificate: () => ({ serialNumber: "0A1B", notAfter: 1_900_000_000 }),
     ...extra,
   };
 }
@@ -25,15 +26,20 @@ test("the webhook thread's event-loop delay, heap and connections are one series
   assert.match(text, /^sidecarset_webhook_heap_bytes\{stat="total"\} 12000000$/m);
   assert.match(text, /^sidecarset_webhook_connections\{stat="open"\} 7$/m);
   assert.match(text, /^sidecarset_webhook_connections\{stat="idle"\} 5$/m);
+  assert.match(text, /^sidecarset_webhook_certificate_expiration_timestamp_seconds\{serial_number="0A1B"\} 1900000000$/m);
   assert.match(text, /^sidecarset_informer_objects\{side="webhook",informer="sidecarsets"\} 3$/m);
   assert.doesNotMatch(text, /side="controller"/, "no controller series on a replica without the controller");
 });
 
 test("before the webhook thread has reported, its gauges have no series", async () => {
   const registry = new Registry();
-  registerCacheMetrics(registry, sources({ webhookEventLoopDelay: () => undefined, webhookHeap: () => undefined, webhookConnections: () => undefined }));
+  registerCacheMetrics(
+    registry,
+    sources({ webhookEventLoopDelay: () => undefined, webhookHeap: () => undefined, webhookConnections: () => undefined, webhookCertificate: () => undefined }),
+  );
   const text = await registry.metrics();
   assert.doesNotMatch(text, /^sidecarset_webhook_event_loop_delay_seconds\{/m);
   assert.doesNotMatch(text, /^sidecarset_webhook_heap_bytes\{/m);
   assert.doesNotMatch(text, /^sidecarset_webhook_connections\{/m);
+  assert.doesNotMatch(text, /^sidecarset_webhook_certificate_expiration_timestamp_seconds[{ ]/m);
 });

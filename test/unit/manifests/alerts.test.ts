@@ -20,7 +20,7 @@ const REPO = join(import.meta.dirname, "../../..");
 function managerRegistry(): Registry {
   const { registry } = createMetrics({ defaultMetrics: false });
   const none = () => undefined;
-  registerCacheMetrics(registry, { webhook: none, controller: none, synced: none, webhookEventLoopDelay: none, webhookHeap: none, webhookConnections: none });
+  registerCacheMetrics(registry, { webhook: none, controller: none, synced: none, webhookEventLoopDelay: none, webhookHeap: none, webhookConnections: none, webhookCertificate: none });
   return registry;
 }
 

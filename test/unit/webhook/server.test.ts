@@ -273,6 +273,20 @@ test("setCertificate serves the new certificate to new connections", async () =>
   assert.equal(r.fingerprint, fingerprintOf(certB.certPem));
 });
 
+test("servedCertificate names the certificate served now: its serial number and expiry, after a swap too", async () => {
+  const { server } = await startServer({ "/mutate": echo });
+  const described = (pem: string) => {
+    const x509 = new X509Certificate(pem);
+    return { serialNumber: x509.serialNumber, notAfter: Date.parse(x509.validTo) / 1000 };
+  };
+  assert.deepEqual(server.servedCertificate(), described(certA.certPem));
+  server.setCertificate({ cert: certB.certPem, key: certB.keyPem });
+  assert.deepEqual(server.servedCertificate(), described(certB.certPem));
+  assert.notEqual(certA.certPem, certB.certPem);
+  assert.throws(() => server.setCertificate({ cert: certA.certPem, key: certB.keyPem }));
+  assert.deepEqual(server.servedCertificate(), described(certB.certPem), "a refused certificate changes nothing");
+});
+
 test("a certificate whose key does not match is refused and the old one stays", async () => {
   const { server, port } = await startServer({ "/mutate": echo });
   assert.throws(() => server.setCertificate({ cert: certB.certPem, key: certA.keyPem }));
