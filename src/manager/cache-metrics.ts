@@ -1,8 +1,9 @@
 // Gauges that show what each side of the manager caches, how responsive the
-// webhook thread is and how much heap it holds: a standby replica shows no
-// controller series at all (it holds no pod), the webhook thread's event-loop
-// delay is what every admission pays on top of its handler, and its heap is
-// not in the process's default heap metrics (those are the main thread's).
+// webhook thread is, how much heap it holds and which certificate it serves: a
+// standby replica shows no controller series at all (it holds no pod), the
+// webhook thread's event-loop delay is what every admission pays on top of its
+// handler, its heap is not in the process's default heap metrics (those are the
+// main thread's), and the certificate is the one it presents, renewed or not.
 import { Gauge, type Registry } from "prom-client";
 import type { ServedCertificate } from "../webhook/server.js";
 

@@ -45,6 +45,7 @@ export async function runWebhookSide(config: WebhookThreadConfig, port: MessageP
     })());
 
   const state = (newWindow: boolean): WebhookThreadState => {
+    const certificate = server?.servedCertificate();
     const s: WebhookThreadState = {
       synced: caches?.hasSynced() ?? false,
       serving: Boolean(server) && !stopping,
@@ -52,7 +53,7 @@ export async function runWebhookSide(config: WebhookThreadConfig, port: MessageP
       eventLoopDelay: { p99: delay.percentile(99) / 1e9, max: delay.max / 1e9 },
       heap: heapOfThisThread(),
       ...(server ? { connections: server.connectionCounts() } : {}),
-      ...(server?.servedCertificate() ? { certificate: server.servedCertificate() } : {}),
+      ...(certificate ? { certificate } : {}),
     };
     if (newWindow) delay.reset();
     return s;

@@ -39,3 +39,9 @@ export function parseExpression(expr: string): ExpressionParts {
   return { selectors, grouping, resultLabels };
 }
 
+
+/** The histogram a series of it names (its name less _bucket, _sum or _count), or undefined for another series. */
+export function histogramOfSeries(series: string): { histogram: string; suffix: "bucket" | "sum" | "count" } | undefined {
+  const match = /^(.*)_(bucket|sum|count)$/.exec(series);
+  return match ? { histogram: match[1]!, suffix: match[2] as "bucket" | "sum" | "count" } : undefined;
+}

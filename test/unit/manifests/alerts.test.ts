@@ -1,8 +1,8 @@
-// The alerting rules read only what the manager exports: every metric an
-// expression names is registered by the manager, with the labels the
-// expression selects and groups by, and every label an annotation shows
-// survives the expression's aggregation. Each alert has an entry in
-// docs/operations.md.
+// The alerting rules read only what the manager (or, for one rule, the API
+// server) exports: every metric an expression names is registered by the
+// manager or defined by the API server, with the labels the expression selects
+// and groups by, and every label an annotation shows survives the expression's
+// aggregation. Each alert has an entry in docs/operations.md.
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -12,7 +12,7 @@ import { registerCacheMetrics } from "../../../src/manager/cache-metrics.js";
 import { ALERT_RULES, alertGroup, prometheusRule, runbookAnchor } from "../../../src/manifests/alerts.js";
 import { selectManifests } from "../../../src/manifests/render.js";
 import { createMetrics } from "../../../src/observability/metrics.js";
-import { parseExpression } from "../../support/promql.js";
+import { histogramOfSeries, parseExpression } from "../../support/promql.js";
 
 const REPO = join(import.meta.dirname, "../../..");
 
@@ -51,10 +51,10 @@ function exportedMetrics(): Map<string, Exported> {
 function exportedSeries(exported: Map<string, Exported>, series: string): { name: string; metric: Exported; extraLabels: string[] } | undefined {
   const direct = exported.get(series);
   if (direct) return { name: series, metric: direct, extraLabels: [] };
-  const match = /^(.*)_(bucket|sum|count)$/.exec(series);
-  const base = match ? exported.get(match[1]!) : undefined;
-  if (!base || base.type !== "histogram") return undefined;
-  return { name: match![1]!, metric: base, extraLabels: match![2] === "bucket" ? ["le"] : [] };
+  const of = histogramOfSeries(series);
+  const base = of && exported.get(of.histogram);
+  if (!of || !base || base.type !== "histogram") return undefined;
+  return { name: of.histogram, metric: base, extraLabels: of.suffix === "bucket" ? ["le"] : [] };
 }
 
 test("the expression reader finds metrics, their matchers and the grouping labels (the checks below rely on it)", () => {
