@@ -1,8 +1,9 @@
 // Entry point of `npm run test:e2e`: makes sure the control-plane binary
-// exists (building it, with progress, when it does not), and the helm binary
-// when a selected file uses it, then runs the e2e test files, each against its
-// own control plane, two at a time on a machine with two or more CPUs: most of
-// a file's time is spent waiting for restarts, rollouts and watches, so two
+// exists (building it, with progress, when it does not), and the helm and
+// promtool binaries when a selected file uses them, then runs the e2e test
+// files, each against its own control plane (but the alert rules' file, which
+// needs none), two at a time on a machine with two or more CPUs: most of a
+// file's time is spent waiting for restarts, rollouts and watches, so two
 // share the CPUs without waiting for each other. Three at a time on two vCPUs
 // took the suite from 811–911 s to 651–775 s, but each test ran a fifth to a
 // third slower, and under that load a rollout test that counts failed sidecar
@@ -23,8 +24,8 @@
 //
 // In CI (CI=true) a missing toolchain or a failed build is a failure. Outside
 // CI, a machine without Go and without a cached control plane skips the e2e
-// tests with a message saying so; without a cached helm only the files that
-// use it fail, each saying how to build it.
+// tests with a message saying so; without a cached helm or promtool only the
+// files that use it fail, each saying how to build it.
 import { spawn, spawnSync } from "node:child_process";
 import { readFileSync, readdirSync } from "node:fs";
 import { availableParallelism } from "node:os";
@@ -63,6 +64,12 @@ const CONTROL_PLANE: Build = {
   command: "npm run testbin",
 };
 const HELM: Build = { script: "hack/build-helm.sh", what: "helm", neededFor: "install the Helm chart", command: "bash hack/build-helm.sh" };
+const PROMTOOL: Build = {
+  script: "hack/build-promtool.sh",
+  what: "promtool",
+  neededFor: "check the alerting rules and /metrics",
+  command: "bash hack/build-promtool.sh",
+};
 
 /** The binary's path, building it first when needed; undefined when there is no Go to build it (outside CI). */
 function ensureBuilt(b: Build): string | undefined {
@@ -100,10 +107,10 @@ function compileDist(): void {
   }
 }
 
-/** A test file that runs helm imports the support module that finds it. */
-function usesHelm(file: string): boolean {
+/** A test file that runs helm (or promtool) imports the support module that finds it. */
+function importsSupport(file: string, module: "helm" | "promtool"): boolean {
   try {
-    return /from "\.\.\/support\/helm\.js"/.test(readFileSync(resolve(repoRoot, file), "utf8"));
+    return readFileSync(resolve(repoRoot, file), "utf8").includes(`from "../support/${module}.js"`);
   } catch {
     return false; // node --test reports the missing file
   }
@@ -132,9 +139,11 @@ function main(): void {
   const binary = ensureBuilt(CONTROL_PLANE);
   if (!binary) return;
   const env: NodeJS.ProcessEnv = { ...process.env, SIDECARSET_TESTBIN: binary };
-  // Without it those files fail, saying how to build it; the others still run.
-  const helm = files.some(usesHelm) ? ensureBuilt(HELM) : undefined;
+  // Without them those files fail, saying how to build them; the others still run.
+  const helm = files.some((f) => importsSupport(f, "helm")) ? ensureBuilt(HELM) : undefined;
   if (helm) env.SIDECARSET_HELM = helm;
+  const promtool = files.some((f) => importsSupport(f, "promtool")) ? ensureBuilt(PROMTOOL) : undefined;
+  if (promtool) env.SIDECARSET_PROMTOOL = promtool;
 
   compileDist();
   env[COMPILED_CLI_ENV] = "1";
