@@ -1,4 +1,4 @@
-// The promtool test/e2e/alert-rules.test.ts checks and unit-tests the alerting
+// The promtool test/e2e/monitoring.test.ts checks and unit-tests the alerting
 // rules with; hack/build-promtool.sh builds the tool below into a cache keyed by
 // this file and go.sum.
 module github.com/sidecarset/sidecarset/hack/promtool

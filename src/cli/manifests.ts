@@ -40,6 +40,9 @@ Examples:
   # The alerting rules, where the Prometheus Operator is installed (not printed unless asked for)
   sidecarset manifests --only alerts | kubectl apply -f -
 
+  # The Grafana dashboard, as a ConfigMap Grafana's dashboard sidecar loads (not printed unless asked for)
+  sidecarset manifests --only dashboard -n monitoring | kubectl apply -f -
+
   # A manager running outside the cluster on this machine (no Deployment or Service)
   sidecarset manifests --webhook-host 192.168.1.10 --webhook-port 9443 --ca-bundle-file ca.crt | kubectl apply -f -`;
 
@@ -64,7 +67,8 @@ export function manifestsCommand(out: Output = process.stdout, err: Output = pro
     )
     .option(
       "--only <parts>",
-      `comma-separated parts to print: ${MANIFEST_PARTS.join(", ")} (alerts: a Prometheus Operator PrometheusRule, printed only when asked for)`,
+      `comma-separated parts to print: ${MANIFEST_PARTS.join(", ")} (alerts: a Prometheus Operator PrometheusRule; ` +
+        "dashboard: a ConfigMap with a Grafana dashboard, labelled grafana_dashboard=1; both printed only when asked for)",
       parseParts,
     )
     .addOption(outputOption(OBJECT_FORMATS))

@@ -4,6 +4,7 @@
 // the checked-in copies.
 import { prometheusRule } from "./alerts.js";
 import { sidecarSetCRD } from "./crd.js";
+import { grafanaDashboardConfigMap, grafanaDashboardJson } from "./dashboard.js";
 import { namespaceManifest } from "./manager.js";
 import { rbacManifests } from "./rbac.js";
 import { allManifests, manifestsOf, toYaml } from "./render.js";
@@ -88,18 +89,47 @@ const HELM_LABELS_PLACEHOLDER = "HELM_LABELS_PLACEHOLDER";
 function helmPrometheusRuleTemplate(): string {
   const rule = prometheusRule({ namespace: HELM_NAMESPACE_PLACEHOLDER });
   (rule.metadata as Record<string, unknown>).labels = { [HELM_LABELS_PLACEHOLDER]: "" };
-  const text = toYaml([rule])
-    .replace(/\{\{(.*?)\}\}/g, "{{`{{`}}$1{{`}}`}}")
-    .replace(
-      new RegExp(`^( *)${HELM_LABELS_PLACEHOLDER}: ""$`, "m"),
-      (_, indent: string) =>
-        `${indent}{{- include "sidecarset.labels" . | nindent ${indent.length} }}\n` +
-        `${indent}{{- with .Values.metrics.prometheusRule.labels }}\n` +
-        `${indent}{{- toYaml . | nindent ${indent.length} }}\n` +
-        `${indent}{{- end }}`,
-    )
-    .replaceAll(HELM_NAMESPACE_PLACEHOLDER, HELM_NAMESPACE_EXPRESSION);
+  const text = helmLabels(helmLiteralBraces(toYaml([rule])), ".Values.metrics.prometheusRule.labels").replaceAll(
+    HELM_NAMESPACE_PLACEHOLDER,
+    HELM_NAMESPACE_EXPRESSION,
+  );
   return `${HEADER}{{- if .Values.metrics.prometheusRule.enabled }}\n${text}{{- end }}\n`;
+}
+
+/** Prometheus's and Grafana's own `{{ }}` templates in a chart template, written out as text. */
+function helmLiteralBraces(text: string): string {
+  return text.replace(/\{\{(.*?)\}\}/g, "{{`{{`}}$1{{`}}`}}");
+}
+
+/** The labels line of a template: the chart's labels, then the ones a value adds. */
+function helmLabels(text: string, valuesPath: string): string {
+  return text.replace(
+    new RegExp(`^( *)${HELM_LABELS_PLACEHOLDER}: ""$`, "m"),
+    (_, indent: string) =>
+      `${indent}{{- include "sidecarset.labels" . | nindent ${indent.length} }}\n` +
+      `${indent}{{- with ${valuesPath} }}\n` +
+      `${indent}{{- toYaml . | nindent ${indent.length} }}\n` +
+      `${indent}{{- end }}`,
+  );
+}
+
+const HELM_DASHBOARD_NAMESPACE_EXPRESSION = `{{ .Values.metrics.grafanaDashboard.namespace | default (include "sidecarset.namespace" .) }}`;
+
+/**
+ * The dashboard's ConfigMap, when metrics.grafanaDashboard.enabled: in
+ * metrics.grafanaDashboard.namespace (Grafana's sidecar reads its own
+ * namespace unless told otherwise), with the chart's labels and
+ * metrics.grafanaDashboard.labels (the sidecar's label, grafana_dashboard=1 by
+ * default). The queries' legends are Grafana templates, written out as text.
+ */
+function helmDashboardTemplate(): string {
+  const configMap = grafanaDashboardConfigMap({ namespace: HELM_NAMESPACE_PLACEHOLDER });
+  (configMap.metadata as Record<string, unknown>).labels = { [HELM_LABELS_PLACEHOLDER]: "" };
+  const text = helmLabels(helmLiteralBraces(toYaml([configMap])), ".Values.metrics.grafanaDashboard.labels").replaceAll(
+    HELM_NAMESPACE_PLACEHOLDER,
+    HELM_DASHBOARD_NAMESPACE_EXPRESSION,
+  );
+  return `${HEADER}{{- if .Values.metrics.grafanaDashboard.enabled }}\n${text}{{- end }}\n`;
 }
 
 export function generatedFiles(): GeneratedFile[] {
@@ -115,5 +145,8 @@ export function generatedFiles(): GeneratedFile[] {
     { path: `${HELM_CHART_DIR}/templates/rbac.yaml`, content: helmRbacTemplate() },
     { path: "deploy/monitoring/prometheusrule.yaml", content: HEADER + toYaml([prometheusRule()]) },
     { path: `${HELM_CHART_DIR}/templates/prometheusrule.yaml`, content: helmPrometheusRuleTemplate() },
+    { path: "deploy/monitoring/grafana-dashboard.json", content: grafanaDashboardJson() },
+    { path: "deploy/monitoring/grafana-dashboard.yaml", content: HEADER + toYaml([grafanaDashboardConfigMap()]) },
+    { path: `${HELM_CHART_DIR}/templates/grafana-dashboard.yaml`, content: helmDashboardTemplate() },
   ];
 }

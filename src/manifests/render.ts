@@ -2,13 +2,14 @@
 import { toYamlDocuments } from "../api/yaml.js";
 import { prometheusRule } from "./alerts.js";
 import { sidecarSetCRD } from "./crd.js";
+import { grafanaDashboardConfigMap } from "./dashboard.js";
 import { managerManifests, namespaceManifest } from "./manager.js";
 import { resolveOptions, type Manifest, type ManifestOptions } from "./options.js";
 import { rbacManifests } from "./rbac.js";
 import { webhookManifests } from "./webhook.js";
 
 /** The parts `sidecarset manifests --only` can select, in apply order. */
-export const MANIFEST_PARTS = ["crd", "namespace", "rbac", "manager", "webhook", "alerts"] as const;
+export const MANIFEST_PARTS = ["crd", "namespace", "rbac", "manager", "webhook", "alerts", "dashboard"] as const;
 export type ManifestPart = (typeof MANIFEST_PARTS)[number];
 
 export function isManifestPart(s: string): s is ManifestPart {
@@ -18,11 +19,15 @@ export function isManifestPart(s: string): s is ManifestPart {
 /**
  * The parts installed by default. With `webhookHost` the manager runs outside
  * the cluster, so its Deployment and Service are left out. The alerting rules
- * only when asked for: their kind exists only with the Prometheus Operator.
+ * and the Grafana dashboard only when asked for: the rules' kind exists only
+ * with the Prometheus Operator, and the dashboard's ConfigMap is read only by a
+ * Grafana that looks for it.
  */
+export const OPT_IN_PARTS: readonly ManifestPart[] = ["alerts", "dashboard"];
+
 export function defaultParts(options: ManifestOptions = {}): ManifestPart[] {
   const { webhookHost } = resolveOptions(options);
-  return MANIFEST_PARTS.filter((p) => p !== "alerts" && (p !== "manager" || webhookHost === undefined));
+  return MANIFEST_PARTS.filter((p) => !OPT_IN_PARTS.includes(p) && (p !== "manager" || webhookHost === undefined));
 }
 
 export function manifestsOf(part: ManifestPart, options: ManifestOptions = {}): Manifest[] {
@@ -39,6 +44,8 @@ export function manifestsOf(part: ManifestPart, options: ManifestOptions = {}): 
       return webhookManifests(options);
     case "alerts":
       return [prometheusRule(options)];
+    case "dashboard":
+      return [grafanaDashboardConfigMap(options)];
   }
 }
 

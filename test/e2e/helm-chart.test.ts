@@ -46,6 +46,10 @@ interface PrometheusRule extends Obj {
   spec: { groups: { name: string; rules: { alert: string; expr: string; for: string; labels: Record<string, string>; annotations: Record<string, string> }[] }[] };
 }
 
+interface ConfigMap extends Obj {
+  data: Record<string, string>;
+}
+
 interface ServiceMonitor extends Obj {
   spec: {
     selector: LabelSelector;
@@ -77,6 +81,7 @@ const EVERY_VALUE = {
     service: { port: 9090 },
     serviceMonitor: { enabled: true, interval: "15s", labels: { release: "prometheus" } },
     prometheusRule: { enabled: true, labels: { role: "alert-rules" } },
+    grafanaDashboard: { enabled: true, labels: { grafana_dashboard: "1", team: "observability" } },
   },
 };
 
@@ -285,12 +290,31 @@ test("helm template puts every value where it belongs", async () => {
   assert.equal(rules.metadata.labels?.["app.kubernetes.io/name"], "sidecarset");
   assert.deepEqual(rules.spec, one<PrometheusRule>(plainFile("monitoring/prometheusrule.yaml"), "PrometheusRule").spec);
   assert.ok(rules.spec.groups[0]!.rules.some((r) => r.annotations.summary!.includes("{{ $labels.sidecarset }}")));
+
+  // The dashboard: the plain file's JSON, its legends' Grafana templates ({{sidecarset}}) written out as text.
+  const dashboard = one<ConfigMap>(objs, "ConfigMap", "sidecarset-manager-dashboard");
+  assert.equal(dashboard.metadata.labels?.grafana_dashboard, "1");
+  assert.equal(dashboard.metadata.labels?.team, "observability");
+  assert.equal(dashboard.metadata.labels?.["app.kubernetes.io/name"], "sidecarset");
+  const plainDashboard = one<ConfigMap>(plainFile("monitoring/grafana-dashboard.yaml"), "ConfigMap");
+  assert.deepEqual(dashboard.data, plainDashboard.data);
+  assert.equal(Object.values(dashboard.data)[0], readFileSync(join(REPO_ROOT, "deploy/monitoring/grafana-dashboard.json"), "utf8"));
+  assert.match(Object.values(dashboard.data)[0]!, /"legendFormat": "\{\{sidecarset\}\}"/);
 });
 
-test("with the defaults, helm template renders the plain manifests' CRD, webhooks and RBAC, and no ServiceMonitor, PrometheusRule or Namespace", async () => {
+test("metrics.grafanaDashboard.namespace puts the dashboard where Grafana's sidecar reads, and nothing else", async () => {
+  const file = join(dir, "dashboard-namespace.yaml");
+  writeFileSync(file, JSON.stringify({ metrics: { grafanaDashboard: { enabled: true, namespace: "monitoring" } } }));
+  const objs = await render(NS, [file]);
+  assert.equal(one<ConfigMap>(objs, "ConfigMap", "sidecarset-manager-dashboard").metadata.namespace, "monitoring");
+  const elsewhere = objs.filter((o) => !CLUSTER_SCOPED.has(o.kind) && o.metadata.namespace !== NS).map((o) => `${o.kind}/${o.metadata.name}`);
+  assert.deepEqual(elsewhere, ["ConfigMap/sidecarset-manager-dashboard"]);
+});
+
+test("with the defaults, helm template renders the plain manifests' CRD, webhooks and RBAC, and no ServiceMonitor, PrometheusRule, dashboard or Namespace", async () => {
   // The plain manifests' namespace, so they compare field for field.
   const objs = await render("sidecarset-system");
-  assert.ok(!objs.some((o) => o.kind === "ServiceMonitor" || o.kind === "PrometheusRule" || o.kind === "Namespace"));
+  assert.ok(!objs.some((o) => ["ServiceMonitor", "PrometheusRule", "ConfigMap", "Namespace"].includes(o.kind)));
   assert.ok(objs.some((o) => o.kind === "Service" && o.metadata.name === "sidecarset-metrics"));
 
   const crd = one(objs, "CustomResourceDefinition");
@@ -369,7 +393,7 @@ test("helm install -n platform --create-namespace: the API server accepts every 
   await helm.ok(["install", RELEASE, CHART, "-n", NS, "--create-namespace", "-f", everyValueFile]);
   installed = objects(await helm.ok(["get", "manifest", RELEASE, "-n", NS]));
   assert.deepEqual(installed.map((o) => o.kind).sort(), [
-    "ClusterRole", "ClusterRoleBinding", "CustomResourceDefinition", "Deployment", "MutatingWebhookConfiguration",
+    "ClusterRole", "ClusterRoleBinding", "ConfigMap", "CustomResourceDefinition", "Deployment", "MutatingWebhookConfiguration",
     "PodDisruptionBudget", "PrometheusRule", "Role", "RoleBinding", "Service", "Service", "Service", "ServiceAccount",
     "ServiceMonitor", "ValidatingWebhookConfiguration",
   ]);

@@ -1,7 +1,7 @@
 // Entry point of `npm run test:e2e`: makes sure the control-plane binary
 // exists (building it, with progress, when it does not), and the helm and
 // promtool binaries when a selected file uses them, then runs the e2e test
-// files, each against its own control plane (but the alert rules' file, which
+// files, each against its own control plane (but the monitoring file, which
 // needs none), two at a time on a machine with two or more CPUs: most of a
 // file's time is spent waiting for restarts, rollouts and watches, so two
 // share the CPUs without waiting for each other. Three at a time on two vCPUs

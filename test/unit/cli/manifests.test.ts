@@ -51,6 +51,8 @@ const onlyCases: { only: string; kinds: string[] }[] = [
   { only: "webhook,crd", kinds: ["CustomResourceDefinition", "MutatingWebhookConfiguration", "ValidatingWebhookConfiguration"] },
   { only: "alerts", kinds: ["PrometheusRule"] },
   { only: "alerts,webhook", kinds: ["MutatingWebhookConfiguration", "ValidatingWebhookConfiguration", "PrometheusRule"] },
+  { only: "dashboard", kinds: ["ConfigMap"] },
+  { only: "dashboard,alerts", kinds: ["PrometheusRule", "ConfigMap"] },
 ];
 for (const c of onlyCases) {
   test(`--only ${c.only} prints only that part`, async () => {

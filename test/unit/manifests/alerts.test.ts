@@ -7,55 +7,12 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
-import type { Registry } from "prom-client";
-import { registerCacheMetrics } from "../../../src/manager/cache-metrics.js";
 import { ALERT_RULES, alertGroup, prometheusRule, runbookAnchor } from "../../../src/manifests/alerts.js";
 import { selectManifests } from "../../../src/manifests/render.js";
-import { createMetrics } from "../../../src/observability/metrics.js";
-import { histogramOfSeries, parseExpression } from "../../support/promql.js";
+import { exportedMetrics, exportedSeries } from "../../support/exported-metrics.js";
+import { parseExpression } from "../../support/promql.js";
 
 const REPO = join(import.meta.dirname, "../../..");
-
-/** The manager's registry: the main thread's metrics, the cache gauges and the webhook thread's (recorded into it). */
-function managerRegistry(): Registry {
-  const { registry } = createMetrics({ defaultMetrics: false });
-  const none = () => undefined;
-  registerCacheMetrics(registry, { webhook: none, controller: none, synced: none, webhookEventLoopDelay: none, webhookHeap: none, webhookConnections: none, webhookCertificate: none });
-  return registry;
-}
-
-interface Exported {
-  type: string;
-  labels: Set<string>;
-}
-
-/**
- * Metrics an alert reads from the API server, with their labels as k8s.io/apiserver defines them
- * (test/e2e/faults-webhook.test.ts reads this one from a real API server).
- */
-const API_SERVER_METRICS: ReadonlyMap<string, Exported> = new Map([
-  ["apiserver_admission_webhook_rejection_count", { type: "counter", labels: new Set(["name", "type", "operation", "error_type", "rejection_code"]) }],
-]);
-
-function exportedMetrics(): Map<string, Exported> {
-  const registry = managerRegistry();
-  const out = new Map<string, Exported>(API_SERVER_METRICS);
-  for (const metric of registry.getMetricsAsArray()) {
-    const { name, type, labelNames } = metric as unknown as { name: string; type: string; labelNames: string[] };
-    out.set(name, { type, labels: new Set(labelNames) });
-  }
-  return out;
-}
-
-/** A histogram's series are its name plus _bucket, _sum and _count. */
-function exportedSeries(exported: Map<string, Exported>, series: string): { name: string; metric: Exported; extraLabels: string[] } | undefined {
-  const direct = exported.get(series);
-  if (direct) return { name: series, metric: direct, extraLabels: [] };
-  const of = histogramOfSeries(series);
-  const base = of && exported.get(of.histogram);
-  if (!of || !base || base.type !== "histogram") return undefined;
-  return { name: of.histogram, metric: base, extraLabels: of.suffix === "bucket" ? ["le"] : [] };
-}
 
 test("the expression reader finds metrics, their matchers and the grouping labels (the checks below rely on it)", () => {
   const parts = parseExpression(

@@ -97,14 +97,17 @@ test("by default everything goes to the release namespace, which the chart does 
   assert.match(templates.get("namespace.yaml")!, /fail "namespace\.create needs a namespace\.name other than the release namespace/);
 });
 
-test("every namespaced object of every template is put in the manager's namespace", () => {
+test("every namespaced object of every template is put in the manager's namespace (the dashboard's, by default)", () => {
   const clusterScoped = new Set(["Namespace", "ClusterRole", "ClusterRoleBinding", "CustomResourceDefinition", "MutatingWebhookConfiguration", "ValidatingWebhookConfiguration"]);
+  // Grafana's sidecar reads its own namespace: the dashboard goes where metrics.grafanaDashboard.namespace says.
+  const dashboard = /^ {2}namespace: \{\{ \.Values\.metrics\.grafanaDashboard\.namespace \| default \(include "sidecarset\.namespace" \.\) \}\}$/m;
   const unplaced: string[] = [];
   for (const [name, text] of templates) {
     for (const doc of text.split(/^---$/m)) {
       const kind = /^kind: (\S+)$/m.exec(doc)?.[1];
       if (!kind || clusterScoped.has(kind)) continue;
-      if (!/^ {2}namespace: \{\{ include "sidecarset\.namespace" \. \}\}$/m.test(doc)) unplaced.push(`${name}: ${kind}`);
+      const placed = name === "grafana-dashboard.yaml" ? dashboard : /^ {2}namespace: \{\{ include "sidecarset\.namespace" \. \}\}$/m;
+      if (!placed.test(doc)) unplaced.push(`${name}: ${kind}`);
     }
   }
   assert.deepEqual(unplaced, []);

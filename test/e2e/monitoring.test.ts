@@ -1,10 +1,12 @@
-// The alerting rules as Prometheus itself runs them (promtool, built by
-// hack/build-promtool.sh): the shipped rules file passes `promtool check rules`
-// with every lint, and each alert fires on series that mean its condition, once
-// its `for` has passed, with the labels and the rendered summary and
-// description an on-call engineer reads; and stays quiet on series that look
-// alike but do not mean it (docs/operations.md, "Alerts"). Series carry the
-// labels a scrape adds (job, instance), as they would in a real Prometheus.
+// The alerting rules and the dashboard's queries as Prometheus itself reads
+// them (promtool, built by hack/build-promtool.sh). The shipped rules file
+// passes `promtool check rules` with every lint, and each alert fires on series
+// that mean its condition, once its `for` has passed, with the labels and the
+// rendered summary and description an on-call engineer reads; and stays quiet
+// on series that look alike but do not mean it (docs/operations.md, "Alerts").
+// Series carry the labels a scrape adds (job, instance), as they would in a
+// real Prometheus. Every query of the shipped Grafana dashboard, with Grafana's
+// variables filled in, is valid PromQL to Prometheus's parser.
 import assert from "node:assert/strict";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -13,10 +15,12 @@ import { after, test } from "node:test";
 import { parse, stringify } from "yaml";
 import * as webhook from "../../src/manifests/webhook.js";
 import { ALERT_RULES, type AlertRule } from "../../src/manifests/alerts.js";
+import { DASHBOARD_ROWS } from "../../src/manifests/dashboard.js";
 import { repoRoot } from "../../src/local/binary.js";
 import { resolvePromtool, runPromtool } from "../support/promtool.js";
 
 const SHIPPED_RULES = join(repoRoot, "deploy/monitoring/prometheusrule.yaml");
+const SHIPPED_DASHBOARD = join(repoRoot, "deploy/monitoring/grafana-dashboard.json");
 const MANAGER = 'job="sidecarset-manager"';
 const API_SERVER = 'job="apiserver",instance="10.0.0.1:6443"';
 const DAY = 24 * 3600;
@@ -285,7 +289,7 @@ function alertTests(c: AlertCase, r: AlertRule): Array<Record<string, unknown>> 
 const fires = (c: AlertCase): boolean => "holdsFrom" in c.expect;
 
 const promtool = resolvePromtool();
-const dir = mkdtempSync(join(tmpdir(), "sidecarset-alert-rules-"));
+const dir = mkdtempSync(join(tmpdir(), "sidecarset-monitoring-"));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
 /** The groups of the shipped PrometheusRule, as a plain rules file Prometheus loads. */
@@ -296,6 +300,27 @@ test("promtool check rules passes the shipped rules with every lint", async () =
   const { status, output } = await runPromtool(promtool, ["check", "rules", "--lint=all", "--lint-fatal", rulesFile]);
   assert.equal(status, 0, output);
   assert.match(output, new RegExp(`SUCCESS: ${ALERT_RULES.length} rules found`));
+});
+
+/** A query as Prometheus receives it from the dashboard: Grafana's variables filled in with what "All" and a 5-minute range give. */
+function filledIn(expr: string): string {
+  return expr.replaceAll("$__rate_interval", "5m").replaceAll("$job", ".*").replaceAll("$sidecarset", ".*");
+}
+
+test("promtool parses every query of the shipped dashboard (as recording rules, with every lint)", async () => {
+  interface PanelJson {
+    title: string;
+    targets?: { expr: string }[];
+  }
+  const panels = (JSON.parse(readFileSync(SHIPPED_DASHBOARD, "utf8")) as { panels: PanelJson[] }).panels;
+  const exprs = panels.flatMap((p) => (p.targets ?? []).map((t) => t.expr));
+  assert.equal(exprs.length, DASHBOARD_ROWS.flatMap((r) => r.panels.flatMap((p) => p.queries)).length, "the file holds every query");
+  const file = join(dir, "dashboard-queries.yaml");
+  const rules = exprs.map((expr, i) => ({ record: `dashboard:query_${i + 1}`, expr: filledIn(expr) }));
+  writeFileSync(file, stringify({ groups: [{ name: "dashboard", rules }] }));
+  const { status, output } = await runPromtool(promtool, ["check", "rules", "--lint=all", "--lint-fatal", file]);
+  assert.equal(status, 0, output);
+  assert.match(output, new RegExp(`SUCCESS: ${exprs.length} rules found`));
 });
 
 test("every alert has a case that fires it and one where it must stay quiet", () => {
