@@ -17,6 +17,7 @@ import * as webhook from "../../src/manifests/webhook.js";
 import { ALERT_RULES, type AlertRule } from "../../src/manifests/alerts.js";
 import { DASHBOARD_ROWS } from "../../src/manifests/dashboard.js";
 import { repoRoot } from "../../src/local/binary.js";
+import { filledIn } from "../support/dashboard-data.js";
 import { resolvePromtool, runPromtool } from "../support/promtool.js";
 
 const SHIPPED_RULES = join(repoRoot, "deploy/monitoring/prometheusrule.yaml");
@@ -301,11 +302,6 @@ test("promtool check rules passes the shipped rules with every lint", async () =
   assert.equal(status, 0, output);
   assert.match(output, new RegExp(`SUCCESS: ${ALERT_RULES.length} rules found`));
 });
-
-/** A query as Prometheus receives it from the dashboard: Grafana's variables filled in with what "All" and a 5-minute range give. */
-function filledIn(expr: string): string {
-  return expr.replaceAll("$__rate_interval", "5m").replaceAll("$job", ".*").replaceAll("$sidecarset", ".*");
-}
 
 test("promtool parses every query of the shipped dashboard (as recording rules, with every lint)", async () => {
   interface PanelJson {

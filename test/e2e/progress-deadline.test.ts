@@ -9,7 +9,11 @@ import { test } from "node:test";
 import type { Pod } from "../../src/api/kube-types.js";
 import { MAX_FAILED_UPGRADES_ANNOTATION, PROGRESS_DEADLINE_ANNOTATION, RESUMED_AT_ANNOTATION } from "../../src/api/keys.js";
 import { formatTimestamp } from "../../src/api/pod-records.js";
+import { apiServerMetrics } from "../../bench/support/api-server-metrics.js";
+import { panelsWithoutData } from "../support/dashboard-data.js";
 import { useEnvironment, waitFor } from "../support/environment.js";
+import { scrapeMetrics } from "../support/prometheus-text.js";
+import { resolvePromtool } from "../support/promtool.js";
 import { MERGE_PATCH, rawRequest, recordPodEvents, type PodRecorder } from "../support/kube.js";
 import {
   activePods,
@@ -37,6 +41,8 @@ import { getSidecarSet, patchSidecarSet, sidecarSetEvents, type SidecarSetObject
 const BAD_NODE_NS = "bad-node";
 const BAD_NODE_LABEL = "example.com/bad-node";
 const env = useEnvironment({
+  // As the shipped Deployment runs it, so the dashboard's Lease panel has its series (the last test).
+  managerArgs: ["--leader-elect"],
   kubelet: {
     changesSeenAfterMs: 600,
     restartDelayMs: 1_000,
@@ -186,4 +192,14 @@ test("max-failed-upgrades 2, a bad node failing only its own pods: the first fai
   assert.ok(healthy.length >= 3, `the three healthy pods ordered between the bad ones run the new image: ${healthy.map(podName).join(", ")}`);
   for (const p of healthy) assert.ok(!message.includes(`${name}/${podName(p)}`), `${podName(p)} runs the image fine off the bad node and is not named`);
   assert.ok(after.some((p) => specImage(p) === V1), "the halt kept some pods on the old image");
+});
+
+test("after these rollouts every panel of the Grafana dashboard shows series of this manager and its API server, but two", async () => {
+  const empty = await panelsWithoutData(resolvePromtool(), await scrapeMetrics(env().metricsPort), await apiServerMetrics(env()));
+  assert.deepEqual(empty.sort(), [
+    // Only once a reconcile failed.
+    "Failed reconciles per SidecarSet",
+    // Only once the API server failed to call a webhook (test/e2e/faults-webhook.test.ts reads that count).
+    "Requests the API server refused: webhook not callable",
+  ]);
 });
