@@ -52,7 +52,10 @@ export function manifestsCommand(out: Output = process.stdout, err: Output = pro
       "Print the Kubernetes manifests that install the manager: CRD, Namespace, RBAC, Deployment, " +
         "Service and the admission webhook configurations, in apply order.",
     )
-    .option("-n, --namespace <namespace>", `namespace of the manager (default ${DEFAULT_MANAGER_NAMESPACE})`)
+    .option(
+      "-n, --namespace <namespace>",
+      `namespace of the manager (default ${DEFAULT_MANAGER_NAMESPACE}); of the dashboard's ConfigMap with --only dashboard (Grafana's)`,
+    )
     .option("--image <image>", `manager container image (default ${defaultImage()})`)
     .option("--replicas <n>", `manager replicas (default ${DEFAULT_REPLICAS})`, wholeNumber(1))
     .option(
