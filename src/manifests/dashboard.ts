@@ -254,6 +254,12 @@ export const DASHBOARD_ROWS: readonly DashboardRow[] = [
         queries: [{ expr: `max by (instance, stat) (sidecarset_webhook_connections{${JOB}})`, legend: "{{instance}} {{stat}}" }],
       },
       {
+        title: "Replicas per version",
+        description: "How many replicas run each build of the manager: two versions side by side while it is upgraded.",
+        unit: "short",
+        queries: [{ expr: `count by (version) (sidecarset_build_info{${JOB}})`, legend: "{{version}}" }],
+      },
+      {
         title: "Serving certificate expires in",
         description: "The soonest expiry of the certificates the replicas present; renewed 30 days ahead in self-signed mode.",
         unit: "s",

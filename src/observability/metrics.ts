@@ -2,6 +2,7 @@
 // where the concept exists there (the names OpenKruise exports), so dashboards
 // built for OpenKruise's manager keep working; the sidecarset_* series are ours.
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
+import { packageVersion } from "../manifests/options.js";
 
 /** Histogram buckets of controller-runtime's reconcile_time_seconds. */
 const RECONCILE_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.6, 0.7, 0.8, 0.9, 1, 1.25, 1.5, 1.75, 2, 2.5, 3, 3.5, 4, 4.5, 5, 6, 7, 8, 9, 10, 15, 20, 25, 30, 40, 50, 60];
@@ -49,6 +50,8 @@ export interface ManagerMetrics {
   failedUpgrades: Gauge<"sidecarset">;
   podWebhookScoped: Gauge;
   podWebhookScopeFallbacks: Counter<"reason">;
+  /** 1, labelled with the running build's version and Node.js's: which replica runs what during an upgrade. */
+  buildInfo: Gauge<"version" | "nodejs_version">;
   kruise: KruiseStateGauges;
 }
 
@@ -106,6 +109,8 @@ export function createMetrics(opts: MetricsOptions = {}): ManagerMetrics {
     new Gauge<L>({ name, help, labelNames, registers });
   const histogram = <L extends string>(name: string, help: string, labelNames: L[], buckets: number[]) =>
     new Histogram<L>({ name, help, labelNames, buckets, registers });
+  const buildInfo = gauge("sidecarset_build_info", "1, labelled with the version of the running manager and of Node.js", ["version", "nodejs_version"]);
+  buildInfo.set({ version: packageVersion(), nodejs_version: process.version }, 1);
 
   return {
     registry,
@@ -135,6 +140,7 @@ export function createMetrics(opts: MetricsOptions = {}): ManagerMetrics {
     rolloutHalted: gauge("sidecarset_rollout_halted", "1 while the SidecarSet's rollout is halted by its progress deadline, else 0 (only for SidecarSets with sidecarset.io/progress-deadline-seconds)", ["sidecarset"]),
     failedUpgrades: gauge("sidecarset_failed_upgrades", "Pods upgraded to the current revision that failed (not ready by the deadline, restarted, or stuck pulling or crash-looping)", ["sidecarset"]),
     podWebhookScoped: gauge("sidecarset_pod_webhook_scoped", "1 while the pod webhook's matchConditions limit it to pods a SidecarSet could select, 0 while it is called for every pod", []),
+    buildInfo,
     podWebhookScopeFallbacks: counter("sidecarset_pod_webhook_scope_fallbacks_total", "Times the pod webhook went back to every pod: the SidecarSets could not be expressed (cannot-express), the expression was too long (too-long), or the API server refused it (rejected)", ["reason"]),
     kruise: {
       created: gauge("kruise_sidecarset_created", "Unix creation timestamp", ["namespace", "sidecarset"]),

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
 import { test } from "node:test";
 import { WorkQueue } from "../../../src/kube/workqueue.js";
 import { createMetrics, forgetSidecarSet, observeReconcile, observeWebhook, reportSidecarSetStatus, setKruiseSidecarSetState, setProgressVerdict, setSidecarSetStatus, workqueueMetrics } from "../../../src/observability/metrics.js";
@@ -30,6 +31,11 @@ test("the controller-runtime and client-go metric names dashboards expect are re
   ]) {
     assert.ok(names.includes(name), `${name} registered`);
   }
+});
+
+test("sidecarset_build_info is 1 with the package's and Node.js's versions", async () => {
+  const { version } = JSON.parse(readFileSync(new URL("../../../package.json", import.meta.url), "utf8")) as { version: string };
+  assert.match(await text(createMetrics()), new RegExp(`^sidecarset_build_info\\{version="${version.replaceAll(".", "\\.")}",nodejs_version="${process.version.replaceAll(".", "\\.")}"\\} 1$`, "m"));
 });
 
 test("two metric sets do not collide (each has its own registry)", () => {
