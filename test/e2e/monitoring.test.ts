@@ -17,7 +17,7 @@ import * as webhook from "../../src/manifests/webhook.js";
 import { ALERT_RULES, type AlertRule } from "../../src/manifests/alerts.js";
 import { DASHBOARD_ROWS } from "../../src/manifests/dashboard.js";
 import { repoRoot } from "../../src/local/binary.js";
-import { filledIn } from "../support/dashboard-data.js";
+import { filledIn } from "../support/monitoring-data.js";
 import { resolvePromtool, runPromtool } from "../support/promtool.js";
 
 const SHIPPED_RULES = join(repoRoot, "deploy/monitoring/prometheusrule.yaml");

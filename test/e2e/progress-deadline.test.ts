@@ -10,7 +10,8 @@ import type { Pod } from "../../src/api/kube-types.js";
 import { MAX_FAILED_UPGRADES_ANNOTATION, PROGRESS_DEADLINE_ANNOTATION, RESUMED_AT_ANNOTATION } from "../../src/api/keys.js";
 import { formatTimestamp } from "../../src/api/pod-records.js";
 import { apiServerMetrics } from "../../bench/support/api-server-metrics.js";
-import { panelsWithoutData } from "../support/dashboard-data.js";
+import { WEBHOOK_NAMES, WEBHOOK_PATHS } from "../../src/manifests/alerts.js";
+import { alertSelectorsWithoutData, panelsWithoutData } from "../support/monitoring-data.js";
 import { useEnvironment, waitFor } from "../support/environment.js";
 import { scrapeMetrics } from "../support/prometheus-text.js";
 import { resolvePromtool } from "../support/promtool.js";
@@ -194,8 +195,14 @@ test("max-failed-upgrades 2, a bad node failing only its own pods: the first fai
   assert.ok(after.some((p) => specImage(p) === V1), "the halt kept some pods on the old image");
 });
 
-test("after these rollouts every panel of the Grafana dashboard shows series of this manager and its API server, but two", async () => {
-  const empty = await panelsWithoutData(resolvePromtool(), await scrapeMetrics(env().metricsPort), await apiServerMetrics(env()));
+test("after these rollouts every panel of the Grafana dashboard, and every series an alert selects, has this manager's and its API server's series, but those only failures bring", async () => {
+  const [manager, apiServer] = [await scrapeMetrics(env().metricsPort), await apiServerMetrics(env())];
+  assert.deepEqual((await alertSelectorsWithoutData(resolvePromtool(), manager, apiServer)).sort(), [
+    `SidecarSetReconcileFailing: sidecarset_reconcile_errors_total`,
+    `SidecarSetWebhookErrors: controller_runtime_webhook_requests_total{webhook=~"${WEBHOOK_PATHS}",code=~"5.."}`,
+    `SidecarSetWebhookUnreachable: apiserver_admission_webhook_rejection_count{name=~"${WEBHOOK_NAMES}",error_type="calling_webhook_error"}`,
+  ]);
+  const empty = await panelsWithoutData(resolvePromtool(), manager, apiServer);
   assert.deepEqual(empty.sort(), [
     // Only once a reconcile failed.
     "Failed reconciles per SidecarSet",

@@ -1,13 +1,15 @@
 // Which panels of the Grafana dashboard would show nothing for a running
-// manager: its /metrics and its API server's, held as Prometheus would hold a
-// few minutes of scrapes (each series with the job and instance a scrape
-// adds), and every query of the dashboard evaluated by promtool. A query whose
-// series or label values do not exist, or whose join (`on (sidecarset)`) pairs
-// nothing, gives an empty result and an empty panel.
+// manager, and which series the alerting rules select do not exist: its
+// /metrics and its API server's, held as Prometheus would hold a few minutes of
+// scrapes (each series with the job and instance a scrape adds), and each query
+// evaluated by promtool. A query whose series or label values do not exist, or
+// whose join (`on (sidecarset)`) pairs nothing, gives an empty result: an empty
+// panel, or an alert that cannot fire.
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { stringify } from "yaml";
+import { ALERT_RULES } from "../../src/manifests/alerts.js";
 import { DASHBOARD_ROWS } from "../../src/manifests/dashboard.js";
 import { runPromtool } from "./promtool.js";
 import { histogramOfSeries, parseExpression } from "./promql.js";
@@ -38,19 +40,26 @@ function inputSeries(text: string, names: ReadonlySet<string>, scrapeLabels: Rec
   return out;
 }
 
-/** The titles of the panels with a query that finds no series in the manager's and the API server's /metrics. */
-export async function panelsWithoutData(promtool: string, managerMetrics: string, apiServerMetrics: string): Promise<string[]> {
-  const queries = DASHBOARD_ROWS.flatMap((row) => row.panels.flatMap((panel) => panel.queries.map((query) => ({ title: panel.title, expr: query.expr }))));
+/**
+ * The names of the `queries` that find no series in the manager's and the API server's /metrics (each query's
+ * Grafana variables filled in).
+ */
+export async function queriesWithoutData(
+  promtool: string,
+  queries: readonly { name: string; expr: string }[],
+  managerMetrics: string,
+  apiServerMetrics: string,
+): Promise<string[]> {
   const names = new Set<string>();
   for (const { expr } of queries) {
     for (const series of parseExpression(expr).selectors.keys()) names.add(histogramOfSeries(series)?.histogram ?? series);
   }
   // Named by position: an alert fires when its query finds nothing.
-  const alertName = (i: number) => `DashboardQuery${i}Empty`;
-  const dir = mkdtempSync(join(tmpdir(), "sidecarset-dashboard-data-"));
+  const alertName = (i: number) => `Query${i}Empty`;
+  const dir = mkdtempSync(join(tmpdir(), "sidecarset-monitoring-data-"));
   try {
     const rulesFile = join(dir, "rules.yaml");
-    writeFileSync(rulesFile, stringify({ groups: [{ name: "dashboard", rules: queries.map((q, i) => ({ alert: alertName(i), expr: `absent(${filledIn(q.expr)})` })) }] }));
+    writeFileSync(rulesFile, stringify({ groups: [{ name: "queries", rules: queries.map((q, i) => ({ alert: alertName(i), expr: `absent(${filledIn(q.expr)})` })) }] }));
     const testFile = join(dir, "test.yaml");
     const group = {
       interval: "1m",
@@ -63,10 +72,30 @@ export async function panelsWithoutData(promtool: string, managerMetrics: string
     writeFileSync(testFile, stringify({ rule_files: [rulesFile], evaluation_interval: "1m", tests: [group] }));
     const { status, output } = await runPromtool(promtool, ["test", "rules", testFile]);
     if (status === 0) return [];
-    const empty = [...output.matchAll(/alertname: DashboardQuery(\d+)Empty,/g)].map((m) => queries[Number(m[1])]!.title);
+    const empty = [...output.matchAll(/alertname: Query(\d+)Empty,/g)].map((m) => queries[Number(m[1])]!.name);
     if (empty.length === 0) throw new Error(`promtool test rules failed:\n${output}`);
     return [...new Set(empty)];
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** The titles of the dashboard's panels with a query that finds no series. */
+export function panelsWithoutData(promtool: string, managerMetrics: string, apiServerMetrics: string): Promise<string[]> {
+  const queries = DASHBOARD_ROWS.flatMap((row) => row.panels.flatMap((panel) => panel.queries.map((query) => ({ name: panel.title, expr: query.expr }))));
+  return queriesWithoutData(promtool, queries, managerMetrics, apiServerMetrics);
+}
+
+/**
+ * Each series selection the alerting rules make (`metric{matchers}` as an expression writes it), named
+ * `Alert: selection`: whether the label values they select exist, whatever the alert's condition.
+ */
+export function alertSelectorsWithoutData(promtool: string, managerMetrics: string, apiServerMetrics: string): Promise<string[]> {
+  const queries = ALERT_RULES.flatMap((rule) =>
+    [...parseExpression(rule.expr).selectors.keys()].map((metric) => {
+      const selection = new RegExp(`\\b${metric}(\\{[^}]*\\})?`).exec(rule.expr)![0];
+      return { name: `${rule.alert}: ${selection}`, expr: selection };
+    }),
+  );
+  return queriesWithoutData(promtool, queries, managerMetrics, apiServerMetrics);
 }
