@@ -17,6 +17,7 @@ import type { EventRecorder } from "../kube/events.js";
 import { runWorkers, WorkQueue, type WorkResult } from "../kube/workqueue.js";
 import { errorFields, type Logger } from "../observability/logger.js";
 import {
+  forgetControllerGauges,
   forgetSidecarSet,
   observeReconcile,
   reportSidecarSetStatus,
@@ -155,12 +156,16 @@ export class SidecarSetController {
     });
   }
 
-  /** Stops taking work and waits for in-flight reconciles (and their writes) to finish. */
+  /**
+   * Stops taking work and waits for in-flight reconciles (and their writes) to finish; then drops the SidecarSet
+   * gauges, which only a running controller keeps current.
+   */
   async stop(): Promise<void> {
     for (const u of this.unsubscribe.splice(0)) u();
     await this.queue.shutDown();
     await this.running;
     this.running = undefined;
+    if (this.opts.metrics) forgetControllerGauges(this.opts.metrics);
   }
 
   private enqueue(name: string): void {

@@ -261,6 +261,26 @@ export function setProgressVerdict(m: ManagerMetrics, sidecarset: string, verdic
   m.failedUpgrades.set(labels, verdict.failed.length);
 }
 
+/**
+ * Drops the gauges only a running controller keeps current (each SidecarSet's status counts, kruise-state-metrics'
+ * series, the progress verdict), when its term ends: a replica that lost the Lease would otherwise go on reporting
+ * the values of its last reconciles beside the new holder's, and an alert or a panel taking the max over replicas
+ * would show them (a rollout halted that the new holder has resumed). Counters stay: a rate of one that no longer
+ * grows is 0. The next term reports every SidecarSet afresh.
+ */
+export function forgetControllerGauges(m: ManagerMetrics): void {
+  for (const [series] of STATUS_SERIES) m[series].reset();
+  m.rolloutHalted.reset();
+  m.failedUpgrades.reset();
+  const k = m.kruise;
+  k.created.reset();
+  for (const [series] of KRUISE_VALUE_SERIES) k[series].reset();
+  k.partition.reset();
+  k.strategyType.reset();
+  k.valueLabels.clear();
+  k.reported.clear();
+}
+
 /** Drops every per-SidecarSet series of a deleted SidecarSet, so gauges do not report it forever. */
 export function forgetSidecarSet(m: ManagerMetrics, sidecarset: string): void {
   const labels = { sidecarset };

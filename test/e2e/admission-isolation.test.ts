@@ -104,6 +104,9 @@ test("a replica that loses the Lease drops its pod cache and keeps admitting pod
   const controllerPods = async () => metricValue(await scrapeMetrics(env().metricsPort), "sidecarset_informer_objects", { side: "controller", informer: "pods" });
   await waitFor("the Lease holder to cache pods", async () => ((await controllerPods()) ?? 0) > 0);
   const ns = await agentForApp("handover");
+  const statusSeries = async () =>
+    (await scrapeMetrics(env().metricsPort)).split("\n").filter((l) => /^(sidecarset_status_|kruise_sidecarset_)\w*\{/.test(l) && l.includes('sidecarset="handover"'));
+  await waitFor("the holder to report the SidecarSet's status", async () => (await statusSeries()).length > 0);
 
   // Another candidate takes the Lease over, as one would once this replica had failed to renew in time.
   const path = `/apis/coordination.k8s.io/v1/namespaces/${MANAGER_NAMESPACE}/leases/${LEASE}`;
@@ -114,6 +117,8 @@ test("a replica that loses the Lease drops its pod cache and keeps admitting pod
     spec: { ...lease.spec, holderIdentity: "another-replica", acquireTime: now, renewTime: now, leaseDurationSeconds: 15, leaseTransitions: Number(lease.spec.leaseTransitions ?? 0) + 1 },
   });
   await waitFor("the former holder to drop its pod cache", async () => (await controllerPods()) === undefined, { timeoutMs: 60_000 });
+  // Nor does it go on reporting the SidecarSet's status beside the new holder's.
+  assert.deepEqual(await statusSeries(), [], "the former holder dropped the SidecarSet's status series");
   const pod = await rawRequest<Pod>(env().clients.kc, "POST", `/api/v1/namespaces/${ns}/pods`, podObject("p", { app: "handover" }));
   assert.deepEqual(pod.spec?.containers.map((c) => c.name), ["agent", "app"], "pods are still injected without the Lease");
 
@@ -121,6 +126,7 @@ test("a replica that loses the Lease drops its pod cache and keeps admitting pod
   await waitFor("the manager to lead again", async () => (await leaseHolder(env())) === leader, { timeoutMs: 90_000 });
   await waitFor("the controller to cache pods again", async () => ((await controllerPods()) ?? 0) > 0, { timeoutMs: 60_000 });
   await waitForStatus(env(), "handover", { matchedPods: 1 });
+  await waitFor("the status series reported again", async () => (await statusSeries()).some((l) => l.startsWith('sidecarset_status_matched_pods{sidecarset="handover"} ')));
 });
 
 test("a replica that does not hold the Lease (the compiled build) serves admissions through the API server and never lists or watches a pod", async () => {

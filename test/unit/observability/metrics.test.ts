@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { test } from "node:test";
 import { WorkQueue } from "../../../src/kube/workqueue.js";
-import { createMetrics, forgetSidecarSet, observeReconcile, observeWebhook, reportSidecarSetStatus, setKruiseSidecarSetState, setProgressVerdict, setSidecarSetStatus, workqueueMetrics } from "../../../src/observability/metrics.js";
+import { createMetrics, forgetControllerGauges, forgetSidecarSet, observeReconcile, observeWebhook, reportSidecarSetStatus, setKruiseSidecarSetState, setProgressVerdict, setSidecarSetStatus, workqueueMetrics } from "../../../src/observability/metrics.js";
 
 async function text(m: ReturnType<typeof createMetrics>): Promise<string> {
   return m.registry.metrics();
@@ -140,6 +140,25 @@ test("kruise-state-metrics' SidecarSet series follow the SidecarSet, label-value
   assert.match(out, /strategy_type="NotUpdate"/);
   forgetSidecarSet(m, "log-agent");
   assert.doesNotMatch(await text(m), /sidecarset="log-agent"/);
+});
+
+test("a controller's term ending drops every SidecarSet gauge, keeps the counters, and the next report sets them all again", async () => {
+  const m = createMetrics();
+  const counts = { matchedPods: 20, updatedPods: 10, readyPods: 19, updatedReadyPods: 9, notInjectedPods: 1 };
+  const state = { name: "log-agent", generation: 3, observedGeneration: 3, matchedPods: 20, updatedPods: 10, readyPods: 19, updatedReadyPods: 9, maxUnavailable: 2, partition: "50%", strategyType: "RollingUpdate" };
+  reportSidecarSetStatus(m, counts, state);
+  setProgressVerdict(m, "log-agent", { halted: true, failed: [1, 2] });
+  m.podsUpgraded.inc({ sidecarset: "log-agent" }, 3);
+  m.injections.inc({ sidecarset: "log-agent" });
+  forgetControllerGauges(m);
+  const gone = (await text(m)).split("\n").filter((line) => line.includes('sidecarset="log-agent"'));
+  assert.deepEqual(gone, ['sidecarset_injections_total{sidecarset="log-agent"} 1', 'sidecarset_pods_upgraded_total{sidecarset="log-agent"} 3']);
+  // The same values again (a new term, nothing changed meanwhile) are all reported, not taken for unchanged.
+  reportSidecarSetStatus(m, counts, state);
+  const out = await text(m);
+  assert.match(out, /^sidecarset_status_matched_pods\{sidecarset="log-agent"\} 20$/m);
+  assert.match(out, /^kruise_sidecarset_status_replicas_matched\{namespace="",sidecarset="log-agent"\} 20$/m);
+  assert.match(out, /^kruise_sidecarset_spec_strategy_partition\{namespace="",sidecarset="log-agent",partition="50%"\} 0$/m);
 });
 
 test("a status report sets both families of series, then only those whose value changed, and all again after the SidecarSet was forgotten", async () => {
