@@ -22,7 +22,7 @@ export interface AlertRule {
 }
 
 /** The Lease the manager's replicas elect a controller with (`--lease-name`'s default). */
-const LEASE_NAME = MANAGER_NAME;
+export const LEASE_NAME = MANAGER_NAME;
 /** The webhook paths and the webhook configurations' names the alerts read, as regular expressions. */
 export const WEBHOOK_PATHS = [webhook.MUTATE_POD_PATH, webhook.MUTATE_SIDECARSET_PATH, webhook.VALIDATE_SIDECARSET_PATH, CONVERT_PATH].join("|");
 export const WEBHOOK_NAMES = [webhook.MUTATE_POD_WEBHOOK, webhook.MUTATE_SIDECARSET_WEBHOOK, webhook.VALIDATE_SIDECARSET_WEBHOOK].join("|");

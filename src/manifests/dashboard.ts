@@ -3,16 +3,16 @@
 // pods and rollout, the controller, and each replica's caches and memory. As
 // the JSON Grafana imports, and as a ConfigMap that Grafana's dashboard sidecar
 // (kube-prometheus-stack) loads by its label. Tests check every metric and
-// label a query reads against the manager's registry, and every query against
-// Prometheus's parser. Not part of the default install (`sidecarset manifests
-// --only dashboard`, or the Helm chart's metrics.grafanaDashboard.enabled).
+// label a query reads against the manager's registry, every query against
+// Prometheus's parser, and that each finds series on a running manager. Not
+// part of the default install (`sidecarset manifests --only dashboard`, or the
+// Helm chart's metrics.grafanaDashboard.enabled).
 import * as webhook from "./webhook.js";
+import { LEASE_NAME, WEBHOOK_NAMES } from "./alerts.js";
 import { MANAGER_NAME, PART_OF_LABELS, resolveOptions, type Manifest, type ManifestOptions } from "./options.js";
 
 /** The controller's name in controller-runtime's and the work queue's series (src/controller/controller.ts). */
 export const CONTROLLER_NAME = "sidecarset-controller";
-/** The Lease the replicas elect a controller with (`--lease-name`'s default). */
-const LEASE_NAME = MANAGER_NAME;
 export const DASHBOARD_UID = "sidecarset-manager";
 /** The ConfigMap's data key: the file name Grafana's sidecar writes the dashboard to. */
 export const DASHBOARD_FILE = "sidecarset-manager.json";
@@ -88,9 +88,7 @@ export const DASHBOARD_ROWS: readonly DashboardRow[] = [
         unit: "reqps",
         queries: [
           {
-            expr:
-              `sum by (name) (rate(apiserver_admission_webhook_rejection_count{name=~"${webhook.MUTATE_POD_WEBHOOK}|${webhook.MUTATE_SIDECARSET_WEBHOOK}|` +
-              `${webhook.VALIDATE_SIDECARSET_WEBHOOK}",error_type="calling_webhook_error"}${RATE}))`,
+            expr: `sum by (name) (rate(apiserver_admission_webhook_rejection_count{name=~"${WEBHOOK_NAMES}",error_type="calling_webhook_error"}${RATE}))`,
             legend: "{{name}}",
           },
         ],
