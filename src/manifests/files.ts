@@ -6,6 +6,7 @@ import { prometheusRule } from "./alerts.js";
 import { sidecarSetCRD } from "./crd.js";
 import { grafanaDashboardConfigMap, grafanaDashboardJson } from "./dashboard.js";
 import { namespaceManifest } from "./manager.js";
+import type { Manifest } from "./options.js";
 import { rbacManifests } from "./rbac.js";
 import { allManifests, manifestsOf, toYaml } from "./render.js";
 
@@ -80,57 +81,41 @@ function helmRbacTemplate(): string {
 
 const HELM_LABELS_PLACEHOLDER = "HELM_LABELS_PLACEHOLDER";
 
-/**
- * The alerting rules, when metrics.prometheusRule.enabled: the chart's labels
- * and metrics.prometheusRule.labels on the PrometheusRule (a Prometheus selects
- * rules by label). The rules' own `{{ $labels.x }}` are Prometheus templates,
- * so Helm writes them out as text.
- */
-function helmPrometheusRuleTemplate(): string {
-  const rule = prometheusRule({ namespace: HELM_NAMESPACE_PLACEHOLDER });
-  (rule.metadata as Record<string, unknown>).labels = { [HELM_LABELS_PLACEHOLDER]: "" };
-  const text = helmLabels(helmLiteralBraces(toYaml([rule])), ".Values.metrics.prometheusRule.labels").replaceAll(
-    HELM_NAMESPACE_PLACEHOLDER,
-    HELM_NAMESPACE_EXPRESSION,
-  );
-  return `${HEADER}{{- if .Values.metrics.prometheusRule.enabled }}\n${text}{{- end }}\n`;
-}
-
 /** Prometheus's and Grafana's own `{{ }}` templates in a chart template, written out as text. */
 function helmLiteralBraces(text: string): string {
   return text.replace(/\{\{(.*?)\}\}/g, "{{`{{`}}$1{{`}}`}}");
 }
 
-/** The labels line of a template: the chart's labels, then the ones a value adds. */
-function helmLabels(text: string, valuesPath: string): string {
-  return text.replace(
-    new RegExp(`^( *)${HELM_LABELS_PLACEHOLDER}: ""$`, "m"),
-    (_, indent: string) =>
-      `${indent}{{- include "sidecarset.labels" . | nindent ${indent.length} }}\n` +
-      `${indent}{{- with ${valuesPath} }}\n` +
-      `${indent}{{- toYaml . | nindent ${indent.length} }}\n` +
-      `${indent}{{- end }}`,
-  );
-}
-
-const HELM_DASHBOARD_NAMESPACE_EXPRESSION = `{{ .Values.metrics.grafanaDashboard.namespace | default (include "sidecarset.namespace" .) }}`;
-
 /**
- * The dashboard's ConfigMap, when metrics.grafanaDashboard.enabled: in
- * metrics.grafanaDashboard.namespace (Grafana's sidecar reads its own
- * namespace unless told otherwise), with the chart's labels and
- * metrics.grafanaDashboard.labels (the sidecar's label, grafana_dashboard=1 by
- * default). The queries' legends are Grafana templates, written out as text.
+ * An opt-in monitoring object as a template, rendered when
+ * `.Values.metrics.<key>.enabled`: the chart's labels and those of
+ * `.Values.metrics.<key>.labels` on it (Prometheus selects rules, Grafana's
+ * sidecar dashboards, by label), in the namespace `namespaceExpression` gives.
+ * The object's own `{{ }}` (Prometheus's and Grafana's templates) are written
+ * out as text.
  */
-function helmDashboardTemplate(): string {
-  const configMap = grafanaDashboardConfigMap({ namespace: HELM_NAMESPACE_PLACEHOLDER });
-  (configMap.metadata as Record<string, unknown>).labels = { [HELM_LABELS_PLACEHOLDER]: "" };
-  const text = helmLabels(helmLiteralBraces(toYaml([configMap])), ".Values.metrics.grafanaDashboard.labels").replaceAll(
-    HELM_NAMESPACE_PLACEHOLDER,
-    HELM_DASHBOARD_NAMESPACE_EXPRESSION,
-  );
-  return `${HEADER}{{- if .Values.metrics.grafanaDashboard.enabled }}\n${text}{{- end }}\n`;
+function helmMonitoringTemplate(
+  key: "prometheusRule" | "grafanaDashboard",
+  build: (options: { namespace: string }) => Manifest,
+  namespaceExpression: string,
+): string {
+  const manifest = build({ namespace: HELM_NAMESPACE_PLACEHOLDER });
+  (manifest.metadata as Record<string, unknown>).labels = { [HELM_LABELS_PLACEHOLDER]: "" };
+  const text = helmLiteralBraces(toYaml([manifest]))
+    .replace(
+      new RegExp(`^( *)${HELM_LABELS_PLACEHOLDER}: ""$`, "m"),
+      (_, indent: string) =>
+        `${indent}{{- include "sidecarset.labels" . | nindent ${indent.length} }}\n` +
+        `${indent}{{- with .Values.metrics.${key}.labels }}\n` +
+        `${indent}{{- toYaml . | nindent ${indent.length} }}\n` +
+        `${indent}{{- end }}`,
+    )
+    .replaceAll(HELM_NAMESPACE_PLACEHOLDER, namespaceExpression);
+  return `${HEADER}{{- if .Values.metrics.${key}.enabled }}\n${text}{{- end }}\n`;
 }
+
+/** Grafana's sidecar reads its own namespace unless told otherwise: the dashboard goes where the value says. */
+const HELM_DASHBOARD_NAMESPACE_EXPRESSION = `{{ .Values.metrics.grafanaDashboard.namespace | default (include "sidecarset.namespace" .) }}`;
 
 export function generatedFiles(): GeneratedFile[] {
   const crd = HEADER + toYaml([sidecarSetCRD()]);
@@ -144,9 +129,12 @@ export function generatedFiles(): GeneratedFile[] {
     { path: `${HELM_CHART_DIR}/templates/crd.yaml`, content: helmCrdTemplate() },
     { path: `${HELM_CHART_DIR}/templates/rbac.yaml`, content: helmRbacTemplate() },
     { path: "deploy/monitoring/prometheusrule.yaml", content: HEADER + toYaml([prometheusRule()]) },
-    { path: `${HELM_CHART_DIR}/templates/prometheusrule.yaml`, content: helmPrometheusRuleTemplate() },
+    { path: `${HELM_CHART_DIR}/templates/prometheusrule.yaml`, content: helmMonitoringTemplate("prometheusRule", prometheusRule, HELM_NAMESPACE_EXPRESSION) },
     { path: "deploy/monitoring/grafana-dashboard.json", content: grafanaDashboardJson() },
     { path: "deploy/monitoring/grafana-dashboard.yaml", content: HEADER + toYaml([grafanaDashboardConfigMap()]) },
-    { path: `${HELM_CHART_DIR}/templates/grafana-dashboard.yaml`, content: helmDashboardTemplate() },
+    {
+      path: `${HELM_CHART_DIR}/templates/grafana-dashboard.yaml`,
+      content: helmMonitoringTemplate("grafanaDashboard", grafanaDashboardConfigMap, HELM_DASHBOARD_NAMESPACE_EXPRESSION),
+    },
   ];
 }
