@@ -34,11 +34,20 @@ export function locateCachedBuild(script: string, envVar: string): string | unde
   return undefined;
 }
 
+/** As locateCachedBuild, but throws `notBuilt` (which should say how to build it) when there is none. */
+export function requireCachedBuild(script: string, envVar: string, notBuilt: string): string {
+  const found = locateCachedBuild(script, envVar);
+  if (found) return found;
+  throw new Error(notBuilt);
+}
+
 /** The cached binary; throws with the command that builds it when there is none. */
 export function resolveTestbin(): string {
-  const found = locateControlPlane();
-  if (found) return found;
-  throw new Error("the control-plane binary is not built; run `npm run testbin` (a cold build takes about 11 minutes) or `npm run test:e2e`");
+  return requireCachedBuild(
+    buildScript,
+    "SIDECARSET_TESTBIN",
+    "the control-plane binary is not built; run `npm run testbin` (a cold build takes about 11 minutes) or `npm run test:e2e`",
+  );
 }
 
 export interface BuildOptions {

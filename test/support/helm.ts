@@ -5,15 +5,15 @@ import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { locateCachedBuild, repoRoot } from "../../src/local/binary.js";
+import { repoRoot, requireCachedBuild } from "../../src/local/binary.js";
 
 export const HELM_BUILD_SCRIPT = join(repoRoot, "hack/build-helm.sh");
 
 /** $SIDECARSET_HELM or the cached build; throws with the command that builds it when there is none. */
 export function resolveHelm(): string {
-  const found = locateCachedBuild(HELM_BUILD_SCRIPT, "SIDECARSET_HELM");
-  if (found) return found;
-  throw new Error(
+  return requireCachedBuild(
+    HELM_BUILD_SCRIPT,
+    "SIDECARSET_HELM",
     "the helm binary is not built; run `bash hack/build-helm.sh` (a cold build takes about 4 minutes) " +
       "or `npm run test:e2e`, which builds it, or point $SIDECARSET_HELM at a helm v4",
   );

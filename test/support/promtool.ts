@@ -3,15 +3,15 @@
 // manager's /metrics.
 import { spawn } from "node:child_process";
 import { join } from "node:path";
-import { locateCachedBuild, repoRoot } from "../../src/local/binary.js";
+import { repoRoot, requireCachedBuild } from "../../src/local/binary.js";
 
 export const PROMTOOL_BUILD_SCRIPT = join(repoRoot, "hack/build-promtool.sh");
 
 /** $SIDECARSET_PROMTOOL or the cached build; throws with the command that builds it when there is none. */
 export function resolvePromtool(): string {
-  const found = locateCachedBuild(PROMTOOL_BUILD_SCRIPT, "SIDECARSET_PROMTOOL");
-  if (found) return found;
-  throw new Error(
+  return requireCachedBuild(
+    PROMTOOL_BUILD_SCRIPT,
+    "SIDECARSET_PROMTOOL",
     "the promtool binary is not built; run `bash hack/build-promtool.sh` (a cold build takes about 3 minutes) " +
       "or `npm run test:e2e`, which builds it, or point $SIDECARSET_PROMTOOL at a promtool 3.x",
   );
