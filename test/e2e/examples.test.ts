@@ -4,9 +4,10 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { test } from "node:test";
-import type { Container, Pod } from "../../src/api/kube-types.js";
+import type { Pod } from "../../src/api/kube-types.js";
 import { applyYaml, useEnvironment, waitFor } from "../support/environment.js";
 import { isPodReady, listPods, recordPodEvents, waitForPods } from "../support/kube.js";
+import { containerNamed } from "../support/pods.js";
 import { statusImage } from "../support/rollout.js";
 import { getSidecarSet, waitForObserved, type SidecarSetStatus } from "../support/sidecarsets.js";
 
@@ -28,12 +29,6 @@ async function applySidecarSet(file: string, name: string): Promise<void> {
   await waitForObserved(env(), name, `SidecarSet ${name} from ${file} observed by the manager`);
 }
 
-function container(pod: Pod, name: string): Container {
-  const c = pod.spec?.containers.find((x) => x.name === name);
-  assert.ok(c, `pod ${pod.metadata?.name} has container ${name}`);
-  return c;
-}
-
 const names = (pod: Pod) => pod.spec?.containers.map((c) => c.name);
 
 /** Waits for `count` ready pods of namespace demo matching `selector` that all satisfy `accept`. */
@@ -49,7 +44,7 @@ test("log-agent: every pod of Deployment web gets logtail after web-server, read
   const pods = await waitForReadyPods(WEB, 20);
   for (const pod of pods) {
     assert.deepEqual(names(pod), ["web-server", "logtail"], pod.metadata?.name);
-    const logtail = container(pod, "logtail");
+    const logtail = containerNamed(pod, "logtail");
     assert.equal(logtail.image, "busybox:1.36");
     assert.deepEqual(logtail.volumeMounts?.find((m) => m.name === "app-logs"), { name: "app-logs", mountPath: "/var/log/app" });
     assert.deepEqual(logtail.env?.find((e) => e.name === "TZ"), { name: "TZ", value: "Europe/Berlin" });
@@ -67,11 +62,11 @@ test("canary: the pods of web-canary get logtail from log-agent-canary (busybox:
   const canaries = await waitForReadyPods("app=web,track=canary", 2);
   for (const pod of canaries) {
     assert.deepEqual(names(pod), ["web-server", "logtail"], "one logtail: the canary's replaces the base's");
-    assert.equal(container(pod, "logtail").image, "busybox:1.37");
+    assert.equal(containerNamed(pod, "logtail").image, "busybox:1.37");
     assert.equal(pod.metadata?.annotations?.[INJECTED_LIST], "log-agent-canary");
   }
   const web = await listPods(env().clients.kc, "demo", WEB);
-  assert.ok(web.every((p) => container(p, "logtail").image === "busybox:1.36"));
+  assert.ok(web.every((p) => containerNamed(p, "logtail").image === "busybox:1.36"));
   await waitFor("the canary counts its 2 pods; the base still 20 and none missing", async () => {
     const [canary, base] = [await status("log-agent-canary"), await status("log-agent")];
     return canary.matchedPods === 2 && base.matchedPods === 20 && base.notInjectedPods === 0;
@@ -97,8 +92,8 @@ test("rollout: partition 10 upgrades exactly 10 of the 20 pods in place, at most
       const s = await status("log-agent");
       return s.observedGeneration === s.generation && s.updatedPods === 10;
     });
-    const after = await waitForReadyPods(WEB, 20, (p) => statusImage(p, "logtail") === container(p, "logtail").image);
-    const upgraded = after.filter((p) => container(p, "logtail").image === "busybox:1.37");
+    const after = await waitForReadyPods(WEB, 20, (p) => statusImage(p, "logtail") === containerNamed(p, "logtail").image);
+    const upgraded = after.filter((p) => containerNamed(p, "logtail").image === "busybox:1.37");
     assert.equal(upgraded.length, 10, "partition keeps 10 of 20 on the old image");
     for (const pod of after) {
       assert.equal(pod.metadata?.uid, uids.get(pod.metadata!.name!), `${pod.metadata?.name} was upgraded in place, not recreated`);
@@ -120,7 +115,7 @@ test("rollout: partition 10 upgrades exactly 10 of the 20 pods in place, at most
     if (type === "DELETED") latest.delete(pod.metadata!.name!);
     else latest.set(pod.metadata!.name!, pod);
     const pods = [...latest.values()];
-    const onNew = pods.filter((p) => container(p, "logtail").image === "busybox:1.37");
+    const onNew = pods.filter((p) => containerNamed(p, "logtail").image === "busybox:1.37");
     const unavailable = onNew.filter((p) => !(isPodReady(p) && statusImage(p, "logtail") === "busybox:1.37"));
     worst = Math.max(worst, unavailable.length);
     mostUpgraded = Math.max(mostUpgraded, onNew.length);
@@ -149,8 +144,8 @@ test("hot-upgrade: pods get proxy-1 (working, sidecarv1) and proxy-2 (empty); v2
   const before = await waitForReadyPods("app=hotupgrade", 3);
   for (const pod of before) {
     assert.deepEqual(names(pod), ["proxy-1", "proxy-2", "main"], pod.metadata?.name);
-    assert.equal(container(pod, "proxy-1").image, "openkruise/hotupgrade-sample:sidecarv1");
-    assert.equal(container(pod, "proxy-2").image, "openkruise/hotupgrade-sample:empty");
+    assert.equal(containerNamed(pod, "proxy-1").image, "openkruise/hotupgrade-sample:sidecarv1");
+    assert.equal(containerNamed(pod, "proxy-2").image, "openkruise/hotupgrade-sample:empty");
     assert.deepEqual(JSON.parse(pod.metadata!.annotations![WORKING]!), { proxy: "proxy-1" });
   }
 
@@ -159,8 +154,8 @@ test("hot-upgrade: pods get proxy-1 (working, sidecarv1) and proxy-2 (empty); v2
     "app=hotupgrade",
     3,
     (p) =>
-      container(p, "proxy-2").image === "openkruise/hotupgrade-sample:sidecarv2" &&
-      container(p, "proxy-1").image === "openkruise/hotupgrade-sample:empty" &&
+      containerNamed(p, "proxy-2").image === "openkruise/hotupgrade-sample:sidecarv2" &&
+      containerNamed(p, "proxy-1").image === "openkruise/hotupgrade-sample:empty" &&
       statusImage(p, "proxy-1") === "openkruise/hotupgrade-sample:empty" &&
       statusImage(p, "proxy-2") === "openkruise/hotupgrade-sample:sidecarv2",
     60_000,

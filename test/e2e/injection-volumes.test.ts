@@ -3,9 +3,9 @@
 // image pull secrets and patched pod annotations.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import type { Container, Pod } from "../../src/api/kube-types.js";
 import { createNamespace, MANAGER_NAMESPACE, useEnvironment, waitFor } from "../support/environment.js";
-import { KubeRequestError, rawRequest } from "../support/kube.js";
+import { KubeRequestError } from "../support/kube.js";
+import { containerNamed, createBarePod } from "../support/pods.js";
 import { createSidecarSet, getSidecarSet, postSidecarSet, waitForObserved } from "../support/sidecarsets.js";
 
 const HASH = "kruise.io/sidecarset-hash";
@@ -30,27 +30,11 @@ function causes(err: KubeRequestError): { field: string; message: string }[] {
   return status.details?.causes ?? [];
 }
 
-/**
- * Creates a pod and returns it as stored, i.e. as the webhooks left it. No
- * service account token, so the ServiceAccount admission plugin adds no
- * volume and the assertions can be exact.
- */
-async function createPod(namespace: string, name: string, spec: Record<string, unknown>, metadata: Record<string, unknown> = {}): Promise<Pod> {
-  return rawRequest<Pod>(env().clients.kc, "POST", `/api/v1/namespaces/${namespace}/pods`, {
-    apiVersion: "v1",
-    kind: "Pod",
-    metadata: { ...metadata, name },
-    spec: { automountServiceAccountToken: false, ...spec },
-  });
-}
+const createPod = (namespace: string, name: string, spec: Record<string, unknown>, metadata: Record<string, unknown> = {}) =>
+  createBarePod(env(), namespace, name, spec, metadata);
 
 const app = (name: string, extra: Record<string, unknown> = {}) => ({ name, image: `registry.local/${name}:1`, ...extra });
 
-function container(pod: Pod, name: string): Container {
-  const c = pod.spec?.containers.find((x) => x.name === name) ?? pod.spec?.initContainers?.find((x) => x.name === name);
-  assert.ok(c, `pod ${pod.metadata?.name} has container ${name}`);
-  return c;
-}
 
 test("volumes: a SidecarSet volume its containers mount is added, an unmounted one is not, and the pod's own same-named volume wins", async () => {
   await createNamespace(env().clients, "vol-named");
@@ -84,7 +68,7 @@ test("volumes: a SidecarSet volume its containers mount is added, an unmounted o
   assert.deepEqual(own.spec?.volumes?.map((v) => v.name), ["shared-data", "agent-config"]);
   assert.deepEqual(own.spec?.volumes?.[0]?.emptyDir, { medium: "Memory" }, "the pod's definition wins");
   assert.equal(own.spec?.volumes?.[1]?.configMap?.name, "agent-config");
-  assert.deepEqual(container(own, "agent").volumeMounts, [
+  assert.deepEqual(containerNamed(own, "agent").volumeMounts, [
     { name: "agent-config", mountPath: "/etc/agent" },
     { name: "shared-data", mountPath: "/data" },
   ]);
@@ -127,13 +111,13 @@ test("shareVolumePolicy enabled: the sidecar gets every app container's mounts a
     { labels: { app: "vol-share" } },
   );
   assert.deepEqual(pod.spec?.containers.map((c) => c.name), ["log-agent", "metrics", "app1", "app2"]);
-  assert.deepEqual(container(pod, "log-agent").volumeMounts, [
+  assert.deepEqual(containerNamed(pod, "log-agent").volumeMounts, [
     { name: "agent-state", mountPath: "/agent-state" },
     { name: "logs", mountPath: "/var/log/app1" },
     { name: "cache", mountPath: "/cache", subPath: "c" },
     { name: "logs", readOnly: true, mountPath: "/var/log/app2" },
   ]);
-  assert.equal(container(pod, "metrics").volumeMounts, undefined);
+  assert.equal(containerNamed(pod, "metrics").volumeMounts, undefined);
   assert.deepEqual(pod.spec?.volumes?.map((v) => v.name), ["logs", "cache", "agent-state"]);
 });
 
@@ -151,10 +135,10 @@ test("transferEnv by envName: the app container's TZ is copied after IS_INJECTED
     { containers: [app("app", { env: [{ name: "OTHER", value: "x" }, { name: "TZ", value: "Asia/Tokyo" }] })] },
     { labels: { app: "env-tz" } },
   );
-  assert.deepEqual(container(withTz, "clock").env, [{ name: "MODE", value: "tail" }, INJECTED, { name: "TZ", value: "Asia/Tokyo" }]);
+  assert.deepEqual(containerNamed(withTz, "clock").env, [{ name: "MODE", value: "tail" }, INJECTED, { name: "TZ", value: "Asia/Tokyo" }]);
 
   const withoutTz = await createPod("env-tz", "without-tz", { containers: [app("app")] }, { labels: { app: "env-tz" } });
-  assert.deepEqual(container(withoutTz, "clock").env, [{ name: "MODE", value: "tail" }, INJECTED]);
+  assert.deepEqual(containerNamed(withoutTz, "clock").env, [{ name: "MODE", value: "tail" }, INJECTED]);
 });
 
 test("transferEnv with sourceContainerNameFrom: the pod label names the container the env vars are copied from", async () => {
@@ -176,9 +160,9 @@ test("transferEnv with sourceContainerNameFrom: the pod label names the containe
   };
 
   const fromWorker = await createPod("env-from", "from-worker", spec, { labels: { app: "env-from", "main-container": "worker" } });
-  assert.deepEqual(container(fromWorker, "agent").env, [INJECTED, { name: "LOG_LEVEL", value: "debug" }, { name: "REGION", value: "eu" }]);
+  assert.deepEqual(containerNamed(fromWorker, "agent").env, [INJECTED, { name: "LOG_LEVEL", value: "debug" }, { name: "REGION", value: "eu" }]);
   const fromHelper = await createPod("env-from", "from-helper", spec, { labels: { app: "env-from", "main-container": "helper" } });
-  assert.deepEqual(container(fromHelper, "agent").env, [INJECTED, { name: "LOG_LEVEL", value: "info" }, { name: "REGION", value: "us" }]);
+  assert.deepEqual(containerNamed(fromHelper, "agent").env, [INJECTED, { name: "LOG_LEVEL", value: "info" }, { name: "REGION", value: "us" }]);
 });
 
 test("initContainers are sorted by name and placed before or after the pod's own per podInjectPolicy (default after); containers likewise (default before)", async () => {
@@ -199,9 +183,9 @@ test("initContainers are sorted by name and placed before or after the pod's own
   assert.deepEqual(pod.spec?.initContainers?.map((c) => c.name), ["init-b", "app-init", "init-a", "init-z"]);
   assert.deepEqual(pod.spec?.containers.map((c) => c.name), ["side-before", "app", "side-after"]);
   for (const name of ["init-a", "init-b", "init-z", "side-before", "side-after"]) {
-    assert.deepEqual(container(pod, name).env, [INJECTED], `${name} is marked as injected`);
+    assert.deepEqual(containerNamed(pod, name).env, [INJECTED], `${name} is marked as injected`);
   }
-  assert.equal(container(pod, "app-init").env, undefined, "the pod's own initContainer is untouched");
+  assert.equal(containerNamed(pod, "app-init").env, undefined, "the pod's own initContainer is untouched");
 });
 
 test("a native sidecar (initContainer with restartPolicy Always) needs updateStrategy NotUpdate and is injected as one, counted in the pod's records", async () => {
