@@ -52,6 +52,7 @@ interface ManagerFlags {
   scopeNarrowingGrace: number;
   admissionWarmUp: number;
   shutdownDelay: number;
+  webhookViewLeaseDuration: number;
 }
 
 export function managerOptionsFromFlags(
@@ -83,7 +84,9 @@ export function managerOptionsFromFlags(
     scopeNarrowingGraceMs: flags.scopeNarrowingGrace,
     admissionWarmUp: flags.admissionWarmUp,
     shutdownDelayMs: flags.shutdownDelay,
+    webhookViewLeaseMs: flags.webhookViewLeaseDuration,
     identity,
+    ...(env.POD_NAME ? { podName: env.POD_NAME } : {}),
   };
 }
 
@@ -155,6 +158,14 @@ export function managerCommand(): Command {
       )
         .argParser(parseDuration)
         .default(d.shutdownDelayMs, formatDuration(d.shutdownDelayMs)),
+    )
+    .addOption(
+      new Option(
+        "--webhook-view-lease-duration <duration>",
+        "each replica renews a Lease saying which SidecarSet generations its pod webhook holds, and status.observedGeneration waits until the other replicas' pod webhooks hold the new one, at most this long per generation (a replica whose Lease stops changing for this long counts as gone); 0s turns this off",
+      )
+        .argParser(parseDuration)
+        .default(d.webhookViewLeaseMs, formatDuration(d.webhookViewLeaseMs)),
     )
     .addHelpText(
       "after",

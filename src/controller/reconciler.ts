@@ -320,7 +320,9 @@ export class SidecarSetReconciler {
   ): Promise<number | undefined> {
     const name = set.metadata.name ?? "";
     const cachedStatus = this.deps.caches.sidecarSet(name)?.status;
-    const covered = this.deps.podWebhookCovers?.(set) ?? true;
+    // Once a generation is observed it stays so: only a generation not yet observed waits for the pod webhooks.
+    const observed = (cachedStatus?.observedGeneration ?? 0) >= (set.metadata.generation ?? 0);
+    const covered = observed || (this.deps.podWebhookCovers?.(set) ?? true);
     const scopeWait = covered ? undefined : SCOPE_WAIT_REQUEUE_MS;
     const generation = covered ? (set.metadata.generation ?? 0) : 0;
     const status: SidecarSetStatus = {

@@ -9,6 +9,7 @@ import type { RawKubeClient } from "../kube/raw-client.js";
 import type { EventRecorder } from "../kube/events.js";
 import type { Logger } from "../observability/logger.js";
 import type { ManagerMetrics } from "../observability/metrics.js";
+import { OtherReplicaViews } from "./other-replica-views.js";
 import { PodWebhookScope } from "./pod-webhook-scope.js";
 
 export interface ControllerTermOptions {
@@ -25,12 +26,21 @@ export interface ControllerTermOptions {
   nativeSidecarInPlaceUpgrade?: boolean;
   /** Whether this replica's webhook thread already holds the SidecarSet at its generation (docs/behaviour.md §6.4). */
   webhookHolds?: (set: SidecarSet) => boolean;
+  /** The other replicas' webhook views (docs/behaviour.md §6.4): this replica's own view Lease, and the longest wait per generation. */
+  otherReplicaViews?: { ownLease: string; maxWaitMs: number };
 }
+
+/**
+ * How long a term waits for the other replicas' view Leases before its controller starts without them (their
+ * list may be refused, e.g. by the RBAC of an earlier release): they hold statuses back, never the controller.
+ */
+const VIEWS_SYNC_WAIT_MS = 5_000;
 
 export class ControllerTerm {
   readonly caches: ManagerCaches;
   private controller: SidecarSetController | undefined;
   private scope: PodWebhookScope | undefined;
+  private views: OtherReplicaViews | undefined;
   private readonly abort = new AbortController();
   private stopping: Promise<void> | undefined;
 
@@ -53,8 +63,13 @@ export class ControllerTerm {
       graceMs: opts.podWebhookScope.graceMs,
     });
     this.scope.start();
+    if (opts.otherReplicaViews) {
+      this.views = new OtherReplicaViews({ client: opts.client, namespace: opts.namespace, logger: opts.logger, ...opts.otherReplicaViews });
+      this.views.start();
+    }
     try {
       await this.caches.waitForSync(this.abort.signal);
+      await this.views?.waitForSync(this.abort.signal, VIEWS_SYNC_WAIT_MS);
     } catch (e) {
       if (this.abort.signal.aborted) return;
       throw e;
@@ -69,7 +84,8 @@ export class ControllerTerm {
       workers: opts.workers,
       expectationTimeoutMs: opts.expectationTimeoutMs,
       metrics: opts.metrics,
-      podWebhookCovers: (set) => (this.scope?.covers(set) ?? true) && (opts.webhookHolds?.(set) ?? true),
+      podWebhookCovers: (set) =>
+        (this.scope?.covers(set) ?? true) && (opts.webhookHolds?.(set) ?? true) && (this.views?.lagging(set).length ?? 0) === 0,
       nativeSidecarInPlaceUpgrade: opts.nativeSidecarInPlaceUpgrade === true,
     });
     this.controller.start();
@@ -86,6 +102,7 @@ export class ControllerTerm {
     this.stopping ??= (async () => {
       this.abort.abort();
       await this.scope?.stop();
+      await this.views?.stop();
       await this.controller?.stop();
       await this.caches.stop();
     })();

@@ -26,6 +26,8 @@ import type { ControllerTerm } from "./controller-term.js";
 import type { ManagerOptions } from "./options.js";
 import type { PemPair, WebhookThreadState } from "./webhook-protocol.js";
 import { WebhookThread } from "./webhook-thread.js";
+import { webhookViewLeaseName } from "./webhook-view-lease.js";
+import { WebhookViewPublisher } from "./webhook-view-publisher.js";
 import { installWebhookConfigurations } from "./webhook-configurations.js";
 
 const CERT_CHECK_INTERVAL_MS = 60 * 60_000;
@@ -55,6 +57,7 @@ export class Manager {
   private observability: ObservabilityServer | undefined;
   /** The controller and its caches while this replica runs them; undefined on a standby. */
   private term: ControllerTerm | undefined;
+  private viewPublisher: WebhookViewPublisher | undefined;
   /** The term being started or running; endTerm waits for its code to load before stopping it. */
   private loading: TermLoading | undefined;
   private elector: LeaderElector | undefined;
@@ -141,6 +144,7 @@ export class Manager {
       throw e;
     }
     const webhook = this.webhook;
+    this.publishWebhookView(webhook);
     if (credentials) {
       access.watch(
         (next) => this.webhook?.setCredentials(next),
@@ -151,6 +155,27 @@ export class Manager {
     const stopped = this.run(webhook);
     stopped.catch((e: unknown) => logger.error(errorFields(e), "the manager stopped on an error"));
     return { webhookPort: webhook.port, metricsPort, stopped, stop: () => this.stop() };
+  }
+
+  /** The name of this replica's webhook view Lease (webhook-view-lease.ts). */
+  private viewLeaseName(): string {
+    return webhookViewLeaseName(this.opts.podName ?? this.opts.identity);
+  }
+
+  /** Every replica tells the Lease holder which SidecarSet generations its pod webhook holds (docs/behaviour.md §6.4). */
+  private publishWebhookView(webhook: WebhookThread): void {
+    const { opts } = this;
+    if (opts.webhookViewLeaseMs <= 0) return;
+    const publisher = new WebhookViewPublisher({
+      client: this.client,
+      namespace: opts.namespace,
+      name: this.viewLeaseName(),
+      holderIdentity: opts.identity,
+      durationMs: opts.webhookViewLeaseMs,
+      logger: this.logger,
+    });
+    this.viewPublisher = publisher;
+    webhook.held.onUpdate((held) => publisher.publish(held));
   }
 
   private versionRequest: ReturnType<typeof serverVersion> | undefined;
@@ -347,6 +372,7 @@ export class Manager {
       podWebhookScope: { enabled: this.selfScopingWebhook, graceMs: opts.scopeNarrowingGraceMs },
       nativeSidecarInPlaceUpgrade: opts.nativeSidecarInPlaceUpgrade,
       webhookHolds: (set) => this.webhook?.held.holds(set) ?? false,
+      ...(opts.webhookViewLeaseMs > 0 ? { otherReplicaViews: { ownLease: this.viewLeaseName(), maxWaitMs: opts.webhookViewLeaseMs } } : {}),
     });
     this.term = term;
     logger.info("starting the controller caches");
@@ -407,6 +433,8 @@ export class Manager {
       this.observability?.markShuttingDown();
       if (delayMs > 0) this.webhook?.retire();
       if (this.certTimer) clearInterval(this.certTimer);
+      // First, so that the Lease holder stops waiting for a replica that is leaving.
+      const viewDeleted = this.viewPublisher?.stop();
       this.access?.stop();
       const controllerDone = (async () => {
         await this.endTerm();
@@ -417,7 +445,7 @@ export class Manager {
         if (delayMs > 0) await new Promise((r) => setTimeout(r, delayMs));
         await this.webhook?.stop();
       })();
-      await Promise.all([controllerDone, webhookDone]);
+      await Promise.all([controllerDone, webhookDone, viewDeleted]);
       await this.recorder?.flush();
       await this.observability?.stop();
       this.client?.close();

@@ -51,8 +51,16 @@ export interface ManagerOptions {
    * after its next answer) before the server stops, while the API servers learn that this replica is leaving.
    */
   shutdownDelayMs: number;
+  /**
+   * `--webhook-view-lease-duration`: each replica renews a Lease saying which SidecarSet generations its pod
+   * webhook holds, and the Lease holder's status.observedGeneration waits for the others' (docs/behaviour.md §6.4),
+   * at most this long per generation. 0: no such Lease is written or read.
+   */
+  webhookViewLeaseMs: number;
   /** Identity in the Lease and in events; the pod name in a cluster. */
   identity: string;
+  /** The pod this replica runs in (`$POD_NAME`): its webhook view Lease is named after it, so a restart takes it over. */
+  podName?: string;
 }
 
 export const DEFAULT_MANAGER_OPTIONS: Omit<ManagerOptions, "identity"> = {
@@ -76,4 +84,5 @@ export const DEFAULT_MANAGER_OPTIONS: Omit<ManagerOptions, "identity"> = {
   scopeNarrowingGraceMs: 30_000,
   admissionWarmUp: 1_000,
   shutdownDelayMs: 5_000,
+  webhookViewLeaseMs: 20_000,
 };

@@ -67,7 +67,9 @@ export const NAMESPACE_RULES: readonly PolicyRule[] = [
   { apiGroups: [""], resources: ["secrets"], verbs: [...READ, "create", "update", "patch"] },
   // The patchPodMetadata whitelist (docs/behaviour.md §4.5).
   { apiGroups: [""], resources: ["configmaps"], verbs: READ },
-  { apiGroups: ["coordination.k8s.io"], resources: ["leases"], verbs: ["get", "create", "update", "patch"] },
+  // The leader election Lease, and each replica's webhook view Lease (docs/behaviour.md §6.4): the Lease holder
+  // lists and watches them, a replica deletes its own when it stops.
+  { apiGroups: ["coordination.k8s.io"], resources: ["leases"], verbs: [...READ, "create", "update", "patch", "delete"] },
 ];
 
 export function rbacManifests(options: ManifestOptions = {}): Manifest[] {

@@ -86,13 +86,17 @@ export function sourceCliNodeArgs(args: string[]): string[] {
  * the manager namespace, and webhooks and metrics on 127.0.0.1 at the given
  * ports (out-of-cluster mode: it points the webhook configurations at itself).
  * A SIGTERM stops it without the shutdown delay, which only a test of it
- * asks for: the tests stop and restart managers often.
+ * asks for: the tests stop and restart managers often. The webhook view
+ * Leases last 6 s instead of 20: a replica a test kills holds the statuses of
+ * SidecarSets changed after its death back that long at most.
  */
 export function managerFlags(kubeconfigPath: string, webhookPort: number, metricsPort: number): string[] {
   return [
     "manager",
     "--shutdown-delay",
     "0s",
+    "--webhook-view-lease-duration",
+    "6s",
     "--kubeconfig",
     kubeconfigPath,
     "--namespace",
@@ -251,7 +255,10 @@ export async function startEnvironment(opts: EnvironmentOptions = {}): Promise<E
         ...extra,
       ]);
       const out = createWriteStream(managerLog, { flags: "a" });
-      const child = spawn(process.execPath, [...(opts.managerNodeArgs ?? []), ...args], { cwd: REPO_ROOT, stdio: ["ignore", "pipe", "pipe"] });
+      // A pod name per endpoint, as a Deployment's replica has one: a restarted manager takes its own webhook view
+      // Lease over instead of leaving the last one to expire.
+      const childEnv = { ...process.env, POD_NAME: `manager-${metricsPort}` };
+      const child = spawn(process.execPath, [...(opts.managerNodeArgs ?? []), ...args], { cwd: REPO_ROOT, env: childEnv, stdio: ["ignore", "pipe", "pipe"] });
       child.stdout!.pipe(out);
       child.stderr!.pipe(out);
       const exited = new Promise<void>((r) => child.on("exit", () => r()));

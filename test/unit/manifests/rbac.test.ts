@@ -96,6 +96,9 @@ const namespaceNeeds: [string, string, string][] = [
   ["coordination.k8s.io", "leases", "get"],
   ["coordination.k8s.io", "leases", "create"],
   ["coordination.k8s.io", "leases", "update"],
+  ["coordination.k8s.io", "leases", "list"],
+  ["coordination.k8s.io", "leases", "watch"],
+  ["coordination.k8s.io", "leases", "delete"],
 ];
 for (const [group, resource, verb] of namespaceNeeds) {
   test(`the namespaced Role grants ${verb} on ${group || "core"}/${resource}`, () => {
