@@ -26,11 +26,6 @@ interface Seen {
   view: Map<string, number> | undefined;
 }
 
-export interface ViewsOfOthers {
-  /** The replicas still to catch up with this SidecarSet's generation (empty: none to wait for). */
-  lagging(set: SidecarSet): string[];
-}
-
 /** Pure: the replicas whose fresh view lacks the SidecarSet at its generation. */
 export function laggingReplicas(seen: Iterable<[string, Seen]>, ownLease: string, set: SidecarSet, now: number): string[] {
   const uid = set.metadata.uid ?? "";
@@ -55,7 +50,7 @@ export interface OtherReplicaViewsOptions {
   now?: () => number;
 }
 
-export class OtherReplicaViews implements ViewsOfOthers {
+export class OtherReplicaViews {
   private readonly informer: Informer<ViewLease>;
   private readonly seen = new Map<string, Seen>();
   private readonly waits: GenerationWaits;
@@ -101,6 +96,7 @@ export class OtherReplicaViews implements ViewsOfOthers {
     return this.informer.stop();
   }
 
+  /** The replicas still to catch up with this SidecarSet's generation; empty when there are none to wait for. */
   lagging(set: SidecarSet): string[] {
     const now = this.now();
     const lagging = laggingReplicas(this.seen, this.opts.ownLease, set, now);
@@ -128,7 +124,6 @@ export class OtherReplicaViews implements ViewsOfOthers {
       view: decodeWebhookView(lease.metadata.annotations?.[WEBHOOK_VIEW_ANNOTATION]),
     });
   }
-
 }
 
 /** How long each SidecarSet generation has been waiting for other replicas, so that no wait lasts longer than `maxWaitMs`. */
