@@ -36,8 +36,13 @@ export interface LeaseClient {
   update(lease: Lease): Promise<Lease>;
 }
 
-export function rawLeaseClient(client: RawKubeClient, namespace: string, name: string): LeaseClient {
-  const collection = `/apis/coordination.k8s.io/v1/namespaces/${encodeURIComponent(namespace)}/leases`;
+/** The manager namespace's Leases: the leader election's and each replica's webhook view. */
+export function leaseCollectionPath(namespace: string): string {
+  return `/apis/coordination.k8s.io/v1/namespaces/${encodeURIComponent(namespace)}/leases`;
+}
+
+export function rawLeaseClient(client: RawKubeClient, namespace: string, name: string): LeaseClient & { delete(): Promise<void> } {
+  const collection = leaseCollectionPath(namespace);
   const item = `${collection}/${encodeURIComponent(name)}`;
   return {
     async get() {
@@ -50,6 +55,13 @@ export function rawLeaseClient(client: RawKubeClient, namespace: string, name: s
     },
     create: (lease) => client.create<Lease>(collection, { apiVersion: "coordination.k8s.io/v1", kind: "Lease", ...lease }),
     update: (lease) => client.replace<Lease>(item, { apiVersion: "coordination.k8s.io/v1", kind: "Lease", ...lease }),
+    async delete() {
+      try {
+        await client.delete(item);
+      } catch (e) {
+        if (!isNotFound(e)) throw e;
+      }
+    },
   };
 }
 

@@ -10,7 +10,7 @@
 //   waited for any more for that generation, and this is logged.
 import type { SidecarSet } from "../api/types.js";
 import { Informer, rawListWatch } from "../kube/informer.js";
-import type { Lease } from "../kube/leader-election.js";
+import { leaseCollectionPath, type Lease } from "../kube/leader-election.js";
 import type { RawKubeClient } from "../kube/raw-client.js";
 import type { Logger } from "../observability/logger.js";
 import { decodeWebhookView, WEBHOOK_VIEW_ANNOTATION, WEBHOOK_VIEW_LABEL } from "./webhook-view-lease.js";
@@ -61,7 +61,7 @@ export class OtherReplicaViews {
     this.waits = new GenerationWaits(opts.maxWaitMs);
     this.informer = new Informer<ViewLease>({
       name: "webhook-view-leases",
-      source: rawListWatch(opts.client, `/apis/coordination.k8s.io/v1/namespaces/${encodeURIComponent(opts.namespace)}/leases`),
+      source: rawListWatch(opts.client, leaseCollectionPath(opts.namespace)),
       labelSelector: WEBHOOK_VIEW_LABEL,
       logger: opts.logger,
     });

@@ -3,7 +3,7 @@
 // duration, and deleted when the replica stops so that nobody waits for it.
 import type { RawKubeClient } from "../kube/raw-client.js";
 import { describeError, isAlreadyExists, isConflict, isNotFound } from "../kube/errors.js";
-import { microTime, type Lease } from "../kube/leader-election.js";
+import { microTime, rawLeaseClient, type Lease } from "../kube/leader-election.js";
 import type { Logger } from "../observability/logger.js";
 import type { HeldSidecarSet } from "./held-sidecarsets.js";
 import { encodeWebhookView, WEBHOOK_VIEW_ANNOTATION, WEBHOOK_VIEW_LABEL } from "./webhook-view-lease.js";
@@ -21,8 +21,7 @@ export interface WebhookViewPublisherOptions {
 }
 
 export class WebhookViewPublisher {
-  private readonly collection: string;
-  private readonly item: string;
+  private readonly lease: ReturnType<typeof rawLeaseClient>;
   private readonly now: () => number;
   /** The view to write; undefined until the webhook first reports (or when it is too large to write). */
   private view: string | undefined;
@@ -35,8 +34,7 @@ export class WebhookViewPublisher {
   private lastError: string | undefined;
 
   constructor(private readonly opts: WebhookViewPublisherOptions) {
-    this.collection = `/apis/coordination.k8s.io/v1/namespaces/${encodeURIComponent(opts.namespace)}/leases`;
-    this.item = `${this.collection}/${encodeURIComponent(opts.name)}`;
+    this.lease = rawLeaseClient(opts.client, opts.namespace, opts.name);
     this.now = opts.now ?? Date.now;
   }
 
@@ -61,11 +59,9 @@ export class WebhookViewPublisher {
     if (this.timer) clearInterval(this.timer);
     await this.writing;
     if (!this.written) return;
-    try {
-      await this.opts.client.delete(this.item);
-    } catch (e) {
-      if (!isNotFound(e)) this.opts.logger.warn({ err: describeError(e), lease: this.opts.name }, "could not delete this replica's webhook view Lease; it expires on its own");
-    }
+    await this.lease.delete().catch((e: unknown) =>
+      this.opts.logger.warn({ err: describeError(e), lease: this.opts.name }, "could not delete this replica's webhook view Lease; it expires on its own"),
+    );
   }
 
   private write(): void {
@@ -95,8 +91,6 @@ export class WebhookViewPublisher {
   private async writeOnce(): Promise<void> {
     const view = this.view;
     const body = (resourceVersion: string | undefined): Lease => ({
-      apiVersion: "coordination.k8s.io/v1",
-      kind: "Lease",
       metadata: {
         name: this.opts.name,
         namespace: this.opts.namespace,
@@ -113,9 +107,7 @@ export class WebhookViewPublisher {
     let resourceVersion = this.written?.resourceVersion;
     for (let attempt = 0; attempt < 2; attempt++) {
       try {
-        const saved = resourceVersion
-          ? await this.opts.client.replace<Lease>(this.item, body(resourceVersion))
-          : await this.opts.client.create<Lease>(this.collection, body(undefined));
+        const saved = resourceVersion ? await this.lease.update(body(resourceVersion)) : await this.lease.create(body(undefined));
         this.written = { view, resourceVersion: saved.metadata.resourceVersion ?? "" };
         return;
       } catch (e) {
@@ -127,11 +119,6 @@ export class WebhookViewPublisher {
   }
 
   private async currentResourceVersion(): Promise<string | undefined> {
-    try {
-      return (await this.opts.client.get<Lease>(this.item)).metadata.resourceVersion;
-    } catch (e) {
-      if (isNotFound(e)) return undefined;
-      throw e;
-    }
+    return (await this.lease.get())?.metadata.resourceVersion;
   }
 }

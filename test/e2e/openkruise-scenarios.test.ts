@@ -15,12 +15,10 @@ import { applyYaml, createNamespace, MANAGER_NAMESPACE, useEnvironment, waitFor 
 import { KubeRequestError, rawRequest } from "../support/kube.js";
 import { activePods, awaitTwoReconciles, deploymentManifest, runsSpecImage, upgradableCondition, waitForAppPods, waitForStatus } from "../support/rollout.js";
 import { containerNamed, createBarePod } from "../support/pods.js";
-import { waitForObserved, type SidecarSetObject } from "../support/sidecarsets.js";
+import { BETA_SIDECARSETS, betaSidecarSetObject, waitForObserved, type SidecarSetObject } from "../support/sidecarsets.js";
 
 const env = useEnvironment();
 
-const BETA_PATH = "/apis/apps.kruise.io/v1beta1/sidecarsets";
-const NAME_LABEL = "kubernetes.io/metadata.name";
 const INJECTED = { name: "IS_INJECTED", value: "true" };
 
 type Spec = Record<string, unknown>;
@@ -29,24 +27,14 @@ interface BetaSidecarSet extends SidecarSetObject {
   spec: SidecarSetObject["spec"] & { containers: SidecarContainer[]; initContainers?: SidecarContainer[]; customVersion?: string };
 }
 
-/** A v1beta1 SidecarSet scoped to `namespace` by its namespaceSelector, as OpenKruise's suites scope theirs. */
-function betaSidecarSet(name: string, namespace: string, spec: Spec, annotations?: Record<string, string>): Record<string, unknown> {
-  return {
-    apiVersion: "apps.kruise.io/v1beta1",
-    kind: "SidecarSet",
-    metadata: annotations ? { name, annotations } : { name },
-    spec: { namespaceSelector: { matchLabels: { [NAME_LABEL]: namespace } }, ...spec },
-  };
-}
-
 async function createBeta(name: string, namespace: string, spec: Spec, annotations?: Record<string, string>): Promise<BetaSidecarSet> {
-  await rawRequest(env().clients.kc, "POST", BETA_PATH, betaSidecarSet(name, namespace, spec, annotations));
+  await rawRequest(env().clients.kc, "POST", BETA_SIDECARSETS, betaSidecarSetObject(name, namespace, spec, annotations));
   await waitForObserved(env(), name);
   return readBeta(name);
 }
 
 function readBeta(name: string): Promise<BetaSidecarSet> {
-  return rawRequest<BetaSidecarSet>(env().clients.kc, "GET", `${BETA_PATH}/${name}`);
+  return rawRequest<BetaSidecarSet>(env().clients.kc, "GET", `${BETA_SIDECARSETS}/${name}`);
 }
 
 /** Read, change and write back the whole v1beta1 object (a conflict reads it again), then wait until it is observed. */
@@ -55,7 +43,7 @@ async function updateBeta(name: string, change: (spec: BetaSidecarSet["spec"]) =
     const current = await readBeta(name);
     change(current.spec);
     try {
-      await rawRequest(env().clients.kc, "PUT", `${BETA_PATH}/${name}`, current);
+      await rawRequest(env().clients.kc, "PUT", `${BETA_SIDECARSETS}/${name}`, current);
       break;
     } catch (e) {
       if (!(e instanceof KubeRequestError && e.status === 409)) throw e;
@@ -380,7 +368,7 @@ test("each revision keeps its spec's patchPodMetadata", async () => {
   // The validating webhook reads the whitelist from its cache: retry until it has it.
   await waitFor("the SidecarSet to be accepted once the whitelist exists", async () => {
     try {
-      await rawRequest(env().clients.kc, "POST", BETA_PATH, betaSidecarSet(name, ns, spec));
+      await rawRequest(env().clients.kc, "POST", BETA_SIDECARSETS, betaSidecarSetObject(name, ns, spec));
       return true;
     } catch (e) {
       if (e instanceof KubeRequestError && /no whitelist configured/.test(e.body)) return false;

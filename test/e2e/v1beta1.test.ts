@@ -28,12 +28,11 @@ import {
   waitForStatus,
 } from "../support/rollout.js";
 import { applyYaml, cliNodeArgs, REPO_ROOT } from "../support/environment.js";
-import { getSidecarSet, waitForObserved, type SidecarSetObject } from "../support/sidecarsets.js";
+import { BETA_SIDECARSETS, betaSidecarSetObject, getSidecarSet, waitForObserved, type SidecarSetObject } from "../support/sidecarsets.js";
 
 const env = useEnvironment();
 
 const ALPHA_PATH = "/apis/apps.kruise.io/v1alpha1/sidecarsets";
-const BETA_PATH = "/apis/apps.kruise.io/v1beta1/sidecarsets";
 const CRD_PATH = "/apis/apiextensions.k8s.io/v1/customresourcedefinitions/sidecarsets.apps.kruise.io";
 const NAME_LABEL = "kubernetes.io/metadata.name";
 const V1 = "registry.local/agent:1";
@@ -45,23 +44,13 @@ interface AnySidecarSet extends SidecarSetObject {
 }
 
 function betaSidecarSet(name: string, namespace: string, image: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
-  return {
-    apiVersion: "apps.kruise.io/v1beta1",
-    kind: "SidecarSet",
-    metadata: { name },
-    spec: {
-      selector: { matchLabels: { app: name } },
-      namespaceSelector: { matchLabels: { [NAME_LABEL]: namespace } },
-      containers: [{ name: "agent", image, command: ["sleep", "infinity"] }],
-      ...extra,
-    },
-  };
+  return betaSidecarSetObject(name, namespace, { selector: { matchLabels: { app: name } }, containers: [{ name: "agent", image, command: ["sleep", "infinity"] }], ...extra });
 }
 
 const read = (path: string, name: string) => rawRequest<AnySidecarSet>(env().clients.kc, "GET", `${path}/${name}`);
 
 test("a v1beta1 SidecarSet reads back as v1alpha1 and as v1beta1, and a v1alpha1 one as v1beta1", async () => {
-  const created = await rawRequest<AnySidecarSet>(env().clients.kc, "POST", BETA_PATH, betaSidecarSet("beta-rw", "beta-rw", V1, { customVersion: "2024-06" }));
+  const created = await rawRequest<AnySidecarSet>(env().clients.kc, "POST", BETA_SIDECARSETS, betaSidecarSet("beta-rw", "beta-rw", V1, { customVersion: "2024-06" }));
   assert.equal(created.apiVersion, "apps.kruise.io/v1beta1");
   assert.match(created.metadata.annotations?.[SIDECARSET_HASH_ANNOTATION] ?? "", /^[a-z0-9]{64}$/, "defaulted by the webhook in its v1beta1 form");
 
@@ -76,7 +65,7 @@ test("a v1beta1 SidecarSet reads back as v1alpha1 and as v1beta1, and a v1alpha1
 
   // A write through v1alpha1 (the label) is read back through v1beta1 (the spec field).
   await rawRequest(env().clients.kc, "PATCH", `${ALPHA_PATH}/beta-rw`, { metadata: { labels: { [CUSTOM_VERSION_LABEL]: "2024-07" } } }, MERGE_PATCH);
-  const beta = await read(BETA_PATH, "beta-rw");
+  const beta = await read(BETA_SIDECARSETS, "beta-rw");
   assert.equal(beta.spec.customVersion, "2024-07");
   assert.equal(beta.metadata.labels?.[CUSTOM_VERSION_LABEL], undefined);
   assert.equal(beta.metadata.generation, created.metadata.generation, "moving the custom version between label and spec is no spec change");
@@ -87,15 +76,15 @@ test("a v1beta1 SidecarSet reads back as v1alpha1 and as v1beta1, and a v1alpha1
     metadata: { name: "alpha-rw" },
     spec: { namespace: "alpha-rw", selector: { matchLabels: { app: "alpha-rw" } }, containers: [{ name: "agent", image: V1 }] },
   });
-  const asBeta = await read(BETA_PATH, "alpha-rw");
+  const asBeta = await read(BETA_SIDECARSETS, "alpha-rw");
   assert.deepEqual(asBeta.spec.namespaceSelector, { matchLabels: { [NAME_LABEL]: "alpha-rw" } });
   assert.equal(asBeta.spec.namespace, undefined);
-  for (const name of ["beta-rw", "alpha-rw"]) await rawRequest(env().clients.kc, "DELETE", `${BETA_PATH}/${name}`);
+  for (const name of ["beta-rw", "alpha-rw"]) await rawRequest(env().clients.kc, "DELETE", `${BETA_SIDECARSETS}/${name}`);
 });
 
 test("a v1beta1 SidecarSet is refused by validation with its own field paths", async () => {
   const bad = betaSidecarSet("beta-invalid", "x", V1, { namespaceSelector: { matchExpressions: [{ key: "env", operator: "Sideways" }] } });
-  const err = await rawRequest(env().clients.kc, "POST", BETA_PATH, bad).then(
+  const err = await rawRequest(env().clients.kc, "POST", BETA_SIDECARSETS, bad).then(
     () => assert.fail("an invalid SidecarSet was admitted"),
     (e: unknown) => e,
   );
@@ -106,7 +95,7 @@ test("a v1beta1 SidecarSet is refused by validation with its own field paths", a
 test("a v1beta1 SidecarSet injects new pods and upgrades them in place; its customVersion reaches the ControllerRevision", async () => {
   const name = "beta-rollout";
   await createNamespace(env().clients, name);
-  await rawRequest(env().clients.kc, "POST", BETA_PATH, betaSidecarSet(name, name, V1, { customVersion: "first", updateStrategy: { maxUnavailable: 3 } }));
+  await rawRequest(env().clients.kc, "POST", BETA_SIDECARSETS, betaSidecarSet(name, name, V1, { customVersion: "first", updateStrategy: { maxUnavailable: 3 } }));
   const observed = await waitForObserved(env(), name);
   await applyYaml(env().clients, deploymentManifest(name, name, 3, name));
   const pods = await waitForAppPods(env(), name, name, 3);
@@ -120,11 +109,11 @@ test("a v1beta1 SidecarSet injects new pods and upgrades them in place; its cust
   );
   assert.equal(revision.metadata?.labels?.[CUSTOM_VERSION_LABEL], "first");
 
-  const current = await read(BETA_PATH, name);
+  const current = await read(BETA_SIDECARSETS, name);
   await rawRequest(
     env().clients.kc,
     "PATCH",
-    `${BETA_PATH}/${name}`,
+    `${BETA_SIDECARSETS}/${name}`,
     { spec: { containers: current.spec.containers.map((c) => ({ ...c, image: V2 })) } },
     MERGE_PATCH,
   );
@@ -256,7 +245,7 @@ test("a SidecarSet OpenKruise stored as v1beta1, and the pods it injected, are t
   const pods = await waitForAppPods(env(), name, name, 3);
   const before = podState(pods);
 
-  await rawRequest(env().clients.kc, "POST", BETA_PATH, convertSidecarSet(defaulted as unknown as Record<string, unknown>, "v1beta1"));
+  await rawRequest(env().clients.kc, "POST", BETA_SIDECARSETS, convertSidecarSet(defaulted as unknown as Record<string, unknown>, "v1beta1"));
   await waitForStatus(env(), name, { matchedPods: 3, updatedPods: 3, readyPods: 3, updatedReadyPods: 3 });
   await awaitTwoReconciles(env(), name);
   assert.deepEqual(podState(await activePods(env(), name, name)), before, "the pods are adopted as they are");
@@ -374,6 +363,6 @@ test("a second replica starting (pointing the conversion webhook at itself) leav
     }
   }, { timeoutMs: 30_000, intervalMs: 1_000 });
   assert.equal(created.apiVersion, "apps.kruise.io/v1alpha1");
-  assert.equal((await read(BETA_PATH, "after-replica")).spec.namespaceSelector !== undefined, true);
+  assert.equal((await read(BETA_SIDECARSETS, "after-replica")).spec.namespaceSelector !== undefined, true);
   await rawRequest(env().clients.kc, "DELETE", `${ALPHA_PATH}/after-replica`);
 });

@@ -34,6 +34,18 @@ export function sidecarSetObject(name: string, spec: Record<string, unknown>, an
   };
 }
 
+export const BETA_SIDECARSETS = "/apis/apps.kruise.io/v1beta1/sidecarsets";
+
+/** A v1beta1 SidecarSet scoped to `namespace` by its namespaceSelector, as OpenKruise ≥ 1.9 users scope theirs. */
+export function betaSidecarSetObject(name: string, namespace: string, spec: Record<string, unknown>, annotations?: Record<string, string>): Record<string, unknown> {
+  return {
+    apiVersion: "apps.kruise.io/v1beta1",
+    kind: "SidecarSet",
+    metadata: annotations ? { name, annotations } : { name },
+    spec: { namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": namespace } }, ...spec },
+  };
+}
+
 export function getSidecarSet(env: Environment, name: string): Promise<SidecarSetObject> {
   return rawRequest<SidecarSetObject>(env.clients.kc, "GET", `${SIDECARSETS}/${name}`);
 }
