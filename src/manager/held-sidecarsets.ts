@@ -27,10 +27,9 @@ export class HeldSidecarSets {
   }
 
   /** Calls `listener` with every report from now on, and at once with the last one if there was one. */
-  onUpdate(listener: (held: readonly HeldSidecarSet[]) => void): () => void {
+  onUpdate(listener: (held: readonly HeldSidecarSet[]) => void): void {
     this.listeners.add(listener);
     if (this.reported) listener(this.last);
-    return () => this.listeners.delete(listener);
   }
 
   /** Whether the webhook thread holds this SidecarSet (the same object, not one deleted and re-created) at its generation or later. */

@@ -6,15 +6,15 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { test } from "node:test";
+import { leaseCollectionPath, microTime } from "../../src/kube/leader-election.js";
+import { WEBHOOK_VIEW_ANNOTATION as VIEW_ANNOTATION, WEBHOOK_VIEW_LABEL as VIEW_LABEL } from "../../src/manager/webhook-view-lease.js";
 import { createNamespace, MANAGER_NAMESPACE, useEnvironment, waitFor } from "../support/environment.js";
 import { rawRequest } from "../support/kube.js";
 import { getSidecarSet, patchSidecarSet, postSidecarSet, waitForObserved } from "../support/sidecarsets.js";
 
 const env = useEnvironment({ managerArgs: ["--leader-elect"] });
 
-const LEASES = `/apis/coordination.k8s.io/v1/namespaces/${MANAGER_NAMESPACE}/leases`;
-const VIEW_LABEL = "sidecarset.io/webhook-view";
-const VIEW_ANNOTATION = "sidecarset.io/webhook-sidecarsets";
+const LEASES = leaseCollectionPath(MANAGER_NAMESPACE);
 /** The harness runs its managers with `--webhook-view-lease-duration 6s`. */
 const LEASE_SECONDS = 6;
 
@@ -81,7 +81,7 @@ test("status.observedGeneration waits while another replica's webhook lags, foll
       apiVersion: "coordination.k8s.io/v1",
       kind: "Lease",
       metadata: { name: lagging, ...(resourceVersion ? { resourceVersion } : {}), labels: { [VIEW_LABEL]: "true" }, annotations: { [VIEW_ANNOTATION]: view } },
-      spec: { holderIdentity: "lagging-replica", leaseDurationSeconds: LEASE_SECONDS, renewTime: new Date().toISOString().replace("Z", "000Z") },
+      spec: { holderIdentity: "lagging-replica", leaseDurationSeconds: LEASE_SECONDS, renewTime: microTime(Date.now()) },
     });
     const current = await rawRequest<ViewLease>(env().clients.kc, "GET", `${LEASES}/${lagging}`).catch(() => undefined);
     if (current) await rawRequest(env().clients.kc, "PUT", `${LEASES}/${lagging}`, body(current.metadata.resourceVersion));
