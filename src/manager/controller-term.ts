@@ -64,8 +64,10 @@ export class ControllerTerm {
     });
     this.scope.start();
     if (opts.otherReplicaViews) {
-      this.views = new OtherReplicaViews({ client: opts.client, namespace: opts.namespace, logger: opts.logger, ...opts.otherReplicaViews });
-      this.views.start();
+      const views = new OtherReplicaViews({ client: opts.client, namespace: opts.namespace, logger: opts.logger, ...opts.otherReplicaViews });
+      this.views = views;
+      this.caches.sidecarSets.addEventHandler({ delete: (set) => views.forget(set) });
+      views.start();
     }
     try {
       await this.caches.waitForSync(this.abort.signal);

@@ -111,6 +111,11 @@ export class OtherReplicaViews {
     return [];
   }
 
+  /** A deleted SidecarSet waits for nothing any more. */
+  forget(set: SidecarSet): void {
+    this.waits.forget(set.metadata.uid ?? "");
+  }
+
   private record(lease: ViewLease): void {
     const name = lease.metadata.name;
     const resourceVersion = lease.metadata.resourceVersion ?? "";
@@ -154,5 +159,14 @@ export class GenerationWaits {
     if (waited <= this.maxWaitMs) return undefined;
     entry.at = -1;
     return waited;
+  }
+
+  forget(uid: string): void {
+    this.since.delete(uid);
+  }
+
+  /** How many SidecarSets have a wait on record. */
+  get size(): number {
+    return this.since.size;
   }
 }

@@ -87,6 +87,8 @@ export class PodWebhookScope {
     this.removeHandler?.();
     await this.configurations.stop();
     await this.running;
+    // The next holder reports the scope; this replica no longer knows it.
+    this.opts.metrics.podWebhookScoped.remove({});
   }
 
   /**
@@ -164,7 +166,7 @@ export class PodWebhookScope {
 
   /** With the flag off: the condition this manager wrote goes, so the webhook is called for every pod again. */
   private async removeScope(cached: WebhookConfiguration): Promise<void> {
-    if (!withoutScopeCondition(cached)) return;
+    if (!withoutScopeCondition(cached)) return void this.opts.metrics.podWebhookScoped.set(0);
     const fresh = await this.read();
     const without = fresh && withoutScopeCondition(fresh);
     if (!without) return;

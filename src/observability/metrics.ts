@@ -111,6 +111,9 @@ export function createMetrics(opts: MetricsOptions = {}): ManagerMetrics {
     new Histogram<L>({ name, help, labelNames, buckets, registers });
   const buildInfo = gauge("sidecarset_build_info", "1, labelled with the version of the running manager and of Node.js", ["version", "nodejs_version"]);
   buildInfo.set({ version: packageVersion(), nodejs_version: process.version }, 1);
+  // Only the Lease holder reads the pod webhook's configuration: until it has, and on every other replica, no value.
+  const podWebhookScoped = gauge("sidecarset_pod_webhook_scoped", "1 while the pod webhook's matchConditions limit it to pods a SidecarSet could select, 0 while it is called for every pod; reported by the replica that holds the Lease", []);
+  podWebhookScoped.remove({});
 
   return {
     registry,
@@ -139,7 +142,7 @@ export function createMetrics(opts: MetricsOptions = {}): ManagerMetrics {
     statusNotInjected: gauge("sidecarset_status_not_injected_pods", "status.notInjectedPods: selected pods created without the SidecarSet's sidecars", ["sidecarset"]),
     rolloutHalted: gauge("sidecarset_rollout_halted", "1 while the SidecarSet's rollout is halted by its progress deadline, else 0 (only for SidecarSets with sidecarset.io/progress-deadline-seconds)", ["sidecarset"]),
     failedUpgrades: gauge("sidecarset_failed_upgrades", "Pods upgraded to the current revision that failed (not ready by the deadline, restarted, or stuck pulling or crash-looping)", ["sidecarset"]),
-    podWebhookScoped: gauge("sidecarset_pod_webhook_scoped", "1 while the pod webhook's matchConditions limit it to pods a SidecarSet could select, 0 while it is called for every pod", []),
+    podWebhookScoped,
     buildInfo,
     podWebhookScopeFallbacks: counter("sidecarset_pod_webhook_scope_fallbacks_total", "Times the pod webhook went back to every pod: the SidecarSets could not be expressed (cannot-express), the expression was too long (too-long), or the API server refused it (rejected)", ["reason"]),
     kruise: {

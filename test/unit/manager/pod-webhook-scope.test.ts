@@ -127,6 +127,11 @@ async function eventually(what: string, check: () => boolean | Promise<boolean>)
   assert.fail(`timed out waiting for ${what}`);
 }
 
+/** The scope gauge's one value, or undefined while it reports none. */
+async function scopedValue(metrics: ReturnType<typeof createMetrics>): Promise<number | undefined> {
+  return (await metrics.podWebhookScoped.get()).values[0]?.value;
+}
+
 async function counterValue(metrics: ReturnType<typeof createMetrics>, reason: string): Promise<number> {
   const values = (await metrics.podWebhookScopeFallbacks.get()).values;
   return values.find((v) => v.labels.reason === reason)?.value ?? 0;
@@ -137,14 +142,17 @@ test("a wider scope is written at once, as one match condition, leaving the othe
   const stored = new StoredConfiguration(expressionFor());
   const t = setup(stored, [a]);
   try {
+    assert.equal(await scopedValue(t.metrics), undefined, "nothing is reported before the configuration is read");
     await t.start();
     await eventually("the scope to be written", () => stored.conditions()?.[0]?.expression === expressionFor(a));
     assert.deepEqual(stored.conditions(), [{ name: SCOPE_CONDITION_NAME, expression: expressionFor(a) }]);
     assert.deepEqual(stored.config.webhooks?.[1], { name: "mutate-sidecarset.sidecarset.kruise.io" });
     assert.equal(stored.puts.length, 1);
+    assert.equal(await scopedValue(t.metrics), 1);
   } finally {
     await t.stop();
   }
+  assert.equal(await scopedValue(t.metrics), undefined, "a replica whose term ended reports no scope it no longer keeps");
 });
 
 test("an expression the API server refuses: every pod, reported once by a Warning event and the metric, and not tried again", async () => {
@@ -157,6 +165,7 @@ test("an expression the API server refuses: every pod, reported once by a Warnin
     await eventually("the conditions to be removed", () => stored.conditions() === undefined);
     await eventually("the Warning event", () => t.events.length > 0);
     assert.equal(await counterValue(t.metrics, "rejected"), 1);
+    assert.equal(await scopedValue(t.metrics), 0);
     const [event] = t.events;
     assert.equal(event!.type, "Warning");
     assert.equal(event!.reason, FALLBACK_EVENT_REASON);
@@ -217,6 +226,8 @@ test("with the flag off, the condition the manager wrote is removed and a hand-w
     await eventually("our condition to be removed", () => stored.puts.length === 1);
     assert.deepEqual(stored.conditions(), [{ name: "hand", expression: "true" }]);
     assert.equal(t.scope.covers(sidecarSet("a", "web")), true, "nothing waits for a scope that is not kept");
+    stored.announce();
+    await eventually("the unscoped webhook to be reported", async () => (await scopedValue(t.metrics)) === 0);
   } finally {
     await t.stop();
   }

@@ -62,6 +62,9 @@ test("a generation waits for lagging replicas at most the longest wait, is given
   assert.equal(waits.waitedTooLong(set("u", 3), true, 30_000), undefined, "the next generation waits again");
   assert.equal(waits.waitedTooLong(set("u", 3), false, 31_000), undefined);
   assert.equal(waits.waitedTooLong(set("u", 3), true, 60_000), undefined, "a wait that ended starts over");
+  assert.equal(waits.size, 1);
+  waits.forget("u");
+  assert.equal(waits.size, 0, "a deleted SidecarSet's wait is dropped");
 });
 
 const api = new StubApiServer();
