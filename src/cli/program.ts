@@ -83,7 +83,7 @@ function programWith(name: string, commands: Command[]): Command {
   const program = new Command(name)
     .description(
       "Inject sidecar containers into new Pods and upgrade them in place. " +
-        "Serves OpenKruise's apps.kruise.io/v1alpha1 SidecarSet API; the offline commands work without a cluster.",
+        "Serves OpenKruise's SidecarSet API, apps.kruise.io/v1alpha1 and v1beta1; the offline commands work without a cluster.",
     )
     .version(packageVersion())
     .addHelpText(

@@ -25,7 +25,7 @@ import { registerCacheMetrics } from "./cache-metrics.js";
 import type { ControllerTerm } from "./controller-term.js";
 import type { ManagerOptions } from "./options.js";
 import type { PemPair, WebhookThreadState } from "./webhook-protocol.js";
-import { WebhookThread, type BootingWebhookThread } from "./webhook-thread.js";
+import { WebhookThread } from "./webhook-thread.js";
 import { webhookViewLeaseName } from "./webhook-view-lease.js";
 import { WebhookViewPublisher } from "./webhook-view-publisher.js";
 import { installWebhookConfigurations } from "./webhook-configurations.js";
@@ -86,17 +86,6 @@ export class Manager {
   }
 
   async start(): Promise<RunningManager> {
-    // The webhook thread loads its code while the credentials and the certificate are resolved.
-    const booting = WebhookThread.boot({ logger: this.logger, metrics: this.metrics });
-    try {
-      return await this.startWith(booting);
-    } catch (e) {
-      await booting.cancel();
-      throw e;
-    }
-  }
-
-  private async startWith(booting: BootingWebhookThread): Promise<RunningManager> {
     const { opts, logger } = this;
     const access = await openApiAccess(opts.kubeconfig ? { kubeconfigPath: opts.kubeconfig } : {});
     this.access = access;
@@ -144,7 +133,7 @@ export class Manager {
       if (opts.nativeSidecarInPlaceUpgrade) await this.checkNativeSidecarRestarts();
       const certificate = await this.certificates();
       credentials = access.relayable();
-      this.webhook = await this.startSides(booting, certificate, credentials);
+      this.webhook = await this.startSides(certificate, credentials);
       logger.info({ port: this.webhook.port }, "webhook thread serving");
       // Only now that it answers may the API server be pointed at it (out-of-cluster mode).
       if (certificate.caCert) await this.publishCaBundle(certificate.caCert);
@@ -250,23 +239,27 @@ export class Manager {
    * Starts the webhook thread and, without leader election, the controller's
    * caches alongside; resolves when the thread serves (and the controller runs).
    */
-  private async startSides(booting: BootingWebhookThread, certificate: PemPair, credentials: ResolvedCredentials | undefined): Promise<WebhookThread> {
+  private async startSides(certificate: PemPair, credentials: ResolvedCredentials | undefined): Promise<WebhookThread> {
     const { opts, logger } = this;
     logger.info("starting the webhook thread; waiting for its caches to sync");
-    const webhookStarting = booting.start({
-      ...(credentials ? { credentials } : opts.kubeconfig ? { kubeconfig: opts.kubeconfig } : {}),
-      namespace: opts.namespace,
-      port: opts.webhookPort,
-      host: opts.webhookBindAddress,
-      certificate: { cert: certificate.cert, key: certificate.key },
-      ...(opts.certMode === "files"
-        ? { certificateFiles: { certFile: join(opts.certDir, SECRET_KEYS.cert), keyFile: join(opts.certDir, SECRET_KEYS.key) } }
-        : {}),
-      logLevel: opts.logLevel,
-      sortInjectedContainersByName: opts.sortInjectedContainersByName,
-      allowPatchPodMetadataWithoutWhitelist: opts.allowPatchPodMetadataWithoutWhitelist,
-      nativeSidecarInPlaceUpgrade: opts.nativeSidecarInPlaceUpgrade,
-      admissionWarmUp: opts.admissionWarmUp,
+    const webhookStarting = WebhookThread.start({
+      config: {
+        ...(credentials ? { credentials } : opts.kubeconfig ? { kubeconfig: opts.kubeconfig } : {}),
+        namespace: opts.namespace,
+        port: opts.webhookPort,
+        host: opts.webhookBindAddress,
+        certificate: { cert: certificate.cert, key: certificate.key },
+        ...(opts.certMode === "files"
+          ? { certificateFiles: { certFile: join(opts.certDir, SECRET_KEYS.cert), keyFile: join(opts.certDir, SECRET_KEYS.key) } }
+          : {}),
+        logLevel: opts.logLevel,
+        sortInjectedContainersByName: opts.sortInjectedContainersByName,
+        allowPatchPodMetadataWithoutWhitelist: opts.allowPatchPodMetadataWithoutWhitelist,
+        nativeSidecarInPlaceUpgrade: opts.nativeSidecarInPlaceUpgrade,
+        admissionWarmUp: opts.admissionWarmUp,
+      },
+      logger,
+      metrics: this.metrics,
     });
     const controllerStarting = opts.leaderElect ? Promise.resolve() : this.startTerm();
     try {

@@ -6,13 +6,7 @@ import type { HeldSidecarSet } from "./held-sidecarsets.js";
 import type { LogLevel } from "../observability/logger.js";
 import type { ServedCertificate } from "../webhook/server.js";
 
-/** The first message the webhook thread receives: what to serve (it is spawned before this is known). */
-export interface ConfigureWebhookThread {
-  type: "configure";
-  config: WebhookThreadConfig;
-}
-
-/** What the webhook thread is started with. */
+/** What the webhook thread is started with (its workerData). */
 export interface WebhookThreadConfig {
   /** API server and credentials as the main thread resolved them; refreshed with "credentials" messages. */
   credentials?: ResolvedCredentials;

@@ -10,7 +10,7 @@ import { HeldSidecarSets } from "./held-sidecarsets.js";
 import { replayLogLine } from "./log-relay.js";
 import { applyMetricsBatch } from "./metrics-relay.js";
 import type { ResolvedCredentials } from "../kube/relayed-credentials.js";
-import type { ConfigureWebhookThread, FromWebhookThread, PemPair, ToWebhookThread, WebhookThreadConfig, WebhookThreadState } from "./webhook-protocol.js";
+import type { FromWebhookThread, PemPair, ToWebhookThread, WebhookThreadConfig, WebhookThreadState } from "./webhook-protocol.js";
 
 export interface WebhookThreadOptions {
   config: WebhookThreadConfig;
@@ -29,16 +29,6 @@ const STATE_TIMEOUT_MS = 2_000;
  * server. At saturation it costs about a tenth more CPU per admission than 8 MB (docs/benchmarks.md).
  */
 export const WEBHOOK_HEAP_LIMITS = { maxYoungGenerationSizeMb: 2 };
-
-/** A webhook thread that loads its code and waits to be told what to serve. */
-export interface BootingWebhookThread {
-  /** Resolves once the thread's caches synced and it serves, rejects (and ends the thread) when it cannot. */
-  start(config: WebhookThreadConfig): Promise<WebhookThread>;
-  /** Ends a thread that was never started (the manager's own start failed first). */
-  cancel(): Promise<void>;
-  /** Resolves with the exit code when the thread has ended. */
-  readonly exited: Promise<number>;
-}
 
 export class WebhookThread {
   readonly port: number;
@@ -61,21 +51,13 @@ export class WebhookThread {
   }
 
   /** Starts the thread; resolves once its caches synced and it serves, rejects when it cannot. */
-  static start(opts: WebhookThreadOptions): Promise<WebhookThread> {
-    return WebhookThread.boot(opts).start(opts.config);
-  }
-
-  /**
-   * Spawns the thread before its configuration is known: it loads its code (about half a second) while the
-   * main thread resolves the API credentials and the serving certificate, and waits for `start`.
-   */
-  static boot(opts: Omit<WebhookThreadOptions, "config">): BootingWebhookThread {
+  static async start(opts: WebhookThreadOptions): Promise<WebhookThread> {
     const { logger, metrics } = opts;
-    const worker = spawnWebhookWorker();
+    const worker = spawnWebhookWorker(opts.config);
     const held = new HeldSidecarSets();
     let handle: WebhookThread | undefined;
     const exited = new Promise<number>((resolve) => worker.once("exit", resolve));
-    const serving = new Promise<number>((resolve, reject) => {
+    const port = await new Promise<number>((resolve, reject) => {
       worker.on("message", (m: FromWebhookThread) => {
         switch (m.type) {
           case "log":
@@ -100,26 +82,13 @@ export class WebhookThread {
         reject(e);
       });
       void exited.then((code) => reject(new Error(`the webhook thread exited with code ${code} before it served`)));
+    }).catch(async (e: unknown) => {
+      await worker.terminate();
+      throw e;
     });
-    // Heard by start(); a boot cancelled before it never is.
-    serving.catch(() => undefined);
-    return {
-      start: async (config) => {
-        const start: ConfigureWebhookThread = { type: "configure", config };
-        worker.postMessage(start);
-        const port = await serving.catch(async (e: unknown) => {
-          await worker.terminate();
-          throw e;
-        });
-        handle = new WebhookThread(worker, port, exited, held);
-        void exited.then(() => handle?.failPending(new Error("the webhook thread has exited")));
-        return handle;
-      },
-      cancel: async () => {
-        await worker.terminate();
-      },
-      exited,
-    };
+    handle = new WebhookThread(worker, port, exited, held);
+    void exited.then(() => handle?.failPending(new Error("the webhook thread has exited")));
+    return handle;
   }
 
   /** Serves `pair` to new connections (a renewed self-signed certificate). */
@@ -192,11 +161,11 @@ export class WebhookThread {
  * the TypeScript sources (under tsx) a worker does not get tsx's module hooks
  * on Node.js 20, so the thread registers them before importing its entry.
  */
-function spawnWebhookWorker(): Worker {
+function spawnWebhookWorker(config: WebhookThreadConfig): Worker {
   const self = fileURLToPath(import.meta.url);
-  if (extname(self) !== ".ts") return new Worker(new URL("./webhook-worker.js", import.meta.url), { resourceLimits: WEBHOOK_HEAP_LIMITS });
+  if (extname(self) !== ".ts") return new Worker(new URL("./webhook-worker.js", import.meta.url), { workerData: config, resourceLimits: WEBHOOK_HEAP_LIMITS });
   const entry = new URL("./webhook-worker.ts", import.meta.url).href;
   const tsx = import.meta.resolve("tsx/esm/api");
   const bootstrap = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); });`;
-  return new Worker(bootstrap, { eval: true, execArgv: [], resourceLimits: WEBHOOK_HEAP_LIMITS });
+  return new Worker(bootstrap, { eval: true, workerData: config, execArgv: [], resourceLimits: WEBHOOK_HEAP_LIMITS });
 }

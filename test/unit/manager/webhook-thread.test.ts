@@ -225,14 +225,3 @@ async function waitUntil(probe: () => boolean, timeoutMs = 20_000): Promise<void
     await new Promise((r) => setTimeout(r, 20));
   }
 }
-
-test("a webhook thread booted ahead of its configuration ends when its start is called off", async () => {
-  const booting = WebhookThread.boot({ logger: capturingLogger().logger, metrics: createMetrics() });
-  let ended = false;
-  void booting.exited.then(() => (ended = true));
-  // Long enough for the thread to load its code and wait for its configuration.
-  await new Promise((r) => setTimeout(r, 300));
-  assert.equal(ended, false, "a booted thread waits for its configuration");
-  await booting.cancel();
-  assert.equal(typeof (await booting.exited), "number");
-});
