@@ -155,6 +155,20 @@ export const ALERT_RULES: readonly AlertRule[] = [
       "down under failurePolicy Ignore, while injection was paused, or in a namespace the webhook configuration " +
       "skips. They get the sidecars only when recreated.",
   },
+  {
+    alert: "SidecarSetManagerMemoryNearLimit",
+    expr:
+      "nodejs_heap_size_used_bytes / sidecarset_heap_limit_bytes > 0.8 " +
+      "or process_resident_memory_bytes / sidecarset_memory_limit_bytes > 0.85",
+    for: "15m",
+    severity: "warning",
+    summary: "A sidecarset manager replica is close to the memory it may use",
+    description:
+      "The replica's heap or resident memory is at {{ $value | humanizePercentage }} of its limit. Past the limit " +
+      "the process ends and restarts, and its webhooks with it; the next replica to hold the Lease caches the same " +
+      "pods and ends the same way. The Lease holder's memory grows with the pods in the cluster: raise the " +
+      "container's memory limit (Node.js's heap limit follows it).",
+  },
 ];
 
 /** The Prometheus Operator's PrometheusRule holding ALERT_RULES, in the manager's namespace. */

@@ -1,6 +1,8 @@
 // Prometheus metrics. Names and labels follow controller-runtime and client-go
 // where the concept exists there (the names OpenKruise exports), so dashboards
 // built for OpenKruise's manager keep working; the sidecarset_* series are ours.
+import { totalmem } from "node:os";
+import { getHeapStatistics } from "node:v8";
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
 import { packageVersion } from "../manifests/options.js";
 
@@ -99,6 +101,13 @@ export interface MetricsOptions {
   defaultMetrics?: boolean;
 }
 
+/** The container's memory limit when there is one below the machine's memory, else the machine's memory. */
+function memoryLimit(): number {
+  const machine = totalmem();
+  const constrained = process.constrainedMemory?.() ?? 0;
+  return constrained > 0 && constrained < machine ? constrained : machine;
+}
+
 export function createMetrics(opts: MetricsOptions = {}): ManagerMetrics {
   const registry = new Registry();
   if (opts.defaultMetrics) collectDefaultMetrics({ register: registry });
@@ -111,6 +120,9 @@ export function createMetrics(opts: MetricsOptions = {}): ManagerMetrics {
     new Histogram<L>({ name, help, labelNames, buckets, registers });
   const buildInfo = gauge("sidecarset_build_info", "1, labelled with the version of the running manager and of Node.js", ["version", "nodejs_version"]);
   buildInfo.set({ version: packageVersion(), nodejs_version: process.version }, 1);
+  // What SidecarSetManagerMemoryNearLimit compares nodejs_heap_size_used_bytes and process_resident_memory_bytes with.
+  gauge("sidecarset_heap_limit_bytes", "The main thread's V8 heap limit (Node.js sets it at about half the container's memory limit): the process ends when its live objects reach it", []).set(getHeapStatistics().heap_size_limit);
+  gauge("sidecarset_memory_limit_bytes", "The memory the process may use: its cgroup's memory limit, else the machine's memory", []).set(memoryLimit());
   // Only the Lease holder reads the pod webhook's configuration: until it has, and on every other replica, no value.
   const podWebhookScoped = gauge("sidecarset_pod_webhook_scoped", "1 while the pod webhook's matchConditions limit it to pods a SidecarSet could select, 0 while it is called for every pod; reported by the replica that holds the Lease", []);
   podWebhookScoped.remove({});

@@ -60,6 +60,14 @@ const kruiseState = (metric: string, sidecarset: string, values: string): [strin
   values,
 ];
 
+/** One replica's memory series: heap used and its limit, resident memory and the container's limit. */
+const memory = (instance: string, v: { heap: string; heapLimit: string; rss: string; memoryLimit: string }): Array<[string, string]> => [
+  [`nodejs_heap_size_used_bytes{${MANAGER},instance="${instance}"}`, v.heap],
+  [`sidecarset_heap_limit_bytes{${MANAGER},instance="${instance}"}`, v.heapLimit],
+  [`process_resident_memory_bytes{${MANAGER},instance="${instance}"}`, v.rss],
+  [`sidecarset_memory_limit_bytes{${MANAGER},instance="${instance}"}`, v.memoryLimit],
+];
+
 const CASES: AlertCase[] = [
   {
     alert: "SidecarSetWebhookUnreachable",
@@ -236,14 +244,33 @@ const CASES: AlertCase[] = [
     ],
     expect: { quietAt: 20 },
   },
+  {
+    alert: "SidecarSetManagerMemoryNearLimit",
+    situation: "the Lease holder's heap stays at 85 % of its limit, its resident memory at half its container's",
+    series: memory("a", { heap: "850x30", heapLimit: "1000x30", rss: "1000x30", memoryLimit: "2000x30" }),
+    expect: { holdsFrom: 0, firing: [{ labels: { job: "sidecarset-manager", instance: "a" }, value: "85%" }] },
+  },
+  {
+    alert: "SidecarSetManagerMemoryNearLimit",
+    situation: "a replica's resident memory stays at 90 % of its container's limit, its heap at half its own",
+    series: memory("b", { heap: "500x30", heapLimit: "1000x30", rss: "1800x30", memoryLimit: "2000x30" }),
+    expect: { holdsFrom: 0, firing: [{ labels: { job: "sidecarset-manager", instance: "b" }, value: "90%" }] },
+  },
+  {
+    alert: "SidecarSetManagerMemoryNearLimit",
+    situation: "the heap reaches 90 % for 5 minutes (a relist) and goes back; resident memory stays at 80 %",
+    series: memory("a", { heap: "600x5 900x5 600x20", heapLimit: "1000x30", rss: "1600x30", memoryLimit: "2000x30" }),
+    expect: { quietAt: 20 },
+  },
 ];
 
 /**
  * An annotation as Prometheus renders it for an alert with `labels` and `value`: the rules use `{{ $labels.x }}`,
- * `{{ $value }}` and `{{ $value | humanizeDuration }}`; any other template fails the test, to be added here.
+ * `{{ $value }}`, `{{ $value | humanizeDuration }}` and `{{ $value | humanizePercentage }}`; any other template
+ * fails the test, to be added here.
  */
 function rendered(text: string, labels: Record<string, string>, value: string | undefined): string {
-  const out = text.replace(/\{\{ (\$labels\.([a-z_]+)|\$value \| humanizeDuration|\$value) \}\}/g, (_, expr: string, label?: string) => {
+  const out = text.replace(/\{\{ (\$labels\.([a-z_]+)|\$value \| humanize(?:Duration|Percentage)|\$value) \}\}/g, (_, expr: string, label?: string) => {
     if (label !== undefined) {
       const v = labels[label];
       assert.ok(v !== undefined, `the annotation shows the label ${label}, which the case's alert does not carry`);

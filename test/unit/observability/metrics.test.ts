@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
+import { totalmem } from "node:os";
+import { getHeapStatistics } from "node:v8";
 import { test } from "node:test";
 import { WorkQueue } from "../../../src/kube/workqueue.js";
 import { createMetrics, forgetControllerGauges, forgetSidecarSet, observeReconcile, observeWebhook, reportSidecarSetStatus, setKruiseSidecarSetState, setProgressVerdict, setSidecarSetStatus, workqueueMetrics } from "../../../src/observability/metrics.js";
@@ -36,6 +38,16 @@ test("the controller-runtime and client-go metric names dashboards expect are re
 test("sidecarset_build_info is 1 with the package's and Node.js's versions", async () => {
   const { version } = JSON.parse(readFileSync(new URL("../../../package.json", import.meta.url), "utf8")) as { version: string };
   assert.match(await text(createMetrics()), new RegExp(`^sidecarset_build_info\\{version="${version.replaceAll(".", "\\.")}",nodejs_version="${process.version.replaceAll(".", "\\.")}"\\} 1$`, "m"));
+});
+
+test("the heap limit and the memory limit the memory alert compares with are this process's", async () => {
+  const exposed = await text(createMetrics());
+  const value = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, "m").exec(exposed)?.[1]);
+  assert.equal(value("sidecarset_heap_limit_bytes"), getHeapStatistics().heap_size_limit);
+  const limit = value("sidecarset_memory_limit_bytes");
+  assert.ok(limit > 0 && limit <= totalmem(), `memory limit ${limit}`);
+  const constrained = process.constrainedMemory?.() ?? 0;
+  assert.equal(limit, constrained > 0 && constrained < totalmem() ? constrained : totalmem(), "the cgroup's limit when below the machine's memory");
 });
 
 test("two metric sets do not collide (each has its own registry)", () => {
