@@ -101,10 +101,11 @@ export interface MetricsOptions {
   defaultMetrics?: boolean;
 }
 
-/** The container's memory limit when there is one below the machine's memory, else the machine's memory. */
-function memoryLimit(): number {
-  const machine = totalmem();
-  const constrained = process.constrainedMemory?.() ?? 0;
+/**
+ * The container's memory limit when there is one below the machine's memory, else the machine's memory: without
+ * a limit Node.js reports 0 or a huge sentinel (cgroup v1's "unlimited").
+ */
+export function effectiveMemoryLimit(constrained: number, machine: number): number {
   return constrained > 0 && constrained < machine ? constrained : machine;
 }
 
@@ -122,7 +123,7 @@ export function createMetrics(opts: MetricsOptions = {}): ManagerMetrics {
   buildInfo.set({ version: packageVersion(), nodejs_version: process.version }, 1);
   // What SidecarSetManagerMemoryNearLimit compares nodejs_heap_size_used_bytes and process_resident_memory_bytes with.
   gauge("sidecarset_heap_limit_bytes", "The main thread's V8 heap limit (Node.js sets it at about half the container's memory limit): the process ends when its live objects reach it", []).set(getHeapStatistics().heap_size_limit);
-  gauge("sidecarset_memory_limit_bytes", "The memory the process may use: its cgroup's memory limit, else the machine's memory", []).set(memoryLimit());
+  gauge("sidecarset_memory_limit_bytes", "The memory the process may use: its cgroup's memory limit, else the machine's memory", []).set(effectiveMemoryLimit(process.constrainedMemory?.() ?? 0, totalmem()));
   // Only the Lease holder reads the pod webhook's configuration: until it has, and on every other replica, no value.
   const podWebhookScoped = gauge("sidecarset_pod_webhook_scoped", "1 while the pod webhook's matchConditions limit it to pods a SidecarSet could select, 0 while it is called for every pod; reported by the replica that holds the Lease", []);
   podWebhookScoped.remove({});

@@ -4,7 +4,7 @@ import { totalmem } from "node:os";
 import { getHeapStatistics } from "node:v8";
 import { test } from "node:test";
 import { WorkQueue } from "../../../src/kube/workqueue.js";
-import { createMetrics, forgetControllerGauges, forgetSidecarSet, observeReconcile, observeWebhook, reportSidecarSetStatus, setKruiseSidecarSetState, setProgressVerdict, setSidecarSetStatus, workqueueMetrics } from "../../../src/observability/metrics.js";
+import { createMetrics, effectiveMemoryLimit, forgetControllerGauges, forgetSidecarSet, observeReconcile, observeWebhook, reportSidecarSetStatus, setKruiseSidecarSetState, setProgressVerdict, setSidecarSetStatus, workqueueMetrics } from "../../../src/observability/metrics.js";
 
 async function text(m: ReturnType<typeof createMetrics>): Promise<string> {
   return m.registry.metrics();
@@ -46,8 +46,13 @@ test("the heap limit and the memory limit the memory alert compares with are thi
   assert.equal(value("sidecarset_heap_limit_bytes"), getHeapStatistics().heap_size_limit);
   const limit = value("sidecarset_memory_limit_bytes");
   assert.ok(limit > 0 && limit <= totalmem(), `memory limit ${limit}`);
-  const constrained = process.constrainedMemory?.() ?? 0;
-  assert.equal(limit, constrained > 0 && constrained < totalmem() ? constrained : totalmem(), "the cgroup's limit when below the machine's memory");
+});
+
+test("the memory limit is the container's when it has one, else the machine's memory", () => {
+  const machine = 24 * 2 ** 30;
+  assert.equal(effectiveMemoryLimit(512 * 2 ** 20, machine), 512 * 2 ** 20);
+  assert.equal(effectiveMemoryLimit(0, machine), machine, "no limit known");
+  assert.equal(effectiveMemoryLimit(2 ** 44, machine), machine, "cgroup v1's unlimited");
 });
 
 test("two metric sets do not collide (each has its own registry)", () => {
