@@ -220,20 +220,26 @@ export const DASHBOARD_ROWS: readonly DashboardRow[] = [
     panels: [
       {
         title: "Resident memory",
-        description: "Each replica's RSS: both threads, the Node.js runtime and its code; and the container's memory limit.",
+        description: "Each replica's RSS: both threads, the Node.js runtime and its code.",
         unit: "bytes",
+        queries: [{ expr: `max by (instance) (process_resident_memory_bytes{${JOB}})`, legend: "{{instance}}" }],
+      },
+      {
+        title: "Memory used of its limit",
+        description:
+          "Each replica's RSS against its container's memory limit, and its main thread's heap against the heap limit Node.js derives from it; SidecarSetManagerMemoryNearLimit fires at 85 % and 80 %.",
+        unit: "percentunit",
         queries: [
-          { expr: `max by (instance) (process_resident_memory_bytes{${JOB}})`, legend: "{{instance}}" },
-          { expr: `max by (instance) (sidecarset_memory_limit_bytes{${JOB}})`, legend: "{{instance}} limit" },
+          { expr: `max by (instance) (process_resident_memory_bytes{${JOB}} / sidecarset_memory_limit_bytes{${JOB}})`, legend: "{{instance}} RSS" },
+          { expr: `max by (instance) (nodejs_heap_size_used_bytes{${JOB}} / sidecarset_heap_limit_bytes{${JOB}})`, legend: "{{instance}} main heap" },
         ],
       },
       {
         title: "V8 heap used, per thread",
-        description: "The main thread (controller, caches of pods on the Lease holder) and the webhook thread; and the main thread's heap limit.",
+        description: "The main thread (controller, caches of pods on the Lease holder) and the webhook thread.",
         unit: "bytes",
         queries: [
           { expr: `sum by (instance) (nodejs_heap_size_used_bytes{${JOB}})`, legend: "{{instance}} main" },
-          { expr: `max by (instance) (sidecarset_heap_limit_bytes{${JOB}})`, legend: "{{instance}} main limit" },
           { expr: `max by (instance) (sidecarset_webhook_heap_bytes{${JOB},stat="used"})`, legend: "{{instance}} webhook" },
         ],
       },
