@@ -2,7 +2,8 @@
 // split as written, split and checked as written (the consistency check
 // compares repositories without registry normalisation, docs/behaviour.md §6.5),
 // and read as Kubernetes reads them (the pull-policy default, docs/behaviour.md §2.6).
-import { RE2JS } from "re2js";
+import type { RE2JS } from "re2js";
+import { re2 } from "./re2.js";
 
 export interface ImageReference {
   repository: string;
@@ -52,8 +53,14 @@ const REMOTE_NAME = `${PATH_COMPONENT}(?:/${PATH_COMPONENT})*`;
 const TAG_SYNTAX = "[\\w][\\w.-]{0,127}";
 const DIGEST_SYNTAX = "[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*[:][[:xdigit:]]{32,}";
 // RE2 (linear time, Go's submatch rules): image strings come from users.
-const REFERENCE = RE2JS.compile(`^((?:${DOMAIN_AND_PORT}/)?${REMOTE_NAME})(?::(${TAG_SYNTAX}))?(?:@(${DIGEST_SYNTAX}))?$`);
-const NAME = RE2JS.compile(`^(?:(${DOMAIN_AND_PORT})/)?(${REMOTE_NAME})$`);
+// Compiled when first used (re2.ts): a pod admission never reads an image reference this way.
+let referencePatterns: { reference: RE2JS; name: RE2JS } | undefined;
+function patterns(): { reference: RE2JS; name: RE2JS } {
+  return (referencePatterns ??= {
+    reference: re2().compile(`^((?:${DOMAIN_AND_PORT}/)?${REMOTE_NAME})(?::(${TAG_SYNTAX}))?(?:@(${DIGEST_SYNTAX}))?$`),
+    name: re2().compile(`^(?:(${DOMAIN_AND_PORT})/)?(${REMOTE_NAME})$`),
+  });
+}
 const HEX_IDENTIFIER = /^[a-f0-9]{64}$/;
 const SUPPORTED_DIGESTS = /^(?:sha256:[a-f0-9]{64}|sha384:[a-f0-9]{96}|sha512:[a-f0-9]{128})$/;
 const MAX_REPOSITORY_PATH = 255;
@@ -88,9 +95,10 @@ export function parseImageReference(image: string): KubernetesImageReference | u
   const colon = remainder.indexOf(":");
   const repository = colon < 0 ? remainder : remainder.slice(0, colon);
   if (repository.toLowerCase() !== repository) return undefined;
-  const m = REFERENCE.matcher(`${domain}/${remainder}`);
+  const { reference, name: nameOnly } = patterns();
+  const m = reference.matcher(`${domain}/${remainder}`);
   if (!m.matches()) return undefined;
-  const name = NAME.matcher(m.group(1) ?? "");
+  const name = nameOnly.matcher(m.group(1) ?? "");
   const path = name.matches() ? (name.group(2) ?? "") : (m.group(1) ?? "");
   if (path.length > MAX_REPOSITORY_PATH) return undefined;
   const tag = m.group(2) ?? "";

@@ -1,6 +1,7 @@
 // Regular expressions in a SidecarSet and in the whitelist are RE2 (Go's
 // regexp): linear-time, so no lookaround and no backreferences.
-import { RE2JS } from "re2js";
+import type { RE2JS } from "re2js";
+import { re2 } from "../re2.js";
 
 export type CompiledRe2 = { ok: true; re: RE2JS } | { ok: false; error: string };
 
@@ -14,7 +15,7 @@ export function compileRe2(source: string): CompiledRe2 {
   if (hit) return hit;
   let compiled: CompiledRe2;
   try {
-    compiled = { ok: true, re: RE2JS.compile(source) };
+    compiled = { ok: true, re: re2().compile(source) };
   } catch (e) {
     const detail = e instanceof Error ? e.message : String(e);
     compiled = {

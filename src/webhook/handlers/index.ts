@@ -7,14 +7,11 @@ import type { WebhookHandler } from "../server.js";
 import type { AdmissionCache } from "./cache-view.js";
 import { createConvertRoute } from "./convert.js";
 import { createPodHandler, type InjectionMetrics } from "./pod.js";
-import { createSidecarSetMutateHandler } from "./sidecarset-mutate.js";
-import { createSidecarSetValidateHandler } from "./sidecarset-validate.js";
+import type { SidecarSetHandlers } from "./sidecarset-handlers.js";
 import { servingBothVersions } from "./served-versions.js";
 
 export type { AdmissionCache } from "./cache-view.js";
 export { createPodHandler, podShapeProblems, type InjectionMetrics, type PodHandlerDeps } from "./pod.js";
-export { createSidecarSetMutateHandler, objectName, sidecarSetKindProblem, type SidecarSetMutateDeps } from "./sidecarset-mutate.js";
-export { createSidecarSetValidateHandler, type SidecarSetValidateDeps } from "./sidecarset-validate.js";
 export { createConvertRoute } from "./convert.js";
 export { CONVERT_PATH, MUTATE_POD_PATH, MUTATE_SIDECARSET_PATH, VALIDATE_SIDECARSET_PATH };
 
@@ -42,8 +39,7 @@ export function admissionRoute(handler: AdmissionHandler, logger: Logger): Webho
 /** The three webhook paths (as the webhook configurations name them) mapped to their handlers. */
 export function admissionRoutes(deps: HandlerDeps): Record<string, WebhookHandler> {
   const pod = createPodHandler(deps);
-  const validate = createSidecarSetValidateHandler(deps);
-  const mutate = createSidecarSetMutateHandler({ logger: deps.logger, validate });
+  const { mutate, validate } = sidecarSetHandlersWhenUsed(deps);
   return {
     [MUTATE_POD_PATH]: admissionRoute(pod, deps.logger),
     [MUTATE_SIDECARSET_PATH]: admissionRoute(servingBothVersions(mutate), deps.logger),
@@ -65,4 +61,27 @@ export function conversionRoutes(logger?: Logger): Record<string, WebhookHandler
  */
 export function registerHandlers(routes: Record<string, WebhookHandler>, deps: HandlerDeps): Record<string, WebhookHandler> {
   return Object.assign(routes, admissionRoutes(deps));
+}
+
+/**
+ * The SidecarSet webhooks' handlers, loaded at the first request that needs
+ * them. The validation rules and the RE2 engine they bring are about 1 MB of
+ * heap, and SidecarSets change rarely: a webhook thread that serves only pods
+ * (a standby, or any replica between SidecarSet changes) does not keep them.
+ */
+function sidecarSetHandlersWhenUsed(deps: HandlerDeps): SidecarSetHandlers {
+  let loading: Promise<SidecarSetHandlers> | undefined;
+  const load = (): Promise<SidecarSetHandlers> =>
+    (loading ??= import("./sidecarset-handlers.js").then(
+      (m) => m.createSidecarSetHandlers(deps),
+      (e: unknown) => {
+        // A failed load is tried again by the next request, not remembered.
+        loading = undefined;
+        throw e;
+      },
+    ));
+  return {
+    mutate: async (req, abandonment) => (await load()).mutate(req, abandonment),
+    validate: async (req, abandonment) => (await load()).validate(req, abandonment),
+  };
 }

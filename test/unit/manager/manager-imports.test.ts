@@ -2,7 +2,8 @@
 // kubeconfig needs it (src/kube/api-access.ts), and the certificate-issuing
 // library out altogether (it issues in a helper process,
 // src/webhook/cert-issuer.ts): no static import chain from `sidecarset manager`
-// may reach either. The controller's code is loaded when the replica first leads.
+// may reach either. The controller's code is loaded when the replica first leads, and
+// the SidecarSet webhooks' code when the webhook thread first serves one of them.
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
@@ -67,6 +68,16 @@ test("the controller is not among the manager's imports (a standby never loads i
   const chain = mainThread.get(controller);
   assert.equal(chain, undefined, `loaded through ${chain?.map((p) => p.replace(SRC, "src")).join(" → ")}`);
   assert.ok(reach(resolve(SRC, "manager/controller-term.ts")).has(controller));
+});
+
+test("the webhook thread loads the SidecarSet webhooks' rules and the RE2 engine only when it first needs them", () => {
+  const webhookThread = reach(resolve(SRC, "manager/webhook-worker.ts"));
+  assert.ok(webhookThread.has(resolve(SRC, "webhook/handlers/pod.ts")), "the walk follows the webhook thread's imports");
+  for (const lazy of [resolve(SRC, "api/validation/index.ts"), resolve(SRC, "webhook/handlers/sidecarset-validate.ts"), "re2js"]) {
+    const chain = webhookThread.get(lazy);
+    assert.equal(chain, undefined, `loaded through ${chain?.map((p) => p.replace(SRC, "src")).join(" → ")}`);
+  }
+  assert.ok(reach(resolve(SRC, "webhook/handlers/sidecarset-handlers.ts")).has(resolve(SRC, "api/validation/index.ts")));
 });
 
 test("the same walk finds the library where it is loaded", () => {
