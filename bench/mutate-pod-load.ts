@@ -14,9 +14,12 @@
 // as a cluster's API server calls a webhook most of the time: with the CPU
 // idle between requests an admission takes several times its time under load
 // (the bare server's too), and that is what the API server's ≤ 5 ms bucket
-// sees (bench/cluster/admission.ts). Then the three side by side, in 3 s
+// sees (bench/cluster/admission.ts). Then four side by side, in 3 s
 // blocks taken in turn: the webhook with pods that all differ, the bare
-// control, and an allocation control that parses each request and copies,
+// control, the server control (the webhook's own server and worker thread
+// answering the bare control's bytes: above the bare control, what the
+// server itself costs; below the webhook, what admitting costs), and an
+// allocation control that parses each request and copies,
 // stringifies and base64-encodes the webhook's own patch (work that allocates
 // tens of kilobytes, as an admission does). The machine's speed for such work
 // moves from one moment to the next while the bare control's does not; the
@@ -194,14 +197,16 @@ const patch: unknown = JSON.parse(Buffer.from((JSON.parse(answer) as { response:
 const servers = await Promise.all([
   startServer({ cert: bundle.cert, key: bundle.key, sidecarSets: SIDECARSET_COUNT }),
   startServer({ cert: bundle.cert, key: bundle.key, answer }),
+  startServer({ cert: bundle.cert, key: bundle.key, answer, answerThroughWebhookServer: true }),
   startServer({ cert: bundle.cert, key: bundle.key, patch }),
 ]);
 try {
-  const [hook, bare, copying] = servers as [Server, Server, Server];
+  const [hook, bare, ownServer, copying] = servers as [Server, Server, Server, Server];
   await alternated(
     [
       { title: "/mutate-pod, a different pod each time", server: hook, bodies: { distinct } },
       { title: "control: the same answer bytes", server: bare, bodies: { same: body } },
+      { title: "server control: the webhook's server, the same answer bytes", server: ownServer, bodies: { distinct } },
       { title: "allocation control: the same patch copied and encoded", server: copying, bodies: { distinct } },
     ],
     bundle.caCert,

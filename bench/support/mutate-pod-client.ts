@@ -40,6 +40,8 @@ export interface ServerInput {
   key: string;
   /** The bare control's answer bytes. */
   answer?: string;
+  /** With `answer`: the webhook's own server answers those bytes (the server control) instead of a bare Node.js server. */
+  answerThroughWebhookServer?: boolean;
   /** The allocation control's patch. */
   patch?: unknown;
   /** How many SidecarSets the webhook caches (default 100; 10 inject the pod whatever their number). */

@@ -10,7 +10,10 @@
 // `warmUpInProcess` by calling the route directly.
 // With `answer` in that JSON it is the control instead: a bare Node.js HTTPS
 // server that reads each request and writes back those bytes, so that the
-// figures show what TLS, HTTP and moving the bytes cost on this machine.
+// figures show what TLS, HTTP and moving the bytes cost on this machine. With
+// `answerThroughWebhookServer` too, the webhook's own server (in its worker
+// thread) answers those bytes: the server control, whose cost above the bare
+// control is the server's own, and below the webhook's the admission's.
 // With `patch` (the webhook's JSON patch, decoded) it is the allocation
 // control: per request it parses the review, copies the patch's operations,
 // and stringifies and base64-encodes them into an answer, as a naive webhook
@@ -34,6 +37,7 @@ async function serveWebhook(
   certificate: { cert: string; key: string },
   warmUp: { admissions: number; inProcess: boolean },
   count: number,
+  fixedAnswer?: string,
 ): Promise<{ port: number; warmUpMs: number }> {
   const { WEBHOOK_HEAP_LIMITS } = await importShipped<typeof import("../../src/manager/webhook-thread.js")>("manager/webhook-thread.js");
   // A worker does not get tsx's module hooks on Node.js 20: it registers them before importing its entry.
@@ -42,7 +46,7 @@ async function serveWebhook(
   const bootstrap = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); });`;
   // Profiling flags given to the server (--cpu-prof…) profile the webhook thread too.
   const execArgv = process.execArgv.filter((a) => a.startsWith("--cpu-prof"));
-  const worker = new Worker(bootstrap, { eval: true, execArgv, workerData: { certificate, sets: sidecarSets(count), warmUp }, resourceLimits: WEBHOOK_HEAP_LIMITS });
+  const worker = new Worker(bootstrap, { eval: true, execArgv, workerData: { certificate, sets: sidecarSets(count), warmUp, fixedAnswer }, resourceLimits: WEBHOOK_HEAP_LIMITS });
   process.on("SIGTERM", () => {
     worker.once("exit", () => process.exit(0));
     worker.postMessage("stop");
@@ -87,6 +91,9 @@ function serveCopiedPatch(certificate: { cert: string; key: string }, patch: unk
 }
 
 async function serve(): Promise<{ port: number; warmUpMs: number }> {
+  if (input.answer !== undefined && input.answerThroughWebhookServer) {
+    return serveWebhook({ cert: input.cert, key: input.key }, { admissions: 0, inProcess: false }, 0, input.answer);
+  }
   if (input.answer !== undefined) return { port: await serveFixedAnswer(input, Buffer.from(input.answer)), warmUpMs: 0 };
   if (input.patch !== undefined) return { port: await serveCopiedPatch(input, input.patch), warmUpMs: 0 };
   return serveWebhook({ cert: input.cert, key: input.key }, { admissions: input.warmUp ?? 0, inProcess: input.warmUpInProcess === true }, input.sidecarSets ?? 100);
