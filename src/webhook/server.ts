@@ -494,7 +494,8 @@ function readBody(
         finish(NO_ROOM);
       } else chunks.push(c);
     };
-    const onEnd = () => finish(Buffer.concat(chunks));
+    // A body that came in one read (an admission's, nearly always) is used as it is, not copied.
+    const onEnd = () => finish(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size));
     const onError = () => finish(ABORTED);
     req.on("data", onData);
     req.on("end", onEnd);
