@@ -40,11 +40,9 @@ export class RequestDeadlines {
     return entry;
   }
 
-  /** Requests whose deadline has neither fired nor been cleared. */
+  /** The requests the queue holds: the unanswered ones, and the answered ones behind the oldest of them. */
   size(): number {
-    let n = 0;
-    for (const e of this.pending) if (!e.done) n++;
-    return n;
+    return this.pending.length;
   }
 
   /** Stops the timer; the deadlines still pending never fire. */

@@ -11,7 +11,8 @@ test("a deadline fires after its time, once, unless cleared before", async () =>
   const b = deadlines.start(() => fired.push("b"));
   deadlines.start(() => fired.push("c"));
   b.clear();
-  assert.equal(deadlines.size(), 2);
+  // b is answered but stays behind a, which is not.
+  assert.equal(deadlines.size(), 3);
   await sleep(80);
   assert.deepEqual(fired, ["a", "c"]);
   a.clear(); // after it fired: nothing happens
@@ -41,10 +42,9 @@ test("answered requests leave the queue as they reach its front", () => {
   const deadlines = new RequestDeadlines(60_000);
   const all = Array.from({ length: 1000 }, () => deadlines.start(() => assert.fail("must not fire")));
   for (const d of all.slice(1)) d.clear();
-  assert.equal(deadlines.size(), 1);
+  assert.equal(deadlines.size(), 1000, "held behind the one still unanswered");
   all[0]!.clear();
   assert.equal(deadlines.size(), 0);
-  assert.equal((deadlines as unknown as { pending: unknown[] }).pending.length, 0);
   deadlines.stop();
 });
 
