@@ -1,6 +1,8 @@
 // The webhook thread loads what only SidecarSet requests need (the validation
-// rules, the RE2 engine) at the first such request: the pod webhook's path,
-// the admission warm-up included, must not load them (src/api/re2.ts,
+// rules) at the first such request, and the RE2 engine only for a SidecarSet
+// that names a regular expression: the pod webhook's path, the admission
+// warm-up included, must not load them, and neither must a SidecarSet's image
+// references (src/api/re2.ts, src/api/image-reference.ts,
 // src/webhook/handlers/index.ts). Run in a process of its own, whose module
 // cache nothing else has filled.
 import assert from "node:assert/strict";
@@ -17,7 +19,7 @@ import { createRequire } from "node:module";
 const require = createRequire(process.cwd() + "/");
 const re2Loaded = () => Object.keys(require.cache).some((k) => k.includes("/node_modules/re2js/"));
 const { warmUpPodAdmission } = await import(${src("webhook/admission-warm-up.ts")});
-const { admissionRoutes, MUTATE_POD_PATH, VALIDATE_SIDECARSET_PATH } = await import(${src("webhook/handlers/index.ts")});
+const { admissionRoutes, MUTATE_POD_PATH, MUTATE_SIDECARSET_PATH, VALIDATE_SIDECARSET_PATH } = await import(${src("webhook/handlers/index.ts")});
 const { silentLogger } = await import(${src("observability/logger.js")});
 const seen = {};
 const warmUp = await warmUpPodAdmission({ admissions: 40, budgetMs: 60_000 });
@@ -41,10 +43,26 @@ const validated = await call(VALIDATE_SIDECARSET_PATH, {
 });
 seen.setAllowed = validated.body.response.allowed;
 seen.afterSidecarSet = re2Loaded();
+const defaulted = await call(MUTATE_SIDECARSET_PATH, {
+  uid: "d", kind: { group: "apps.kruise.io", version: "v1alpha1", kind: "SidecarSet" },
+  resource: { group: "apps.kruise.io", version: "v1alpha1", resource: "sidecarsets" },
+  name: "log-agent", operation: "CREATE", userInfo: {}, object: set,
+});
+seen.setDefaulted = typeof defaulted.body.response.patch === "string";
+seen.afterDefaulting = re2Loaded();
+const sized = { ...set, spec: { ...set.spec, containers: [{ ...set.spec.containers[0],
+  resourcesPolicy: { targetContainersMode: "sum", targetContainersNameRegex: "^app$", resourcesExpr: { requests: { cpu: "cpu*50%" } } } }] } };
+const withRegex = await call(VALIDATE_SIDECARSET_PATH, { uid: "r",
+  kind: { group: "apps.kruise.io", version: "v1alpha1", kind: "SidecarSet" },
+  resource: { group: "apps.kruise.io", version: "v1alpha1", resource: "sidecarsets" },
+  name: "log-agent", operation: "CREATE", userInfo: {}, object: sized,
+});
+seen.regexSetAllowed = withRegex.body.response.allowed;
+seen.afterRegex = re2Loaded();
 console.log(JSON.stringify(seen));
 `;
 
-test("the pod webhook's path and its warm-up do not load the RE2 engine; the first SidecarSet request does", () => {
+test("the pod webhook's path, its warm-up and a SidecarSet's image references do not load the RE2 engine; a SidecarSet's regular expression does", () => {
   const out = execFileSync(process.execPath, ["--import", "tsx", "--input-type=module", "-e", SCRIPT], { encoding: "utf8" });
   assert.deepEqual(JSON.parse(out.trim().split("\n").at(-1)!), {
     warmUpInjected: true,
@@ -52,6 +70,10 @@ test("the pod webhook's path and its warm-up do not load the RE2 engine; the fir
     podAllowed: true,
     afterPod: false,
     setAllowed: true,
-    afterSidecarSet: true,
+    afterSidecarSet: false,
+    setDefaulted: true,
+    afterDefaulting: false,
+    regexSetAllowed: true,
+    afterRegex: true,
   });
 });
