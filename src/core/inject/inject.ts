@@ -33,7 +33,8 @@ export interface InjectInput {
   sortInjectedContainersByName?: boolean;
   /**
    * Sidecars built for earlier pods, reused (frozen, shared between results) when a pod brings the same
-   * inputs. Only for SidecarSets that are never edited in place, such as an informer's.
+   * inputs. Only for SidecarSets that are never edited in place, such as an informer's; their volumes then go
+   * into the result uncopied too.
    */
   builtSidecars?: BuiltSidecars;
   /** False: `match.skipped` stays empty (see MatchContext.skipReasons). Default true. */
@@ -131,7 +132,7 @@ function inject(input: InjectInput, current: { name: string }): InjectResult {
       spec.containers,
       input.sortInjectedContainersByName ? sortEmittedByName(containers) : containers,
     ),
-    volumes: mergeVolumes(spec.volumes, volumes),
+    volumes: mergeVolumes(spec.volumes, volumes, input.builtSidecars !== undefined),
     imagePullSecrets: mergeImagePullSecrets(spec.imagePullSecrets, secrets),
   });
 

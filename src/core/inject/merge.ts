@@ -43,8 +43,12 @@ export function mergeContainers(
   return [...before, ...middle, ...after];
 }
 
-/** The pod's volumes, then injected volumes whose names are new (the pod's definition wins, then the first). */
-export function mergeVolumes(podVolumes: Volume[] | undefined, injected: readonly Volume[]): Volume[] | undefined {
+/**
+ * The pod's volumes, then injected volumes whose names are new (the pod's definition wins, then the first).
+ * Injected volumes are copied unless `shared`: the caller's SidecarSets are never edited (an informer's), and
+ * its results are not edited either, as with built sidecars.
+ */
+export function mergeVolumes(podVolumes: Volume[] | undefined, injected: readonly Volume[], shared = false): Volume[] | undefined {
   if (injected.length === 0) return podVolumes;
   const names = new Set((podVolumes ?? []).map((v) => v.name));
   let out: Volume[] | undefined;
@@ -52,7 +56,7 @@ export function mergeVolumes(podVolumes: Volume[] | undefined, injected: readonl
     if (names.has(v.name)) continue;
     names.add(v.name);
     out ??= [...(podVolumes ?? [])];
-    out.push(cloneJson(v));
+    out.push(shared ? v : cloneJson(v));
   }
   return out ?? podVolumes;
 }

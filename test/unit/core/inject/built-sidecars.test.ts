@@ -161,6 +161,20 @@ test("without kept sidecars the injected pod is the caller's to change: nothing 
   }
 });
 
+test("with kept sidecars a SidecarSet's volumes go into the pod as they are; without, as copies", () => {
+  const set = sidecarSet("mounted", {
+    containers: [sidecar("mounted", { volumeMounts: [{ name: "mounted-data", mountPath: "/data" }] })],
+    volumes: [{ name: "mounted-data", emptyDir: {} }],
+  });
+  const own = set.spec.volumes![0]!;
+  const app = pod({ labels: { app: "web" }, containers: [{ name: "app", image: "app:1" }] });
+  const volumeOf = (p: Pod) => p.spec?.volumes?.find((v) => v.name === "mounted-data");
+  assert.equal(volumeOf(injected(inject(app, [set], { builtSidecars: new BuiltSidecars() })).pod), own);
+  const copied = volumeOf(injected(inject(app, [set])).pod);
+  assert.notEqual(copied, own);
+  assert.deepEqual(copied, own);
+});
+
 test("at most 8 inputs are kept per sidecar, the oldest dropped first", () => {
   const built = new BuiltSidecars();
   const s = sidecar("agent");
