@@ -8,7 +8,12 @@
 // - a replica whose view does not catch up with a generation within one Lease
 //   duration (its SidecarSet watch may be stuck while it still renews) is not
 //   waited for any more for that generation, and this is logged.
+// A Lease left unchanged for GONE_VIEW_LEASE_DURATIONS of its durations
+// belongs to a replica that went without deleting it (killed, or its node
+// lost): the Lease holder deletes it, so that such Leases do not pile up. A
+// replica that is still there writes its Lease again at its next renewal.
 import type { SidecarSet } from "../api/types.js";
+import { describeError, isConflict, isNotFound } from "../kube/errors.js";
 import { Informer, rawListWatch } from "../kube/informer.js";
 import { leaseCollectionPath, type Lease } from "../kube/leader-election.js";
 import type { RawKubeClient } from "../kube/raw-client.js";
@@ -39,6 +44,21 @@ export function laggingReplicas(seen: Iterable<[string, Seen]>, ownLease: string
   return lagging.sort();
 }
 
+/** How many of its durations a view Lease stays unchanged before the Lease holder deletes it as a gone replica's. */
+export const GONE_VIEW_LEASE_DURATIONS = 5;
+
+/** Pure: the other replicas' view Leases unchanged for GONE_VIEW_LEASE_DURATIONS of their duration, with the resourceVersion last seen. */
+export function goneViewLeases(seen: Iterable<[string, Seen]>, ownLease: string, now: number): { name: string; resourceVersion: string; holder: string; unchangedMs: number }[] {
+  const gone: { name: string; resourceVersion: string; holder: string; unchangedMs: number }[] = [];
+  for (const [name, lease] of seen) {
+    const unchangedMs = now - lease.changedAt;
+    if (name !== ownLease && lease.durationMs > 0 && unchangedMs > GONE_VIEW_LEASE_DURATIONS * lease.durationMs) {
+      gone.push({ name, resourceVersion: lease.resourceVersion, holder: lease.holder, unchangedMs });
+    }
+  }
+  return gone;
+}
+
 export interface OtherReplicaViewsOptions {
   client: RawKubeClient;
   namespace: string;
@@ -46,6 +66,8 @@ export interface OtherReplicaViewsOptions {
   ownLease: string;
   /** How long one generation may wait for other replicas at most. */
   maxWaitMs: number;
+  /** How often to look for gone replicas' Leases (default: maxWaitMs, at least 1 s). */
+  sweepEveryMs?: number;
   logger: Logger;
   now?: () => number;
 }
@@ -55,6 +77,9 @@ export class OtherReplicaViews {
   private readonly seen = new Map<string, Seen>();
   private readonly waits: GenerationWaits;
   private readonly now: () => number;
+  private sweeper: NodeJS.Timeout | undefined;
+  private sweeping: Promise<void> | undefined;
+  private lastSweepError: string | undefined;
 
   constructor(private readonly opts: OtherReplicaViewsOptions) {
     this.now = opts.now ?? Date.now;
@@ -75,6 +100,10 @@ export class OtherReplicaViews {
 
   start(): void {
     this.informer.start();
+    this.sweeper = setInterval(() => {
+      this.sweeping ??= this.sweepGone().finally(() => (this.sweeping = undefined));
+    }, Math.max(1_000, this.opts.sweepEveryMs ?? this.opts.maxWaitMs));
+    this.sweeper.unref();
   }
 
   /** Until the Leases are listed, or `limitMs` has passed (then the views fill in as they arrive). */
@@ -92,8 +121,32 @@ export class OtherReplicaViews {
     }
   }
 
-  stop(): Promise<void> {
-    return this.informer.stop();
+  async stop(): Promise<void> {
+    clearInterval(this.sweeper);
+    await this.sweeping;
+    await this.informer.stop();
+  }
+
+  /** Deletes the view Leases of replicas gone without deleting them; a Lease renewed meanwhile is kept (its resourceVersion moved on). */
+  async sweepGone(): Promise<void> {
+    for (const gone of goneViewLeases(this.seen, this.opts.ownLease, this.now())) {
+      try {
+        await this.opts.client.delete(`${leaseCollectionPath(this.opts.namespace)}/${encodeURIComponent(gone.name)}`, {
+          body: { apiVersion: "v1", kind: "DeleteOptions", preconditions: { resourceVersion: gone.resourceVersion } },
+        });
+        this.lastSweepError = undefined;
+        this.opts.logger.info(
+          { lease: gone.name, holder: gone.holder, unchangedMs: Math.round(gone.unchangedMs) },
+          "deleted the webhook view Lease of a replica that is gone; a replica still running writes it again",
+        );
+      } catch (e) {
+        if (isNotFound(e) || isConflict(e)) continue;
+        // Said once per cause, and again when it changes.
+        const err = describeError(e);
+        if (err !== this.lastSweepError) this.opts.logger.warn({ err, lease: gone.name }, "could not delete the webhook view Lease of a replica that is gone; retrying");
+        this.lastSweepError = err;
+      }
+    }
   }
 
   /** The replicas still to catch up with this SidecarSet's generation; empty when there are none to wait for. */

@@ -125,3 +125,23 @@ test("status.observedGeneration waits while another replica's webhook lags, foll
     await rawRequest(env().clients.kc, "DELETE", `${LEASES}/${lagging}`);
   }
 });
+
+test("the Lease holder deletes the view Lease of a replica gone without deleting it, and keeps its own", async () => {
+  // What a replica that was killed leaves: a view Lease nobody renews. Its own duration (1 s) sets when it counts as gone.
+  const gone = "sidecarset-webhook-view-killed-replica";
+  await rawRequest(env().clients.kc, "POST", LEASES, {
+    apiVersion: "coordination.k8s.io/v1",
+    kind: "Lease",
+    metadata: { name: gone, labels: { [VIEW_LABEL]: "true" }, annotations: { [VIEW_ANNOTATION]: "{}" } },
+    spec: { holderIdentity: "killed-replica", leaseDurationSeconds: 1, renewTime: microTime(Date.now()) },
+  });
+  const names = async () => (await viewLeases()).map((l) => l.metadata.name);
+  assert.ok((await names()).includes(gone));
+  await waitFor("the gone replica's view Lease to be deleted", async () => (!(await names()).includes(gone) ? true : undefined), { timeoutMs: 30_000 });
+  assert.equal((await names()).length, 1, "the holder's own view Lease stays");
+  const said = readFileSync(env().managerLog, "utf8")
+    .split("\n")
+    .filter((line) => line.includes("deleted the webhook view Lease of a replica that is gone"))
+    .map((line) => JSON.parse(line) as { lease?: string; holder?: string });
+  assert.deepEqual(said.map((l) => [l.lease, l.holder]), [[gone, "killed-replica"]]);
+});

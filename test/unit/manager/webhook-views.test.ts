@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import type { SidecarSet } from "../../../src/api/types.js";
 import { RawKubeClient } from "../../../src/kube/raw-client.js";
-import { GenerationWaits, laggingReplicas } from "../../../src/manager/other-replica-views.js";
+import { GenerationWaits, GONE_VIEW_LEASE_DURATIONS, goneViewLeases, laggingReplicas, OtherReplicaViews } from "../../../src/manager/other-replica-views.js";
 import { decodeWebhookView, encodeWebhookView, MAX_VIEW_TEXT, WEBHOOK_VIEW_ANNOTATION, webhookViewLeaseName } from "../../../src/manager/webhook-view-lease.js";
 import { WebhookViewPublisher } from "../../../src/manager/webhook-view-publisher.js";
 import { silentLogger } from "../../../src/observability/logger.js";
@@ -122,4 +122,53 @@ test("the publisher creates its Lease, writes it again only when the view change
   publisher.publish([["a", "uid-1", 3]]);
   await new Promise((r) => setTimeout(r, 50));
   assert.equal(seen.at(-1)!.method, "DELETE", "nothing is written after stopping");
+});
+
+test("gone replicas' Leases: unchanged for five of their durations; not this replica's, not one without a duration", () => {
+  const seen = (changedAt: number, durationMs: number, holder: string) => ({ resourceVersion: `rv-${holder}`, changedAt, durationMs, holder, view: new Map<string, number>() });
+  const leases = new Map([
+    ["own", seen(0, 20_000, "me")],
+    ["gone", seen(0, 20_000, "replica-gone")],
+    ["quiet", seen(0, 60_000, "replica-quiet")],
+    ["renewed", seen(90_000, 20_000, "replica-renewed")],
+    ["no-duration", seen(0, 0, "replica-odd")],
+  ]);
+  assert.equal(GONE_VIEW_LEASE_DURATIONS, 5);
+  assert.deepEqual(goneViewLeases(leases, "own", 100_000), []);
+  assert.deepEqual(goneViewLeases(leases, "own", 100_001), [{ name: "gone", resourceVersion: "rv-replica-gone", holder: "replica-gone", unchangedMs: 100_001 }]);
+  assert.deepEqual(
+    goneViewLeases(leases, "own", 300_001).map((g) => g.name),
+    ["gone", "quiet", "renewed"],
+  );
+});
+
+test("the Lease holder deletes a gone replica's view Lease, guarded by the resourceVersion it saw, and keeps those that change", async () => {
+  const lease = (name: string, resourceVersion: string) => ({
+    metadata: { name, namespace: "ns", resourceVersion, labels: { "sidecarset.io/webhook-view": "true" }, annotations: { [WEBHOOK_VIEW_ANNOTATION]: "{}" } },
+    spec: { holderIdentity: name, leaseDurationSeconds: 20 },
+  });
+  const requests: RecordedRequest[] = [];
+  api.onRequest((req) => {
+    requests.push(req);
+    if (req.method === "GET") return { body: { metadata: { resourceVersion: "10" }, items: [lease("own", "1"), lease("gone", "2"), lease("alive", "3")] } };
+    if (req.method === "DELETE") return { body: { kind: "Status", code: 200 } };
+    return { status: 405, body: { kind: "Status", code: 405, message: "unexpected" } };
+  });
+  let now = 1_000_000;
+  const views = new OtherReplicaViews({ client: new RawKubeClient(api.kubeConfig()), namespace: "ns", ownLease: "own", maxWaitMs: 3_600_000, logger: silentLogger(), now: () => now });
+  const watch = api.nextWatch();
+  views.start();
+  try {
+    await views.waitForSync(AbortSignal.timeout(5_000), 5_000);
+    now += 60_000;
+    (await watch).send("MODIFIED", lease("alive", "4"));
+    await new Promise((r) => setTimeout(r, 50));
+    now += 60_000;
+    await views.sweepGone();
+    const deletes = requests.filter((r) => r.method === "DELETE");
+    assert.deepEqual(deletes.map((r) => r.path), [`${LEASES}/gone`], "120 s unchanged against a 20 s duration; the renewed one changed 60 s ago");
+    assert.deepEqual(JSON.parse(deletes[0]!.body), { apiVersion: "v1", kind: "DeleteOptions", preconditions: { resourceVersion: "2" } });
+  } finally {
+    await views.stop();
+  }
 });
