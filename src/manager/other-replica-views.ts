@@ -47,9 +47,17 @@ export function laggingReplicas(seen: Iterable<[string, Seen]>, ownLease: string
 /** How many of its durations a view Lease stays unchanged before the Lease holder deletes it as a gone replica's. */
 export const GONE_VIEW_LEASE_DURATIONS = 5;
 
-/** Pure: the other replicas' view Leases unchanged for GONE_VIEW_LEASE_DURATIONS of their duration, with the resourceVersion last seen. */
-export function goneViewLeases(seen: Iterable<[string, Seen]>, ownLease: string, now: number): { name: string; resourceVersion: string; holder: string; unchangedMs: number }[] {
-  const gone: { name: string; resourceVersion: string; holder: string; unchangedMs: number }[] = [];
+/** A gone replica's view Lease, with the resourceVersion last seen. */
+export interface GoneLease {
+  name: string;
+  resourceVersion: string;
+  holder: string;
+  unchangedMs: number;
+}
+
+/** Pure: the other replicas' view Leases unchanged for GONE_VIEW_LEASE_DURATIONS of their duration. */
+export function goneViewLeases(seen: Iterable<[string, Seen]>, ownLease: string, now: number): GoneLease[] {
+  const gone: GoneLease[] = [];
   for (const [name, lease] of seen) {
     const unchangedMs = now - lease.changedAt;
     if (name !== ownLease && lease.durationMs > 0 && unchangedMs > GONE_VIEW_LEASE_DURATIONS * lease.durationMs) {
@@ -64,10 +72,8 @@ export interface OtherReplicaViewsOptions {
   namespace: string;
   /** This replica's own view Lease, never waited for (its webhook is checked directly). */
   ownLease: string;
-  /** How long one generation may wait for other replicas at most. */
+  /** How long one generation may wait for other replicas at most; also how often gone replicas' Leases are looked for. */
   maxWaitMs: number;
-  /** How often to look for gone replicas' Leases (default: maxWaitMs, at least 1 s). */
-  sweepEveryMs?: number;
   logger: Logger;
   now?: () => number;
 }
@@ -102,7 +108,7 @@ export class OtherReplicaViews {
     this.informer.start();
     this.sweeper = setInterval(() => {
       this.sweeping ??= this.sweepGone().finally(() => (this.sweeping = undefined));
-    }, Math.max(1_000, this.opts.sweepEveryMs ?? this.opts.maxWaitMs));
+    }, Math.max(1_000, this.opts.maxWaitMs));
     this.sweeper.unref();
   }
 
