@@ -168,8 +168,6 @@ function warmUpSidecarSets(): SidecarSet[] {
           {
             name: `agent-${i}`,
             image: `registry.invalid/agent-${i}:1.0`,
-            // Given, as defaulting would set it, so that defaulting reads no image reference (re2.ts).
-            imagePullPolicy: "IfNotPresent",
             podInjectPolicy: i % 10 === 0 ? "BeforeAppContainer" : "AfterAppContainer",
             shareVolumePolicy: { type: i % 2 === 0 ? "enabled" : "disabled" },
             transferEnv: [{ sourceContainerName: "app", envName: "TZ" }],
