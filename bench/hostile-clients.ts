@@ -8,13 +8,18 @@
 //   with the connection limit and without;
 // - slow large bodies: sends requests that declare 3 MiB and hold back their
 //   last 64 KiB, 150 of them at once (SLOW_BODIES), so the server would hold
-//   every body read so far; with the body budget and without.
+//   every body read so far; with the body budget and without;
+// - one held request: sends one body it never finishes, and meanwhile
+//   QUICK_ANSWERS admissions (default 20000) over 16 keep-alive connections,
+//   all answered before the held one times out: what answered requests leave
+//   behind while an older one is still unanswered.
 // Prints, per row: what the server kept (connections open, bodies held), and
 // its RSS before, right after the client's last step, its peak, and 20 s later
 // (the memory of closed connections returns once V8 collects them).
 import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { Agent, request } from "node:https";
 import tls from "node:tls";
 import { pathToFileURL } from "node:url";
 import { createCertBundle, servingNames } from "../src/webhook/cert-issue.js";
@@ -25,6 +30,7 @@ import { printTable } from "./support/table.js";
 const SETTLE_MS = 20_000;
 const IDLE_COUNTS = (process.env.IDLE_CONNECTIONS ?? "2000,8000").split(",").map(Number);
 const SLOW_BODIES = Number(process.env.SLOW_BODIES ?? 150);
+const QUICK_ANSWERS = Number(process.env.QUICK_ANSWERS ?? 20_000);
 const BODY_BYTES = 3 * 1024 * 1024 - 1024;
 const HELD_BACK_BYTES = 64 * 1024;
 const UNBOUNDED = 1 << 30;
@@ -107,6 +113,40 @@ async function slowBodiesRow(pair: { cert: string; key: string }, maxConnections
   });
 }
 
+/** QUICK_ANSWERS admissions over 16 keep-alive connections while one older request is held unanswered. */
+async function heldBehindRow(pair: { cert: string; key: string }, maxConnections: number): Promise<string[]> {
+  return withServer({ ...pair, maxConnections }, async (port, pid) => {
+    const agent = new Agent({ keepAlive: true, maxSockets: 16, rejectUnauthorized: false });
+    const review = JSON.stringify({ apiVersion: "admission.k8s.io/v1", kind: "AdmissionReview", request: { uid: "u", object: { metadata: { name: "p" } } } });
+    const post = () =>
+      new Promise<void>((resolve, reject) => {
+        const call = request({ host: "127.0.0.1", port, path: "/mutate-pod", method: "POST", agent, headers: { "content-type": "application/json" } }, (answer) => {
+          answer.resume();
+          answer.on("end", resolve);
+        });
+        call.on("error", reject);
+        call.end(review);
+      });
+    let sent = 0;
+    const send = (count: number) => Promise.all(Array.from({ length: 16 }, async () => {
+      while (sent < count) {
+        sent++;
+        await post();
+      }
+    }));
+    await send(1_000);
+    const before = memoryMb(pid);
+    const held = heldBody(port, "/mutate-pod", 1_000, 500);
+    await send(1_000 + QUICK_ANSWERS);
+    const after = memoryMb(pid);
+    held.socket.destroy();
+    agent.destroy();
+    await pause(SETTLE_MS);
+    const later = memoryMb(pid);
+    return ["request timeout", `1 held body, ${QUICK_ANSWERS} answered meanwhile`, "the held one", mb(before.rss), mb(after.rss), mb(later.peak), mb(later.rss)];
+  });
+}
+
 ensureShippedBuild();
 const { MAX_OPEN_CONNECTIONS } = await importShipped<typeof import("../src/webhook/server.js")>("webhook/server.js");
 const bundle = await createCertBundle(servingNames("sidecarset-webhook", "sidecarset-system", "127.0.0.1"), new Date());
@@ -122,4 +162,6 @@ console.log(`the body budget: ${SLOW_BODIES} slow bodies…`);
 rows.push(await slowBodiesRow(pair, MAX_OPEN_CONNECTIONS, undefined, "body budget (64 MiB, 32 MiB for large bodies)"));
 console.log(`no body budget: ${SLOW_BODIES} slow bodies…`);
 rows.push(await slowBodiesRow(pair, MAX_OPEN_CONNECTIONS, { totalBytes: UNBOUNDED, largeTotalBytes: UNBOUNDED, largeBytes: 1 }, "none"));
+console.log(`one request held while ${QUICK_ANSWERS} are answered…`);
+rows.push(await heldBehindRow(pair, MAX_OPEN_CONNECTIONS));
 printTable(rows);

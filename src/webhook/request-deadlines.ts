@@ -8,10 +8,24 @@ export interface Deadline {
   clear(): void;
 }
 
-interface Entry extends Deadline {
-  readonly at: number;
-  readonly onExpire: () => void;
-  done: boolean;
+/**
+ * One object per request, no closure: an answered entry can wait behind an unanswered one for a whole timeout,
+ * so it keeps nothing of its request (the callback, which holds the response and its socket, is let go).
+ */
+class Entry implements Deadline {
+  done = false;
+
+  constructor(
+    private readonly queue: RequestDeadlines,
+    readonly at: number,
+    public onExpire: (() => void) | undefined,
+  ) {}
+
+  clear(): void {
+    this.done = true;
+    this.onExpire = undefined;
+    this.queue.dropAnswered();
+  }
 }
 
 export class RequestDeadlines {
@@ -26,15 +40,7 @@ export class RequestDeadlines {
 
   /** Calls `onExpire` once `ms` have passed, unless the returned deadline is cleared first. */
   start(onExpire: () => void): Deadline {
-    const entry: Entry = {
-      at: this.now() + this.ms,
-      onExpire,
-      done: false,
-      clear: () => {
-        entry.done = true;
-        this.dropAnswered();
-      },
-    };
+    const entry = new Entry(this, this.now() + this.ms, onExpire);
     this.pending.push(entry);
     if (this.timer === undefined) this.arm(entry.at);
     return entry;
@@ -49,11 +55,15 @@ export class RequestDeadlines {
   stop(): void {
     clearTimeout(this.timer);
     this.timer = undefined;
-    for (const e of this.pending) e.done = true;
+    for (const e of this.pending) {
+      e.done = true;
+      e.onExpire = undefined;
+    }
     this.pending.length = 0;
   }
 
-  private dropAnswered(): void {
+  /** Called by an entry as it is answered. */
+  dropAnswered(): void {
     while (this.pending.length > 0 && this.pending[0]!.done) this.pending.shift();
   }
 
@@ -71,8 +81,10 @@ export class RequestDeadlines {
       if (!first.done && first.at > now) break;
       this.pending.shift();
       if (first.done) continue;
+      const onExpire = first.onExpire;
       first.done = true;
-      first.onExpire();
+      first.onExpire = undefined;
+      onExpire?.();
     }
     // The timer set for a request answered since fires early, finds nothing due, and is set again.
     if (this.pending.length > 0) this.arm(this.pending[0]!.at);

@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
 import { RequestDeadlines } from "../../../src/webhook/request-deadlines.js";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -55,4 +57,23 @@ test("stop: pending deadlines never fire", async () => {
   deadlines.stop();
   await sleep(40);
   assert.equal(fired, false);
+});
+
+test("an answered request waiting behind an unanswered one no longer holds what its callback holds", async () => {
+  setFlagsFromString("--expose-gc");
+  const gc = runInNewContext("gc") as () => void;
+  const deadlines = new RequestDeadlines(60_000);
+  deadlines.start(() => assert.fail("must not fire"));
+  // What a request's callback holds (in the server: the response, its socket, the request).
+  let requestObjects: { body: Uint8Array } | undefined = { body: new Uint8Array(1 << 20) };
+  const held = new WeakRef(requestObjects);
+  const answered = deadlines.start(((objects) => () => assert.ok(objects.body))(requestObjects));
+  requestObjects = undefined;
+  answered.clear();
+  assert.equal(deadlines.size(), 2, "still queued behind the unanswered one");
+  // A WeakRef's target stays alive until the current job ends.
+  await sleep(0);
+  gc();
+  assert.equal(held.deref(), undefined);
+  deadlines.stop();
 });
