@@ -3,8 +3,9 @@
 // - any error (not only 410) restarts the loop after an exponential backoff,
 //   instead of stopping for good;
 // - list results are raw JSON like watch events, so the cache has one shape;
-// - `metadata.managedFields` is dropped before caching (often the biggest part
-//   of a pod, and never read);
+// - `metadata.managedFields` and kubectl's last-applied-configuration
+//   annotation are dropped before caching (often the biggest parts of an
+//   object, and never read);
 // - a periodic resync re-delivers every cached object as an update from the
 //   local store (no request to the API server), so level-based consumers
 //   reconcile everything periodically;
@@ -17,6 +18,9 @@ import { describeError, isGone } from "./errors.js";
 import { keyOf, objectKey, Store, type IndexFunc, type KubeObject } from "./store.js";
 
 export { objectKey, keyOf, NAMESPACE_INDEX } from "./store.js";
+
+/** The annotation client-side `kubectl apply` keeps the applied manifest in. */
+export const LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration";
 export type { IndexFunc, KubeObject } from "./store.js";
 
 /** Where the informer gets its data; `rawListWatch` for a real API server. */
@@ -358,7 +362,13 @@ export class Informer<T extends KubeObject> {
   }
 
   private prepare(obj: T): T {
-    if (obj.metadata && "managedFields" in obj.metadata) delete obj.metadata.managedFields;
+    const metadata = obj.metadata;
+    if (metadata) {
+      if ("managedFields" in metadata) delete metadata.managedFields;
+      // The whole object again, as `kubectl apply` last wrote it: kubectl's own record, which the manager never
+      // reads and never writes back (it writes only status and the pods it upgrades).
+      if (metadata.annotations && LAST_APPLIED in metadata.annotations) delete metadata.annotations[LAST_APPLIED];
+    }
     return this.opts.transform ? this.opts.transform(obj) : obj;
   }
 

@@ -8,6 +8,7 @@ export interface KubeObjectMeta {
   labels?: Record<string, string>;
   resourceVersion?: string;
   uid?: string;
+  annotations?: Record<string, string>;
   managedFields?: unknown;
 }
 

@@ -1,18 +1,18 @@
 import assert from "node:assert/strict";
 import { afterEach, beforeEach, test } from "node:test";
 import { RawKubeClient } from "../../../src/kube/client.js";
-import { Informer, rawListWatch, type KubeObject } from "../../../src/kube/informer.js";
+import { Informer, LAST_APPLIED, rawListWatch, type KubeObject } from "../../../src/kube/informer.js";
 import { silentLogger } from "../../../src/observability/logger.js";
 import { status, StubApiServer } from "./stub-apiserver.js";
 
 interface Obj extends KubeObject {
-  metadata: { name: string; namespace?: string; resourceVersion?: string; managedFields?: unknown; labels?: Record<string, string> };
+  metadata: { name: string; namespace?: string; resourceVersion?: string; managedFields?: unknown; labels?: Record<string, string>; annotations?: Record<string, string> };
   spec?: unknown;
 }
 
 function pod(name: string, rv: string, extra: Partial<Obj> = {}, namespace = "ns"): Obj {
   return {
-    metadata: { name, namespace, resourceVersion: rv, managedFields: [{ manager: "kubectl" }] },
+    metadata: { name, namespace, resourceVersion: rv, managedFields: [{ manager: "kubectl" }], annotations: { [LAST_APPLIED]: `{"kind":"Pod","metadata":{"name":"${name}"}}`, owner: "team-a" } },
     spec: { creationHint: "2024-01-01T00:00:00Z", unknownField: true },
     ...extra,
   };
@@ -83,6 +83,7 @@ test("the first list fills the cache with raw objects without managedFields, the
   assert.deepEqual(log.sort(), ["add a@1", "add b@2"]);
   const a = informer.get("ns/a")!;
   assert.equal(a.metadata.managedFields, undefined, "managedFields stripped");
+  assert.deepEqual(a.metadata.annotations, { owner: "team-a" }, "kubectl's last-applied record stripped, other annotations kept");
   assert.deepEqual(a.spec, { creationHint: "2024-01-01T00:00:00Z", unknownField: true }, "unknown fields and string timestamps kept");
   assert.equal(informer.getByName("ns", "b")?.metadata.resourceVersion, "2");
   assert.equal(informer.list().length, 2);
@@ -116,6 +117,7 @@ test("watch events update the cache and call add, update (old and new) and delet
   assert.deepEqual(log, ["add a@1", "add b@11", "update a@1->12", "delete b@13", "add c@14"]);
   assert.equal(informer.get("ns/b"), undefined);
   assert.equal(informer.get("ns/a")?.metadata.managedFields, undefined, "watch objects are stripped too");
+  assert.deepEqual(informer.get("ns/a")?.metadata.annotations, { owner: "team-a" });
   assert.equal(informer.lastSyncResourceVersion, "14");
 });
 
