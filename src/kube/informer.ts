@@ -18,10 +18,10 @@ import { describeError, isGone } from "./errors.js";
 import { keyOf, objectKey, Store, type IndexFunc, type KubeObject } from "./store.js";
 
 export { objectKey, keyOf, NAMESPACE_INDEX } from "./store.js";
+export type { IndexFunc, KubeObject } from "./store.js";
 
 /** The annotation client-side `kubectl apply` keeps the applied manifest in. */
 export const LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration";
-export type { IndexFunc, KubeObject } from "./store.js";
 
 /** Where the informer gets its data; `rawListWatch` for a real API server. */
 export interface ListWatchSource<T> {
