@@ -16,6 +16,7 @@ import type {
   V1Deployment,
   V1MutatingWebhookConfiguration,
   V1Namespace,
+  V1NetworkPolicy,
   V1RoleBinding,
   V1Service,
   V1ServiceAccount,
@@ -76,6 +77,11 @@ const EVERY_VALUE = {
       matchExpressions: [{ key: "tier", operator: "NotIn", values: ["system"] }],
     },
     objectSelector: { matchExpressions: [{ key: "sidecarset.example/skip", operator: "DoesNotExist" }] },
+  },
+  networkPolicy: {
+    enabled: true,
+    webhookFrom: [{ ipBlock: { cidr: "10.0.0.0/24" } }],
+    metricsFrom: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "monitoring" } } }],
   },
   metrics: {
     service: { port: 9090 },
@@ -273,6 +279,18 @@ test("helm template puts every value where it belongs", async () => {
   assert.equal(sidecarSetWebhooks.length, 2);
   for (const w of sidecarSetWebhooks) assert.ok(!w.namespaceSelector && !w.objectSelector, `${w.name} sees every SidecarSet`);
 
+  const policy = one<Raw<V1NetworkPolicy>>(objs, "NetworkPolicy", "sidecarset-manager");
+  assert.deepEqual(policy.spec, {
+    podSelector: { matchLabels: selector },
+    policyTypes: ["Ingress"],
+    ingress: [
+      { ports: [{ port: "webhook", protocol: "TCP" }], from: EVERY_VALUE.networkPolicy.webhookFrom },
+      { ports: [{ port: "metrics", protocol: "TCP" }], from: EVERY_VALUE.networkPolicy.metricsFrom },
+    ],
+  });
+  const containerPorts = manager.ports?.map((p) => p.name);
+  for (const rule of policy.spec?.ingress ?? []) assert.ok(containerPorts?.includes(String(rule.ports?.[0]?.port)), "the policy names the container's own ports");
+
   const metrics = one<Service>(objs, "Service", "sidecarset-metrics");
   assert.deepEqual(metrics.spec?.ports, [{ name: "metrics", port: 9090, targetPort: "metrics", protocol: "TCP" }]);
   assert.deepEqual(metrics.spec?.selector, selector);
@@ -302,6 +320,13 @@ test("helm template puts every value where it belongs", async () => {
   assert.match(Object.values(dashboard.data)[0]!, /"legendFormat": "\{\{sidecarset\}\}"/);
 });
 
+test("networkPolicy with no peers admits any source to the two ports, and nothing else", async () => {
+  const file = join(dir, "network-policy.yaml");
+  writeFileSync(file, JSON.stringify({ networkPolicy: { enabled: true } }));
+  const policy = one<Raw<V1NetworkPolicy>>(await render(NS, [file]), "NetworkPolicy");
+  assert.deepEqual(policy.spec?.ingress, [{ ports: [{ port: "webhook", protocol: "TCP" }] }, { ports: [{ port: "metrics", protocol: "TCP" }] }]);
+});
+
 test("metrics.grafanaDashboard.namespace puts the dashboard where Grafana's sidecar reads, and nothing else", async () => {
   const file = join(dir, "dashboard-namespace.yaml");
   writeFileSync(file, JSON.stringify({ metrics: { grafanaDashboard: { enabled: true, namespace: "monitoring" } } }));
@@ -311,10 +336,10 @@ test("metrics.grafanaDashboard.namespace puts the dashboard where Grafana's side
   assert.deepEqual(elsewhere, ["ConfigMap/sidecarset-manager-dashboard"]);
 });
 
-test("with the defaults, helm template renders the plain manifests' CRD, webhooks and RBAC, and no ServiceMonitor, PrometheusRule, dashboard or Namespace", async () => {
+test("with the defaults, helm template renders the plain manifests' CRD, webhooks and RBAC, and no ServiceMonitor, PrometheusRule, dashboard, NetworkPolicy or Namespace", async () => {
   // The plain manifests' namespace, so they compare field for field.
   const objs = await render("sidecarset-system");
-  assert.ok(!objs.some((o) => ["ServiceMonitor", "PrometheusRule", "ConfigMap", "Namespace"].includes(o.kind)));
+  assert.ok(!objs.some((o) => ["ServiceMonitor", "PrometheusRule", "ConfigMap", "NetworkPolicy", "Namespace"].includes(o.kind)));
   assert.ok(objs.some((o) => o.kind === "Service" && o.metadata.name === "sidecarset-metrics"));
 
   const crd = one(objs, "CustomResourceDefinition");
@@ -394,7 +419,7 @@ test("helm install -n platform --create-namespace: the API server accepts every 
   installed = objects(await helm.ok(["get", "manifest", RELEASE, "-n", NS]));
   assert.deepEqual(installed.map((o) => o.kind).sort(), [
     "ClusterRole", "ClusterRoleBinding", "ConfigMap", "CustomResourceDefinition", "Deployment", "MutatingWebhookConfiguration",
-    "PodDisruptionBudget", "PrometheusRule", "Role", "RoleBinding", "Service", "Service", "Service", "ServiceAccount",
+    "NetworkPolicy", "PodDisruptionBudget", "PrometheusRule", "Role", "RoleBinding", "Service", "Service", "Service", "ServiceAccount",
     "ServiceMonitor", "ValidatingWebhookConfiguration",
   ]);
   for (const o of installed) {
