@@ -181,6 +181,8 @@ async function setup(env: Environment): Promise<void> {
 }
 
 async function phase(env: Environment, name: string, labels: Record<string, string>, rate: number, seconds: number, naming: Naming = "named", webhook = MUTATE_POD_WEBHOOK): Promise<Row> {
+  // A full run takes most of an hour: say what it is doing.
+  process.stdout.write(`${name}: ${rate * seconds} pods over ${seconds} s\n`);
   const a = await snapshot(env, webhook);
   const t0 = performance.now();
   const { sent, failed } = await postPods(env, labels, rate, seconds, naming);
@@ -351,6 +353,7 @@ async function main(): Promise<void> {
       // A rollout of 1,000 matched pods while new pods are admitted.
       await applyYaml(env.clients, JSON.stringify(sidecarSetObject("bench-fleet", { namespace: NS, selector: { matchLabels: { app: "fleet" } }, updateStrategy: { maxUnavailable: "10%" }, containers: [{ name: "agent", image: "registry.local/agent:1" }] })));
       await new Promise((r) => setTimeout(r, 3_000));
+      process.stdout.write("a fleet of 1,000 pods for the rollout phases: creating it and waiting for every pod to be ready\n");
       await applyYaml(env.clients, deploymentManifest("fleet", NS, 1000, "fleet"));
       await waitFor("1,000 fleet pods running the sidecar", async () => (await getSidecarSet(env, "bench-fleet")).status?.readyPods === 1000, { timeoutMs: 600_000, intervalMs: 2_000 });
       const fleetDone = (image: string) =>
