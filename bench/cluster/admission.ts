@@ -5,9 +5,11 @@
 // with a volume, shareVolumePolicy and transferEnv TZ). Pods are POSTed at a
 // fixed rate; each phase prints the share of calls in the API server's
 // ≤ 5 ms and ≤ 25 ms buckets, the calls over 100 ms, SidecarSet status writes
-// (from apiserver_request_total), the controller's reconciles, the manager's
-// CPU and RSS, and the webhook thread's event-loop delay over the phase. A
-// phase of pods that match nothing is the control: the machine's own floor. A phase of
+// (from apiserver_request_total) and the ConversionReviews the manager
+// answered, the controller's reconciles (with their mean time and a key's
+// mean wait for a worker), the manager's CPU and RSS, and the webhook
+// thread's event-loop delay over the phase. A phase of pods that
+// match nothing is the control: the machine's own floor. A phase of
 // matching pods with the controller standing by (another holder keeps the
 // Lease) is the second: what the admissions cost without controller work.
 // The third answers the same pods with the manager's own patch from a bare
@@ -28,6 +30,8 @@
 //
 //   npm run bench:cluster -- admission            every phase
 //   npm run bench:cluster -- admission --quick    10 and 50 pods/s only, shorter
+//   npm run bench:cluster -- admission --rollout 3   only the phases during rollouts, 3 rounds of the three kinds
+//   … --clear-managed-fields                      the SidecarSets' field managers cleared after their v1alpha1 create
 //   … --cpu-prof DIR                               the manager's CPU profiles (main and webhook thread) into DIR
 //   … --manager-flag=--sidecarset-workers=1       a further manager flag (repeatable), e.g. for a control run
 //
@@ -41,11 +45,20 @@ import { performance } from "node:perf_hooks";
 import { applyYaml, MANAGER_NAMESPACE, startEnvironment, type Environment } from "../../test/support/environment.js";
 import { createNamespace, rawRequest, waitFor } from "../../test/support/kube.js";
 import { deploymentManifest, setSidecarImage } from "../../test/support/rollout.js";
-import { getSidecarSet, sidecarSetObject } from "../../test/support/sidecarsets.js";
+import { BETA_SIDECARSETS, getSidecarSet, sidecarSetObject } from "../../test/support/sidecarsets.js";
 import { MUTATE_POD_WEBHOOK } from "../../src/manifests/webhook.js";
 import { FIXED_ANSWER_LABEL, FIXED_ANSWER_WEBHOOK, managerPatchFor, startFixedAnswerWebhook, type FixedAnswerWebhook } from "../support/fixed-answer-webhook.js";
 
 const quick = process.argv.includes("--quick");
+/**
+ * `--clear-managed-fields`: the 100 SidecarSets, created as v1alpha1 (as most manifests are written), have their
+ * field managers cleared after the create. A status write of a SidecarSet with a v1alpha1 field manager makes the
+ * API server call the conversion webhook four times before it answers (once otherwise): the control for what
+ * those calls cost.
+ */
+const clearManagers = process.argv.includes("--clear-managed-fields");
+/** `--rollout N`: only the phases during rollouts, N rounds of the three kinds, each kind during its own rollout. */
+const rolloutRounds = process.argv.includes("--rollout") ? Number(process.argv[process.argv.indexOf("--rollout") + 1] ?? 2) : 0;
 const cpuProfileDir = process.argv.includes("--cpu-prof") ? process.argv[process.argv.indexOf("--cpu-prof") + 1] : undefined;
 /** `--manager-flag F` (repeatable): a further flag for the manager, e.g. `--manager-flag=--sidecarset-workers=1` for a control run. */
 const managerFlags = managerFlagArgs();
@@ -59,6 +72,13 @@ interface Snapshot {
   managerRssBytes: number;
   /** The controller's reconciles so far (controller_runtime_reconcile_total). */
   reconciles: number;
+  /** The time those reconciles took (controller_runtime_reconcile_time_seconds_sum). */
+  reconcileSeconds: number;
+  /** The time keys waited in the work queue for a worker, and how many waits (workqueue_queue_duration_seconds). */
+  queueWaitSeconds: number;
+  queueWaits: number;
+  /** ConversionReviews the manager answered (controller_runtime_webhook_requests_total for /convert). */
+  conversions: number;
   /** The webhook thread's event-loop delay since the previous scrape (seconds). */
   webhookLoopP99: number;
   webhookLoopMax: number;
@@ -80,6 +100,10 @@ async function snapshot(env: Environment, webhook = MUTATE_POD_WEBHOOK): Promise
     managerCpuSeconds: sum(parseMetrics(manager, "process_cpu_seconds_total"), () => true),
     managerRssBytes: sum(parseMetrics(manager, "process_resident_memory_bytes"), () => true),
     reconciles: sum(parseMetrics(manager, "controller_runtime_reconcile_total"), () => true),
+    reconcileSeconds: sum(parseMetrics(manager, "controller_runtime_reconcile_time_seconds_sum"), () => true),
+    queueWaitSeconds: sum(parseMetrics(manager, "workqueue_queue_duration_seconds_sum"), () => true),
+    queueWaits: sum(parseMetrics(manager, "workqueue_queue_duration_seconds_count"), () => true),
+    conversions: sum(parseMetrics(manager, "controller_runtime_webhook_requests_total"), (l) => l.webhook === "/convert"),
     webhookLoopP99: sum(parseMetrics(manager, "sidecarset_webhook_event_loop_delay_seconds"), (l) => l.stat === "p99"),
     webhookLoopMax: sum(parseMetrics(manager, "sidecarset_webhook_event_loop_delay_seconds"), (l) => l.stat === "max"),
   };
@@ -92,7 +116,11 @@ interface Row {
   le25: number;
   over100: number;
   statusWrites: number;
+  conversions: number;
   reconciles: number;
+  /** Mean reconcile time and mean wait in the work queue over the phase, in ms. */
+  reconcileMs: number;
+  queueWaitMs: number;
   cpuPer10s: number;
   rssMb: number;
   loopP99Ms: number;
@@ -111,7 +139,10 @@ function row(phase: string, a: Snapshot, b: Snapshot, seconds: number, sent: num
     le25: calls ? delta("0.025") / calls : 0,
     over100: calls - delta("0.1"),
     statusWrites: b.statusWrites - a.statusWrites,
+    conversions: b.conversions - a.conversions,
     reconciles: b.reconciles - a.reconciles,
+    reconcileMs: mean(b.reconcileSeconds - a.reconcileSeconds, b.reconciles - a.reconciles),
+    queueWaitMs: mean(b.queueWaitSeconds - a.queueWaitSeconds, b.queueWaits - a.queueWaits),
     cpuPer10s: ((b.managerCpuSeconds - a.managerCpuSeconds) / seconds) * 10,
     rssMb: b.managerRssBytes / 2 ** 20,
     loopP99Ms: b.webhookLoopP99 * 1000,
@@ -120,6 +151,9 @@ function row(phase: string, a: Snapshot, b: Snapshot, seconds: number, sent: num
     failed,
   };
 }
+
+/** Milliseconds per event from a sum of seconds and a count; NaN for none. */
+const mean = (seconds: number, count: number) => (count > 0 ? (seconds / count) * 1000 : NaN);
 
 let podCounter = 0;
 
@@ -176,6 +210,10 @@ async function setup(env: Environment): Promise<void> {
   delete last.namespace;
   Object.assign(last, { selector: { matchLabels: NOTHING_LABELS }, namespaceSelector: { matchLabels: { "bench.sidecarset.dev/never": "true" } } });
   for (const s of sets) await applyYaml(env.clients, JSON.stringify(s));
+  if (clearManagers) {
+    // Cleared, the field managers of the v1alpha1 create no longer make each status write convert the object.
+    for (const s of sets) await rawRequest(env.clients.kc, "PATCH", `${BETA_SIDECARSETS}/${(s.metadata as { name: string }).name}`, { metadata: { managedFields: [{}] } }, "application/merge-patch+json");
+  }
   // Let every SidecarSet reach the webhook's cache.
   await new Promise((r) => setTimeout(r, 3_000));
 }
@@ -200,9 +238,68 @@ async function phase(env: Environment, name: string, labels: Record<string, stri
  * control). They carry no `app` label, so no SidecarSet selects them and the pod webhook's scope leaves them
  * out: the manager's webhook is not called for them.
  */
-async function fixedAnswerPhase(env: Environment, rate: number, seconds: number, during?: string): Promise<Row> {
-  const name = `the same patch, bare webhook, ${rate}/s${during ? `, ${during}` : ""} (control)`;
+async function fixedAnswerPhase(env: Environment, rate: number, seconds: number): Promise<Row> {
+  const name = `the same patch, bare webhook, ${rate}/s (control)`;
   return phase(env, name, FIXED_ANSWER_LABEL, rate, seconds, "named", FIXED_ANSWER_WEBHOOK);
+}
+
+/** Resolves once the fleet's SidecarSet reports its 1,000 pods updated and ready on its current spec. */
+async function fleetUpdated(env: Environment, image: string): Promise<void> {
+  await waitFor(`the fleet on ${image}`, async () => {
+    const { metadata, status } = await getSidecarSet(env, "bench-fleet");
+    return status?.observedGeneration === metadata?.generation && status?.updatedPods === 1000 && status.updatedReadyPods === 1000;
+  }, { timeoutMs: 600_000, intervalMs: 1_000 });
+}
+
+/** The kinds of pod admitted during the fleet's rollouts, one kind a rollout. */
+const ROLLOUT_KINDS: { name: string; measure: (env: Environment, name: string) => Promise<Row> }[] = [
+  { name: "matching pods, 10/s, during a rollout", measure: (env, name) => phase(env, name, { app: "web" }, 10, ROLLOUT_PHASE_SECONDS) },
+  { name: "pods matching nothing, 10/s, during a rollout (control)", measure: (env, name) => phase(env, name, NOTHING_LABELS, 10, ROLLOUT_PHASE_SECONDS) },
+  { name: "the same patch, bare webhook, 10/s, during a rollout (control)", measure: (env, name) => phase(env, name, FIXED_ANSWER_LABEL, 10, ROLLOUT_PHASE_SECONDS, "named", FIXED_ANSWER_WEBHOOK) },
+];
+
+const ROLLOUT_PHASE_SECONDS = 30;
+
+/**
+ * Admissions while 1,000 matched pods are upgraded in place (a restart each, 100 at a time): a fleet is made once,
+ * then each kind of pod is admitted during a rollout of its own, the next one started when the last has ended.
+ * Each row says which round it is and how long its rollout took. Rounds rotate the order of the kinds, so that a
+ * kind is not always the first rollout after the fleet was made (or the last): with three rounds each kind has
+ * taken every place, and a gap between kinds that holds in every round is not the order's.
+ */
+async function duringRollouts(env: Environment, rounds: number): Promise<{ rows: Row[]; byKind: AlternatedResult }> {
+  await applyYaml(env.clients, JSON.stringify(sidecarSetObject("bench-fleet", { namespace: NS, selector: { matchLabels: { app: "fleet" } }, updateStrategy: { maxUnavailable: "10%" }, containers: [{ name: "agent", image: "registry.local/agent:1" }] })));
+  await new Promise((r) => setTimeout(r, 3_000));
+  process.stdout.write("a fleet of 1,000 pods for the rollout phases: creating it and waiting for every pod to be ready\n");
+  await applyYaml(env.clients, deploymentManifest("fleet", NS, 1000, "fleet"));
+  await waitFor("1,000 fleet pods running the sidecar", async () => (await getSidecarSet(env, "bench-fleet")).status?.readyPods === 1000, { timeoutMs: 600_000, intervalMs: 2_000 });
+  const rows: Row[] = [];
+  let version = 1;
+  // The first rollout after the fleet is made ran the slowest in every run (the first measured kind read 1–2 % in
+  // some): it is run with no pod admitted, and only its time printed.
+  const settle = ++version;
+  const settleStart = performance.now();
+  process.stdout.write("a first rollout of the fleet, nothing admitted\n");
+  await setSidecarImage(env, "bench-fleet", `registry.local/agent:${settle}`);
+  await fleetUpdated(env, `registry.local/agent:${settle}`);
+  process.stdout.write(`the first rollout took ${((performance.now() - settleStart) / 1000).toFixed(0)} s\n`);
+  const byKind: AlternatedResult = new Map([0, 2, 1].map((i) => [ROLLOUT_KINDS[i]!.name, []]));
+  for (let round = 1; round <= rounds; round++) {
+    // Each round starts one kind later, so that over three rounds every kind takes every place in the order.
+    const order = ROLLOUT_KINDS.map((_, i) => ROLLOUT_KINDS[(i + round - 1) % ROLLOUT_KINDS.length]!);
+    for (const kind of order) {
+      const image = `registry.local/agent:${++version}`;
+      const started = performance.now();
+      await setSidecarImage(env, "bench-fleet", image);
+      const done = fleetUpdated(env, image).then(() => (performance.now() - started) / 1000);
+      const label = rounds > 1 ? `${kind.name} (round ${round})` : kind.name;
+      const r = await kind.measure(env, label);
+      const rolloutSeconds = await done;
+      rows.push({ ...r, phase: `${label}, rollout ${rolloutSeconds.toFixed(0)} s` });
+      byKind.get(kind.name)!.push(r);
+    }
+  }
+  return { rows, byKind };
 }
 
 /** One kind of pod in the alternated comparison: the pods' labels and the webhook whose calls measure it. */
@@ -247,7 +344,15 @@ async function alternated(env: Environment, rounds: number, blockSeconds = ALTER
 
 function printAlternated(result: AlternatedResult, blockSeconds = ALTERNATED_BLOCK_SECONDS): void {
   const rounds = [...result.values()][0]?.length ?? 0;
-  console.log(`\n10/s, the three kinds alternated in blocks of ${blockSeconds} s, ${rounds} rounds (share of calls ≤ 5 ms):`);
+  printRounds(`10/s, the three kinds alternated in blocks of ${blockSeconds} s, ${rounds} rounds`, result);
+}
+
+/**
+ * Each kind's share ≤ 5 ms over its rounds, and the median per-round gaps. `result` holds the kinds in the order
+ * matching pods, the bare webhook's, pods that match nothing.
+ */
+function printRounds(title: string, result: AlternatedResult): void {
+  console.log(`\n${title} (share of calls ≤ 5 ms):`);
   const share = (r: Rounds[number]) => (r.calls ? 100 * r.le5 : NaN);
   const width = Math.max(...[...result.keys()].map((k) => k.length)) + 2;
   console.log("KIND".padEnd(width) + "CALLS  ≤5MS     PER ROUND");
@@ -256,7 +361,7 @@ function printAlternated(result: AlternatedResult, blockSeconds = ALTERNATED_BLO
     const le5 = rs.reduce((a, r) => a + r.le5 * r.calls, 0);
     console.log(`${name.padEnd(width)}${String(calls).padEnd(7)}${`${(calls ? (100 * le5) / calls : 0).toFixed(1)} %`.padEnd(9)}${rs.map((r) => share(r).toFixed(0)).join(" / ")}`);
   }
-  const [ours, bare, nothing] = ALTERNATED_KINDS.map((k) => result.get(k.name) ?? []);
+  const [ours, bare, nothing] = [...result.values()];
   const medianGap = (x: Rounds = [], y: Rounds = []) => {
     const gaps = x.map((r, i) => (y[i] ? share(y[i]) - share(r) : NaN)).filter((g) => !Number.isNaN(g)).sort((p, q) => p - q);
     if (gaps.length === 0) return NaN;
@@ -272,10 +377,10 @@ function printAlternated(result: AlternatedResult, blockSeconds = ALTERNATED_BLO
 function print(rows: Row[]): void {
   const pct = (x: number) => `${(x * 100).toFixed(1)} %`;
   const width = Math.max(46, ...rows.map((r) => r.phase.length + 2));
-  console.log("PHASE".padEnd(width) + "CALLS  ≤5MS     ≤25MS    >100MS  STATUS WRITES  RECONCILES  MANAGER CPU/10S  RSS MB  WEBHOOK LOOP P99/MAX MS  FAILED");
+  console.log("PHASE".padEnd(width) + "CALLS  ≤5MS     ≤25MS    >100MS  STATUS WRITES  CONVERSIONS  RECONCILES  RECONCILE/QUEUE MS  MANAGER CPU/10S  RSS MB  WEBHOOK LOOP P99/MAX MS  FAILED");
   for (const r of rows) {
     console.log(
-      `${r.phase.padEnd(width)}${String(r.calls).padEnd(7)}${pct(r.le5).padEnd(9)}${pct(r.le25).padEnd(9)}${String(r.over100).padEnd(8)}${String(r.statusWrites).padEnd(15)}${String(r.reconciles).padEnd(12)}${r.cpuPer10s.toFixed(2).padEnd(17)}${r.rssMb.toFixed(0).padEnd(8)}${`${r.loopP99Ms.toFixed(1)} / ${r.loopMaxMs.toFixed(1)}`.padEnd(24)}${r.failed}/${r.sent}`,
+      `${r.phase.padEnd(width)}${String(r.calls).padEnd(7)}${pct(r.le5).padEnd(9)}${pct(r.le25).padEnd(9)}${String(r.over100).padEnd(8)}${String(r.statusWrites).padEnd(15)}${String(r.conversions).padEnd(13)}${String(r.reconciles).padEnd(12)}${`${r.reconcileMs.toFixed(1)} / ${r.queueWaitMs.toFixed(1)}`.padEnd(20)}${r.cpuPer10s.toFixed(2).padEnd(17)}${r.rssMb.toFixed(0).padEnd(8)}${`${r.loopP99Ms.toFixed(1)} / ${r.loopMaxMs.toFixed(1)}`.padEnd(24)}${r.failed}/${r.sent}`,
     );
   }
 }
@@ -328,6 +433,7 @@ async function main(): Promise<void> {
   let quietLine: string | undefined;
   let fixed: FixedAnswerWebhook | undefined;
   let alternatedResult: AlternatedResult | undefined;
+  let rolloutResult: AlternatedResult | undefined;
   try {
     const idle = await snapshot(env);
     console.log(`manager RSS idle: ${(idle.managerRssBytes / 2 ** 20).toFixed(0)} MB`);
@@ -337,6 +443,12 @@ async function main(): Promise<void> {
     const seconds = quick ? 15 : 30;
     const seconds50 = quick ? 20 : 60;
     rows.push(await warmUp(env, "manager started"));
+    if (rolloutRounds) {
+      const during = await duringRollouts(env, rolloutRounds);
+      rows.push(...during.rows);
+      rolloutResult = during.byKind;
+      return;
+    }
     rows.push(await phase(env, "matching pods, 10/s", { app: "web" }, 10, seconds));
     rows.push(await phase(env, "pods matching nothing, 10/s (control)", NOTHING_LABELS, 10, seconds));
     alternatedResult = await alternated(env, quick ? 4 : 8);
@@ -350,33 +462,13 @@ async function main(): Promise<void> {
     if (!quick) {
       rows.push(await phase(env, "matching pods, 100/s", { app: "web" }, 100, 30));
       rows.push(await phase(env, "pods matching nothing, 100/s (control)", NOTHING_LABELS, 100, 30));
-      // A rollout of 1,000 matched pods while new pods are admitted.
-      await applyYaml(env.clients, JSON.stringify(sidecarSetObject("bench-fleet", { namespace: NS, selector: { matchLabels: { app: "fleet" } }, updateStrategy: { maxUnavailable: "10%" }, containers: [{ name: "agent", image: "registry.local/agent:1" }] })));
-      await new Promise((r) => setTimeout(r, 3_000));
-      process.stdout.write("a fleet of 1,000 pods for the rollout phases: creating it and waiting for every pod to be ready\n");
-      await applyYaml(env.clients, deploymentManifest("fleet", NS, 1000, "fleet"));
-      await waitFor("1,000 fleet pods running the sidecar", async () => (await getSidecarSet(env, "bench-fleet")).status?.readyPods === 1000, { timeoutMs: 600_000, intervalMs: 2_000 });
-      const fleetDone = (image: string) =>
-        waitFor(`the fleet on ${image}`, async () => {
-          const status = (await getSidecarSet(env, "bench-fleet")).status;
-          return status?.updatedPods === 1000 && status.updatedReadyPods === 1000;
-        }, { timeoutMs: 600_000, intervalMs: 1_000 });
-      await setSidecarImage(env, "bench-fleet", "registry.local/agent:2");
-      rows.push(await phase(env, "matching pods, 10/s, during a rollout", { app: "web" }, 10, 30));
-      // The control: the same again, pods that match nothing, during the next rollout of the fleet.
-      await fleetDone("registry.local/agent:2");
-      await setSidecarImage(env, "bench-fleet", "registry.local/agent:3");
-      rows.push(await phase(env, "nothing, 10/s, during a rollout (control)", NOTHING_LABELS, 10, 30));
-      await fleetDone("registry.local/agent:3");
-      // The third control during the rollout after that: the manager's patch from the bare webhook.
-      await setSidecarImage(env, "bench-fleet", "registry.local/agent:4");
-      rows.push(await fixedAnswerPhase(env, 10, 30, "during a rollout"));
-      await fleetDone("registry.local/agent:4");
+      rows.push(...(await duringRollouts(env, 1)).rows);
     }
     quietLine = await afterQuietMinute(env);
   } finally {
     print(rows);
     if (alternatedResult) printAlternated(alternatedResult);
+    if (rolloutResult) printRounds(`10/s during rollouts of 1,000 pods, each kind during its own rollout, ${rolloutRounds} rounds`, rolloutResult);
     if (quietLine) console.log(quietLine);
     await fixed?.stop();
     await env.stop();
