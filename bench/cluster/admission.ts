@@ -57,8 +57,12 @@ const quick = process.argv.includes("--quick");
  * those calls cost.
  */
 const clearManagers = process.argv.includes("--clear-managed-fields");
-/** `--rollout N`: only the phases during rollouts, N rounds of the three kinds, each kind during its own rollout. */
-const rolloutRounds = process.argv.includes("--rollout") ? Number(process.argv[process.argv.indexOf("--rollout") + 1] ?? 2) : 0;
+/** `--rollout N` (3 when N is not given): only the phases during rollouts, N rounds of the three kinds. */
+const rolloutRounds = process.argv.includes("--rollout") ? wholeNumberAfter("--rollout") ?? 3 : 0;
+function wholeNumberAfter(flag: string): number | undefined {
+  const n = Number(process.argv[process.argv.indexOf(flag) + 1]);
+  return Number.isInteger(n) && n > 0 ? n : undefined;
+}
 const cpuProfileDir = process.argv.includes("--cpu-prof") ? process.argv[process.argv.indexOf("--cpu-prof") + 1] : undefined;
 /** `--manager-flag F` (repeatable): a further flag for the manager, e.g. `--manager-flag=--sidecarset-workers=1` for a control run. */
 const managerFlags = managerFlagArgs();
@@ -285,6 +289,7 @@ async function duringRollouts(env: Environment, rounds: number): Promise<{ rows:
   await setSidecarImage(env, "bench-fleet", `registry.local/agent:${settle}`);
   await fleetUpdated(env, `registry.local/agent:${settle}`);
   process.stdout.write(`the first rollout took ${((performance.now() - settleStart) / 1000).toFixed(0)} s\n`);
+  // In the order printRounds compares them: matching pods, the bare webhook's, pods that match nothing.
   const byKind: AlternatedResult = new Map([0, 2, 1].map((i) => [ROLLOUT_KINDS[i]!.name, []]));
   for (let round = 1; round <= rounds; round++) {
     // Each round starts one kind later, so that over three rounds every kind takes every place in the order.
