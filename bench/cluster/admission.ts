@@ -477,7 +477,10 @@ async function main(): Promise<void> {
   } finally {
     print(rows);
     if (alternatedResult) printAlternated(alternatedResult);
-    if (rolloutResult) printRounds(`10/s during rollouts of 1,000 pods, each kind during its own rollout, ${rolloutRounds || FULL_RUN_ROLLOUT_ROUNDS} rounds`, rolloutResult);
+    if (rolloutResult) {
+      const rounds = rolloutRounds || FULL_RUN_ROLLOUT_ROUNDS;
+      printRounds(`10/s during rollouts of 1,000 pods, each kind during its own rollout, ${rounds} round${rounds === 1 ? "" : "s"}`, rolloutResult);
+    }
     if (quietLine) console.log(quietLine);
     await fixed?.stop();
     await env.stop();
