@@ -281,7 +281,8 @@ async function duringRollouts(env: Environment, rounds: number): Promise<{ rows:
   await waitFor("1,000 fleet pods running the sidecar", async () => (await getSidecarSet(env, "bench-fleet")).status?.readyPods === 1000, { timeoutMs: 600_000, intervalMs: 2_000 });
   const rows: Row[] = [];
   // The phase during the first rollout after the fleet is made read 1–27 % in four runs of four, whichever way the
-  // rest went: that rollout is run with no pod admitted, and only its time printed.
+  // rest went: that rollout also writes each pod's SidecarSetUpgradable condition, two pod writes a pod against one
+  // later. It is run with no pod admitted, and only its time printed.
   let version = 2;
   const firstImage = `registry.local/agent:${version}`;
   const settleStart = performance.now();

@@ -143,10 +143,16 @@ export class SidecarSetController {
       }),
       caches.pods.addEventHandler({
         add: (p) => this.enqueueAll(podAddedOrDeletedTriggers(p, caches.sidecarSetLookup, caches.allNamespaceLabels())),
-        update: (o, n) => this.enqueueAll(podUpdatedTriggers(o, n, caches.sidecarSetLookup, caches.allNamespaceLabels())),
+        update: (o, n) => {
+          this.enqueueAll(podUpdatedTriggers(o, n, caches.sidecarSetLookup, caches.allNamespaceLabels()));
+          this.enqueueWhenWritesShown(podKey(n));
+        },
         delete: (p: Pod) => {
-          this.expectations.forgetPod(podKey(p));
+          const key = podKey(p);
+          const awaiting = this.expectations.awaiting(key);
+          this.expectations.forgetPod(key);
           this.enqueueAll(podAddedOrDeletedTriggers(p, caches.sidecarSetLookup, caches.allNamespaceLabels()));
+          for (const name of awaiting) if (this.reconciler.awaitedWritesNowShown(name)) this.queue.add(name);
         },
       }),
     );
@@ -177,6 +183,14 @@ export class SidecarSetController {
       if (t.delayMs > 0) this.queue.addAfter(t.sidecarSet, t.delayMs);
       else this.queue.add(t.sidecarSet);
     }
+  }
+
+  /**
+   * A pod's write shows in the cache: a SidecarSet whose last reconcile waited for it, and now waits for nothing
+   * more, reconciles at once. The event itself may trigger nothing (an image patch flips only consistency).
+   */
+  private enqueueWhenWritesShown(pod: string): void {
+    for (const name of this.expectations.awaiting(pod)) if (this.reconciler.awaitedWritesNowShown(name)) this.queue.add(name);
   }
 
   private async process(name: string): Promise<WorkResult> {

@@ -12,7 +12,7 @@ import { QuietPlanner } from "../core/rollout/quiet-plan.js";
 import { rolloutMilestone } from "../core/rollout/milestones.js";
 import { PlanMemo } from "../core/rollout/plan-memo.js";
 import { recordedHash, setHash } from "../core/rollout/status.js";
-import type { Expectations } from "../core/rollout/expectations.js";
+import type { ExpectationCheck, Expectations } from "../core/rollout/expectations.js";
 import { withReconciledCondition } from "../core/rollout/reconciled-condition.js";
 import { describeFailures, type ProgressVerdict } from "../core/rollout/progress-deadline.js";
 import { isHaltedCondition, progressingValue, withProgressingCondition } from "../core/rollout/progressing-condition.js";
@@ -98,6 +98,9 @@ export class SidecarSetReconciler {
   /** Per SidecarSet: the rollout milestone last announced, with the hash it was for. */
   private readonly announced = new Map<string, string>();
 
+  /** SidecarSets whose last reconcile acted on no pod because earlier writes were not shown yet. */
+  private readonly turnedAway = new Set<string>();
+
   /** Per SidecarSet: when its status was last written (ms since the epoch). */
   private readonly statusWrittenAt = new Map<string, number>();
 
@@ -131,6 +134,7 @@ export class SidecarSetReconciler {
       this.quietPlans.delete(name);
       this.announced.delete(name);
       this.statusWrittenAt.delete(name);
+      this.turnedAway.delete(name);
       this.warnedPolicy.delete(name);
       this.revisions.forget(name);
       this.deps.metrics?.forget?.(name);
@@ -145,6 +149,8 @@ export class SidecarSetReconciler {
     // write's await instead, it could find writes the plan's older view of the
     // cache did not show, and the plan would pick pods already upgraded.
     const writesShown = this.earlierWritesShown(set, namespaceLabels, now, log);
+    if (writesShown) this.turnedAway.delete(name);
+    else this.turnedAway.add(name);
     // The plan reads no status, so it can come before the revision that the
     // upgrades record (status.latestRevision) is registered.
     const plan = this.plan(set, { now, namespaceLabels, canaryNames, nativeSidecarInPlaceUpgrade: this.deps.nativeSidecarInPlaceUpgrade === true });
@@ -250,9 +256,31 @@ export class SidecarSetReconciler {
 
   /** Whether the cache shows every earlier pod write of S (the rest waited too long); S acts on pods only then. */
   private earlierWritesShown(set: SidecarSet, namespaceLabels: ReturnType<ManagerCaches["allNamespaceLabels"]>, now: Date, log: Logger): boolean {
+    if (!this.deps.expectations.hasPending(set.metadata.name ?? "")) return true;
+    const check = this.checkEarlierWrites(set, namespaceLabels, now, log);
+    if (!check.satisfied) log.debug({ pending: check.pending }, "waiting for the cache to show earlier pod writes");
+    return check.satisfied;
+  }
+
+  /**
+   * Whether a reconcile of S found earlier pod writes not yet shown (and so
+   * acted on no pod), and the cache now shows them all. A pod event that
+   * brings the last one then lets S act at once, instead of on the next pod
+   * event or its requeue (EXPECTATION_REQUEUE_MS): during a rollout, pods
+   * that became ready meanwhile hold places that the next pods are waiting for.
+   */
+  awaitedWritesNowShown(name: string): boolean {
+    if (!this.turnedAway.has(name)) return false;
+    const { caches, expectations, logger } = this.deps;
+    const cached = caches.sidecarSet(name);
+    const shown = !cached || !expectations.hasPending(name) || this.checkEarlierWrites(effectiveSidecarSet(cached), caches.allNamespaceLabels(), this.now(), sidecarSetLogger(logger, name)).satisfied;
+    if (shown) this.turnedAway.delete(name);
+    return shown;
+  }
+
+  private checkEarlierWrites(set: SidecarSet, namespaceLabels: ReturnType<ManagerCaches["allNamespaceLabels"]>, now: Date, log: Logger): ExpectationCheck {
     const { caches, expectations } = this.deps;
     const name = set.metadata.name ?? "";
-    if (!expectations.hasPending(name)) return true;
     const isMatched = podMatcherOf(set, namespaceLabels);
     const check = expectations.check(
       name,
@@ -270,8 +298,7 @@ export class SidecarSetReconciler {
     for (const e of check.expired) {
       log.warn({ pod: e.pod, kind: e.kind, ageMs: e.ageMs }, "gave up waiting for the cache to show an earlier write");
     }
-    if (!check.satisfied) log.debug({ pending: check.pending }, "waiting for the cache to show earlier pod writes");
-    return check.satisfied;
+    return check;
   }
 
   /** Steps after the status, once the cache shows every earlier write: flip or upgrade. */

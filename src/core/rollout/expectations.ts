@@ -102,6 +102,13 @@ export class Expectations {
     return { satisfied: pending.length === 0, pending, expired };
   }
 
+  /** The SidecarSets that await a write of `pod`, so that its events can tell them when the write shows. */
+  awaiting(pod: string): string[] {
+    const out: string[] = [];
+    for (const [set, entries] of this.bySet) if (entries.has(pod)) out.push(set);
+    return out;
+  }
+
   /** Pods awaited for S, sorted (for logs and tests). */
   pending(setName: string): string[] {
     return [...(this.bySet.get(setName)?.keys() ?? [])].sort();

@@ -52,3 +52,30 @@ test("writes the cache already shows: the plan acts in the same reconcile", asyn
   assert.deepEqual(h.podWrites, ["/api/v1/namespaces/default/pods/b"]);
   assert.deepEqual(h.expectations.pending(SET), ["default/b"]);
 });
+
+test("a reconcile turned away by writes not yet shown is woken by the event that shows the last of them", async () => {
+  const h = setup([makePod("a"), makePod("b"), makePod("c")]);
+  const hash = setHash(h.set());
+  h.expectations.expectUpdate(SET, "default/a", hash, new Date(at(3599)));
+  h.expectations.expectUpdate(SET, "default/b", hash, new Date(at(3599)));
+  assert.equal(h.reconciler.awaitedWritesNowShown(SET), false, "no reconcile has been turned away yet");
+
+  assert.deepEqual(await h.reconciler.reconcile(SET), { requeueAfterMs: EXPECTATION_REQUEUE_MS });
+  assert.deepEqual(h.podWrites, []);
+  h.store.set("default/a", makePod("a", { updated: true, ready: false }));
+  assert.equal(h.reconciler.awaitedWritesNowShown(SET), false, "the write of b is not shown yet");
+  h.store.set("default/b", makePod("b", { updated: true, ready: false }));
+  assert.equal(h.reconciler.awaitedWritesNowShown(SET), true);
+  assert.equal(h.reconciler.awaitedWritesNowShown(SET), false, "one wake-up per reconcile turned away");
+
+  await h.reconciler.reconcile(SET);
+  assert.deepEqual(h.podWrites, ["/api/v1/namespaces/default/pods/c"]);
+});
+
+test("a reconcile that acted is not woken by its own writes showing", async () => {
+  const h = setup([makePod("a")]);
+  await h.reconciler.reconcile(SET);
+  assert.deepEqual(h.podWrites, ["/api/v1/namespaces/default/pods/a"]);
+  h.store.set("default/a", makePod("a", { updated: true, ready: false }));
+  assert.equal(h.reconciler.awaitedWritesNowShown(SET), false, "the next pod event that frees a place reconciles it");
+});

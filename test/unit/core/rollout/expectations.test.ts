@@ -35,6 +35,16 @@ test("a deleted pod clears its entries for every SidecarSet, so a rollout never 
   assert.deepEqual([e.pending("s1"), e.pending("s2")], [[], []]);
 });
 
+test("a pod's events can ask which SidecarSets await a write of it, until the cache shows it", () => {
+  const e = new Expectations();
+  e.expectUpdate("s1", "ns/a", "h", t(0));
+  e.expectUpdate("s2", "ns/a", "h", t(0));
+  e.expectUpdate("s2", "ns/b", "h", t(0));
+  assert.deepEqual([e.awaiting("ns/a"), e.awaiting("ns/b"), e.awaiting("ns/c")], [["s1", "s2"], ["s2"], []]);
+  e.check("s1", "h", seen([["ns/a", { recordedHash: "h" }]]), t(1));
+  assert.deepEqual(e.awaiting("ns/a"), ["s2"]);
+});
+
 test("only the awaited pods are looked at", () => {
   const e = new Expectations();
   e.expectUpdate("s", "ns/a", "h2", t(0));
