@@ -83,6 +83,8 @@ interface Snapshot {
   queueWaits: number;
   /** ConversionReviews the manager answered (controller_runtime_webhook_requests_total for /convert). */
   conversions: number;
+  /** Connections the manager's webhook server accepted, each a TLS handshake (sidecarset_webhook_connections_total). */
+  connections: number;
   /** The webhook thread's event-loop delay since the previous scrape (seconds). */
   webhookLoopP99: number;
   webhookLoopMax: number;
@@ -108,6 +110,7 @@ async function snapshot(env: Environment, webhook = MUTATE_POD_WEBHOOK): Promise
     queueWaitSeconds: sum(parseMetrics(manager, "workqueue_queue_duration_seconds_sum"), () => true),
     queueWaits: sum(parseMetrics(manager, "workqueue_queue_duration_seconds_count"), () => true),
     conversions: sum(parseMetrics(manager, "controller_runtime_webhook_requests_total"), (l) => l.webhook === "/convert"),
+    connections: sum(parseMetrics(manager, "sidecarset_webhook_connections_total"), () => true),
     webhookLoopP99: sum(parseMetrics(manager, "sidecarset_webhook_event_loop_delay_seconds"), (l) => l.stat === "p99"),
     webhookLoopMax: sum(parseMetrics(manager, "sidecarset_webhook_event_loop_delay_seconds"), (l) => l.stat === "max"),
   };
@@ -121,6 +124,8 @@ interface Row {
   over100: number;
   statusWrites: number;
   conversions: number;
+  /** New connections to the manager's webhook (TLS handshakes) during the phase. */
+  connections: number;
   reconciles: number;
   /** Mean reconcile time and mean wait in the work queue over the phase, in ms. */
   reconcileMs: number;
@@ -144,6 +149,7 @@ function row(phase: string, a: Snapshot, b: Snapshot, seconds: number, sent: num
     over100: calls - delta("0.1"),
     statusWrites: b.statusWrites - a.statusWrites,
     conversions: b.conversions - a.conversions,
+    connections: b.connections - a.connections,
     reconciles: b.reconciles - a.reconciles,
     reconcileMs: mean(b.reconcileSeconds - a.reconcileSeconds, b.reconciles - a.reconciles),
     queueWaitMs: mean(b.queueWaitSeconds - a.queueWaitSeconds, b.queueWaits - a.queueWaits),
@@ -385,10 +391,10 @@ function printRounds(title: string, result: AlternatedResult): void {
 function print(rows: Row[]): void {
   const pct = (x: number) => `${(x * 100).toFixed(1)} %`;
   const width = Math.max(46, ...rows.map((r) => r.phase.length + 2));
-  console.log("PHASE".padEnd(width) + "CALLS  ≤5MS     ≤25MS    >100MS  STATUS WRITES  CONVERSIONS  RECONCILES  RECONCILE/QUEUE MS  MANAGER CPU/10S  RSS MB  WEBHOOK LOOP P99/MAX MS  FAILED");
+  console.log("PHASE".padEnd(width) + "CALLS  ≤5MS     ≤25MS    >100MS  STATUS WRITES  CONVERSIONS  NEW CONNS  RECONCILES  RECONCILE/QUEUE MS  MANAGER CPU/10S  RSS MB  WEBHOOK LOOP P99/MAX MS  FAILED");
   for (const r of rows) {
     console.log(
-      `${r.phase.padEnd(width)}${String(r.calls).padEnd(7)}${pct(r.le5).padEnd(9)}${pct(r.le25).padEnd(9)}${String(r.over100).padEnd(8)}${String(r.statusWrites).padEnd(15)}${String(r.conversions).padEnd(13)}${String(r.reconciles).padEnd(12)}${`${r.reconcileMs.toFixed(1)} / ${r.queueWaitMs.toFixed(1)}`.padEnd(20)}${r.cpuPer10s.toFixed(2).padEnd(17)}${r.rssMb.toFixed(0).padEnd(8)}${`${r.loopP99Ms.toFixed(1)} / ${r.loopMaxMs.toFixed(1)}`.padEnd(24)}${r.failed}/${r.sent}`,
+      `${r.phase.padEnd(width)}${String(r.calls).padEnd(7)}${pct(r.le5).padEnd(9)}${pct(r.le25).padEnd(9)}${String(r.over100).padEnd(8)}${String(r.statusWrites).padEnd(15)}${String(r.conversions).padEnd(13)}${String(r.connections).padEnd(11)}${String(r.reconciles).padEnd(12)}${`${r.reconcileMs.toFixed(1)} / ${r.queueWaitMs.toFixed(1)}`.padEnd(20)}${r.cpuPer10s.toFixed(2).padEnd(17)}${r.rssMb.toFixed(0).padEnd(8)}${`${r.loopP99Ms.toFixed(1)} / ${r.loopMaxMs.toFixed(1)}`.padEnd(24)}${r.failed}/${r.sent}`,
     );
   }
 }
