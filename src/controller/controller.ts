@@ -145,14 +145,14 @@ export class SidecarSetController {
         add: (p) => this.enqueueAll(podAddedOrDeletedTriggers(p, caches.sidecarSetLookup, caches.allNamespaceLabels())),
         update: (o, n) => {
           this.enqueueAll(podUpdatedTriggers(o, n, caches.sidecarSetLookup, caches.allNamespaceLabels()));
-          this.enqueueWhenWritesShown(podKey(n));
+          this.wakeWhenWritesShown(this.expectations.awaiting(podKey(n)));
         },
         delete: (p: Pod) => {
           const key = podKey(p);
           const awaiting = this.expectations.awaiting(key);
           this.expectations.forgetPod(key);
           this.enqueueAll(podAddedOrDeletedTriggers(p, caches.sidecarSetLookup, caches.allNamespaceLabels()));
-          for (const name of awaiting) if (this.reconciler.awaitedWritesNowShown(name)) this.queue.add(name);
+          this.wakeWhenWritesShown(awaiting);
         },
       }),
     );
@@ -186,11 +186,12 @@ export class SidecarSetController {
   }
 
   /**
-   * A pod's write shows in the cache: a SidecarSet whose last reconcile waited for it, and now waits for nothing
-   * more, reconciles at once. The event itself may trigger nothing (an image patch flips only consistency).
+   * After a pod event, the SidecarSets that awaited a write of that pod: one whose last reconcile waited for it,
+   * and now waits for nothing more, reconciles at once. The event itself may trigger nothing (an image patch
+   * flips only consistency), and a deleted pod's write will never show.
    */
-  private enqueueWhenWritesShown(pod: string): void {
-    for (const name of this.expectations.awaiting(pod)) if (this.reconciler.awaitedWritesNowShown(name)) this.queue.add(name);
+  private wakeWhenWritesShown(awaiting: readonly string[]): void {
+    for (const name of awaiting) if (this.reconciler.awaitedWritesNowShown(name)) this.queue.add(name);
   }
 
   private async process(name: string): Promise<WorkResult> {
