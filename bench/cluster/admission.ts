@@ -41,6 +41,7 @@ import { ensureShippedBuild } from "../support/shipped-build.js";
 import { apiServerMetrics } from "../support/api-server-metrics.js";
 import { parseMetrics, sum } from "../../test/support/prometheus-text.js";
 import { clusterSidecarSet } from "../support/cluster-sidecarsets.js";
+import { controllerCounters, controllerStretch, type ControllerCounters } from "../support/controller-counters.js";
 import { performance } from "node:perf_hooks";
 import { applyYaml, MANAGER_NAMESPACE, startEnvironment, type Environment } from "../../test/support/environment.js";
 import { createNamespace, rawRequest, waitFor } from "../../test/support/kube.js";
@@ -72,15 +73,9 @@ interface Snapshot {
   /** Admission calls of our pod webhook by bucket upper bound ("+Inf" included). */
   buckets: Map<string, number>;
   statusWrites: number;
-  managerCpuSeconds: number;
   managerRssBytes: number;
-  /** The controller's reconciles so far (controller_runtime_reconcile_total). */
-  reconciles: number;
-  /** The time those reconciles took (controller_runtime_reconcile_time_seconds_sum). */
-  reconcileSeconds: number;
-  /** The time keys waited in the work queue for a worker, and how many waits (workqueue_queue_duration_seconds). */
-  queueWaitSeconds: number;
-  queueWaits: number;
+  /** The controller's reconciles, their time, queue waits and the process's CPU time so far. */
+  controller: ControllerCounters;
   /** ConversionReviews the manager answered (controller_runtime_webhook_requests_total for /convert). */
   conversions: number;
   /** Connections the manager's webhook server accepted, each a TLS handshake (sidecarset_webhook_connections_total). */
@@ -103,12 +98,8 @@ async function snapshot(env: Environment, webhook = MUTATE_POD_WEBHOOK): Promise
   return {
     buckets,
     statusWrites,
-    managerCpuSeconds: sum(parseMetrics(manager, "process_cpu_seconds_total"), () => true),
+    controller: controllerCounters(manager),
     managerRssBytes: sum(parseMetrics(manager, "process_resident_memory_bytes"), () => true),
-    reconciles: sum(parseMetrics(manager, "controller_runtime_reconcile_total"), () => true),
-    reconcileSeconds: sum(parseMetrics(manager, "controller_runtime_reconcile_time_seconds_sum"), () => true),
-    queueWaitSeconds: sum(parseMetrics(manager, "workqueue_queue_duration_seconds_sum"), () => true),
-    queueWaits: sum(parseMetrics(manager, "workqueue_queue_duration_seconds_count"), () => true),
     conversions: sum(parseMetrics(manager, "controller_runtime_webhook_requests_total"), (l) => l.webhook === "/convert"),
     connections: sum(parseMetrics(manager, "sidecarset_webhook_connections_total"), () => true),
     webhookLoopP99: sum(parseMetrics(manager, "sidecarset_webhook_event_loop_delay_seconds"), (l) => l.stat === "p99"),
@@ -141,6 +132,7 @@ interface Row {
 function row(phase: string, a: Snapshot, b: Snapshot, seconds: number, sent: number, failed: number): Row {
   const delta = (le: string) => (b.buckets.get(le) ?? 0) - (a.buckets.get(le) ?? 0);
   const calls = delta("+Inf");
+  const controller = controllerStretch(a.controller, b.controller);
   return {
     phase,
     calls,
@@ -150,10 +142,10 @@ function row(phase: string, a: Snapshot, b: Snapshot, seconds: number, sent: num
     statusWrites: b.statusWrites - a.statusWrites,
     conversions: b.conversions - a.conversions,
     connections: b.connections - a.connections,
-    reconciles: b.reconciles - a.reconciles,
-    reconcileMs: mean(b.reconcileSeconds - a.reconcileSeconds, b.reconciles - a.reconciles),
-    queueWaitMs: mean(b.queueWaitSeconds - a.queueWaitSeconds, b.queueWaits - a.queueWaits),
-    cpuPer10s: ((b.managerCpuSeconds - a.managerCpuSeconds) / seconds) * 10,
+    reconciles: controller.reconciles,
+    reconcileMs: controller.reconcileMs,
+    queueWaitMs: controller.queueWaitMs,
+    cpuPer10s: (controller.cpuSeconds / seconds) * 10,
     rssMb: b.managerRssBytes / 2 ** 20,
     loopP99Ms: b.webhookLoopP99 * 1000,
     loopMaxMs: b.webhookLoopMax * 1000,
@@ -162,8 +154,6 @@ function row(phase: string, a: Snapshot, b: Snapshot, seconds: number, sent: num
   };
 }
 
-/** Milliseconds per event from a sum of seconds and a count; NaN for none. */
-const mean = (seconds: number, count: number) => (count > 0 ? (seconds / count) * 1000 : NaN);
 
 let podCounter = 0;
 

@@ -29,13 +29,14 @@
 // the whole run) into DIR.
 import { ensureShippedBuild } from "../support/shipped-build.js";
 import { apiServerMetrics } from "../support/api-server-metrics.js";
-import { parseMetrics, sum } from "../../test/support/prometheus-text.js";
+import { controllerCounters, controllerStretch, type ControllerCounters, type ControllerStretch } from "../support/controller-counters.js";
 import { describeTimeline, RolloutTimeline, type TimelineSummary } from "../support/rollout-timeline.js";
 import { performance } from "node:perf_hooks";
 import { applyYaml, startEnvironment, type Environment } from "../../test/support/environment.js";
 import type { Pod } from "../../src/api/kube-types.js";
 import { createNamespace, isPodReady, listPods, rawRequest, recordPodEvents, waitFor } from "../../test/support/kube.js";
-import { deploymentManifest, SIDECAR, setSidecarImage, sidecarSetManifest, specImage, statusImage } from "../../test/support/rollout.js";
+import { deploymentManifest, SIDECAR, setSidecarImage, sidecarSetManifest, specImage, statusImage, upgradableCondition } from "../../test/support/rollout.js";
+import { SIDECARSET_UPGRADABLE_CONDITION } from "../../src/api/keys.js";
 import { getSidecarSet, waitForObserved } from "../../test/support/sidecarsets.js";
 
 const arg = (name: string): string | undefined => {
@@ -43,6 +44,8 @@ const arg = (name: string): string | undefined => {
   return at >= 0 ? process.argv[at + 1] : undefined;
 };
 const PODS = Number(arg("--pods") ?? 1000);
+/** maxUnavailable: 10% of the pods. */
+const BUDGET = Math.ceil(PODS * 0.1);
 const RESTART_MS = 1_000;
 const NAME = "fleet";
 const CONTROL = process.argv.includes("--control");
@@ -65,7 +68,7 @@ async function idealRollout(env: Environment, budget: number, from: string, to: 
   let failure: unknown;
   let finish: () => void = () => undefined;
   const finished = new Promise<void>((resolve) => (finish = resolve));
-  const upgradable = new Set(pods.filter((p) => p.status?.conditions?.some((c) => c.type === "SidecarSetUpgradable" && c.status === "True")).map((p) => p.metadata!.name!));
+  const upgradable = new Set(pods.filter((p) => upgradableCondition(p)?.status === "True").map((p) => p.metadata!.name!));
   const index = new Map(pods.map((p) => [p.metadata!.name!, p.spec!.containers.findIndex((c) => c.name === SIDECAR)]));
   const upgrade = async (name: string): Promise<void> => {
     const path = `/api/v1/namespaces/${NAME}/pods/${name}`;
@@ -77,7 +80,7 @@ async function idealRollout(env: Environment, budget: number, from: string, to: 
     ], "application/json-patch+json");
     // Written, as the manager writes it, only when it changes: on a pod's first upgrade.
     if (upgradable.has(name)) return;
-    const condition = { type: "SidecarSetUpgradable", status: "True", lastTransitionTime: new Date().toISOString().replace(/\.\d{3}Z$/, "Z") };
+    const condition = { type: SIDECARSET_UPGRADABLE_CONDITION, status: "True", lastTransitionTime: new Date().toISOString().replace(/\.\d{3}Z$/, "Z") };
     await rawRequest(env.clients.kc, "PATCH", `${path}/status`, { status: { conditions: [condition] } }, "application/strategic-merge-patch+json");
   };
   const pump = (): void => {
@@ -131,25 +134,9 @@ async function podWrites(env: Environment): Promise<{ pods: number; status: numb
   return { pods, status };
 }
 
-/** The manager's reconciles so far, their time, keys' waits in its work queue, and its process's CPU time, from its own metrics. */
-interface ManagerCounters {
-  reconciles: number;
-  reconcileSeconds: number;
-  queueWaitSeconds: number;
-  queueWaits: number;
-  cpuSeconds: number;
-}
-
-async function managerCounters(env: Environment): Promise<ManagerCounters> {
-  const text = await (await fetch(`http://127.0.0.1:${env.metricsPort}/metrics`)).text();
-  const total = (name: string) => sum(parseMetrics(text, name), () => true);
-  return {
-    reconciles: total("controller_runtime_reconcile_total"),
-    reconcileSeconds: total("controller_runtime_reconcile_time_seconds_sum"),
-    queueWaitSeconds: total("workqueue_queue_duration_seconds_sum"),
-    queueWaits: total("workqueue_queue_duration_seconds_count"),
-    cpuSeconds: total("process_cpu_seconds_total"),
-  };
+/** The manager's controller counters now, from its own metrics. */
+async function managerCounters(env: Environment): Promise<ControllerCounters> {
+  return controllerCounters(await (await fetch(`http://127.0.0.1:${env.metricsPort}/metrics`)).text());
 }
 
 /** One rollout's figures, printed as a row. */
@@ -160,11 +147,8 @@ interface RolloutRow {
   updateMs: number | undefined;
   writesPerPod: { all: number; spec: number; status: number };
   summary: TimelineSummary;
-  reconciles: number;
-  /** Mean reconcile time and mean wait of a key in the work queue, in ms. */
-  reconcileMs: number;
-  queueWaitMs: number;
-  cpuSeconds: number;
+  /** The manager's reconciles, their mean time, keys' mean wait in the work queue, and its CPU time. */
+  controller: ControllerStretch;
 }
 
 /** Rolls the fleet from `from` to `to` (the manager, or the bench under `--control`) and measures it. */
@@ -172,7 +156,6 @@ async function measureRollout(env: Environment, from: string, to: string): Promi
   const before = await podWrites(env);
   const managerBefore = await managerCounters(env);
   const kubeletBefore = env.kubelet.statusWrites();
-  const budget = Math.ceil(PODS * 0.1);
   const timeline = new RolloutTimeline();
   const watch = await recordPodEvents(env.clients.kc, NAME, undefined, (_type, pod: Pod) => {
     const patched = specImage(pod) === to;
@@ -182,7 +165,7 @@ async function measureRollout(env: Environment, from: string, to: string): Promi
   let statusMs: number | undefined;
   let updateMs: number | undefined;
   try {
-    if (CONTROL) await idealRollout(env, budget, from, to);
+    if (CONTROL) await idealRollout(env, BUDGET, from, to);
     else {
       await setSidecarImage(env, NAME, to, { maxUnavailable: "10%" });
       updateMs = performance.now() - t0;
@@ -216,14 +199,9 @@ async function measureRollout(env: Environment, from: string, to: string): Promi
     updateMs,
     writesPerPod: { all: (spec + status) / PODS, spec: spec / PODS, status: status / PODS },
     summary,
-    reconciles: managerAfter.reconciles - managerBefore.reconciles,
-    reconcileMs: meanMs(managerAfter.reconcileSeconds - managerBefore.reconcileSeconds, managerAfter.reconciles - managerBefore.reconciles),
-    queueWaitMs: meanMs(managerAfter.queueWaitSeconds - managerBefore.queueWaitSeconds, managerAfter.queueWaits - managerBefore.queueWaits),
-    cpuSeconds: managerAfter.cpuSeconds - managerBefore.cpuSeconds,
+    controller: controllerStretch(managerBefore, managerAfter),
   };
 }
-
-const meanMs = (seconds: number, count: number): number => (count > 0 ? (seconds * 1000) / count : 0);
 
 const median = (values: number[]): number => {
   const sorted = [...values].sort((a, b) => a - b);
@@ -247,8 +225,7 @@ async function main(): Promise<void> {
     await applyYaml(env.clients, deploymentManifest(NAME, NAME, PODS, NAME));
     await waitFor(`${PODS} pods ready with the sidecar`, async () => (await getSidecarSet(env, NAME)).status?.readyPods === PODS, { timeoutMs: 900_000, intervalMs: 1_000 });
 
-    const budget = Math.ceil(PODS * 0.1);
-    const waves = Math.ceil(PODS / budget);
+    const waves = Math.ceil(PODS / BUDGET);
     const limitMs = waves * RESTART_MS;
     if (CONTROL) console.log("control: the bench drives the rollout itself (no planning, no records); the manager only keeps status");
     console.log(`${PODS} pods, maxUnavailable 10%, ${RESTART_MS / 1000} s restarts: ${waves} waves, limit ${(limitMs / 1000).toFixed(1)} s; target ratio ≤ 1.15, ≤ 2 writes/pod`);
@@ -259,11 +236,11 @@ async function main(): Promise<void> {
       ratios.push(row.wallMs / limitMs);
       const w = row.writesPerPod;
       console.log(
-        `${String(n).padEnd(9)}${(row.wallMs / 1000).toFixed(1).padEnd(8)}${(row.wallMs / limitMs).toFixed(2).padEnd(7)}${(row.statusMs === undefined ? "—" : (row.statusMs / 1000).toFixed(1)).padEnd(10)}${`${w.all.toFixed(2)} (${w.spec.toFixed(2)} + ${w.status.toFixed(2)})`.padEnd(32)}${`${row.reconciles} (${row.reconcileMs.toFixed(0)})`.padEnd(22)}${row.queueWaitMs.toFixed(0).padEnd(15)}${row.cpuSeconds.toFixed(1)}` +
+        `${String(n).padEnd(9)}${(row.wallMs / 1000).toFixed(1).padEnd(8)}${(row.wallMs / limitMs).toFixed(2).padEnd(7)}${(row.statusMs === undefined ? "—" : (row.statusMs / 1000).toFixed(1)).padEnd(10)}${`${w.all.toFixed(2)} (${w.spec.toFixed(2)} + ${w.status.toFixed(2)})`.padEnd(32)}${`${row.controller.reconciles} (${row.controller.reconcileMs.toFixed(0)})`.padEnd(22)}${row.controller.queueWaitMs.toFixed(0).padEnd(15)}${row.controller.cpuSeconds.toFixed(1)}` +
           (CONTROL ? " (keeping the status only)" : ""),
       );
       const update = row.updateMs === undefined ? "" : `the SidecarSet's update returned after ${Math.round(row.updateMs)} ms; `;
-      console.log(`  where the time went: ${update}${describeTimeline(row.summary, budget)}`);
+      console.log(`  where the time went: ${update}${describeTimeline(row.summary, BUDGET)}`);
     }
     if (ROLLOUTS > 1) {
       const later = ratios.slice(1);
